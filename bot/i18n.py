@@ -1,0 +1,34 @@
+"""UI strings from config/locale/<language>.json, chosen from the learner's Slack locale (English fallback)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+DEFAULT_LANGUAGE = "en"
+
+
+@cache
+def _catalog(language: str) -> dict[str, str]:
+    path = resources.files("config") / "locale" / f"{language}.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def language_of(locale: str | None) -> str:
+    """'es-ES' -> 'es'; unknown or missing -> 'en'."""
+    language = (locale or DEFAULT_LANGUAGE).replace("_", "-").split("-")[0].lower()
+    return language if _catalog(language) else DEFAULT_LANGUAGE
+
+
+class Messages:
+    def __init__(self, locale: str | None = None):
+        self.language = language_of(locale)
+        self._strings = _catalog(self.language)
+        self._fallback = _catalog(DEFAULT_LANGUAGE)
+
+    def __call__(self, key: str, **values: object) -> str:
+        template = self._strings.get(key) or self._fallback[key]
+        return template.format(**values) if values else template

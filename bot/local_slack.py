@@ -1,0 +1,206 @@
+"""A local stand-in for Slack's Web API on 127.0.0.1, used by the console and by the tests.
+
+It records every call (method, parsed body) and every post to a response_url, answers the methods Upnext uses the
+way Slack does, and can be told to answer some calls with HTTP 429 and Retry-After, as Slack does under load.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+BOT_USER_ID = "UUPNEXTBOT"
+TEAM_ID = "T0LOCAL"
+
+
+@dataclass
+class Call:
+    method: str  # Web API method, or "respond" for a post to a response_url
+    body: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+    path: str = ""
+
+
+def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    if "json" in content_type:
+        return json.loads(raw)
+    body: dict[str, Any] = dict(parse_qsl(raw.decode(), keep_blank_values=True))
+    for key in ("blocks", "view", "prompts", "attachments"):
+        if isinstance(body.get(key), str):
+            with contextlib.suppress(json.JSONDecodeError):
+                body[key] = json.loads(body[key])
+    return body
+
+
+def default_user(user_id: str) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "team_id": TEAM_ID,
+        "name": user_id.lower(),
+        "real_name": f"Learner {user_id}",
+        "tz": "UTC",
+        "tz_offset": 0,
+        "locale": "en-US",
+        "deleted": False,
+        "is_bot": False,
+        "profile": {"first_name": "", "real_name": f"Learner {user_id}", "title": "", "email": None},
+    }
+
+
+class LocalSlack:
+    def __init__(self, users: dict[str, dict[str, Any]] | None = None):
+        self.users: dict[str, dict[str, Any]] = dict(users or {})
+        self.calls: list[Call] = []
+        self._failures: list[tuple[str, int, float, int]] = []  # (method, status, retry_after, remaining)
+        self._lock = threading.Condition()
+        self._ts = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    def start(self) -> LocalSlack:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                owner._handle(self)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True, name="local-slack").start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server, "start() first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str = "r") -> str:
+        return f"{self.base_url}/respond/{name}"
+
+    # -- test controls ---------------------------------------------------------------------------------------
+    def fail(self, method: str, status: int = 429, retry_after: float = 1, times: int = 1) -> None:
+        """Answer the next `times` calls to `method` with `status` (and Retry-After for 429)."""
+        with self._lock:
+            self._failures.append((method, status, retry_after, times))
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, predicate: Callable[[list[Call]], bool], timeout: float = 10) -> list[Call]:
+        """Block until `predicate(calls)` holds; returns the calls, or raises TimeoutError."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while not predicate(self.calls):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"Slack calls so far: {[c.method for c in self.calls]}")
+                self._lock.wait(remaining)
+            return list(self.calls)
+
+    def wait_for_call(self, method: str, count: int = 1, timeout: float = 10) -> list[Call]:
+        self.wait_for(lambda calls: sum(c.method == method for c in calls) >= count, timeout)
+        return self.calls_to(method)
+
+    # -- serving ---------------------------------------------------------------------------------------------
+    def _take_failure(self, method: str) -> tuple[int, float] | None:
+        for i, (name, status, retry_after, remaining) in enumerate(self._failures):
+            if name == method:
+                if remaining <= 1:
+                    del self._failures[i]
+                else:
+                    self._failures[i] = (name, status, retry_after, remaining - 1)
+                return status, retry_after
+        return None
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        path = urlparse(request.path).path
+        raw = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+        try:
+            body = _parse_body(raw, request.headers.get("Content-Type", ""))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            self._reply(request, 400, {"ok": False, "error": "invalid_json"})
+            return
+        method = "respond" if path.startswith("/respond/") else path.removeprefix("/api/")
+        with self._lock:
+            failure = self._take_failure(method)
+            if failure is None:
+                self.calls.append(Call(method, body, path=path))
+                self._lock.notify_all()
+        if failure is not None:
+            status, retry_after = failure
+            headers = {"Retry-After": str(int(retry_after))} if status == 429 else {}
+            self._reply(request, status, {"ok": False, "error": "ratelimited"}, headers)
+            return
+        if method == "respond":
+            request.send_response(200)
+            request.send_header("Content-Type", "text/plain")
+            request.end_headers()
+            request.wfile.write(b"ok")
+            return
+        self._reply(request, 200, self.answer(method, body))
+
+    @staticmethod
+    def _reply(request: BaseHTTPRequestHandler, status: int, payload: dict, headers: dict | None = None) -> None:
+        data = json.dumps(payload).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(data)
+
+    def answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        """What Slack would answer to a successful call."""
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "user_id": BOT_USER_ID,
+                "bot_id": "BUPNEXT",
+                "team_id": TEAM_ID,
+                "user": "upnext",
+                "team": "Local",
+                "url": "https://local.slack.invalid/",
+            }
+        if method == "users.info":
+            user_id = body.get("user", "")
+            user = self.users.get(user_id) or default_user(user_id)
+            return {"ok": True, "user": user}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(body.get("users", "X")).split(",")[0]}}
+        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            ts = body.get("ts") or f"{int(time.time())}.{next(self._ts):06d}"
+            return {
+                "ok": True,
+                "channel": body.get("channel"),
+                "ts": ts,
+                "message_ts": ts,
+                "message": {"text": body.get("text"), "ts": ts},
+            }
+        if method in ("views.publish", "views.open", "views.update", "views.push"):
+            return {"ok": True, "view": {"id": f"V{next(self._ts)}", **(body.get("view") or {})}}
+        return {"ok": True}

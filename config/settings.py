@@ -1,0 +1,105 @@
+"""Typed settings read from the environment and an optional `.env` file.
+
+Real environment variables win over `.env`. A missing or malformed value raises `SettingsError` whose message is
+one line naming the variable, so start-up can stop with exactly that line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    home: Path = field(default_factory=lambda: Path("var"))
+    port: int = 3000
+    listener_threads: int = 16
+
+    @property
+    def has_slack(self) -> bool:
+        """True when there is enough to talk to a real Slack workspace."""
+        return self.slack_bot_token is not None
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def database_path(self) -> Path:
+        return self.home / "upnext.db"
+
+    def require_http(self) -> None:
+        """HTTP mode verifies every request, so it cannot run without the signing secret."""
+        if not self.slack_bot_token:
+            raise SettingsError("SLACK_BOT_TOKEN is required to serve Slack (it starts with xoxb-)")
+        if not self.slack_signing_secret:
+            raise SettingsError("SLACK_SIGNING_SECRET is required for HTTP mode (Basic Information > App Credentials)")
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _token(env: Mapping[str, str | None], name: str, prefix: str) -> str | None:
+    value = _clean(env.get(name))
+    if value is not None and not value.startswith(prefix):
+        raise SettingsError(f"{name} must start with {prefix!r}")
+    return value
+
+
+def _int(env: Mapping[str, str | None], name: str, default: int, low: int, high: int) -> int:
+    raw = _clean(env.get(name))
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _api_url(env: Mapping[str, str | None]) -> str:
+    raw = _clean(env.get("SLACK_API_URL")) or DEFAULT_SLACK_API_URL
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"SLACK_API_URL must be an http(s) URL such as {DEFAULT_SLACK_API_URL}, got {raw!r}")
+    return raw if raw.endswith("/") else raw + "/"
+
+
+def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+    """Build settings from `env` (default: the process environment) layered over `env_file` if it exists."""
+    merged: dict[str, str | None] = {}
+    if env_file is not None and env_file.is_file():
+        merged.update(dotenv_values(env_file))
+    merged.update(os.environ if env is None else env)
+
+    return Settings(
+        slack_bot_token=_token(merged, "SLACK_BOT_TOKEN", "xoxb-"),
+        slack_signing_secret=_clean(merged.get("SLACK_SIGNING_SECRET")),
+        slack_app_token=_token(merged, "SLACK_APP_TOKEN", "xapp-"),
+        slack_api_url=_api_url(merged),
+        home=Path(_clean(merged.get("UPNEXT_HOME")) or "var"),
+        port=_int(merged, "PORT", 3000, 1, 65535),
+        listener_threads=_int(merged, "UPNEXT_LISTENER_THREADS", 16, 1, 256),
+    )

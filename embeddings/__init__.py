@@ -1,0 +1,1 @@
+"""Bundled sentence-embedding model, vector cache and FAISS index. Imports no Slack code."""

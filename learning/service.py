@@ -1,0 +1,18 @@
+"""The domain facade the Slack layer and the clock talk to; built once by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from learning.catalog import Catalog
+from learning.courses import CourseRepository
+from learning.search import CourseSearch
+from learning.store import Store
+
+
+@dataclass
+class LearningService:
+    store: Store
+    courses: CourseRepository
+    catalog: Catalog
+    search: CourseSearch

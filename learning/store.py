@@ -1,0 +1,209 @@
+"""The SQLite store: one file under UPNEXT_HOME, WAL mode, one connection per thread, versioned schema.
+
+Every table the product keeps lives here; `MIGRATIONS` is append-only, and `PRAGMA user_version` records how many
+have run, so an older database is brought forward on start.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """Timestamps are stored as ISO 8601 in UTC, which sorts correctly as text."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+_V1_BASE = """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+
+        CREATE TABLE courses (
+            num INTEGER PRIMARY KEY,          -- stable integer id, used as the FAISS vector id
+            id TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            description TEXT,
+            topics TEXT NOT NULL DEFAULT '[]', -- JSON list
+            level TEXT,
+            duration_minutes INTEGER,
+            language TEXT,
+            url TEXT,
+            image_url TEXT,
+            provider TEXT,
+            path_id TEXT,
+            path_title TEXT,
+            position INTEGER,
+            published_at TEXT,
+            row_hash TEXT NOT NULL,           -- every field: tells updated from unchanged
+            content_hash TEXT NOT NULL,       -- the embedded text only: keys the vector cache
+            added_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX courses_path ON courses(path_id, position);
+        CREATE INDEX courses_published ON courses(published_at);
+
+        CREATE VIRTUAL TABLE courses_fts USING fts5(
+            title, description, topics, path_title,
+            content='courses', content_rowid='num',
+            tokenize='porter unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER courses_ai AFTER INSERT ON courses BEGIN
+            INSERT INTO courses_fts(rowid, title, description, topics, path_title)
+            VALUES (new.num, new.title, new.description, new.topics, new.path_title);
+        END;
+        CREATE TRIGGER courses_ad AFTER DELETE ON courses BEGIN
+            INSERT INTO courses_fts(courses_fts, rowid, title, description, topics, path_title)
+            VALUES ('delete', old.num, old.title, old.description, old.topics, old.path_title);
+        END;
+        CREATE TRIGGER courses_au AFTER UPDATE ON courses BEGIN
+            INSERT INTO courses_fts(courses_fts, rowid, title, description, topics, path_title)
+            VALUES ('delete', old.num, old.title, old.description, old.topics, old.path_title);
+            INSERT INTO courses_fts(rowid, title, description, topics, path_title)
+            VALUES (new.num, new.title, new.description, new.topics, new.path_title);
+        END;
+
+        CREATE TABLE course_vectors (
+            content_hash TEXT NOT NULL,
+            model TEXT NOT NULL,
+            vector BLOB NOT NULL,             -- float32, L2-normalised
+            PRIMARY KEY (content_hash, model)
+        );
+
+        CREATE TABLE learners (
+            slack_id TEXT PRIMARY KEY,
+            team_id TEXT,
+            email TEXT,
+            real_name TEXT,
+            first_name TEXT,
+            title TEXT,                       -- the Slack profile title, used as the role
+            tz TEXT,
+            locale TEXT,
+            interests TEXT NOT NULL DEFAULT '[]',
+            is_bot INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            nudges TEXT NOT NULL DEFAULT 'on',
+            snoozed_until TEXT,
+            onboarded_at TEXT,
+            profile_refreshed_at TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX learners_email ON learners(email) WHERE email IS NOT NULL;
+
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            learner_id TEXT NOT NULL,
+            course_id TEXT,
+            kind TEXT NOT NULL,
+            value TEXT,
+            at TEXT NOT NULL,
+            source TEXT NOT NULL
+        );
+        CREATE INDEX events_learner ON events(learner_id, at);
+        CREATE INDEX events_course ON events(course_id, kind);
+
+        CREATE TABLE nudges (
+            id INTEGER PRIMARY KEY,
+            learner_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            period TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'planned',
+            due_at TEXT NOT NULL,
+            payload TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            planned_at TEXT NOT NULL,
+            sent_at TEXT,
+            UNIQUE (learner_id, kind, period)
+        );
+        CREATE INDEX nudges_status ON nudges(status, due_at);
+
+        CREATE TABLE seen_slack_events (event_id TEXT PRIMARY KEY, seen_at TEXT NOT NULL);
+"""
+
+# Append-only: migration N brings a database from user_version N-1 to N.
+MIGRATIONS: list[str] = [_V1_BASE]
+
+
+class Store:
+    """Thread-safe access to the database: each thread gets its own connection."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.migrate()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            # Each thread uses only its own connection; check_same_thread=False just lets close() reach them all.
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            db = sqlite_utils.Database(conn)
+            self._local.db = db
+            with self._lock:
+                self._connections.append(conn)
+        return db
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """A read-modify-write transaction that holds the write lock from its first statement."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.rollback()
+            raise
+        db.commit()
+
+    def migrate(self) -> None:
+        """Bring the schema up to date; safe when several processes start at once."""
+        conn = self.db.conn
+        while (version := self.schema_version) < len(MIGRATIONS):
+            script = MIGRATIONS[version]
+            try:
+                conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version + 1};\nCOMMIT;")
+            except sqlite3.OperationalError:
+                if conn.in_transaction:
+                    conn.rollback()
+                if self.schema_version == version:  # nobody else migrated meanwhile: a real error
+                    raise
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()

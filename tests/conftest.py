@@ -1,0 +1,83 @@
+"""Fixtures: real store, real model, real FAISS, real Bolt app behind a real HTTP server, fake Slack over HTTP."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.app import create_app
+from bot.http import SlackWsgiApp
+from config import Settings
+from embeddings.encoder import load_encoder
+from learning.service import LearningService
+from tests.fakes.slack import FakeSlack
+from tests.helpers import MemoEncoder
+from upnext.build import build_service
+
+DATA = Path(__file__).parent / "data"
+SMALL_CATALOG = DATA / "catalog_small.jsonl"
+SIGNING_SECRET = "test-signing-secret"
+
+
+@pytest.fixture(scope="session")
+def encoder() -> MemoEncoder:
+    return MemoEncoder(load_encoder())
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    slack = FakeSlack().start()
+    yield slack
+    slack.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, fake_slack: FakeSlack) -> Settings:
+    return Settings(
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.api_url,
+        home=tmp_path / "home",
+        listener_threads=8,
+    )
+
+
+@pytest.fixture
+def empty_service(settings: Settings, encoder: MemoEncoder) -> Iterator[LearningService]:
+    service = build_service(settings, encoder=encoder, prepare=False)
+    yield service
+    service.store.close()
+
+
+@pytest.fixture
+def service(empty_service: LearningService) -> LearningService:
+    report = empty_service.catalog.import_file(SMALL_CATALOG)
+    assert report.rejected == 0
+    return empty_service
+
+
+@dataclass
+class RunningServer:
+    url: str
+    slack: FakeSlack
+
+    @property
+    def events_url(self) -> str:
+        return self.url + "/slack/events"
+
+
+@pytest.fixture
+def server(settings: Settings, service: LearningService, fake_slack: FakeSlack) -> Iterator[RunningServer]:
+    """`upnext serve --http` as it runs in production: the Bolt app under waitress, on a free local port."""
+    from waitress.server import create_server
+
+    app = create_app(settings, service, verify_token=True)
+    wsgi = create_server(SlackWsgiApp(app), host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=wsgi.run, daemon=True)
+    thread.start()
+    yield RunningServer(url=f"http://127.0.0.1:{wsgi.effective_port}", slack=fake_slack)
+    wsgi.close()

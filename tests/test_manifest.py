@@ -1,0 +1,19 @@
+"""config/manifest.yml creates an app that can do everything the code listens for."""
+
+from pathlib import Path
+
+import yaml
+
+MANIFEST = yaml.safe_load((Path(__file__).parent.parent / "config" / "manifest.yml").read_text())
+
+
+def test_manifest_declares_learn_command_home_interactivity_and_socket_mode():
+    assert [c["command"] for c in MANIFEST["features"]["slash_commands"]] == ["/learn"]
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+    assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
+    assert MANIFEST["settings"]["socket_mode_enabled"] is True
+
+
+def test_manifest_has_the_scopes_the_bot_uses():
+    scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    assert {"commands", "chat:write", "users:read", "im:write"} <= scopes

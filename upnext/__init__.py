@@ -1,0 +1,1 @@
+"""Composition root and command line: builds store, encoder, index, Slack app and clock from settings."""

@@ -1,0 +1,38 @@
+"""Builds the domain service from settings. The only place that knows how the parts fit together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from config import Settings
+from embeddings.encoder import Encoder, load_encoder
+from embeddings.vector_cache import VectorCache
+from learning.catalog import Catalog
+from learning.course_index import CourseIndex
+from learning.courses import CourseRepository
+from learning.search import CourseSearch
+from learning.service import LearningService
+from learning.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def build_service(
+    settings: Settings,
+    encoder: Encoder | None = None,
+    prepare: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> LearningService:
+    """Open the store and index under UPNEXT_HOME; with `prepare`, import the bundled catalog into an empty store
+    and repair the index if it fell behind the store."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.database_path)
+    encoder = encoder or load_encoder()
+    courses = CourseRepository(store)
+    index = CourseIndex(courses, VectorCache(lambda: store.db, encoder), settings.home)
+    catalog = Catalog(courses, index)
+    if prepare:
+        result = catalog.ensure_ready(on_progress)
+        log.info("catalog ready: %d courses (%s)", courses.count(), result)
+    return LearningService(store=store, courses=courses, catalog=catalog, search=CourseSearch(courses, index, encoder))

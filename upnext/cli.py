@@ -1,0 +1,144 @@
+"""The `upnext` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from config import Settings, SettingsError, load_settings
+
+log = logging.getLogger("upnext")
+
+
+def _progress(done: int, total: int) -> None:
+    print(f"\r  embedding courses: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+
+def _service(settings: Settings):
+    from upnext.build import build_service
+
+    return build_service(settings, on_progress=_progress)
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """`make run`: Slack when tokens are configured, otherwise the local console."""
+    if settings.has_slack:
+        return cmd_serve(settings, argparse.Namespace(http=False, port=None))
+    print("No Slack tokens set: starting the local console (see README to connect a workspace).", file=sys.stderr)
+    return cmd_console(settings, argparse.Namespace(ask=None, as_user=None))
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import create_app
+
+    port = args.port or settings.port
+    http = args.http or not settings.socket_mode
+    if http:
+        settings.require_http()
+    elif not settings.slack_bot_token:
+        raise SettingsError("SLACK_BOT_TOKEN is required to serve Slack (it starts with xoxb-)")
+    started = time.monotonic()
+    service = _service(settings)
+    app = create_app(settings, service, verify_token=True)
+    log.info("ready in %.1fs", time.monotonic() - started)
+    if http:
+        from bot.http import SlackWsgiApp, serve_http
+
+        courses = service.courses.count()
+        serve_http(
+            SlackWsgiApp(app, health=lambda: {"ok": True, "courses": courses}), port, threads=settings.listener_threads
+        )
+    else:
+        from bot.socket_mode import serve_socket_mode
+
+        assert settings.slack_app_token
+        serve_socket_mode(app, settings.slack_app_token)
+    return 0
+
+
+def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.console import DEMO_USER_ID, ConsoleSession, run_console
+
+    session = ConsoleSession(settings, _service(settings), user_id=args.as_user or DEMO_USER_ID)
+    return run_console(session, ask=args.ask)
+
+
+def cmd_catalog_import(settings: Settings, args: argparse.Namespace) -> int:
+    from upnext.build import build_service
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: {path}: no such file", file=sys.stderr)
+        return 2
+    service = build_service(settings, prepare=False)
+    try:
+        report = service.catalog.import_file(path, dry_run=args.dry_run, on_progress=_progress)
+    except ValueError as error:  # the file as a whole is unusable (e.g. no id column)
+        print(f"error: {path}: {error}", file=sys.stderr)
+        return 2
+    for line in report.lines():
+        print(line)
+    return 1 if report.rejected else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="upnext", description="Upnext, the Slack learning assistant.")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("run", help="serve Slack if tokens are set, else open the local console").set_defaults(
+        func=cmd_run
+    )
+
+    serve = commands.add_parser("serve", help="serve Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
+    serve.add_argument("--http", action="store_true", help="HTTP mode even if SLACK_APP_TOKEN is set")
+    serve.add_argument("--port", type=int, help="HTTP port (default: PORT or 3000)")
+    serve.set_defaults(func=cmd_serve)
+
+    console = commands.add_parser("console", help="talk to the bot locally, no Slack needed")
+    console.add_argument("--ask", help="answer this one message and exit")
+    console.add_argument("--as", dest="as_user", metavar="SLACK_USER_ID", help="act as this learner")
+    console.set_defaults(func=cmd_console)
+
+    catalog = commands.add_parser("catalog", help="manage the course catalog").add_subparsers(
+        dest="catalog_command", required=True
+    )
+    importing = catalog.add_parser("import", help="import courses from CSV or JSON Lines")
+    importing.add_argument("file")
+    importing.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    importing.set_defaults(func=cmd_catalog_import)
+    return root
+
+
+def _configure_logging(command: str, settings: Settings | None) -> None:
+    """Servers log at INFO; interactive commands only show warnings, so answers stay readable."""
+    interactive = command in ("console", "catalog") or (command == "run" and not (settings and settings.has_slack))
+    logging.basicConfig(
+        level=logging.WARNING if interactive else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("faiss.loader", "sentence_transformers", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    _configure_logging(args.command, settings)
+    try:
+        return args.func(settings, args)
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
