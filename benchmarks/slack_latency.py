@@ -124,11 +124,23 @@ def send_learn(port: int, slack: LocalSlack, text: str, user: str) -> tuple[floa
     return acked - sent, answered - sent
 
 
+def import_catalog(home: Path, catalog: Path) -> None:
+    upnext = Path(sys.executable).with_name("upnext")
+    subprocess.run(
+        [str(upnext), "catalog", "import", str(catalog)],
+        env={**os.environ, "UPNEXT_HOME": str(home)},
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--clients", type=int, default=1, help="concurrent clients (1 = sequential)")
     parser.add_argument("--home", type=Path, help="UPNEXT_HOME to reuse (default: a fresh temporary one)")
+    parser.add_argument("--catalog", type=Path, help="import this catalog into a fresh home first")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--smoke", action="store_true", help="a few requests, for the tests")
     args = parser.parse_args(argv)
@@ -137,6 +149,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     temporary = None if args.home else Path(tempfile.mkdtemp(prefix="upnext-bench-"))
     home = args.home or temporary
+    if args.catalog:
+        import_catalog(home, args.catalog)
     slack = LocalSlack().start()
     port = free_port()
     process, startup_s = start_server(home, slack, port)
