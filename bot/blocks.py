@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 from bot.i18n import Messages
 from bot.mrkdwn import escape, link, truncate
 from learning.courses import Course
+from learning.search import SearchResult, words
 
 MESSAGE_BLOCKS = 50
 SURFACE_BLOCKS = 100  # Home tab and modals
@@ -99,29 +100,39 @@ def fallback_titles(courses: Sequence[Course]) -> str:
     return "; ".join(truncate(c.title, 120) for c in courses)
 
 
-def search_results(query: str, courses: Sequence[Course], t: Messages) -> Message:
-    """The answer to `/learn <words>`: up to 5 cards, or a helpful line when nothing matched."""
-    shown = escape(truncate(query, 120))
-    if not courses:
-        text = t("search.none", query=shown)
-        return Message(text, render([SectionBlock(text=MarkdownTextObject(text=text))]))
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"*{t('search.header', query=shown)}*"))]
-    for course in courses[:5]:
-        blocks.append(DividerBlock())
-        blocks.extend(course_card(course, t))
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t("search.footer"))]))
-    text = truncate(t("search.fallback", query=shown, titles=escape(fallback_titles(courses[:5]))), FALLBACK_CHARS)
-    return Message(text, render(blocks))
+def search_answer(result: SearchResult, t: Messages) -> Message:
+    """The answer to `/learn <words>`: up to 5 cards, with any corrected spelling or unusable filter explained."""
+    query = result.query
+    notes = [t("search.problem", problem=problem) for problem in query.problems]
+    if result.corrected:
+        notes.append(t("search.corrected", corrected=escape(result.corrected), typed=escape(query.text)))
+    if not query.text and not query.problems:
+        return help_message(t)
+    if not result.hits:
+        has_words = bool(words(query.text))
+        text = t("search.none", query=escape(truncate(query.text, 120))) if has_words else t("search.empty")
+        return Message(text, render([_section(line) for line in [*notes, text]]))
+    shown = escape(truncate(query.text, 120))
+    cards: list[Block] = []
+    for course in result.courses[:5]:
+        cards.append(DividerBlock())
+        cards.extend(course_card(course, t))
+    blocks: list[Block] = [_section(f"*{t('search.header', query=shown)}*")]
+    blocks += [ContextBlock(elements=[MarkdownTextObject(text=note)]) for note in notes]
+    blocks += [*cards, ContextBlock(elements=[MarkdownTextObject(text=t("search.footer"))])]
+    titles = escape(fallback_titles(result.courses[:5]))
+    return Message(truncate(t("search.fallback", query=shown, titles=titles), FALLBACK_CHARS), render(blocks))
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
 
 
 def help_message(t: Messages) -> Message:
-    blocks = [
-        SectionBlock(text=MarkdownTextObject(text=f"*{t('help.title')}*")),
-        SectionBlock(text=MarkdownTextObject(text=t("help.usage"))),
-    ]
+    blocks = [_section(f"*{t('help.title')}*"), _section(t("help.usage")), _section(t("help.filters"))]
     return Message(t("help.fallback"), render(blocks))
 
 
 def error_message(t: Messages) -> Message:
     text = t("error.generic")
-    return Message(text, render([SectionBlock(text=MarkdownTextObject(text=text))]))
+    return Message(text, render([_section(text)]))

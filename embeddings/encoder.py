@@ -75,5 +75,8 @@ class TorchEncoder:
         return vector
 
 
-def load_encoder() -> Encoder:
+def load_encoder(kind: str = "auto") -> Encoder:
+    """The encoder the product uses ("auto"), or a specific runtime ("torch")."""
+    if kind not in ("auto", "torch"):
+        raise ValueError(f"unknown encoder {kind!r}")
     return TorchEncoder()

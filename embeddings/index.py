@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import faiss
@@ -52,12 +52,16 @@ class VectorIndex:
             for i in ids.tolist():
                 self._hashes.pop(i, None)
 
-    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """The k nearest ids by inner product, best first."""
+    def search(self, vector: np.ndarray, k: int, allowed: Sequence[int] | None = None) -> list[tuple[int, float]]:
+        """The k nearest ids by inner product, best first; only among `allowed` ids when given."""
         if k <= 0 or not len(self):
             return []
         query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-        scores, ids = self._index.search(query, min(k, len(self)))
+        params = None
+        if allowed is not None:
+            selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+            params = faiss.SearchParameters(sel=selector)
+        scores, ids = self._index.search(query, min(k, len(self)), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
     def save(self, path: Path) -> None:

@@ -1,38 +1,219 @@
-"""Course search: the query is embedded and matched against the course index."""
+"""Course search: keyword (SQLite FTS5, BM25) beside dense (sentence embeddings, FAISS), fused by reciprocal rank.
+
+Exact and near-exact title matches come first; misspelt words are corrected against the catalog's own vocabulary;
+filters (level, duration, language, provider) restrict both retrievers before ranking, not after.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+import re
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from embeddings.encoder import Encoder
 from learning.course_index import CourseIndex
 from learning.courses import Course, CourseRepository
+from learning.query import Filters, Query, fold, parse_query
+from learning.store import Store
 
 MAX_RESULTS = 50
+CANDIDATES = 100  # from each retriever, before fusion
+RRF_K = 60
+# bm25() column weights for courses_fts(title, description, topics, path_title)
+BM25_WEIGHTS = (10.0, 1.0, 4.0, 2.0)
+NEAR_TITLE = 0.9
+NO_FILTERS = Filters()
+STOPWORDS = frozenset(
+    "a about an and are as at be by can course courses do does for from get how i in into is it learn learning "
+    "me my of on or over the this to up want what when where which who why with you your".split()
+)
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
 class SearchHit:
     course: Course
     score: float
+    matched: str  # "title", "both", "keyword" or "meaning": which evidence found it
 
 
-def normalise_query(text: str) -> str:
-    return " ".join(text.split())[:256]
+@dataclass(frozen=True)
+class SearchResult:
+    query: Query
+    hits: list[SearchHit] = field(default_factory=list)
+    corrected: str | None = None  # the words actually searched, when a misspelling was corrected
+
+    @property
+    def courses(self) -> list[Course]:
+        return [hit.course for hit in self.hits]
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def filter_sql(filters: Filters, alias: str = "c") -> tuple[str, list]:
+    """A WHERE fragment (starting with AND) and its parameters for the given filters."""
+    clauses: list[str] = []
+    params: list = []
+    if filters.level:
+        clauses.append(f"{alias}.level = ?")
+        params.append(filters.level)
+    if filters.max_minutes:
+        clauses.append(f"{alias}.duration_minutes > 0 AND {alias}.duration_minutes <= ?")
+        params.append(filters.max_minutes)
+    if filters.language:
+        clauses.append(f"({alias}.language = ? OR {alias}.language LIKE ?)")
+        params += [filters.language, filters.language + "-%"]
+    if filters.provider:
+        like = f"%{filters.provider}%"
+        clauses.append(f"({alias}.provider LIKE ? OR {alias}.path_title LIKE ? OR {alias}.path_id LIKE ?)")
+        params += [like, like, like]
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
+    """Reciprocal rank fusion: sum of 1/(k + rank) over the rankings a candidate appears in."""
+    fused: dict[int, float] = defaultdict(float)
+    for ranking in rankings:
+        for rank, num in enumerate(ranking, start=1):
+            fused[num] += 1.0 / (k + rank)
+    return fused
+
+
+class Vocabulary:
+    """Words of the catalog's titles, topics and paths, for correcting misspellings. Rebuilt when the catalog
+    changes (its version is the highest updated_at)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._version: str | None = None
+        self._counts: Counter[str] = Counter()
+        self._by_first: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+
+    def _refresh(self) -> None:
+        version = self.store.db.execute("SELECT count(*) || max(updated_at) FROM courses").fetchone()[0]
+        if version == self._version:
+            return
+        with self._lock:
+            counts: Counter[str] = Counter()
+            for title, topics, path_title in self.store.db.execute("SELECT title, topics, path_title FROM courses"):
+                counts.update(set(words(f"{title} {topics} {path_title or ''}")))
+            by_first: dict[str, list[str]] = defaultdict(list)
+            for word in counts:
+                if len(word) >= 3 and not word.isdigit():
+                    by_first[word[0]].append(word)
+            self._counts, self._by_first, self._version = counts, dict(by_first), version
+
+    def correct(self, word: str) -> str:
+        """The catalog word closest to an unknown word (edit distance ~1-2), or the word itself."""
+        self._refresh()
+        if len(word) < 4 or word in self._counts or word in STOPWORDS or not word.isalpha():
+            return word
+        pool = [w for w in self._by_first.get(word[0], ()) if abs(len(w) - len(word)) <= 2]
+        close = difflib.get_close_matches(word, pool, n=3, cutoff=0.8)
+        return max(close, key=self._counts.__getitem__) if close else word
+
+
+class KeywordSearch:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def search(self, text: str, k: int, filters: Filters = NO_FILTERS) -> list[tuple[int, float]]:
+        """BM25 over title, description, topics and path, any word matching; best first as (num, score)."""
+        terms = [w for w in words(text) if w not in STOPWORDS] or words(text)
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
+        where, params = filter_sql(filters)
+        weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+        rows = self.store.db.execute(
+            f"SELECT c.num, bm25(courses_fts, {weights}) AS rank FROM courses_fts "
+            f"JOIN courses c ON c.num = courses_fts.rowid WHERE courses_fts MATCH ?{where} ORDER BY rank LIMIT ?",
+            [match, *params, k],
+        ).fetchall()
+        return [(num, -rank) for num, rank in rows]
+
+    def allowed(self, filters: Filters) -> list[int] | None:
+        """Course nums that pass the filters, or None when there are no filters."""
+        if not filters:
+            return None
+        where, params = filter_sql(filters)
+        return [row[0] for row in self.store.db.execute(f"SELECT c.num FROM courses c WHERE 1{where}", params)]
 
 
 class CourseSearch:
-    def __init__(self, courses: CourseRepository, index: CourseIndex, encoder: Encoder):
+    def __init__(self, store: Store, courses: CourseRepository, index: CourseIndex, encoder: Encoder):
         self.courses = courses
         self.index = index
         self.encoder = encoder
+        self.keyword = KeywordSearch(store)
+        self.vocabulary = Vocabulary(store)
 
-    def search(self, query: str, k: int = 5) -> list[SearchHit]:
-        """The k courses that best match the query's meaning, best first."""
-        query = normalise_query(query)
-        if not query:
+    def course_vector(self, course: Course) -> np.ndarray:
+        """The course's own embedding (from the cache; computed if somehow missing)."""
+        cached = self.index.cache.get([course.content_hash]).get(course.content_hash)
+        return cached if cached is not None else self.encoder.encode([course.embedding_text()])[0]
+
+    @staticmethod
+    def course_words(course: Course) -> str:
+        return " ".join([course.title, *course.topics])
+
+    def similar(self, course: Course, k: int = 10, exclude: set[int] | None = None) -> list[Course]:
+        """Courses most like this one, by meaning and by shared title and topic words, fused; itself excluded."""
+        skip = {course.num, *(exclude or ())}
+        keyword = [n for n, _ in self.keyword.search(self.course_words(course), CANDIDATES) if n not in skip]
+        dense = [n for n, _ in self.index.vectors.search(self.course_vector(course), CANDIDATES) if n not in skip]
+        fused = rrf([keyword, dense])
+        ranked = sorted(fused, key=fused.__getitem__, reverse=True)[:k]
+        by_num = self.courses.many_by_num(ranked)
+        return [by_num[n] for n in ranked if n in by_num]
+
+    def dense(self, text: str, k: int, allowed: list[int] | None = None) -> list[tuple[int, float]]:
+        if allowed is not None and not allowed:
             return []
+        return self.index.vectors.search(self.encoder.encode_query(text), k, allowed=allowed)
+
+    def search(self, raw: str | Query, k: int = 5) -> SearchResult:
+        """The k courses that best match the query's words and meaning, best first."""
+        query = parse_query(raw) if isinstance(raw, str) else raw
         k = max(1, min(k, MAX_RESULTS))
-        found = self.index.vectors.search(self.encoder.encode_query(query), k)
-        by_num = self.courses.many_by_num([num for num, _ in found])
-        return [SearchHit(by_num[num], score) for num, score in found if num in by_num]
+        if not words(query.text):
+            return SearchResult(query)
+        corrected_words = [self.vocabulary.correct(w) for w in words(query.text)]
+        corrected = " ".join(corrected_words) if corrected_words != words(query.text) else None
+        text = corrected or query.text
+        allowed = self.keyword.allowed(query.filters)
+        keyword = self.keyword.search(text, CANDIDATES, query.filters)
+        dense = self.dense(text, CANDIDATES, allowed)
+        fused = rrf([[n for n, _ in keyword], [n for n, _ in dense]])
+        by_num = self.courses.many_by_num(fused)
+        in_keyword, in_dense = {n for n, _ in keyword}, {n for n, _ in dense}
+        folded = fold(query.text)
+
+        def title_rank(num: int) -> int:
+            title = fold(by_num[num].title)
+            if title == folded:
+                return 0
+            return 1 if difflib.SequenceMatcher(None, title, folded).ratio() >= NEAR_TITLE else 2
+
+        ranked = sorted((n for n in fused if n in by_num), key=lambda n: (title_rank(n), -fused[n]))
+        hits = []
+        for num in ranked[:k]:
+            matched = (
+                "title"
+                if title_rank(num) < 2
+                else "both"
+                if num in in_keyword and num in in_dense
+                else "keyword"
+                if num in in_keyword
+                else "meaning"
+            )
+            hits.append(SearchHit(by_num[num], fused[num], matched))
+        return SearchResult(query, hits, corrected)

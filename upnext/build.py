@@ -35,4 +35,6 @@ def build_service(
     if prepare:
         result = catalog.ensure_ready(on_progress)
         log.info("catalog ready: %d courses (%s)", courses.count(), result)
-    return LearningService(store=store, courses=courses, catalog=catalog, search=CourseSearch(courses, index, encoder))
+    return LearningService(
+        store=store, courses=courses, catalog=catalog, search=CourseSearch(store, courses, index, encoder)
+    )

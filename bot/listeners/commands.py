@@ -16,8 +16,7 @@ def learn_answer(service: LearningService, text: str, t: Messages) -> blocks.Mes
     words = " ".join(text.split())
     if words.lower() in HELP_WORDS:
         return blocks.help_message(t)
-    hits = service.search.search(words, k=5)
-    return blocks.search_results(words, [hit.course for hit in hits], t)
+    return blocks.search_answer(service.search.search(words, k=5), t)
 
 
 def register(app: App, service: LearningService) -> None:

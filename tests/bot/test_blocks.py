@@ -5,7 +5,14 @@ from __future__ import annotations
 from bot import blocks
 from bot.i18n import Messages
 from learning.courses import Course
+from learning.query import parse_query
+from learning.search import SearchHit, SearchResult
 from tests.helpers import assert_valid_message, mrkdwn_texts
+
+
+def result(query: str, courses: list[Course]) -> SearchResult:
+    return SearchResult(parse_query(query), [SearchHit(c, 1.0, "both") for c in courses])
+
 
 HOSTILE = Course(
     id="evil",
@@ -22,7 +29,7 @@ HOSTILE = Course(
 
 
 def test_search_results_escape_catalog_text_everywhere():
-    message = blocks.search_results("<!everyone> sql", [HOSTILE] * 5, Messages("en"))
+    message = blocks.search_answer(result("<!everyone> sql", [HOSTILE] * 5), Messages("en"))
     assert_valid_message(message.as_kwargs())
     dumped = " ".join([*mrkdwn_texts(message.blocks), message.text])
     assert "<!channel>" not in dumped and "<!here>" not in dumped and "<!everyone>" not in dumped
@@ -41,11 +48,11 @@ def test_card_shows_meta_description_and_image_with_alt_text():
 
 
 def test_no_results_is_a_helpful_sentence():
-    message = blocks.search_results("zzzz", [], Messages("en"))
+    message = blocks.search_answer(result("zzzz", []), Messages("en"))
     assert "couldn't find" in message.text
 
 
 def test_without_images_drops_only_image_accessories():
-    message = blocks.search_results("x", [HOSTILE], Messages("en")).without_images()
+    message = blocks.search_answer(result("x", [HOSTILE]), Messages("en")).without_images()
     assert "image" not in repr(message.blocks)
     assert_valid_message(message.as_kwargs())

@@ -6,7 +6,7 @@ import time
 
 from tests.conftest import SIGNING_SECRET, RunningServer
 from tests.fakes.signing import form_body, json_body, signed_headers, slash_command
-from tests.helpers import assert_valid_message, http
+from tests.helpers import assert_valid_message, http, mrkdwn_texts
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -85,3 +85,16 @@ def test_malformed_payloads_get_4xx_and_the_server_stays_up(server):
 def test_unknown_paths_and_methods_are_4xx(server):
     assert http(server.url + "/nope").status == 404
     assert http(server.events_url).status == 405
+
+
+def test_learn_explains_a_filter_it_cannot_use(server):
+    learn(server, "python level:wizard")
+    answer = server.slack.wait_for_call("respond")[0].body
+    assert_valid_message(answer)
+    assert any("`level:` takes beginner" in text for text in mrkdwn_texts(answer["blocks"]))
+
+
+def test_learn_with_no_words_asks_for_some(server):
+    learn(server, "?!? 🙂")
+    answer = server.slack.wait_for_call("respond")[0].body
+    assert "Tell me what you'd like to learn" in answer["text"]

@@ -42,7 +42,7 @@ def test_corrupt_index_file_is_detected_and_rebuilt(service, settings, encoder):
     path.write_bytes(b"not an index")
     rebuilt = build_service(settings, encoder=encoder)
     assert len(rebuilt.catalog.index.vectors) == service.courses.count()
-    assert rebuilt.search.search("version control", 3)[0].course.path_id == "swcarpentry/git-novice"
+    assert rebuilt.search.search("version control", 3).hits[0].course.path_id == "swcarpentry/git-novice"
 
 
 def test_stale_index_is_repaired_on_start(service, settings, encoder):
@@ -52,3 +52,49 @@ def test_stale_index_is_repaired_on_start(service, settings, encoder):
     stale.vectors.save(stale.path)
     repaired = build_service(settings, encoder=encoder)
     assert set(some) <= set(repaired.catalog.index.vectors.hashes)
+
+
+def test_crash_after_the_store_commit_but_before_embedding_is_repaired_on_start(service, settings, encoder):
+    from learning.courses import Course
+
+    new = Course(id="new-1", title="Regular expressions for text search", description="Match patterns in text")
+    changed = service.courses.get("swcarpentry/git-novice/01-basics")
+    changed = Course(**{**changed.__dict__, "description": "Entirely new description about branches", "num": None})
+    service.courses.upsert([new, changed])  # the import died here: store written, index not
+    counting = CountingEncoder(encoder)
+    restarted = build_service(settings, encoder=counting)
+    held = restarted.catalog.index.vectors.hashes
+    for course in (restarted.courses.get("new-1"), restarted.courses.get("swcarpentry/git-novice/01-basics")):
+        assert held[course.num] == course.content_hash
+    assert len(counting.embedded) == 2  # only the two courses the index was missing
+    assert restarted.search.search("regular expressions", 1).hits[0].course.id == "new-1"
+
+
+def test_courses_removed_from_the_store_leave_the_index_on_start(service, settings, encoder):
+    gone = service.courses.get("swcarpentry/shell-novice/01-intro")
+    service.store.db.execute("DELETE FROM courses WHERE num = ?", [gone.num])
+    restarted = build_service(settings, encoder=encoder)
+    assert gone.num not in restarted.catalog.index.vectors.hashes
+    assert len(restarted.catalog.index.vectors) == restarted.courses.count()
+
+
+def test_a_half_written_index_file_from_a_crash_is_ignored(service, settings, encoder):
+    path = service.catalog.index.path
+    path.with_name(path.name + ".tmp").write_bytes(b"half an index")
+    restarted = build_service(settings, encoder=encoder)
+    assert len(restarted.catalog.index.vectors) == service.courses.count()
+
+
+def test_incremental_import_embeds_and_indexes_only_what_changed(service, encoder, tmp_path):
+    import json
+
+    counting = CountingEncoder(encoder)
+    service.catalog.index.cache.encoder = counting
+    rows = [{"id": f"extra-{i}", "title": f"Extra course {i} on data cleaning"} for i in range(5)]
+    path = tmp_path / "extra.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    before = len(service.catalog.index.vectors)
+    report = service.catalog.import_file(path)
+    assert report.added == 5 and report.embedded == 5
+    assert len(counting.embedded) == 5
+    assert len(service.catalog.index.vectors) == before + 5

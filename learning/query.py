@@ -1,0 +1,125 @@
+"""What a person typed after `/learn`, turned into search words and filters.
+
+`/learn python level:beginner under:60m lang:es provider:"Data Carpentry"`. Filters people use are recognised in
+any order; an unknown filter or a bad value is reported back as a problem to explain, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from learning.courses import LEVELS
+
+MAX_QUERY_CHARS = 256
+FILTER_NAMES = ("level", "under", "lang", "provider")
+_ALIASES = {
+    "level": "level",
+    "lvl": "level",
+    "under": "under",
+    "max": "under",
+    "duration": "under",
+    "lang": "lang",
+    "language": "lang",
+    "provider": "provider",
+    "path": "provider",
+    "by": "provider",
+}
+_LEVEL_WORDS = {
+    "beginner": "beginner",
+    "beginners": "beginner",
+    "novice": "beginner",
+    "intro": "beginner",
+    "basic": "beginner",
+    "easy": "beginner",
+    "intermediate": "intermediate",
+    "medium": "intermediate",
+    "advanced": "advanced",
+    "expert": "advanced",
+    "hard": "advanced",
+}
+# name:value or name:"quoted value"; the name must be a plain word, so URLs (https://...) and times (10:30) pass.
+_FILTER = re.compile(r'(?<!\S)([A-Za-z]+):(?!//)("([^"]*)"|\S+)')
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)\s*h(?:ours?|rs?)?)?\s*(?:(\d+)\s*m(?:in(?:utes?)?)?)?$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+
+
+@dataclass(frozen=True)
+class Filters:
+    level: str | None = None
+    max_minutes: int | None = None
+    language: str | None = None
+    provider: str | None = None
+
+    def __bool__(self) -> bool:
+        return any(v is not None for v in (self.level, self.max_minutes, self.language, self.provider))
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # normalised words to search for, filters removed
+    filters: Filters = field(default_factory=Filters)
+    problems: tuple[str, ...] = ()  # filters we could not use, each a sentence for the person
+
+
+def normalise(text: str) -> str:
+    """Unicode-normalised, control characters removed, whitespace collapsed, bounded in length."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return " ".join(text.split())[:MAX_QUERY_CHARS]
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form used to compare titles and words."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def parse_minutes(value: str) -> int | None:
+    """'60', '60m', '90min', '1h', '1.5h', '1h30m', '2 hours' -> minutes; None if unreadable."""
+    value = value.strip().lower()
+    if value.isdigit():
+        return int(value)
+    match = _DURATION.match(value)
+    if not match or not any(match.groups()):
+        return None
+    hours = float(match.group(1) or 0)
+    return round(hours * 60) + int(match.group(2) or 0)
+
+
+def parse_query(raw: str) -> Query:
+    values: dict[str, str | int] = {}
+    problems: list[str] = []
+
+    def take(match: re.Match[str]) -> str:
+        name, value = match.group(1).lower(), match.group(3) if match.group(3) is not None else match.group(2)
+        key = _ALIASES.get(name)
+        if key is None:
+            problems.append(f"unknown filter `{name}:` (filters are {', '.join(f'`{n}:`' for n in FILTER_NAMES)})")
+            return " "
+        value = value.strip()
+        if key == "level":
+            level = _LEVEL_WORDS.get(value.lower())
+            if level is None:
+                problems.append(f"`level:` takes {', '.join(LEVELS)}, not `{value}`")
+            else:
+                values["level"] = level
+        elif key == "under":
+            minutes = parse_minutes(value)
+            if minutes is None or minutes <= 0:
+                problems.append(f"`under:` takes a duration such as 45m, 2h or 1h30m, not `{value}`")
+            else:
+                values["max_minutes"] = minutes
+        elif key == "lang":
+            language = value.lower().replace("_", "-")
+            if not _LANGUAGE.match(language):
+                problems.append(f"`lang:` takes a language code such as en or es, not `{value}`")
+            else:
+                values["language"] = language
+        elif value:
+            values["provider"] = value
+        return " "
+
+    text = normalise(_FILTER.sub(take, normalise(raw)))
+    return Query(text=text, filters=Filters(**values), problems=tuple(problems))  # type: ignore[arg-type]

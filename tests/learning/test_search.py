@@ -1,0 +1,70 @@
+"""Hybrid search over the real model, FAISS and FTS5 on a small real catalog."""
+
+from __future__ import annotations
+
+from learning.search import rrf
+
+
+def titles(result) -> list[str]:
+    return [c.title for c in result.courses]
+
+
+def test_rrf_rewards_agreement_between_retrievers():
+    fused = rrf([[1, 2, 3], [3, 4]])
+    assert max(fused, key=fused.__getitem__) == 3
+    assert fused[1] > fused[2] == fused[4]
+
+
+def test_finds_by_meaning_when_words_differ(service):
+    result = service.search.search("keep track of changes to my files", 5)
+    assert any(c.path_id == "swcarpentry/git-novice" for c in result.courses[:3])
+
+
+def test_exact_title_comes_first(service):
+    result = service.search.search("introducing the shell", 5)
+    assert result.hits[0].course.title == "Introducing the Shell"
+    assert result.hits[0].matched == "title"
+
+
+def test_near_exact_title_comes_first(service):
+    result = service.search.search("Introducing the Shel", 5)
+    assert result.hits[0].course.title == "Introducing the Shell"
+
+
+def test_misspelt_words_are_corrected_against_the_catalog(service):
+    result = service.search.search("pyhton loops", 5)
+    assert result.corrected == "python loops"
+    assert any("python" in c.path_id for c in result.courses)
+
+
+def test_filters_restrict_both_retrievers(service):
+    spanish = service.search.search("the shell lang:es", 5)
+    assert spanish.courses and all(c.language == "es" for c in spanish.courses)
+    short = service.search.search("python under:10m", 10)
+    assert short.courses and all(0 < (c.duration_minutes or 0) <= 10 for c in short.courses)
+    provider = service.search.search('data provider:"Library Carpentry"', 5)
+    assert provider.courses and all(c.provider == "Library Carpentry" for c in provider.courses)
+    beginner = service.search.search("machine learning level:beginner", 5)
+    assert all(c.level == "beginner" for c in beginner.courses)
+
+
+def test_filters_that_match_nothing_give_no_results_not_other_courses(service):
+    assert service.search.search("git lang:ja", 5).hits == []
+
+
+def test_unknown_filter_is_explained_and_the_words_still_searched(service):
+    result = service.search.search("sql colour:red", 5)
+    assert "unknown filter" in result.query.problems[0]
+    assert result.courses
+
+
+def test_queries_without_words_return_nothing_instead_of_failing(service):
+    for text in ("", "   ", "!!! ???", "🙂"):
+        assert service.search.search(text, 5).hits == []
+
+
+def test_similar_courses_exclude_the_course_itself(service):
+    course = service.courses.get("swcarpentry/sql-novice-survey/02-sort-dup")
+    similar = service.search.similar(course, 5)
+    assert course.id not in [c.id for c in similar]
+    assert sum(c.path_id == "swcarpentry/sql-novice-survey" for c in similar) >= 3
