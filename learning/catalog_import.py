@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from learning.courses import LEVELS, Course
+from learning.courses import LEVELS, Course, level_of
 
 FIELDS = (
     "id title description topics level duration_minutes language url image_url path_id position published_at "
@@ -28,16 +28,6 @@ MAX_TITLE = 300
 MAX_DESCRIPTION = 10_000
 MAX_TOPICS = 30
 MAX_DURATION = 100_000
-LEVEL_SYNONYMS = {
-    "novice": "beginner",
-    "introductory": "beginner",
-    "intro": "beginner",
-    "basic": "beginner",
-    "easy": "beginner",
-    "medium": "intermediate",
-    "hard": "advanced",
-    "expert": "advanced",
-}
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -128,8 +118,8 @@ def _level(raw: dict[str, Any]) -> str | None:
     value = _text(raw, "level", 40)
     if value is None:
         return None
-    level = LEVEL_SYNONYMS.get(value.casefold(), value.casefold())
-    if level not in LEVELS:
+    level = level_of(value)
+    if level is None:
         raise RowError(f"level must be one of {', '.join(LEVELS)}, got {value!r}")
     return level
 

@@ -10,6 +10,23 @@ from dataclasses import asdict, dataclass, field
 from learning.store import Store, iso, utcnow
 
 LEVELS = ("beginner", "intermediate", "advanced")
+_LEVEL_WORDS = {
+    **{level: level for level in LEVELS},
+    "beginners": "beginner",
+    "novice": "beginner",
+    "introductory": "beginner",
+    "intro": "beginner",
+    "basic": "beginner",
+    "easy": "beginner",
+    "medium": "intermediate",
+    "hard": "advanced",
+    "expert": "advanced",
+}
+
+
+def level_of(word: str) -> str | None:
+    """A level from the words catalogs and people use for it ('Novice' -> 'beginner'); None if not a level."""
+    return _LEVEL_WORDS.get(word.strip().casefold())
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from learning.courses import LEVELS
+from learning.courses import LEVELS, level_of
 
 MAX_QUERY_CHARS = 256
 FILTER_NAMES = ("level", "under", "lang", "provider")
@@ -25,19 +25,6 @@ _ALIASES = {
     "provider": "provider",
     "path": "provider",
     "by": "provider",
-}
-_LEVEL_WORDS = {
-    "beginner": "beginner",
-    "beginners": "beginner",
-    "novice": "beginner",
-    "intro": "beginner",
-    "basic": "beginner",
-    "easy": "beginner",
-    "intermediate": "intermediate",
-    "medium": "intermediate",
-    "advanced": "advanced",
-    "expert": "advanced",
-    "hard": "advanced",
 }
 # name:value or name:"quoted value"; the name must be a plain word, so URLs (https://...) and times (10:30) pass.
 _FILTER = re.compile(r'(?<!\S)([A-Za-z]+):(?!//)("([^"]*)"|\S+)')
@@ -100,7 +87,7 @@ def parse_query(raw: str) -> Query:
             return " "
         value = value.strip()
         if key == "level":
-            level = _LEVEL_WORDS.get(value.lower())
+            level = level_of(value)
             if level is None:
                 problems.append(f"`level:` takes {', '.join(LEVELS)}, not `{value}`")
             else:
