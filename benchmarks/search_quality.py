@@ -61,7 +61,8 @@ def meta_rows(data: Path) -> list[dict]:
         for number, line in enumerate(lines):
             text, _, url = line.strip().rpartition(" ")
             title, _, provider = text.rpartition(" - ")
-            rows.append({"id": str(number), "title": title or text or url, "provider": provider[:200] or None, "url": url})
+            row = {"id": str(number), "title": title or text or url, "provider": provider[:200] or None, "url": url}
+            rows.append(row)
     return rows
 
 
