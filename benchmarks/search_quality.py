@@ -28,8 +28,6 @@ from learning.catalog_import import ParsedCatalog, validate_row
 from learning.service import LearningService
 from upnext.build import build_service
 
-BENCH_HOME = Path("var") / "bench"
-
 
 def ndcg_at(ranked: Sequence[str], relevant: set[str], k: int) -> float:
     gains = sum(1 / math.log2(i + 2) for i, doc in enumerate(ranked[:k]) if doc in relevant)
@@ -41,8 +39,8 @@ def recall_at(ranked: Sequence[str], relevant: set[str], k: int) -> float:
     return len(set(ranked[:k]) & relevant) / len(relevant) if relevant else 0.0
 
 
-def catalog_service(name: str, rows: list[dict], encoder: str | None, smoke: bool) -> LearningService:
-    home = BENCH_HOME / f"{name}{'-smoke' if smoke else ''}"
+def catalog_service(name: str, rows: list[dict], encoder: str | None, work: Path) -> LearningService:
+    home = work / name
     service = build_service(Settings(home=home), encoder=load(encoder), prepare=False)
     parsed = ParsedCatalog(courses=[validate_row(row, from_csv=False) for row in rows])
     service.catalog.import_parsed(parsed)
@@ -76,14 +74,14 @@ def meta_judgements(data: Path) -> tuple[list[str], dict[int, set[str]]]:
     return [q.strip() for q in queries if q.strip()], relevant
 
 
-def evaluate_meta(data: Path, encoder: str | None, smoke: bool) -> dict:
+def evaluate_meta(data: Path, encoder: str | None, smoke: bool, work: Path) -> dict:
     rows = meta_rows(data)
     queries, relevant = meta_judgements(data)
     if smoke:
         queries = queries[:2]
         keep = set().union(*(relevant[q] for q in range(2))) | {str(i) for i in range(200)}
         rows = [r for r in rows if r["id"] in keep]
-    service = catalog_service("meta", rows, encoder, smoke)
+    service = catalog_service("meta", rows, encoder, work)
     search = service.search
     ids = {c.num: c.id for c in service.courses.many_by_id(r["id"] for r in rows).values()}
     systems: dict[str, Callable[[str], list[str]]] = {
@@ -135,13 +133,13 @@ def coursera_rows(data: Path) -> tuple[list[dict], dict[str, set[str]]]:
     return rows, links
 
 
-def evaluate_coursera(data: Path, encoder: str | None, smoke: bool) -> dict:
+def evaluate_coursera(data: Path, encoder: str | None, smoke: bool, work: Path) -> dict:
     rows, links = coursera_rows(data)
     if smoke:
         rows = rows[:120]
         known = {r["id"] for r in rows}
         links = {c: ls & known for c, ls in links.items() if c in known and ls & known}
-    service = catalog_service("coursera", rows, encoder, smoke)
+    service = catalog_service("coursera", rows, encoder, work)
     search = service.search
     by_id = service.courses.many_by_id(r["id"] for r in rows)
     ids = {c.num: c.id for c in by_id.values()}
@@ -162,12 +160,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--encoder", choices=["torch", "onnx"], help="default: the product's default")
+    parser.add_argument("--work", type=Path, default=Path("var") / "bench", help="stores and vector caches")
     parser.add_argument("--smoke", action="store_true", help="tiny subsets, for the tests")
     args = parser.parse_args(argv)
     results = {
         "encoder": load(args.encoder).name,
-        "meta_moocs": evaluate_meta(args.data, args.encoder, args.smoke),
-        "coursera_related": evaluate_coursera(args.data, args.encoder, args.smoke),
+        "meta_moocs": evaluate_meta(args.data, args.encoder, args.smoke, args.work),
+        "coursera_related": evaluate_coursera(args.data, args.encoder, args.smoke, args.work),
     }
     report("search_quality", results)
     return results

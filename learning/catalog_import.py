@@ -34,12 +34,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 @dataclass(frozen=True)
 class Rejection:
-    line: int
+    line: int  # where in the file: a line number, or a statement's position in a JSON array
     reason: str
     id: str | None = None
+    unit: str = "line"
 
     def __str__(self) -> str:
-        where = f"line {self.line}" + (f" (id {self.id!r})" if self.id else "")
+        where = f"{self.unit} {self.line}" + (f" (id {self.id!r})" if self.id else "")
         return f"{where}: {self.reason}"
 
 

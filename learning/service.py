@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from learning.catalog import Catalog
 from learning.courses import CourseRepository
+from learning.history import History
+from learning.history_import import HistoryImporter
+from learning.learners import LearnerRepository
 from learning.search import CourseSearch
 from learning.store import Store
 
@@ -16,3 +19,9 @@ class LearningService:
     courses: CourseRepository
     catalog: Catalog
     search: CourseSearch
+    learners: LearnerRepository
+    history: History
+
+    @property
+    def history_importer(self) -> HistoryImporter:
+        return HistoryImporter(self.courses, self.learners, self.history)

@@ -132,8 +132,15 @@ _V1_BASE = """
         CREATE TABLE seen_slack_events (event_id TEXT PRIMARY KEY, seen_at TEXT NOT NULL);
 """
 
+_V2_HISTORY = """
+        -- the same event twice (same learner, course, kind, second and source) is one event: imports are idempotent
+        CREATE UNIQUE INDEX events_unique ON events(learner_id, coalesce(course_id, ''), kind, at, source);
+        -- people who asked to be forgotten, by a hash of their Slack id, so no import or nudge brings them back
+        CREATE TABLE forgotten (id_hash TEXT PRIMARY KEY, at TEXT NOT NULL);
+"""
+
 # Append-only: migration N brings a database from user_version N-1 to N.
-MIGRATIONS: list[str] = [_V1_BASE]
+MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY]
 
 
 class Store:

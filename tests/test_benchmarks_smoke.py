@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from benchmarks import embedding_throughput, slack_latency
+from benchmarks import embedding_throughput, search_quality, search_speed, slack_latency
+from tests.bench_data import make_bench_data
 from tests.conftest import SMALL_CATALOG
 
 
@@ -14,3 +15,16 @@ def test_embedding_throughput_smoke():
 def test_slack_latency_smoke():
     results = slack_latency.main(["--smoke", "--catalog", str(SMALL_CATALOG)])
     assert results["all_acked"] and results["answer"]["n"] == 3
+
+
+def test_search_quality_smoke(tmp_path):
+    data = make_bench_data(tmp_path / "data")
+    results = search_quality.main(["--smoke", "--data", str(data), "--work", str(tmp_path / "work")])
+    assert set(results["meta_moocs"]) >= {"keyword", "dense", "hybrid"}
+    assert results["coursera_related"]["courses_with_links"] > 0
+
+
+def test_search_speed_smoke(tmp_path):
+    data = make_bench_data(tmp_path / "data")
+    results = search_speed.main(["--smoke", "--data", str(data), "--work", str(tmp_path / "work")])
+    assert results["400"]["courses"] == 400 and results["400"]["incremental_100"]["updated"] == 100

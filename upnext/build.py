@@ -11,6 +11,8 @@ from embeddings.vector_cache import VectorCache
 from learning.catalog import Catalog
 from learning.course_index import CourseIndex
 from learning.courses import CourseRepository
+from learning.history import History
+from learning.learners import LearnerRepository
 from learning.search import CourseSearch
 from learning.service import LearningService
 from learning.store import Store

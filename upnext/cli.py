@@ -66,22 +66,35 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     return run_console(session, ask=args.ask)
 
 
-def cmd_catalog_import(settings: Settings, args: argparse.Namespace) -> int:
-    from upnext.build import build_service
-
+def _import(args: argparse.Namespace, run) -> int:
+    """Shared by the catalog and history imports: print every rejection and the summary; exit 1 if any row was
+    rejected, 2 if the file as a whole is unusable."""
     path = Path(args.file)
     if not path.is_file():
         print(f"error: {path}: no such file", file=sys.stderr)
         return 2
-    service = build_service(settings, prepare=False)
     try:
-        report = service.catalog.import_file(path, dry_run=args.dry_run, on_progress=_progress)
-    except ValueError as error:  # the file as a whole is unusable (e.g. no id column)
+        report = run(path)
+    except ValueError as error:  # e.g. a CSV without the required columns
         print(f"error: {path}: {error}", file=sys.stderr)
         return 2
     for line in report.lines():
         print(line)
     return 1 if report.rejected else 0
+
+
+def cmd_catalog_import(settings: Settings, args: argparse.Namespace) -> int:
+    from upnext.build import build_service
+
+    service = build_service(settings, prepare=False)
+    return _import(args, lambda path: service.catalog.import_file(path, args.dry_run, on_progress=_progress))
+
+
+def cmd_history_import(settings: Settings, args: argparse.Namespace) -> int:
+    from upnext.build import build_service
+
+    service = build_service(settings)
+    return _import(args, lambda path: service.history_importer.import_file(path, dry_run=args.dry_run))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -109,12 +122,22 @@ def parser() -> argparse.ArgumentParser:
     importing.add_argument("file")
     importing.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     importing.set_defaults(func=cmd_catalog_import)
+
+    history = commands.add_parser("history", help="learning history from an LMS").add_subparsers(
+        dest="history_command", required=True
+    )
+    importing = history.add_parser("import", help="import completions: CSV (learner, course_id, status, date) or xAPI")
+    importing.add_argument("file")
+    importing.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    importing.set_defaults(func=cmd_history_import)
     return root
 
 
 def _configure_logging(command: str, settings: Settings | None) -> None:
     """Servers log at INFO; interactive commands only show warnings, so answers stay readable."""
-    interactive = command in ("console", "catalog") or (command == "run" and not (settings and settings.has_slack))
+    interactive = command in ("console", "catalog", "history") or (
+        command == "run" and not (settings and settings.has_slack)
+    )
     logging.basicConfig(
         level=logging.WARNING if interactive else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -98,3 +98,51 @@ def test_incremental_import_embeds_and_indexes_only_what_changed(service, encode
     assert report.added == 5 and report.embedded == 5
     assert len(counting.embedded) == 5
     assert len(service.catalog.index.vectors) == before + 5
+
+
+def _unit(rows: int, seed: int = 0) -> np.ndarray:
+    vectors = np.random.default_rng(seed).standard_normal((rows, 16)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_large_index_switches_to_hnsw_and_stays_correct_through_updates(tmp_path):
+    vectors = _unit(600)
+    index = VectorIndex(16, approximate_above=500)
+    index.upsert({i: (f"h{i}", v) for i, v in enumerate(vectors)})
+    assert index.approximate
+    exact = {i for i, _ in VectorIndex.search(_exact_copy(index), vectors[7], 10)}
+    assert len(exact & {i for i, _ in index.search(vectors[7], 10)}) >= 9
+
+    # change course 7 to point elsewhere, remove course 8: neither may come back with its old vector
+    index.upsert({7: ("h7b", vectors[300])})
+    index.remove([8])
+    found = dict(index.search(vectors[7], 10))
+    assert 8 not in found and found.get(7, 0) < 0.99
+    assert dict(index.search(vectors[300], 2)).keys() >= {7, 300}
+
+    index.save(tmp_path / "i.npz")
+    reloaded = VectorIndex.load(tmp_path / "i.npz", approximate_above=500)
+    assert reloaded.approximate and reloaded.search(vectors[300], 2) == index.search(vectors[300], 2)
+
+
+def _exact_copy(index: VectorIndex) -> VectorIndex:
+    copy = VectorIndex(index.dimension, approximate_above=10**9)
+    copy.upsert({i: (h, index._exact.reconstruct(i)) for i, h in index.hashes.items()})
+    return copy
+
+
+def test_filtered_search_is_exact_even_on_an_approximate_index():
+    vectors = _unit(600, seed=1)
+    index = VectorIndex(16, approximate_above=500)
+    index.upsert({i: (f"h{i}", v) for i, v in enumerate(vectors)})
+    allowed = list(range(0, 600, 7))
+    best = max(allowed, key=lambda i: float(vectors[i] @ vectors[3]))
+    assert index.search(vectors[3], 1, allowed=allowed)[0][0] == best
+
+
+def test_graph_is_rebuilt_when_too_much_changed():
+    vectors = _unit(600, seed=2)
+    index = VectorIndex(16, approximate_above=500)
+    index.upsert({i: (f"h{i}", v) for i, v in enumerate(vectors)})
+    index.upsert({i: (f"x{i}", vectors[(i + 1) % 600]) for i in range(40)})  # > 5% stale
+    assert index._stale == set()

@@ -1,0 +1,107 @@
+"""What learners did: events (started, completed, saved, dismissed, …) with when and where they came from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from learning.store import Store, iso, utcnow
+
+# What a learner can do with a course, in the order a course usually goes through them.
+ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, RATED = (
+    "enrolled", "started", "saved", "unsaved", "completed", "dismissed", "rated",
+)  # fmt: skip
+KINDS = (ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, RATED)
+ENGAGED = (ENROLLED, STARTED, COMPLETED)  # kinds that say "took this course"
+SOURCES = ("slack", "import", "xapi", "nudge")
+
+
+@dataclass(frozen=True)
+class Event:
+    learner_id: str
+    course_id: str | None
+    kind: str
+    at: str
+    source: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class CourseState:
+    """Where one learner stands with one course, folded from their events."""
+
+    course_id: str
+    started_at: str | None = None
+    completed_at: str | None = None
+    saved: bool = False
+    dismissed: bool = False
+    last_at: str = ""
+
+    @property
+    def in_progress(self) -> bool:
+        return self.started_at is not None and self.completed_at is None and not self.dismissed
+
+
+def fold(events: Iterable[Event]) -> dict[str, CourseState]:
+    """Course id -> state, from a learner's events in time order."""
+    states: dict[str, dict] = {}
+    for event in sorted(events, key=lambda e: e.at):
+        if event.course_id is None:
+            continue
+        state = states.setdefault(event.course_id, {"course_id": event.course_id})
+        state["last_at"] = event.at
+        if event.kind in (ENROLLED, STARTED):
+            state.setdefault("started_at", event.at)
+        elif event.kind == COMPLETED:
+            state.setdefault("started_at", event.at)
+            state["completed_at"] = event.at
+        elif event.kind == SAVED:
+            state["saved"] = True
+        elif event.kind == UNSAVED:
+            state["saved"] = False
+        elif event.kind == DISMISSED:
+            state["dismissed"] = True
+    return {course_id: CourseState(**state) for course_id, state in states.items()}
+
+
+class History:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def record(
+        self,
+        learner_id: str,
+        course_id: str | None,
+        kind: str,
+        source: str = "slack",
+        at: datetime | None = None,
+        value: str | None = None,
+    ) -> bool:
+        """Store one event; returns False when the very same event (same second) was already there."""
+        return self.record_many([Event(learner_id, course_id, kind, iso(at or utcnow()), source, value)]) == 1
+
+    def record_many(self, events: Sequence[Event]) -> int:
+        """Store events, skipping exact repeats (re-importing a file adds nothing); returns how many were new."""
+        with self.store.write() as db:
+            before = db.execute("SELECT total_changes()").fetchone()[0]
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO events (learner_id, course_id, kind, value, at, source) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(e.learner_id, e.course_id, e.kind, e.value, e.at, e.source) for e in events],
+            )
+            return db.execute("SELECT total_changes()").fetchone()[0] - before
+
+    def for_learner(self, learner_id: str) -> list[Event]:
+        rows = self.store.db.execute(
+            "SELECT learner_id, course_id, kind, at, source, value FROM events WHERE learner_id = ? ORDER BY at",
+            [learner_id],
+        )
+        return [Event(*row) for row in rows]
+
+    def states(self, learner_id: str) -> dict[str, CourseState]:
+        return fold(self.for_learner(learner_id))
+
+    def last_activity(self, learner_id: str) -> str | None:
+        row = self.store.db.execute("SELECT max(at) FROM events WHERE learner_id = ?", [learner_id]).fetchone()
+        return row[0] if row else None

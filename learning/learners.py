@@ -1,0 +1,180 @@
+"""Learners: who they are (from their Slack profile), what they said they want, and how they like to be nudged."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from learning.store import Store, iso, utcnow
+
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PENDING_PREFIX = "email:"  # learners known only by email (from an LMS export) until they first use Slack
+MAX_INTERESTS = 12
+
+
+@dataclass(frozen=True)
+class Learner:
+    slack_id: str
+    team_id: str | None = None
+    email: str | None = None
+    real_name: str | None = None
+    first_name: str | None = None
+    title: str | None = None  # the Slack profile title, used as the role
+    tz: str | None = None
+    locale: str | None = None
+    interests: tuple[str, ...] = ()
+    is_bot: bool = False
+    deleted: bool = False
+    nudges: str = "on"  # on | off
+    snoozed_until: str | None = None
+    onboarded_at: str | None = None
+    profile_refreshed_at: str | None = None
+    created_at: str = field(default_factory=lambda: iso(utcnow()))
+
+    @property
+    def name(self) -> str:
+        """How to greet them: first name, else the first word of the real name, else nothing."""
+        if self.first_name:
+            return self.first_name
+        return (self.real_name or "").split(" ")[0]
+
+    @property
+    def role(self) -> str | None:
+        return self.title or None
+
+    @property
+    def pending(self) -> bool:
+        return self.slack_id.startswith(PENDING_PREFIX)
+
+    def snoozed(self, now: datetime) -> bool:
+        return bool(self.snoozed_until and self.snoozed_until > iso(now))
+
+
+def profile_from_slack(user: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields Upnext keeps from a `users.info` user object."""
+    profile = user.get("profile") or {}
+    return {
+        "team_id": user.get("team_id"),
+        "email": (profile.get("email") or "").lower() or None,
+        "real_name": user.get("real_name") or profile.get("real_name") or None,
+        "first_name": profile.get("first_name") or None,
+        "title": (profile.get("title") or "").strip() or None,
+        "tz": user.get("tz") or None,
+        "locale": user.get("locale") or None,
+        "is_bot": bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
+        "deleted": bool(user.get("deleted")),
+    }
+
+
+def _id_hash(slack_id: str) -> str:
+    return hashlib.sha256(f"upnext-forgotten:{slack_id}".encode()).hexdigest()
+
+
+def _from_row(row: Mapping[str, Any]) -> Learner:
+    values = dict(row)
+    values["interests"] = tuple(json.loads(values.get("interests") or "[]"))
+    values["is_bot"] = bool(values["is_bot"])
+    values["deleted"] = bool(values["deleted"])
+    return Learner(**values)
+
+
+class LearnerRepository:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def get(self, slack_id: str) -> Learner | None:
+        row = next(self.store.db.query("SELECT * FROM learners WHERE slack_id = ?", [slack_id]), None)
+        return _from_row(row) if row else None
+
+    def by_email(self, email: str) -> Learner | None:
+        row = next(self.store.db.query("SELECT * FROM learners WHERE email = ?", [email.lower()]), None)
+        return _from_row(row) if row else None
+
+    def all(self) -> Iterable[Learner]:
+        for row in self.store.db.query("SELECT * FROM learners ORDER BY slack_id"):
+            yield _from_row(row)
+
+    def ensure(self, slack_id: str) -> Learner:
+        """The learner, created bare if unknown (an import names them before they ever use Slack)."""
+        self.store.db.execute(
+            "INSERT INTO learners (slack_id, created_at) VALUES (?, ?) ON CONFLICT(slack_id) DO NOTHING",
+            [slack_id, iso(utcnow())],
+        )
+        learner = self.get(slack_id)
+        assert learner is not None
+        return learner
+
+    def ensure_pending(self, email: str) -> Learner:
+        """A learner known only by email, until the Slack user with that email shows up."""
+        existing = self.by_email(email)
+        if existing:
+            return existing
+        slack_id = PENDING_PREFIX + email.lower()
+        self.store.db.execute(
+            "INSERT INTO learners (slack_id, email, created_at) VALUES (?, ?, ?) ON CONFLICT(slack_id) DO NOTHING",
+            [slack_id, email.lower(), iso(utcnow())],
+        )
+        learner = self.get(slack_id)
+        assert learner is not None
+        return learner
+
+    def save_profile(self, slack_id: str, profile: Mapping[str, Any]) -> Learner:
+        """Create or refresh a learner from their Slack profile. History imported under their email (before they
+        used Slack) moves to their Slack id."""
+        now = iso(utcnow())
+        with self.store.write() as db:
+            email = profile.get("email")
+            if email:
+                pending = PENDING_PREFIX + email
+                if db.execute("SELECT 1 FROM learners WHERE slack_id = ?", [pending]).fetchone():
+                    db.execute("UPDATE events SET learner_id = ? WHERE learner_id = ?", [slack_id, pending])
+                    db.execute("DELETE FROM learners WHERE slack_id = ?", [pending])
+                db.execute("UPDATE learners SET email = NULL WHERE email = ? AND slack_id != ?", [email, slack_id])
+            columns = [k for k in profile if k != "slack_id"]
+            db.execute(
+                f"INSERT INTO learners (slack_id, {', '.join(columns)}, profile_refreshed_at, created_at) "
+                f"VALUES (:slack_id, {', '.join(':' + c for c in columns)}, :now, :now) "
+                f"ON CONFLICT(slack_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns)}, "
+                "profile_refreshed_at = excluded.profile_refreshed_at",
+                {**profile, "slack_id": slack_id, "now": now},
+            )
+        learner = self.get(slack_id)
+        assert learner is not None
+        return learner
+
+    def update(self, learner: Learner, **changes: Any) -> Learner:
+        """Change settings the learner controls: interests, nudges, snooze, onboarding."""
+        updated = replace(learner, **changes)
+        values = {k: getattr(updated, k) for k in changes}
+        if "interests" in values:
+            values["interests"] = json.dumps(list(dict.fromkeys(values["interests"]))[:MAX_INTERESTS])
+        assignments = ", ".join(f"{k} = :{k}" for k in values)
+        self.store.db.execute(
+            f"UPDATE learners SET {assignments} WHERE slack_id = :slack_id", {**values, "slack_id": learner.slack_id}
+        )
+        return self.get(learner.slack_id) or updated
+
+    def forget(self, slack_id: str) -> int:
+        """Erase the learner and everything recorded about them; returns how many rows went. Only a hash of
+        their id stays behind, so that imports and nudges leave them alone until they use Upnext again."""
+        with self.store.write() as db:
+            removed = 0
+            for table, column in (("events", "learner_id"), ("nudges", "learner_id"), ("learners", "slack_id")):
+                removed += db.execute(f"DELETE FROM {table} WHERE {column} = ?", [slack_id]).rowcount
+            db.execute(
+                "INSERT OR REPLACE INTO forgotten (id_hash, at) VALUES (?, ?)", [_id_hash(slack_id), iso(utcnow())]
+            )
+        return removed
+
+    def is_forgotten(self, slack_id: str) -> bool:
+        return bool(self.store.db.execute("SELECT 1 FROM forgotten WHERE id_hash = ?", [_id_hash(slack_id)]).fetchone())
+
+    def welcome_back(self, slack_id: str) -> None:
+        """They used Upnext again after asking to be forgotten: that is a new start."""
+        self.store.db.execute("DELETE FROM forgotten WHERE id_hash = ?", [_id_hash(slack_id)])
