@@ -38,5 +38,10 @@ def build_service(
         result = catalog.ensure_ready(on_progress)
         log.info("catalog ready: %d courses (%s)", courses.count(), result)
     return LearningService(
-        store=store, courses=courses, catalog=catalog, search=CourseSearch(store, courses, index, encoder)
+        store=store,
+        courses=courses,
+        catalog=catalog,
+        search=CourseSearch(store, courses, index, encoder),
+        learners=LearnerRepository(store),
+        history=History(store),
     )
