@@ -105,7 +105,7 @@ def search_answer(result: SearchResult, t: Messages) -> Message:
     query = result.query
     notes = [t("search.problem", problem=problem) for problem in query.problems]
     if result.corrected:
-        notes.append(t("search.corrected", corrected=escape(result.corrected), typed=escape(query.text)))
+        notes.append(t("search.corrected", corrected=escape(result.corrected)))
     if not query.text and not query.problems:
         return help_message(t)
     if not result.hits:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from learning.search import rrf
+from learning.search import combine
 
 
 def titles(result) -> list[str]:
     return [c.title for c in result.courses]
 
 
-def test_rrf_rewards_agreement_between_retrievers():
-    fused = rrf([[1, 2, 3], [3, 4]])
+def test_fusion_rewards_agreement_and_normalises_bm25_per_query():
+    fused = combine(dense=[(1, 0.6), (3, 0.5)], keyword=[(3, 20.0), (2, 10.0)], weight=0.3)
     assert max(fused, key=fused.__getitem__) == 3
-    assert fused[1] > fused[2] == fused[4]
+    assert fused == {1: 0.6, 3: 0.5 + 0.3, 2: 0.15}
 
 
 def test_finds_by_meaning_when_words_differ(service):
