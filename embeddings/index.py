@@ -98,10 +98,14 @@ class VectorIndex:
         elif self._hnsw is None or len(self._stale) > REBUILD_STALE_SHARE * size:
             self.build_graph()
 
-    def build_graph(self) -> None:
+    def matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of every current vector, for scoring all courses at once."""
         with self._lock:
             ids = faiss.vector_to_array(self._exact.id_map).astype(np.int64)
-            vectors = self._exact.index.reconstruct_n(0, self._exact.ntotal)
+            return ids, self._exact.index.reconstruct_n(0, self._exact.ntotal)
+
+    def build_graph(self) -> None:
+        ids, vectors = self.matrix()
         graph = faiss.IndexHNSWFlat(self.dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         graph.hnsw.efSearch = HNSW_EF_SEARCH

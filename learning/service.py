@@ -9,6 +9,7 @@ from learning.courses import CourseRepository
 from learning.history import History
 from learning.history_import import HistoryImporter
 from learning.learners import LearnerRepository
+from learning.recommender import Recommender
 from learning.search import CourseSearch
 from learning.store import Store
 
@@ -21,6 +22,7 @@ class LearningService:
     search: CourseSearch
     learners: LearnerRepository
     history: History
+    recommender: Recommender
 
     @property
     def history_importer(self) -> HistoryImporter:

@@ -9,12 +9,15 @@ from config import Settings
 from embeddings.encoder import Encoder, load_encoder
 from embeddings.vector_cache import VectorCache
 from learning.catalog import Catalog
+from learning.catalog_frame import FrameCache
 from learning.course_index import CourseIndex
 from learning.courses import CourseRepository
 from learning.history import History
 from learning.learners import LearnerRepository
+from learning.recommender import Recommender
 from learning.search import CourseSearch
 from learning.service import LearningService
+from learning.signals import SignalCache
 from learning.store import Store
 
 log = logging.getLogger(__name__)
@@ -37,11 +40,15 @@ def build_service(
     if prepare:
         result = catalog.ensure_ready(on_progress)
         log.info("catalog ready: %d courses (%s)", courses.count(), result)
+    search = CourseSearch(store, courses, index, encoder)
+    history = History(store)
+    recommender = Recommender(courses, history, search, SignalCache(store), FrameCache(store, index), encoder)
     return LearningService(
         store=store,
         courses=courses,
         catalog=catalog,
-        search=CourseSearch(store, courses, index, encoder),
+        search=search,
         learners=LearnerRepository(store),
-        history=History(store),
+        history=history,
+        recommender=recommender,
     )

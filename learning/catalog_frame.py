@@ -1,0 +1,89 @@
+"""The whole catalog as arrays indexed by course num, so the recommender can score every course at once: vectors,
+language, level, path and position, publication date. Rebuilt when the catalog or its index changes."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from learning.course_index import CourseIndex
+from learning.query import fold
+from learning.store import Store
+
+
+@dataclass(frozen=True)
+class CatalogFrame:
+    size: int  # arrays are indexed 0..size-1 by course num; `present` marks nums that are real courses
+    present: np.ndarray  # bool
+    ids: np.ndarray  # object: course id by num
+    vectors: np.ndarray  # float32 (size, dim); zero rows for missing nums
+    language: np.ndarray  # object: language code or None
+    path_id: np.ndarray  # object
+    position: np.ndarray  # int32, 0 when not in a path
+    published: np.ndarray  # float64 unix seconds, 0 when unknown
+    topics: np.ndarray  # object: tuple of folded topics
+    titles: np.ndarray  # object: folded title, to tell copies of one course apart from different courses
+    by_id: dict[str, int]
+    version: tuple[int, str]
+
+
+def _version(store: Store) -> tuple[int, str]:
+    count, latest = store.db.execute("SELECT count(*), coalesce(max(updated_at), '') FROM courses").fetchone()
+    return count, latest
+
+
+def build_frame(store: Store, index: CourseIndex) -> CatalogFrame:
+    import json
+
+    version = _version(store)
+    columns = "num, id, language, path_id, position, published_at, topics, title"
+    rows = store.db.execute(f"SELECT {columns} FROM courses").fetchall()
+    size = max((r[0] for r in rows), default=0) + 1
+    present = np.zeros(size, bool)
+    ids = np.full(size, None, object)
+    language = np.full(size, None, object)
+    path_id = np.full(size, None, object)
+    position = np.zeros(size, np.int32)
+    published = np.zeros(size, np.float64)
+    topics = np.empty(size, object)
+    topics[:] = [()] * size
+    titles = np.full(size, None, object)
+    for num, course_id, lang, path, pos, published_at, topic_json, title in rows:
+        titles[num] = fold(title)
+        present[num] = True
+        ids[num] = course_id
+        language[num] = (lang or "").split("-")[0] or None
+        path_id[num] = path
+        position[num] = pos or 0
+        published[num] = datetime.fromisoformat(published_at).timestamp() if published_at else 0.0
+        topics[num] = tuple(t.casefold() for t in json.loads(topic_json or "[]"))
+    vectors = np.zeros((size, index.cache.encoder.dimension), np.float32)
+    nums, matrix = index.vectors.matrix()
+    if len(nums):
+        keep = nums < size
+        vectors[nums[keep]] = matrix[keep]
+    by_id = {course_id: num for num, course_id, *_ in rows}
+    return CatalogFrame(
+        size, present, ids, vectors, language, path_id, position, published, topics, titles, by_id, version
+    )
+
+
+class FrameCache:
+    def __init__(self, store: Store, index: CourseIndex):
+        self.store = store
+        self.index = index
+        self._frame: CatalogFrame | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> CatalogFrame:
+        version = _version(self.store)
+        frame = self._frame
+        if frame is None or frame.version != version or len(self.index.vectors) != int(frame.present.sum()):
+            with self._lock:
+                if self._frame is frame:
+                    self._frame = build_frame(self.store, self.index)
+        assert self._frame is not None
+        return self._frame

@@ -1,0 +1,196 @@
+"""What everyone's history says, precomputed for the recommender: popularity (two time-decayed horizons, per
+role), how fresh each course is, and which courses are taken together (EASE item-item weights, Steck 2019).
+Rebuilt from the events table when it changes, off the request path.
+
+Courses are addressed by their integer key (`num`), so every signal is a dense array indexed by num.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from scipy import sparse
+
+from learning.history import ENGAGED
+from learning.store import Store, utcnow
+
+TRENDING_DAYS = 14.0  # decay constants (e-folding, days) of the two popularity horizons
+POPULAR_DAYS = 60.0
+FRESH_DAYS = 60.0  # how long a course counts as fresh after it was first taken
+EASE_LAMBDA = 5000.0
+EASE_MAX_COURSES = 8000  # EASE inverts a dense courses x courses matrix: only the most-taken courses take part
+REFRESH_SECONDS = 60.0
+DAY = 86400.0
+
+
+def role_key(title: str | None) -> str | None:
+    """Roles are compared case- and space-insensitively: 'Data  analyst' == 'data analyst'."""
+    return " ".join(title.casefold().split()) if title and title.strip() else None
+
+
+@dataclass
+class Signals:
+    size: int = 0  # arrays are indexed 0..size-1 by course num
+    trending: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # log-scaled, max 1
+    popular_decayed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # log-scaled, max 1
+    fresh: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    takers: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # distinct learners, all time
+    by_role: dict[str, np.ndarray] = field(default_factory=dict)
+    role_learners: dict[str, int] = field(default_factory=dict)
+    ease_nums: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # courses taking part in EASE
+    ease: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))  # weights between them
+    learners: int = 0
+    built_from: tuple[int, int] = (0, 0)  # (max event id, max course num) the signals reflect
+
+    def taken_with(self, nums: list[int], weights: np.ndarray, size: int) -> np.ndarray:
+        """EASE scores over the catalog for a learner who took `nums`."""
+        out = np.zeros(size, np.float32)
+        rows = self._ease_rows(nums)
+        if rows[0].size:
+            scores = (weights[rows[1]][:, None] * self.ease[rows[0]]).sum(axis=0)
+            keep = self.ease_nums < size
+            out[self.ease_nums[keep]] = scores[keep]
+        return out
+
+    def taken_with_each(self, nums: list[int], num: int) -> np.ndarray | None:
+        """How much each of `nums` contributes to `num`'s EASE score (for naming the evidence)."""
+        column = np.flatnonzero(self.ease_nums == num)
+        if not column.size:
+            return None
+        rows, which = self._ease_rows(nums)
+        contributions = np.zeros(len(nums), np.float32)
+        contributions[which] = self.ease[rows, column[0]]
+        return contributions
+
+    def _ease_rows(self, nums: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(row in the EASE matrix, position in nums) for the nums that take part in EASE."""
+        if not len(self.ease_nums) or not nums:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        order = np.argsort(self.ease_nums)
+        found = np.searchsorted(self.ease_nums, nums, sorter=order)
+        found = np.minimum(found, len(order) - 1)
+        rows = order[found]
+        hit = self.ease_nums[rows] == np.asarray(nums)
+        return rows[hit], np.flatnonzero(hit)
+
+    @classmethod
+    def build(cls, store: Store, now: datetime | None = None) -> Signals:
+        db = store.db
+        size = (db.execute("SELECT max(num) FROM courses").fetchone()[0] or 0) + 1
+        last_event = db.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+        marks = ",".join("?" * len(ENGAGED))
+        rows = db.execute(
+            f"SELECT e.learner_id, c.num, min(e.at), l.title FROM events e JOIN courses c ON c.id = e.course_id "
+            f"LEFT JOIN learners l ON l.slack_id = e.learner_id WHERE e.kind IN ({marks}) GROUP BY e.learner_id, c.num",
+            list(ENGAGED),
+        ).fetchall()
+        now_s = (now or utcnow()).timestamp()
+        learner_of: dict[str, int] = {}
+        learner_rows = np.zeros(len(rows), np.int64)
+        course_cols = np.zeros(len(rows), np.int64)
+        taken_at = np.zeros(len(rows), np.float64)
+        by_role: dict[str, np.ndarray] = {}
+        role_members: dict[str, set[str]] = defaultdict(set)
+        for i, (learner_id, num, at, title) in enumerate(rows):
+            learner_rows[i] = learner_of.setdefault(learner_id, len(learner_of))
+            course_cols[i] = num
+            taken_at[i] = datetime.fromisoformat(at).timestamp()
+            key = role_key(title)
+            if key:
+                by_role.setdefault(key, np.zeros(size, np.float32))[num] += 1
+                role_members[key].add(learner_id)
+        age_days = np.maximum(0.0, now_s - taken_at) / DAY
+        first = np.full(size, np.inf)
+        np.minimum.at(first, course_cols, taken_at)
+        seen = np.isfinite(first)
+        signals = cls(size=size, learners=len(learner_of), built_from=(last_event, size))
+        signals.takers = np.bincount(course_cols, minlength=size).astype(np.float32)
+        signals.trending = _log_scaled(np.bincount(course_cols, np.exp(-age_days / TRENDING_DAYS), size))
+        signals.popular_decayed = _log_scaled(np.bincount(course_cols, np.exp(-age_days / POPULAR_DAYS), size))
+        fresh_age = np.where(seen, np.maximum(0.0, now_s - np.where(seen, first, now_s)) / DAY, np.inf)
+        signals.fresh = np.where(seen, np.exp(-fresh_age / FRESH_DAYS), 0.0).astype(np.float32)
+        signals.by_role = by_role
+        signals.role_learners = {k: len(v) for k, v in role_members.items()}
+        signals.ease_nums, signals.ease = _ease(learner_rows, course_cols, len(learner_of), size, signals.takers)
+        return signals
+
+
+def _log_scaled(values: np.ndarray) -> np.ndarray:
+    scaled = np.log1p(values)
+    top = scaled.max() if len(scaled) else 0.0
+    return (scaled / top if top > 0 else scaled).astype(np.float32)
+
+
+def _ease(
+    learner_rows: np.ndarray, course_cols: np.ndarray, learners: int, size: int, takers: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """EASE: B = I - P / diag(P), with P = (X'X + lambda I)^-1, over the most-taken courses."""
+    active = np.flatnonzero(takers > 0)
+    if not len(active):
+        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+    if len(active) > EASE_MAX_COURSES:
+        active = active[np.argsort(-takers[active])[:EASE_MAX_COURSES]]
+    column = np.full(size, -1, np.int64)
+    column[active] = np.arange(len(active))
+    keep = column[course_cols] >= 0
+    taken = sparse.csr_matrix(
+        (np.ones(int(keep.sum()), np.float64), (learner_rows[keep], column[course_cols[keep]])),
+        shape=(learners, len(active)),
+    )
+    gram = (taken.T @ taken).toarray()
+    gram[np.diag_indices_from(gram)] += EASE_LAMBDA
+    inverse = np.linalg.inv(gram)
+    weights = (inverse / -np.diag(inverse)[None, :]).astype(np.float32)
+    np.fill_diagonal(weights, 0.0)
+    return active.astype(np.int64), weights
+
+
+class SignalCache:
+    """Serves the current signals; rebuilds them in the background when events or courses changed, so no request
+    ever waits for a rebuild (except the very first)."""
+
+    def __init__(self, store: Store, refresh_seconds: float = REFRESH_SECONDS):
+        self.store = store
+        self.refresh_seconds = refresh_seconds
+        self._signals: Signals | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+        self._building = False
+
+    def current(self) -> Signals:
+        if self._signals is None:
+            with self._lock:
+                if self._signals is None:
+                    self._signals = Signals.build(self.store)
+                    self._checked = time.monotonic()
+            return self._signals
+        if time.monotonic() - self._checked > self.refresh_seconds:
+            self._checked = time.monotonic()
+            if self._stale() and not self._building:
+                self._building = True
+                threading.Thread(target=self._rebuild, daemon=True, name="signals").start()
+        return self._signals
+
+    def refresh(self) -> Signals:
+        """Rebuild now (tests, imports, the clock)."""
+        self._signals = Signals.build(self.store)
+        self._checked = time.monotonic()
+        return self._signals
+
+    def _stale(self) -> bool:
+        assert self._signals is not None
+        db = self.store.db
+        last_event = db.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+        size = (db.execute("SELECT max(num) FROM courses").fetchone()[0] or 0) + 1
+        return (last_event, size) != self._signals.built_from
+
+    def _rebuild(self) -> None:
+        try:
+            self._signals = Signals.build(self.store)
+        finally:
+            self._building = False
