@@ -16,7 +16,7 @@ A light MMR re-rank keeps a list from being five near-identical courses. `rows_f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -50,6 +50,7 @@ DISMISS_PENALTY = 0.5  # "not for me" pushes down the course's close neighbours 
 OTHER_LANGUAGE = 0.15  # score factor for a course in a language the learner does not use
 ROW_MIN, ROW_MAX, MAX_ROWS = 3, 5, 4
 NEW_DAYS = 90
+HINT_MATCHES, HINT_FLOOR, HINT_WEIGHT = 20, 0.6, 2.0  # "next in data": the closest matches, then personal order
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ class Profile:
     exclude: set[int] = field(default_factory=set)  # completed or dismissed: never recommended
     dismissed: list[int] = field(default_factory=list)
 
+    languages: set[str | None] = field(default_factory=set)  # what they read: locale, English, their history's
+
     @property
     def language(self) -> str:
         """From the Slack locale; English until we know better."""
@@ -101,7 +104,9 @@ class Recommender:
         signals: SignalCache,
         frames: FrameCache,
         encoder: Encoder,
+        clock: Callable[[], datetime] = utcnow,
     ):
+        self.clock = clock
         self.courses = courses
         self.history = history
         self.search = search
@@ -118,6 +123,7 @@ class Recommender:
             key=lambda s: s.last_at,
         )
         profile.history = [(frame.by_id[s.course_id], 1.0) for s in taken]
+        profile.languages = {None, "en", profile.language} | {frame.language[n] for n, _ in profile.history}
         for state in states.values():
             num = frame.by_id.get(state.course_id)
             if num is not None and (state.completed_at or state.dismissed):
@@ -275,12 +281,14 @@ class Recommender:
         scores, parts = self.score(profile, frame, signals)
         among = None
         if query and query.strip():
-            matches = self.search.search(query, k=50).hits
-            among = np.array([h.course.num for h in matches if h.course.num is not None], np.int64)
-            if len(among):
+            matches = [h for h in self.search.search(query, k=HINT_MATCHES).hits if h.course.num is not None]
+            best = max((h.score for h in matches), default=0.0)
+            matches = [h for h in matches if h.score >= HINT_FLOOR * best]
+            if matches:
+                among = np.array([h.course.num for h in matches], np.int64)
                 relevance = np.zeros(frame.size, np.float32)
-                relevance[among] = [h.score for h in matches if h.course.num is not None]
-                scores = scores + _normalise(relevance)
+                relevance[among] = [h.score for h in matches]
+                scores = scores + HINT_WEIGHT * _normalise(relevance)
         return self._picks(self._diverse(scores, frame, k, among), scores, parts, profile, frame)
 
     def whats_new(self, learner: Learner, since: datetime, k: int = 5, minimum: float = 0.0) -> list[Pick]:
@@ -326,7 +334,7 @@ class Recommender:
             add("because", [p for p in picks if readable[p.course.num]], last.title)
 
         if profile.learner.interests:
-            new = np.flatnonzero(frame.present & (frame.published >= utcnow().timestamp() - NEW_DAYS * 86400))
+            new = np.flatnonzero(frame.present & (frame.published >= self.clock().timestamp() - NEW_DAYS * 86400))
             interest_scores = np.where(
                 np.isfinite(scores) & self._readable(profile, frame), parts["interests"], -np.inf
             )
@@ -339,7 +347,8 @@ class Recommender:
                 add("interests", self._picks(nums, scores, {"interests": parts["interests"]}, profile, frame))
 
         if "role" in parts:
-            role_scores = np.where(np.isfinite(scores) & self._readable(profile, frame), parts["role"], -np.inf)
+            readable = np.isfinite(scores) & self._readable(profile, frame) & (parts["role"] > 0)
+            role_scores = np.where(readable, parts["role"], -np.inf)
             nums = [n for n in self._diverse(role_scores, frame, ROW_MAX + len(used)) if n not in used]
             add("role", self._picks(nums, scores, {"role": parts["role"]}, profile, frame), profile.learner.role)
 
@@ -370,9 +379,8 @@ class Recommender:
 
     @staticmethod
     def _readable(profile: Profile, frame: CatalogFrame) -> np.ndarray:
-        """Courses in the learner's language, in English, or of unknown language."""
-        allowed = {None, "en", profile.language}
-        return np.array([lang in allowed for lang in frame.language], bool)
+        """Courses in a language the learner reads: their Slack locale's, English, or one they have taken."""
+        return np.array([lang in profile.languages for lang in frame.language], bool)
 
 
 def _normalise(values: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -154,8 +155,9 @@ class SignalCache:
     """Serves the current signals; rebuilds them in the background when events or courses changed, so no request
     ever waits for a rebuild (except the very first)."""
 
-    def __init__(self, store: Store, refresh_seconds: float = REFRESH_SECONDS):
+    def __init__(self, store: Store, refresh_seconds: float = REFRESH_SECONDS, clock: Callable[[], datetime] = utcnow):
         self.store = store
+        self.clock = clock
         self.refresh_seconds = refresh_seconds
         self._signals: Signals | None = None
         self._checked = 0.0
@@ -166,7 +168,7 @@ class SignalCache:
         if self._signals is None:
             with self._lock:
                 if self._signals is None:
-                    self._signals = Signals.build(self.store)
+                    self._signals = Signals.build(self.store, self.clock())
                     self._checked = time.monotonic()
             return self._signals
         if time.monotonic() - self._checked > self.refresh_seconds:
@@ -178,7 +180,7 @@ class SignalCache:
 
     def refresh(self) -> Signals:
         """Rebuild now (tests, imports, the clock)."""
-        self._signals = Signals.build(self.store)
+        self._signals = Signals.build(self.store, self.clock())
         self._checked = time.monotonic()
         return self._signals
 
@@ -191,6 +193,6 @@ class SignalCache:
 
     def _rebuild(self) -> None:
         try:
-            self._signals = Signals.build(self.store)
+            self._signals = Signals.build(self.store, self.clock())
         finally:
             self._building = False
