@@ -7,15 +7,20 @@ what `upnext serve` wants: a wrong token stops start-up with a clear line instea
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from datetime import datetime
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
-from bot.listeners import commands
+from bot.listeners import actions, assistant, commands, home, messages, users, views
+from bot.middleware import skip_repeated_events
+from bot.replies import Replies
 from config import Settings
 from learning.service import LearningService
+from learning.store import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +42,8 @@ def create_app(
     client: WebClient | None = None,
     verify_token: bool = False,
     process_before_response: bool = False,
+    clock: Callable[[], datetime] = utcnow,
+    executor: Executor | None = None,
 ) -> App:
     app = App(
         name="upnext",
@@ -44,8 +51,12 @@ def create_app(
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=verify_token,
         process_before_response=process_before_response,
-        listener_executor=ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener"),
+        listener_executor=executor
+        or ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener"),
         logger=log,
     )
-    commands.register(app, service)
+    app.use(skip_repeated_events(service.store))
+    replies = Replies(service, clock)
+    for listeners in (commands, messages, assistant, home, actions, views, users):
+        listeners.register(app, replies)
     return app

@@ -6,12 +6,16 @@ adds the per-surface limits (block counts, text fallback).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DividerBlock,
     ImageElement,
@@ -22,6 +26,8 @@ from slack_sdk.models.blocks import (
 from bot.i18n import Messages
 from bot.mrkdwn import escape, link, truncate
 from learning.courses import Course
+from learning.learners import Learner
+from learning.recommender import Pick, Reason
 from learning.search import SearchResult, words
 
 MESSAGE_BLOCKS = 50
@@ -79,9 +85,52 @@ def course_meta(course: Course, t: Messages) -> str:
     return " · ".join(escape(truncate(p, 100)) for p in parts if p)
 
 
-def course_card(course: Course, t: Messages, reason: str | None = None) -> list[Block]:
-    """One course: linked title, meta line, short description, image with alt text, and why it was picked."""
+@dataclass(frozen=True)
+class CardState:
+    """What the learner has done with a course, which decides the buttons and the status line on its card."""
+
+    started: bool = False
+    saved: bool = False
+    done: bool = False
+    dismissed: bool = False
+
+
+NO_STATE = CardState()
+
+
+def button_value(answer_id: int, course_id: str) -> str:
+    return json.dumps({"a": answer_id, "c": course_id}, separators=(",", ":"))
+
+
+def reason_text(reason: Reason, t: Messages) -> str:
+    if reason.kind == "starter" and reason.evidence:
+        return t("reason.starter_path", evidence=escape(truncate(reason.evidence, 80)))
+    if reason.evidence:
+        return t(f"reason.{reason.kind}", evidence=escape(truncate(reason.evidence, 80)))
+    return t(f"reason.{reason.kind}").replace("{evidence}", "")
+
+
+def _button(text: str, action_id: str, value: str, label: str, **extra: Any) -> ButtonElement:
+    return ButtonElement(text=text, action_id=action_id, value=value, accessibility_label=truncate(label, 75), **extra)
+
+
+def course_card(
+    course: Course,
+    t: Messages,
+    reason: str | None = None,
+    state: CardState = NO_STATE,
+    answer_id: int | None = None,
+) -> list[Block]:
+    """One course: linked title, meta line, short description, image with alt text, why it was picked, and the
+    one-click actions (when the card belongs to a recorded answer)."""
     lines = [f"*{link(course.url, truncate(course.title, 200))}*"]
+    if state.dismissed:
+        blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=lines[0]))]
+        undo = _button(t("button.undo"), "course_undismiss", button_value(answer_id or 0, course.id), course.title)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t("state.dismissed"))]))
+        if answer_id is not None:
+            blocks.append(ActionsBlock(elements=[undo]))
+        return blocks
     meta = course_meta(course, t)
     if meta:
         lines.append(meta)
@@ -90,9 +139,29 @@ def course_card(course: Course, t: Messages, reason: str | None = None) -> list[
     accessory = (
         ImageElement(image_url=course.image_url, alt_text=truncate(course.title, 150)) if course.image_url else None
     )
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)), accessory=accessory)]
-    if reason:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"_{escape(reason)}_")]))
+    blocks = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)), accessory=accessory)]
+    status = [t(f"state.{name}") for name in ("done", "started", "saved") if getattr(state, name)][:1]
+    notes = [f"_{reason}_"] if reason else []
+    if notes or status:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="  ·  ".join([*status, *notes]))]))
+    if answer_id is not None:
+        value = button_value(answer_id, course.id)
+        title = course.title
+        buttons = [
+            _button(t("button.start"), "course_start", value, f"{t('button.start')}: {title}", url=course.url)
+            if course.url
+            else _button(t("button.start"), "course_start", value, f"{t('button.start')}: {title}"),
+            _button(
+                t("button.unsave") if state.saved else t("button.save"),
+                "course_unsave" if state.saved else "course_save",
+                value,
+                f"{t('button.save')}: {title}",
+            ),
+        ]
+        if not state.done:
+            buttons.append(_button(t("button.done"), "course_done", value, f"{t('button.done')}: {title}"))
+            buttons.append(_button(t("button.dismiss"), "course_dismiss", value, f"{t('button.dismiss')}: {title}"))
+        blocks.append(ActionsBlock(elements=buttons))
     return blocks
 
 
@@ -100,7 +169,36 @@ def fallback_titles(courses: Sequence[Course]) -> str:
     return "; ".join(truncate(c.title, 120) for c in courses)
 
 
-def search_answer(result: SearchResult, t: Messages) -> Message:
+@dataclass(frozen=True)
+class Card:
+    course: Course
+    reason: str | None = None  # localised mrkdwn, already escaped
+    state: CardState = NO_STATE
+
+
+def cards_message(
+    header: str,
+    cards: Sequence[Card],
+    t: Messages,
+    fallback: str,
+    answer_id: int | None = None,
+    notes: Sequence[str] = (),
+    footer: str | None = None,
+) -> Message:
+    """A header, 3-5 course cards (with actions when `answer_id` is given) and a line of next steps."""
+    blocks: list[Block] = [_section(header)]
+    blocks += [ContextBlock(elements=[MarkdownTextObject(text=note)]) for note in notes]
+    for card in cards[:5]:
+        blocks.append(DividerBlock())
+        blocks.extend(course_card(card.course, t, card.reason, card.state, answer_id))
+    if footer:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
+    return Message(truncate(fallback, FALLBACK_CHARS), render(blocks))
+
+
+def search_answer(
+    result: SearchResult, t: Messages, answer_id: int | None = None, states: dict[str, CardState] | None = None
+) -> Message:
     """The answer to `/learn <words>`: up to 5 cards, with any corrected spelling or unusable filter explained."""
     query = result.query
     notes = [t("search.problem", problem=problem) for problem in query.problems]
@@ -113,15 +211,55 @@ def search_answer(result: SearchResult, t: Messages) -> Message:
         text = t("search.none", query=escape(truncate(query.text, 120))) if has_words else t("search.empty")
         return Message(text, render([_section(line) for line in [*notes, text]]))
     shown = escape(truncate(query.text, 120))
-    cards: list[Block] = []
-    for course in result.courses[:5]:
-        cards.append(DividerBlock())
-        cards.extend(course_card(course, t))
-    blocks: list[Block] = [_section(f"*{t('search.header', query=shown)}*")]
-    blocks += [ContextBlock(elements=[MarkdownTextObject(text=note)]) for note in notes]
-    blocks += [*cards, ContextBlock(elements=[MarkdownTextObject(text=t("search.footer"))])]
+    states = states or {}
+    cards = [Card(c, None, states.get(c.id, NO_STATE)) for c in result.courses[:5]]
     titles = escape(fallback_titles(result.courses[:5]))
-    return Message(truncate(t("search.fallback", query=shown, titles=titles), FALLBACK_CHARS), render(blocks))
+    return cards_message(
+        f"*{t('search.header', query=shown)}*",
+        cards,
+        t,
+        t("search.fallback", query=shown, titles=titles),
+        answer_id,
+        notes,
+        t("search.footer"),
+    )
+
+
+def picks_answer(
+    picks: Sequence[Pick],
+    t: Messages,
+    name: str | None,
+    hint: str | None = None,
+    answer_id: int | None = None,
+    states: dict[str, CardState] | None = None,
+) -> Message:
+    """The answer to "what should I learn next?": each pick with its reason."""
+    if not picks:
+        return Message(t("answer.none"), render([_section(t("answer.none"))]))
+    if hint:
+        header = t("answer.next_hint", hint=escape(truncate(hint, 80)))
+    else:
+        header = t("answer.next", name=escape(name)) if name else t("answer.next_anonymous")
+    states = states or {}
+    cards = [Card(p.course, reason_text(p.reason, t), states.get(p.course.id, NO_STATE)) for p in picks[:5]]
+    fallback = t("answer.next_fallback", titles=escape(fallback_titles([p.course for p in picks[:5]])))
+    return cards_message(header, cards, t, fallback, answer_id, footer=t("answer.footer"))
+
+
+def saved_answer(
+    courses: Sequence[Course], t: Messages, answer_id: int | None = None, states: dict[str, CardState] | None = None
+) -> Message:
+    if not courses:
+        return Message(t("saved.none"), render([_section(t("saved.none"))]))
+    states = states or {}
+    cards = [Card(c, None, states.get(c.id, NO_STATE)) for c in courses[:5]]
+    fallback = t("saved.fallback", titles=escape(fallback_titles(courses[:5])))
+    return cards_message(t("saved.header"), cards, t, fallback, answer_id)
+
+
+def text_message(text: str) -> Message:
+    """A plain sentence (already localised mrkdwn)."""
+    return Message(text, render([_section(text)]))
 
 
 def _section(text: str) -> SectionBlock:
@@ -134,5 +272,42 @@ def help_message(t: Messages) -> Message:
 
 
 def error_message(t: Messages) -> Message:
-    text = t("error.generic")
-    return Message(text, render([_section(text)]))
+    return text_message(t("error.generic"))
+
+
+def welcome_message(learner: Learner, t: Messages) -> Message:
+    """Reciprocity: a short welcome and one button to pick interests, which unlock much better picks."""
+    text = t("welcome.text", name=escape(learner.name)) if learner.name else t("welcome.text_anonymous")
+    pick = ButtonElement(text=t("button.pick_interests"), action_id="open_interests", value="welcome", style="primary")
+    return Message(text, render([SectionBlock(text=MarkdownTextObject(text=text), accessory=pick)]))
+
+
+def privacy_message(learner: Learner, counts: dict[str, int], t: Messages) -> Message:
+    """What Upnext stores about this person, with export and forget-me buttons (the latter confirmed first)."""
+    interests = ", ".join(escape(i) for i in learner.interests) or t("none")
+    text = t("privacy.text", interests=interests, **counts)
+    buttons = ActionsBlock(
+        block_id="privacy",
+        elements=[
+            ButtonElement(text=t("button.export"), action_id="privacy_export", value="export"),
+            _forget_button(t),
+        ],
+    )
+    return Message(t("privacy.fallback"), render([_section(text), buttons]))
+
+
+def forget_message(t: Messages) -> Message:
+    """`/learn forget me`: say exactly what will go, and ask once more before erasing."""
+    return Message(t("forget.ask"), render([_section(t("forget.ask")), ActionsBlock(elements=[_forget_button(t)])]))
+
+
+def _forget_button(t: Messages) -> ButtonElement:
+    confirm = ConfirmObject(
+        title=t("forget.confirm_title"),
+        text=t("forget.confirm_text"),
+        confirm=t("forget.confirm_yes"),
+        deny=t("forget.confirm_no"),
+        style="danger",
+    )
+    return ButtonElement(text=t("button.forget"), action_id="privacy_forget", value="forget", style="danger",
+                         confirm=confirm)  # fmt: skip

@@ -6,6 +6,7 @@ Web API calls land on a local stand-in for Slack and are printed as readable tex
 
 from __future__ import annotations
 
+import json
 import secrets
 import sys
 import time
@@ -86,15 +87,30 @@ class ConsoleSession:
         )
         self._dispatch(body, "application/x-www-form-urlencoded")
 
+    def event(self, event: dict[str, Any]) -> None:
+        body = json.dumps({
+            "token": "unused", "team_id": TEAM_ID, "api_app_id": "AUPNEXT", "type": "event_callback",
+            "event_id": "Ev" + secrets.token_hex(8), "event_time": int(time.time()), "event": event,
+        })  # fmt: skip
+        self._dispatch(body, "application/json")
+
+    def direct_message(self, text: str) -> None:
+        ts = f"{time.time():.6f}"
+        self.event({"type": "message", "channel": "D" + self.user_id, "channel_type": "im", "user": self.user_id,
+                    "text": text, "ts": ts, "event_ts": ts})  # fmt: skip
+
     def ask(self, text: str) -> list[str]:
-        """Send one line as the learner and return the bot's replies as text."""
+        """Send one line as the learner (a DM, `/learn …`, or `/home` to open the App Home) and return the bot's
+        replies as text."""
         before = len(self.slack.calls)
         words = text.strip()
-        if words.startswith("/"):
+        if words == "/home":
+            self.event({"type": "app_home_opened", "user": self.user_id, "tab": "home", "channel": "D" + self.user_id})
+        elif words.startswith("/"):
             name, _, rest = words.partition(" ")
             self.command(rest, command=name)
         else:
-            self.command(words)
+            self.direct_message(words)
         return [self._render(call) for call in self.slack.calls[before:] if call.method in SHOWN_METHODS]
 
     @staticmethod
@@ -112,8 +128,8 @@ def run_console(
             for reply in session.ask(ask):
                 out(reply)
             return 0
-        out("Upnext console: you are talking to the real bot as a demo learner. Try: python for data analysis")
-        out("Type /learn help for commands; Ctrl-D to quit.")
+        out("Upnext console: you are Ana, a demo learner, messaging the real bot. Try: what should I learn next?")
+        out("Or: python for data analysis · /learn help · /home (your App Home). Ctrl-D to quit.")
         while True:
             if stdin.isatty():
                 sys.stdout.write("you> ")

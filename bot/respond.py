@@ -1,5 +1,6 @@
-"""Sending a Message back to Slack, with the one retry that matters: Slack rejects a whole message when it cannot
-fetch one of its images, so we send it again without images rather than leave the learner with nothing."""
+"""Sending a Message, with the one retry that matters: Slack rejects a whole message when it cannot fetch one of
+its images, so it goes again without images rather than leaving the learner with nothing. And when building an
+answer fails, the learner gets an apology, never silence."""
 
 from __future__ import annotations
 
@@ -7,36 +8,44 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Respond
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks import Message
 
 log = logging.getLogger(__name__)
 
 
-def _image_problem(body: str) -> bool:
-    return "invalid_blocks" in body and ("image" in body or "downloading" in body)
+def _image_problem(detail: str) -> bool:
+    return "invalid_blocks" in detail and ("image" in detail or "downloading" in detail)
 
 
-def respond_with(respond: Respond, message: Message, **options: Any) -> None:
-    """Answer through the request's response_url (works in any channel, no membership needed)."""
-    response = respond(**message.as_kwargs(), **options)
-    if response.status_code >= 400 and _image_problem(str(response.body)) and message.blocks:
-        log.warning("answer rejected for an image, sending it without images: %s", response.body)
-        response = respond(**message.without_images().as_kwargs(), **options)
-    if response.status_code >= 400:
-        log.error("response_url rejected the answer: %s %s", response.status_code, response.body)
-
-
-def answering(respond: Respond, fallback: Callable[[], Message]) -> Callable[[Callable[[], Message]], None]:
-    """Run `build` and send its message; if building fails, log it and send `fallback()` instead of silence."""
-
-    def run(build: Callable[[], Message]) -> None:
+def send(post: Callable[..., Any], message: Message, **options: Any) -> None:
+    """Post with `post` (Bolt's respond or say, or a client method); retry once without images if Slack refuses
+    one of them. `respond` reports failure in its status, `say` by raising."""
+    for attempt in (message, message.without_images()):
         try:
-            message = build()
-        except Exception:
-            log.exception("could not build an answer")
-            message = fallback()
-        respond_with(respond, message, response_type="ephemeral")
+            response = post(**attempt.as_kwargs(), **options)
+        except SlackApiError as error:
+            detail = str(error.response.data if error.response is not None else error)
+            if attempt is message and _image_problem(detail) and message.blocks:
+                log.warning("message refused for an image, sending it without images: %s", detail)
+                continue
+            raise
+        status = getattr(response, "status_code", 200)
+        if status < 400:
+            return
+        detail = str(getattr(response, "body", ""))
+        if attempt is not message or not _image_problem(detail):
+            log.error("Slack refused the answer: %s %s", status, detail)
+            return
+        log.warning("answer refused for an image, sending it without images: %s", detail)
 
-    return run
+
+def answer(post: Callable[..., Any], build: Callable[[], Message], fallback: Callable[[], Message], **options: Any):
+    """Build the answer and send it; if building fails, log it and send `fallback()` instead."""
+    try:
+        message = build()
+    except Exception:
+        log.exception("could not build an answer")
+        message = fallback()
+    send(post, message, **options)

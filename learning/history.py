@@ -9,10 +9,10 @@ from datetime import datetime
 from learning.store import Store, iso, utcnow
 
 # What a learner can do with a course, in the order a course usually goes through them.
-ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, RATED = (
-    "enrolled", "started", "saved", "unsaved", "completed", "dismissed", "rated",
+ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, RATED = (
+    "enrolled", "started", "saved", "unsaved", "completed", "dismissed", "undismissed", "rated",
 )  # fmt: skip
-KINDS = (ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, RATED)
+KINDS = (ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, RATED)
 ENGAGED = (ENROLLED, STARTED, COMPLETED)  # kinds that say "took this course"
 SOURCES = ("slack", "import", "xapi", "nudge")
 
@@ -60,8 +60,8 @@ def fold(events: Iterable[Event]) -> dict[str, CourseState]:
             state["saved"] = True
         elif event.kind == UNSAVED:
             state["saved"] = False
-        elif event.kind == DISMISSED:
-            state["dismissed"] = True
+        elif event.kind in (DISMISSED, UNDISMISSED):
+            state["dismissed"] = event.kind == DISMISSED
     return {course_id: CourseState(**state) for course_id, state in states.items()}
 
 

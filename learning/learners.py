@@ -34,6 +34,7 @@ class Learner:
     nudges: str = "on"  # on | off
     snoozed_until: str | None = None
     onboarded_at: str | None = None
+    welcomed_at: str | None = None
     profile_refreshed_at: str | None = None
     created_at: str = field(default_factory=lambda: iso(utcnow()))
 
@@ -165,7 +166,12 @@ class LearnerRepository:
         their id stays behind, so that imports and nudges leave them alone until they use Upnext again."""
         with self.store.write() as db:
             removed = 0
-            for table, column in (("events", "learner_id"), ("nudges", "learner_id"), ("learners", "slack_id")):
+            for table, column in (
+                ("events", "learner_id"),
+                ("nudges", "learner_id"),
+                ("answers", "learner_id"),
+                ("learners", "slack_id"),
+            ):
                 removed += db.execute(f"DELETE FROM {table} WHERE {column} = ?", [slack_id]).rowcount
             db.execute(
                 "INSERT OR REPLACE INTO forgotten (id_hash, at) VALUES (?, ?)", [_id_hash(slack_id), iso(utcnow())]

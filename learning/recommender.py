@@ -300,8 +300,8 @@ class Recommender:
         new = new[scores[new] > minimum]
         return self._picks(self._diverse(scores, frame, k, new), scores, parts, profile, frame)
 
-    def rows_for(self, learner: Learner) -> list[Row]:
-        """The Home page: at most 4 rows of 3-5 picks, no course twice."""
+    def rows_for(self, learner: Learner, size: int = ROW_MAX) -> list[Row]:
+        """The Home page: at most 4 rows of 3-5 picks (`size` more for a row's "More"), no course twice."""
         frame, signals = self.frames.current(), self.signals.current()
         profile = self.profile(learner, frame)
         scores, parts = self.score(profile, frame, signals)
@@ -311,7 +311,7 @@ class Recommender:
         def add(kind: str, picks: Iterable[Pick], evidence: str | None = None) -> None:
             shown = {frame.titles[n] for n in used}
             fresh = [p for p in picks if p.course.num not in used and frame.titles[p.course.num] not in shown]
-            fresh = fresh[:ROW_MAX]
+            fresh = fresh[:size]
             if len(fresh) >= ROW_MIN and len(rows) < MAX_ROWS:
                 rows.append(Row(kind, fresh, evidence))
                 used.update(p.course.num for p in fresh if p.course.num is not None)
@@ -320,8 +320,8 @@ class Recommender:
         by_num = self.courses.many_by_num([n for n, _ in up_next])
         continue_picks = [Pick(by_num[n], r, 1.0) for n, r in up_next if n in by_num]
         if continue_picks:  # a short Continue row still leads the page: it is the most useful one
-            rows.append(Row("continue", continue_picks[:ROW_MAX]))
-            used.update(p.course.num for p in continue_picks[:ROW_MAX] if p.course.num is not None)
+            rows.append(Row("continue", continue_picks[:size]))
+            used.update(p.course.num for p in continue_picks[:size] if p.course.num is not None)
 
         finished = sorted((s for s in profile.states.values() if s.completed_at), key=lambda s: s.completed_at or "")
         if finished and finished[-1].course_id in frame.by_id:
@@ -338,32 +338,32 @@ class Recommender:
             interest_scores = np.where(
                 np.isfinite(scores) & self._readable(profile, frame), parts["interests"], -np.inf
             )
-            fresh_nums = self._diverse(interest_scores, frame, ROW_MAX + len(used), new)
+            fresh_nums = self._diverse(interest_scores, frame, size + len(used), new)
             fresh_nums = [n for n in fresh_nums if n not in used and interest_scores[n] > 0.3]
             if len(fresh_nums) >= ROW_MIN:
                 add("new", self._picks(fresh_nums, scores, {"interests": parts["interests"]}, profile, frame))
             else:
-                nums = [n for n in self._diverse(interest_scores, frame, ROW_MAX + len(used)) if n not in used]
+                nums = [n for n in self._diverse(interest_scores, frame, size + len(used)) if n not in used]
                 add("interests", self._picks(nums, scores, {"interests": parts["interests"]}, profile, frame))
 
         if "role" in parts:
             readable = np.isfinite(scores) & self._readable(profile, frame) & (parts["role"] > 0)
             role_scores = np.where(readable, parts["role"], -np.inf)
-            nums = [n for n in self._diverse(role_scores, frame, ROW_MAX + len(used)) if n not in used]
+            nums = [n for n in self._diverse(role_scores, frame, size + len(used)) if n not in used]
             add("role", self._picks(nums, scores, {"role": parts["role"]}, profile, frame), profile.learner.role)
 
         popular = _fit(signals.trending + signals.popular_decayed, frame.size)
         popular_scores = np.where(
             np.isfinite(scores) & self._readable(profile, frame) & (popular > 0), popular, -np.inf
         )
-        nums = [n for n in self._diverse(popular_scores, frame, ROW_MAX + len(used)) if n not in used]
+        nums = [n for n in self._diverse(popular_scores, frame, size + len(used)) if n not in used]
         add("popular", self._picks(nums, scores, {"popular": popular}, profile, frame))
 
         if profile.history or profile.learner.interests:
-            nums = [n for n in self._diverse(scores, frame, ROW_MAX + len(used)) if n not in used]
+            nums = [n for n in self._diverse(scores, frame, size + len(used)) if n not in used]
             add("for_you", self._picks(nums, scores, parts, profile, frame))
         if not rows:
-            add("starters", self.starters(profile, frame, scores, ROW_MAX))
+            add("starters", self.starters(profile, frame, scores, size))
         return rows
 
     def starters(self, profile: Profile, frame: CatalogFrame, scores: np.ndarray, k: int) -> list[Pick]:

@@ -10,7 +10,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
@@ -139,8 +139,22 @@ _V2_HISTORY = """
         CREATE TABLE forgotten (id_hash TEXT PRIMARY KEY, at TEXT NOT NULL);
 """
 
+_V3_ANSWERS = """
+        -- what each answer showed (course ids and reasons), so a click can redraw it in place
+        CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            learner_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            nudge_id INTEGER,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX answers_learner ON answers(learner_id);
+        ALTER TABLE learners ADD COLUMN welcomed_at TEXT;
+"""
+
 # Append-only: migration N brings a database from user_version N-1 to N.
-MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY]
+MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY, _V3_ANSWERS]
 
 
 class Store:
@@ -207,6 +221,16 @@ class Store:
             "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [key, value],
         )
+
+    def first_sighting(self, event_id: str, keep: timedelta = timedelta(days=2)) -> bool:
+        """True the first time an event id is seen (Slack's retries reuse it); older ids are forgotten."""
+        now = utcnow()
+        inserted = self.db.execute(
+            "INSERT OR IGNORE INTO seen_slack_events (event_id, seen_at) VALUES (?, ?)", [event_id, iso(now)]
+        ).rowcount
+        if inserted and hash(event_id) % 100 == 0:
+            self.db.execute("DELETE FROM seen_slack_events WHERE seen_at < ?", [iso(now - keep)])
+        return bool(inserted)
 
     def close(self) -> None:
         with self._lock:

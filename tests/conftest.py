@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,15 +70,24 @@ class RunningServer:
     def events_url(self) -> str:
         return self.url + "/slack/events"
 
+    def answer(self, method: str, containing: str, timeout: float = 10) -> dict:
+        """The body of the first `method` call whose text contains `containing` (waiting for it)."""
+        found = self.slack.wait_for(
+            lambda calls: any(c.method == method and containing in c.body.get("text", "") for c in calls), timeout
+        )
+        return next(c.body for c in found if c.method == method and containing in c.body.get("text", ""))
+
 
 @pytest.fixture
 def server(settings: Settings, service: LearningService, fake_slack: FakeSlack) -> Iterator[RunningServer]:
     """`upnext serve --http` as it runs in production: the Bolt app under waitress, on a free local port."""
     from waitress.server import create_server
 
-    app = create_app(settings, service, verify_token=True)
+    listeners = ThreadPoolExecutor(max_workers=8)
+    app = create_app(settings, service, verify_token=True, executor=listeners)
     wsgi = create_server(SlackWsgiApp(app), host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=wsgi.run, daemon=True)
     thread.start()
     yield RunningServer(url=f"http://127.0.0.1:{wsgi.effective_port}", slack=fake_slack)
     wsgi.close()
+    listeners.shutdown(wait=True)  # let answers in flight finish before the store closes

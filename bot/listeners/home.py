@@ -1,0 +1,43 @@
+"""The App Home tab and its buttons: More per row, interests, nudge settings."""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.modals import more_modal
+from bot.replies import Replies
+
+NUDGE_BUTTONS = {"nudges_on": "on", "nudges_off": "off", "nudges_snooze": "snooze 2w"}
+
+
+def register(app: App, replies: Replies) -> None:
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict, client: WebClient) -> None:
+        if event.get("tab") == "home":
+            replies.publish_home(client, replies.learner(client, event["user"]))
+
+    @app.action("row_more")
+    def on_more(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        learner = replies.learner(client, body["user"]["id"])
+        more = replies.more(learner, action.get("value", ""))
+        if more is not None:
+            title, picks, answer_id = more
+            view = more_modal(title, picks, replies.messages(learner), answer_id, replies.states(learner))
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action("open_interests")
+    def on_open_interests(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        learner = replies.learner(client, body["user"]["id"])
+        client.views_open(trigger_id=body["trigger_id"], view=replies.interests_view(learner, action.get("value", "")))
+
+    @app.action(re.compile(f"^({'|'.join(NUDGE_BUTTONS)})$"))
+    def on_nudge_setting(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        learner = replies.learner(client, body["user"]["id"])
+        replies.set_nudges(learner, NUDGE_BUTTONS[action["action_id"]])
+        replies.publish_home(client, replies.learner(client, learner.slack_id))

@@ -1,0 +1,269 @@
+"""What the bot says, for every way of asking: knows who is asking (from their Slack profile), routes free text to
+the recommender or to search, records each answer so its buttons can redraw it, and keeps the Home tab current.
+
+Listeners stay small: they ack, then call one method here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks
+from bot.blocks import CardState, Message
+from bot.home_view import NUDGE_CAP_PER_WEEK, home_view, row_title
+from bot.i18n import Messages
+from bot.modals import interests_modal
+from bot.mrkdwn import escape, truncate
+from learning.answers import Answer, AnswerLog, ShownPick
+from learning.history import (
+    COMPLETED,
+    DISMISSED,
+    SAVED,
+    STARTED,
+    UNDISMISSED,
+    UNSAVED,
+    CourseState,
+)
+from learning.intent import EMPTY, GREETING, HELP, NEXT, classify
+from learning.learners import Learner, profile_from_slack
+from learning.privacy import summary
+from learning.progress import progress
+from learning.recommender import Pick, Reason
+from learning.service import LearningService
+from learning.store import iso, utcnow
+
+log = logging.getLogger(__name__)
+
+PROFILE_MAX_AGE = timedelta(days=7)
+ACTION_EVENTS = {
+    "course_start": STARTED,
+    "course_save": SAVED,
+    "course_unsave": UNSAVED,
+    "course_done": COMPLETED,
+    "course_dismiss": DISMISSED,
+    "course_undismiss": UNDISMISSED,
+}
+_SNOOZE = re.compile(r"^(\d{1,3})\s*(d|day|days|w|wk|week|weeks)?$")
+
+
+def card_state(state: CourseState | None) -> CardState:
+    if state is None:
+        return CardState()
+    return CardState(
+        started=state.started_at is not None,
+        saved=state.saved,
+        done=state.completed_at is not None,
+        dismissed=state.dismissed,
+    )
+
+
+def snooze_length(text: str) -> timedelta | None:
+    """'2w', '10d', '2 weeks', '3' (days) -> a duration of at most a year; None if unreadable."""
+    match = _SNOOZE.match(text.strip().lower())
+    if not match:
+        return None
+    amount = int(match.group(1))
+    days = amount * 7 if (match.group(2) or "d").startswith("w") else amount
+    return timedelta(days=days) if 0 < days <= 366 else None
+
+
+class Replies:
+    def __init__(self, service: LearningService, clock: Callable[[], datetime] = utcnow):
+        self.service = service
+        self.clock = clock
+        self.answers = AnswerLog(service.store)
+
+    # -- who is asking ---------------------------------------------------------------------------------------------
+    def learner(self, client: WebClient, user_id: str) -> Learner:
+        """The learner, created or refreshed from their Slack profile (users.info) when new or a week old."""
+        learners = self.service.learners
+        known = learners.get(user_id)
+        fresh = (
+            known and known.profile_refreshed_at and known.profile_refreshed_at > iso(self.clock() - PROFILE_MAX_AGE)
+        )
+        if known is not None and fresh:
+            return known
+        try:
+            user = client.users_info(user=user_id, include_locale=True)["user"]
+        except (SlackApiError, OSError) as error:
+            log.warning("users.info failed for %s: %s", user_id, error)
+            return known or learners.ensure(user_id)
+        learners.welcome_back(user_id)
+        return learners.save_profile(user_id, profile_from_slack(user))
+
+    def refresh_profile(self, user: dict[str, Any]) -> None:
+        """`user_change`: keep name, title, time zone and locale current (only for people Upnext already knows)."""
+        if user.get("id") and self.service.learners.get(user["id"]):
+            self.service.learners.save_profile(user["id"], profile_from_slack(user))
+
+    @staticmethod
+    def messages(learner: Learner) -> Messages:
+        return Messages(learner.locale)
+
+    def states(self, learner: Learner) -> dict[str, CardState]:
+        return {cid: card_state(s) for cid, s in self.service.history.states(learner.slack_id).items()}
+
+    # -- answers ---------------------------------------------------------------------------------------------------
+    def _record(self, learner: Learner, kind: str, picks: list[Pick], context: dict | None = None, nudge=None) -> int:
+        shown = [ShownPick(p.course.id, p.reason) for p in picks]
+        return self.answers.save(learner.slack_id, kind, shown, context, nudge)
+
+    def next_answer(self, learner: Learner, hint: str = "") -> Message:
+        picks = self.service.recommender.next_for(learner, query=hint or None, k=5)
+        answer_id = self._record(learner, "next", picks, {"hint": hint})
+        t = self.messages(learner)
+        return blocks.picks_answer(picks, t, learner.name, hint or None, answer_id, self.states(learner))
+
+    def search_answer(self, learner: Learner, text: str) -> Message:
+        result = self.service.search.search(text, k=5)
+        picks = [Pick(hit.course, Reason("match")) for hit in result.hits]
+        answer_id = self._record(learner, "search", picks, {"query": result.query.text})
+        return blocks.search_answer(result, self.messages(learner), answer_id, self.states(learner))
+
+    def saved_answer(self, learner: Learner) -> Message:
+        states = self.service.history.states(learner.slack_id)
+        saved_ids = [cid for cid, s in sorted(states.items(), key=lambda i: i[1].last_at, reverse=True) if s.saved]
+        by_id = self.service.courses.many_by_id(saved_ids)
+        courses = [by_id[cid] for cid in saved_ids if cid in by_id]
+        answer_id = self._record(learner, "saved", [Pick(c, Reason("saved")) for c in courses])
+        return blocks.saved_answer(courses, self.messages(learner), answer_id, self.states(learner))
+
+    def for_text(self, learner: Learner, text: str) -> Message:
+        """Free text from a DM, a mention or an assistant thread."""
+        intent = classify(text)
+        t = self.messages(learner)
+        if intent.kind == NEXT:
+            return self.next_answer(learner, intent.text)
+        if intent.kind in (HELP, EMPTY):
+            return blocks.help_message(t)
+        if intent.kind == GREETING:
+            return blocks.text_message(t("greeting.reply", name=escape(learner.name or "")).replace(" !", "!"))
+        return self.search_answer(learner, intent.text)
+
+    def welcome(self, learner: Learner) -> Message | None:
+        """A short welcome with the interests picker, once, for someone who has not picked interests yet."""
+        if learner.onboarded_at or learner.interests or learner.welcomed_at:
+            return None
+        self.service.learners.update(learner, welcomed_at=iso(self.clock()))
+        return blocks.welcome_message(learner, self.messages(learner))
+
+    def picks_of(self, answer: Answer) -> list[Pick]:
+        by_id = self.service.courses.many_by_id(p.course_id for p in answer.picks)
+        return [Pick(by_id[p.course_id], p.reason) for p in answer.picks if p.course_id in by_id]
+
+    def redraw(self, answer: Answer, learner: Learner) -> Message | None:
+        """The answer again, as it was, with each card showing what the learner has done since."""
+        picks = self.picks_of(answer)
+        t, states = self.messages(learner), self.states(learner)
+        if answer.kind == "search":
+            cards = [blocks.Card(p.course, None, states.get(p.course.id, CardState())) for p in picks]
+            query = escape(truncate(answer.context.get("query", ""), 120))
+            titles = escape(blocks.fallback_titles([p.course for p in picks]))
+            return blocks.cards_message(
+                f"*{t('search.header', query=query)}*", cards, t, t("search.fallback", query=query, titles=titles),
+                answer.id, footer=t("search.footer"),
+            )  # fmt: skip
+        if answer.kind == "saved":
+            return blocks.saved_answer([p.course for p in picks], t, answer.id, states)
+        if answer.kind == "next":
+            return blocks.picks_answer(picks, t, learner.name, answer.context.get("hint") or None, answer.id, states)
+        return None  # Home rows and modals are redrawn by publishing the view again
+
+    # -- clicks ----------------------------------------------------------------------------------------------------
+    def course_action(self, learner: Learner, action_id: str, value: str) -> Answer | None:
+        """Record what the click means; returns the answer the card belonged to."""
+        try:
+            data = json.loads(value)
+            answer_id, course_id = int(data["a"]), str(data["c"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignored a malformed button value %r", value[:200])
+            return None
+        if self.service.courses.get(course_id) is None:
+            return None
+        answer = self.answers.get(answer_id) if answer_id else None
+        nudge = answer.nudge_id if answer and answer.learner_id == learner.slack_id else None
+        self.service.history.record(
+            learner.slack_id, course_id, ACTION_EVENTS[action_id], source="nudge" if nudge else "slack",
+            value=str(nudge) if nudge else None,
+        )  # fmt: skip
+        return answer if answer and answer.learner_id == learner.slack_id else None
+
+    def mark_done(self, learner: Learner, text: str) -> Message:
+        """`/learn done <course>`: the course whose title matches; a choice when it is not clear which."""
+        t = self.messages(learner)
+        if not text.strip():
+            return blocks.text_message(t("done.usage"))
+        result = self.service.search.search(text, k=3)
+        if not result.hits:
+            return blocks.text_message(t("done.none", query=escape(truncate(text, 80))))
+        top = result.hits[0]
+        if top.matched == "title" or len(result.hits) == 1:
+            self.service.history.record(learner.slack_id, top.course.id, COMPLETED)
+            return blocks.text_message(t("done.marked", title=escape(truncate(top.course.title, 150))))
+        picks = [Pick(h.course, Reason("match")) for h in result.hits]
+        answer_id = self._record(learner, "search", picks, {"query": result.query.text})
+        cards = [blocks.Card(p.course) for p in picks]
+        return blocks.cards_message(t("done.which"), cards, t, t("done.which"), answer_id)
+
+    # -- settings --------------------------------------------------------------------------------------------------
+    def set_nudges(self, learner: Learner, words: str) -> Message:
+        t = self.messages(learner)
+        command, _, rest = words.strip().lower().partition(" ")
+        learners = self.service.learners
+        if command == "off":
+            learners.update(learner, nudges="off")
+            return blocks.text_message(t("nudges.off"))
+        if command == "on":
+            learners.update(learner, nudges="on", snoozed_until=None)
+            return blocks.text_message(t("nudges.on", cap=NUDGE_CAP_PER_WEEK))
+        if command == "snooze":
+            length = snooze_length(rest or "2w")
+            if length is not None:
+                until = iso(self.clock() + length)
+                learners.update(learner, snoozed_until=until)
+                return blocks.text_message(t("nudges.snoozed", date=until[:10]))
+        return blocks.text_message(t("nudges.usage"))
+
+    def interests_view(self, learner: Learner, origin: str = "") -> dict[str, Any]:
+        topics = self.service.courses.top_topics(100)
+        return interests_modal(topics, learner, self.messages(learner), origin)
+
+    def save_interests(self, learner: Learner, interests: list[str], role: str | None) -> Learner:
+        changes: dict[str, Any] = {"interests": tuple(interests), "onboarded_at": iso(self.clock())}
+        if role and role != learner.title:
+            changes["title"] = role
+        return self.service.learners.update(learner, **changes)
+
+    def privacy_message(self, learner: Learner) -> Message:
+        counts = summary(self.service.store, learner)
+        return blocks.privacy_message(learner, counts, self.messages(learner))
+
+    # -- home ------------------------------------------------------------------------------------------------------
+    def home(self, learner: Learner) -> dict[str, Any]:
+        rows = self.service.recommender.rows_for(learner)
+        answer_ids = {row.kind: self._record(learner, f"home:{row.kind}", row.picks) for row in rows}
+        now = self.clock()
+        done = progress(self.service.history.for_learner(learner.slack_id), learner.tz, now)
+        return home_view(learner, rows, done, now, self.messages(learner), answer_ids, self.states(learner))
+
+    def publish_home(self, client: WebClient, learner: Learner) -> None:
+        try:
+            client.views_publish(user_id=learner.slack_id, view=self.home(learner))
+        except SlackApiError as error:
+            log.warning("views.publish failed for %s: %s", learner.slack_id, error)
+
+    def more(self, learner: Learner, row_kind: str) -> tuple[str, list[Pick], int] | None:
+        """More picks for one Home row, for the "More" modal."""
+        row = next((r for r in self.service.recommender.rows_for(learner, size=10) if r.kind == row_kind), None)
+        if row is None:
+            return None
+        title = row_title(row, self.messages(learner))
+        return title, row.picks, self._record(learner, f"home:{row.kind}", row.picks, {"title": title})
