@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.catalogs import prefill_copies, real_courses, scaled
-from benchmarks.common import DEFAULT_DATA, latency_summary, peak_rss_mb, report
+from benchmarks.common import DEFAULT_DATA, latency_summary, peak_rss_mb, report, share_vectors
 from benchmarks.slack_latency import QUERIES, VARIANTS
 from config import Settings
 from embeddings.encoder import Encoder, load_encoder
@@ -32,18 +32,6 @@ from learning.courses import Course
 from upnext.build import build_service
 
 PREFIXES = ["", "learn ", "intro to "]
-
-
-def share_vectors(service, shared: Path, direction: str) -> None:
-    """Copy cached vectors between the run's store and the long-lived shared cache."""
-    db = service.store.db
-    db.execute(f"ATTACH DATABASE '{shared}' AS shared")
-    db.execute("CREATE TABLE IF NOT EXISTS shared.course_vectors AS SELECT * FROM main.course_vectors WHERE 0")
-    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS shared.vectors_key ON course_vectors(content_hash, model)")
-    source, target = ("shared", "main") if direction == "in" else ("main", "shared")
-    db.execute(f"INSERT OR IGNORE INTO {target}.course_vectors SELECT * FROM {source}.course_vectors")
-    db.conn.commit()
-    db.execute("DETACH DATABASE shared")
 
 
 def timed(function, *args):

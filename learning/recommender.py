@@ -273,12 +273,14 @@ class Recommender:
         return [Pick(by_num[n], self.reason(n, parts, profile, frame), float(scores[n])) for n in nums if n in by_num]
 
     # -- public ----------------------------------------------------------------------------------------------------
-    def next_for(self, learner: Learner, query: str | None = None, k: int = 5) -> list[Pick]:
+    def next_for(self, learner: Learner, query: str | None = None, k: int = 5, untaken: bool = False) -> list[Pick]:
         """'What should I learn next?': k picks, each with its reason. A hint ("next in data") keeps the picks
-        to courses that match it."""
+        to courses that match it. With `untaken`, only courses the learner has not started (no "continue")."""
         frame, signals = self.frames.current(), self.signals.current()
         profile = self.profile(learner, frame)
         scores, parts = self.score(profile, frame, signals)
+        if untaken and profile.history:
+            scores[[n for n, _ in profile.history]] = -np.inf
         among = None
         if query and query.strip():
             matches = [h for h in self.search.search(query, k=HINT_MATCHES).hits if h.course.num is not None]
