@@ -3,18 +3,25 @@ server, threaded, pure Python)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.payload_check import payload_problem
+
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+MAX_CLOCK_SKEW = 300  # seconds, as Bolt
 MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; anything bigger is not from Slack
 
 StartResponse = Callable[..., Any]
@@ -27,11 +34,21 @@ def _plain(start_response: StartResponse, status: str, body: dict[str, Any]) -> 
 
 
 class SlackWsgiApp:
-    """Routes requests; a payload Bolt cannot parse gets a 400 instead of a 500, and the server stays up."""
+    """Routes requests. A signed payload that is malformed gets a 400 and the server stays up; an unsigned or stale
+    one a 401, as from Bolt."""
 
-    def __init__(self, app: App, health: Callable[[], dict[str, Any]] | None = None):
+    def __init__(self, app: App, signing_secret: str, health: Callable[[], dict[str, Any]] | None = None):
         self.handler = SlackRequestHandler(app, path=EVENTS_PATH)
+        self.secret = signing_secret.encode()
         self.health = health or (lambda: {"ok": True})
+
+    def _signed(self, body: bytes, headers: dict[str, str]) -> bool:
+        """Slack's v0 signature over the raw bytes, with a timestamp at most five minutes off."""
+        timestamp, signature = headers["x-slack-request-timestamp"], headers["x-slack-signature"]
+        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW:
+            return False
+        expected = hmac.new(self.secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest("v0=" + expected, signature)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -48,9 +65,21 @@ class SlackWsgiApp:
             length = -1
         if not 0 <= length <= MAX_BODY:
             return _plain(start_response, "413 Payload Too Large", {"ok": False, "error": "bad_length"})
+        body = environ["wsgi.input"].read(length)
+        headers = {
+            "x-slack-request-timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
+            "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
+        }
+        if not self._signed(body, headers):
+            return _plain(start_response, "401 Unauthorized", {"ok": False, "error": "invalid_signature"})
+        problem = payload_problem(body, environ.get("CONTENT_TYPE", ""))
+        if problem:
+            log.warning("rejected a malformed Slack request: %s", problem)
+            return _plain(start_response, "400 Bad Request", {"ok": False, "error": "malformed_payload"})
+        environ["wsgi.input"] = io.BytesIO(body)
         try:
             return self.handler(environ, start_response)
-        except Exception as error:  # Bolt raises on bodies it cannot parse (e.g. payload= that is not JSON)
+        except Exception as error:  # Bolt raises on bodies it cannot parse
             log.warning("rejected a malformed Slack request: %s", error)
             return _plain(start_response, "400 Bad Request", {"ok": False, "error": "malformed_payload"})
 

@@ -35,7 +35,7 @@ def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
     if "json" in content_type:
         return json.loads(raw)
     body: dict[str, Any] = dict(parse_qsl(raw.decode(), keep_blank_values=True))
-    for key in ("blocks", "view", "prompts", "attachments"):
+    for key in ("blocks", "view", "prompts", "attachments", "files"):
         if isinstance(body.get(key), str):
             with contextlib.suppress(json.JSONDecodeError):
                 body[key] = json.loads(body[key])
@@ -144,6 +144,14 @@ class LocalSlack:
         except (json.JSONDecodeError, UnicodeDecodeError):
             self._reply(request, 400, {"ok": False, "error": "invalid_json"})
             return
+        if path.startswith("/upload/"):  # the file bytes of files_upload_v2, sent to the URL we handed out
+            with self._lock:
+                self.calls.append(Call("upload", {"content": raw.decode("utf-8", "replace")}, path=path))
+                self._lock.notify_all()
+            request.send_response(200)
+            request.end_headers()
+            request.wfile.write(b"OK")
+            return
         method = "respond" if path.startswith("/respond/") else path.removeprefix("/api/")
         with self._lock:
             failure = self._take_failure(method)
@@ -201,6 +209,11 @@ class LocalSlack:
                 "message_ts": ts,
                 "message": {"text": body.get("text"), "ts": ts},
             }
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):06d}"
+            return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": [{"id": f.get("id")} for f in body.get("files") or []]}
         if method in ("views.publish", "views.open", "views.update", "views.push"):
             return {"ok": True, "view": {"id": f"V{next(self._ts)}", **(body.get("view") or {})}}
         return {"ok": True}

@@ -202,13 +202,14 @@ class Replies:
         if not text.strip():
             return blocks.text_message(t("done.usage"))
         result = self.service.search.search(text, k=3)
-        if not result.hits:
+        hits = [h for h in result.hits if h.matched != "meaning"]  # the words must appear, not just something near
+        if not hits:
             return blocks.text_message(t("done.none", query=escape(truncate(text, 80))))
-        top = result.hits[0]
-        if top.matched == "title" or len(result.hits) == 1:
+        top = hits[0]
+        if top.matched == "title" or len(hits) == 1:
             self.service.history.record(learner.slack_id, top.course.id, COMPLETED)
             return blocks.text_message(t("done.marked", title=escape(truncate(top.course.title, 150))))
-        picks = [Pick(h.course, Reason("match")) for h in result.hits]
+        picks = [Pick(h.course, Reason("match")) for h in hits]
         answer_id = self._record(learner, "search", picks, {"query": result.query.text})
         cards = [blocks.Card(p.course) for p in picks]
         return blocks.cards_message(t("done.which"), cards, t, t("done.which"), answer_id)

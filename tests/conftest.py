@@ -29,9 +29,20 @@ def encoder() -> MemoEncoder:
     return MemoEncoder(load_encoder())
 
 
+ANA_PROFILE = {
+    "id": "U0ANA", "team_id": "T0LOCAL", "name": "ana", "real_name": "Ana García", "tz": "Europe/Madrid",
+    "tz_offset": 3600, "locale": "en-US", "deleted": False, "is_bot": False,
+    "profile": {"first_name": "Ana", "real_name": "Ana García", "title": "Data Analyst", "email": "ana@example.com"},
+}  # fmt: skip
+LUIS_PROFILE = {
+    **ANA_PROFILE, "id": "U0LUIS", "name": "luis", "real_name": "Luis Pérez", "locale": "es-ES",
+    "profile": {"first_name": "Luis", "real_name": "Luis Pérez", "title": "Ingeniero", "email": "luis@example.com"},
+}  # fmt: skip
+
+
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
-    slack = FakeSlack().start()
+    slack = FakeSlack(users={"U0ANA": ANA_PROFILE, "U0LUIS": LUIS_PROFILE}).start()
     yield slack
     slack.stop()
 
@@ -85,7 +96,7 @@ def server(settings: Settings, service: LearningService, fake_slack: FakeSlack) 
 
     listeners = ThreadPoolExecutor(max_workers=8)
     app = create_app(settings, service, verify_token=True, executor=listeners)
-    wsgi = create_server(SlackWsgiApp(app), host="127.0.0.1", port=0, threads=8)
+    wsgi = create_server(SlackWsgiApp(app, SIGNING_SECRET), host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=wsgi.run, daemon=True)
     thread.start()
     yield RunningServer(url=f"http://127.0.0.1:{wsgi.effective_port}", slack=fake_slack)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from tests.conftest import SIGNING_SECRET, RunningServer
@@ -97,3 +98,17 @@ def test_learn_explains_a_filter_it_cannot_use(server):
 def test_learn_with_no_words_explains_usage(server):
     learn(server, "?!? 🙂")
     assert server.answer("respond", "How to use /learn")
+
+
+def test_signed_payloads_missing_fields_bolt_relies_on_get_400(server):
+    broken = [
+        {"type": "view_submission", "user": {"id": "U1"}, "view": {"id": "V1", "callback_id": "interests_modal"}},
+        {"type": "block_actions", "user": {"id": "U1"}},
+        {"type": "block_actions", "actions": []},
+    ]
+    for payload in broken:
+        body = form_body({"payload": json.dumps(payload)})
+        assert post_signed(server, body, FORM).status == 400
+    event = json_body({"type": "event_callback", "event_id": "Ev1", "event": {"user": "U1"}})
+    assert post_signed(server, event, JSON).status == 400
+    assert http(server.url + "/healthz").status == 200
