@@ -4,10 +4,12 @@
 for the whole catalog at once from what is precomputed in `Signals` and `CatalogFrame`:
 
 - taken_with: EASE item-item weights from everyone's history applied to this learner's (collaborative)
+- taken_together / taken_next: co-enrolment cosine, and what people took within their next few courses
 - like_yours: cosine between the course and the centroid of the learner's history (content)
 - topic_share: share of the learner's history in the course's main topic
 - trending / popular: time-decayed popularity over two horizons
 - fresh: courses that recently started being taken
+The learner's history is weighted by recency (the newest course counts most).
 - interests / role: the topics the learner picked, and what people with the same job title take
 - up_next: the next course of a path the learner is in
 
@@ -34,17 +36,22 @@ from learning.store import utcnow
 # Blend weights (tuned on CoCo, one cut before the evaluation cut; see BENCHMARKS.md).
 WEIGHTS = {
     "taken_with": 1.0,
-    "like_yours": 1.2,
+    "taken_together": 0.2,
+    "taken_next": 0.2,
+    "like_yours": 0.2,
     "topic_share": 0.5,
-    "trending": 0.3,
-    "popular": 0.2,
-    "fresh": 0.2,
+    "trending": 0.1,
+    "popular": 0.05,
+    "fresh": 0.1,
     "interests": 1.0,
     "role": 0.4,
     "up_next": 2.0,
 }
-MMR_THETA = 0.1
-MMR_POOL = 50
+HISTORY_DECAY = 0.8  # the r-th most recent course weighs 0.8^(r-1)
+MMR_THETA = 0.35
+MMR_POOL = 30
+BRIDGE_NEIGHBOURS, BRIDGE_POWER, BRIDGE_WEIGHT = 30, 4, 0.5  # new courses borrow collaborative signal from lookalikes
+TOPIC_CLOSENESS = 0.5  # a new course in a learner's usual topic counts as this close, for the digest threshold
 NEAR_DUPLICATE = 0.97  # cosine above which two courses are the same course (copies, re-runs): never both
 DISMISS_PENALTY = 0.5  # "not for me" pushes down the course's close neighbours too
 OTHER_LANGUAGE = 0.15  # score factor for a course in a language the learner does not use
@@ -58,7 +65,8 @@ class Reason:
     """Why a course was picked. `kind` selects the sentence; `evidence` is what it names (a course title, a topic,
     a role, a path) and `evidence_id` the course id when the evidence is one of the learner's courses."""
 
-    kind: str  # up_next | continue | taken_with | like_yours | interest | role | trending | popular | starter | match
+    kind: str  # up_next continue taken_with taken_next like_yours topic interest role trending rising popular starter
+    # new_interest new_like (what's new), match saved (search, saved list)
     evidence: str | None = None
     evidence_id: str | None = None
 
@@ -88,6 +96,7 @@ class Profile:
     dismissed: list[int] = field(default_factory=list)
 
     languages: set[str | None] = field(default_factory=set)  # what they read: locale, English, their history's
+    main_topics: dict[str, float] = field(default_factory=dict)  # how many of their courses each main topic has
 
     @property
     def language(self) -> str:
@@ -122,7 +131,8 @@ class Recommender:
             (s for s in states.values() if (s.started_at or s.completed_at) and s.course_id in frame.by_id),
             key=lambda s: s.last_at,
         )
-        profile.history = [(frame.by_id[s.course_id], 1.0) for s in taken]
+        newest_first = len(taken) - 1
+        profile.history = [(frame.by_id[s.course_id], HISTORY_DECAY ** (newest_first - i)) for i, s in enumerate(taken)]
         profile.languages = {None, "en", profile.language} | {frame.language[n] for n, _ in profile.history}
         for state in states.values():
             num = frame.by_id.get(state.course_id)
@@ -147,6 +157,8 @@ class Recommender:
         nums = [n for n, _ in profile.history]
         weights = np.array([w for _, w in profile.history], np.float32)
         parts["taken_with"] = _normalise(signals.taken_with(nums, weights, size))
+        parts["taken_together"] = _normalise(signals.neighbours(signals.together, nums, weights, size))
+        parts["taken_next"] = _normalise(signals.neighbours(signals.after, nums, weights, size))
         if nums:
             centroid = (weights[:, None] * frame.vectors[nums]).sum(axis=0)
             centroid /= np.linalg.norm(centroid) + 1e-9
@@ -156,6 +168,7 @@ class Recommender:
             for num in nums:
                 if frame.topics[num]:
                     counts[frame.topics[num][0]] = counts.get(frame.topics[num][0], 0) + 1
+            profile.main_topics = counts
             parts["topic_share"] = np.array([counts.get(t, 0.0) for t in main_topic], np.float32) / len(nums)
         parts["trending"] = _fit(signals.trending, size)
         parts["popular"] = _fit(signals.popular_decayed, size)
@@ -225,25 +238,34 @@ class Recommender:
         best = max(contributions, key=contributions.__getitem__, default="popular")
         if contributions.get(best, 0) <= 0:
             return Reason("starter")
-        if best in ("taken_with", "like_yours", "topic_share") and profile.history:
+        if best == "topic_share" and frame.topics[num]:
+            return Reason("topic", frame.topics[num][0])
+        if best in ("taken_with", "taken_together", "taken_next", "like_yours") and profile.history:
             evidence = self._closest_history(num, best, profile, frame)
-            if evidence is not None:
-                course = self.courses.many_by_num([evidence])[evidence]
-                return Reason("taken_with" if best == "taken_with" else "like_yours", course.title, course.id)
+            course = self.courses.many_by_num([evidence])[evidence]
+            kind = {"taken_together": "taken_with", "taken_next": "taken_next"}.get(best, best)
+            return Reason(kind, course.title, course.id)
         if best == "interests":
             _, interests = self._interest_scores(profile.learner, frame)
-            vectors = np.vstack([self.encoder.encode_query(i) for i in interests])
-            return Reason("interest", interests[int(np.argmax(vectors @ frame.vectors[num]))])
+            return Reason("interest", self._closest_interest(num, interests, frame))
         if best == "role":
             return Reason("role", profile.learner.role)
-        return Reason("trending" if best in ("trending", "fresh") else "popular")
+        return Reason({"fresh": "rising", "trending": "trending"}.get(best, "popular"))
 
-    def _closest_history(self, num: int, component: str, profile: Profile, frame: CatalogFrame) -> int | None:
+    def _closest_history(self, num: int, component: str, profile: Profile, frame: CatalogFrame) -> int:
+        """The course in the learner's history that contributes most to this component for `num`."""
         nums = [n for n, _ in profile.history]
+        weights = np.array([w for _, w in profile.history], np.float32)
+        signals = self.signals.current()
+        each: np.ndarray | None = None
         if component == "taken_with":
-            weights = self.signals.current().taken_with_each(nums, num)
-            if weights is not None and weights.max() > 0:
-                return nums[int(np.argmax(weights))]
+            each = signals.taken_with_each(nums, num)
+        elif component in ("taken_together", "taken_next"):
+            matrix = signals.together if component == "taken_together" else signals.after
+            known = [n if n < matrix.shape[0] and num < matrix.shape[1] else None for n in nums]
+            each = np.array([matrix[n, num] if n is not None else 0.0 for n in known], np.float32)
+        if each is not None and each.max() > 0:
+            return nums[int(np.argmax(each * weights))]
         return nums[int(np.argmax(frame.vectors[nums] @ frame.vectors[num]))]
 
     def _diverse(self, scores: np.ndarray, frame: CatalogFrame, k: int, among: np.ndarray | None = None) -> list[int]:
@@ -294,13 +316,53 @@ class Recommender:
         return self._picks(self._diverse(scores, frame, k, among), scores, parts, profile, frame)
 
     def whats_new(self, learner: Learner, since: datetime, k: int = 5, minimum: float = 0.0) -> list[Pick]:
-        """Courses published (or first taken) since `since`, ranked for this learner; none below `minimum`."""
+        """ "What's new for you": courses published since `since`, by how close they are to what the learner takes
+        or wants (content and interests) plus a bridge: the collaborative score of the existing courses each new
+        one most resembles. None whose closeness is below `minimum` (silence beats noise)."""
         frame, signals = self.frames.current(), self.signals.current()
         profile = self.profile(learner, frame)
         scores, parts = self.score(profile, frame, signals)
-        new = np.flatnonzero(frame.present & (frame.published >= since.timestamp()))
-        new = new[scores[new] > minimum]
-        return self._picks(self._diverse(scores, frame, k, new), scores, parts, profile, frame)
+        new = np.flatnonzero(frame.present & (frame.published >= since.timestamp()) & np.isfinite(scores))
+        if not len(new):
+            return []
+        like_yours = parts.get("like_yours", np.zeros(frame.size, np.float32))[new]
+        same_topic = parts.get("topic_share", np.zeros(frame.size, np.float32))[new]
+        interests = parts["interests"][new]
+        close = np.maximum.reduce([like_yours, interests, TOPIC_CLOSENESS * same_topic]) >= minimum
+        new, closeness = new[close], (like_yours + interests)[close]
+        fresh_scores = np.full(frame.size, -np.inf, np.float32)
+        fresh_scores[new] = closeness + BRIDGE_WEIGHT * self._bridge(new, parts["taken_with"], frame)
+        chosen = self._diverse(fresh_scores, frame, k, new)
+        by_num = self.courses.many_by_num(chosen)
+        return [Pick(by_num[n], self._new_reason(n, profile, frame), float(fresh_scores[n])) for n in chosen]
+
+    def _bridge(self, new: np.ndarray, taken_with: np.ndarray, frame: CatalogFrame) -> np.ndarray:
+        """Per new course: the learner's EASE score on its closest existing lookalikes, weighted by cosine^4."""
+        existing = np.flatnonzero(frame.present & (taken_with != 0))
+        if not len(existing):
+            return np.zeros(len(new), np.float32)
+        similarity = np.maximum(frame.vectors[new] @ frame.vectors[existing].T, 0) ** BRIDGE_POWER
+        keep = min(BRIDGE_NEIGHBOURS, similarity.shape[1])
+        top = np.argpartition(-similarity, keep - 1, axis=1)[:, :keep]
+        weights = np.take_along_axis(similarity, top, axis=1)
+        weights /= weights.sum(axis=1, keepdims=True) + 1e-9
+        return (weights * taken_with[existing][top]).sum(axis=1)
+
+    def _new_reason(self, num: int, profile: Profile, frame: CatalogFrame) -> Reason:
+        """New courses name what they are close to: an interest, or a course the learner took."""
+        interest_sims, interests = self._interest_scores(profile.learner, frame)
+        history_sim = max((float(frame.vectors[h] @ frame.vectors[num]) for h, _ in profile.history), default=0.0)
+        if interests and interest_sims[num] >= history_sim:
+            return Reason("new_interest", self._closest_interest(num, interests, frame))
+        if profile.history:
+            course = self.courses.many_by_num([self._closest_history(num, "like_yours", profile, frame)])
+            closest = next(iter(course.values()))
+            return Reason("new_like", closest.title, closest.id)
+        return Reason("rising")
+
+    def _closest_interest(self, num: int, interests: list[str], frame: CatalogFrame) -> str:
+        vectors = np.vstack([self.encoder.encode_query(i) for i in interests])
+        return interests[int(np.argmax(vectors @ frame.vectors[num]))]
 
     def rows_for(self, learner: Learner, size: int = ROW_MAX) -> list[Row]:
         """The Home page: at most 4 rows of 3-5 picks (`size` more for a row's "More"), no course twice."""

@@ -22,7 +22,9 @@ from learning.store import Store, utcnow
 
 TRENDING_DAYS = 14.0  # decay constants (e-folding, days) of the two popularity horizons
 POPULAR_DAYS = 60.0
-FRESH_DAYS = 60.0  # how long a course counts as fresh after it was first taken
+FRESH_DAYS = 30.0  # how long a course counts as fresh after it was first taken
+NEIGHBOURS = 100  # item-item neighbours kept per course in the sparse co-enrolment and sequence matrices
+SEQUENCE_STEPS, SEQUENCE_DECAY = 5, 0.7  # "what people take next": up to 5 courses later, 0.7 per step
 EASE_LAMBDA = 5000.0
 EASE_MAX_COURSES = 8000  # EASE inverts a dense courses x courses matrix: only the most-taken courses take part
 REFRESH_SECONDS = 60.0
@@ -45,6 +47,8 @@ class Signals:
     role_learners: dict[str, int] = field(default_factory=dict)
     ease_nums: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # courses taking part in EASE
     ease: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))  # weights between them
+    together: sparse.csr_matrix = field(default_factory=lambda: sparse.csr_matrix((0, 0), dtype=np.float32))
+    after: sparse.csr_matrix = field(default_factory=lambda: sparse.csr_matrix((0, 0), dtype=np.float32))
     learners: int = 0
     built_from: tuple[int, int] = (0, 0)  # (max event id, max course num) the signals reflect
 
@@ -56,6 +60,16 @@ class Signals:
             scores = (weights[rows[1]][:, None] * self.ease[rows[0]]).sum(axis=0)
             keep = self.ease_nums < size
             out[self.ease_nums[keep]] = scores[keep]
+        return out
+
+    def neighbours(self, matrix: sparse.csr_matrix, nums: list[int], weights: np.ndarray, size: int) -> np.ndarray:
+        """Weighted sum of the rows of a sparse item-item matrix (`together` or `after`) over the catalog."""
+        out = np.zeros(size, np.float32)
+        known = [(n, w) for n, w in zip(nums, weights) if n < matrix.shape[0]]
+        if known:
+            rows = matrix[[n for n, _ in known]]
+            scores = np.asarray(rows.T @ np.array([w for _, w in known], np.float32)).ravel()
+            out[: min(size, len(scores))] = scores[:size]
         return out
 
     def taken_with_each(self, nums: list[int], num: int) -> np.ndarray | None:
@@ -118,6 +132,8 @@ class Signals:
         signals.by_role = by_role
         signals.role_learners = {k: len(v) for k, v in role_members.items()}
         signals.ease_nums, signals.ease = _ease(learner_rows, course_cols, len(learner_of), size, signals.takers)
+        signals.together = _co_enrolment(learner_rows, course_cols, len(learner_of), size)
+        signals.after = _sequence(learner_rows, course_cols, taken_at, size)
         return signals
 
 
@@ -125,6 +141,52 @@ def _log_scaled(values: np.ndarray) -> np.ndarray:
     scaled = np.log1p(values)
     top = scaled.max() if len(scaled) else 0.0
     return (scaled / top if top > 0 else scaled).astype(np.float32)
+
+
+def _co_enrolment(learner_rows: np.ndarray, course_cols: np.ndarray, learners: int, size: int) -> sparse.csr_matrix:
+    """Cosine similarity of courses by who took them, each course's top neighbours."""
+    taken = sparse.csr_matrix(
+        (np.ones(len(learner_rows), np.float32), (learner_rows, course_cols)), shape=(max(learners, 1), size)
+    )
+    counts = np.sqrt(np.maximum(np.asarray(taken.sum(axis=0)).ravel(), 1))
+    co = (taken.T @ taken).tocsr()
+    co.setdiag(0)
+    co.eliminate_zeros()
+    return _top_per_row((sparse.diags(1 / counts) @ co @ sparse.diags(1 / counts)).tocsr(), NEIGHBOURS)
+
+
+def _sequence(learner_rows: np.ndarray, course_cols: np.ndarray, taken_at: np.ndarray, size: int) -> sparse.csr_matrix:
+    """after[i, j]: how often j was taken within the next few courses after i, nearer steps counting more."""
+    order = np.lexsort((taken_at, learner_rows))
+    learners, courses = learner_rows[order], course_cols[order]
+    rows, cols, values = [], [], []
+    for step in range(1, SEQUENCE_STEPS + 1):
+        same = learners[step:] == learners[:-step]
+        rows.append(courses[:-step][same])
+        cols.append(courses[step:][same])
+        values.append(np.full(int(same.sum()), SEQUENCE_DECAY ** (step - 1), np.float32))
+    if not rows or not sum(len(r) for r in rows):
+        return sparse.csr_matrix((size, size), dtype=np.float32)
+    matrix = sparse.csr_matrix(
+        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(size, size)
+    )
+    matrix.setdiag(0)
+    matrix.eliminate_zeros()
+    return _top_per_row(matrix, NEIGHBOURS)
+
+
+def _top_per_row(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+    indptr, indices, data = [0], [], []
+    for row in range(matrix.shape[0]):
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        values, cols = matrix.data[start:end], matrix.indices[start:end]
+        if len(values) > keep:
+            top = np.argpartition(-values, keep)[:keep]
+            values, cols = values[top], cols[top]
+        indices.extend(cols.tolist())
+        data.extend(values.tolist())
+        indptr.append(len(indices))
+    return sparse.csr_matrix((data, indices, indptr), shape=matrix.shape, dtype=np.float32)
 
 
 def _ease(

@@ -37,6 +37,10 @@ def assert_truthful(service, person, picks) -> None:
             assert reason.evidence == person.role
         if reason.kind == "up_next":
             assert reason.evidence == pick.course.path_title
+        if reason.kind == "topic":
+            assert any(reason.evidence == service.courses.get(c).topics[0].casefold() for c in taken if c)
+        if reason.kind == "new_interest":
+            assert reason.evidence in person.interests
 
 
 def test_up_next_in_a_path_comes_first_and_names_the_path(service, reco):
@@ -141,3 +145,24 @@ def test_a_spanish_speaker_gets_spanish_courses_where_the_catalog_has_them(servi
     ana = service.learners.update(learner(service, locale="es-ES"), interests=("la terminal de unix",))
     picks = reco.next_for(ana, k=5)
     assert any(p.course.language == "es" for p in picks)
+
+
+def test_whats_new_only_offers_new_courses_close_to_the_learner_and_says_why(service, reco, tmp_path):
+    import json
+    from datetime import UTC, datetime
+
+    rows = [
+        {"id": "new-sql", "title": "Window functions in SQL", "description": "Rank and aggregate rows over windows",
+         "topics": ["sql"], "published_at": "2026-11-20"},
+        {"id": "new-pottery", "title": "Pottery wheel basics", "description": "Throw your first bowl",
+         "topics": ["crafts"], "published_at": "2026-11-20"},
+    ]  # fmt: skip
+    path = tmp_path / "new.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    service.catalog.import_file(path)
+    ana = service.learners.update(learner(service), interests=("databases",))
+    take(service, ana.slack_id, f"{SQL}/01-select")
+    picks = reco.whats_new(ana, since=datetime(2026, 11, 1, tzinfo=UTC), k=5, minimum=0.3)
+    assert [p.course.id for p in picks] == ["new-sql"]
+    assert picks[0].reason.kind in ("new_interest", "new_like")
+    assert_truthful(service, ana, picks)
