@@ -56,7 +56,7 @@ def create_app(
         logger=log,
     )
     app.use(skip_repeated_events(service.store))
-    replies = Replies(service, clock)
+    replies = Replies(service, clock, settings.nudges)
     for listeners in (commands, messages, assistant, home, actions, views, users):
         listeners.register(app, replies)
     return app

@@ -186,7 +186,7 @@ def cards_message(
     footer: str | None = None,
 ) -> Message:
     """A header, 3-5 course cards (with actions when `answer_id` is given) and a line of next steps."""
-    blocks: list[Block] = [_section(header)]
+    blocks: list[Block] = [section(header)]
     blocks += [ContextBlock(elements=[MarkdownTextObject(text=note)]) for note in notes]
     for card in cards[:5]:
         blocks.append(DividerBlock())
@@ -209,7 +209,7 @@ def search_answer(
     if not result.hits:
         has_words = bool(words(query.text))
         text = t("search.none", query=escape(truncate(query.text, 120))) if has_words else t("search.empty")
-        return Message(text, render([_section(line) for line in [*notes, text]]))
+        return Message(text, render([section(line) for line in [*notes, text]]))
     shown = escape(truncate(query.text, 120))
     states = states or {}
     cards = [Card(c, None, states.get(c.id, NO_STATE)) for c in result.courses[:5]]
@@ -235,7 +235,7 @@ def picks_answer(
 ) -> Message:
     """The answer to "what should I learn next?": each pick with its reason."""
     if not picks:
-        return Message(t("answer.none"), render([_section(t("answer.none"))]))
+        return Message(t("answer.none"), render([section(t("answer.none"))]))
     if hint:
         header = t("answer.next_hint", hint=escape(truncate(hint, 80)))
     else:
@@ -250,7 +250,7 @@ def saved_answer(
     courses: Sequence[Course], t: Messages, answer_id: int | None = None, states: dict[str, CardState] | None = None
 ) -> Message:
     if not courses:
-        return Message(t("saved.none"), render([_section(t("saved.none"))]))
+        return Message(t("saved.none"), render([section(t("saved.none"))]))
     states = states or {}
     cards = [Card(c, None, states.get(c.id, NO_STATE)) for c in courses[:5]]
     fallback = t("saved.fallback", titles=escape(fallback_titles(courses[:5])))
@@ -259,15 +259,15 @@ def saved_answer(
 
 def text_message(text: str) -> Message:
     """A plain sentence (already localised mrkdwn)."""
-    return Message(text, render([_section(text)]))
+    return Message(text, render([section(text)]))
 
 
-def _section(text: str) -> SectionBlock:
+def section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text))
 
 
 def help_message(t: Messages) -> Message:
-    blocks = [_section(f"*{t('help.title')}*"), _section(t("help.usage")), _section(t("help.filters"))]
+    blocks = [section(f"*{t('help.title')}*"), section(t("help.usage")), section(t("help.filters"))]
     return Message(t("help.fallback"), render(blocks))
 
 
@@ -293,12 +293,12 @@ def privacy_message(learner: Learner, counts: dict[str, int], t: Messages) -> Me
             _forget_button(t),
         ],
     )
-    return Message(t("privacy.fallback"), render([_section(text), buttons]))
+    return Message(t("privacy.fallback"), render([section(text), buttons]))
 
 
 def forget_message(t: Messages) -> Message:
     """`/learn forget me`: say exactly what will go, and ask once more before erasing."""
-    return Message(t("forget.ask"), render([_section(t("forget.ask")), ActionsBlock(elements=[_forget_button(t)])]))
+    return Message(t("forget.ask"), render([section(t("forget.ask")), ActionsBlock(elements=[_forget_button(t)])]))
 
 
 def _forget_button(t: Messages) -> ButtonElement:

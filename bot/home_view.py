@@ -25,8 +25,6 @@ from learning.learners import Learner
 from learning.progress import Progress, zone
 from learning.recommender import Row
 
-NUDGE_CAP_PER_WEEK = 2
-
 
 def time_of_day(now: datetime, tz: str | None) -> str:
     hour = now.astimezone(zone(tz)).hour
@@ -51,7 +49,7 @@ def _section(text: str, accessory: Any = None) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text), accessory=accessory)
 
 
-def settings_blocks(learner: Learner, now: datetime, t: Messages) -> list[Block]:
+def settings_blocks(learner: Learner, now: datetime, t: Messages, cap: int) -> list[Block]:
     interests = ", ".join(escape(i) for i in learner.interests)
     interests_text = t("home.interests", interests=interests) if interests else t("home.interests_none")
     edit = ButtonElement(
@@ -67,7 +65,7 @@ def settings_blocks(learner: Learner, now: datetime, t: Messages) -> list[Block]
         nudges_text = t("home.nudges_snoozed", date=(learner.snoozed_until or "")[:10])
         buttons = [ButtonElement(text=t("button.nudges_on"), action_id="nudges_on", value="on")]
     else:
-        nudges_text = t("home.nudges_on", cap=NUDGE_CAP_PER_WEEK)
+        nudges_text = t("home.nudges_on", cap=cap)
         buttons = [
             ButtonElement(text=t("button.snooze"), action_id="nudges_snooze", value="2w"),
             ButtonElement(text=t("button.nudges_off"), action_id="nudges_off", value="off"),
@@ -90,6 +88,7 @@ def home_view(
     t: Messages,
     answer_ids: dict[str, int],
     states: dict[str, CardState],
+    cap: int,
 ) -> dict[str, Any]:
     """The Home tab as a `views.publish` view. `answer_ids` maps each row kind to the answer recording it."""
     blocks: list[Block] = [HeaderBlock(text=truncate(greeting(learner, now, t), 150))]
@@ -111,7 +110,7 @@ def home_view(
         for pick in row.picks:
             state = states.get(pick.course.id, CardState())
             blocks += course_card(pick.course, t, reason_text(pick.reason, t), state, answer_ids.get(row.kind))
-    blocks += settings_blocks(learner, now, t)
+    blocks += settings_blocks(learner, now, t, cap)
     rendered = [block.to_dict() for block in blocks]
     if len(rendered) > SURFACE_BLOCKS:
         raise ValueError(f"the Home tab holds at most {SURFACE_BLOCKS} blocks, got {len(rendered)}")

@@ -35,7 +35,7 @@ def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
     if "json" in content_type:
         return json.loads(raw)
     body: dict[str, Any] = dict(parse_qsl(raw.decode(), keep_blank_values=True))
-    for key in ("blocks", "view", "prompts", "attachments", "files"):
+    for key in ("blocks", "view", "prompts", "attachments", "files", "metadata"):
         if isinstance(body.get(key), str):
             with contextlib.suppress(json.JSONDecodeError):
                 body[key] = json.loads(body[key])
@@ -61,7 +61,8 @@ class LocalSlack:
     def __init__(self, users: dict[str, dict[str, Any]] | None = None):
         self.users: dict[str, dict[str, Any]] = dict(users or {})
         self.calls: list[Call] = []
-        self._failures: list[tuple[str, int, float, int]] = []  # (method, status, retry_after, remaining)
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted there, for history
+        self._failures: list[tuple[str, int, float, int, str]] = []  # (method, status, retry_after, left, error)
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -72,6 +73,9 @@ class LocalSlack:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                owner._handle(self)
+
+            def do_GET(self) -> None:  # some Web API methods (conversations.history) are GETs with query params
                 owner._handle(self)
 
             def log_message(self, *args: Any) -> None:
@@ -101,10 +105,11 @@ class LocalSlack:
         return f"{self.base_url}/respond/{name}"
 
     # -- test controls ---------------------------------------------------------------------------------------
-    def fail(self, method: str, status: int = 429, retry_after: float = 1, times: int = 1) -> None:
-        """Answer the next `times` calls to `method` with `status` (and Retry-After for 429)."""
+    def fail(self, method: str, status: int = 429, retry_after: float = 1, times: int = 1, error: str = "") -> None:
+        """Answer the next `times` calls to `method` with `status` (and Retry-After for 429), or with HTTP 200
+        and `{"ok": false, "error": error}` as Slack reports most API errors."""
         with self._lock:
-            self._failures.append((method, status, retry_after, times))
+            self._failures.append((method, status, retry_after, times, error or "ratelimited"))
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -126,21 +131,23 @@ class LocalSlack:
         return self.calls_to(method)
 
     # -- serving ---------------------------------------------------------------------------------------------
-    def _take_failure(self, method: str) -> tuple[int, float] | None:
-        for i, (name, status, retry_after, remaining) in enumerate(self._failures):
+    def _take_failure(self, method: str) -> tuple[int, float, str] | None:
+        for i, (name, status, retry_after, remaining, error) in enumerate(self._failures):
             if name == method:
                 if remaining <= 1:
                     del self._failures[i]
                 else:
-                    self._failures[i] = (name, status, retry_after, remaining - 1)
-                return status, retry_after
+                    self._failures[i] = (name, status, retry_after, remaining - 1, error)
+                return status, retry_after, error
         return None
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
-        path = urlparse(request.path).path
+        url = urlparse(request.path)
+        path = url.path
         raw = request.rfile.read(int(request.headers.get("Content-Length") or 0))
         try:
             body = _parse_body(raw, request.headers.get("Content-Type", ""))
+            body.update(parse_qsl(url.query, keep_blank_values=True))
         except (json.JSONDecodeError, UnicodeDecodeError):
             self._reply(request, 400, {"ok": False, "error": "invalid_json"})
             return
@@ -159,9 +166,9 @@ class LocalSlack:
                 self.calls.append(Call(method, body, path=path))
                 self._lock.notify_all()
         if failure is not None:
-            status, retry_after = failure
+            status, retry_after, error = failure
             headers = {"Retry-After": str(int(retry_after))} if status == 429 else {}
-            self._reply(request, status, {"ok": False, "error": "ratelimited"}, headers)
+            self._reply(request, status, {"ok": False, "error": error}, headers)
             return
         if method == "respond":
             request.send_response(200)
@@ -201,14 +208,20 @@ class LocalSlack:
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(body.get("users", "X")).split(",")[0]}}
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
-            ts = body.get("ts") or f"{int(time.time())}.{next(self._ts):06d}"
-            return {
-                "ok": True,
-                "channel": body.get("channel"),
-                "ts": ts,
-                "message_ts": ts,
-                "message": {"text": body.get("text"), "ts": ts},
-            }
+            channel = str(body.get("channel") or "")
+            if channel[:1] in ("U", "W"):  # posting to a user id opens (or reuses) the DM with the app
+                channel = "D" + channel
+            ts = body.get("ts") or f"{time.time():.6f}"
+            message = {"text": body.get("text"), "ts": ts, "metadata": body.get("metadata")}
+            if method == "chat.postMessage":
+                with self._lock:
+                    self.messages.setdefault(channel, []).append(message)
+            return {"ok": True, "channel": channel, "ts": ts, "message_ts": ts, "message": message}
+        if method == "conversations.history":
+            oldest = float(body.get("oldest") or 0)
+            with self._lock:
+                found = [m for m in self.messages.get(str(body.get("channel")), []) if float(m["ts"]) >= oldest]
+            return {"ok": True, "messages": list(reversed(found)), "has_more": False}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts):06d}"
             return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}

@@ -18,10 +18,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.blocks import CardState, Message
-from bot.home_view import NUDGE_CAP_PER_WEEK, home_view, row_title
+from bot.home_view import home_view, row_title
 from bot.i18n import Messages
 from bot.modals import interests_modal
 from bot.mrkdwn import escape, truncate
+from config.nudges import NudgePolicy
 from learning.answers import Answer, AnswerLog, ShownPick
 from learning.history import (
     COMPLETED,
@@ -76,9 +77,12 @@ def snooze_length(text: str) -> timedelta | None:
 
 
 class Replies:
-    def __init__(self, service: LearningService, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self, service: LearningService, clock: Callable[[], datetime] = utcnow, policy: NudgePolicy | None = None
+    ):
         self.service = service
         self.clock = clock
+        self.policy = policy or NudgePolicy()
         self.answers = AnswerLog(service.store)
 
     # -- who is asking ---------------------------------------------------------------------------------------------
@@ -192,7 +196,7 @@ class Replies:
         nudge = answer.nudge_id if answer and answer.learner_id == learner.slack_id else None
         self.service.history.record(
             learner.slack_id, course_id, ACTION_EVENTS[action_id], source="nudge" if nudge else "slack",
-            value=str(nudge) if nudge else None,
+            at=self.clock(), value=str(nudge) if nudge else None,
         )  # fmt: skip
         return answer if answer and answer.learner_id == learner.slack_id else None
 
@@ -224,7 +228,7 @@ class Replies:
             return blocks.text_message(t("nudges.off"))
         if command == "on":
             learners.update(learner, nudges="on", snoozed_until=None)
-            return blocks.text_message(t("nudges.on", cap=NUDGE_CAP_PER_WEEK))
+            return blocks.text_message(t("nudges.on", cap=self.policy.weekly_cap))
         if command == "snooze":
             length = snooze_length(rest or "2w")
             if length is not None:
@@ -253,7 +257,8 @@ class Replies:
         answer_ids = {row.kind: self._record(learner, f"home:{row.kind}", row.picks) for row in rows}
         now = self.clock()
         done = progress(self.service.history.for_learner(learner.slack_id), learner.tz, now)
-        return home_view(learner, rows, done, now, self.messages(learner), answer_ids, self.states(learner))
+        states = self.states(learner)
+        return home_view(learner, rows, done, now, self.messages(learner), answer_ids, states, self.policy.weekly_cap)
 
     def publish_home(self, client: WebClient, learner: Learner) -> None:
         try:

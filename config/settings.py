@@ -14,6 +14,8 @@ from urllib.parse import urlparse
 
 from dotenv import dotenv_values
 
+from config.nudges import NudgePolicy, NudgeSettingsError, nudge_policy
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
 
@@ -30,6 +32,7 @@ class Settings:
     home: Path = field(default_factory=lambda: Path("var"))
     port: int = 3000
     listener_threads: int = 16
+    nudges: NudgePolicy = field(default_factory=NudgePolicy)
 
     @property
     def has_slack(self) -> bool:
@@ -102,4 +105,12 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         home=Path(_clean(merged.get("UPNEXT_HOME")) or "var"),
         port=_int(merged, "PORT", 3000, 1, 65535),
         listener_threads=_int(merged, "UPNEXT_LISTENER_THREADS", 16, 1, 256),
+        nudges=_policy(merged),
     )
+
+
+def _policy(env: Mapping[str, str | None]) -> NudgePolicy:
+    try:
+        return nudge_policy(env)
+    except NudgeSettingsError as error:
+        raise SettingsError(str(error)) from None

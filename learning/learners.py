@@ -35,6 +35,7 @@ class Learner:
     snoozed_until: str | None = None
     onboarded_at: str | None = None
     welcomed_at: str | None = None
+    last_active_at: str | None = None
     profile_refreshed_at: str | None = None
     created_at: str = field(default_factory=lambda: iso(utcnow()))
 
@@ -148,6 +149,10 @@ class LearnerRepository:
         learner = self.get(slack_id)
         assert learner is not None
         return learner
+
+    def touch(self, slack_id: str, now: datetime) -> None:
+        """They used Upnext just now (for come-back nudges: idle days count from here)."""
+        self.store.db.execute("UPDATE learners SET last_active_at = ? WHERE slack_id = ?", [iso(now), slack_id])
 
     def update(self, learner: Learner, **changes: Any) -> Learner:
         """Change settings the learner controls: interests, nudges, snooze, onboarding."""

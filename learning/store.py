@@ -153,8 +153,17 @@ _V3_ANSWERS = """
         ALTER TABLE learners ADD COLUMN welcomed_at TEXT;
 """
 
+_V4_NUDGES = """
+        ALTER TABLE learners ADD COLUMN last_active_at TEXT;   -- last time they used Upnext in Slack
+        ALTER TABLE nudges ADD COLUMN claimed_by TEXT;         -- the clock process sending it (status 'sending')
+        ALTER TABLE nudges ADD COLUMN claimed_at TEXT;
+        ALTER TABLE nudges ADD COLUMN channel TEXT;
+        ALTER TABLE nudges ADD COLUMN ts TEXT;                 -- the Slack message, once sent
+        CREATE INDEX nudges_learner ON nudges(learner_id, status, sent_at);
+"""
+
 # Append-only: migration N brings a database from user_version N-1 to N.
-MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY, _V3_ANSWERS]
+MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY, _V3_ANSWERS, _V4_NUDGES]
 
 
 class Store:

@@ -97,6 +97,58 @@ def cmd_history_import(settings: Settings, args: argparse.Namespace) -> int:
     return _import(args, lambda path: service.history_importer.import_file(path, dry_run=args.dry_run))
 
 
+def _nudge_parts(settings: Settings):
+    from scheduler.delivery import Sender, nudge_client
+    from scheduler.planner import Planner
+    from upnext.build import build_service
+
+    service = build_service(settings)
+    return service, Planner(service, settings.nudges), lambda: Sender(service, nudge_client(settings), settings.nudges)
+
+
+def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
+    """The only process with a scheduler: plans nudges and sends them."""
+    from scheduler.clock import run_clock
+
+    if not settings.slack_bot_token:
+        raise SettingsError("SLACK_BOT_TOKEN is required to send nudges (it starts with xoxb-)")
+    _, planner, sender = _nudge_parts(settings)
+    run_clock(planner, sender())
+    return 0
+
+
+def cmd_nudges_preview(settings: Settings, args: argparse.Namespace) -> int:
+    """Who would get what, when and why, without writing or sending anything."""
+    from datetime import UTC, datetime
+
+    _, planner, _ = _nudge_parts(settings)
+    at = datetime.fromisoformat(args.at).astimezone(UTC) if args.at else None
+    plans = planner.plan(now=at, user=args.user, dry_run=True)
+    for plan in sorted(plans, key=lambda p: p.due_at):
+        held = " (hold-out: not sent)" if plan.status == "held_out" else ""
+        print(f"{plan.due_at:%Y-%m-%d %H:%M}Z  {plan.learner_id}  {plan.kind}  {plan.period}  {plan.why}{held}")
+    print(f"{len(plans)} nudge(s) would be planned")
+    return 0
+
+
+def cmd_nudges_stats(settings: Settings, args: argparse.Namespace) -> int:
+    from scheduler.stats import holdout_comparison, nudge_stats
+
+    service, _, _ = _nudge_parts(settings)
+    statuses = ("planned", "sending", "sent", "failed", "skipped", "held_out")
+    print(f"{'kind':<10}" + "".join(f"{s:>10}" for s in statuses) + f"{'clicked':>10}{'returned':>10}")
+    for row in nudge_stats(service.store):
+        cells = "".join(f"{row.counts.get(s, 0):>10}" for s in statuses)
+        print(f"{row.kind:<10}{cells}{row.clicked:>10}{row.returned:>10}")
+    comparison = holdout_comparison(service.store)
+    print(
+        f"come-back return rate within 7 days: nudged {comparison['sent_return_rate']:.1%} "
+        f"of {comparison['sent_learners']}, held out {comparison['held_out_return_rate']:.1%} "
+        f"of {comparison['held_out_learners']}"
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="upnext", description="Upnext, the Slack learning assistant.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -130,12 +182,20 @@ def parser() -> argparse.ArgumentParser:
     importing.add_argument("file")
     importing.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     importing.set_defaults(func=cmd_history_import)
+
+    commands.add_parser("clock", help="plan and send nudges (run exactly one)").set_defaults(func=cmd_clock)
+    nudges = commands.add_parser("nudges", help="inspect nudges").add_subparsers(dest="nudges_command", required=True)
+    preview = nudges.add_parser("preview", help="who would get what and why, without sending")
+    preview.add_argument("--user", help="only this Slack user id")
+    preview.add_argument("--at", help="as if it were this time (ISO 8601)")
+    preview.set_defaults(func=cmd_nudges_preview)
+    nudges.add_parser("stats", help="planned/sent/failed/clicked per kind").set_defaults(func=cmd_nudges_stats)
     return root
 
 
 def _configure_logging(command: str, settings: Settings | None) -> None:
     """Servers log at INFO; interactive commands only show warnings, so answers stay readable."""
-    interactive = command in ("console", "catalog", "history") or (
+    interactive = command in ("console", "catalog", "history", "nudges") or (
         command == "run" and not (settings and settings.has_slack)
     )
     logging.basicConfig(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.blocks import text_message
 from bot.modals import more_modal
 from bot.replies import Replies
+from bot.respond import send
 
 NUDGE_BUTTONS = {"nudges_on": "on", "nudges_off": "off", "nudges_snooze": "snooze 2w"}
 
@@ -34,6 +36,13 @@ def register(app: App, replies: Replies) -> None:
         ack()
         learner = replies.learner(client, body["user"]["id"])
         client.views_open(trigger_id=body["trigger_id"], view=replies.interests_view(learner, action.get("value", "")))
+
+    @app.action("nudges_keep")
+    def on_keep_nudges(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        ack()  # answering the check-in is activity: the ignored-nudge count starts again
+        learner = replies.learner(client, body["user"]["id"])
+        t = replies.messages(learner)
+        send(respond, text_message(t("nudge.kept", cap=replies.policy.weekly_cap)), replace_original=True)
 
     @app.action(re.compile(f"^({'|'.join(NUDGE_BUTTONS)})$"))
     def on_nudge_setting(ack: Ack, body: dict, action: dict, client: WebClient) -> None:

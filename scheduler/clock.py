@@ -1,0 +1,47 @@
+"""The clock process (`upnext clock`, the Procfile's `clock:`): the only process that runs a scheduler.
+
+APScheduler 3 with an in-memory job store: the state that matters (planned and sent nudges) lives in the store, so
+a restart loses nothing. UTC scheduler time zone; per-learner local times are computed by the planner.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from scheduler.delivery import Sender
+from scheduler.planner import Planner
+
+log = logging.getLogger(__name__)
+
+PLAN_EVERY_MINUTES = 15
+SEND_EVERY_SECONDS = 60
+# Deliberate job defaults (3.x defaults would silently drop a run that starts a second late).
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+
+
+def build_scheduler(planner: Planner, sender: Sender) -> BlockingScheduler:
+    scheduler = BlockingScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
+    scheduler.add_job(_plan, "interval", args=[planner], minutes=PLAN_EVERY_MINUTES, id="plan")
+    scheduler.add_job(_send, "interval", args=[sender], seconds=SEND_EVERY_SECONDS, id="send")
+    return scheduler
+
+
+def _plan(planner: Planner) -> None:
+    plans = planner.plan()
+    log.info("planned %d nudge(s)", len(plans))
+
+
+def _send(sender: Sender) -> None:
+    report = sender.run_once()
+    if report.sent or report.failed or report.skipped or report.retry_later:
+        log.info("nudges: %s", report)
+
+
+def run_clock(planner: Planner, sender: Sender) -> None:
+    """Plan and send once right away (after recovering anything a previous run left half-done), then on the clock."""
+    sender.recover()
+    _plan(planner)
+    _send(sender)
+    build_scheduler(planner, sender).start()

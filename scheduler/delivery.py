@@ -1,0 +1,240 @@
+"""Sending planned nudges exactly once.
+
+A row is claimed with one conditional UPDATE (planned -> sending), so two clock processes never both send it. The
+message carries the nudge id in its metadata. If a process dies after claiming, or the connection drops so that
+we cannot know whether Slack got the message, the row stays "sending"; recovery reads the DM's history for that
+metadata and marks the row sent, or returns it to planned. Sends are paced; 429s wait out Retry-After (in the
+client), connection errors back off and are reconciled the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+import urllib.error
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.blocks import Message
+from bot.i18n import Messages
+from bot.nudge_messages import check_in_message, come_back_message, whats_new_message
+from config import Settings
+from config.nudges import NudgePolicy
+from learning.answers import AnswerLog, ShownPick
+from learning.learners import Learner
+from learning.service import LearningService
+from learning.store import iso, utcnow
+from scheduler.planner import CHECK_IN, COME_BACK, WHATS_NEW
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "upnext_nudge"
+LEASE = timedelta(minutes=5)  # a claim older than this belongs to a process that died
+PERMANENT_ERRORS = {
+    "user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found", "is_archived", "user_disabled",
+    "invalid_blocks", "invalid_auth", "not_authed", "missing_scope", "msg_too_long", "no_text",
+}  # fmt: skip
+
+
+def nudge_client(settings: Settings) -> WebClient:
+    """A client that waits out 429s but never blindly resends after a dropped connection: that could double a
+    message, so the sender reconciles instead."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=5)],
+    )
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    retry_later: int = 0
+    reconciled: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+class Sender:
+    def __init__(
+        self,
+        service: LearningService,
+        client: WebClient,
+        policy: NudgePolicy,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+        worker: str | None = None,
+    ):
+        self.service = service
+        self.client = client
+        self.policy = policy
+        self.clock = clock
+        self.sleep = sleep
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        self.answers = AnswerLog(service.store)
+
+    # -- the loop --------------------------------------------------------------------------------------------------
+    def run_once(self, limit: int | None = None) -> SendReport:
+        """Recover abandoned claims, then send what is due, paced."""
+        report = SendReport()
+        report.reconciled = self.recover()
+        gap = 1.0 / self.policy.sends_per_second
+        for nudge_id in self._due(limit):
+            started = time.monotonic()
+            outcome = self.send(nudge_id)
+            if outcome is None:
+                continue  # another process claimed it
+            setattr(report, outcome[0], getattr(report, outcome[0]) + 1)
+            if outcome[1]:
+                report.reasons[outcome[1]] = report.reasons.get(outcome[1], 0) + 1
+            if outcome[0] == "sent":
+                self.sleep(max(0.0, gap - (time.monotonic() - started)))
+        return report
+
+    def _due(self, limit: int | None) -> list[int]:
+        rows = self.service.store.db.execute(
+            "SELECT id FROM nudges WHERE status = 'planned' AND due_at <= ? ORDER BY due_at LIMIT ?",
+            [iso(self.clock()), limit or -1],
+        )
+        return [row[0] for row in rows]
+
+    def _claim(self, nudge_id: int) -> bool:
+        now = iso(self.clock())
+        claimed = self.service.store.db.execute(
+            "UPDATE nudges SET status = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1 "
+            "WHERE id = ? AND status = 'planned'",
+            [self.worker, now, nudge_id],
+        ).rowcount
+        return claimed == 1
+
+    def _finish(self, nudge_id: int, status: str, **values: Any) -> None:
+        assignments = ", ".join(f"{k} = :{k}" for k in values)
+        extra = f", {assignments}" if values else ""
+        self.service.store.db.execute(
+            f"UPDATE nudges SET status = :status{extra} WHERE id = :id AND status = 'sending'",
+            {"status": status, "id": nudge_id, **values},
+        )
+
+    # -- one nudge -------------------------------------------------------------------------------------------------
+    def send(self, nudge_id: int) -> tuple[str, str | None] | None:
+        if not self._claim(nudge_id):
+            return None
+        row = self.service.store.db.execute(
+            "SELECT learner_id, kind, period, payload, attempts FROM nudges WHERE id = ?", [nudge_id]
+        ).fetchone()
+        learner_id, kind, _, payload, attempts = row
+        learner = self.service.learners.get(learner_id)
+        why_not = self._why_not(learner)
+        if why_not:
+            self._finish(nudge_id, "skipped", error=why_not)
+            return "skipped", why_not
+        assert learner is not None
+        message = self._message(nudge_id, kind, learner, json.loads(payload or "{}"))
+        if message is None:
+            self._finish(nudge_id, "skipped", error="nothing close enough to suggest")
+            return "skipped", "nothing close enough to suggest"
+        try:
+            response = self.client.chat_postMessage(
+                channel=learner.slack_id, text=message.text, blocks=message.blocks, unfurl_links=False,
+                metadata={"event_type": METADATA_EVENT, "event_payload": {"nudge_id": nudge_id}},
+            )  # fmt: skip
+        except SlackApiError as error:
+            code = str(error.response.get("error", "")) if error.response is not None else "unknown"
+            if code in PERMANENT_ERRORS or attempts >= self.policy.max_attempts:
+                self._finish(nudge_id, "failed", error=code)
+                return "failed", code
+            self._retry_later(nudge_id, attempts, code)
+            return "retry_later", code
+        except (urllib.error.URLError, OSError, TimeoutError) as error:
+            # Slack may or may not have the message: leave the claim for recovery to reconcile
+            log.warning("nudge %s: connection failed (%s); will reconcile", nudge_id, error)
+            return "retry_later", "connection"
+        self._finish(nudge_id, "sent", sent_at=iso(self.clock()), channel=response.get("channel"),
+                     ts=response.get("ts"), error=None)  # fmt: skip
+        return "sent", None
+
+    def _retry_later(self, nudge_id: int, attempts: int, reason: str) -> None:
+        wait = timedelta(minutes=2**attempts)
+        self.service.store.db.execute(
+            "UPDATE nudges SET status = 'planned', due_at = ?, error = ?, claimed_by = NULL "
+            "WHERE id = ? AND status = 'sending'",
+            [iso(self.clock() + wait), reason, nudge_id],
+        )
+
+    def _why_not(self, learner: Learner | None) -> str | None:
+        """Settings change between planning and sending; they are checked again at the last moment."""
+        if learner is None:
+            return "learner is gone (asked to be forgotten)"
+        if learner.deleted or learner.is_bot:
+            return "deactivated or a bot"
+        if learner.nudges == "off":
+            return "nudges are off"
+        if learner.snoozed(self.clock()):
+            return "snoozed"
+        return None
+
+    def _message(self, nudge_id: int, kind: str, learner: Learner, payload: dict) -> Message | None:
+        recommender, t = self.service.recommender, Messages(learner.locale)
+        cap = self.policy.weekly_cap
+        if kind == CHECK_IN:
+            return check_in_message(learner, t)
+        if kind == WHATS_NEW:
+            since = datetime.fromisoformat(payload.get("since") or iso(self.clock() - timedelta(days=7)))
+            picks = recommender.whats_new(learner, since, k=5, minimum=self.policy.digest_min_closeness)
+        elif kind == COME_BACK:
+            picks = recommender.next_for(learner, k=3)
+        else:
+            return None
+        if not picks:
+            return None
+        shown = [ShownPick(p.course.id, p.reason) for p in picks]
+        answer_id = self.answers.save(learner.slack_id, f"nudge:{kind}", shown, nudge_id=nudge_id)
+        if kind == WHATS_NEW:
+            return whats_new_message(learner, picks, t, answer_id, cap)
+        return come_back_message(learner, picks, t, answer_id, int(payload.get("idle_days", 30)), cap)
+
+    # -- recovery --------------------------------------------------------------------------------------------------
+    def recover(self) -> int:
+        """Claims older than the lease: sent if the DM shows the message, else planned again. Returns how many."""
+        stale = self.service.store.db.execute(
+            "SELECT id, learner_id, channel, claimed_at FROM nudges WHERE status = 'sending' AND claimed_at < ?",
+            [iso(self.clock() - LEASE)],
+        ).fetchall()
+        for nudge_id, learner_id, channel, claimed_at in stale:
+            try:
+                found = self._find_sent(nudge_id, learner_id, channel, claimed_at)
+            except (SlackApiError, urllib.error.URLError, OSError) as error:
+                log.warning("nudge %s: could not reconcile yet (%s)", nudge_id, error)
+                continue
+            if found is not None:
+                self._finish(nudge_id, "sent", sent_at=claimed_at, channel=found[0], ts=found[1])
+            else:
+                self.service.store.db.execute(
+                    "UPDATE nudges SET status = 'planned', claimed_by = NULL WHERE id = ? AND status = 'sending'",
+                    [nudge_id],
+                )
+        return len(stale)
+
+    def _find_sent(self, nudge_id: int, learner_id: str, channel: str | None, since: str) -> tuple[str, str] | None:
+        channel = channel or self.client.conversations_open(users=learner_id)["channel"]["id"]
+        oldest = str(datetime.fromisoformat(since).timestamp() - 60)
+        history = self.client.conversations_history(channel=channel, oldest=oldest, include_all_metadata=True)
+        for message in history.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == METADATA_EVENT
+                and metadata.get("event_payload", {}).get("nudge_id") == nudge_id
+            ):
+                return channel, message.get("ts")
+        return None

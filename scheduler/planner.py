@@ -1,0 +1,240 @@
+"""Who gets which nudge, and when. Planning only writes rows; delivery sends them.
+
+Each planned nudge is a row keyed by (learner, kind, period): "whats_new" once per local week, "come_back" once
+per idle threshold of one idle spell, "check_in" once per spell. Planning twice, or from two processes, plans
+nothing new. Everyone is planned in bulk (array maths over all learners), so a run stays fast at 100k learners.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from config.nudges import NudgePolicy
+from learning.history import ENGAGED
+from learning.learners import PENDING_PREFIX, Learner
+from learning.recommender import HISTORY_DECAY, TOPIC_CLOSENESS
+from learning.service import LearningService
+from learning.store import iso, utcnow
+from scheduler.windows import held_out, local_week, next_slot
+
+WHATS_NEW, COME_BACK, CHECK_IN = "whats_new", "come_back", "check_in"
+LOOKBACK_DAYS = 30  # what's new never reaches further back than this
+ACTIVE_STATUSES = ("planned", "sending", "sent")
+
+
+@dataclass(frozen=True)
+class Plan:
+    learner_id: str
+    kind: str
+    period: str
+    due_at: datetime
+    why: str  # for operators: `upnext nudges preview`
+    payload: dict[str, Any] = field(default_factory=dict)
+    status: str = "planned"  # or "held_out": recorded, never sent, so the team can measure whether nudges work
+
+
+@dataclass
+class NudgeRow:
+    kind: str
+    period: str
+    status: str
+    due_at: str
+    sent_at: str | None
+
+
+class Planner:
+    def __init__(self, service: LearningService, policy: NudgePolicy, clock: Callable[[], datetime] = utcnow):
+        self.service = service
+        self.policy = policy
+        self.clock = clock
+
+    # -- inputs in bulk --------------------------------------------------------------------------------------------
+    def _nudges(self) -> dict[str, list[NudgeRow]]:
+        rows = self.service.store.db.execute(
+            "SELECT learner_id, kind, period, status, due_at, sent_at FROM nudges ORDER BY due_at"
+        )
+        found: dict[str, list[NudgeRow]] = defaultdict(list)
+        for learner_id, *rest in rows:
+            found[learner_id].append(NudgeRow(*rest))
+        return found
+
+    def _last_activity(self) -> dict[str, str]:
+        rows = self.service.store.db.execute("SELECT learner_id, max(at) FROM events GROUP BY learner_id")
+        return dict(rows.fetchall())
+
+    def _eligible(self, learner: Learner, now: datetime) -> bool:
+        return not (
+            learner.is_bot
+            or learner.deleted
+            or learner.nudges == "off"
+            or learner.snoozed(now)
+            or learner.slack_id.startswith(PENDING_PREFIX)
+        )
+
+    # -- planning --------------------------------------------------------------------------------------------------
+    def plan(self, now: datetime | None = None, user: str | None = None, dry_run: bool = False) -> list[Plan]:
+        now = now or self.clock()
+        learners = [lr for lr in self.service.learners.all() if (user is None or lr.slack_id == user)]
+        learners = [lr for lr in learners if self._eligible(lr, now)]
+        nudges, activity = self._nudges(), self._last_activity()
+        plans: list[Plan] = []
+        wanting_news: list[tuple[Learner, datetime]] = []
+        for learner in learners:
+            history = nudges.get(learner.slack_id, [])
+            if self._capped(history, now):
+                continue
+            last_active = max(filter(None, [activity.get(learner.slack_id), learner.last_active_at]), default=None)
+            come_back = self._come_back(learner, history, last_active, now)
+            if come_back is not None:
+                plans.append(come_back)
+                continue
+            since = self._digest_since(history, now)
+            if since is not None:
+                wanting_news.append((learner, since))
+        plans += self._whats_new(wanting_news, nudges, now)
+        if not dry_run:
+            self._write(plans, now)
+        return plans
+
+    def _capped(self, history: list[NudgeRow], now: datetime) -> bool:
+        week_ago = iso(now - timedelta(days=7))
+        recent = [n for n in history if n.status in ACTIVE_STATUSES and (n.sent_at or n.due_at) >= week_ago]
+        return len(recent) >= self.policy.weekly_cap
+
+    def _come_back(
+        self, learner: Learner, history: list[NudgeRow], last_active: str | None, now: datetime
+    ) -> Plan | None:
+        """After 30, 60 and 90 idle days: one nudge per threshold (the highest crossed), unless two were ignored
+        in a row; then one check-in asking whether to continue, and silence if that is ignored too."""
+        if last_active is None:
+            return None
+        idle = (now - datetime.fromisoformat(last_active)).days
+        crossed = [d for d in self.policy.idle_days if idle >= d]
+        if not crossed:
+            return None
+        spell = last_active[:10]
+        period = f"{crossed[-1]}d-after-{spell}"
+        this_spell = [n for n in history if n.kind in (COME_BACK, CHECK_IN) and n.period.endswith(spell)]
+        if any(n.period == period for n in this_spell if n.kind == COME_BACK):
+            return None
+        due = next_slot(now, learner.tz, learner.slack_id, self.policy)
+        if held_out(learner.slack_id, self.policy.holdout_share):
+            return Plan(learner.slack_id, COME_BACK, period, due, f"idle {idle} days, in the hold-out group",
+                        {"idle_days": idle}, status="held_out")  # fmt: skip
+        ignored = self._ignored_in_a_row(history, last_active)
+        if any(n.kind == CHECK_IN for n in this_spell):
+            return None  # asked once whether to continue and heard nothing: stop
+        if ignored >= self.policy.ignored_before_check_in:
+            return Plan(learner.slack_id, CHECK_IN, f"check-in-after-{spell}", due,
+                        f"idle {idle} days after {ignored} ignored nudges")  # fmt: skip
+        return Plan(learner.slack_id, COME_BACK, period, due, f"idle {idle} days (since {spell})", {"idle_days": idle})
+
+    @staticmethod
+    def _ignored_in_a_row(history: list[NudgeRow], last_active: str) -> int:
+        """Come-back nudges sent after the learner's last activity, i.e. that they did not react to."""
+        sent = [n for n in history if n.kind == COME_BACK and n.status == "sent" and (n.sent_at or "") > last_active]
+        return len(sent)
+
+    def _digest_since(self, history: list[NudgeRow], now: datetime) -> datetime | None:
+        """None if a digest went out within the last week; else where "new" starts for this learner."""
+        digests = [n for n in history if n.kind == WHATS_NEW and n.status in ACTIVE_STATUSES]
+        floor = now - timedelta(days=LOOKBACK_DAYS)
+        if not digests:
+            return floor
+        last = datetime.fromisoformat(digests[-1].sent_at or digests[-1].due_at)
+        if now - last < timedelta(days=self.policy.digest_every_days):
+            return None
+        return max(last, floor)
+
+    def _whats_new(
+        self, wanting: list[tuple[Learner, datetime]], nudges: dict[str, list[NudgeRow]], now: datetime
+    ) -> list[Plan]:
+        """Learners with at least one course published since their last digest that is close enough to them."""
+        if not wanting:
+            return []
+        recommender = self.service.recommender
+        frame = recommender.frames.current()
+        floor = (now - timedelta(days=LOOKBACK_DAYS)).timestamp()
+        new = np.flatnonzero(frame.present & (frame.published >= floor) & (frame.published <= now.timestamp()))
+        if not len(new):
+            return []
+        closeness = self._closeness([lr for lr, _ in wanting], new)
+        plans = []
+        for row, (learner, since) in enumerate(wanting):
+            period = local_week(now, learner.tz)
+            if any(n.kind == WHATS_NEW and n.period == period for n in nudges.get(learner.slack_id, [])):
+                continue
+            fresh = frame.published[new] >= since.timestamp()
+            best = float(np.max(np.where(fresh, closeness[row], -1.0)))
+            if best >= self.policy.digest_min_closeness:
+                count = int(((closeness[row] >= self.policy.digest_min_closeness) & fresh).sum())
+                plans.append(Plan(
+                    learner.slack_id, WHATS_NEW, period, next_slot(now, learner.tz, learner.slack_id, self.policy),
+                    f"{count} new course(s) close to their history or interests", {"since": iso(since)},
+                ))  # fmt: skip
+        return plans
+
+    def _closeness(self, learners: list[Learner], new: np.ndarray) -> np.ndarray:
+        """(learners x new courses): the best of content closeness to their recency-weighted history, interest
+        closeness, and sharing their usual topic, exactly as `Recommender.whats_new` judges it."""
+        recommender = self.service.recommender
+        frame = recommender.frames.current()
+        row_of = {lr.slack_id: i for i, lr in enumerate(learners)}
+        marks = ",".join("?" * len(ENGAGED))
+        events = self.service.store.db.execute(
+            f"SELECT e.learner_id, c.num, max(e.at) FROM events e JOIN courses c ON c.id = e.course_id "
+            f"WHERE e.kind IN ({marks}) GROUP BY e.learner_id, c.num ORDER BY e.learner_id, max(e.at) DESC",
+            list(ENGAGED),
+        ).fetchall()
+        rows, cols, weights = [], [], []
+        topics: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        rank, previous = 0, None
+        for learner_id, num, _ in events:
+            if learner_id not in row_of:
+                continue
+            rank = rank + 1 if learner_id == previous else 0
+            previous = learner_id
+            rows.append(row_of[learner_id])
+            cols.append(num)
+            weights.append(HISTORY_DECAY**rank)
+            if frame.topics[num]:
+                topics[row_of[learner_id]][frame.topics[num][0]] += 1
+        history = sparse.csr_matrix((weights, (rows, cols)), shape=(len(learners), frame.size), dtype=np.float32)
+        centroids = np.asarray(history @ frame.vectors)
+        centroids /= np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-9
+        new_vectors = frame.vectors[new]
+        closeness = centroids @ new_vectors.T
+        interests = sorted({i for lr in learners for i in lr.interests})
+        if interests:
+            sims = recommender.encoder.encode(interests) @ new_vectors.T
+            position = {interest: i for i, interest in enumerate(interests)}
+            for row, learner in enumerate(learners):
+                if learner.interests:
+                    best = sims[[position[i] for i in learner.interests]].max(axis=0)
+                    closeness[row] = np.maximum(closeness[row], best)
+        new_topics = [frame.topics[n][0] if frame.topics[n] else None for n in new]
+        for row, counts in topics.items():
+            total = sum(counts.values())
+            share = np.array([counts.get(t, 0.0) / total if t else 0.0 for t in new_topics], np.float32)
+            closeness[row] = np.maximum(closeness[row], TOPIC_CLOSENESS * share)
+        return closeness
+
+    def _write(self, plans: list[Plan], now: datetime) -> int:
+        """Insert the plans; a (learner, kind, period) planned before, by anyone, is left alone."""
+        with self.service.store.write() as db:
+            before = db.execute("SELECT total_changes()").fetchone()[0]
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO nudges (learner_id, kind, period, status, due_at, payload, planned_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(p.learner_id, p.kind, p.period, p.status, iso(p.due_at), json.dumps(p.payload), iso(now))
+                 for p in plans],
+            )  # fmt: skip
+            return db.execute("SELECT total_changes()").fetchone()[0] - before
