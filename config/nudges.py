@@ -10,7 +10,7 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class NudgeSettingsError(ValueError):
-    pass
+    """A malformed nudge setting; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -46,16 +46,18 @@ def _days(value: str) -> tuple[int, ...]:
     return tuple(sorted(set(days)))
 
 
-def _number(env: Mapping[str, str | None], name: str, default: float, low: float, high: float) -> float:
+def number(env: Mapping[str, str | None], name: str, default: float, low: float, high: float, whole: bool = False):
+    """A number setting within [low, high]; raises NudgeSettingsError naming the variable otherwise."""
     raw = (env.get(name) or "").strip()
     if not raw:
         return default
     try:
-        value = float(raw)
+        value = int(raw) if whole else float(raw)
     except ValueError:
-        raise NudgeSettingsError(f"{name} must be a number, got {raw!r}") from None
+        kind = "a whole number" if whole else "a number"
+        raise NudgeSettingsError(f"{name} must be {kind}, got {raw!r}") from None
     if not low <= value <= high:
-        raise NudgeSettingsError(f"{name} must be between {low:g} and {high:g}, got {raw}")
+        raise NudgeSettingsError(f"{name} must be between {low:g} and {high:g}, got {value}")
     return value
 
 
@@ -66,7 +68,7 @@ def nudge_policy(env: Mapping[str, str | None]) -> NudgePolicy:
         window_start_hour=start,
         window_end_hour=end,
         weekdays=_days(env.get("UPNEXT_NUDGE_DAYS") or "mon-fri"),
-        weekly_cap=int(_number(env, "UPNEXT_NUDGE_WEEKLY_CAP", defaults.weekly_cap, 0, 20)),
-        holdout_share=_number(env, "UPNEXT_NUDGE_HOLDOUT", defaults.holdout_share, 0, 0.9),
-        sends_per_second=_number(env, "UPNEXT_NUDGE_RATE", defaults.sends_per_second, 0.01, 50),
+        weekly_cap=number(env, "UPNEXT_NUDGE_WEEKLY_CAP", defaults.weekly_cap, 0, 20, whole=True),
+        holdout_share=number(env, "UPNEXT_NUDGE_HOLDOUT", defaults.holdout_share, 0, 0.9),
+        sends_per_second=number(env, "UPNEXT_NUDGE_RATE", defaults.sends_per_second, 0.01, 50),
     )

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 from dotenv import dotenv_values
 
-from config.nudges import NudgePolicy, NudgeSettingsError, nudge_policy
+from config.nudges import NudgePolicy, NudgeSettingsError, nudge_policy, number
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -70,16 +70,10 @@ def _token(env: Mapping[str, str | None], name: str, prefix: str) -> str | None:
 
 
 def _int(env: Mapping[str, str | None], name: str, default: int, low: int, high: int) -> int:
-    raw = _clean(env.get(name))
-    if raw is None:
-        return default
     try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
-    return value
+        return int(number(env, name, default, low, high, whole=True))
+    except NudgeSettingsError as error:
+        raise SettingsError(str(error)) from None
 
 
 def _api_url(env: Mapping[str, str | None]) -> str:

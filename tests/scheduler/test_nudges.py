@@ -160,19 +160,19 @@ def test_deleted_users_bots_forgotten_and_email_only_people_are_never_messaged(s
     assert planner.plan() == []
 
 
-def test_weekly_cap_and_what_s_new_at_most_once_a_week(service, nudging, clock, fake_slack, tmp_path):
-    planner, sender = nudging
+def sql_fan_with_a_new_course(service, clock, tmp_path, title: str, topic: str, description: str) -> None:
+    """A learner interested in SQL, active two days ago, and one course published yesterday."""
     learner = person(service, "UNEWS", "UTC", clock.now - timedelta(days=2))
     service.learners.update(learner, interests=("databases and sql",))
-    new = {
-        "id": "new-sql",
-        "title": "Window functions in SQL",
-        "topics": ["sql"],
-        "description": "Rank rows in a database table",
-        "published_at": (clock.now - timedelta(days=1)).isoformat(),
-    }
+    new = {"id": "new-1", "title": title, "topics": [topic], "description": description,
+           "published_at": (clock.now - timedelta(days=1)).isoformat()}  # fmt: skip
     (tmp_path / "n.jsonl").write_text(json.dumps(new) + "\n")
     service.catalog.import_file(tmp_path / "n.jsonl")
+
+
+def test_what_s_new_is_sent_at_most_once_a_week(service, nudging, clock, fake_slack, tmp_path):
+    planner, sender = nudging
+    sql_fan_with_a_new_course(service, clock, tmp_path, "Window functions in SQL", "sql", "Rank rows in a table")
     assert [p.kind for p in planner.plan()] == [WHATS_NEW]
     deliver_until(sender, clock, clock.now + timedelta(days=1))
     digest = sent_to(fake_slack, "UNEWS")
@@ -183,18 +183,22 @@ def test_weekly_cap_and_what_s_new_at_most_once_a_week(service, nudging, clock, 
 
 def test_silence_beats_noise_when_nothing_new_is_close(service, nudging, clock, tmp_path):
     planner, _ = nudging
-    learner = person(service, "UQUIET", "UTC", clock.now - timedelta(days=2))
-    service.learners.update(learner, interests=("databases and sql",))
-    far = {
-        "id": "new-pottery",
-        "title": "Pottery wheel basics",
-        "topics": ["crafts"],
-        "description": "Throw your first bowl",
-        "published_at": (clock.now - timedelta(days=1)).isoformat(),
-    }
-    (tmp_path / "n.jsonl").write_text(json.dumps(far) + "\n")
-    service.catalog.import_file(tmp_path / "n.jsonl")
+    sql_fan_with_a_new_course(service, clock, tmp_path, "Pottery wheel basics", "crafts", "Throw your first bowl")
     assert planner.plan() == []
+
+
+def test_the_weekly_cap_holds_across_kinds(service, clock, tmp_path):
+    planner = Planner(service, replace(POLICY, weekly_cap=1), clock)
+    sql_fan_with_a_new_course(service, clock, tmp_path, "Window functions in SQL", "sql", "Rank rows in a table")
+    sent = (clock.now - timedelta(days=2)).isoformat()
+    service.store.db.execute(
+        "INSERT INTO nudges (learner_id, kind, period, status, due_at, planned_at, sent_at) "
+        "VALUES ('UNEWS', 'come_back', 'earlier', 'sent', ?, ?, ?)",
+        [sent, sent, sent],
+    )
+    assert planner.plan() == []  # a what's new is due, but one nudge already went out this week
+    clock.now += timedelta(days=5, hours=1)
+    assert [p.kind for p in planner.plan()] == [WHATS_NEW]
 
 
 def test_hold_out_learners_are_recorded_but_never_sent_a_come_back_nudge(service, settings, clock, fake_slack):
