@@ -28,3 +28,10 @@ def test_search_speed_smoke(tmp_path):
     data = make_bench_data(tmp_path / "data")
     results = search_speed.main(["--smoke", "--data", str(data), "--work", str(tmp_path / "work")])
     assert results["400"]["courses"] == 400 and results["400"]["incremental_100"]["updated"] == 100
+
+
+def test_nudge_planning_smoke(tmp_path):
+    from benchmarks import nudge_planning
+
+    results = nudge_planning.main(["--smoke", "--work", str(tmp_path)])
+    assert results["learners"] == 100 and sum(results["planned"].values()) > 0

@@ -1,0 +1,126 @@
+"""Nudge planning at company scale: 100k learners (time zones around the world, a tenth with interests, ~10
+courses of history each, last active 0-120 days ago) and a 10k catalog with 200 courses published this month.
+
+    python -m benchmarks.nudge_planning [--learners 100000] [--courses 10000] [--smoke]
+
+The store is built once under var/bench/ (the bundled catalog, copies up to the size with nearby vectors, see
+benchmarks/catalogs.py). The planning run is measured in a fresh process, so its peak RSS is planning's own
+(model load included, as in the clock process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from benchmarks.catalogs import prefill_copies, scaled
+from benchmarks.common import peak_rss_mb, report, share_vectors
+from config import Settings, load_settings
+from learning.catalog import bundled_catalog_path
+from learning.catalog_import import ParsedCatalog, read_catalog_file
+from learning.courses import Course
+from learning.store import iso
+from upnext.build import build_service
+
+ZONES = ["Europe/Madrid", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "Europe/London", "Asia/Kolkata",
+         "Australia/Sydney", "America/Sao_Paulo", "UTC"]  # fmt: skip
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday morning in Europe
+
+
+def build_store(home: Path, learners: int, courses: int, shared: Path, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    shutil.rmtree(home, ignore_errors=True)
+    service = build_service(Settings(home=home), prepare=False)
+    share_vectors(service, shared, "in")
+    bundled = read_catalog_file(bundled_catalog_path()).courses
+    pairs = scaled(bundled, courses)
+    fresh = {c.id for c, _ in rng.sample(pairs, min(200, len(pairs) // 5))}
+    published = iso(NOW - timedelta(days=5))
+    pairs = [(Course(**{**c.__dict__, "published_at": published}) if c.id in fresh else c, o) for c, o in pairs]
+    service.catalog.index.cache.vectors_for({c.content_hash: c.embedding_text() for c, _ in pairs if _ is None})
+    share_vectors(service, shared, "out")
+    prefill_copies(service.catalog.index.cache, pairs)
+    service.catalog.import_parsed(ParsedCatalog(courses=[c for c, _ in pairs]))
+    ids = [c.id for c, _ in pairs]
+    topics = sorted({t for c, _ in pairs for t in c.topics})
+    learner_rows, event_rows = [], []
+    for i in range(learners):
+        slack_id = f"U{i:08d}"
+        interests = json.dumps(rng.sample(topics, 3)) if rng.random() < 0.1 else "[]"
+        learner_rows.append((slack_id, f"Learner {i}", f"L{i}", rng.choice(ZONES), "en-US", interests, iso(NOW)))
+        last = NOW - timedelta(days=rng.uniform(0, 120))
+        for j in range(rng.randint(3, 17)):
+            at = iso(last - timedelta(days=7 * j))
+            event_rows.append((slack_id, rng.choice(ids), "completed" if j else "started", at, "import"))
+    with service.store.write() as db:
+        db.conn.executemany(
+            "INSERT INTO learners (slack_id, real_name, first_name, tz, locale, interests, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            learner_rows,
+        )
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO events (learner_id, course_id, kind, at, source) VALUES (?, ?, ?, ?, ?)", event_rows
+        )
+    service.store.close()
+
+
+def plan_once(home: Path) -> dict:
+    """Runs in its own process: open the store as the clock does, plan once, report time and peak RSS."""
+    from scheduler.planner import Planner
+
+    started = time.perf_counter()
+    service = build_service(Settings(home=home), prepare=False)
+    planner = Planner(service, load_settings({}, env_file=None).nudges, clock=lambda: NOW)
+    service.recommender.frames.current()
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    plans = planner.plan(now=NOW)
+    plan_s = time.perf_counter() - started
+    kinds: dict[str, int] = {}
+    for plan in plans:
+        key = plan.kind + (" (hold-out)" if plan.status == "held_out" else "")
+        kinds[key] = kinds.get(key, 0) + 1
+    return {"open_store_and_model_s": round(load_s, 1), "plan_s": round(plan_s, 1), "planned": kinds,
+            "peak_rss_mb": round(peak_rss_mb())}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--courses", type=int, default=10_000)
+    parser.add_argument("--work", type=Path, default=Path("var") / "bench")
+    parser.add_argument("--rebuild", action="store_true", help="build the store even if it exists")
+    parser.add_argument("--plan-only", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--smoke", action="store_true")
+    args = parser.parse_args(argv)
+    if args.plan_only:
+        print(json.dumps(plan_once(args.plan_only)))
+        return {}
+    if args.smoke:
+        args.learners, args.courses = 100, 60
+    home = args.work / f"nudges-{args.learners}-{args.courses}"
+    started = time.perf_counter()
+    if args.rebuild or args.smoke or not (home / "upnext.db").exists():
+        shared = args.work / "vectors" / "bundled.db"
+        shared.parent.mkdir(parents=True, exist_ok=True)
+        build_store(home, args.learners, args.courses, shared)
+    build_s = time.perf_counter() - started
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.nudge_planning", "--plan-only", str(home)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    results = {"learners": args.learners, "courses": args.courses, "store_build_s": round(build_s, 1),
+               **json.loads(run.stdout.strip().splitlines()[-1])}  # fmt: skip
+    report("nudge_planning", results)
+    return results
+
+
+if __name__ == "__main__":
+    main()
