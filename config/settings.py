@@ -32,6 +32,7 @@ class Settings:
     home: Path = field(default_factory=lambda: Path("var"))
     port: int = 3000
     listener_threads: int = 16
+    encoder: str = "auto"
     nudges: NudgePolicy = field(default_factory=NudgePolicy)
 
     @property
@@ -46,6 +47,10 @@ class Settings:
     @property
     def database_path(self) -> Path:
         return self.home / "upnext.db"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
 
     def require_http(self) -> None:
         """HTTP mode verifies every request, so it cannot run without the signing secret."""
@@ -99,8 +104,16 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         home=Path(_clean(merged.get("UPNEXT_HOME")) or "var"),
         port=_int(merged, "PORT", 3000, 1, 65535),
         listener_threads=_int(merged, "UPNEXT_LISTENER_THREADS", 16, 1, 256),
+        encoder=_choice(merged, "UPNEXT_ENCODER", ("auto", "onnx", "torch")),
         nudges=_policy(merged),
     )
+
+
+def _choice(env: Mapping[str, str | None], name: str, choices: tuple[str, ...]) -> str:
+    value = (_clean(env.get(name)) or choices[0]).lower()
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
 
 
 def _policy(env: Mapping[str, str | None]) -> NudgePolicy:

@@ -75,8 +75,17 @@ class TorchEncoder:
         return vector
 
 
-def load_encoder(kind: str = "auto") -> Encoder:
-    """The encoder the product uses ("auto"), or a specific runtime ("torch")."""
-    if kind not in ("auto", "torch"):
-        raise ValueError(f"unknown encoder {kind!r}")
-    return TorchEncoder()
+ENCODERS = ("auto", "onnx", "torch")
+DEFAULT_MODELS_DIR = Path("var") / "models"
+
+
+def load_encoder(kind: str = "auto", models_dir: Path = DEFAULT_MODELS_DIR) -> Encoder:
+    """The product's encoder: int8 ONNX Runtime ("auto" or "onnx"; built once from the bundled model into
+    `models_dir`), or sentence-transformers on PyTorch ("torch"), which stays available as the reference."""
+    if kind not in ENCODERS:
+        raise ValueError(f"unknown encoder {kind!r} (one of {', '.join(ENCODERS)})")
+    if kind == "torch":
+        return TorchEncoder()
+    from embeddings.onnx_runtime import OnnxEncoder
+
+    return OnnxEncoder(models_dir / "all-MiniLM-L6-v2-int8.onnx")

@@ -25,8 +25,9 @@ SIGNING_SECRET = "test-signing-secret"
 
 
 @pytest.fixture(scope="session")
-def encoder() -> MemoEncoder:
-    return MemoEncoder(load_encoder())
+def encoder(tmp_path_factory: pytest.TempPathFactory) -> MemoEncoder:
+    """The product's encoder (int8 ONNX, built once per run from the bundled model)."""
+    return MemoEncoder(load_encoder("auto", tmp_path_factory.mktemp("models")))
 
 
 ANA_PROFILE = {

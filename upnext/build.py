@@ -33,7 +33,7 @@ def build_service(
     and repair the index if it fell behind the store."""
     settings.home.mkdir(parents=True, exist_ok=True)
     store = Store(settings.database_path)
-    encoder = encoder or load_encoder()
+    encoder = encoder or load_encoder(settings.encoder, settings.models_dir)
     courses = CourseRepository(store)
     index = CourseIndex(courses, VectorCache(lambda: store.db, encoder), settings.home)
     catalog = Catalog(courses, index)

@@ -48,9 +48,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         from bot.http import SlackWsgiApp, serve_http
 
         courses = service.courses.count()
-        serve_http(
-            SlackWsgiApp(app, health=lambda: {"ok": True, "courses": courses}), port, threads=settings.listener_threads
-        )
+        assert settings.slack_signing_secret  # require_http() checked it
+        wsgi = SlackWsgiApp(app, settings.slack_signing_secret, health=lambda: {"ok": True, "courses": courses})
+        serve_http(wsgi, port, threads=settings.listener_threads)
     else:
         from bot.socket_mode import serve_socket_mode
 
