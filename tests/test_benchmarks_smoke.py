@@ -35,3 +35,10 @@ def test_nudge_planning_smoke(tmp_path):
 
     results = nudge_planning.main(["--smoke", "--work", str(tmp_path)])
     assert results["learners"] == 100 and sum(results["planned"].values()) > 0
+
+
+def test_recommender_latency_smoke(tmp_path):
+    from benchmarks import recommender_latency
+
+    results = recommender_latency.main(["--smoke", "--work", str(tmp_path)])
+    assert results["next_for"]["n"] == 5
