@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
 from learning.store import Store, iso, utcnow
@@ -114,6 +114,17 @@ class CourseRepository:
     def many_by_num(self, nums: Iterable[int]) -> dict[int, Course]:
         return self._select_in("num", list(nums), key="num")
 
+    def titles(self, nums: Iterable[int]) -> dict[int, str]:
+        """num -> title, lighter than loading whole courses."""
+        return dict(self._pairs("num, title", "num", list(nums)))
+
+    def _pairs(self, columns: str, column: str, values: Sequence) -> Iterator[tuple]:
+        """Rows of `columns` where `column` is one of `values`, queried in chunks SQLite accepts."""
+        for start in range(0, len(values), 500):
+            chunk = list(values[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            yield from self.store.db.execute(f"SELECT {columns} FROM courses WHERE {column} IN ({marks})", chunk)
+
     def _select_in(self, column: str, values: list, key: str) -> dict:
         found: dict = {}
         for start in range(0, len(values), 500):
@@ -123,27 +134,12 @@ class CourseRepository:
                 found[row[key]] = course_from_row(row)
         return found
 
-    def top_topics(self, limit: int) -> list[str]:
-        """The catalog's most common topics, for the interests picker."""
-        rows = self.store.db.execute(
-            "SELECT value, count(*) AS n FROM courses, json_each(courses.topics) GROUP BY lower(value) "
-            "ORDER BY n DESC, value LIMIT ?",
-            [limit],
-        )
-        return [row[0] for row in rows]
-
     def content_hashes(self) -> dict[int, str]:
         """num -> content hash for every course: what the vector index must hold."""
         return dict(self.store.db.execute("SELECT num, content_hash FROM courses").fetchall())
 
     def row_hashes(self, course_ids: Sequence[str]) -> dict[str, str]:
-        hashes: dict[str, str] = {}
-        for start in range(0, len(course_ids), 500):
-            chunk = list(course_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = self.store.db.execute(f"SELECT id, row_hash FROM courses WHERE id IN ({marks})", chunk)
-            hashes.update(rows.fetchall())
-        return hashes
+        return dict(self._pairs("id, row_hash", "id", course_ids))
 
     def classify(self, courses: Sequence[Course]) -> UpsertCounts:
         """Split courses into added, updated and unchanged against the store, without writing."""

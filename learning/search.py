@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ KEYWORD_WEIGHT = 0.3
 BM25_WEIGHTS = (10.0, 1.0, 4.0, 2.0)
 NEAR_TITLE = 0.9
 NO_FILTERS = Filters()
+VOCABULARY_CHECK_SECONDS = 30.0  # a catalog change reaches typo correction within this long
 STOPWORDS = frozenset(
     "a about an and are as at be by can course courses do does for from get how i in into is it learn learning "
     "me my of on or over the this to up want what when where which who why with you your".split()
@@ -54,6 +56,17 @@ class SearchResult:
     @property
     def courses(self) -> list[Course]:
         return [hit.course for hit in self.hits]
+
+
+def title_rank(title: str, folded_query: str) -> int:
+    """0 for the exact title, 1 for a near-exact one (a typo, a missing word), 2 otherwise."""
+    title = fold(title)
+    if title == folded_query:
+        return 0
+    if abs(len(title) - len(folded_query)) > (1 - NEAR_TITLE) * max(len(title), len(folded_query)) + 1:
+        return 2  # too different in length to be a near match: skip the costly comparison
+    matcher = difflib.SequenceMatcher(None, title, folded_query)
+    return 1 if matcher.quick_ratio() >= NEAR_TITLE and matcher.ratio() >= NEAR_TITLE else 2
 
 
 def words(text: str) -> list[str]:
@@ -100,12 +113,16 @@ class Vocabulary:
     def __init__(self, store: Store):
         self.store = store
         self._version: str | None = None
+        self._checked = -VOCABULARY_CHECK_SECONDS
         self._counts: Counter[str] = Counter()
         self._by_first: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
     def _refresh(self) -> None:
-        version = self.store.db.execute("SELECT count(*) || max(updated_at) FROM courses").fetchone()[0]
+        if time.monotonic() - self._checked < VOCABULARY_CHECK_SECONDS:
+            return
+        self._checked = time.monotonic()
+        version = self.store.db.execute("SELECT count(*) || max(num) || max(updated_at) FROM courses").fetchone()[0]
         if version == self._version:
             return
         with self._lock:
@@ -204,22 +221,16 @@ class CourseSearch:
                 best[num] = max(score, best.get(num, score))
             dense = sorted(best.items(), key=lambda hit: -hit[1])[:CANDIDATES]
         fused = combine(dense, keyword)
-        by_num = self.courses.many_by_num(fused)
+        titles = self.courses.titles(fused)
         in_keyword, in_dense = {n for n, _ in keyword}, {n for n, _ in dense}
-        folded = fold(query.text)
-
-        def title_rank(num: int) -> int:
-            title = fold(by_num[num].title)
-            if title == folded:
-                return 0
-            return 1 if difflib.SequenceMatcher(None, title, folded).ratio() >= NEAR_TITLE else 2
-
-        ranked = sorted((n for n in fused if n in by_num), key=lambda n: (title_rank(n), -fused[n]))
+        ranks = {num: title_rank(titles[num], fold(query.text)) for num in titles}
+        ranked = sorted(titles, key=lambda n: (ranks[n], -fused[n]))[:k]
+        by_num = self.courses.many_by_num(ranked)
         hits = []
-        for num in ranked[:k]:
+        for num in ranked:
             matched = (
                 "title"
-                if title_rank(num) < 2
+                if ranks[num] < 2
                 else "both"
                 if num in in_keyword and num in in_dense
                 else "keyword"
