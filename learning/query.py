@@ -59,6 +59,8 @@ def normalise(text: str) -> str:
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form used to compare titles and words."""
+    if text.isascii():
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -60,11 +60,11 @@ class SearchResult:
 
 def title_rank(title: str, folded_query: str) -> int:
     """0 for the exact title, 1 for a near-exact one (a typo, a missing word), 2 otherwise."""
+    if abs(len(title) - len(folded_query)) > (1 - NEAR_TITLE) * max(len(title), len(folded_query)) + 1:
+        return 2  # too different in length to be a near match: skip the costly comparisons
     title = fold(title)
     if title == folded_query:
         return 0
-    if abs(len(title) - len(folded_query)) > (1 - NEAR_TITLE) * max(len(title), len(folded_query)) + 1:
-        return 2  # too different in length to be a near match: skip the costly comparison
     matcher = difflib.SequenceMatcher(None, title, folded_query)
     return 1 if matcher.quick_ratio() >= NEAR_TITLE and matcher.ratio() >= NEAR_TITLE else 2
 
@@ -223,7 +223,8 @@ class CourseSearch:
         fused = combine(dense, keyword)
         titles = self.courses.titles(fused)
         in_keyword, in_dense = {n for n, _ in keyword}, {n for n, _ in dense}
-        ranks = {num: title_rank(titles[num], fold(query.text)) for num in titles}
+        folded_query = fold(query.text)
+        ranks = {num: title_rank(titles[num], folded_query) for num in titles}
         ranked = sorted(titles, key=lambda n: (ranks[n], -fused[n]))[:k]
         by_num = self.courses.many_by_num(ranked)
         hits = []
