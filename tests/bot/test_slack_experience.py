@@ -298,3 +298,11 @@ def test_a_hostile_course_title_is_escaped_everywhere(server, service, tmp_path)
         assert any("&lt;!channel&gt; &amp; &lt;@U123&gt; *free*" in t for t in texts)
     for text in [*mrkdwn_texts(search["blocks"]), *mrkdwn_texts(message["blocks"]), *mrkdwn_texts(home["blocks"])]:
         assert "<!channel>" not in text and "<@U123>" not in text and "<!here>" not in text
+
+
+def test_a_spanish_speaker_is_answered_in_spanish(server, service):
+    onboard(service, "U0LUIS")
+    command(server, "next", user="U0LUIS")
+    answer = server.answer("respond", "Lo siguiente para ti")
+    assert_valid_message(answer)
+    assert any("Guardar" in e["text"]["text"] for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"])
