@@ -33,6 +33,7 @@ BM25_WEIGHTS = (10.0, 1.0, 4.0, 2.0)
 NEAR_TITLE = 0.9
 NO_FILTERS = Filters()
 VOCABULARY_CHECK_SECONDS = 30.0  # a catalog change reaches typo correction within this long
+COMMON_TERM_SHARE, COMMON_TERM_MIN_CATALOG = 0.2, 20_000  # in big catalogs, skip words in over 20% of courses
 STOPWORDS = frozenset(
     "a about an and are as at be by can course courses do does for from get how i in into is it learn learning "
     "me my of on or over the this to up want what when where which who why with you your".split()
@@ -148,15 +149,49 @@ class Vocabulary:
 class KeywordSearch:
     def __init__(self, store: Store):
         self.store = store
+        self._frequency: dict[str, int] = {}  # term -> courses containing it, for the current catalog size
+        self._catalog_size = 0
+        self._checked = -VOCABULARY_CHECK_SECONDS
+
+    def _refresh(self) -> None:
+        """Catalog size at most every VOCABULARY_CHECK_SECONDS; a new size forgets the cached frequencies."""
+        if time.monotonic() - self._checked > VOCABULARY_CHECK_SECONDS:
+            self._checked = time.monotonic()
+            size = self.store.db.execute("SELECT count(*) FROM courses").fetchone()[0]
+            if size != self._catalog_size:
+                self._catalog_size, self._frequency = size, {}
+
+    def _document_frequency(self, term: str) -> int:
+        if term not in self._frequency:
+            row = self.store.db.execute("SELECT count(*) FROM courses_fts WHERE courses_fts MATCH ?", [f'"{term}"'])
+            self._frequency[term] = row.fetchone()[0]
+        return self._frequency[term]
+
+    def terms(self, text: str) -> list[str]:
+        """The words worth matching: no stopwords, and no word most of a large catalog contains (BM25 gives
+        those almost no weight, but ranking their tens of thousands of matches is what makes a query slow)."""
+        self._refresh()
+        terms = list(dict.fromkeys([w for w in words(text) if w not in STOPWORDS] or words(text)))
+        if len(terms) > 1 and self._catalog_size >= COMMON_TERM_MIN_CATALOG:
+            rare = [t for t in terms if self._document_frequency(t) <= COMMON_TERM_SHARE * self._catalog_size]
+            terms = rare or terms
+        return terms
 
     def search(self, text: str, k: int, filters: Filters = NO_FILTERS) -> list[tuple[int, float]]:
         """BM25 over title, description, topics and path, any word matching; best first as (num, score)."""
-        terms = [w for w in words(text) if w not in STOPWORDS] or words(text)
+        terms = self.terms(text)
         if not terms:
             return []
-        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
-        where, params = filter_sql(filters)
+        match = " OR ".join(f'"{t}"' for t in terms)
         weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+        if not filters:  # the fast path: FTS alone, no join
+            rows = self.store.db.execute(
+                f"SELECT rowid, rank FROM courses_fts WHERE courses_fts MATCH ? AND rank MATCH 'bm25({weights})' "
+                "ORDER BY rank LIMIT ?",
+                [match, k],
+            ).fetchall()
+            return [(num, -rank) for num, rank in rows]
+        where, params = filter_sql(filters)
         rows = self.store.db.execute(
             f"SELECT c.num, bm25(courses_fts, {weights}) AS rank FROM courses_fts "
             f"JOIN courses c ON c.num = courses_fts.rowid WHERE courses_fts MATCH ?{where} ORDER BY rank LIMIT ?",
