@@ -8,6 +8,7 @@ wasted on padding, which is what made padded, character-length-sorted batches sl
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import threading
@@ -65,11 +66,13 @@ def export_int8_model(model_dir: Path, target: Path) -> None:
                 dynamo=False,
             )
         try:
+            logging.disable(logging.WARNING)  # the quantiser suggests pre-processing this model does not need
             quantize_dynamic(
                 fp32, partial, op_types_to_quantize=["MatMul"], per_channel=True, weight_type=QuantType.QInt8
             )
             os.replace(partial, target)
         finally:
+            logging.disable(logging.NOTSET)
             partial.unlink(missing_ok=True)
 
 
