@@ -167,21 +167,15 @@ def parser() -> argparse.ArgumentParser:
     console.add_argument("--as", dest="as_user", metavar="SLACK_USER_ID", help="act as this learner")
     console.set_defaults(func=cmd_console)
 
-    catalog = commands.add_parser("catalog", help="manage the course catalog").add_subparsers(
-        dest="catalog_command", required=True
-    )
-    importing = catalog.add_parser("import", help="import courses from CSV or JSON Lines")
-    importing.add_argument("file")
-    importing.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
-    importing.set_defaults(func=cmd_catalog_import)
-
-    history = commands.add_parser("history", help="learning history from an LMS").add_subparsers(
-        dest="history_command", required=True
-    )
-    importing = history.add_parser("import", help="import completions: CSV (learner, course_id, status, date) or xAPI")
-    importing.add_argument("file")
-    importing.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
-    importing.set_defaults(func=cmd_history_import)
+    for name, what, func in (
+        ("catalog", "import courses from CSV or JSON Lines", cmd_catalog_import),
+        ("history", "import completions: CSV (learner, course_id, status, date) or xAPI", cmd_history_import),
+    ):
+        group = commands.add_parser(name, help=f"{name}: {what}").add_subparsers(dest=f"{name}_command", required=True)
+        importing = group.add_parser("import", help=what)
+        importing.add_argument("file")
+        importing.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+        importing.set_defaults(func=func)
 
     commands.add_parser("clock", help="plan and send nudges (run exactly one)").set_defaults(func=cmd_clock)
     nudges = commands.add_parser("nudges", help="inspect nudges").add_subparsers(dest="nudges_command", required=True)
