@@ -10,6 +10,7 @@ from datetime import datetime
 import numpy as np
 
 from learning.course_index import CourseIndex
+from learning.courses import CATALOG_VERSION
 from learning.query import fold
 from learning.store import Store
 
@@ -27,18 +28,27 @@ class CatalogFrame:
     topics: np.ndarray  # object: tuple of folded topics
     titles: np.ndarray  # object: folded title, to tell copies of one course apart from different courses
     by_id: dict[str, int]
-    version: tuple[int, str]
+    version: tuple[str | None, int]
+    main_topic: np.ndarray  # int32 code of each course's first topic, -1 when it has none
+    language_code: np.ndarray  # int32 code of each course's language (code 0 is "unknown")
+    language_codes: dict[str | None, int]
+    paths: dict[str, np.ndarray]  # path id -> its courses' nums in path order
+
+    def languages_mask(self, languages: set[str | None]) -> np.ndarray:
+        """Courses in any of these languages (None: language unknown)."""
+        codes = [self.language_codes[lang] for lang in languages if lang in self.language_codes]
+        return np.isin(self.language_code, codes)
 
 
-def _version(store: Store) -> tuple[int, str]:
-    count, latest = store.db.execute("SELECT count(*), coalesce(max(updated_at), '') FROM courses").fetchone()
-    return count, latest
+def _version(store: Store, index: CourseIndex) -> tuple[str | None, int]:
+    """Cheap to read on every request: the catalog version the import bumps, and the index size."""
+    return store.get_meta(CATALOG_VERSION), len(index.vectors)
 
 
 def build_frame(store: Store, index: CourseIndex) -> CatalogFrame:
     import json
 
-    version = _version(store)
+    version = _version(store, index)
     columns = "num, id, language, path_id, position, published_at, topics, title"
     rows = store.db.execute(f"SELECT {columns} FROM courses").fetchall()
     size = max((r[0] for r in rows), default=0) + 1
@@ -66,9 +76,19 @@ def build_frame(store: Store, index: CourseIndex) -> CatalogFrame:
         keep = nums < size
         vectors[nums[keep]] = matrix[keep]
     by_id = {course_id: num for num, course_id, *_ in rows}
+    topic_codes: dict[str, int] = {}
+    main_topic = np.array([topic_codes.setdefault(t[0], len(topic_codes)) if t else -1 for t in topics], np.int32)
+    language_codes: dict[str | None, int] = {None: 0}
+    language_code = np.array([language_codes.setdefault(lang, len(language_codes)) for lang in language], np.int32)
+    members: dict[str, list[int]] = {}
+    for num in np.flatnonzero(present):
+        if path_id[num]:
+            members.setdefault(path_id[num], []).append(int(num))
+    paths = {path: np.array(sorted(nums, key=lambda n: position[n]), np.int64) for path, nums in members.items()}
     return CatalogFrame(
-        size, present, ids, vectors, language, path_id, position, published, topics, titles, by_id, version
-    )
+        size, present, ids, vectors, language, path_id, position, published, topics, titles, by_id, version,
+        main_topic, language_code, language_codes, paths,
+    )  # fmt: skip
 
 
 class FrameCache:
@@ -79,9 +99,9 @@ class FrameCache:
         self._lock = threading.Lock()
 
     def current(self) -> CatalogFrame:
-        version = _version(self.store)
+        version = _version(self.store, self.index)
         frame = self._frame
-        if frame is None or frame.version != version or len(self.index.vectors) != int(frame.present.sum()):
+        if frame is None or frame.version != version:
             with self._lock:
                 if self._frame is frame:
                     self._frame = build_frame(self.store, self.index)

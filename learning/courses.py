@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
 from learning.store import Store, iso, utcnow
 
 LEVELS = ("beginner", "intermediate", "advanced")
+CATALOG_VERSION = "catalog_version"  # meta key, changed by every import that adds or changes a course
 _LEVEL_WORDS = {
     **{level: level for level in LEVELS},
     "beginners": "beginner",
@@ -160,6 +162,8 @@ class CourseRepository:
         now = iso(utcnow())
         with self.store.write() as db:
             counts = self.classify(courses)
+            if counts.added or counts.updated:
+                self.store.set_meta(CATALOG_VERSION, f"{now}/{uuid.uuid4().hex[:8]}")
             for course in [*counts.added, *counts.updated]:
                 record = {name: getattr(course, name) for name in _COLUMNS}
                 record["topics"] = json.dumps(list(course.topics), ensure_ascii=False)
