@@ -33,27 +33,40 @@ from learning.search import CourseSearch
 from learning.signals import SignalCache, Signals, role_key
 from learning.store import utcnow
 
-# Blend weights (tuned on CoCo, one cut before the evaluation cut; see BENCHMARKS.md).
+# Blend weights, fitted on CoCo at the tuning cut (history before 2017-03-01, targets up to 2017-06-01; see
+# BENCHMARKS.md) and frozen here. A component's weight for a learner is WEIGHTS + HISTORY_SLOPE * ln(1 + courses in
+# their history): the longer the history, the more their own courses say and the less popularity does. interests,
+# role and up_next are zero on that data and keep hand-set weights, scaled to stay ahead of popularity.
 WEIGHTS = {
-    "taken_with": 1.0,
-    "taken_together": 0.2,
-    "taken_next": 0.2,
-    "like_yours": 0.2,
-    "topic_share": 0.5,
-    "trending": 0.1,
-    "popular": 0.05,
-    "fresh": 0.1,
-    "interests": 1.0,
-    "role": 0.4,
-    "up_next": 2.0,
+    "taken_with": 1.046,
+    "taken_together": 0.416,
+    "taken_next": 0.472,
+    "like_yours": 0.775,
+    "topic_share": 0.792,
+    "trending": 1.188,
+    "popular": 0.74,
+    "fresh": -0.119,
+    "interests": 3.0,
+    "role": 1.2,
+    "up_next": 6.0,
+}
+HISTORY_SLOPE = {
+    "taken_with": 0.122,
+    "taken_together": 0.185,
+    "taken_next": -0.172,
+    "like_yours": 0.607,
+    "topic_share": -0.186,
+    "trending": 0.227,
+    "popular": -0.533,
+    "fresh": 0.236,
 }
 HISTORY_DECAY = 0.8  # the r-th most recent course weighs 0.8^(r-1)
-MMR_THETA = 0.35
-MMR_POOL = 30
+MMR_THETA, MMR_POOL = 0.5, 60  # next_for and the Home rows: relevance vs variety, and how many compete
+NEW_MMR_THETA, NEW_MMR_POOL = 0.35, 30  # what's new
 BRIDGE_NEIGHBOURS, BRIDGE_POWER, BRIDGE_WEIGHT = 30, 4, 0.5  # new courses borrow collaborative signal from lookalikes
 TOPIC_CLOSENESS = 0.5  # a new course in a learner's usual topic counts as this close, for the digest threshold
 NEAR_DUPLICATE = 0.97  # cosine above which two courses are the same course (copies, re-runs): never both
-DISMISS_PENALTY = 0.5  # "not for me" pushes down the course's close neighbours too
+DISMISS_PENALTY = 1.5  # "not for me" pushes down the course's close neighbours too (scaled with the weights)
 OTHER_LANGUAGE = 0.15  # score factor for a course in a language the learner does not use
 ROW_MIN, ROW_MAX, MAX_ROWS = 3, 5, 4
 NEW_DAYS = 90
@@ -213,9 +226,10 @@ class Recommender:
     # -- scoring ---------------------------------------------------------------------------------------------------
     def score(self, profile: Profile, frame: CatalogFrame, signals: Signals) -> tuple[np.ndarray, dict]:
         parts = self.components(profile, frame, signals)
+        weights = _weights(len(profile.history))
         total = np.zeros(frame.size, np.float32)
         for name, values in parts.items():
-            total += WEIGHTS[name] * values
+            total += weights[name] * values
         if profile.dismissed:
             total -= DISMISS_PENALTY * np.maximum(0, frame.vectors @ frame.vectors[profile.dismissed].T).max(axis=1)
         total = np.where(self._readable(profile, frame), total, total * OTHER_LANGUAGE)
@@ -233,7 +247,8 @@ class Recommender:
         for up_num, reason in self._up_next(profile, frame):
             if up_num == num:
                 return reason
-        contributions = {name: WEIGHTS[name] * float(values[num]) for name, values in parts.items()}
+        weights = _weights(len(profile.history))
+        contributions = {name: weights[name] * float(values[num]) for name, values in parts.items()}
         contributions.pop("up_next", None)
         best = max(contributions, key=contributions.__getitem__, default="popular")
         if contributions.get(best, 0) <= 0:
@@ -268,12 +283,20 @@ class Recommender:
             return nums[int(np.argmax(each * weights))]
         return nums[int(np.argmax(frame.vectors[nums] @ frame.vectors[num]))]
 
-    def _diverse(self, scores: np.ndarray, frame: CatalogFrame, k: int, among: np.ndarray | None = None) -> list[int]:
+    def _diverse(
+        self,
+        scores: np.ndarray,
+        frame: CatalogFrame,
+        k: int,
+        among: np.ndarray | None = None,
+        theta: float = MMR_THETA,
+        pool_size: int = MMR_POOL,
+    ) -> list[int]:
         """Top k by score, re-ranked by maximal marginal relevance on content vectors."""
         candidates = np.flatnonzero(np.isfinite(scores)) if among is None else among[np.isfinite(scores[among])]
         if not len(candidates):
             return []
-        pool = candidates[np.argsort(-scores[candidates])[:MMR_POOL]]
+        pool = candidates[np.argsort(-scores[candidates])[:pool_size]]
         relevance = scores[pool]
         low, high = relevance.min(), relevance.max()
         relevance = (relevance - low) / (high - low + 1e-9)
@@ -283,7 +306,7 @@ class Recommender:
         available = np.ones(len(pool), bool)
         titles = frame.titles[pool]
         while len(chosen) < k and available.any():
-            value = np.where(available, (1 - MMR_THETA) * relevance - MMR_THETA * closest, -np.inf)
+            value = np.where(available, (1 - theta) * relevance - theta * closest, -np.inf)
             best = int(np.argmax(value))
             chosen.append(int(pool[best]))
             available &= (similarity[best] < NEAR_DUPLICATE) & (titles != titles[best])
@@ -332,7 +355,7 @@ class Recommender:
         new, closeness = new[close], (like_yours + interests)[close]
         fresh_scores = np.full(frame.size, -np.inf, np.float32)
         fresh_scores[new] = closeness + BRIDGE_WEIGHT * self._bridge(new, parts["taken_with"], frame)
-        chosen = self._diverse(fresh_scores, frame, k, new)
+        chosen = self._diverse(fresh_scores, frame, k, new, NEW_MMR_THETA, NEW_MMR_POOL)
         by_num = self.courses.many_by_num(chosen)
         return [Pick(by_num[n], self._new_reason(n, profile, frame), float(fresh_scores[n])) for n in chosen]
 
@@ -445,6 +468,12 @@ class Recommender:
     def _readable(profile: Profile, frame: CatalogFrame) -> np.ndarray:
         """Courses in a language the learner reads: their Slack locale's, English, or one they have taken."""
         return np.array([lang in profile.languages for lang in frame.language], bool)
+
+
+def _weights(history_length: int) -> dict[str, float]:
+    """Each component's weight for a learner with this many courses in their history."""
+    length = float(np.log1p(history_length))
+    return {name: weight + HISTORY_SLOPE.get(name, 0.0) * length for name, weight in WEIGHTS.items()}
 
 
 def _normalise(values: np.ndarray) -> np.ndarray:
