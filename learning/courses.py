@@ -136,6 +136,15 @@ class CourseRepository:
                 found[row[key]] = course_from_row(row)
         return found
 
+    def top_topics(self, limit: int) -> list[str]:
+        """The catalog's most common topics, for the interests picker."""
+        rows = self.store.db.execute(
+            "SELECT value, count(*) AS n FROM courses, json_each(courses.topics) GROUP BY lower(value) "
+            "ORDER BY n DESC, value LIMIT ?",
+            [limit],
+        )
+        return [row[0] for row in rows]
+
     def content_hashes(self) -> dict[int, str]:
         """num -> content hash for every course: what the vector index must hold."""
         return dict(self.store.db.execute("SELECT num, content_hash FROM courses").fetchall())

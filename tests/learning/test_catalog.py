@@ -63,3 +63,8 @@ def test_every_row_is_accounted_for(empty_service, tmp_path):
     rows = [*ROWS, {"id": "bad", "title": "T", "level": "?"}, {"id": "sql-1", "title": "dup"}]
     report = empty_service.catalog.import_file(write(tmp_path / "a.jsonl", rows))
     assert report.added + report.updated + report.unchanged + report.rejected == len(rows)
+
+
+def test_top_topics_are_the_most_common_first(service):
+    topics = service.courses.top_topics(5)
+    assert len(topics) == 5 and topics[0].lower() == "python"
