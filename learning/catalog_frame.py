@@ -33,6 +33,7 @@ class CatalogFrame:
     language_code: np.ndarray  # int32 code of each course's language (code 0 is "unknown")
     language_codes: dict[str | None, int]
     paths: dict[str, np.ndarray]  # path id -> its courses' nums in path order
+    title_code: np.ndarray  # int32: equal for courses with the same folded title
 
     def languages_mask(self, languages: set[str | None]) -> np.ndarray:
         """Courses in any of these languages (None: language unknown)."""
@@ -85,9 +86,11 @@ def build_frame(store: Store, index: CourseIndex) -> CatalogFrame:
         if path_id[num]:
             members.setdefault(path_id[num], []).append(int(num))
     paths = {path: np.array(sorted(nums, key=lambda n: position[n]), np.int64) for path, nums in members.items()}
+    title_codes: dict[str | None, int] = {}
+    title_code = np.array([title_codes.setdefault(t, len(title_codes)) for t in titles], np.int32)
     return CatalogFrame(
         size, present, ids, vectors, language, path_id, position, published, topics, titles, by_id, version,
-        main_topic, language_code, language_codes, paths,
+        main_topic, language_code, language_codes, paths, title_code,
     )  # fmt: skip
 
 

@@ -109,7 +109,8 @@ class Profile:
     dismissed: list[int] = field(default_factory=list)
 
     languages: set[str | None] = field(default_factory=set)  # what they read: locale, English, their history's
-    main_topics: dict[str, float] = field(default_factory=dict)  # how many of their courses each main topic has
+    readable: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # courses in a language they read
+    up_next: list[tuple[int, Reason]] = field(default_factory=list)  # in progress, then next steps of their paths
 
     @property
     def language(self) -> str:
@@ -147,12 +148,14 @@ class Recommender:
         newest_first = len(taken) - 1
         profile.history = [(frame.by_id[s.course_id], HISTORY_DECAY ** (newest_first - i)) for i, s in enumerate(taken)]
         profile.languages = {None, "en", profile.language} | {frame.language[n] for n, _ in profile.history}
+        profile.readable = frame.languages_mask(profile.languages)
         for state in states.values():
             num = frame.by_id.get(state.course_id)
             if num is not None and (state.completed_at or state.dismissed):
                 profile.exclude.add(num)
                 if state.dismissed:
                     profile.dismissed.append(num)
+        profile.up_next = self._up_next(profile, frame)
         return profile
 
     def _interest_scores(self, learner: Learner, frame: CatalogFrame) -> tuple[np.ndarray, list[str]]:
@@ -176,13 +179,9 @@ class Recommender:
             centroid = (weights[:, None] * frame.vectors[nums]).sum(axis=0)
             centroid /= np.linalg.norm(centroid) + 1e-9
             parts["like_yours"] = frame.vectors @ centroid
-            main_topic = np.array([t[0] if t else None for t in frame.topics], object)
-            counts: dict[str, float] = {}
-            for num in nums:
-                if frame.topics[num]:
-                    counts[frame.topics[num][0]] = counts.get(frame.topics[num][0], 0) + 1
-            profile.main_topics = counts
-            parts["topic_share"] = np.array([counts.get(t, 0.0) for t in main_topic], np.float32) / len(nums)
+            codes = frame.main_topic[nums]
+            shares = np.bincount(codes[codes >= 0], minlength=int(frame.main_topic.max()) + 1) / len(nums)
+            parts["topic_share"] = np.where(frame.main_topic >= 0, shares[frame.main_topic], 0.0).astype(np.float32)
         parts["trending"] = _fit(signals.trending, size)
         parts["popular"] = _fit(signals.popular_decayed, size)
         parts["fresh"] = _fit(signals.fresh, size)
@@ -195,7 +194,7 @@ class Recommender:
 
     def _up_next_mask(self, profile: Profile, frame: CatalogFrame) -> np.ndarray:
         mask = np.zeros(frame.size, np.float32)
-        for num, reason in self._up_next(profile, frame):
+        for num, reason in profile.up_next:
             mask[num] = 1.0 if reason.kind == "up_next" else 0.8
         return mask
 
@@ -215,9 +214,8 @@ class Recommender:
                 paths[frame.path_id[num]] = max(paths[frame.path_id[num]], int(frame.position[num]))
         taken = {n for n, _ in profile.history} | profile.exclude
         for path, reached in paths.items():
-            members = np.flatnonzero(frame.path_id == path)
-            ahead = [int(n) for n in members[np.argsort(frame.position[members])] if frame.position[n] > reached]
-            step = next((n for n in ahead if n not in taken), None)
+            members = frame.paths.get(path, np.zeros(0, np.int64))
+            step = next((int(n) for n in members if frame.position[n] > reached and n not in taken), None)
             if step is not None:
                 title = self.courses.many_by_num([step])[step].path_title
                 found.append((step, Reason("up_next", title)))
@@ -239,12 +237,12 @@ class Recommender:
             total[excluded] = -np.inf
             # copies of what they finished or dismissed (same course in another lesson) count as the same course
             total[(frame.vectors @ frame.vectors[excluded].T).max(axis=1) >= NEAR_DUPLICATE] = -np.inf
-            total[np.isin(frame.titles, frame.titles[excluded])] = -np.inf
+            total[np.isin(frame.title_code, frame.title_code[excluded])] = -np.inf
         return total, parts
 
     def reason(self, num: int, parts: dict[str, np.ndarray], profile: Profile, frame: CatalogFrame) -> Reason:
         """The largest weighted component for this course, stated with its evidence."""
-        for up_num, reason in self._up_next(profile, frame):
+        for up_num, reason in profile.up_next:
             if up_num == num:
                 return reason
         weights = _weights(len(profile.history))
@@ -403,7 +401,7 @@ class Recommender:
                 rows.append(Row(kind, fresh, evidence))
                 used.update(p.course.num for p in fresh if p.course.num is not None)
 
-        up_next = [(n, r) for n, r in self._up_next(profile, frame) if n not in profile.exclude]
+        up_next = [(n, r) for n, r in profile.up_next if n not in profile.exclude]
         by_num = self.courses.many_by_num([n for n, _ in up_next])
         continue_picks = [Pick(by_num[n], r, 1.0) for n, r in up_next if n in by_num]
         if continue_picks:  # a short Continue row still leads the page: it is the most useful one
@@ -467,7 +465,7 @@ class Recommender:
     @staticmethod
     def _readable(profile: Profile, frame: CatalogFrame) -> np.ndarray:
         """Courses in a language the learner reads: their Slack locale's, English, or one they have taken."""
-        return np.array([lang in profile.languages for lang in frame.language], bool)
+        return profile.readable
 
 
 def _weights(history_length: int) -> dict[str, float]:
