@@ -33,19 +33,20 @@ from learning.search import CourseSearch
 from learning.signals import SignalCache, Signals, role_key
 from learning.store import utcnow
 
-# Blend weights, fitted on CoCo at the tuning cut (history before 2017-03-01, targets up to 2017-06-01; see
-# BENCHMARKS.md) and frozen here. A component's weight for a learner is WEIGHTS + HISTORY_SLOPE * ln(1 + courses in
-# their history): the longer the history, the more their own courses say and the less popularity does. interests,
-# role and up_next are zero on that data and keep hand-set weights, scaled to stay ahead of popularity.
+# Blend weights and the MMR trade-off, fitted on CoCo at two tuning cuts (history before 2017-03-01 and before
+# 2017-04-15, targets up to 2017-06-01; see BENCHMARKS.md) with floors on diversity and coverage over EASE, and frozen
+# here. A component's weight for a learner is WEIGHTS + HISTORY_SLOPE * ln(1 + courses in their history): the longer
+# the history, the more their own courses say and the less popularity does. interests, role and up_next are zero on
+# that data and keep hand-set weights, scaled to stay ahead of popularity.
 WEIGHTS = {
     "taken_with": 1.046,
-    "taken_together": 0.416,
+    "taken_together": 0.291,
     "taken_next": 0.472,
     "like_yours": 0.775,
     "topic_share": 0.792,
     "trending": 1.188,
     "popular": 0.74,
-    "fresh": -0.119,
+    "fresh": -0.059,
     "interests": 3.0,
     "role": 1.2,
     "up_next": 6.0,
@@ -55,13 +56,13 @@ HISTORY_SLOPE = {
     "taken_together": 0.185,
     "taken_next": -0.172,
     "like_yours": 0.607,
-    "topic_share": -0.186,
+    "topic_share": -0.126,
     "trending": 0.227,
     "popular": -0.533,
     "fresh": 0.236,
 }
 HISTORY_DECAY = 0.8  # the r-th most recent course weighs 0.8^(r-1)
-MMR_THETA, MMR_POOL = 0.5, 60  # next_for and the Home rows: relevance vs variety, and how many compete
+MMR_THETA, MMR_POOL = 0.45, 70  # next_for and the Home rows: relevance vs variety, and how many compete
 NEW_MMR_THETA, NEW_MMR_POOL = 0.35, 30  # what's new
 BRIDGE_NEIGHBOURS, BRIDGE_POWER, BRIDGE_WEIGHT = 30, 4, 0.5  # new courses borrow collaborative signal from lookalikes
 TOPIC_CLOSENESS = 0.5  # a new course in a learner's usual topic counts as this close, for the digest threshold
