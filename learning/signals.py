@@ -26,6 +26,7 @@ FRESH_DAYS = 30.0  # how long a course counts as fresh after it was first taken
 NEIGHBOURS = 100  # item-item neighbours kept per course in the sparse co-enrolment and sequence matrices
 SEQUENCE_STEPS, SEQUENCE_DECAY = 5, 0.7  # "what people take next": up to 5 courses later, 0.7 per step
 EASE_LAMBDA = 5000.0
+EASE_RECENCY_DAYS = 365.0  # EASE counts an enrolment with weight exp(-age / this): recent co-enrolments count more
 EASE_MAX_COURSES = 8000  # EASE inverts a dense courses x courses matrix: only the most-taken courses take part
 REFRESH_SECONDS = 60.0
 DAY = 86400.0
@@ -131,7 +132,9 @@ class Signals:
         signals.fresh = np.where(seen, np.exp(-fresh_age / FRESH_DAYS), 0.0).astype(np.float32)
         signals.by_role = by_role
         signals.role_learners = {k: len(v) for k, v in role_members.items()}
-        signals.ease_nums, signals.ease = _ease(learner_rows, course_cols, len(learner_of), size, signals.takers)
+        signals.ease_nums, signals.ease = _ease(
+            learner_rows, course_cols, len(learner_of), size, signals.takers, np.exp(-age_days / EASE_RECENCY_DAYS)
+        )
         signals.together = _co_enrolment(learner_rows, course_cols, len(learner_of), size)
         signals.after = _sequence(learner_rows, course_cols, taken_at, size)
         return signals
@@ -190,7 +193,12 @@ def _top_per_row(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
 
 
 def _ease(
-    learner_rows: np.ndarray, course_cols: np.ndarray, learners: int, size: int, takers: np.ndarray
+    learner_rows: np.ndarray,
+    course_cols: np.ndarray,
+    learners: int,
+    size: int,
+    takers: np.ndarray,
+    entry_weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """EASE: B = I - P / diag(P), with P = (X'X + lambda I)^-1, over the most-taken courses."""
     active = np.flatnonzero(takers > 0)
@@ -201,14 +209,16 @@ def _ease(
     column = np.full(size, -1, np.int64)
     column[active] = np.arange(len(active))
     keep = column[course_cols] >= 0
+    values = np.ones(int(keep.sum())) if entry_weights is None else entry_weights[keep]
     taken = sparse.csr_matrix(
-        (np.ones(int(keep.sum()), np.float32), (learner_rows[keep], column[course_cols[keep]])),
-        shape=(learners, len(active)),
+        (values.astype(np.float32), (learner_rows[keep], column[course_cols[keep]])), shape=(learners, len(active))
     )
+    # weighted entries shrink X'X: scale lambda by their mean square so the regularisation stays comparable
+    ridge = EASE_LAMBDA * float(np.mean(values.astype(np.float64) ** 2)) if len(values) else EASE_LAMBDA
     # float32 throughout: half the memory of float64 (the matrix is courses x courses), and with lambda on the
     # diagonal the inverse agrees with float64 to ~1e-8.
     gram = (taken.T @ taken).toarray()
-    gram[np.diag_indices_from(gram)] += EASE_LAMBDA
+    gram[np.diag_indices_from(gram)] += ridge
     weights = np.linalg.inv(gram)
     weights /= -np.diag(weights)[None, :]
     np.fill_diagonal(weights, 0.0)
