@@ -3,7 +3,8 @@
 `next_for` answers "what should I learn next?": every course is scored by a blend of components, each computed
 for the whole catalog at once from what is precomputed in `Signals` and `CatalogFrame`:
 
-- taken_with: EASE item-item weights from everyone's history applied to this learner's (collaborative)
+- taken_with: EASE item-item weights from everyone's history (recent enrolments weigh more) applied to this
+  learner's (collaborative)
 - taken_together / taken_next: co-enrolment cosine, and what people took within their next few courses
 - like_yours: cosine between the course and the centroid of the learner's history (content)
 - topic_share: share of the learner's history in the course's main topic
