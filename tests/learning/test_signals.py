@@ -1,0 +1,33 @@
+"""Signals built from everyone's history: what the collaborative components learn from it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from learning.history import ENROLLED, Event
+from learning.signals import Signals
+
+NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+SQL = "swcarpentry/sql-novice-survey"
+FIRST, OLD_NEXT, NEW_NEXT = f"{SQL}/01-select", f"{SQL}/02-sort-dup", f"{SQL}/03-filter"
+
+
+def enrol(learner_id: str, course_id: str, days_ago: int) -> Event:
+    return Event(learner_id, course_id, ENROLLED, (NOW - timedelta(days=days_ago)).isoformat(), "import")
+
+
+def test_recent_co_enrolments_count_more_than_old_ones_in_ease(service):
+    """Twenty people took FIRST with OLD_NEXT three years ago, twenty took it with NEW_NEXT last month: for someone
+    who just took FIRST, the pairing of the recent past wins."""
+    events = []
+    for n in range(20):
+        events += [enrol(f"UOLD{n}", FIRST, 1100), enrol(f"UOLD{n}", OLD_NEXT, 1095)]
+        events += [enrol(f"UNEW{n}", FIRST, 35), enrol(f"UNEW{n}", NEW_NEXT, 30)]
+    service.history.record_many(events)
+    signals = Signals.build(service.store, NOW)
+    num = {c: service.courses.get(c).num for c in (FIRST, OLD_NEXT, NEW_NEXT)}
+    size = max(num.values()) + 1
+    scores = signals.taken_with([num[FIRST]], np.ones(1, np.float32), size)
+    assert scores[num[NEW_NEXT]] > 2 * scores[num[OLD_NEXT]] > 0
