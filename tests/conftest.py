@@ -98,8 +98,19 @@ def server(settings: Settings, service: LearningService, fake_slack: FakeSlack) 
     listeners = ThreadPoolExecutor(max_workers=8)
     app = create_app(settings, service, verify_token=True, executor=listeners)
     wsgi = create_server(SlackWsgiApp(app, SIGNING_SECRET), host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=wsgi.run, daemon=True)
+    stopping = threading.Event()
+
+    def run() -> None:
+        try:
+            wsgi.run()
+        except OSError:  # closing the socket under the select() loop: expected once we stop, a failure before
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     yield RunningServer(url=f"http://127.0.0.1:{wsgi.effective_port}", slack=fake_slack)
+    stopping.set()
     wsgi.close()
+    thread.join(timeout=5)
     listeners.shutdown(wait=True)  # let answers in flight finish before the store closes
