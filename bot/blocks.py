@@ -236,10 +236,7 @@ def picks_answer(
     """The answer to "what should I learn next?": each pick with its reason."""
     if not picks:
         return Message(t("answer.none"), render([section(t("answer.none"))]))
-    if hint:
-        header = t("answer.next_hint", hint=escape(truncate(hint, 80)))
-    else:
-        header = t("answer.next", name=escape(name)) if name else t("answer.next_anonymous")
+    header = t("answer.next_hint", hint=escape(truncate(hint, 80))) if hint else t.named("answer.next", escape(name))
     states = states or {}
     cards = [Card(p.course, reason_text(p.reason, t), states.get(p.course.id, NO_STATE)) for p in picks[:5]]
     fallback = t("answer.next_fallback", titles=escape(fallback_titles([p.course for p in picks[:5]])))
@@ -277,7 +274,7 @@ def error_message(t: Messages) -> Message:
 
 def welcome_message(learner: Learner, t: Messages) -> Message:
     """Reciprocity: a short welcome and one button to pick interests, which unlock much better picks."""
-    text = t("welcome.text", name=escape(learner.name)) if learner.name else t("welcome.text_anonymous")
+    text = t.named("welcome.text", escape(learner.name))
     pick = ButtonElement(text=t("button.pick_interests"), action_id="open_interests", value="welcome", style="primary")
     return Message(text, render([SectionBlock(text=MarkdownTextObject(text=text), accessory=pick)]))
 

@@ -33,7 +33,7 @@ def time_of_day(now: datetime, tz: str | None) -> str:
 
 def greeting(learner: Learner, now: datetime, t: Messages) -> str:
     part = time_of_day(now, learner.tz)
-    return t(f"greeting.{part}", name=learner.name) if learner.name else t(f"greeting.{part}_anonymous")
+    return t.named(f"greeting.{part}", learner.name)
 
 
 def row_title(row: Row, t: Messages) -> str:
@@ -99,7 +99,7 @@ def home_view(
         strip = t("home.progress_empty")
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=strip)]))
     if not learner.onboarded_at:
-        welcome = t("welcome.text", name=escape(learner.name)) if learner.name else t("welcome.text_anonymous")
+        welcome = t.named("welcome.text", escape(learner.name))
         pick = ButtonElement(text=t("button.pick_interests"), action_id="open_interests", value="home", style="primary")
         blocks.append(_section(welcome, pick))
     if not rows:

@@ -32,3 +32,7 @@ class Messages:
     def __call__(self, key: str, **values: object) -> str:
         template = self._strings.get(key) or self._fallback[key]
         return template.format(**values) if values else template
+
+    def named(self, key: str, name: str | None, **values: object) -> str:
+        """`key` addressed to `name`, or its `_anonymous` twin when the name is unknown."""
+        return self(key, name=name, **values) if name else self(f"{key}_anonymous", **values)

@@ -32,8 +32,7 @@ def _with_controls(message: Message, t: Messages, cap: int) -> Message:
 
 
 def whats_new_message(learner: Learner, picks: Sequence[Pick], t: Messages, answer_id: int, cap: int) -> Message:
-    name = escape(learner.name)
-    header = t("nudge.new_header", name=name) if name else t("nudge.new_header_anonymous")
+    header = t.named("nudge.new_header", escape(learner.name))
     cards = [Card(p.course, reason_text(p.reason, t)) for p in picks[:5]]
     fallback = t("nudge.new_fallback", titles=escape(fallback_titles([p.course for p in picks[:5]])))
     return _with_controls(cards_message(header, cards, t, fallback, answer_id), t, cap)
@@ -42,8 +41,7 @@ def whats_new_message(learner: Learner, picks: Sequence[Pick], t: Messages, answ
 def come_back_message(
     learner: Learner, picks: Sequence[Pick], t: Messages, answer_id: int, days: int, cap: int
 ) -> Message:
-    name = escape(learner.name)
-    header = t("nudge.back_header", name=name, days=days) if name else t("nudge.back_header_anonymous", days=days)
+    header = t.named("nudge.back_header", escape(learner.name), days=days)
     cards = [Card(p.course, reason_text(p.reason, t)) for p in picks[:3]]
     fallback = t("nudge.back_fallback", titles=escape(fallback_titles([p.course for p in picks[:3]])))
     return _with_controls(cards_message(header, cards, t, fallback, answer_id), t, cap)
@@ -51,8 +49,7 @@ def come_back_message(
 
 def check_in_message(learner: Learner, t: Messages) -> Message:
     """Donut's ghost rule: after two ignored nudges, ask once, then stop unless they say yes."""
-    name = escape(learner.name)
-    text = t("nudge.check_in", name=name) if name else t("nudge.check_in_anonymous")
+    text = t.named("nudge.check_in", escape(learner.name))
     buttons = ActionsBlock(
         block_id="nudge_check_in",
         elements=[

@@ -149,7 +149,7 @@ class Replies:
         if intent.kind in (HELP, EMPTY):
             return blocks.help_message(t)
         if intent.kind == GREETING:
-            return blocks.text_message(t("greeting.reply", name=escape(learner.name or "")).replace(" !", "!"))
+            return blocks.text_message(t.named("greeting.reply", escape(learner.name)))
         return self.search_answer(learner, intent.text)
 
     def welcome(self, learner: Learner) -> Message | None:

@@ -27,8 +27,7 @@ def register(app: App, replies: Replies) -> None:
     def on_thread_started(payload: dict, say: Say, set_suggested_prompts: SetSuggestedPrompts, client: WebClient):
         learner = replies.learner(client, payload["assistant_thread"]["user_id"])
         t = replies.messages(learner)
-        name = escape(learner.name)
-        say(t("assistant.greeting", name=name) if name else t("assistant.greeting_anonymous"))
+        say(t.named("assistant.greeting", escape(learner.name)))
         set_suggested_prompts(prompts=suggested_prompts(t))
 
     @assistant.user_message

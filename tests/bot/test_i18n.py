@@ -26,3 +26,12 @@ def test_the_slack_locale_chooses_the_language_with_english_as_fallback():
     assert language_of("fr-FR") == "en" and language_of(None) == "en"
     assert Messages("es-ES")("button.save") == "Guardar"
     assert Messages("de-DE")("button.save") == "Save for later"
+
+
+def test_every_message_that_names_the_person_has_a_twin_for_when_the_name_is_unknown():
+    english = json.loads((LOCALES / "en.json").read_text())
+    named = [key for key, text in english.items() if "{name}" in text]
+    assert named and all(f"{key}_anonymous" in english for key in named)
+    spanish = Messages("es")
+    assert spanish.named("greeting.reply", "Luis").startswith("¡Hola, Luis!")
+    assert spanish.named("greeting.reply", "").startswith("¡Hola! ")
