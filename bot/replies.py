@@ -32,6 +32,7 @@ from learning.history import (
     UNDISMISSED,
     UNSAVED,
     CourseState,
+    fold,
 )
 from learning.intent import EMPTY, GREETING, HELP, NEXT, classify
 from learning.learners import Learner, profile_from_slack
@@ -55,15 +56,17 @@ ACTION_EVENTS = {
 _SNOOZE = re.compile(r"^(\d{1,3})\s*(d|day|days|w|wk|week|weeks)?$")
 
 
-def card_state(state: CourseState | None) -> CardState:
-    if state is None:
-        return CardState()
-    return CardState(
-        started=state.started_at is not None,
-        saved=state.saved,
-        done=state.completed_at is not None,
-        dismissed=state.dismissed,
-    )
+def card_states(states: dict[str, CourseState]) -> dict[str, CardState]:
+    """What each course's card shows (started, saved, done, dismissed), from the learner's course states."""
+    return {
+        course_id: CardState(
+            started=state.started_at is not None,
+            saved=state.saved,
+            done=state.completed_at is not None,
+            dismissed=state.dismissed,
+        )
+        for course_id, state in states.items()
+    }
 
 
 def snooze_length(text: str) -> timedelta | None:
@@ -113,7 +116,7 @@ class Replies:
         return Messages(learner.locale)
 
     def states(self, learner: Learner) -> dict[str, CardState]:
-        return {cid: card_state(s) for cid, s in self.service.history.states(learner.slack_id).items()}
+        return card_states(self.service.history.states(learner.slack_id))
 
     # -- answers ---------------------------------------------------------------------------------------------------
     def _record(self, learner: Learner, kind: str, picks: list[Pick], context: dict | None = None, nudge=None) -> int:
@@ -138,7 +141,7 @@ class Replies:
         by_id = self.service.courses.many_by_id(saved_ids)
         courses = [by_id[cid] for cid in saved_ids if cid in by_id]
         answer_id = self._record(learner, "saved", [Pick(c, Reason("saved")) for c in courses])
-        return blocks.saved_answer(courses, self.messages(learner), answer_id, self.states(learner))
+        return blocks.saved_answer(courses, self.messages(learner), answer_id, card_states(states))
 
     def for_text(self, learner: Learner, text: str) -> Message:
         """Free text from a DM, a mention or an assistant thread."""
@@ -256,8 +259,9 @@ class Replies:
         rows = self.service.recommender.rows_for(learner)
         answer_ids = {row.kind: self._record(learner, f"home:{row.kind}", row.picks) for row in rows}
         now = self.clock()
-        done = progress(self.service.history.for_learner(learner.slack_id), learner.tz, now)
-        states = self.states(learner)
+        events = self.service.history.for_learner(learner.slack_id)  # read once: progress and the cards' states
+        done = progress(events, learner.tz, now)
+        states = card_states(fold(events))
         return home_view(learner, rows, done, now, self.messages(learner), answer_ids, states, self.policy.weekly_cap)
 
     def publish_home(self, client: WebClient, learner: Learner) -> None:
