@@ -15,13 +15,13 @@ from bot.http import SlackWsgiApp
 from config import Settings
 from embeddings.encoder import load_encoder
 from learning.service import LearningService
+from tests.fakes.signing import SIGNING_SECRET
 from tests.fakes.slack import FakeSlack
 from tests.helpers import MemoEncoder
 from upnext.build import build_service
 
 DATA = Path(__file__).parent / "data"
 SMALL_CATALOG = DATA / "catalog_small.jsonl"
-SIGNING_SECRET = "test-signing-secret"
 
 
 @pytest.fixture(scope="session")

@@ -5,21 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-from tests.conftest import SIGNING_SECRET, RunningServer
-from tests.fakes.signing import form_body, json_body, signed_headers, slash_command
+from tests.fakes.signing import FORM, JSON, form_body, json_body, learn, post_signed, signed_headers, slash_command
 from tests.helpers import assert_valid_message, http, mrkdwn_texts
-
-FORM = "application/x-www-form-urlencoded"
-JSON = "application/json"
-
-
-def post_signed(server: RunningServer, body: bytes, content_type: str, timestamp: int | None = None):
-    return http(server.events_url, body, signed_headers(SIGNING_SECRET, body, content_type, timestamp))
-
-
-def learn(server: RunningServer, text: str):
-    body = form_body(slash_command(text, server.slack.response_url()))
-    return post_signed(server, body, FORM)
 
 
 def test_health_check_answers_200_when_ready(server):

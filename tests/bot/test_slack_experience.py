@@ -7,16 +7,12 @@ import time
 
 import pytest
 
-from tests.conftest import SIGNING_SECRET, RunningServer
-from tests.fakes.signing import form_body, json_body, signed_headers, slash_command
-from tests.helpers import assert_valid_blocks, assert_valid_message, http, mrkdwn_texts
+from tests.conftest import RunningServer
+from tests.fakes.signing import FORM, JSON, form_body, json_body, learn, post_signed
+from tests.helpers import assert_valid_blocks, assert_valid_message, mrkdwn_texts
 
 ANA = "U0ANA"
 SQL = "swcarpentry/sql-novice-survey/01-select"
-
-
-def post(server: RunningServer, body: bytes, content_type: str, headers: dict | None = None):
-    return http(server.events_url, body, {**signed_headers(SIGNING_SECRET, body, content_type), **(headers or {})})
 
 
 def event(server: RunningServer, payload: dict, event_id: str | None = None, retry: int | None = None):
@@ -25,7 +21,7 @@ def event(server: RunningServer, payload: dict, event_id: str | None = None, ret
         "event_id": event_id or f"Ev{time.monotonic_ns()}", "event_time": int(time.time()), "event": payload,
     }  # fmt: skip
     headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
-    return post(server, json_body(body), "application/json", headers)
+    return post_signed(server, json_body(body), JSON, headers)
 
 
 def dm(server: RunningServer, text: str, user: str = ANA, **extra):
@@ -36,14 +32,11 @@ def dm(server: RunningServer, text: str, user: str = ANA, **extra):
 
 
 def command(server: RunningServer, text: str, user: str = ANA):
-    return post(server, form_body(slash_command(text, server.slack.response_url(), user)), FORM)
+    return learn(server, text, user)
 
 
 def interact(server: RunningServer, payload: dict):
-    return post(server, form_body({"payload": json.dumps(payload)}), FORM)
-
-
-FORM = "application/x-www-form-urlencoded"
+    return post_signed(server, form_body({"payload": json.dumps(payload)}), FORM)
 
 
 def click(server: RunningServer, action_id: str, value: str, user: str = ANA, container: dict | None = None):
@@ -60,10 +53,6 @@ def onboard(service, user: str = ANA) -> None:
     """Skip the one-time welcome, for tests about other things."""
     learner = service.learners.ensure(user)
     service.learners.update(learner, welcomed_at="2026-01-01T00:00:00+00:00")
-
-
-def last(server: RunningServer, method: str) -> dict:
-    return server.slack.calls_to(method)[-1].body
 
 
 # -- App Home -----------------------------------------------------------------------------------------------------

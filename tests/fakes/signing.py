@@ -7,8 +7,17 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
+
+from tests.helpers import HttpResult, http
+
+if TYPE_CHECKING:
+    from tests.conftest import RunningServer
+
+SIGNING_SECRET = "test-signing-secret"
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
 
 
 def signed_headers(secret: str, body: bytes, content_type: str, timestamp: int | None = None) -> dict[str, str]:
@@ -45,3 +54,16 @@ def slash_command(text: str, response_url: str, user_id: str = "U123", command: 
         "response_url": response_url,
         "trigger_id": "1234.5678.abcd",
     }
+
+
+def post_signed(
+    server: RunningServer, body: bytes, content_type: str, headers: dict | None = None, timestamp: int | None = None
+) -> HttpResult:
+    """POST to the server's /slack/events, signed as Slack signs it (extra `headers`, e.g. retries, on top)."""
+    signed = signed_headers(SIGNING_SECRET, body, content_type, timestamp)
+    return http(server.events_url, body, {**signed, **(headers or {})})
+
+
+def learn(server: RunningServer, text: str, user: str = "U123") -> HttpResult:
+    """`/learn TEXT` typed by `user`; the answer goes to a response_url on the fake Slack."""
+    return post_signed(server, form_body(slash_command(text, server.slack.response_url(), user)), FORM)
