@@ -110,8 +110,8 @@ class Profile:
     exclude: set[int] = field(default_factory=set)  # completed or dismissed: never recommended
     dismissed: list[int] = field(default_factory=list)
 
-    languages: set[str | None] = field(default_factory=set)  # what they read: locale, English, their history's
-    readable: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # courses in a language they read
+    # courses in a language they read: their Slack locale's, English, or one they have taken
+    readable: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     up_next: list[tuple[int, Reason]] = field(default_factory=list)  # in progress, then next steps of their paths
 
     @property
@@ -149,8 +149,8 @@ class Recommender:
         )
         newest_first = len(taken) - 1
         profile.history = [(frame.by_id[s.course_id], HISTORY_DECAY ** (newest_first - i)) for i, s in enumerate(taken)]
-        profile.languages = {None, "en", profile.language} | {frame.language[n] for n, _ in profile.history}
-        profile.readable = frame.languages_mask(profile.languages)
+        languages = {None, "en", profile.language} | {frame.language[n] for n, _ in profile.history}
+        profile.readable = frame.languages_mask(languages)
         for state in states.values():
             num = frame.by_id.get(state.course_id)
             if num is not None and (state.completed_at or state.dismissed):
@@ -160,14 +160,12 @@ class Recommender:
         profile.up_next = self._up_next(profile, frame)
         return profile
 
-    def _interest_scores(self, learner: Learner, frame: CatalogFrame) -> tuple[np.ndarray, list[str]]:
-        """Per course: best cosine to any of the learner's interests (topic words embedded), and the interests."""
-        interests = list(learner.interests)
-        if not interests:
-            return np.zeros(frame.size, np.float32), []
-        vectors = np.vstack([self.encoder.encode_query(i) for i in interests])
-        sims = frame.vectors @ vectors.T
-        return sims.max(axis=1), interests
+    def _interest_scores(self, learner: Learner, frame: CatalogFrame) -> np.ndarray:
+        """Per course: best cosine to any of the learner's interests (topic words embedded)."""
+        if not learner.interests:
+            return np.zeros(frame.size, np.float32)
+        vectors = np.vstack([self.encoder.encode_query(i) for i in learner.interests])
+        return (frame.vectors @ vectors.T).max(axis=1)
 
     def components(self, profile: Profile, frame: CatalogFrame, signals: Signals) -> dict[str, np.ndarray]:
         size = frame.size
@@ -187,7 +185,7 @@ class Recommender:
         parts["trending"] = _fit(signals.trending, size)
         parts["popular"] = _fit(signals.popular_decayed, size)
         parts["fresh"] = _fit(signals.fresh, size)
-        parts["interests"] = self._interest_scores(profile.learner, frame)[0]
+        parts["interests"] = self._interest_scores(profile.learner, frame)
         role = role_key(profile.learner.role)
         if role and signals.role_learners.get(role, 0) >= 3:
             parts["role"] = _normalise(np.log1p(_fit(signals.by_role[role], size)))
@@ -232,7 +230,7 @@ class Recommender:
             total += weights[name] * values
         if profile.dismissed:
             total -= DISMISS_PENALTY * np.maximum(0, frame.vectors @ frame.vectors[profile.dismissed].T).max(axis=1)
-        total = np.where(self._readable(profile, frame), total, total * OTHER_LANGUAGE)
+        total = np.where(profile.readable, total, total * OTHER_LANGUAGE)
         total[~frame.present] = -np.inf
         if profile.exclude:
             excluded = list(profile.exclude)
@@ -261,8 +259,7 @@ class Recommender:
             kind = {"taken_together": "taken_with", "taken_next": "taken_next"}.get(best, best)
             return Reason(kind, course.title, course.id)
         if best == "interests":
-            _, interests = self._interest_scores(profile.learner, frame)
-            return Reason("interest", self._closest_interest(num, interests, frame))
+            return Reason("interest", self._closest_interest(num, list(profile.learner.interests), frame))
         if best == "role":
             return Reason("role", profile.learner.role)
         return Reason({"fresh": "rising", "trending": "trending"}.get(best, "popular"))
@@ -357,7 +354,10 @@ class Recommender:
         fresh_scores[new] = closeness + BRIDGE_WEIGHT * self._bridge(new, parts["taken_with"], frame)
         chosen = self._diverse(fresh_scores, frame, k, new, NEW_MMR_THETA, NEW_MMR_POOL)
         by_num = self.courses.many_by_num(chosen)
-        return [Pick(by_num[n], self._new_reason(n, profile, frame), float(fresh_scores[n])) for n in chosen]
+        return [
+            Pick(by_num[n], self._new_reason(n, profile, frame, parts["interests"]), float(fresh_scores[n]))
+            for n in chosen
+        ]
 
     def _bridge(self, new: np.ndarray, taken_with: np.ndarray, frame: CatalogFrame) -> np.ndarray:
         """Per new course: the learner's EASE score on its closest existing lookalikes, weighted by cosine^4."""
@@ -371,9 +371,9 @@ class Recommender:
         weights /= weights.sum(axis=1, keepdims=True) + 1e-9
         return (weights * taken_with[existing][top]).sum(axis=1)
 
-    def _new_reason(self, num: int, profile: Profile, frame: CatalogFrame) -> Reason:
+    def _new_reason(self, num: int, profile: Profile, frame: CatalogFrame, interest_sims: np.ndarray) -> Reason:
         """New courses name what they are close to: an interest, or a course the learner took."""
-        interest_sims, interests = self._interest_scores(profile.learner, frame)
+        interests = list(profile.learner.interests)
         history_sim = max((float(frame.vectors[h] @ frame.vectors[num]) for h, _ in profile.history), default=0.0)
         if interests and interest_sims[num] >= history_sim:
             return Reason("new_interest", self._closest_interest(num, interests, frame))
@@ -415,16 +415,14 @@ class Recommender:
             last = self.courses.get(finished[-1].course_id)
             assert last is not None
             similar = self.search.similar(last, k=20, exclude=profile.exclude | used)
-            readable = self._readable(profile, frame)
+            readable = profile.readable
             reason = Reason("like_yours", last.title, last.id)
             picks = [Pick(c, reason) for c in similar if c.num is not None and np.isfinite(scores[c.num])]
             add("because", [p for p in picks if readable[p.course.num]], last.title)
 
         if profile.learner.interests:
             new = np.flatnonzero(frame.present & (frame.published >= self.clock().timestamp() - NEW_DAYS * 86400))
-            interest_scores = np.where(
-                np.isfinite(scores) & self._readable(profile, frame), parts["interests"], -np.inf
-            )
+            interest_scores = np.where(np.isfinite(scores) & profile.readable, parts["interests"], -np.inf)
             fresh_nums = self._diverse(interest_scores, frame, size + len(used), new)
             fresh_nums = [n for n in fresh_nums if n not in used and interest_scores[n] > 0.3]
             if len(fresh_nums) >= ROW_MIN:
@@ -434,15 +432,13 @@ class Recommender:
                 add("interests", self._picks(nums, scores, {"interests": parts["interests"]}, profile, frame))
 
         if "role" in parts:
-            readable = np.isfinite(scores) & self._readable(profile, frame) & (parts["role"] > 0)
+            readable = np.isfinite(scores) & profile.readable & (parts["role"] > 0)
             role_scores = np.where(readable, parts["role"], -np.inf)
             nums = [n for n in self._diverse(role_scores, frame, size + len(used)) if n not in used]
             add("role", self._picks(nums, scores, {"role": parts["role"]}, profile, frame), profile.learner.role)
 
         popular = _fit(signals.trending + signals.popular_decayed, frame.size)
-        popular_scores = np.where(
-            np.isfinite(scores) & self._readable(profile, frame) & (popular > 0), popular, -np.inf
-        )
+        popular_scores = np.where(np.isfinite(scores) & profile.readable & (popular > 0), popular, -np.inf)
         nums = [n for n in self._diverse(popular_scores, frame, size + len(used)) if n not in used]
         add("popular", self._picks(nums, scores, {"popular": popular}, profile, frame))
 
@@ -463,11 +459,6 @@ class Recommender:
         nums = self._diverse(starter_scores, frame, k)
         by_num = self.courses.many_by_num(nums)
         return [Pick(by_num[n], Reason("starter", by_num[n].path_title)) for n in nums if n in by_num]
-
-    @staticmethod
-    def _readable(profile: Profile, frame: CatalogFrame) -> np.ndarray:
-        """Courses in a language the learner reads: their Slack locale's, English, or one they have taken."""
-        return profile.readable
 
 
 def _weights(history_length: int) -> dict[str, float]:

@@ -198,9 +198,10 @@ def _ease(
     learners: int,
     size: int,
     takers: np.ndarray,
-    entry_weights: np.ndarray | None = None,
+    entry_weights: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """EASE: B = I - P / diag(P), with P = (X'X + lambda I)^-1, over the most-taken courses."""
+    """EASE: B = I - P / diag(P), with P = (X'X + lambda I)^-1, over the most-taken courses; each enrolment's
+    entry in X is its weight in `entry_weights`."""
     active = np.flatnonzero(takers > 0)
     if not len(active):
         return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
@@ -209,7 +210,7 @@ def _ease(
     column = np.full(size, -1, np.int64)
     column[active] = np.arange(len(active))
     keep = column[course_cols] >= 0
-    values = np.ones(int(keep.sum())) if entry_weights is None else entry_weights[keep]
+    values = entry_weights[keep]
     taken = sparse.csr_matrix(
         (values.astype(np.float32), (learner_rows[keep], column[course_cols[keep]])), shape=(learners, len(active))
     )
