@@ -90,7 +90,13 @@ class Replies:
 
     # -- who is asking ---------------------------------------------------------------------------------------------
     def learner(self, client: WebClient, user_id: str) -> Learner:
-        """The learner, created or refreshed from their Slack profile (users.info) when new or a week old."""
+        """The person using Upnext right now (idle days for come-back nudges count from here), created or refreshed
+        from their Slack profile (users.info) when new or a week old."""
+        learner = self._profile(client, user_id)
+        self.service.learners.touch(user_id, self.clock())
+        return learner
+
+    def _profile(self, client: WebClient, user_id: str) -> Learner:
         learners = self.service.learners
         known = learners.get(user_id)
         fresh = (

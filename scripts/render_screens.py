@@ -47,8 +47,7 @@ def main(home: str = "var") -> None:
     home_view = session.slack.calls_to("views.publish")[-1].body["view"]
     save("home", {"type": "home", "blocks": home_view["blocks"]})
     later = datetime.now(UTC) + timedelta(days=40)
-    service.store.db.execute("UPDATE learners SET last_active_at = ? WHERE slack_id = ?",
-                             [(later - timedelta(days=35)).isoformat(), DEMO_USER_ID])  # fmt: skip
+    service.learners.touch(DEMO_USER_ID, later - timedelta(days=35))
     service.store.db.execute("UPDATE events SET at = ? WHERE learner_id = ?",
                              [(later - timedelta(days=35)).isoformat(), DEMO_USER_ID])  # fmt: skip
     local = Settings(home=Path(home), slack_bot_token="xoxb-local", slack_api_url=session.slack.api_url)

@@ -170,6 +170,14 @@ def test_learn_subcommands(server, service, text, expected):
     assert_valid_message(server.answer("respond", expected))
 
 
+def test_every_use_of_upnext_counts_as_activity_for_come_back_nudges(server, service):
+    onboard(service)
+    assert service.learners.get(ANA).last_active_at is None
+    command(server, "help")
+    server.answer("respond", "")
+    assert service.learners.get(ANA).last_active_at is not None
+
+
 def test_learn_interests_opens_the_modal_with_role_prefilled(server, service):
     onboard(service)
     command(server, "interests")

@@ -124,6 +124,13 @@ def test_ninety_days_fires_when_earlier_nudges_were_not_ignored_in_a_row(service
     assert planner.plan() == [] or all(p.period != plans[0].period for p in planner.plan(dry_run=True))
 
 
+def test_using_upnext_without_clicking_counts_as_being_active(service, nudging, clock):
+    planner, _ = nudging
+    person(service, "UASKS", "UTC", clock.now - timedelta(days=31))  # last click a month ago
+    service.learners.touch("UASKS", clock.now - timedelta(days=2))  # but asked Upnext something this week
+    assert planner.plan() == []
+
+
 def test_coming_back_resets_the_spell(service, nudging, clock):
     planner, sender = nudging
     person(service, "UBACK", "UTC", clock.now - timedelta(days=31))
