@@ -57,6 +57,18 @@ class Learner:
     def snoozed(self, now: datetime) -> bool:
         return bool(self.snoozed_until and self.snoozed_until > iso(now))
 
+    def why_not_nudged(self, now: datetime) -> str | None:
+        """Why Upnext may not send this person a nudge now; None when it may."""
+        if self.deleted or self.is_bot:
+            return "deactivated or a bot"
+        if self.pending:
+            return "not on Slack yet (known by email only)"
+        if self.nudges == "off":
+            return "nudges are off"
+        if self.snoozed(now):
+            return "snoozed"
+        return None
+
 
 def profile_from_slack(user: Mapping[str, Any]) -> dict[str, Any]:
     """The fields Upnext keeps from a `users.info` user object."""

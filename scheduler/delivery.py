@@ -176,13 +176,7 @@ class Sender:
         """Settings change between planning and sending; they are checked again at the last moment."""
         if learner is None:
             return "learner is gone (asked to be forgotten)"
-        if learner.deleted or learner.is_bot:
-            return "deactivated or a bot"
-        if learner.nudges == "off":
-            return "nudges are off"
-        if learner.snoozed(self.clock()):
-            return "snoozed"
-        return None
+        return learner.why_not_nudged(self.clock())
 
     def _message(self, nudge_id: int, kind: str, learner: Learner, payload: dict) -> Message | None:
         recommender, t = self.service.recommender, Messages(learner.locale)

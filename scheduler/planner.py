@@ -19,7 +19,7 @@ from scipy import sparse
 
 from config.nudges import NudgePolicy
 from learning.history import ENGAGED
-from learning.learners import PENDING_PREFIX, Learner
+from learning.learners import Learner
 from learning.recommender import HISTORY_DECAY, TOPIC_CLOSENESS
 from learning.service import LearningService
 from learning.store import iso, utcnow
@@ -70,20 +70,11 @@ class Planner:
         rows = self.service.store.db.execute("SELECT learner_id, max(at) FROM events GROUP BY learner_id")
         return dict(rows.fetchall())
 
-    def _eligible(self, learner: Learner, now: datetime) -> bool:
-        return not (
-            learner.is_bot
-            or learner.deleted
-            or learner.nudges == "off"
-            or learner.snoozed(now)
-            or learner.slack_id.startswith(PENDING_PREFIX)
-        )
-
     # -- planning --------------------------------------------------------------------------------------------------
     def plan(self, now: datetime | None = None, user: str | None = None, dry_run: bool = False) -> list[Plan]:
         now = now or self.clock()
         learners = [lr for lr in self.service.learners.all() if (user is None or lr.slack_id == user)]
-        learners = [lr for lr in learners if self._eligible(lr, now)]
+        learners = [lr for lr in learners if lr.why_not_nudged(now) is None]
         nudges, activity = self._nudges(), self._last_activity()
         plans: list[Plan] = []
         wanting_news: list[tuple[Learner, datetime]] = []
