@@ -3,12 +3,12 @@ own time zone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from learning.history import COMPLETED, ENGAGED, SAVED, UNSAVED, Event
+from learning.history import COMPLETED, ENGAGED, Event, fold
 
 
 @dataclass(frozen=True)
@@ -25,24 +25,22 @@ def zone(tz: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def progress(events: Iterable[Event], tz: str | None, now: datetime) -> Progress:
-    local_now = now.astimezone(zone(tz))
+def progress(events: Sequence[Event], tz: str | None, now: datetime) -> Progress:
+    local = zone(tz)
+    local_now = now.astimezone(local)
     month_start = local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     completed = set()
     weeks: set[tuple[int, int]] = set()
-    saved: dict[str, bool] = {}
     for event in events:
-        at = datetime.fromisoformat(event.at).astimezone(zone(tz))
+        at = datetime.fromisoformat(event.at).astimezone(local)
         if event.kind == COMPLETED and at >= month_start:
             completed.add(event.course_id)
         if event.kind in ENGAGED:
             weeks.add(at.isocalendar()[:2])
-        if event.kind in (SAVED, UNSAVED) and event.course_id:
-            saved[event.course_id] = event.kind == SAVED
     streak, week = 0, local_now
     if week.isocalendar()[:2] not in weeks:
         week -= timedelta(weeks=1)  # a streak is not broken until this week is over
     while week.isocalendar()[:2] in weeks:
         streak += 1
         week -= timedelta(weeks=1)
-    return Progress(len(completed), streak, sum(saved.values()))
+    return Progress(len(completed), streak, sum(state.saved for state in fold(events).values()))
