@@ -210,10 +210,22 @@ def search_answer(
         has_words = bool(words(query.text))
         text = t("search.none", query=escape(truncate(query.text, 120))) if has_words else t("search.empty")
         return Message(text, render([section(line) for line in [*notes, text]]))
-    shown = escape(truncate(query.text, 120))
+    return search_cards(query.text, result.courses, t, answer_id, states, notes)
+
+
+def search_cards(
+    query: str,
+    courses: Sequence[Course],
+    t: Messages,
+    answer_id: int | None = None,
+    states: dict[str, CardState] | None = None,
+    notes: Sequence[str] = (),
+) -> Message:
+    """The courses found for `query` as cards (also how a search answer is redrawn after a click)."""
+    shown = escape(truncate(query, 120))
     states = states or {}
-    cards = [Card(c, None, states.get(c.id, NO_STATE)) for c in result.courses[:5]]
-    titles = escape(fallback_titles(result.courses[:5]))
+    cards = [Card(c, None, states.get(c.id, NO_STATE)) for c in courses[:5]]
+    titles = escape(fallback_titles(courses[:5]))
     return cards_message(
         f"*{t('search.header', query=shown)}*",
         cards,
@@ -223,6 +235,15 @@ def search_answer(
         notes,
         t("search.footer"),
     )
+
+
+def done_choice(
+    courses: Sequence[Course], t: Messages, answer_id: int, states: dict[str, CardState] | None = None
+) -> Message:
+    """`/learn done <words>` matched several courses: which one was it?"""
+    states = states or {}
+    cards = [Card(c, None, states.get(c.id, NO_STATE)) for c in courses]
+    return cards_message(t("done.which"), cards, t, t("done.which"), answer_id)
 
 
 def picks_answer(

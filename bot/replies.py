@@ -176,16 +176,13 @@ class Replies:
         """The answer again, as it was, with each card showing what the learner has done since."""
         picks = self.picks_of(answer)
         t, states = self.messages(learner), self.states(learner)
+        courses = [p.course for p in picks]
         if answer.kind == "search":
-            cards = [blocks.Card(p.course, None, states.get(p.course.id, CardState())) for p in picks]
-            query = escape(truncate(answer.context.get("query", ""), 120))
-            titles = escape(blocks.fallback_titles([p.course for p in picks]))
-            return blocks.cards_message(
-                f"*{t('search.header', query=query)}*", cards, t, t("search.fallback", query=query, titles=titles),
-                answer.id, footer=t("search.footer"),
-            )  # fmt: skip
+            return blocks.search_cards(answer.context.get("query", ""), courses, t, answer.id, states)
+        if answer.kind == "done":
+            return blocks.done_choice(courses, t, answer.id, states)
         if answer.kind == "saved":
-            return blocks.saved_answer([p.course for p in picks], t, answer.id, states)
+            return blocks.saved_answer(courses, t, answer.id, states)
         if answer.kind == "next":
             return blocks.picks_answer(picks, t, learner.name, answer.context.get("hint") or None, answer.id, states)
         return None  # Home rows and modals are redrawn by publishing the view again
@@ -223,9 +220,8 @@ class Replies:
             self.service.history.record(learner.slack_id, top.course.id, COMPLETED)
             return blocks.text_message(t("done.marked", title=escape(truncate(top.course.title, 150))))
         picks = [Pick(h.course, Reason("match")) for h in hits]
-        answer_id = self._record(learner, "search", picks, {"query": result.query.text})
-        cards = [blocks.Card(p.course) for p in picks]
-        return blocks.cards_message(t("done.which"), cards, t, t("done.which"), answer_id)
+        answer_id = self._record(learner, "done", picks, {"query": result.query.text})
+        return blocks.done_choice([p.course for p in picks], t, answer_id)
 
     # -- settings --------------------------------------------------------------------------------------------------
     def set_nudges(self, learner: Learner, words: str) -> Message:

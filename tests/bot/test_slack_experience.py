@@ -229,6 +229,21 @@ def test_each_card_button_records_the_event_updates_the_message_in_place_and_the
     assert [e.kind for e in service.history.for_learner(ANA) if e.course_id == course_id] == [kind]
 
 
+def test_the_which_one_choice_keeps_its_question_when_a_card_is_clicked(server, service):
+    onboard(service)
+    command(server, "done shell")
+    choice = server.answer("respond", "Which one did you finish?")
+    buttons = [e for b in choice["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    done = next(e for e in buttons if e["action_id"] == "course_done")
+    assert click(server, "course_done", done["value"]).status == 200
+    redrawn = server.slack.wait_for(
+        lambda calls: any(c.method == "respond" and c.body.get("replace_original") in (True, "true") for c in calls)
+    )
+    update = next(c.body for c in redrawn if c.method == "respond" and c.body.get("replace_original"))
+    assert_valid_message(update)
+    assert update["text"] == "Which one did you finish?"
+
+
 def test_a_forged_button_value_is_ignored(server, service):
     onboard(service)
     assert click(server, "course_save", '{"a": 999, "c": "no-such-course"}').status == 200
