@@ -77,6 +77,11 @@ def service(empty_service: LearningService) -> LearningService:
 class RunningServer:
     url: str
     slack: FakeSlack
+    listeners: ThreadPoolExecutor  # where Bolt runs listeners after acknowledging
+
+    def settle(self) -> None:
+        """Wait until every request sent so far has been fully handled (no more listeners may run after this)."""
+        self.listeners.shutdown(wait=True)
 
     @property
     def events_url(self) -> str:
@@ -109,7 +114,7 @@ def server(settings: Settings, service: LearningService, fake_slack: FakeSlack) 
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    yield RunningServer(url=f"http://127.0.0.1:{wsgi.effective_port}", slack=fake_slack)
+    yield RunningServer(url=f"http://127.0.0.1:{wsgi.effective_port}", slack=fake_slack, listeners=listeners)
     stopping.set()
     wsgi.close()
     thread.join(timeout=5)

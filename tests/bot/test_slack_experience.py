@@ -70,7 +70,7 @@ def test_home_greets_by_name_with_rows_progress_and_settings(server, service):
 
 def test_home_ignores_the_messages_tab(server):
     event(server, {"type": "app_home_opened", "user": ANA, "tab": "messages", "channel": "D" + ANA})
-    time.sleep(0.5)
+    server.settle()
     assert server.slack.calls_to("views.publish") == []
 
 
@@ -117,7 +117,7 @@ def test_the_bot_ignores_its_own_and_other_bots_messages(server, service):
     onboard(service)
     dm(server, "hello from a bot", bot_id="B999", subtype="bot_message")
     dm(server, "edited", subtype="message_changed")
-    time.sleep(0.5)
+    server.settle()
     assert server.slack.calls_to("chat.postMessage") == []
 
 
@@ -130,7 +130,7 @@ def test_a_retried_event_is_answered_once(server, service):
     assert event(server, payload, event_id="EvSAME", retry=1).status == 200
     assert event(server, payload, event_id="EvSAME", retry=2).status == 200
     server.answer("chat.postMessage", "Courses for")
-    time.sleep(0.5)
+    server.settle()
     assert len(server.slack.calls_to("chat.postMessage")) == 1
 
 
@@ -248,7 +248,7 @@ def test_a_forged_button_value_is_ignored(server, service):
     onboard(service)
     assert click(server, "course_save", '{"a": 999, "c": "no-such-course"}').status == 200
     assert click(server, "course_save", "not json").status == 200
-    time.sleep(0.5)
+    server.settle()
     assert service.history.for_learner(ANA) == []
 
 
