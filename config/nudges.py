@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from config.errors import SettingsError
+
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class NudgeSettingsError(ValueError):
-    """A malformed nudge setting; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,7 @@ class NudgePolicy:
 def _hours(value: str) -> tuple[int, int]:
     start, _, end = value.partition("-")
     if not (start.isdigit() and end.isdigit() and 0 <= int(start) < int(end) <= 24):
-        raise NudgeSettingsError(f"UPNEXT_NUDGE_HOURS must look like 10-16, got {value!r}")
+        raise SettingsError(f"UPNEXT_NUDGE_HOURS must look like 10-16, got {value!r}")
     return int(start), int(end)
 
 
@@ -40,14 +38,14 @@ def _days(value: str) -> tuple[int, ...]:
     for part in value.lower().replace(" ", "").split(","):
         first, _, last = part.partition("-")
         if first not in DAY_NAMES or (last and last not in DAY_NAMES):
-            raise NudgeSettingsError(f"UPNEXT_NUDGE_DAYS must look like mon-fri or mon,wed,fri, got {value!r}")
+            raise SettingsError(f"UPNEXT_NUDGE_DAYS must look like mon-fri or mon,wed,fri, got {value!r}")
         a, b = DAY_NAMES.index(first), DAY_NAMES.index(last or first)
         days.extend(range(a, b + 1))
     return tuple(sorted(set(days)))
 
 
 def number(env: Mapping[str, str | None], name: str, default: float, low: float, high: float, whole: bool = False):
-    """A number setting within [low, high]; raises NudgeSettingsError naming the variable otherwise."""
+    """A number setting within [low, high]; raises SettingsError naming the variable otherwise."""
     raw = (env.get(name) or "").strip()
     if not raw:
         return default
@@ -55,9 +53,9 @@ def number(env: Mapping[str, str | None], name: str, default: float, low: float,
         value = int(raw) if whole else float(raw)
     except ValueError:
         kind = "a whole number" if whole else "a number"
-        raise NudgeSettingsError(f"{name} must be {kind}, got {raw!r}") from None
+        raise SettingsError(f"{name} must be {kind}, got {raw!r}") from None
     if not low <= value <= high:
-        raise NudgeSettingsError(f"{name} must be between {low:g} and {high:g}, got {value}")
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}, got {value}")
     return value
 
 

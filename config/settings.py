@@ -14,13 +14,10 @@ from urllib.parse import urlparse
 
 from dotenv import dotenv_values
 
-from config.nudges import NudgePolicy, NudgeSettingsError, nudge_policy, number
+from config.errors import SettingsError
+from config.nudges import NudgePolicy, nudge_policy, number
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-
-
-class SettingsError(ValueError):
-    """A setting is missing or malformed; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -75,10 +72,7 @@ def _token(env: Mapping[str, str | None], name: str, prefix: str) -> str | None:
 
 
 def _int(env: Mapping[str, str | None], name: str, default: int, low: int, high: int) -> int:
-    try:
-        return int(number(env, name, default, low, high, whole=True))
-    except NudgeSettingsError as error:
-        raise SettingsError(str(error)) from None
+    return int(number(env, name, default, low, high, whole=True))
 
 
 def _api_url(env: Mapping[str, str | None]) -> str:
@@ -105,7 +99,7 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         port=_int(merged, "PORT", 3000, 1, 65535),
         listener_threads=_int(merged, "UPNEXT_LISTENER_THREADS", 16, 1, 256),
         encoder=_choice(merged, "UPNEXT_ENCODER", ("auto", "onnx", "torch")),
-        nudges=_policy(merged),
+        nudges=nudge_policy(merged),
     )
 
 
@@ -114,10 +108,3 @@ def _choice(env: Mapping[str, str | None], name: str, choices: tuple[str, ...]) 
     if value not in choices:
         raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
     return value
-
-
-def _policy(env: Mapping[str, str | None]) -> NudgePolicy:
-    try:
-        return nudge_policy(env)
-    except NudgeSettingsError as error:
-        raise SettingsError(str(error)) from None
