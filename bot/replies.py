@@ -118,8 +118,9 @@ class Replies:
             self.service.learners.save_profile(user["id"], profile_from_slack(user))
 
     @staticmethod
-    def messages(learner: Learner) -> Messages:
-        return Messages(learner.locale)
+    def messages(learner: Learner | None) -> Messages:
+        """UI strings in the learner's language (English for someone Upnext does not know yet)."""
+        return Messages(learner.locale if learner else None)
 
     def states(self, learner: Learner) -> dict[str, CardState]:
         return card_states(self.service.history.states(learner.slack_id))

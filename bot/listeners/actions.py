@@ -11,7 +11,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
-from bot.i18n import Messages
 from bot.modals import more_modal
 from bot.replies import ACTION_EVENTS, Replies
 from bot.respond import send
@@ -55,8 +54,7 @@ def export_data(replies: Replies, body: dict, client: WebClient, respond: Respon
 def forget(replies: Replies, body: dict, respond: Respond) -> None:
     """Erase everything about the person who clicked (Slack already asked them to confirm)."""
     user_id = body["user"]["id"]
-    known = replies.service.learners.get(user_id)
-    t = replies.messages(known) if known else Messages(None)
+    t = replies.messages(replies.service.learners.get(user_id))
     replies.service.learners.forget(user_id)
     send(respond, blocks.text_message(t("forget.done")), replace_original=True)
 

@@ -15,8 +15,7 @@ def register(app: App, replies: Replies) -> None:
         interests, role = submitted_interests(view.get("state", {}).get("values", {}))
         user_id = body["user"]["id"]
         if len(interests) < MIN_INTERESTS:  # answered inside the ack, from the store only: no network before it
-            known = replies.service.learners.get(user_id)
-            t = replies.messages(known) if known else replies.messages(replies.service.learners.ensure(user_id))
+            t = replies.messages(replies.service.learners.get(user_id))
             ack(response_action="errors", errors={INTERESTS_BLOCK: t("modal.too_few")})
             return
         ack()
