@@ -280,8 +280,8 @@ def text_message(text: str) -> Message:
     return Message(text, render([section(text)]))
 
 
-def section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text))
+def section(text: str, accessory: Any = None) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text), accessory=accessory)
 
 
 def help_message(t: Messages) -> Message:
@@ -295,9 +295,14 @@ def error_message(t: Messages) -> Message:
 
 def welcome_message(learner: Learner, t: Messages) -> Message:
     """Reciprocity: a short welcome and one button to pick interests, which unlock much better picks."""
-    text = t.named("welcome.text", escape(learner.name))
-    pick = ButtonElement(text=t("button.pick_interests"), action_id="open_interests", value="welcome", style="primary")
-    return Message(text, render([SectionBlock(text=MarkdownTextObject(text=text), accessory=pick)]))
+    block = welcome_block(learner, t, "welcome")
+    return Message(block.text.text, render([block]))
+
+
+def welcome_block(learner: Learner, t: Messages, origin: str) -> SectionBlock:
+    """The welcome line with the pick-interests button; `origin` (welcome, home) says where it was clicked."""
+    pick = ButtonElement(text=t("button.pick_interests"), action_id="open_interests", value=origin, style="primary")
+    return section(t.named("welcome.text", escape(learner.name)), pick)
 
 
 def privacy_message(learner: Learner, counts: dict[str, int], t: Messages) -> Message:

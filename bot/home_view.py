@@ -14,11 +14,10 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
-    SectionBlock,
 )
 from slack_sdk.models.views import View
 
-from bot.blocks import SURFACE_BLOCKS, CardState, course_card, reason_text
+from bot.blocks import SURFACE_BLOCKS, CardState, course_card, reason_text, section, welcome_block
 from bot.i18n import Messages
 from bot.mrkdwn import escape, truncate
 from learning.learners import Learner
@@ -45,10 +44,6 @@ def row_title(row: Row, t: Messages) -> str:
     return t(f"row.{row.kind}")
 
 
-def _section(text: str, accessory: Any = None) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text), accessory=accessory)
-
-
 def settings_blocks(learner: Learner, now: datetime, t: Messages, cap: int) -> list[Block]:
     interests = ", ".join(escape(i) for i in learner.interests)
     interests_text = t("home.interests", interests=interests) if interests else t("home.interests_none")
@@ -72,9 +67,9 @@ def settings_blocks(learner: Learner, now: datetime, t: Messages, cap: int) -> l
         ]
     return [
         DividerBlock(),
-        _section(t("home.settings")),
-        _section(interests_text, edit),
-        _section(nudges_text),
+        section(t("home.settings")),
+        section(interests_text, edit),
+        section(nudges_text),
         ActionsBlock(block_id="nudge_settings", elements=buttons),
         ContextBlock(elements=[MarkdownTextObject(text=t("home.privacy"))]),
     ]
@@ -99,14 +94,12 @@ def home_view(
         strip = t("home.progress_empty")
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=strip)]))
     if not learner.onboarded_at:
-        welcome = t.named("welcome.text", escape(learner.name))
-        pick = ButtonElement(text=t("button.pick_interests"), action_id="open_interests", value="home", style="primary")
-        blocks.append(_section(welcome, pick))
+        blocks.append(welcome_block(learner, t, "home"))
     if not rows:
-        blocks.append(_section(t("home.empty")))
+        blocks.append(section(t("home.empty")))
     for row in rows:
         more = ButtonElement(text=t("button.more"), action_id="row_more", value=row.kind)
-        blocks += [DividerBlock(), _section(f"*{row_title(row, t)}*", more)]
+        blocks += [DividerBlock(), section(f"*{row_title(row, t)}*", more)]
         for pick in row.picks:
             state = states.get(pick.course.id, CardState())
             blocks += course_card(pick.course, t, reason_text(pick.reason, t), state, answer_ids.get(row.kind))
