@@ -54,15 +54,17 @@ def build_store(home: Path, learners: int, courses: int, shared: Path, seed: int
     for i in range(learners):
         slack_id = f"U{i:08d}"
         interests = json.dumps(rng.sample(topics, 3)) if rng.random() < 0.1 else "[]"
-        learner_rows.append((slack_id, f"Learner {i}", f"L{i}", rng.choice(ZONES), "en-US", interests, iso(NOW)))
-        last = NOW - timedelta(days=rng.uniform(0, 120))
+        last = NOW - timedelta(days=rng.uniform(0, 120))  # everyone has used Upnext in Slack: only they are nudged
+        learner_rows.append(
+            (slack_id, f"Learner {i}", f"L{i}", rng.choice(ZONES), "en-US", interests, iso(NOW), iso(last))
+        )
         for j in range(rng.randint(3, 17)):
             at = iso(last - timedelta(days=7 * j))
-            event_rows.append((slack_id, rng.choice(ids), "completed" if j else "started", at, "import"))
+            event_rows.append((slack_id, rng.choice(ids), "completed" if j else "started", at, "slack"))
     with service.store.write() as db:
         db.conn.executemany(
-            "INSERT INTO learners (slack_id, real_name, first_name, tz, locale, interests, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO learners (slack_id, real_name, first_name, tz, locale, interests, created_at, last_active_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             learner_rows,
         )
         db.conn.executemany(

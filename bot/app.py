@@ -13,12 +13,12 @@ from datetime import datetime
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.listeners import actions, assistant, commands, home, messages, users, views
-from bot.middleware import skip_repeated_events
 from bot.replies import Replies
-from config import Settings
+from config import Settings, SettingsError
 from learning.service import LearningService
 from learning.store import utcnow
 
@@ -33,6 +33,20 @@ def web_client(settings: Settings) -> WebClient:
         timeout=10,
         retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)],
     )
+
+
+def check_slack(client: WebClient, settings: Settings) -> None:
+    """Start-up's first call to Slack (auth.test), before anything slow: a wrong token or an unreachable API stops
+    start-up with one line naming what to fix, instead of a traceback."""
+    try:
+        client.auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error", "unknown") if error.response is not None else "unknown"
+        message = f"Slack refused SLACK_BOT_TOKEN ({code}): check the token in .env or the environment"
+        raise SettingsError(message) from None
+    except (OSError, ValueError) as error:  # URLError, refused connections and timeouts are OSErrors
+        reason = getattr(error, "reason", None) or error
+        raise SettingsError(f"cannot reach Slack at SLACK_API_URL={settings.slack_api_url} ({reason})") from None
 
 
 def create_app(
@@ -55,7 +69,6 @@ def create_app(
         or ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener"),
         logger=log,
     )
-    app.use(skip_repeated_events(service.store))
     replies = Replies(service, clock, settings.nudges)
     for listeners in (commands, messages, assistant, home, actions, views, users):
         listeners.register(app, replies)

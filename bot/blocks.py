@@ -24,9 +24,10 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.i18n import Messages
-from bot.mrkdwn import escape, link, truncate
+from bot.mrkdwn import echo, escape, link, truncate
 from learning.courses import Course
 from learning.learners import Learner
+from learning.query import Problem
 from learning.recommender import Pick, Reason
 from learning.search import SearchResult, words
 
@@ -104,9 +105,9 @@ def button_value(answer_id: int, course_id: str) -> str:
 
 def reason_text(reason: Reason, t: Messages) -> str:
     if reason.kind == "starter" and reason.evidence:
-        return t("reason.starter_path", evidence=escape(truncate(reason.evidence, 80)))
+        return t("reason.starter_path", evidence=echo(reason.evidence))
     if reason.evidence:
-        return t(f"reason.{reason.kind}", evidence=escape(truncate(reason.evidence, 80)))
+        return t(f"reason.{reason.kind}", evidence=echo(reason.evidence))
     return t(f"reason.{reason.kind}").replace("{evidence}", "")
 
 
@@ -196,19 +197,24 @@ def cards_message(
     return Message(truncate(fallback, FALLBACK_CHARS), render(blocks))
 
 
+def problem_text(problem: Problem, t: Messages) -> str:
+    """A filter we could not use, explained; the name and value are the person's own text, echoed safely."""
+    return t(f"problem.{problem.kind}", filter=echo(problem.name, 30), value=echo(problem.value, 60))
+
+
 def search_answer(
     result: SearchResult, t: Messages, answer_id: int | None = None, states: dict[str, CardState] | None = None
 ) -> Message:
     """The answer to `/learn <words>`: up to 5 cards, with any corrected spelling or unusable filter explained."""
     query = result.query
-    notes = [t("search.problem", problem=problem) for problem in query.problems]
+    notes = [t("search.problem", problem=problem_text(problem, t)) for problem in query.problems]
     if result.corrected:
-        notes.append(t("search.corrected", corrected=escape(result.corrected)))
+        notes.append(t("search.corrected", corrected=echo(result.corrected, 120)))
     if not query.text and not query.problems:
         return help_message(t)
     if not result.hits:
         has_words = bool(words(query.text))
-        text = t("search.none", query=escape(truncate(query.text, 120))) if has_words else t("search.empty")
+        text = t("search.none", query=echo(query.text, 120)) if has_words else t("search.empty")
         return Message(text, render([section(line) for line in [*notes, text]]))
     return search_cards(query.text, result.courses, t, answer_id, states, notes)
 
@@ -222,7 +228,7 @@ def search_cards(
     notes: Sequence[str] = (),
 ) -> Message:
     """The courses found for `query` as cards (also how a search answer is redrawn after a click)."""
-    shown = escape(truncate(query, 120))
+    shown = echo(query, 120)
     states = states or {}
     cards = [Card(c, None, states.get(c.id, NO_STATE)) for c in courses[:5]]
     titles = escape(fallback_titles(courses[:5]))
@@ -257,7 +263,7 @@ def picks_answer(
     """The answer to "what should I learn next?": each pick with its reason."""
     if not picks:
         return Message(t("answer.none"), render([section(t("answer.none"))]))
-    header = t("answer.next_hint", hint=escape(truncate(hint, 80))) if hint else t.named("answer.next", escape(name))
+    header = t("answer.next_hint", hint=echo(hint)) if hint else t.named("answer.next", echo(name))
     states = states or {}
     cards = [Card(p.course, reason_text(p.reason, t), states.get(p.course.id, NO_STATE)) for p in picks[:5]]
     fallback = t("answer.next_fallback", titles=escape(fallback_titles([p.course for p in picks[:5]])))
@@ -302,12 +308,12 @@ def welcome_message(learner: Learner, t: Messages) -> Message:
 def welcome_block(learner: Learner, t: Messages, origin: str) -> SectionBlock:
     """The welcome line with the pick-interests button; `origin` (welcome, home) says where it was clicked."""
     pick = ButtonElement(text=t("button.pick_interests"), action_id="open_interests", value=origin, style="primary")
-    return section(t.named("welcome.text", escape(learner.name)), pick)
+    return section(t.named("welcome.text", echo(learner.name)), pick)
 
 
 def privacy_message(learner: Learner, counts: dict[str, int], t: Messages) -> Message:
     """What Upnext stores about this person, with export and forget-me buttons (the latter confirmed first)."""
-    interests = ", ".join(escape(i) for i in learner.interests) or t("none")
+    interests = ", ".join(echo(i) for i in learner.interests) or t("none")
     text = t("privacy.text", interests=interests, **counts)
     buttons = ActionsBlock(
         block_id="privacy",

@@ -19,7 +19,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks import SURFACE_BLOCKS, CardState, course_card, reason_text, section, welcome_block
 from bot.i18n import Messages
-from bot.mrkdwn import escape, truncate
+from bot.mrkdwn import echo, truncate
 from learning.learners import Learner
 from learning.progress import Progress, zone
 from learning.recommender import Row
@@ -36,7 +36,7 @@ def greeting(learner: Learner, now: datetime, t: Messages) -> str:
 
 
 def row_title(row: Row, t: Messages) -> str:
-    evidence = escape(truncate(row.evidence or "", 80))
+    evidence = echo(row.evidence)
     if row.kind == "because":
         return t("row.because", course=evidence)
     if row.kind == "role":
@@ -45,7 +45,7 @@ def row_title(row: Row, t: Messages) -> str:
 
 
 def settings_blocks(learner: Learner, now: datetime, t: Messages, cap: int) -> list[Block]:
-    interests = ", ".join(escape(i) for i in learner.interests)
+    interests = ", ".join(echo(i) for i in learner.interests)
     interests_text = t("home.interests", interests=interests) if interests else t("home.interests_none")
     edit = ButtonElement(
         text=t("button.edit_interests") if interests else t("button.pick_interests"),
@@ -73,6 +73,11 @@ def settings_blocks(learner: Learner, now: datetime, t: Messages, cap: int) -> l
         ActionsBlock(block_id="nudge_settings", elements=buttons),
         ContextBlock(elements=[MarkdownTextObject(text=t("home.privacy"))]),
     ]
+
+
+def notice_home(text: str) -> dict[str, Any]:
+    """A Home tab that only says something: for people Upnext knows nothing about, or when their rows fail."""
+    return View(type="home", blocks=[section(text)]).to_dict()
 
 
 def home_view(

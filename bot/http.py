@@ -16,6 +16,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.payload_check import payload_problem
+from learning.service import LearningService
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,9 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_CLOCK_SKEW = 300  # seconds, as Bolt
 MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; anything bigger is not from Slack
+# waitress itself refuses a bigger body (413) before reading it: without this it would spool up to 1 GiB of an
+# unauthenticated body to disk before our own check ever ran
+SERVER_OPTIONS: dict[str, Any] = {"max_request_body_size": MAX_BODY, "ident": "upnext"}
 
 StartResponse = Callable[..., Any]
 
@@ -31,6 +35,11 @@ def _plain(start_response: StartResponse, status: str, body: dict[str, Any]) -> 
     data = json.dumps(body).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
     return [data]
+
+
+def catalog_health(service: LearningService) -> Callable[[], dict[str, Any]]:
+    """/healthz's answer: ready, with the number of courses in the catalog as it is now (imports included)."""
+    return lambda: {"ok": True, "courses": service.courses.count()}
 
 
 class SlackWsgiApp:
@@ -89,4 +98,4 @@ def serve_http(wsgi_app: SlackWsgiApp, port: int, threads: int = 16, host: str =
     from waitress import serve
 
     log.info("Upnext listening on http://%s:%d%s (health: %s)", host, port, EVENTS_PATH, HEALTH_PATH)
-    serve(wsgi_app, host=host, port=port, threads=threads, ident="upnext")
+    serve(wsgi_app, host=host, port=port, threads=threads, **SERVER_OPTIONS)

@@ -21,6 +21,7 @@ from bot.blocks import CardState, course_card, reason_text
 from bot.i18n import Messages
 from bot.mrkdwn import truncate
 from learning.learners import Learner
+from learning.query import normalise
 from learning.recommender import Pick
 
 INTERESTS_CALLBACK = "interests_modal"
@@ -28,12 +29,18 @@ INTERESTS_BLOCK, INTERESTS_ACTION = "interests", "interests_pick"
 ROLE_BLOCK, ROLE_ACTION = "role", "role_input"
 MIN_INTERESTS = 3
 MAX_OPTIONS = 100  # Slack's limit for a static select
+MAX_ROLE_CHARS = 100
+
+
+def offered_interests(topics: Sequence[str], learner: Learner) -> list[str]:
+    """The options the interests picker offers (current picks first, then the catalog's most common topics), as
+    their option values: a submission may choose only among these."""
+    return list(dict.fromkeys(truncate(topic, 75) for topic in [*learner.interests, *topics]))[:MAX_OPTIONS]
 
 
 def interests_modal(topics: Sequence[str], learner: Learner, t: Messages, origin: str = "") -> dict[str, Any]:
     """The interests picker: the catalog's topics (most common first), current picks preselected."""
-    choices = list(dict.fromkeys([*learner.interests, *topics]))[:MAX_OPTIONS]
-    options = [Option(value=truncate(topic, 75), text=truncate(topic, 75)) for topic in choices]
+    options = [Option(value=topic, text=topic) for topic in offered_interests(topics, learner)]
     selected = [o for o in options if o.value in learner.interests]
     picker = StaticMultiSelectElement(
         action_id=INTERESTS_ACTION,
@@ -41,7 +48,11 @@ def interests_modal(topics: Sequence[str], learner: Learner, t: Messages, origin
         initial_options=selected or None,
         max_selected_items=12,
     )
-    role = PlainTextInputElement(action_id=ROLE_ACTION, initial_value=learner.title or None, max_length=100)
+    role = PlainTextInputElement(
+        action_id=ROLE_ACTION,
+        initial_value=truncate(learner.title or "", MAX_ROLE_CHARS) or None,
+        max_length=MAX_ROLE_CHARS,
+    )
     view = View(
         type="modal",
         callback_id=INTERESTS_CALLBACK,
@@ -60,11 +71,23 @@ def interests_modal(topics: Sequence[str], learner: Learner, t: Messages, origin
     return view.to_dict()
 
 
-def submitted_interests(values: dict[str, Any]) -> tuple[list[str], str | None]:
-    """(interests, role) from a view_submission's state values."""
-    picked = values.get(INTERESTS_BLOCK, {}).get(INTERESTS_ACTION, {}).get("selected_options") or []
-    role = (values.get(ROLE_BLOCK, {}).get(ROLE_ACTION, {}).get("value") or "").strip() or None
-    return [o["value"] for o in picked if isinstance(o, dict) and "value" in o], role
+def _field(values: Any, block: str, action: str) -> dict[str, Any]:
+    found = values.get(block) if isinstance(values, dict) else None
+    found = found.get(action) if isinstance(found, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def submitted_interests(values: Any, offered: Sequence[str] | None) -> tuple[list[str], str | None]:
+    """(interests, role) from a view_submission's state values. Slack's client can only send options the modal
+    offered (`offered`; None only to count what was sent) and a role of at most 100 characters; a forged
+    submission's other values are dropped or cut, never stored."""
+    picked = _field(values, INTERESTS_BLOCK, INTERESTS_ACTION).get("selected_options")
+    chosen = [o.get("value") for o in picked if isinstance(o, dict)] if isinstance(picked, list) else []
+    allowed = set(offered) if offered is not None else None
+    interests = list(dict.fromkeys(v for v in chosen if isinstance(v, str) and (allowed is None or v in allowed)))
+    role = _field(values, ROLE_BLOCK, ROLE_ACTION).get("value")
+    role = " ".join(normalise(role).split())[:MAX_ROLE_CHARS] if isinstance(role, str) else ""
+    return interests, role or None
 
 
 def more_modal(title: str, picks: Sequence[Pick], t: Messages, answer_id: int, states: dict[str, CardState]):

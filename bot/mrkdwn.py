@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import quote
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# A backtick in someone's text would close the code span a template puts it in: show a look-alike instead.
+_BACKTICK = str.maketrans({"`": "\u02cb"})
 
 
 def escape(text: str | None) -> str:
     """Escape `&`, `<` and `>` as Slack requires for any text from users or the catalog."""
     return (text or "").translate(_ESCAPES)
+
+
+def echo(text: str | None, limit: int = 80) -> str:
+    """Text a person typed (or set in their Slack profile), made safe to show back in mrkdwn: normalised (so
+    full-width look-alikes of `<` are caught), invisible and direction-changing characters removed, shortened,
+    `&` `<` `>` escaped and backticks replaced, so it can never become a mention, a link or break out of a code
+    span. Every echo of user input goes through here."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return escape(truncate(text, limit)).translate(_BACKTICK)
 
 
 def truncate(text: str, limit: int) -> str:

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock, M
 
 from bot.blocks import Card, Message, cards_message, fallback_titles, reason_text, render, section
 from bot.i18n import Messages
-from bot.mrkdwn import escape
+from bot.mrkdwn import echo, escape
 from learning.learners import Learner
 from learning.recommender import Pick
 
@@ -32,7 +32,7 @@ def _with_controls(message: Message, t: Messages, cap: int) -> Message:
 
 
 def whats_new_message(learner: Learner, picks: Sequence[Pick], t: Messages, answer_id: int, cap: int) -> Message:
-    header = t.named("nudge.new_header", escape(learner.name))
+    header = t.named("nudge.new_header", echo(learner.name))
     cards = [Card(p.course, reason_text(p.reason, t)) for p in picks[:5]]
     fallback = t("nudge.new_fallback", titles=escape(fallback_titles([p.course for p in picks[:5]])))
     return _with_controls(cards_message(header, cards, t, fallback, answer_id), t, cap)
@@ -41,7 +41,7 @@ def whats_new_message(learner: Learner, picks: Sequence[Pick], t: Messages, answ
 def come_back_message(
     learner: Learner, picks: Sequence[Pick], t: Messages, answer_id: int, days: int, cap: int
 ) -> Message:
-    header = t.named("nudge.back_header", escape(learner.name), days=days)
+    header = t.named("nudge.back_header", echo(learner.name), days=days)
     cards = [Card(p.course, reason_text(p.reason, t)) for p in picks[:3]]
     fallback = t("nudge.back_fallback", titles=escape(fallback_titles([p.course for p in picks[:3]])))
     return _with_controls(cards_message(header, cards, t, fallback, answer_id), t, cap)
@@ -49,7 +49,7 @@ def come_back_message(
 
 def check_in_message(learner: Learner, t: Messages) -> Message:
     """Donut's ghost rule: after two ignored nudges, ask once, then stop unless they say yes."""
-    text = t.named("nudge.check_in", escape(learner.name))
+    text = t.named("nudge.check_in", echo(learner.name))
     buttons = ActionsBlock(
         block_id="nudge_check_in",
         elements=[

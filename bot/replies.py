@@ -6,7 +6,6 @@ Listeners stay small: they ack, then call one method here.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -18,10 +17,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.blocks import CardState, Message
-from bot.home_view import home_view, row_title
+from bot.home_view import home_view, notice_home, row_title
 from bot.i18n import Messages
-from bot.modals import interests_modal
-from bot.mrkdwn import escape, truncate
+from bot.modals import MAX_OPTIONS, interests_modal, offered_interests
+from bot.mrkdwn import echo, escape, truncate
 from config.nudges import NudgePolicy
 from learning.answers import Answer, AnswerLog, ShownPick
 from learning.history import (
@@ -35,7 +34,8 @@ from learning.history import (
     fold,
 )
 from learning.intent import EMPTY, GREETING, HELP, NEXT, classify
-from learning.learners import Learner, profile_from_slack
+from learning.json_text import parse_json
+from learning.learners import PROFILE_MAX_AGE, Learner, profile_from_slack
 from learning.privacy import summary
 from learning.progress import progress
 from learning.recommender import Pick, Reason
@@ -44,7 +44,6 @@ from learning.store import iso, utcnow
 
 log = logging.getLogger(__name__)
 
-PROFILE_MAX_AGE = timedelta(days=7)
 ACTION_EVENTS = {
     "course_start": STARTED,
     "course_save": SAVED,
@@ -91,10 +90,19 @@ class Replies:
     # -- who is asking ---------------------------------------------------------------------------------------------
     def learner(self, client: WebClient, user_id: str) -> Learner:
         """The person using Upnext right now (idle days for come-back nudges count from here), created or refreshed
-        from their Slack profile (users.info) when new or a week old."""
+        from their Slack profile (users.info) when new or a week old. Someone who asked to be forgotten and uses
+        Upnext again starts afresh, with nothing from before."""
         learner = self._profile(client, user_id)
         self.service.learners.touch(user_id, self.clock())
         return learner
+
+    def visitor(self, client: WebClient, user_id: str) -> Learner | None:
+        """Someone who opened the Home tab or an assistant thread: the learner, or None for a person who asked to be
+        forgotten and has not used Upnext since. Looking is not using: nothing is created for them."""
+        learners = self.service.learners
+        if learners.get(user_id) is None and learners.forgotten_at(user_id):
+            return None
+        return self.learner(client, user_id)
 
     def _profile(self, client: WebClient, user_id: str) -> Learner:
         learners = self.service.learners
@@ -109,12 +117,21 @@ class Replies:
         except (SlackApiError, OSError) as error:
             log.warning("users.info failed for %s: %s", user_id, error)
             return known or learners.ensure(user_id)
-        learners.welcome_back(user_id)
         return learners.save_profile(user_id, profile_from_slack(user))
 
-    def refresh_profile(self, user: dict[str, Any]) -> None:
+    def first_delivery(self, body: dict[str, Any]) -> bool:
+        """False for an event Slack delivered before (its retries reuse the event id): answer each once. Called by
+        event listeners after Bolt has acknowledged the request, never before: this is a write, and a write can
+        wait on the database (an import holding the lock), while an acknowledgement must not wait at all."""
+        event_id = body.get("event_id")
+        if not isinstance(event_id, str) or self.service.store.first_sighting(event_id):
+            return True
+        log.info("skipped a repeated delivery of event %s", event_id)
+        return False
+
+    def refresh_profile(self, user: Any) -> None:
         """`user_change`: keep name, title, time zone and locale current (only for people Upnext already knows)."""
-        if user.get("id") and self.service.learners.get(user["id"]):
+        if isinstance(user, dict) and isinstance(user.get("id"), str) and self.service.learners.get(user["id"]):
             self.service.learners.save_profile(user["id"], profile_from_slack(user))
 
     @staticmethod
@@ -159,7 +176,7 @@ class Replies:
         if intent.kind in (HELP, EMPTY):
             return blocks.help_message(t)
         if intent.kind == GREETING:
-            return blocks.text_message(t.named("greeting.reply", escape(learner.name)))
+            return blocks.text_message(t.named("greeting.reply", echo(learner.name)))
         return self.search_answer(learner, intent.text)
 
     def welcome(self, learner: Learner) -> Message | None:
@@ -192,7 +209,7 @@ class Replies:
     def course_action(self, learner: Learner, action_id: str, value: str) -> Answer | None:
         """Record what the click means; returns the answer the card belonged to."""
         try:
-            data = json.loads(value)
+            data = parse_json(value)
             answer_id, course_id = int(data["a"]), str(data["c"])
         except (ValueError, KeyError, TypeError):
             log.warning("ignored a malformed button value %r", value[:200])
@@ -215,7 +232,7 @@ class Replies:
         result = self.service.search.search(text, k=3)
         hits = [h for h in result.hits if h.matched != "meaning"]  # the words must appear, not just something near
         if not hits:
-            return blocks.text_message(t("done.none", query=escape(truncate(text, 80))))
+            return blocks.text_message(t("done.none", query=echo(text)))
         top = hits[0]
         if top.matched == "title" or len(hits) == 1:
             self.service.history.record(learner.slack_id, top.course.id, COMPLETED)
@@ -244,8 +261,12 @@ class Replies:
         return blocks.text_message(t("nudges.usage"))
 
     def interests_view(self, learner: Learner, origin: str = "") -> dict[str, Any]:
-        topics = self.service.courses.top_topics(100)
+        topics = self.service.courses.top_topics(MAX_OPTIONS)
         return interests_modal(topics, learner, self.messages(learner), origin)
+
+    def offered_interests(self, learner: Learner) -> list[str]:
+        """What the interests picker offers this learner: the only values a submission may store."""
+        return offered_interests(self.service.courses.top_topics(MAX_OPTIONS), learner)
 
     def save_interests(self, learner: Learner, interests: list[str], role: str | None) -> Learner:
         changes: dict[str, Any] = {"interests": tuple(interests), "onboarded_at": iso(self.clock())}
@@ -268,10 +289,25 @@ class Replies:
         return home_view(learner, rows, done, now, self.messages(learner), answer_ids, states, self.policy.weekly_cap)
 
     def publish_home(self, client: WebClient, learner: Learner) -> None:
+        """The learner's Home tab. If it cannot be built (a bug, or a record it chokes on), a short notice goes up
+        instead: nothing stored about someone may lock them out of their own Home."""
         try:
-            client.views_publish(user_id=learner.slack_id, view=self.home(learner))
+            view = self.home(learner)
+        except Exception:
+            log.exception("could not build the Home tab for %s", learner.slack_id)
+            view = notice_home(self.messages(learner)("home.unavailable"))
+        self._publish(client, learner.slack_id, view)
+
+    def publish_forgotten_home(self, client: WebClient, user_id: str, t: Messages) -> None:
+        """The Home tab of someone Upnext has forgotten: empty, saying how to start again."""
+        self._publish(client, user_id, notice_home(t("home.forgotten")))
+
+    @staticmethod
+    def _publish(client: WebClient, user_id: str, view: dict[str, Any]) -> None:
+        try:
+            client.views_publish(user_id=user_id, view=view)
         except SlackApiError as error:
-            log.warning("views.publish failed for %s: %s", learner.slack_id, error)
+            log.warning("views.publish failed for %s: %s", user_id, error)
 
     def more(self, learner: Learner, row_kind: str) -> tuple[str, list[Pick], int] | None:
         """More picks for one Home row, for the "More" modal."""

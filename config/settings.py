@@ -30,6 +30,7 @@ class Settings:
     port: int = 3000
     listener_threads: int = 16
     encoder: str = "auto"
+    answers_retention_days: int = 180  # what each answer showed is kept this long (redraws, attribution)
     nudges: NudgePolicy = field(default_factory=NudgePolicy)
 
     @property
@@ -99,6 +100,7 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         port=_int(merged, "PORT", 3000, 1, 65535),
         listener_threads=_int(merged, "UPNEXT_LISTENER_THREADS", 16, 1, 256),
         encoder=_choice(merged, "UPNEXT_ENCODER", ("auto", "onnx", "torch")),
+        answers_retention_days=_int(merged, "UPNEXT_ANSWERS_RETENTION_DAYS", 180, 1, 3650),
         nudges=nudge_policy(merged),
     )
 

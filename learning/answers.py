@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
+from learning.json_text import parse_json
 from learning.recommender import Reason
 from learning.store import Store, iso, utcnow
 
@@ -47,12 +49,25 @@ class AnswerLog:
         )
         return int(cursor.lastrowid or 0)
 
+    def prune(self, before: datetime, batch: int = 2_000) -> int:
+        """Forget answers recorded before `before` (the retention period); returns how many. Deleted in short
+        transactions, so a large backlog never holds the write lock for long."""
+        removed = 0
+        while True:
+            gone = self.store.db.execute(
+                "DELETE FROM answers WHERE id IN (SELECT id FROM answers WHERE created_at < ? LIMIT ?)",
+                [iso(before), batch],
+            ).rowcount
+            removed += gone
+            if gone < batch:
+                return removed
+
     def get(self, answer_id: int) -> Answer | None:
         row = self.store.db.execute(
             "SELECT id, learner_id, kind, payload, nudge_id FROM answers WHERE id = ?", [answer_id]
         ).fetchone()
         if row is None:
             return None
-        payload = json.loads(row[3])
+        payload = parse_json(row[3])
         picks = [ShownPick(p["course_id"], Reason(**p["reason"])) for p in payload["picks"]]
         return Answer(row[0], row[1], row[2], picks, payload.get("context") or {}, row[4])

@@ -28,7 +28,7 @@ class CatalogFrame:
     topics: np.ndarray  # object: tuple of folded topics
     titles: np.ndarray  # object: folded title, to tell copies of one course apart from different courses
     by_id: dict[str, int]
-    version: tuple[str | None, int]
+    version: tuple[str | None, int, int]
     main_topic: np.ndarray  # int32 code of each course's first topic, -1 when it has none
     language_code: np.ndarray  # int32 code of each course's language (code 0 is "unknown")
     language_codes: dict[str | None, int]
@@ -41,9 +41,9 @@ class CatalogFrame:
         return np.isin(self.language_code, codes)
 
 
-def _version(store: Store, index: CourseIndex) -> tuple[str | None, int]:
-    """Cheap to read on every request: the catalog version the import bumps, and the index size."""
-    return store.get_meta(CATALOG_VERSION), len(index.vectors)
+def _version(store: Store, index: CourseIndex) -> tuple[str | None, int, int]:
+    """Cheap to read on every request: the catalog version the import bumps, the index size and generation."""
+    return store.get_meta(CATALOG_VERSION), len(index.vectors), index.generation
 
 
 def build_frame(store: Store, index: CourseIndex) -> CatalogFrame:

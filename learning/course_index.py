@@ -3,11 +3,16 @@
 The store is the source of truth. `sync()` compares what the index holds (id -> content hash) with what the store
 says it should hold, embeds only what is missing from the vector cache, and saves the index atomically. Run at
 start, it also repairs an index left behind by a crash mid-import.
+
+Another process (`upnext catalog import` beside a running server) may save a newer index: `vectors` notices the
+file changed and loads it, so a running server sees catalog changes without a restart.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +39,30 @@ class CourseIndex:
         self.cache = cache
         slug = re.sub(r"[^A-Za-z0-9.-]+", "-", cache.encoder.name)
         self.path = directory / f"courses-{slug}.faiss.npz"
-        self.vectors = VectorIndex.load(self.path) or VectorIndex(cache.encoder.dimension)
+        self._lock = threading.Lock()
+        self._file = self._file_state()
+        self._vectors = VectorIndex.load(self.path) or VectorIndex(cache.encoder.dimension)
+        self.generation = 0  # bumped whenever the vectors change: what caches built from them compare
+
+    def _file_state(self) -> tuple[int, int, int] | None:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return stat.st_mtime_ns, stat.st_size, stat.st_ino
+
+    @property
+    def vectors(self) -> VectorIndex:
+        """The index, reloaded when another process saved a newer one (the file is replaced atomically)."""
+        state = self._file_state()
+        if state != self._file and state is not None:
+            with self._lock:
+                if state != self._file:
+                    loaded = VectorIndex.load(self.path)
+                    if loaded is not None:
+                        self._vectors, self.generation = loaded, self.generation + 1
+                    self._file = state
+        return self._vectors
 
     def sync(self, on_progress: Callable[[int, int], None] | None = None) -> SyncReport:
         wanted = self.courses.content_hashes()
@@ -46,7 +74,9 @@ class CourseIndex:
         by_num = self.courses.many_by_num(stale)
         texts = {course.content_hash: course.embedding_text() for course in by_num.values()}
         vectors, embedded = self.cache.vectors_for(texts, on_progress=on_progress)
-        self.vectors.upsert({num: (c.content_hash, vectors[c.content_hash]) for num, c in by_num.items()})
-        self.vectors.remove(gone)
-        self.vectors.save(self.path)
+        with self._lock:
+            self._vectors.upsert({num: (c.content_hash, vectors[c.content_hash]) for num, c in by_num.items()})
+            self._vectors.remove(gone)
+            self._vectors.save(self.path)
+            self._file, self.generation = self._file_state(), self.generation + 1
         return SyncReport(embedded=embedded, indexed=len(by_num), removed=len(gone))

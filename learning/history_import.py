@@ -17,7 +17,7 @@ from typing import Any
 from learning.catalog_import import Rejection
 from learning.courses import Course, CourseRepository
 from learning.history import COMPLETED, DISMISSED, ENROLLED, STARTED, Event, History
-from learning.learners import EMAIL, SLACK_USER_ID, LearnerRepository
+from learning.learners import EMAIL, SLACK_USER_ID, SLACKBOT, LearnerRepository
 
 STATUSES = {
     "enrolled": ENROLLED,
@@ -85,6 +85,8 @@ def _moment(value: Any, name: str) -> str:
 
 def _learner_key(value: Any) -> str:
     text = (value or "").strip() if isinstance(value, str) else ""
+    if text == SLACKBOT:
+        raise RowError("learner USLACKBOT is Slackbot, not a person")
     if SLACK_USER_ID.match(text) or EMAIL.match(text):
         return text if SLACK_USER_ID.match(text) else text.lower()
     raise RowError(f"learner must be a Slack user id (U…) or an email address, got {text[:40]!r}")
@@ -201,7 +203,8 @@ class HistoryImporter:
                 reason = f"course {row.course[:80]!r} is not in the catalog (import the catalog first)"
                 report.rejections.append(Rejection(position, reason, unit=unit))
                 continue
-            if SLACK_USER_ID.match(row.learner) and self.learners.is_forgotten(row.learner):
+            barrier = self.learners.import_barrier(row.learner)
+            if barrier is not None and row.at <= barrier:
                 reason = "this person asked Upnext to forget them"
                 report.rejections.append(Rejection(position, reason, unit=unit))
                 continue

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from learning.store import Store, iso, utcnow
@@ -15,7 +15,11 @@ from learning.store import Store, iso, utcnow
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PENDING_PREFIX = "email:"  # learners known only by email (from an LMS export) until they first use Slack
+SLACKBOT = "USLACKBOT"
 MAX_INTERESTS = 12
+PROFILE_MAX_AGE = timedelta(days=7)  # a Slack profile older than this is asked for again before it is relied on
+MAX_PROFILE_CHARS = 100  # names and titles, as Slack's own profile fields
+REFUSE_ALL = "9999"  # an import barrier later than any date: nothing may be imported
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class Learner:
     interests: tuple[str, ...] = ()
     is_bot: bool = False
     deleted: bool = False
+    restricted: bool = False  # a guest (single- or multi-channel)
     nudges: str = "on"  # on | off
     snoozed_until: str | None = None
     onboarded_at: str | None = None
@@ -58,11 +63,16 @@ class Learner:
         return bool(self.snoozed_until and self.snoozed_until > iso(now))
 
     def why_not_nudged(self, now: datetime) -> str | None:
-        """Why Upnext may not send this person a nudge now; None when it may."""
-        if self.deleted or self.is_bot:
+        """Why Upnext may not send this person a nudge now; None when it may. Only people who have used Upnext in
+        Slack themselves are ever messaged first: being named in an LMS export is not asking for messages."""
+        if self.deleted or self.is_bot or self.slack_id == SLACKBOT:
             return "deactivated or a bot"
+        if self.restricted:
+            return "a guest account"
         if self.pending:
             return "not on Slack yet (known by email only)"
+        if self.last_active_at is None:
+            return "has never used Upnext"
         if self.nudges == "off":
             return "nudges are off"
         if self.snoozed(now):
@@ -70,24 +80,32 @@ class Learner:
         return None
 
 
+def _text(value: Any) -> str | None:
+    """A profile field as Upnext keeps it: a string of bounded length, or None."""
+    return " ".join(value.split())[:MAX_PROFILE_CHARS] or None if isinstance(value, str) else None
+
+
 def profile_from_slack(user: Mapping[str, Any]) -> dict[str, Any]:
     """The fields Upnext keeps from a `users.info` user object."""
-    profile = user.get("profile") or {}
+    profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
     return {
-        "team_id": user.get("team_id"),
-        "email": (profile.get("email") or "").lower() or None,
-        "real_name": user.get("real_name") or profile.get("real_name") or None,
-        "first_name": profile.get("first_name") or None,
-        "title": (profile.get("title") or "").strip() or None,
-        "tz": user.get("tz") or None,
-        "locale": user.get("locale") or None,
-        "is_bot": bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
+        "team_id": _text(user.get("team_id")),
+        "email": (_text(profile.get("email")) or "").lower() or None,
+        "real_name": _text(user.get("real_name")) or _text(profile.get("real_name")),
+        "first_name": _text(profile.get("first_name")),
+        "title": _text(profile.get("title")),
+        "tz": _text(user.get("tz")),
+        "locale": _text(user.get("locale")),
+        "is_bot": bool(user.get("is_bot")) or user.get("id") == SLACKBOT,
         "deleted": bool(user.get("deleted")),
+        "restricted": bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
     }
 
 
-def _id_hash(slack_id: str) -> str:
-    return hashlib.sha256(f"upnext-forgotten:{slack_id}".encode()).hexdigest()
+def _id_hash(identifier: str) -> str:
+    """One-way: what stays of an identifier (Slack id or email) of someone who asked to be forgotten."""
+    key = identifier.lower() if EMAIL.match(identifier) else identifier
+    return hashlib.sha256(f"upnext-forgotten:{key}".encode()).hexdigest()
 
 
 def _from_row(row: Mapping[str, Any]) -> Learner:
@@ -95,6 +113,7 @@ def _from_row(row: Mapping[str, Any]) -> Learner:
     values["interests"] = tuple(json.loads(values.get("interests") or "[]"))
     values["is_bot"] = bool(values["is_bot"])
     values["deleted"] = bool(values["deleted"])
+    values["restricted"] = bool(values["restricted"])
     return Learner(**values)
 
 
@@ -179,8 +198,14 @@ class LearnerRepository:
         return self.get(learner.slack_id) or updated
 
     def forget(self, slack_id: str) -> int:
-        """Erase the learner and everything recorded about them; returns how many rows went. Only a hash of
-        their id stays behind, so that imports and nudges leave them alone until they use Upnext again."""
+        """Erase the learner and everything recorded about them, under their Slack id and their email (history an
+        LMS export filed under it); returns how many rows went. Only one-way hashes of those identifiers stay
+        behind, so that no import brings them back, and the files are scrubbed (see `Store.scrub`)."""
+        learner = self.get(slack_id)
+        identifiers = {slack_id, *([learner.email] if learner and learner.email else [])}
+        owners = [slack_id, *(PENDING_PREFIX + i for i in identifiers if EMAIL.match(i))]
+        marks = ",".join("?" * len(owners))
+        now = iso(utcnow())
         with self.store.write() as db:
             removed = 0
             for table, column in (
@@ -189,15 +214,25 @@ class LearnerRepository:
                 ("answers", "learner_id"),
                 ("learners", "slack_id"),
             ):
-                removed += db.execute(f"DELETE FROM {table} WHERE {column} = ?", [slack_id]).rowcount
-            db.execute(
-                "INSERT OR REPLACE INTO forgotten (id_hash, at) VALUES (?, ?)", [_id_hash(slack_id), iso(utcnow())]
+                removed += db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", owners).rowcount
+            db.conn.executemany(
+                "INSERT OR REPLACE INTO forgotten (id_hash, at) VALUES (?, ?)",
+                [(_id_hash(i), now) for i in identifiers],
             )
+        self.store.scrub()
         return removed
 
-    def is_forgotten(self, slack_id: str) -> bool:
-        return bool(self.store.db.execute("SELECT 1 FROM forgotten WHERE id_hash = ?", [_id_hash(slack_id)]).fetchone())
+    def forgotten_at(self, identifier: str) -> str | None:
+        """When the person with this Slack id or email asked to be forgotten; None if they never did."""
+        row = self.store.db.execute("SELECT at FROM forgotten WHERE id_hash = ?", [_id_hash(identifier)]).fetchone()
+        return row[0] if row else None
 
-    def welcome_back(self, slack_id: str) -> None:
-        """They used Upnext again after asking to be forgotten: that is a new start."""
-        self.store.db.execute("DELETE FROM forgotten WHERE id_hash = ?", [_id_hash(slack_id)])
+    def import_barrier(self, identifier: str) -> str | None:
+        """For someone who asked to be forgotten, events up to this moment may never be imported under this
+        identifier: nothing at all until they use Upnext again, then nothing from before they asked. None for
+        everyone else. A fresh start never revives old history."""
+        asked = self.forgotten_at(identifier)
+        if asked is None:
+            return None
+        back = self.by_email(identifier) if EMAIL.match(identifier) else self.get(identifier)  # forget removed it
+        return asked if back else REFUSE_ALL

@@ -8,26 +8,18 @@ from typing import Any
 from learning.learners import Learner
 from learning.store import Store
 
+# Every table that holds rows about a learner, with the column naming them: the export takes whole rows, so a
+# column added later is exported too.
+LEARNER_TABLES = {"history": "events", "nudges": "nudges", "answers_shown": "answers"}
+
 
 def export(store: Store, learner: Learner) -> dict[str, Any]:
     """Everything stored about this learner, as plain data."""
-    db = store.db
-    events = db.execute(
-        "SELECT course_id, kind, value, at, source FROM events WHERE learner_id = ? ORDER BY at", [learner.slack_id]
-    ).fetchall()
-    nudges = db.execute(
-        "SELECT kind, period, status, due_at, sent_at, error FROM nudges WHERE learner_id = ? ORDER BY due_at",
-        [learner.slack_id],
-    ).fetchall()
-    answers = db.execute(
-        "SELECT kind, payload, created_at FROM answers WHERE learner_id = ? ORDER BY id", [learner.slack_id]
-    ).fetchall()
-    return {
-        "profile": asdict(learner),
-        "history": [dict(zip(("course_id", "kind", "value", "at", "source"), row)) for row in events],
-        "nudges": [dict(zip(("kind", "period", "status", "due_at", "sent_at", "error"), row)) for row in nudges],
-        "answers_shown": [dict(zip(("kind", "payload", "created_at"), row)) for row in answers],
-    }
+    data: dict[str, Any] = {"profile": asdict(learner)}
+    for name, table in LEARNER_TABLES.items():
+        rows = store.db.query(f"SELECT * FROM {table} WHERE learner_id = ? ORDER BY id", [learner.slack_id])
+        data[name] = [{k: v for k, v in row.items() if k not in ("id", "learner_id")} for row in rows]
+    return data
 
 
 def summary(store: Store, learner: Learner) -> dict[str, int]:

@@ -10,9 +10,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from learning.courses import LEVELS, level_of
+from learning.courses import level_of
 
 MAX_QUERY_CHARS = 256
+MAX_MINUTES = 10_000 * 60  # longer than any course: a bigger `under:` is a typo, and too big for SQLite
 FILTER_NAMES = ("level", "under", "lang", "provider")
 _ALIASES = {
     "level": "level",
@@ -43,11 +44,25 @@ class Filters:
         return any(v is not None for v in (self.level, self.max_minutes, self.language, self.provider))
 
 
+# Kinds of problem with a filter; the Slack layer words each one in the person's language.
+UNKNOWN_FILTER, BAD_LEVEL, BAD_DURATION, BAD_LANGUAGE = "unknown_filter", "bad_level", "bad_duration", "bad_language"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A filter we could not use: what kind of problem, the filter's name and the value as typed (raw user text:
+    whoever shows it must escape it)."""
+
+    kind: str
+    name: str
+    value: str = ""
+
+
 @dataclass(frozen=True)
 class Query:
     text: str  # normalised words to search for, filters removed
     filters: Filters = field(default_factory=Filters)
-    problems: tuple[str, ...] = ()  # filters we could not use, each a sentence for the person
+    problems: tuple[Problem, ...] = ()  # filters we could not use, to explain to the person
 
 
 def normalise(text: str) -> str:
@@ -79,31 +94,31 @@ def parse_minutes(value: str) -> int | None:
 
 def parse_query(raw: str) -> Query:
     values: dict[str, str | int] = {}
-    problems: list[str] = []
+    problems: list[Problem] = []
 
     def take(match: re.Match[str]) -> str:
         name, value = match.group(1).lower(), match.group(3) if match.group(3) is not None else match.group(2)
         key = _ALIASES.get(name)
         if key is None:
-            problems.append(f"unknown filter `{name}:` (filters are {', '.join(f'`{n}:`' for n in FILTER_NAMES)})")
+            problems.append(Problem(UNKNOWN_FILTER, name))
             return " "
         value = value.strip()
         if key == "level":
             level = level_of(value)
             if level is None:
-                problems.append(f"`level:` takes {', '.join(LEVELS)}, not `{value}`")
+                problems.append(Problem(BAD_LEVEL, name, value))
             else:
                 values["level"] = level
         elif key == "under":
             minutes = parse_minutes(value)
-            if minutes is None or minutes <= 0:
-                problems.append(f"`under:` takes a duration such as 45m, 2h or 1h30m, not `{value}`")
+            if minutes is None or not 0 < minutes <= MAX_MINUTES:
+                problems.append(Problem(BAD_DURATION, name, value))
             else:
                 values["max_minutes"] = minutes
         elif key == "lang":
             language = value.lower().replace("_", "-")
             if not _LANGUAGE.match(language):
-                problems.append(f"`lang:` takes a language code such as en or es, not `{value}`")
+                problems.append(Problem(BAD_LANGUAGE, name, value))
             else:
                 values["language"] = language
         elif value:

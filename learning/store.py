@@ -162,8 +162,23 @@ _V4_NUDGES = """
         CREATE INDEX nudges_learner ON nudges(learner_id, status, sent_at);
 """
 
+_V5_TRUST = """
+        ALTER TABLE learners ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;  -- guest accounts: never nudged
+        -- only people who used Upnext in Slack are ever messaged first: credit those who did before this column
+        -- was kept (an answer shown outside a nudge, or a click), not those an import merely named
+        UPDATE learners SET last_active_at = (
+            SELECT max(at) FROM (
+                SELECT created_at AS at FROM answers
+                WHERE answers.learner_id = learners.slack_id AND answers.kind NOT LIKE 'nudge:%'
+                UNION ALL
+                SELECT at FROM events WHERE events.learner_id = learners.slack_id AND events.source = 'slack'
+            )
+        ) WHERE last_active_at IS NULL;
+        CREATE INDEX answers_created ON answers(created_at);  -- retention: old answers are pruned
+"""
+
 # Append-only: migration N brings a database from user_version N-1 to N.
-MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY, _V3_ANSWERS, _V4_NUDGES]
+MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY, _V3_ANSWERS, _V4_NUDGES, _V5_TRUST]
 
 
 class Store:
@@ -186,6 +201,7 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten, not left in free pages
             db = sqlite_utils.Database(conn)
             self._local.db = db
             with self._lock:
@@ -240,6 +256,12 @@ class Store:
         if inserted and hash(event_id) % 100 == 0:
             self.db.execute("DELETE FROM seen_slack_events WHERE seen_at < ?", [iso(now - keep)])
         return bool(inserted)
+
+    def scrub(self) -> None:
+        """Make deletions final in the files too: secure_delete zeroes freed content as it goes, and a truncating
+        checkpoint moves every change into the database file and empties the write-ahead log, which would otherwise
+        still hold the pages as they were before the delete."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         with self._lock:

@@ -11,6 +11,7 @@ import logging
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from scheduler.delivery import Sender
+from scheduler.housekeeping import Housekeeping
 from scheduler.planner import Planner
 
 log = logging.getLogger(__name__)
@@ -21,10 +22,11 @@ SEND_EVERY_SECONDS = 60
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 
 
-def build_scheduler(planner: Planner, sender: Sender) -> BlockingScheduler:
+def build_scheduler(planner: Planner, sender: Sender, housekeeping: Housekeeping) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
     scheduler.add_job(_plan, "interval", args=[planner], minutes=PLAN_EVERY_MINUTES, id="plan")
     scheduler.add_job(_send, "interval", args=[sender], seconds=SEND_EVERY_SECONDS, id="send")
+    scheduler.add_job(housekeeping.run, "cron", hour=3, id="housekeeping")
     return scheduler
 
 
@@ -39,9 +41,11 @@ def _send(sender: Sender) -> None:
         log.info("nudges: %s", report)
 
 
-def run_clock(planner: Planner, sender: Sender) -> None:
-    """Plan and send once right away (after recovering anything a previous run left half-done), then on the clock."""
+def run_clock(planner: Planner, sender: Sender, housekeeping: Housekeeping) -> None:
+    """Tidy, plan and send once right away (after recovering anything a previous run left half-done), then on the
+    clock."""
+    housekeeping.run()
     sender.recover()
     _plan(planner)
     _send(sender)
-    build_scheduler(planner, sender).start()
+    build_scheduler(planner, sender, housekeeping).start()

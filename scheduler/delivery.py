@@ -30,7 +30,7 @@ from bot.nudge_messages import check_in_message, come_back_message, whats_new_me
 from config import Settings
 from config.nudges import NudgePolicy
 from learning.answers import AnswerLog, ShownPick
-from learning.learners import Learner
+from learning.learners import PROFILE_MAX_AGE, Learner, profile_from_slack
 from learning.service import LearningService
 from learning.store import iso, utcnow
 from scheduler.planner import CHECK_IN, COME_BACK, WHATS_NEW
@@ -54,6 +54,13 @@ def nudge_client(settings: Settings) -> WebClient:
         timeout=15,
         retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=5)],
     )
+
+
+def _error_code(error: Exception) -> str:
+    """Slack's error code (`user_not_found`, …), or "connection" when Slack could not be reached."""
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error", "")) if error.response is not None else "unknown"
+    return "connection"
 
 
 @dataclass
@@ -136,6 +143,17 @@ class Sender:
         learner_id, kind, _, payload, attempts = row
         learner = self.service.learners.get(learner_id)
         why_not = self._why_not(learner)
+        if why_not is None and learner is not None:
+            try:
+                learner = self._checked(learner)
+            except (SlackApiError, urllib.error.URLError, OSError) as error:
+                code = _error_code(error)
+                if code in PERMANENT_ERRORS:
+                    self._finish(nudge_id, "skipped", error=code)
+                    return "skipped", code
+                self._retry_later(nudge_id, attempts, code)
+                return "retry_later", code
+            why_not = learner.why_not_nudged(self.clock())
         if why_not:
             self._finish(nudge_id, "skipped", error=why_not)
             return "skipped", why_not
@@ -150,7 +168,7 @@ class Sender:
                 metadata={"event_type": METADATA_EVENT, "event_payload": {"nudge_id": nudge_id}},
             )  # fmt: skip
         except SlackApiError as error:
-            code = str(error.response.get("error", "")) if error.response is not None else "unknown"
+            code = _error_code(error)
             if code in PERMANENT_ERRORS or attempts >= self.policy.max_attempts:
                 self._finish(nudge_id, "failed", error=code)
                 return "failed", code
@@ -171,6 +189,18 @@ class Sender:
             "WHERE id = ? AND status = 'sending'",
             [iso(self.clock() + wait), reason, nudge_id],
         )
+
+    def _checked(self, learner: Learner) -> Learner:
+        """Before the first nudge to anyone, and when their profile is a week old, ask Slack who they are now
+        (users.info): a deactivated account, a bot or a guest is never messaged on the strength of old data."""
+        first = not self.service.store.db.execute(
+            "SELECT 1 FROM nudges WHERE learner_id = ? AND status = 'sent' LIMIT 1", [learner.slack_id]
+        ).fetchone()
+        stale = (learner.profile_refreshed_at or "") < iso(self.clock() - PROFILE_MAX_AGE)
+        if not (first or stale):
+            return learner
+        user = self.client.users_info(user=learner.slack_id, include_locale=True)["user"]
+        return self.service.learners.save_profile(learner.slack_id, profile_from_slack(user))
 
     def _why_not(self, learner: Learner | None) -> str | None:
         """Settings change between planning and sending; they are checked again at the last moment."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import create_app
-from bot.http import SlackWsgiApp
+from bot.http import SERVER_OPTIONS, SlackWsgiApp, catalog_health
 from config import Settings
 from embeddings.encoder import load_encoder
 from learning.service import LearningService
@@ -102,7 +102,13 @@ def server(settings: Settings, service: LearningService, fake_slack: FakeSlack) 
 
     listeners = ThreadPoolExecutor(max_workers=8)
     app = create_app(settings, service, verify_token=True, executor=listeners)
-    wsgi = create_server(SlackWsgiApp(app, SIGNING_SECRET), host="127.0.0.1", port=0, threads=8)
+    wsgi = create_server(
+        SlackWsgiApp(app, SIGNING_SECRET, catalog_health(service)),
+        host="127.0.0.1",
+        port=0,
+        threads=8,
+        **SERVER_OPTIONS,
+    )
     stopping = threading.Event()
 
     def run() -> None:

@@ -32,7 +32,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import create_app
+    from bot.app import check_slack, create_app, web_client
 
     port = args.port or settings.port
     http = args.http or not settings.socket_mode
@@ -40,16 +40,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         settings.require_http()
     elif not settings.slack_bot_token:
         raise SettingsError("SLACK_BOT_TOKEN is required to serve Slack (it starts with xoxb-)")
+    check_slack(web_client(settings), settings)  # a wrong token or URL stops here, before minutes of start-up
     started = time.monotonic()
     service = _service(settings)
     app = create_app(settings, service, verify_token=True)
     log.info("ready in %.1fs", time.monotonic() - started)
     if http:
-        from bot.http import SlackWsgiApp, serve_http
+        from bot.http import SlackWsgiApp, catalog_health, serve_http
 
-        courses = service.courses.count()
         assert settings.slack_signing_secret  # require_http() checked it
-        wsgi = SlackWsgiApp(app, settings.slack_signing_secret, health=lambda: {"ok": True, "courses": courses})
+        wsgi = SlackWsgiApp(app, settings.slack_signing_secret, health=catalog_health(service))
         serve_http(wsgi, port, threads=settings.listener_threads)
     else:
         from bot.socket_mode import serve_socket_mode
@@ -112,8 +112,10 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
 
     if not settings.slack_bot_token:
         raise SettingsError("SLACK_BOT_TOKEN is required to send nudges (it starts with xoxb-)")
-    _, planner, sender = _nudge_parts(settings)
-    run_clock(planner, sender())
+    from scheduler.housekeeping import Housekeeping
+
+    service, planner, sender = _nudge_parts(settings)
+    run_clock(planner, sender(), Housekeeping(service, settings.answers_retention_days))
     return 0
 
 

@@ -51,12 +51,13 @@ def export_data(replies: Replies, body: dict, client: WebClient, respond: Respon
         send(respond, blocks.text_message(t("privacy.export_failed")), response_type="ephemeral")
 
 
-def forget(replies: Replies, body: dict, respond: Respond) -> None:
+def forget(replies: Replies, body: dict, client: WebClient, respond: Respond) -> None:
     """Erase everything about the person who clicked (Slack already asked them to confirm)."""
     user_id = body["user"]["id"]
     t = replies.messages(replies.service.learners.get(user_id))
     replies.service.learners.forget(user_id)
     send(respond, blocks.text_message(t("forget.done")), replace_original=True)
+    replies.publish_forgotten_home(client, user_id, t)
 
 
 def register(app: App, replies: Replies) -> None:
@@ -71,6 +72,6 @@ def register(app: App, replies: Replies) -> None:
         export_data(replies, body, client, respond)
 
     @app.action("privacy_forget")
-    def on_forget(ack: Ack, body: dict, respond: Respond) -> None:
+    def on_forget(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
         ack()
-        forget(replies, body, respond)
+        forget(replies, body, client, respond)

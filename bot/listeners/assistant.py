@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 
 from bot.i18n import Messages
 from bot.listeners.messages import reply
-from bot.mrkdwn import escape
+from bot.mrkdwn import echo
 from bot.replies import Replies
 
 
@@ -24,14 +24,20 @@ def register(app: App, replies: Replies) -> None:
     assistant = Assistant()
 
     @assistant.thread_started
-    def on_thread_started(payload: dict, say: Say, set_suggested_prompts: SetSuggestedPrompts, client: WebClient):
-        learner = replies.learner(client, payload["assistant_thread"]["user_id"])
+    def on_thread_started(
+        body: dict, payload: dict, say: Say, set_suggested_prompts: SetSuggestedPrompts, client: WebClient
+    ) -> None:
+        if not replies.first_delivery(body):
+            return
+        learner = replies.visitor(client, payload["assistant_thread"]["user_id"])
         t = replies.messages(learner)
-        say(t.named("assistant.greeting", escape(learner.name)))
+        say(t.named("assistant.greeting", echo(learner.name) if learner else None))
         set_suggested_prompts(prompts=suggested_prompts(t))
 
     @assistant.user_message
-    def on_user_message(payload: dict, say: Say, set_status: SetStatus, client: WebClient) -> None:
+    def on_user_message(body: dict, payload: dict, say: Say, set_status: SetStatus, client: WebClient) -> None:
+        if not replies.first_delivery(body):
+            return
         set_status("is finding courses…")
         reply(replies, client, payload["user"], payload.get("text") or "", say)
 

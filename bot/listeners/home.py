@@ -17,9 +17,14 @@ NUDGE_BUTTONS = {"nudges_on": "on", "nudges_off": "off", "nudges_snooze": "snooz
 
 def register(app: App, replies: Replies) -> None:
     @app.event("app_home_opened")
-    def on_home_opened(event: dict, client: WebClient) -> None:
-        if event.get("tab") == "home":
-            replies.publish_home(client, replies.learner(client, event["user"]))
+    def on_home_opened(body: dict, event: dict, client: WebClient) -> None:
+        if event.get("tab") != "home" or not replies.first_delivery(body):
+            return
+        learner = replies.visitor(client, event["user"])
+        if learner is None:
+            replies.publish_forgotten_home(client, event["user"], replies.messages(None))
+        else:
+            replies.publish_home(client, learner)
 
     @app.action("row_more")
     def on_more(ack: Ack, body: dict, action: dict, client: WebClient) -> None:

@@ -34,13 +34,13 @@ def reply(replies: Replies, client: WebClient, user_id: str, text: str, post: Ca
 
 def register(app: App, replies: Replies) -> None:
     @app.event("message")
-    def on_direct_message(event: dict, say: Say, client: WebClient) -> None:
-        if event.get("channel_type") == "im" and from_a_person(event):
+    def on_direct_message(body: dict, event: dict, say: Say, client: WebClient) -> None:
+        if event.get("channel_type") == "im" and from_a_person(event) and replies.first_delivery(body):
             reply(replies, client, event["user"], event.get("text") or "", say)
 
     @app.event("app_mention")
-    def on_mention(event: dict, say: Say, client: WebClient) -> None:
-        if not from_a_person(event):
+    def on_mention(body: dict, event: dict, say: Say, client: WebClient) -> None:
+        if not from_a_person(event) or not replies.first_delivery(body):
             return
         thread = event.get("thread_ts") or event["ts"]
         text = _MENTION.sub(" ", event.get("text") or "")

@@ -9,5 +9,6 @@ from bot.replies import Replies
 
 def register(app: App, replies: Replies) -> None:
     @app.event("user_change")
-    def on_user_change(event: dict) -> None:
-        replies.refresh_profile(event.get("user") or {})
+    def on_user_change(body: dict, event: dict) -> None:
+        if replies.first_delivery(body):
+            replies.refresh_profile(event.get("user"))

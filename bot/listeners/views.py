@@ -12,12 +12,15 @@ from bot.replies import Replies
 def register(app: App, replies: Replies) -> None:
     @app.view(INTERESTS_CALLBACK)
     def on_interests(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        interests, role = submitted_interests(view.get("state", {}).get("values", {}))
+        values = (view.get("state") or {}).get("values") or {}
         user_id = body["user"]["id"]
-        if len(interests) < MIN_INTERESTS:  # answered inside the ack, from the store only: no network before it
+        # what the client sent, unchecked: enough to answer "too few" inside the ack without the catalog
+        picked, _ = submitted_interests(values, offered=None)
+        if len(picked) < MIN_INTERESTS:  # answered inside the ack, from the store only: no network before it
             t = replies.messages(replies.service.learners.get(user_id))
             ack(response_action="errors", errors={INTERESTS_BLOCK: t("modal.too_few")})
             return
         ack()
-        learner = replies.save_interests(replies.learner(client, user_id), interests, role)
+        learner = replies.learner(client, user_id)
+        learner = replies.save_interests(learner, *submitted_interests(values, replies.offered_interests(learner)))
         replies.publish_home(client, learner)

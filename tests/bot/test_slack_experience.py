@@ -8,51 +8,10 @@ import time
 import pytest
 
 from tests.conftest import RunningServer
-from tests.fakes.signing import FORM, JSON, form_body, json_body, learn, post_signed
 from tests.helpers import assert_valid_blocks, assert_valid_message, mrkdwn_texts
+from tests.slack_requests import ANA, click, command, dm, event, onboard, submit_interests
 
-ANA = "U0ANA"
 SQL = "swcarpentry/sql-novice-survey/01-select"
-
-
-def event(server: RunningServer, payload: dict, event_id: str | None = None, retry: int | None = None):
-    body = {
-        "token": "x", "team_id": "T0LOCAL", "api_app_id": "AUPNEXT", "type": "event_callback",
-        "event_id": event_id or f"Ev{time.monotonic_ns()}", "event_time": int(time.time()), "event": payload,
-    }  # fmt: skip
-    headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
-    return post_signed(server, json_body(body), JSON, headers)
-
-
-def dm(server: RunningServer, text: str, user: str = ANA, **extra):
-    ts = f"{time.time():.6f}"
-    payload = {"type": "message", "channel": "D" + user, "channel_type": "im", "user": user, "text": text,
-               "ts": ts, "event_ts": ts, **extra}  # fmt: skip
-    return event(server, payload)
-
-
-def command(server: RunningServer, text: str, user: str = ANA):
-    return learn(server, text, user)
-
-
-def interact(server: RunningServer, payload: dict):
-    return post_signed(server, form_body({"payload": json.dumps(payload)}), FORM)
-
-
-def click(server: RunningServer, action_id: str, value: str, user: str = ANA, container: dict | None = None):
-    return interact(server, {
-        "type": "block_actions", "user": {"id": user}, "team": {"id": "T0LOCAL"}, "api_app_id": "AUPNEXT",
-        "trigger_id": "1.2.trigger", "response_url": server.slack.response_url("action"),
-        "container": container or {"type": "message", "message_ts": "1.1", "channel_id": "D" + user,
-                                   "is_ephemeral": True},
-        "actions": [{"action_id": action_id, "value": value, "block_id": "b", "type": "button"}],
-    })  # fmt: skip
-
-
-def onboard(service, user: str = ANA) -> None:
-    """Skip the one-time welcome, for tests about other things."""
-    learner = service.learners.ensure(user)
-    service.learners.update(learner, welcomed_at="2026-01-01T00:00:00+00:00")
 
 
 # -- App Home -----------------------------------------------------------------------------------------------------
@@ -255,23 +214,13 @@ def test_a_forged_button_value_is_ignored(server, service):
 def test_interests_submission_needs_three_and_changes_the_next_answer(server, service):
     onboard(service)
 
-    def submit(values: list[str]):
-        return interact(server, {
-            "type": "view_submission", "user": {"id": ANA}, "team": {"id": "T0LOCAL"}, "api_app_id": "AUPNEXT",
-            "view": {"id": "V1", "type": "modal", "callback_id": "interests_modal", "private_metadata": "{}",
-                     "state": {"values": {
-                "interests": {"interests_pick": {"type": "multi_static_select",
-                                                 "selected_options": [{"value": v} for v in values]}},
-                "role": {"role_input": {"type": "plain_text_input", "value": "Analyst"}},
-            }}},
-        })  # fmt: skip
-
-    refused = submit(["sql", "git"])
+    refused = submit_interests(server, ["sql", "git"], "Analyst")
     assert refused.status == 200 and refused.json()["response_action"] == "errors"
-    assert submit(["sql", "databases", "data"]).status == 200
+    offered = service.courses.top_topics(3)  # what the modal offers: the catalog's most common topics
+    assert submit_interests(server, offered, "Analyst").status == 200
     server.slack.wait_for_call("views.publish")
     learner = service.learners.get(ANA)
-    assert learner.interests == ("sql", "databases", "data") and learner.title == "Analyst"
+    assert learner.interests == tuple(offered) and learner.title == "Analyst"
     command(server, "next")
     answer = server.answer("respond", "Up next for you")
     assert "Matches your interest in" in " ".join(mrkdwn_texts(answer["blocks"]))

@@ -54,7 +54,13 @@ def test_filters_that_match_nothing_give_no_results_not_other_courses(service):
 
 def test_unknown_filter_is_explained_and_the_words_still_searched(service):
     result = service.search.search("sql colour:red", 5)
-    assert "unknown filter" in result.query.problems[0]
+    assert result.query.problems[0].kind == "unknown_filter"
+    assert result.courses
+
+
+def test_a_duration_too_big_for_the_database_is_a_problem_not_a_crash(service):
+    result = service.search.search("sql under:99999999999999999999m", 5)
+    assert result.query.problems[0].kind == "bad_duration"
     assert result.courses
 
 

@@ -44,10 +44,12 @@ def nudging(service, settings, fake_slack, clock):
 
 
 def person(service, slack_id: str, tz: str, active: datetime, **profile):
-    learner = service.learners.save_profile(slack_id, {"real_name": f"{slack_id} Name", "first_name": slack_id,
-                                                       "tz": tz, **profile})  # fmt: skip
+    """Someone who used Upnext in Slack (started a course from a card) at `active`."""
+    service.learners.save_profile(slack_id, {"real_name": f"{slack_id} Name", "first_name": slack_id,
+                                             "tz": tz, **profile})  # fmt: skip
     service.history.record(slack_id, SQL, "started", at=active)
-    return learner
+    service.learners.touch(slack_id, active)
+    return service.learners.get(slack_id)
 
 
 def sent_to(fake_slack, user: str) -> list[dict]:

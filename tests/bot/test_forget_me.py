@@ -1,0 +1,77 @@
+"""`/learn forget me` stays forgotten: no import, no glance at the Home tab, brings the person or their history back;
+only a new use starts afresh, empty; and nothing of them survives in the database files."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.conftest import ANA_PROFILE
+from tests.slack_requests import ANA, click, dm, event, onboard
+
+SQL = "swcarpentry/sql-novice-survey/01-select"
+EMAIL = ANA_PROFILE["profile"]["email"]
+
+
+def forget_ana(server, service) -> None:
+    onboard(service)
+    dm(server, "what should I learn next?")  # she uses Upnext: her profile (and email) come from Slack
+    server.answer("chat.postMessage", "Up next")
+    service.history.record(ANA, SQL, "completed")
+    click(server, "privacy_forget", "forget")
+    server.answer("respond", "Upnext has forgotten you")
+    server.slack.wait_for_call("views.publish")
+    assert service.learners.get(ANA) is None
+
+
+def lms_export(tmp_path: Path, who: str, date: str = "2026-01-05") -> Path:
+    path = tmp_path / f"lms-{who}.csv"
+    path.write_text(f"learner,course_id,status,date\n{who},{SQL},completed,{date}\n")
+    return path
+
+
+def test_an_import_naming_a_forgotten_person_by_email_or_slack_id_is_refused(server, service, tmp_path):
+    forget_ana(server, service)
+    for who in (EMAIL, EMAIL.upper(), ANA):
+        report = service.history_importer.import_file(lms_export(tmp_path, who))
+        assert report.added == 0 and report.rejections[0].reason == "this person asked Upnext to forget them"
+    assert service.learners.get(ANA) is None and service.learners.by_email(EMAIL) is None
+
+
+def test_forgetting_republishes_the_home_tab_empty(server, service):
+    forget_ana(server, service)
+    (home,) = server.slack.calls_to("views.publish")
+    text = str(home.body["view"])
+    assert "forgotten you" in text and "Ana" not in text and SQL not in text
+
+
+def test_opening_the_home_tab_after_forgetting_creates_nothing(server, service):
+    forget_ana(server, service)
+    event(server, {"type": "app_home_opened", "user": ANA, "tab": "home", "channel": "D" + ANA})
+    server.slack.wait_for_call("views.publish", count=2)
+    server.settle()
+    assert service.learners.get(ANA) is None and service.history.for_learner(ANA) == []
+    assert "forgotten you" in str(server.slack.calls_to("views.publish")[-1].body["view"])
+
+
+def test_a_new_use_starts_an_empty_learner_that_old_imports_cannot_fill(server, service, tmp_path):
+    forget_ana(server, service)
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    service.store.db.execute("UPDATE forgotten SET at = ?", [yesterday.isoformat(timespec="seconds")])
+    dm(server, "what should I learn next?")
+    server.answer("chat.postMessage", "Up next", timeout=10)
+    server.settle()
+    again = service.learners.get(ANA)
+    assert again is not None and again.interests == () and service.history.for_learner(ANA) == []
+    old = service.history_importer.import_file(lms_export(tmp_path, EMAIL))
+    assert old.added == 0  # history from before the request to be forgotten never comes back
+    since = (yesterday + timedelta(hours=1)).isoformat(timespec="seconds")
+    assert service.history_importer.import_file(lms_export(tmp_path, EMAIL, since)).added == 1  # theirs again
+
+
+def test_nothing_of_a_forgotten_person_survives_in_the_database_files(server, service, settings):
+    forget_ana(server, service)
+    files = [settings.database_path, settings.database_path.with_name("upnext.db-wal")]
+    raw = b"".join(path.read_bytes() for path in files if path.exists())
+    for trace in (ANA, EMAIL, "García", "Data Analyst"):
+        assert trace.encode() not in raw, trace
