@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from learning.history import COMPLETED, STARTED
+from learning.history import COMPLETED, STARTED, Event
 from learning.history_import import HistoryImporter
 from learning.learners import LearnerRepository
 
@@ -117,3 +117,14 @@ def test_dry_run_writes_nothing(importer):
     report = importer.import_text(f"learner,course_id,status,date\nU0NEW,{SQL},completed,2024-03-01\n", False, True)
     assert report.added == 1 and report.lines()[-1].startswith("dry run")
     assert importer.learners.get("U0NEW") is None
+
+
+def test_a_large_import_writes_in_short_transactions_and_loses_nothing(importer, tmp_path):
+    events = [Event(f"U{i:05d}", SQL, "completed", f"2026-01-{1 + i % 28:02d}T10:00:00+00:00", "import")
+              for i in range(5_000)]  # fmt: skip
+    commits = []
+    importer.history.store.db.conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    assert importer.history.record_many(events, batch=1_000) == 5_000
+    importer.history.store.db.conn.set_trace_callback(None)
+    assert len(commits) == 5  # one short transaction per thousand events
+    assert importer.history.record_many(events, batch=1_000) == 0  # idempotent, as a re-run after a crash
