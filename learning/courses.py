@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
-from learning.store import Store, iso, utcnow
+from learning.store import WRITE_CHUNK, Store, iso, utcnow
 
 LEVELS = ("beginner", "intermediate", "advanced")
 CATALOG_VERSION = "catalog_version"  # meta key, changed by every import that adds or changes a course
@@ -59,6 +59,12 @@ class Course:
         if self.description:
             parts.append(self.description)
         return ". ".join(parts)
+
+    def stored(self) -> dict:
+        """The course's columns as the courses table holds them."""
+        record = {name: getattr(self, name) for name in _COLUMNS}
+        record["topics"] = json.dumps(list(self.topics), ensure_ascii=False)
+        return record
 
     @property
     def content_hash(self) -> str:
@@ -167,15 +173,21 @@ class CourseRepository:
         return counts
 
     def upsert(self, courses: Sequence[Course]) -> UpsertCounts:
-        """Insert new courses and update changed ones in one transaction; unchanged rows are not touched."""
-        now = iso(utcnow())
-        with self.store.write() as db:
-            counts = self.classify(courses)
-            if counts.added or counts.updated:
-                self.store.set_meta(CATALOG_VERSION, f"{now}/{uuid.uuid4().hex[:8]}")
-            for course in [*counts.added, *counts.updated]:
-                record = {name: getattr(course, name) for name in _COLUMNS}
-                record["topics"] = json.dumps(list(course.topics), ensure_ascii=False)
-                record.update(row_hash=course.row_hash, content_hash=course.content_hash, now=now)
-                db.execute(_UPSERT, record)
+        """Insert new courses and update changed ones, WRITE_CHUNK rows per transaction so other writers (an event's
+        de-duplication, a click) never wait long for the lock; unchanged rows are not touched. Each chunk commits
+        whole, so an interrupted import leaves whole rows, and running it again finishes it."""
+        counts = UpsertCounts()
+        for start in range(0, len(courses), WRITE_CHUNK):
+            chunk = courses[start : start + WRITE_CHUNK]
+            now = iso(utcnow())
+            with self.store.write() as db:
+                part = self.classify(chunk)
+                if part.added or part.updated:
+                    self.store.set_meta(CATALOG_VERSION, f"{now}/{uuid.uuid4().hex[:8]}")
+                for course in [*part.added, *part.updated]:
+                    hashes = {"row_hash": course.row_hash, "content_hash": course.content_hash, "now": now}
+                    db.execute(_UPSERT, {**course.stored(), **hashes})
+            counts.added += part.added
+            counts.updated += part.updated
+            counts.unchanged += part.unchanged
         return counts

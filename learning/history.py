@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from learning.store import Store, iso, utcnow
+from learning.store import WRITE_CHUNK, Store, iso, utcnow
 
 # What a learner can do with a course, in the order a course usually goes through them.
 ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, RATED = (
@@ -82,15 +82,20 @@ class History:
         return self.record_many([Event(learner_id, course_id, kind, iso(at or utcnow()), source, value)]) == 1
 
     def record_many(self, events: Sequence[Event]) -> int:
-        """Store events, skipping exact repeats (re-importing a file adds nothing); returns how many were new."""
-        with self.store.write() as db:
-            before = db.execute("SELECT total_changes()").fetchone()[0]
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO events (learner_id, course_id, kind, value, at, source) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(e.learner_id, e.course_id, e.kind, e.value, e.at, e.source) for e in events],
-            )
-            return db.execute("SELECT total_changes()").fetchone()[0] - before
+        """Store events, skipping exact repeats (re-importing a file adds nothing); returns how many were new.
+        Written WRITE_CHUNK rows per transaction, so a large import never holds the write lock for long."""
+        added = 0
+        for start in range(0, len(events), WRITE_CHUNK):
+            chunk = events[start : start + WRITE_CHUNK]
+            with self.store.write() as db:
+                before = db.execute("SELECT total_changes()").fetchone()[0]
+                db.conn.executemany(
+                    "INSERT OR IGNORE INTO events (learner_id, course_id, kind, value, at, source) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [(e.learner_id, e.course_id, e.kind, e.value, e.at, e.source) for e in chunk],
+                )
+                added += db.execute("SELECT total_changes()").fetchone()[0] - before
+        return added
 
     def for_learner(self, learner_id: str) -> list[Event]:
         rows = self.store.db.execute(

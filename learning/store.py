@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 BUSY_TIMEOUT_MS = 30_000
+WRITE_CHUNK = 500  # rows per transaction in bulk writes (imports): a few milliseconds of write lock each
 
 
 def utcnow() -> datetime:

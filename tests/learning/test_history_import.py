@@ -117,3 +117,40 @@ def test_dry_run_writes_nothing(importer):
     report = importer.import_text(f"learner,course_id,status,date\nU0NEW,{SQL},completed,2024-03-01\n", False, True)
     assert report.added == 1 and report.lines()[-1].startswith("dry run")
     assert importer.learners.get("U0NEW") is None
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def test_a_100k_deep_xapi_line_is_rejected_alone(importer):
+    good = json.dumps(statement({"mbox": "mailto:e@example.com"}, "completed", SQL))
+    report = importer.import_text("\n".join([good, DEEP, '{"n": ' + "9" * 5000 + "}", good.replace("e@", "f@")]), True)
+    assert report.added == 2
+    assert [(r.line, r.reason.split(" (")[0]) for r in report.rejections] == [
+        (2, "not readable JSON"),
+        (3, "not readable JSON"),
+    ]
+
+
+def test_a_100k_deep_statement_in_a_json_array_is_rejected_alone(importer):
+    good = json.dumps(statement({"mbox": "mailto:g@example.com"}, "completed", SQL))
+    broken = '{"actor": {"mbox": "mailto:h@example.com"}, "verb": tru}'
+    text = f"[{good}, {DEEP}, {broken}, {good.replace('g@', 'i@')}]"
+    report = importer.import_text(text, True)
+    assert report.added == 2
+    assert [(r.unit, r.line) for r in report.rejections] == [("statement", 2), ("statement", 3)]
+    assert report.rejections[0].reason == "not readable JSON (nested too deeply)"
+    assert report.rejections[1].reason.startswith("not valid JSON")
+
+
+def test_an_unterminated_quote_in_a_history_csv_rejects_its_row_only(importer):
+    text = (
+        "learner,course_id,status,date\n"
+        f'U0ANA,"{SQL},completed,2024-03-01\n'
+        f"U0ANA,{GIT},completed,2024-03-02\n"
+        f"U0BEA,{SQL},started,2024-03-03\n"
+    )
+    report = importer.import_text(text, xapi=False)
+    assert report.added == 2
+    assert [r.line for r in report.rejections] == [2]
+    assert "unreadable CSV" in report.rejections[0].reason
