@@ -108,13 +108,14 @@ def _key(name: str) -> str:
 
 
 def parse_map(choices: list[str]) -> dict[str, str]:
-    """`--map` arguments ('title=Course Name') to {field: column}; ValueError naming the bad one."""
+    """`--map` arguments ('title=Course Name') to {field: column}; ValueError naming the bad one. An empty column
+    ('position=') fills that field from no column, even one named like it."""
     chosen: dict[str, str] = {}
     for choice in choices:
         target, sep, column = choice.partition("=")
         target, column = target.strip(), column.strip().strip("\"'")
-        if not sep or not column:
-            raise ValueError(f'--map {choice!r}: write it as field="Column name"')
+        if not sep:
+            raise ValueError(f'--map {choice!r}: write it as field="Column name" (or field= for no column)')
         if target not in TARGETS:
             raise ValueError(f"--map {choice!r}: {target!r} is not a course field ({', '.join(TARGETS)})")
         chosen[target] = column
@@ -178,6 +179,9 @@ def resolve(header: list[str], preset: str | None = None, chosen: dict[str, str]
         if found is not None:
             assign(target, found)
     for target, column in (chosen or {}).items():
+        if not column:
+            fields.pop(target, None)
+            continue
         if _key(column) not in by_key:
             raise ValueError(f"--map {target}={column!r}: the header has no such column (found: {', '.join(header)})")
         assign(target, by_key[_key(column)])

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
-from learning.store import WRITE_CHUNK, Store, iso, utcnow
+from learning.store import Store, iso, utcnow
 
 LEVELS = ("beginner", "intermediate", "advanced")
 CATALOG_VERSION = "catalog_version"  # meta key, changed by every import that adds or changes a course
@@ -173,21 +173,22 @@ class CourseRepository:
         return counts
 
     def upsert(self, courses: Sequence[Course]) -> UpsertCounts:
-        """Insert new courses and update changed ones, WRITE_CHUNK rows per transaction so other writers (an event's
-        de-duplication, a click) never wait long for the lock; unchanged rows are not touched. Each chunk commits
-        whole, so an interrupted import leaves whole rows, and running it again finishes it."""
+        """Insert new courses and update changed ones in short transactions (Store.write_in_chunks), so other writers
+        never wait long for the lock; unchanged rows are not touched. Running an interrupted import again finishes it.
+        """
         counts = UpsertCounts()
-        for start in range(0, len(courses), WRITE_CHUNK):
-            chunk = courses[start : start + WRITE_CHUNK]
+
+        def write(db, chunk: Sequence[Course]) -> None:
             now = iso(utcnow())
-            with self.store.write() as db:
-                part = self.classify(chunk)
-                if part.added or part.updated:
-                    self.store.set_meta(CATALOG_VERSION, f"{now}/{uuid.uuid4().hex[:8]}")
-                for course in [*part.added, *part.updated]:
-                    hashes = {"row_hash": course.row_hash, "content_hash": course.content_hash, "now": now}
-                    db.execute(_UPSERT, {**course.stored(), **hashes})
+            part = self.classify(chunk)
+            if part.added or part.updated:
+                self.store.set_meta(CATALOG_VERSION, f"{now}/{uuid.uuid4().hex[:8]}")
+            for course in [*part.added, *part.updated]:
+                hashes = {"row_hash": course.row_hash, "content_hash": course.content_hash, "now": now}
+                db.execute(_UPSERT, {**course.stored(), **hashes})
             counts.added += part.added
             counts.updated += part.updated
             counts.unchanged += part.unchanged
+
+        self.store.write_in_chunks(courses, write)
         return counts

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from learning.store import WRITE_CHUNK, Store, iso, utcnow
+from learning.store import Store, iso, utcnow
 
 # What a learner can do with a course, in the order a course usually goes through them.
 ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, RATED = (
@@ -83,18 +83,20 @@ class History:
 
     def record_many(self, events: Sequence[Event]) -> int:
         """Store events, skipping exact repeats (re-importing a file adds nothing); returns how many were new.
-        Written WRITE_CHUNK rows per transaction, so a large import never holds the write lock for long."""
+        Written in short transactions (Store.write_in_chunks), so a large import never holds the write lock long."""
         added = 0
-        for start in range(0, len(events), WRITE_CHUNK):
-            chunk = events[start : start + WRITE_CHUNK]
-            with self.store.write() as db:
-                before = db.execute("SELECT total_changes()").fetchone()[0]
-                db.conn.executemany(
-                    "INSERT OR IGNORE INTO events (learner_id, course_id, kind, value, at, source) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [(e.learner_id, e.course_id, e.kind, e.value, e.at, e.source) for e in chunk],
-                )
-                added += db.execute("SELECT total_changes()").fetchone()[0] - before
+
+        def write(db, chunk: Sequence[Event]) -> None:
+            nonlocal added
+            before = db.execute("SELECT total_changes()").fetchone()[0]
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO events (learner_id, course_id, kind, value, at, source) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(e.learner_id, e.course_id, e.kind, e.value, e.at, e.source) for e in chunk],
+            )
+            added += db.execute("SELECT total_changes()").fetchone()[0] - before
+
+        self.store.write_in_chunks(events, write)
         return added
 
     def for_learner(self, learner_id: str) -> list[Event]:

@@ -27,20 +27,23 @@ class Table:
 
 
 def csv_table(text: str) -> Table:
+    """Comma-, semicolon- or tab-separated (Excel writes ';' where the decimal mark is a comma): the header row's
+    most frequent of the three decides."""
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
     lines = io.StringIO(text, newline="").readlines()
-    header_records = _records(lines, 0)
-    first = next(header_records, None)
+    top = lines[0] if lines else ""
+    delimiter = max(",;\t", key=top.count) if any(d in top for d in ",;\t") else ","
+    first = next(_records(lines, 0, delimiter), None)
     if first is None or first[1] is None:
         return Table([], iter(()))
     _, header, _, next_line = first
-    return Table([str(h) for h in header], _rows(lines, next_line, len(header)))
+    return Table([str(h) for h in header], _rows(lines, next_line, len(header), delimiter))
 
 
-def _records(lines: list[str], start: int) -> Iterator[tuple[int, Cells | None, str | None, int]]:
+def _records(lines: list[str], start: int, delimiter: str) -> Iterator[tuple[int, Cells | None, str | None, int]]:
     """(first line, cells or None, problem, index of the line after the record) from lines[start:]."""
     while start < len(lines):
-        reader = csv.reader(itertools.islice(lines, start, None), strict=True)
+        reader = csv.reader(itertools.islice(lines, start, None), delimiter=delimiter, strict=True)
         consumed = 0
         try:
             for cells in reader:
@@ -54,8 +57,8 @@ def _records(lines: list[str], start: int) -> Iterator[tuple[int, Cells | None, 
             start = bad
 
 
-def _rows(lines: list[str], start: int, columns: int) -> Iterator[tuple[int, Cells | None, str | None]]:
-    for line, cells, problem, _ in _records(lines, start):
+def _rows(lines: list[str], start: int, columns: int, delimiter: str) -> Iterator[tuple[int, Cells | None, str | None]]:
+    for line, cells, problem, _ in _records(lines, start, delimiter):
         if cells is None:
             yield line, None, problem
         elif any(str(cell).strip() for cell in cells):

@@ -270,3 +270,11 @@ def test_xlsx_exports_import_directly_with_their_dates_and_numbers(tmp_path: Pat
         ("1565838", "beginner", 90, "2018-12-31T00:00:00+00:00"),
     ]
     assert [(r.line, r.reason) for r in parsed.rejections] == [(3, "missing required field 'id'")]
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_csv_separated_by_commas_semicolons_or_tabs_imports_alike(separator):
+    text = separator.join(["id", "title", "duration_minutes"]) + "\n"
+    text += separator.join(["a", '"Alpha; with, both"', '"1,5 h"']) + "\n"
+    [course] = parse_catalog_text(text, "csv").courses
+    assert (course.id, course.title, course.duration_minutes) == ("a", "Alpha; with, both", 90)
