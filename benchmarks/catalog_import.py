@@ -11,7 +11,8 @@ values left empty (by column and value), and the time to read and validate, and 
 Meanwhile a second connection keeps asking for the write lock (BEGIN IMMEDIATE; COMMIT every 2 ms) and records how
 long it had to wait: the longest wait is the longest time the import held the lock, which is what an event's
 de-duplication insert would wait. `--scale N` also writes N courses (the real ones repeated with distinct ids)
-into one store, the size at which one transaction held the lock for ~15 s.
+into one store, the size at which one transaction held the lock for ~15 s, both in short transactions and, for
+comparison in the same run, in one.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 from benchmarks.catalogs import scaled
 from benchmarks.common import DEFAULT_DATA, report
 from config import Settings
+from learning import store as store_module
 from learning.catalog_import import ParsedCatalog, read_catalog_file
 from upnext.build import build_service
 
@@ -157,6 +159,12 @@ def main(argv: list[str] | None = None) -> dict:
         if scale and courses:
             many = ParsedCatalog(courses=[course for course, _ in scaled(courses, scale)])
             results[f"write_{scale}_courses"] = _import(work / "scaled", many, embed=False)
+            chunk = store_module.WRITE_CHUNK
+            store_module.WRITE_CHUNK = scale  # as before issue 10: the whole catalog in one transaction
+            try:
+                results[f"write_{scale}_courses_one_transaction"] = _import(work / "one", many, embed=False)
+            finally:
+                store_module.WRITE_CHUNK = chunk
     report("catalog_import", results)
     return results
 

@@ -23,7 +23,6 @@ from learning.json_input import UnreadableJson, json_lines
 from learning.tabular import Table, csv_table, xlsx_table
 
 FIELDS = COURSE_FIELDS
-REQUIRED = ("id", "title")
 MAX_ID = 200
 MAX_TITLE = 300
 MAX_DESCRIPTION = 10_000
@@ -103,10 +102,10 @@ def _text(limit: int) -> Callable[[object], str]:
 def _whole_number(low: int, high: int) -> Callable[[object], int]:
     def read(value: object) -> int:
         try:
-            number = float(value) if not isinstance(value, bool) else float("nan")  # type: ignore[arg-type]
+            number = float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            number = float("nan")
-        if not number.is_integer():
+            raise ValueProblem("must be a whole number") from None
+        if isinstance(value, bool) or not number.is_integer():
             raise ValueProblem("must be a whole number")
         if not low <= number <= high:
             raise ValueProblem(f"must be between {low} and {high}")
