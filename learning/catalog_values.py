@@ -140,7 +140,10 @@ def moment(value: object) -> str:
         found = _parse_moment(str(value).strip())
     if found.tzinfo is None:
         found = found.replace(tzinfo=UTC)
-    return found.astimezone(UTC).isoformat(timespec="seconds")
+    try:
+        return found.astimezone(UTC).isoformat(timespec="seconds")
+    except OverflowError:  # 9999-12-31T23:59-01:00 is past the last moment Python can hold in UTC
+        raise ValueProblem("is out of range") from None
 
 
 def _parse_moment(text: str) -> datetime:

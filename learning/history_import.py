@@ -11,11 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from learning import catalog_values
 from learning.catalog_import import Rejection
+from learning.catalog_values import ValueProblem
 from learning.courses import Course, CourseRepository
 from learning.history import COMPLETED, DISMISSED, ENROLLED, STARTED, Event, History
 from learning.json_input import UnreadableJson, array_items, json_lines
 from learning.learners import EMAIL, SLACK_USER_ID, LearnerRepository
+from learning.store import iso
 from learning.tabular import csv_table
 
 STATUSES = {
@@ -77,14 +80,12 @@ def _moment(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise RowError(f"missing {name}")
     try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise RowError(f"{name} must be an ISO 8601 date or time, got {value[:40]!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    if moment > datetime.now(UTC):
+        moment = catalog_values.moment(value.strip())
+    except ValueProblem as problem:
+        raise RowError(f"{name} {problem}, got {value[:40]!r}") from None
+    if moment > iso(datetime.now(UTC)):
         raise RowError(f"{name} is in the future ({value})")
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+    return moment
 
 
 def _learner_key(value: Any) -> str:

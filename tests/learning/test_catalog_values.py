@@ -113,6 +113,12 @@ def test_dates_are_understood_day_first_month_first_and_iso(written, stored):
     assert moment(written) == stored
 
 
+@pytest.mark.parametrize("written", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+01:00", "31/02/2024"])
+def test_dates_past_what_a_calendar_or_python_can_hold_are_problems(written):
+    with pytest.raises(ValueProblem):
+        moment(written)
+
+
 def test_a_date_that_reads_both_ways_is_a_problem_naming_both_readings():
     with pytest.raises(ValueProblem, match=r"ambiguous.*2024-04-03 or 2024-03-04"):
         moment("03/04/2024")

@@ -49,7 +49,7 @@ def test_csv_imports_good_rows_and_reports_each_bad_one(importer):
     assert "learner must be a Slack user id" in reasons[4]
     assert "is not in the catalog" in reasons[5]
     assert "status must be enrolled, started, completed or dismissed" in reasons[6]
-    assert "date must be an ISO 8601" in reasons[7]
+    assert "date must be a date such as 2024-05-31" in reasons[7]
     assert "in the future" in reasons[8]
     assert "has 2 columns" in reasons[9]
     again = importer.import_text(text, xapi=False)
@@ -76,7 +76,7 @@ def test_xapi_array_handles_mbox_account_and_each_verb(importer):
     assert "mbox_sha1sum" in by_position[4]
     assert "group" in by_position[5]
     assert "verb 'voided' is not one Upnext uses" in by_position[6]
-    assert "timestamp must be an ISO 8601" in by_position[7]
+    assert "timestamp must be a date such as" in by_position[7]
     assert "object has no id" in by_position[8]
     assert "not a JSON object" in by_position[9]
     events = importer.history.for_learner("U0BEA")
@@ -154,3 +154,19 @@ def test_an_unterminated_quote_in_a_history_csv_rejects_its_row_only(importer):
     assert report.added == 2
     assert [r.line for r in report.rejections] == [2]
     assert "unreadable CSV" in report.rejections[0].reason
+
+
+def test_dates_in_any_common_form_import_and_impossible_ones_reject_only_their_row(importer):
+    text = (
+        "learner,course_id,status,date\n"
+        f"U0ANA,{SQL},completed,31/01/2024\n"
+        f"U0ANA,{GIT},started,9999-12-31T23:59:59-23:59\n"
+        f"U0ANA,{GIT},completed,03/04/2024\n"
+        f"U0BEA,{GIT},completed,0001-01-01T00:00:00+01:00\n"
+    )
+    report = importer.import_text(text, xapi=False)
+    assert report.added == 1
+    assert importer.history.for_learner("U0ANA")[0].at == "2024-01-31T00:00:00+00:00"
+    reasons = {r.line: r.reason for r in report.rejections}
+    assert set(reasons) == {3, 4, 5}
+    assert "out of range" in reasons[3] and "ambiguous" in reasons[4] and "out of range" in reasons[5]
