@@ -38,8 +38,9 @@ def loads(text: str) -> Any:
 
 
 def json_lines(text: str) -> Iterator[tuple[int, Any]]:
-    """(line number, value or UnreadableJson) for each non-blank line."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    """(line number, value or UnreadableJson) for each non-blank line. Lines end at '\n' only: str.splitlines()
+    would also split at U+2028 and other separators that JSON allows unescaped inside a string."""
+    for number, line in enumerate(text.split("\n"), start=1):
         if line.strip():
             try:
                 yield number, loads(line)

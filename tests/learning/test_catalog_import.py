@@ -279,3 +279,10 @@ def test_csv_separated_by_commas_semicolons_or_tabs_imports_alike(separator):
     text += separator.join(["a", '"Alpha; with, both"', '"1,5 h"']) + "\n"
     [course] = parse_catalog_text(text, "csv").courses
     assert (course.id, course.title, course.duration_minutes) == ("a", "Alpha; with, both", 90)
+
+
+def test_a_json_line_with_a_line_separator_inside_a_string_is_one_row():
+    row = json.dumps({"id": "ls", "title": "Before\u2028after\x85end"}, ensure_ascii=False)
+    parsed = parse_catalog_text(jsonl(GOOD, row, {"id": "b", "title": "Next"}), "jsonl")
+    assert [c.id for c in parsed.courses] == ["sql-1", "ls", "b"] and parsed.rejections == []
+    assert parsed.courses[1].title == "Before after end"  # whitespace, folded like any other
