@@ -92,3 +92,12 @@ def test_an_empty_history_file_says_so_and_exits_1(upnext, tmp_path: Path, name,
     code, _, err = upnext("history", "import", str(path))
     assert code == 1
     assert err.strip() == f"error: {path}: no history rows in this file (it is empty, or has only a header row)"
+
+
+def test_undecodable_bytes_in_a_file_are_echoed_escaped_not_a_traceback(upnext, tmp_path: Path):
+    path = tmp_path / "courses.csv"
+    path.write_bytes(b'id,title,co\xfflour,description\na,Good,red,"Bad \xff text"\n')
+    code, out, _ = upnext("catalog", "import", str(path), "--dry-run")
+    assert code == 0
+    assert "ignored fields Upnext does not use: co\\udcfflour (1 rows)" in out
+    assert "column 'description'" in out and "description is not valid UTF-8" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import sys
 import time
@@ -69,6 +70,9 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace, run, what: str) -> int:
     """Shared by the catalog and history imports: print every rejection and the summary; exit 1 if any row was
     rejected or the file holds no rows at all, 2 if the file as a whole is unusable."""
+    for stream in (sys.stdout, sys.stderr):  # a file's undecodable bytes are echoed as \xff, never a traceback
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     path = Path(args.file)
     if not path.is_file():
         print(f"error: {path}: no such file", file=sys.stderr)
