@@ -70,7 +70,7 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace, run, what: str) -> int:
     """Shared by the catalog and history imports: print every rejection and the summary; exit 1 if any row was
     rejected or the file holds no rows at all, 2 if the file as a whole is unusable."""
-    for stream in (sys.stdout, sys.stderr):  # a file's undecodable bytes are echoed as \xff, never a traceback
+    for stream in (sys.stdout, sys.stderr):  # a file's undecodable bytes are echoed escaped, never a traceback
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
     path = Path(args.file)
