@@ -66,7 +66,7 @@ def real_courses(data: Path) -> list[Course]:
     courses, seen = [], set()
     for row in real_rows(data):
         try:
-            course = validate_row(row, from_csv=False)
+            course = validate_row(row)
         except RowError:
             continue
         if course.id not in seen:

@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> dict:
     share_vectors(service, shared, "in")  # course texts embedded by an earlier run are not embedded again
     rows = course_rows(items, {c: t for c, t in first_seen.items() if t < until})
     started = time.perf_counter()
-    service.catalog.import_parsed(ParsedCatalog(courses=[validate_row(r, from_csv=False) for r in rows]))
+    service.catalog.import_parsed(ParsedCatalog(courses=[validate_row(r) for r in rows]))
     import_s = time.perf_counter() - started
     share_vectors(service, shared, "out")
     service.history.record_many([

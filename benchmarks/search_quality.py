@@ -42,7 +42,7 @@ def recall_at(ranked: Sequence[str], relevant: set[str], k: int) -> float:
 def catalog_service(name: str, rows: list[dict], encoder: str | None, work: Path) -> LearningService:
     home = work / name
     service = build_service(Settings(home=home), encoder=load(encoder), prepare=False)
-    parsed = ParsedCatalog(courses=[validate_row(row, from_csv=False) for row in rows])
+    parsed = ParsedCatalog(courses=[validate_row(row) for row in rows])
     service.catalog.import_parsed(parsed)
     return service
 

@@ -34,7 +34,7 @@ from learning.history import (
     fold,
 )
 from learning.intent import EMPTY, GREETING, HELP, NEXT, classify
-from learning.json_text import parse_json
+from learning.json_input import loads as parse_json
 from learning.learners import PROFILE_MAX_AGE, Learner, profile_from_slack
 from learning.privacy import summary
 from learning.progress import progress

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from learning.json_text import parse_json
+from learning.json_input import loads as parse_json
 from learning.recommender import Reason
 from learning.store import Store, iso, utcnow
 

@@ -60,6 +60,12 @@ class Course:
             parts.append(self.description)
         return ". ".join(parts)
 
+    def stored(self) -> dict:
+        """The course's columns as the courses table holds them."""
+        record = {name: getattr(self, name) for name in _COLUMNS}
+        record["topics"] = json.dumps(list(self.topics), ensure_ascii=False)
+        return record
+
     @property
     def content_hash(self) -> str:
         return hashlib.sha256(self.embedding_text().encode()).hexdigest()[:32]
@@ -167,15 +173,22 @@ class CourseRepository:
         return counts
 
     def upsert(self, courses: Sequence[Course]) -> UpsertCounts:
-        """Insert new courses and update changed ones in one transaction; unchanged rows are not touched."""
-        now = iso(utcnow())
-        with self.store.write() as db:
-            counts = self.classify(courses)
-            if counts.added or counts.updated:
+        """Insert new courses and update changed ones in short transactions (Store.write_in_chunks), so other writers
+        never wait long for the lock; unchanged rows are not touched. Running an interrupted import again finishes it.
+        """
+        counts = UpsertCounts()
+
+        def write(db, chunk: Sequence[Course]) -> None:
+            now = iso(utcnow())
+            part = self.classify(chunk)
+            if part.added or part.updated:
                 self.store.set_meta(CATALOG_VERSION, f"{now}/{uuid.uuid4().hex[:8]}")
-            for course in [*counts.added, *counts.updated]:
-                record = {name: getattr(course, name) for name in _COLUMNS}
-                record["topics"] = json.dumps(list(course.topics), ensure_ascii=False)
-                record.update(row_hash=course.row_hash, content_hash=course.content_hash, now=now)
-                db.execute(_UPSERT, record)
+            for course in [*part.added, *part.updated]:
+                hashes = {"row_hash": course.row_hash, "content_hash": course.content_hash, "now": now}
+                db.execute(_UPSERT, {**course.stored(), **hashes})
+            counts.added += part.added
+            counts.updated += part.updated
+            counts.unchanged += part.unchanged
+
+        self.store.write_in_chunks(courses, write)
         return counts

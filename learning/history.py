@@ -15,7 +15,6 @@ ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, RATED = (
 KINDS = (ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, RATED)
 ENGAGED = (ENROLLED, STARTED, COMPLETED)  # kinds that say "took this course"
 SOURCES = ("slack", "import", "xapi", "nudge")
-WRITE_BATCH = 2_000  # events per transaction: short enough that other writers never wait long
 
 
 @dataclass(frozen=True)
@@ -82,24 +81,22 @@ class History:
         """Store one event; returns False when the very same event (same second) was already there."""
         return self.record_many([Event(learner_id, course_id, kind, iso(at or utcnow()), source, value)]) == 1
 
-    def record_many(self, events: Sequence[Event], batch: int = WRITE_BATCH) -> int:
-        """Store events, skipping exact repeats (re-importing a file adds nothing); returns how many were new. Each
-        batch is its own short transaction, so a large import never holds the write lock for long (a re-run after
-        a crash adds only what is missing)."""
+    def record_many(self, events: Sequence[Event]) -> int:
+        """Store events, skipping exact repeats (re-importing a file adds nothing); returns how many were new.
+        Written in short transactions (Store.write_in_chunks), so a large import never holds the write lock long."""
         added = 0
-        rows = [(e.learner_id, e.course_id, e.kind, e.value, e.at, e.source) for e in events]
-        for start in range(0, len(rows), batch):
-            with self.store.write() as db:
-                before = db.execute("SELECT total_changes()").fetchone()[0]
-                db.conn.executemany(
-                    "INSERT OR IGNORE INTO events (learner_id, course_id, kind, value, at, source) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        (e.learner_id, e.course_id, e.kind, e.value, e.at, e.source)
-                        for e in events[start : start + batch]
-                    ],
-                )
-                added += db.execute("SELECT total_changes()").fetchone()[0] - before
+
+        def write(db, chunk: Sequence[Event]) -> None:
+            nonlocal added
+            before = db.execute("SELECT total_changes()").fetchone()[0]
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO events (learner_id, course_id, kind, value, at, source) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(e.learner_id, e.course_id, e.kind, e.value, e.at, e.source) for e in chunk],
+            )
+            added += db.execute("SELECT total_changes()").fetchone()[0] - before
+
+        self.store.write_in_chunks(events, write)
         return added
 
     def for_learner(self, learner_id: str) -> list[Event]:

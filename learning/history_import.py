@@ -5,19 +5,21 @@ reason, the good ones import, re-importing adds nothing, and nothing is dropped 
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from learning import catalog_values
 from learning.catalog_import import Rejection
+from learning.catalog_values import ValueProblem
 from learning.courses import Course, CourseRepository
 from learning.history import COMPLETED, DISMISSED, ENROLLED, STARTED, Event, History
+from learning.json_input import UnreadableJson, array_items, json_lines
 from learning.learners import EMAIL, SLACK_USER_ID, SLACKBOT, LearnerRepository
+from learning.store import iso
+from learning.tabular import csv_table
 
 STATUSES = {
     "enrolled": ENROLLED,
@@ -40,10 +42,15 @@ class HistoryReport:
     rejections: list[Rejection] = field(default_factory=list)
     learners_created: int = 0
     dry_run: bool = False
+    rows: int = 0  # rows or statements read, good or bad: 0 means the file holds no history at all
 
     @property
     def rejected(self) -> int:
         return len(self.rejections)
+
+    @property
+    def empty(self) -> bool:
+        return self.rows == 0
 
     def lines(self) -> list[str]:
         summary = (
@@ -73,14 +80,12 @@ def _moment(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise RowError(f"missing {name}")
     try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise RowError(f"{name} must be an ISO 8601 date or time, got {value[:40]!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    if moment > datetime.now(UTC):
+        moment = catalog_values.moment(value.strip())
+    except ValueProblem as problem:
+        raise RowError(f"{name} {problem}, got {value[:40]!r}") from None
+    if moment > iso(datetime.now(UTC)):
         raise RowError(f"{name} is in the future ({value})")
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+    return moment
 
 
 def _learner_key(value: Any) -> str:
@@ -93,29 +98,29 @@ def _learner_key(value: Any) -> str:
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, _Row | None, str | None]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in next(reader, [])]
+    table = csv_table(text)
+    if not table.header:
+        return
+    header = [h.strip().lower() for h in table.header]
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
         raise ValueError(f"line 1: the header row has no {', '.join(missing)} column (found: {', '.join(header)})")
-    line = reader.line_num + 1
-    for cells in reader:
-        if any(c.strip() for c in cells):
-            try:
-                if len(cells) != len(header):
-                    raise RowError(f"has {len(cells)} columns, the header has {len(header)}")
-                raw = dict(zip(header, cells))
-                status = STATUSES.get(raw["status"].strip().lower())
-                if status is None:
-                    raise RowError(f"status must be enrolled, started, completed or dismissed, got {raw['status']!r}")
-                course = raw["course_id"].strip()
-                if not course:
-                    raise RowError("missing course_id")
-                row = _Row(line, _learner_key(raw["learner"]), course, status, _moment(raw["date"], "date"), "import")
-                yield line, row, None
-            except RowError as error:
-                yield line, None, str(error)
-        line = reader.line_num + 1
+    for line, cells, problem in table.rows:
+        if cells is None:
+            yield line, None, problem
+            continue
+        try:
+            raw = dict(zip(header, (str(cell) for cell in cells)))
+            status = STATUSES.get(raw["status"].strip().lower())
+            if status is None:
+                raise RowError(f"status must be enrolled, started, completed or dismissed, got {raw['status']!r}")
+            course = raw["course_id"].strip()
+            if not course:
+                raise RowError("missing course_id")
+            row = _Row(line, _learner_key(raw["learner"]), course, status, _moment(raw["date"], "date"), "import")
+            yield line, row, None
+        except RowError as error:
+            yield line, None, str(error)
 
 
 def _actor(statement: dict) -> str:
@@ -153,30 +158,18 @@ def _statement(position: int, statement: Any) -> _Row:
     return _Row(position, learner, obj["id"].strip(), XAPI_VERBS[verb], at, "xapi")
 
 
-def _json_lines(text: str) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as error:
-                yield number, RowError(f"not valid JSON ({error.msg} at column {error.colno})")
-
-
 def _xapi_rows(text: str) -> Iterator[tuple[int, _Row | None, str | None]]:
-    if text.lstrip().startswith("["):
-        try:
-            numbered: Iterator[tuple[int, Any]] = enumerate(json.loads(text), start=1)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"not valid JSON ({error.msg} at line {error.lineno})") from None
-    else:
-        numbered = _json_lines(text)
-    for position, item in numbered:
-        try:
-            if isinstance(item, RowError):
-                raise item
-            yield position, _statement(position, item), None
-        except RowError as error:
-            yield position, None, str(error)
+    try:
+        numbered = array_items(text) if text.lstrip().startswith("[") else json_lines(text)
+        for position, item in numbered:
+            try:
+                if isinstance(item, UnreadableJson):
+                    raise RowError(str(item))
+                yield position, _statement(position, item), None
+            except RowError as error:
+                yield position, None, str(error)
+    except UnreadableJson as error:
+        raise ValueError(str(error)) from None
 
 
 class HistoryImporter:
@@ -195,6 +188,7 @@ class HistoryImporter:
         events: list[Event] = []
         known_before = {learner.slack_id for learner in self.learners.all()}
         for position, row, problem in _xapi_rows(text) if xapi else _csv_rows(text):
+            report.rows += 1
             if row is None:
                 report.rejections.append(Rejection(position, problem or "unreadable", unit=unit))
                 continue

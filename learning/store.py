@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import sqlite_utils
 
+T = TypeVar("T")
+
 BUSY_TIMEOUT_MS = 30_000
+WRITE_CHUNK = 200  # rows per transaction in bulk writes (imports): at most a few hundred milliseconds of lock each
+WRITE_PAUSE = 0.1  # seconds between them: longer than a waiting writer's longest back-off (SQLite's is 100 ms)
 
 
 def utcnow() -> datetime:
@@ -219,6 +225,17 @@ class Store:
             db.rollback()
             raise
         db.commit()
+
+    def write_in_chunks(self, items: Sequence[T], write: Callable[[sqlite_utils.Database, Sequence[T]], None]) -> None:
+        """A bulk write as short transactions of WRITE_CHUNK items, WRITE_PAUSE apart. Each commits whole, so an
+        interruption leaves whole rows behind. The pause matters as much as the chunking: after a commit SQLite gives
+        the lock to whoever asks first, and a writer that is already waiting only asks again after its busy handler's
+        back-off (up to 100 ms), so without it a bulk write takes the lock straight back, chunk after chunk."""
+        for start in range(0, len(items), WRITE_CHUNK):
+            if start:
+                time.sleep(WRITE_PAUSE)
+            with self.write() as db:
+                write(db, items[start : start + WRITE_CHUNK])
 
     def migrate(self) -> None:
         """Bring the schema up to date; safe when several processes start at once."""

@@ -42,3 +42,12 @@ def test_recommender_latency_smoke(tmp_path):
 
     results = recommender_latency.main(["--smoke", "--work", str(tmp_path)])
     assert results["next_for"]["n"] == 5
+
+
+def test_catalog_import_smoke(tmp_path):
+    from benchmarks import catalog_import
+
+    data = make_bench_data(tmp_path / "data")
+    results = catalog_import.main(["--smoke", "--data", str(data), "--work", str(tmp_path / "work")])
+    assert results["imports"]["edx_2021"]["rows"] == 10 and results["imports"]["coursera_2019"]["rejected"] == 0
+    assert results["write_300_courses"]["write_lock"]["transactions"] == 2

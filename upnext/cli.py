@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import sys
 import time
@@ -66,9 +67,12 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     return run_console(session, ask=args.ask)
 
 
-def _import(args: argparse.Namespace, run) -> int:
+def _import(args: argparse.Namespace, run, what: str) -> int:
     """Shared by the catalog and history imports: print every rejection and the summary; exit 1 if any row was
-    rejected, 2 if the file as a whole is unusable."""
+    rejected or the file holds no rows at all, 2 if the file as a whole is unusable."""
+    for stream in (sys.stdout, sys.stderr):  # a file's undecodable bytes are echoed escaped, never a traceback
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     path = Path(args.file)
     if not path.is_file():
         print(f"error: {path}: no such file", file=sys.stderr)
@@ -78,23 +82,37 @@ def _import(args: argparse.Namespace, run) -> int:
     except ValueError as error:  # e.g. a CSV without the required columns
         print(f"error: {path}: {error}", file=sys.stderr)
         return 2
+    if report.empty:
+        print(f"error: {path}: no {what} in this file (it is empty, or has only a header row)", file=sys.stderr)
+        return 1
     for line in report.lines():
         print(line)
     return 1 if report.rejected else 0
 
 
 def cmd_catalog_import(settings: Settings, args: argparse.Namespace) -> int:
+    from learning.catalog_columns import parse_map
     from upnext.build import build_service
 
+    try:
+        mapping = parse_map(args.map or [])
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     service = build_service(settings, prepare=False)
-    return _import(args, lambda path: service.catalog.import_file(path, args.dry_run, on_progress=_progress))
+    reading = {"preset": args.preset, "mapping": mapping, "strict": args.strict}
+    return _import(
+        args,
+        lambda path: service.catalog.import_file(path, args.dry_run, on_progress=_progress, **reading),
+        "courses",
+    )
 
 
 def cmd_history_import(settings: Settings, args: argparse.Namespace) -> int:
     from upnext.build import build_service
 
     service = build_service(settings)
-    return _import(args, lambda path: service.history_importer.import_file(path, dry_run=args.dry_run))
+    return _import(args, lambda path: service.history_importer.import_file(path, dry_run=args.dry_run), "history rows")
 
 
 def _nudge_parts(settings: Settings):
@@ -151,6 +169,26 @@ def cmd_nudges_stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _catalog_import_options(importing: argparse.ArgumentParser) -> None:
+    from learning.catalog_columns import PRESETS, TARGETS
+
+    importing.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        help="read a vendor's export by its column names: "
+        + "; ".join(f"{p.name}: {p.what}" for p in PRESETS.values()),
+    )
+    importing.add_argument(
+        "--map",
+        action="append",
+        metavar='FIELD="Column"',
+        help=f"fill FIELD from this column (repeatable; over a preset). Fields: {', '.join(TARGETS)}",
+    )
+    importing.add_argument(
+        "--strict", action="store_true", help="reject a row whose optional value cannot be understood"
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="upnext", description="Upnext, the Slack learning assistant.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -170,7 +208,7 @@ def parser() -> argparse.ArgumentParser:
     console.set_defaults(func=cmd_console)
 
     for name, what, func in (
-        ("catalog", "import courses from CSV or JSON Lines", cmd_catalog_import),
+        ("catalog", "import courses from CSV, .xlsx or JSON Lines", cmd_catalog_import),
         ("history", "import completions: CSV (learner, course_id, status, date) or xAPI", cmd_history_import),
     ):
         group = commands.add_parser(name, help=f"{name}: {what}").add_subparsers(dest=f"{name}_command", required=True)
@@ -178,6 +216,8 @@ def parser() -> argparse.ArgumentParser:
         importing.add_argument("file")
         importing.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
         importing.set_defaults(func=func)
+        if name == "catalog":
+            _catalog_import_options(importing)
 
     commands.add_parser("clock", help="plan and send nudges (run exactly one)").set_defaults(func=cmd_clock)
     nudges = commands.add_parser("nudges", help="inspect nudges").add_subparsers(dest="nudges_command", required=True)

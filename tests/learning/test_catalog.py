@@ -68,3 +68,24 @@ def test_every_row_is_accounted_for(empty_service, tmp_path):
 def test_top_topics_are_the_most_common_first(service):
     topics = service.courses.top_topics(5)
     assert len(topics) == 5 and topics[0].lower() == "python"
+
+
+def test_a_large_import_writes_in_short_transactions_and_a_rerun_changes_nothing(empty_service):
+    from learning.courses import Course
+    from learning.store import WRITE_CHUNK
+
+    courses = [Course(id=f"c{i}", title=f"Course {i}") for i in range(2 * WRITE_CHUNK + WRITE_CHUNK // 2)]
+    statements: list[str] = []
+    connection = empty_service.store.db.conn
+    connection.set_trace_callback(statements.append)
+    try:
+        counts = empty_service.courses.upsert(courses)
+    finally:
+        connection.set_trace_callback(None)
+    # each transaction first reads the stored hashes of the courses it is about to write
+    ids_read = [s.count("'c") for s in statements if s.startswith("SELECT id, row_hash FROM courses")]
+    assert sum(s.startswith("BEGIN") for s in statements) == 3
+    assert ids_read == [WRITE_CHUNK, WRITE_CHUNK, WRITE_CHUNK // 2]
+    assert len(counts.added) == len(courses) and empty_service.courses.count() == len(courses)
+    again = empty_service.courses.upsert(courses)
+    assert (len(again.added), len(again.updated), again.unchanged) == (0, 0, len(courses))

@@ -1,0 +1,112 @@
+"""Rows of a table people exported (CSV, or an .xlsx workbook's first sheet), each with the line it starts on.
+
+CSV is read strictly: a quote that is never closed does not swallow the rows after it into one field. The record
+it starts is reported as unreadable and reading resumes on the next physical line, so the rows that follow still
+arrive (and a legitimate quoted field spanning several lines still reads as one).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+MAX_FIELD = 10 * 1024 * 1024  # one cell; far beyond any real description, far below memory trouble
+
+Cells = list[object]
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: Iterator[tuple[int, Cells | None, str | None]]  # (line, cells, None) or (line, None, why unreadable)
+
+
+def csv_table(text: str) -> Table:
+    """Comma-, semicolon- or tab-separated (Excel writes ';' where the decimal mark is a comma): the header row's
+    most frequent of the three decides."""
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
+    lines = io.StringIO(text, newline="").readlines()
+    top = lines[0] if lines else ""
+    delimiter = max(",;\t", key=top.count) if any(d in top for d in ",;\t") else ","
+    first = next(_records(lines, 0, delimiter), None)
+    if first is None or first[1] is None:
+        return Table([], iter(()))
+    _, header, _, next_line = first
+    return Table([str(h) for h in header], _rows(lines, next_line, len(header), delimiter))
+
+
+def _records(lines: list[str], start: int, delimiter: str) -> Iterator[tuple[int, Cells | None, str | None, int]]:
+    """(first line, cells or None, problem, index of the line after the record) from lines[start:]."""
+    while start < len(lines):
+        reader = csv.reader(itertools.islice(lines, start, None), delimiter=delimiter, strict=True)
+        consumed = 0
+        try:
+            for cells in reader:
+                yield start + consumed + 1, list(cells), None, start + reader.line_num
+                consumed = reader.line_num
+            return
+        except csv.Error as error:
+            bad = start + consumed + 1
+            reason = "a quote is opened and never closed" if "end of data" in str(error) else str(error)
+            yield bad, None, f"unreadable CSV ({reason}); the lines after it are read on their own", bad
+            start = bad
+
+
+def _rows(lines: list[str], start: int, columns: int, delimiter: str) -> Iterator[tuple[int, Cells | None, str | None]]:
+    for line, cells, problem, _ in _records(lines, start, delimiter):
+        if cells is None:
+            yield line, None, problem
+        elif any(str(cell).strip() for cell in cells):
+            if len(cells) != columns:
+                yield line, None, f"has {len(cells)} columns, the header has {columns}"
+            else:
+                yield line, cells, None
+
+
+def xlsx_table(path: Path) -> Table:
+    """The first worksheet: its first non-empty row is the header; dates and numbers keep their types."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ValueError(f"not a readable .xlsx workbook ({type(error).__name__})") from None
+    sheet = workbook.worksheets[0]
+    numbered = ((n, [_cell(v) for v in row]) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1))
+    for _, cells in numbered:
+        if any(c is not None for c in cells):
+            header = [str(c).strip() if c is not None else "" for c in cells]
+            while header and not header[-1]:
+                header.pop()
+            return Table(header, _sheet_rows(numbered, len(header), workbook))
+    workbook.close()
+    return Table([], iter(()))
+
+
+def _sheet_rows(numbered, columns: int, workbook) -> Iterator[tuple[int, Cells | None, str | None]]:
+    try:
+        for number, cells in numbered:
+            extra = [c for c in cells[columns:] if c is not None]
+            if any(c is not None for c in cells):
+                if extra:
+                    yield number, None, f"has values beyond the header's {columns} columns"
+                else:
+                    yield number, (cells + [None] * columns)[:columns], None
+    finally:
+        workbook.close()
+
+
+def _cell(value: object) -> object:
+    """Sheet cells as the import reads them: text stripped, whole floats as ints, dates and times kept."""
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, datetime | date | time | int | float) or value is None:
+        return value
+    return str(value)

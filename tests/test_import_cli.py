@@ -1,0 +1,103 @@
+"""`upnext catalog import` and `upnext history import` as people run them: exit codes and what they print."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from config import Settings
+from tests.bench_data import SMALL_CATALOG
+from upnext.build import build_service
+from upnext.cli import main
+
+SAMPLES = Path(__file__).parent / "data" / "catalogs"
+
+
+@pytest.fixture
+def upnext(tmp_path: Path, encoder, tmp_path_factory, monkeypatch, capsys):
+    """Runs the `upnext` command in-process on a fresh UPNEXT_HOME holding the small test catalog (embedded with the
+    session's encoder, whose built ONNX model it reuses); returns (exit code, stdout, stderr)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    built = next(tmp_path_factory.getbasetemp().glob("models*/*.onnx")).parent
+    (home / "models").symlink_to(built, target_is_directory=True)
+    seeded = build_service(Settings(home=home), encoder=encoder, prepare=False)
+    seeded.catalog.import_file(SMALL_CATALOG)
+    seeded.store.close()
+    monkeypatch.setenv("UPNEXT_HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
+
+def test_dry_run_prints_the_mapping_and_the_first_three_courses_as_stored(upnext):
+    code, out, _ = upnext("catalog", "import", str(SAMPLES / "udemy_business.csv"), "--preset", "udemy", "--dry-run")
+    assert code == 0
+    assert "mapping (preset udemy):" in out
+    assert "  level            <- 'Instructional Level'" in out
+    assert "  provider         <- 'Udemy' (every row)" in out
+    assert "not used: 'Instructor Name'" in out
+    shown = [json.loads(line) for line in out.splitlines() if line.startswith("  {")]
+    assert [c["id"] for c in shown] == ["567828", "1565838", "903744"]
+    assert shown[1] == {**shown[1], "level": "beginner", "language": "en", "duration_minutes": 3690}
+    assert "warning line 5, column 'Course Language': 'Elvish' left empty" in out
+    assert out.splitlines()[-1] == (
+        "dry run, nothing would be written: 4 added, 0 updated, 0 unchanged, 0 rejected, 2 values left empty"
+        " (0 embedded)"
+    )
+
+
+def test_map_on_the_command_line_and_strict(upnext, tmp_path: Path):
+    path = tmp_path / "lms.csv"
+    path.write_text("Course Name,Code,Level\nIntro to SQL,SQL-101,Beginner\nJoins,SQL-102,wizard\n")
+    code, out, _ = upnext("catalog", "import", str(path), "--map", "title=Course Name", "--map", "id=Code")
+    assert code == 0 and out.splitlines()[-1].startswith("2 added, 0 updated, 0 unchanged, 0 rejected, 1 values")
+    code, out, _ = upnext("catalog", "import", str(path), "--map", "title=Course Name", "--map", "id=Code", "--strict")
+    assert code == 1 and "rejected line 3 (id 'SQL-102'): level must be a level such as" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--map", "colour=Colour"], "error: --map 'colour=Colour': 'colour' is not a course field"),
+        (["--map", "title=Nope"], "the header has no such column"),
+    ],
+)
+def test_a_bad_map_is_one_clear_line(upnext, argv, message):
+    code, out, err = upnext("catalog", "import", str(SAMPLES / "edx.csv"), "--dry-run", *argv)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1 and out == ""
+
+
+@pytest.mark.parametrize("content", ["", "\n\n", "id,title\n"])
+def test_an_empty_catalog_file_says_so_and_exits_1(upnext, tmp_path: Path, content):
+    path = tmp_path / "courses.csv"
+    path.write_text(content)
+    code, out, err = upnext("catalog", "import", str(path))
+    assert code == 1 and out == ""
+    assert err.strip() == f"error: {path}: no courses in this file (it is empty, or has only a header row)"
+
+
+@pytest.mark.parametrize(("name", "content"), [("h.csv", ""), ("h.csv", "learner,course_id,status,date\n"),
+                                               ("h.json", "[]"), ("h.jsonl", "\n")])  # fmt: skip
+def test_an_empty_history_file_says_so_and_exits_1(upnext, tmp_path: Path, name, content):
+    path = tmp_path / name
+    path.write_text(content)
+    code, _, err = upnext("history", "import", str(path))
+    assert code == 1
+    assert err.strip() == f"error: {path}: no history rows in this file (it is empty, or has only a header row)"
+
+
+def test_undecodable_bytes_in_a_file_are_echoed_escaped_not_a_traceback(upnext, tmp_path: Path):
+    path = tmp_path / "courses.csv"
+    path.write_bytes(b'id,title,co\xfflour,description\na,Good,red,"Bad \xff text"\n')
+    code, out, _ = upnext("catalog", "import", str(path), "--dry-run")
+    assert code == 0
+    assert "ignored fields Upnext does not use: co\\udcfflour (1 rows)" in out
+    assert "column 'description'" in out and "description is not valid UTF-8" in out
