@@ -7,11 +7,11 @@ start, it also repairs an index left behind by a crash mid-import.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from embeddings.encoder import file_slug
 from embeddings.index import VectorIndex
 from embeddings.vector_cache import VectorCache
 from learning.courses import CourseRepository
@@ -32,8 +32,7 @@ class CourseIndex:
     def __init__(self, courses: CourseRepository, cache: VectorCache, directory: Path):
         self.courses = courses
         self.cache = cache
-        slug = re.sub(r"[^A-Za-z0-9.-]+", "-", cache.encoder.name)
-        self.path = directory / f"courses-{slug}.faiss.npz"
+        self.path = directory / f"courses-{file_slug(cache.encoder.name)}.faiss.npz"
         self.vectors = VectorIndex.load(self.path) or VectorIndex(cache.encoder.dimension)
 
     def sync(self, on_progress: Callable[[int, int], None] | None = None) -> SyncReport:
@@ -50,3 +49,8 @@ class CourseIndex:
         self.vectors.remove(gone)
         self.vectors.save(self.path)
         return SyncReport(embedded=embedded, indexed=len(by_num), removed=len(gone))
+
+    def rebuild(self) -> SyncReport:
+        """Start the index afresh from the cached vectors (embedding only what the cache lacks)."""
+        self.vectors = VectorIndex(self.cache.encoder.dimension)
+        return self.sync()

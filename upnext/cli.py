@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 from config import Settings, SettingsError, load_settings
+from learning.backup import BackupError
+from learning.store import NewerStoreError
 
 log = logging.getLogger("upnext")
 
@@ -149,6 +151,34 @@ def cmd_nudges_stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """A consistent copy of the store, safe while the server and clock run."""
+    from learning.backup import backup
+
+    print(backup(settings.database_path, Path(args.file)))
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from learning.backup import restore
+
+    restore(Path(args.file), settings.database_path)
+    print(f"restored {args.file} into {settings.database_path}; run `upnext check` before starting Upnext again")
+    return 0
+
+
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Integrity of the store; vectors and indexes repaired where they disagree with the courses."""
+    from learning.store_check import check_store
+    from upnext.build import build_service
+
+    service = build_service(settings, prepare=False)
+    report = check_store(service.store, service.courses, service.catalog.index)
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="upnext", description="Upnext, the Slack learning assistant.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -184,12 +214,23 @@ def parser() -> argparse.ArgumentParser:
     preview.add_argument("--at", help="as if it were this time (ISO 8601)")
     preview.set_defaults(func=cmd_nudges_preview)
     nudges.add_parser("stats", help="planned/sent/failed/clicked per kind").set_defaults(func=cmd_nudges_stats)
+
+    for name, what, func in (
+        ("backup", "copy the store to FILE, consistently, while Upnext runs", cmd_backup),
+        ("restore", "replace the store with the backup FILE (Upnext must be stopped)", cmd_restore),
+    ):
+        command = commands.add_parser(name, help=what)
+        command.add_argument("file")
+        command.set_defaults(func=func)
+    commands.add_parser("check", help="verify the store; rebuild vectors and indexes that disagree").set_defaults(
+        func=cmd_check
+    )
     return root
 
 
 def _configure_logging(command: str, settings: Settings | None) -> None:
     """Servers log at INFO; interactive commands only show warnings, so answers stay readable."""
-    interactive = command in ("console", "catalog", "history", "nudges") or (
+    interactive = command in ("console", "catalog", "history", "nudges", "backup", "restore", "check") or (
         command == "run" and not (settings and settings.has_slack)
     )
     logging.basicConfig(
@@ -212,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(settings, args)
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    except (BackupError, NewerStoreError) as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
