@@ -35,6 +35,11 @@ def web_client(settings: Settings) -> WebClient:
     )
 
 
+def listener_pool(settings: Settings) -> ThreadPoolExecutor:
+    """Where Bolt runs listeners once it has acknowledged a request."""
+    return ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener")
+
+
 def create_app(
     settings: Settings,
     service: LearningService,
@@ -51,8 +56,7 @@ def create_app(
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=verify_token,
         process_before_response=process_before_response,
-        listener_executor=executor
-        or ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener"),
+        listener_executor=executor or listener_pool(settings),
         logger=log,
     )
     app.use(skip_repeated_events(service.store))

@@ -34,7 +34,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import create_app
+    from bot.app import create_app, listener_pool
 
     port = args.port or settings.port
     http = args.http or not settings.socket_mode
@@ -44,7 +44,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         raise SettingsError("SLACK_BOT_TOKEN is required to serve Slack (it starts with xoxb-)")
     started = time.monotonic()
     service = _service(settings)
-    app = create_app(settings, service, verify_token=True)
+    listeners = listener_pool(settings)
+    app = create_app(settings, service, verify_token=True, executor=listeners)
     log.info("ready in %.1fs", time.monotonic() - started)
     if http:
         from bot.http import SlackWsgiApp, serve_http
@@ -52,7 +53,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         courses = service.courses.count()
         assert settings.slack_signing_secret  # require_http() checked it
         wsgi = SlackWsgiApp(app, settings.slack_signing_secret, health=lambda: {"ok": True, "courses": courses})
-        serve_http(wsgi, port, threads=settings.listener_threads)
+        serve_http(wsgi, port, listeners, threads=settings.listener_threads)
     else:
         from bot.socket_mode import serve_socket_mode
 
@@ -179,6 +180,17 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_models_build(settings: Settings, args: argparse.Namespace) -> int:
+    """The int8 model and the bundled catalog's vectors in UPNEXT_MODELS, made ahead of time (the image does this
+    at build time, so a fresh UPNEXT_HOME embeds nothing at start)."""
+    from embeddings.encoder import load_encoder
+    from learning.bundled_vectors import write_bundled_vectors
+
+    encoder = load_encoder(settings.encoder, settings.models_dir)
+    print(f"wrote {write_bundled_vectors(encoder, settings.models_dir)}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="upnext", description="Upnext, the Slack learning assistant.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -222,6 +234,12 @@ def parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=what)
         command.add_argument("file")
         command.set_defaults(func=func)
+    models = commands.add_parser("models", help="the encoder's files").add_subparsers(
+        dest="models_command", required=True
+    )
+    models.add_parser("build", help="build the int8 model and the bundled catalog's vectors").set_defaults(
+        func=cmd_models_build
+    )
     commands.add_parser("check", help="verify the store; rebuild vectors and indexes that disagree").set_defaults(
         func=cmd_check
     )
@@ -230,7 +248,7 @@ def parser() -> argparse.ArgumentParser:
 
 def _configure_logging(command: str, settings: Settings | None) -> None:
     """Servers log at INFO; interactive commands only show warnings, so answers stay readable."""
-    interactive = command in ("console", "catalog", "history", "nudges", "backup", "restore", "check") or (
+    interactive = command in ("console", "catalog", "history", "nudges", "backup", "restore", "check", "models") or (
         command == "run" and not (settings and settings.has_slack)
     )
     logging.basicConfig(
