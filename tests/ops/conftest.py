@@ -50,10 +50,11 @@ def _free_port() -> int:
 def start_upnext(
     settings: Settings, service: LearningService, fake_slack: FakeSlack, models_dir: Path, tmp_path: Path
 ) -> Iterator[Callable[..., UpnextProcess]]:
-    """Start `upnext serve --http` on the test's store (catalog imported, index built), with `env` on top."""
+    """Start `upnext ARGS` (default `serve --http`, then wait until healthy) on the test's store (catalog imported,
+    index built), with `env` on top."""
     started: list[UpnextProcess] = []
 
-    def start(*args: str, env: dict[str, str] | None = None) -> UpnextProcess:
+    def start(*args: str, env: dict[str, str] | None = None, healthy: bool = True) -> UpnextProcess:
         port = _free_port()
         environment = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "UPNEXT_"))},
@@ -74,7 +75,7 @@ def start_upnext(
         running = UpnextProcess(process, f"http://127.0.0.1:{port}", fake_slack, log_path)
         started.append(running)
         deadline = time.monotonic() + 60
-        while http_status(running.url + "/healthz") != 200:
+        while healthy and http_status(running.url + "/healthz") != 200:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"upnext did not become healthy:\n{running.log}")
             time.sleep(0.05)
