@@ -15,6 +15,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
+from bot import errors
 from bot.listeners import actions, assistant, commands, home, messages, users, views
 from bot.middleware import skip_repeated_events
 from bot.replies import Replies
@@ -59,6 +60,7 @@ def create_app(
         listener_executor=executor or listener_pool(settings),
         logger=log,
     )
+    errors.register(app, service.learners)
     app.use(skip_repeated_events(service.store))
     replies = Replies(service, clock, settings.nudges)
     for listeners in (commands, messages, assistant, home, actions, views, users):

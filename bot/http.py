@@ -81,9 +81,9 @@ class SlackWsgiApp:
         environ["wsgi.input"] = io.BytesIO(body)
         try:
             return self.handler(environ, start_response)
-        except Exception as error:  # Bolt raises on bodies it cannot parse
-            log.warning("rejected a malformed Slack request: %s", error)
-            return _plain(start_response, "400 Bad Request", {"ok": False, "error": "malformed_payload"})
+        except Exception:  # payload_problem() let it through, so the failure is ours, not the request's
+            log.exception("failed to handle a Slack request")
+            return _plain(start_response, "500 Internal Server Error", {"ok": False, "error": "internal_error"})
 
 
 def serve_http(
