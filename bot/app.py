@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 from bot import errors
 from bot.listeners import actions, assistant, commands, home, messages, users, views
+from bot.metrics import MeasuredPool, MeasuredWebClient, Metrics
 from bot.middleware import skip_repeated_events
 from bot.replies import Replies
 from config import Settings
@@ -26,18 +27,25 @@ from learning.store import utcnow
 log = logging.getLogger(__name__)
 
 
-def web_client(settings: Settings) -> WebClient:
-    """A Web API client for SLACK_API_URL that waits out 429s and retries dropped connections."""
-    return WebClient(
-        token=settings.slack_bot_token,
-        base_url=settings.slack_api_url,
-        timeout=10,
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)],
-    )
+def web_client(settings: Settings, metrics: Metrics | None = None) -> WebClient:
+    """A Web API client for SLACK_API_URL that waits out 429s and retries dropped connections (and, with
+    `metrics`, counts its calls)."""
+    options = {
+        "token": settings.slack_bot_token,
+        "base_url": settings.slack_api_url,
+        "timeout": 10,
+        "retry_handlers": [
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    }
+    return MeasuredWebClient.build(metrics, **options) if metrics else WebClient(**options)
 
 
-def listener_pool(settings: Settings) -> ThreadPoolExecutor:
-    """Where Bolt runs listeners once it has acknowledged a request."""
+def listener_pool(settings: Settings, metrics: Metrics | None = None) -> ThreadPoolExecutor:
+    """Where Bolt runs listeners once it has acknowledged a request (with `metrics`, each one timed)."""
+    if metrics:
+        return MeasuredPool(metrics, settings.listener_threads)
     return ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener")
 
 
@@ -50,17 +58,20 @@ def create_app(
     process_before_response: bool = False,
     clock: Callable[[], datetime] = utcnow,
     executor: Executor | None = None,
+    metrics: Metrics | None = None,
 ) -> App:
     app = App(
         name="upnext",
-        client=client or web_client(settings),
+        client=client or web_client(settings, metrics),
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=verify_token,
         process_before_response=process_before_response,
         listener_executor=executor or listener_pool(settings),
         logger=log,
     )
-    errors.register(app, service.learners)
+    if metrics:
+        app.use(metrics.middleware)
+    errors.register(app, service.learners, on_failure=metrics.listener_failed if metrics else None)
     app.use(skip_repeated_events(service.store))
     replies = Replies(service, clock, settings.nudges)
     for listeners in (commands, messages, assistant, home, actions, views, users):

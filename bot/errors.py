@@ -4,6 +4,7 @@ who was waiting gets the localised apology instead of silence."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, Respond
@@ -19,11 +20,13 @@ log = logging.getLogger(__name__)
 WAITING = ("command", "action", "view", "shortcut", "event:message", "event:app_mention")  # someone expects a reply
 
 
-def register(app: App, learners: LearnerRepository) -> None:
+def register(app: App, learners: LearnerRepository, on_failure: Callable[[], None] | None = None) -> None:
     @app.error
     def on_error(error: Exception, body: dict[str, Any], client: WebClient, respond: Respond | None) -> None:
         kind = request_kind(body)
         log.error("%s request failed: %s", kind, type(error).__name__, exc_info=error)
+        if on_failure:
+            on_failure()
         if kind in WAITING:
             try:
                 apologise(client, respond, body, learners)

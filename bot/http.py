@@ -87,7 +87,7 @@ class SlackWsgiApp:
 
 
 def serve_http(
-    wsgi_app: SlackWsgiApp, port: int, listeners: Executor, threads: int = 16, host: str = "0.0.0.0"
+    wsgi_app: Callable[..., Iterable[bytes]], port: int, listeners: Executor, threads: int = 16, host: str = "0.0.0.0"
 ) -> None:
     """Serve until SIGTERM, then finish the requests and answers in flight (bot.http_server)."""
     from bot.http_server import serve_until_stopped

@@ -38,7 +38,8 @@ def serve_until_stopped(
         signal.signal(signum, lambda number, frame: stop.set())
     loop = threading.Thread(target=server.run, name="http", daemon=True)
     loop.start()
-    stop.wait()
+    while not stop.wait(0.5):  # a timed wait: the signal may land on another thread, and only this one runs handlers
+        pass
     started = time.monotonic()
     deadline = started + grace
 

@@ -51,6 +51,7 @@ def run_clock(planner: Planner, sender: Sender) -> None:
     scheduler = build_scheduler(planner, sender)
     if not sender.stopping.is_set():
         scheduler.start()
-        sender.stopping.wait()
+        while not sender.stopping.wait(1):  # timed: the signal may land on another thread; handlers run on this one
+            pass
         scheduler.shutdown(wait=True)  # the running plan or send finishes
     log.info("clock stopped")

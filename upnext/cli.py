@@ -44,22 +44,34 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         raise SettingsError("SLACK_BOT_TOKEN is required to serve Slack (it starts with xoxb-)")
     started = time.monotonic()
     service = _service(settings)
-    listeners = listener_pool(settings)
-    app = create_app(settings, service, verify_token=True, executor=listeners)
+    metrics = _metrics(service) if settings.metrics else None
+    listeners = listener_pool(settings, metrics)
+    app = create_app(settings, service, verify_token=True, executor=listeners, metrics=metrics)
     log.info("ready in %.1fs", time.monotonic() - started)
     if http:
         from bot.http import SlackWsgiApp, serve_http
+        from bot.metrics import MetricsWsgi
 
         courses = service.courses.count()
         assert settings.slack_signing_secret  # require_http() checked it
         wsgi = SlackWsgiApp(app, settings.slack_signing_secret, health=lambda: {"ok": True, "courses": courses})
-        serve_http(wsgi, port, listeners, threads=settings.listener_threads)
+        serve_http(MetricsWsgi(wsgi, metrics) if metrics else wsgi, port, listeners, threads=settings.listener_threads)
     else:
         from bot.socket_mode import serve_socket_mode
 
         assert settings.slack_app_token
         serve_socket_mode(app, settings.slack_app_token)
     return 0
+
+
+def _metrics(service):
+    """/metrics for this web process; nudge counts are read from the store, which the clock writes."""
+    from bot.metrics import Metrics
+    from scheduler.stats import nudge_status_counts
+
+    metrics = Metrics(lambda: nudge_status_counts(service.store))
+    service.recommender.signals.on_rebuild = metrics.timed_rebuild("signals")
+    return metrics
 
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
@@ -248,15 +260,12 @@ def parser() -> argparse.ArgumentParser:
 
 def _configure_logging(command: str, settings: Settings | None) -> None:
     """Servers log at INFO; interactive commands only show warnings, so answers stay readable."""
+    from upnext.logs import configure_logging
+
     interactive = command in ("console", "catalog", "history", "nudges", "backup", "restore", "check", "models") or (
         command == "run" and not (settings and settings.has_slack)
     )
-    logging.basicConfig(
-        level=logging.WARNING if interactive else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("faiss.loader", "sentence_transformers", "httpx"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(settings, logging.WARNING if interactive else logging.INFO)
 
 
 def main(argv: list[str] | None = None) -> int:
