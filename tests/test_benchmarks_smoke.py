@@ -42,3 +42,10 @@ def test_recommender_latency_smoke(tmp_path):
 
     results = recommender_latency.main(["--smoke", "--work", str(tmp_path)])
     assert results["next_for"]["n"] == 5
+
+
+def test_backup_time_smoke(tmp_path):
+    from benchmarks import backup_time
+
+    results = backup_time.main(["--smoke", "--work", str(tmp_path)])
+    assert results["learners"] == 100 and results["backup_mb"] > 0
