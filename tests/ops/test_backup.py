@@ -102,3 +102,16 @@ def test_backup_and_restore_commands(service: LearningService, settings: Setting
     assert "backed up to" in capsys.readouterr().out
     assert main(["restore", str(tmp_path / "nightly.db")]) == 2  # the service fixture holds the store
     assert "stop it first" in capsys.readouterr().err
+
+
+def test_restore_refuses_while_a_server_runs_and_works_once_it_stopped(
+    start_upnext, service: LearningService, settings: Settings, tmp_path: Path
+):
+    copy = backup(settings.database_path, tmp_path / "backup.db")
+    service.store.close()  # only the server holds the store now
+    upnext = start_upnext()
+
+    with pytest.raises(BackupError, match="is using"):
+        restore(copy.path, settings.database_path)
+    assert upnext.terminate() == 0
+    restore(copy.path, settings.database_path)
