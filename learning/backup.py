@@ -49,6 +49,10 @@ def _copy(source: sqlite3.Connection, target: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
 def backup(database: Path, target: Path) -> BackupReport:
     if not database.is_file():
         raise BackupError(f"no store at {database} (is UPNEXT_HOME right?)")
@@ -68,7 +72,7 @@ def problems(path: Path) -> list[str]:
     if not path.is_file():
         return [f"{path}: no such file"]
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = _read_only(path)
         try:
             found = [row[0] for row in conn.execute("PRAGMA integrity_check")]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -101,7 +105,7 @@ def restore(source: Path, database: Path) -> None:
                 f"refusing to restore: an Upnext server, clock or command is using {database}; stop it first"
             ) from None
         staged = database.with_name(database.name + ".restoring")
-        reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        reader = _read_only(source)
         try:
             _copy(reader, staged)
         finally:
