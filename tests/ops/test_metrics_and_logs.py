@@ -38,11 +38,14 @@ def test_metrics_count_requests_latencies_slack_calls_429s_and_nudges(start_upne
     assert post_signed(upnext, form_body(fields), FORM).status == 200
     fake_slack.wait_for(lambda calls: any(c.path.endswith("/first") for c in calls))
     assert http(upnext.events_url, b"{}", {"Content-Type": "application/json"}).status == 401
-    time.sleep(0.2)  # the listener records its answer time just after the answer is posted
+    answered = ("upnext_answer_seconds_count", frozenset({("kind", "command"), ("outcome", "ok")}))
+    deadline = time.monotonic() + 10
+    while answered not in (samples := _samples(http(upnext.url + "/metrics").body.decode())):
+        assert time.monotonic() < deadline  # the listener records its time just after posting the answer
+        time.sleep(0.05)
 
     response = http(upnext.url + "/metrics")
     assert response.status == 200 and response.headers["Content-Type"].startswith("text/plain")
-    samples = _samples(response.body.decode())
     command = frozenset({("kind", "command")})
     assert samples[("upnext_requests_total", command | {("outcome", "ok")})] == 1
     assert samples[("upnext_requests_total", frozenset({("kind", "other"), ("outcome", "unauthorized")}))] == 1
