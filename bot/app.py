@@ -66,7 +66,7 @@ def create_app(
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=verify_token,
         process_before_response=process_before_response,
-        listener_executor=executor or listener_pool(settings),
+        listener_executor=executor or listener_pool(settings, metrics),
         logger=log,
     )
     if metrics:
