@@ -16,7 +16,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
+from bot import errors
 from bot.listeners import actions, assistant, commands, home, messages, users, views
+from bot.metrics import MeasuredPool, MeasuredWebClient, Metrics
 from bot.replies import Replies
 from config import Settings, SettingsError
 from learning.service import LearningService
@@ -25,14 +27,26 @@ from learning.store import utcnow
 log = logging.getLogger(__name__)
 
 
-def web_client(settings: Settings) -> WebClient:
-    """A Web API client for SLACK_API_URL that waits out 429s and retries dropped connections."""
-    return WebClient(
-        token=settings.slack_bot_token,
-        base_url=settings.slack_api_url,
-        timeout=10,
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)],
-    )
+def web_client(settings: Settings, metrics: Metrics | None = None) -> WebClient:
+    """A Web API client for SLACK_API_URL that waits out 429s and retries dropped connections (and, with
+    `metrics`, counts its calls)."""
+    options = {
+        "token": settings.slack_bot_token,
+        "base_url": settings.slack_api_url,
+        "timeout": 10,
+        "retry_handlers": [
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    }
+    return MeasuredWebClient.build(metrics, **options) if metrics else WebClient(**options)
+
+
+def listener_pool(settings: Settings, metrics: Metrics | None = None) -> ThreadPoolExecutor:
+    """Where Bolt runs listeners once it has acknowledged a request (with `metrics`, each one timed)."""
+    if metrics:
+        return MeasuredPool(metrics, settings.listener_threads)
+    return ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener")
 
 
 def check_slack(client: WebClient, settings: Settings) -> None:
@@ -58,17 +72,20 @@ def create_app(
     process_before_response: bool = False,
     clock: Callable[[], datetime] = utcnow,
     executor: Executor | None = None,
+    metrics: Metrics | None = None,
 ) -> App:
     app = App(
         name="upnext",
-        client=client or web_client(settings),
+        client=client or web_client(settings, metrics),
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=verify_token,
         process_before_response=process_before_response,
-        listener_executor=executor
-        or ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener"),
+        listener_executor=executor or listener_pool(settings, metrics),
         logger=log,
     )
+    if metrics:
+        app.use(metrics.middleware)
+    errors.register(app, service.learners, on_failure=metrics.listener_failed if metrics else None)
     replies = Replies(service, clock, settings.nudges)
     for listeners in (commands, messages, assistant, home, actions, views, users):
         listeners.register(app, replies)

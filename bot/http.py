@@ -10,6 +10,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import App
@@ -89,13 +90,16 @@ class SlackWsgiApp:
         environ["wsgi.input"] = io.BytesIO(body)
         try:
             return self.handler(environ, start_response)
-        except Exception as error:  # Bolt raises on bodies it cannot parse
-            log.warning("rejected a malformed Slack request: %s", error)
-            return _plain(start_response, "400 Bad Request", {"ok": False, "error": "malformed_payload"})
+        except Exception:  # payload_problem() let it through, so the failure is ours, not the request's
+            log.exception("failed to handle a Slack request")
+            return _plain(start_response, "500 Internal Server Error", {"ok": False, "error": "internal_error"})
 
 
-def serve_http(wsgi_app: SlackWsgiApp, port: int, threads: int = 16, host: str = "0.0.0.0") -> None:
-    from waitress import serve
+def serve_http(
+    wsgi_app: Callable[..., Iterable[bytes]], port: int, listeners: Executor, threads: int = 16, host: str = "0.0.0.0"
+) -> None:
+    """Serve until SIGTERM, then finish the requests and answers in flight (bot.http_server)."""
+    from bot.http_server import serve_until_stopped
 
     log.info("Upnext listening on http://%s:%d%s (health: %s)", host, port, EVENTS_PATH, HEALTH_PATH)
-    serve(wsgi_app, host=host, port=port, threads=threads, **SERVER_OPTIONS)
+    serve_until_stopped(wsgi_app, port, threads, listeners, host)

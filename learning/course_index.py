@@ -11,12 +11,12 @@ file changed and loads it, so a running server sees catalog changes without a re
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from embeddings.encoder import file_slug
 from embeddings.index import VectorIndex
 from embeddings.vector_cache import VectorCache
 from learning.courses import CourseRepository
@@ -37,8 +37,7 @@ class CourseIndex:
     def __init__(self, courses: CourseRepository, cache: VectorCache, directory: Path):
         self.courses = courses
         self.cache = cache
-        slug = re.sub(r"[^A-Za-z0-9.-]+", "-", cache.encoder.name)
-        self.path = directory / f"courses-{slug}.faiss.npz"
+        self.path = directory / f"courses-{file_slug(cache.encoder.name)}.faiss.npz"
         self._lock = threading.Lock()
         self._file = self._file_state()
         self._vectors = VectorIndex.load(self.path) or VectorIndex(cache.encoder.dimension)
@@ -80,3 +79,9 @@ class CourseIndex:
             self._vectors.save(self.path)
             self._file, self.generation = self._file_state(), self.generation + 1
         return SyncReport(embedded=embedded, indexed=len(by_num), removed=len(gone))
+
+    def rebuild(self) -> SyncReport:
+        """Start the index afresh from the cached vectors (embedding only what the cache lacks)."""
+        with self._lock:
+            self._vectors, self.generation = VectorIndex(self.cache.encoder.dimension), self.generation + 1
+        return self.sync()

@@ -238,6 +238,7 @@ class SignalCache:
         self._checked = 0.0
         self._lock = threading.Lock()
         self._building = False
+        self.on_rebuild: Callable[[float], None] | None = None  # told each background rebuild's seconds
 
     def current(self) -> Signals:
         if self._signals is None:
@@ -267,7 +268,10 @@ class SignalCache:
         return (last_event, size) != self._signals.built_from
 
     def _rebuild(self) -> None:
+        started = time.perf_counter()
         try:
             self._signals = Signals.build(self.store, self.clock())
         finally:
             self._building = False
+        if self.on_rebuild:
+            self.on_rebuild(time.perf_counter() - started)

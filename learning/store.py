@@ -6,6 +6,7 @@ have run, so an older database is brought forward on start.
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
 import time
@@ -187,16 +188,52 @@ _V5_TRUST = """
 MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY, _V3_ANSWERS, _V4_NUDGES, _V5_TRUST]
 
 
+class NewerStoreError(RuntimeError):
+    """The database was written by a newer Upnext than this one."""
+
+
+def migrate(conn: sqlite3.Connection, migrations: list[str], path: Path | str = "the store") -> None:
+    """Run every pending migration in one transaction: a failure leaves the database exactly as it was.
+
+    Refuses a database whose `user_version` is beyond `migrations`: this code does not know its schema.
+    """
+    while (version := conn.execute("PRAGMA user_version").fetchone()[0]) != len(migrations):
+        if version > len(migrations):
+            raise NewerStoreError(
+                f"{path} has schema version {version}, newer than this Upnext's {len(migrations)}: "
+                "run the Upnext release that wrote it, or restore a backup made by this one"
+            )
+        pending = "\n".join(migrations[version:])
+        try:
+            conn.executescript(f"BEGIN IMMEDIATE;\n{pending}\nPRAGMA user_version = {len(migrations)};\nCOMMIT;")
+        except sqlite3.OperationalError:
+            if conn.in_transaction:
+                conn.rollback()
+            if conn.execute("PRAGMA user_version").fetchone()[0] == version:  # nobody migrated meanwhile: a real error
+                raise
+
+
+def lock_path(database: Path) -> Path:
+    """Every open Store holds a shared lock on this file; `upnext restore` needs it exclusively."""
+    return database.with_name(database.name + ".lock")
+
+
 class Store:
-    """Thread-safe access to the database: each thread gets its own connection."""
+    """Thread-safe access to the database: each thread gets its own connection.
+
+    While open it holds a shared `flock` on `lock_path(path)`, released by the kernel even if the process dies, so
+    a restore can tell that a server, clock or import is using the store (and waits at open while one runs).
+    """
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._in_use = open(lock_path(self.path), "a")  # noqa: SIM115 - held until close()
+        fcntl.flock(self._in_use, fcntl.LOCK_SH)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self.migrate()
+        migrate(self.db.conn, MIGRATIONS, self.path)
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -237,19 +274,6 @@ class Store:
             with self.write() as db:
                 write(db, items[start : start + WRITE_CHUNK])
 
-    def migrate(self) -> None:
-        """Bring the schema up to date; safe when several processes start at once."""
-        conn = self.db.conn
-        while (version := self.schema_version) < len(MIGRATIONS):
-            script = MIGRATIONS[version]
-            try:
-                conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {version + 1};\nCOMMIT;")
-            except sqlite3.OperationalError:
-                if conn.in_transaction:
-                    conn.rollback()
-                if self.schema_version == version:  # nobody else migrated meanwhile: a real error
-                    raise
-
     @property
     def schema_version(self) -> int:
         return self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -286,3 +310,4 @@ class Store:
                 conn.close()
             self._connections.clear()
         self._local = threading.local()
+        self._in_use.close()

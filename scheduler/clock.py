@@ -7,8 +7,9 @@ a restart loses nothing. UTC scheduler time zone; per-learner local times are co
 from __future__ import annotations
 
 import logging
+import signal
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from scheduler.delivery import Sender
 from scheduler.housekeeping import Housekeeping
@@ -22,8 +23,8 @@ SEND_EVERY_SECONDS = 60
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 
 
-def build_scheduler(planner: Planner, sender: Sender, housekeeping: Housekeeping) -> BlockingScheduler:
-    scheduler = BlockingScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
+def build_scheduler(planner: Planner, sender: Sender, housekeeping: Housekeeping) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
     scheduler.add_job(_plan, "interval", args=[planner], minutes=PLAN_EVERY_MINUTES, id="plan")
     scheduler.add_job(_send, "interval", args=[sender], seconds=SEND_EVERY_SECONDS, id="send")
     scheduler.add_job(housekeeping.run, "cron", hour=3, id="housekeeping")
@@ -43,9 +44,17 @@ def _send(sender: Sender) -> None:
 
 def run_clock(planner: Planner, sender: Sender, housekeeping: Housekeeping) -> None:
     """Tidy, plan and send once right away (after recovering anything a previous run left half-done), then on the
-    clock."""
+    clock, until SIGTERM or Ctrl-C: then the nudge being sent is finished and recorded, and nothing is left claimed."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda number, frame: sender.stopping.set())
     housekeeping.run()
     sender.recover()
     _plan(planner)
     _send(sender)
-    build_scheduler(planner, sender, housekeeping).start()
+    scheduler = build_scheduler(planner, sender, housekeeping)
+    if not sender.stopping.is_set():
+        scheduler.start()
+        while not sender.stopping.wait(1):  # timed: the signal may land on another thread; handlers run on this one
+            pass
+        scheduler.shutdown(wait=True)  # the running plan or send finishes
+    log.info("clock stopped")

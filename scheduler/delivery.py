@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import time
 import urllib.error
 from collections.abc import Callable
@@ -90,6 +91,7 @@ class Sender:
         self.sleep = sleep
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.answers = AnswerLog(service.store)
+        self.stopping = threading.Event()  # set on shutdown: the nudge being sent is finished, no other is started
 
     # -- the loop --------------------------------------------------------------------------------------------------
     def run_once(self, limit: int | None = None) -> SendReport:
@@ -98,6 +100,8 @@ class Sender:
         report.reconciled = self.recover()
         gap = 1.0 / self.policy.sends_per_second
         for nudge_id in self._due(limit):
+            if self.stopping.is_set():
+                break
             started = time.monotonic()
             outcome = self.send(nudge_id)
             if outcome is None:

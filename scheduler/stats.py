@@ -59,3 +59,8 @@ def holdout_comparison(store: Store) -> dict[str, float | int]:
         rates[f"{status}_learners"] = total
         rates[f"{status}_return_rate"] = round(came_back / total, 3) if total else 0.0
     return rates
+
+
+def nudge_status_counts(store: Store) -> dict[str, int]:
+    """Nudges by status, all kinds together (cheap enough for every metrics scrape)."""
+    return dict(store.db.execute("SELECT status, count(*) FROM nudges GROUP BY status").fetchall())

@@ -25,9 +25,15 @@ SMALL_CATALOG = DATA / "catalog_small.jsonl"
 
 
 @pytest.fixture(scope="session")
-def encoder(tmp_path_factory: pytest.TempPathFactory) -> MemoEncoder:
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the session's int8 model is built (UPNEXT_MODELS for `upnext` subprocesses)."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def encoder(models_dir: Path) -> MemoEncoder:
     """The product's encoder (int8 ONNX, built once per run from the bundled model)."""
-    return MemoEncoder(load_encoder("auto", tmp_path_factory.mktemp("models")))
+    return MemoEncoder(load_encoder("auto", models_dir))
 
 
 ANA_PROFILE = {

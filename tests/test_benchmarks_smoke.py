@@ -51,3 +51,10 @@ def test_catalog_import_smoke(tmp_path):
     results = catalog_import.main(["--smoke", "--data", str(data), "--work", str(tmp_path / "work")])
     assert results["imports"]["edx_2021"]["rows"] == 10 and results["imports"]["coursera_2019"]["rejected"] == 0
     assert results["write_300_courses"]["write_lock"]["transactions"] == 2
+
+
+def test_backup_time_smoke(tmp_path):
+    from benchmarks import backup_time
+
+    results = backup_time.main(["--smoke", "--work", str(tmp_path)])
+    assert results["learners"] == 100 and results["backup_mb"] > 0

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from config import Settings
 from embeddings.encoder import Encoder, load_encoder
 from embeddings.vector_cache import VectorCache
+from learning.bundled_vectors import preload_bundled_vectors
 from learning.catalog import Catalog
 from learning.catalog_frame import FrameCache
 from learning.course_index import CourseIndex
@@ -38,6 +39,8 @@ def build_service(
     index = CourseIndex(courses, VectorCache(lambda: store.db, encoder), settings.home)
     catalog = Catalog(courses, index)
     if prepare:
+        if courses.count() == 0:
+            log.info("preloaded %d bundled course vectors", preload_bundled_vectors(index.cache, settings.models_dir))
         result = catalog.ensure_ready(on_progress)
         log.info("catalog ready: %d courses (%s)", courses.count(), result)
     search = CourseSearch(store, courses, index, encoder)

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 from config import Settings, SettingsError, load_settings
+from learning.backup import BackupError
+from learning.store import NewerStoreError
 
 log = logging.getLogger("upnext")
 
@@ -33,7 +35,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import check_slack, create_app, web_client
+    from bot.app import check_slack, create_app, listener_pool, web_client
 
     port = args.port or settings.port
     http = args.http or not settings.socket_mode
@@ -44,20 +46,33 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     check_slack(web_client(settings), settings)  # a wrong token or URL stops here, before minutes of start-up
     started = time.monotonic()
     service = _service(settings)
-    app = create_app(settings, service, verify_token=True)
+    metrics = _metrics(service) if settings.metrics else None
+    listeners = listener_pool(settings, metrics)
+    app = create_app(settings, service, verify_token=True, executor=listeners, metrics=metrics)
     log.info("ready in %.1fs", time.monotonic() - started)
     if http:
         from bot.http import SlackWsgiApp, catalog_health, serve_http
+        from bot.metrics import MetricsWsgi
 
         assert settings.slack_signing_secret  # require_http() checked it
         wsgi = SlackWsgiApp(app, settings.slack_signing_secret, health=catalog_health(service))
-        serve_http(wsgi, port, threads=settings.listener_threads)
+        serve_http(MetricsWsgi(wsgi, metrics) if metrics else wsgi, port, listeners, threads=settings.listener_threads)
     else:
         from bot.socket_mode import serve_socket_mode
 
         assert settings.slack_app_token
         serve_socket_mode(app, settings.slack_app_token)
     return 0
+
+
+def _metrics(service):
+    """/metrics for this web process; nudge counts are read from the store, which the clock writes."""
+    from bot.metrics import Metrics
+    from scheduler.stats import nudge_status_counts
+
+    metrics = Metrics(lambda: nudge_status_counts(service.store))
+    service.recommender.signals.on_rebuild = metrics.timed_rebuild("signals")
+    return metrics
 
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
@@ -189,6 +204,45 @@ def _catalog_import_options(importing: argparse.ArgumentParser) -> None:
     )
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """A consistent copy of the store, safe while the server and clock run."""
+    from learning.backup import backup
+
+    print(backup(settings.database_path, Path(args.file)))
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from learning.backup import restore
+
+    restore(Path(args.file), settings.database_path)
+    print(f"restored {args.file} into {settings.database_path}; run `upnext check` before starting Upnext again")
+    return 0
+
+
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Integrity of the store; vectors and indexes repaired where they disagree with the courses."""
+    from learning.store_check import check_store
+    from upnext.build import build_service
+
+    service = build_service(settings, prepare=False)
+    report = check_store(service.store, service.courses, service.catalog.index)
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
+
+
+def cmd_models_build(settings: Settings, args: argparse.Namespace) -> int:
+    """The int8 model and the bundled catalog's vectors in UPNEXT_MODELS, made ahead of time (the image does this
+    at build time, so a fresh UPNEXT_HOME embeds nothing at start)."""
+    from embeddings.encoder import load_encoder
+    from learning.bundled_vectors import write_bundled_vectors
+
+    encoder = load_encoder(settings.encoder, settings.models_dir)
+    print(f"wrote {write_bundled_vectors(encoder, settings.models_dir)}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="upnext", description="Upnext, the Slack learning assistant.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -226,20 +280,34 @@ def parser() -> argparse.ArgumentParser:
     preview.add_argument("--at", help="as if it were this time (ISO 8601)")
     preview.set_defaults(func=cmd_nudges_preview)
     nudges.add_parser("stats", help="planned/sent/failed/clicked per kind").set_defaults(func=cmd_nudges_stats)
+
+    for name, what, func in (
+        ("backup", "copy the store to FILE, consistently, while Upnext runs", cmd_backup),
+        ("restore", "replace the store with the backup FILE (Upnext must be stopped)", cmd_restore),
+    ):
+        command = commands.add_parser(name, help=what)
+        command.add_argument("file")
+        command.set_defaults(func=func)
+    models = commands.add_parser("models", help="the encoder's files").add_subparsers(
+        dest="models_command", required=True
+    )
+    models.add_parser("build", help="build the int8 model and the bundled catalog's vectors").set_defaults(
+        func=cmd_models_build
+    )
+    commands.add_parser("check", help="verify the store; rebuild vectors and indexes that disagree").set_defaults(
+        func=cmd_check
+    )
     return root
 
 
 def _configure_logging(command: str, settings: Settings | None) -> None:
     """Servers log at INFO; interactive commands only show warnings, so answers stay readable."""
-    interactive = command in ("console", "catalog", "history", "nudges") or (
+    from upnext.logs import configure_logging
+
+    interactive = command in ("console", "catalog", "history", "nudges", "backup", "restore", "check", "models") or (
         command == "run" and not (settings and settings.has_slack)
     )
-    logging.basicConfig(
-        level=logging.WARNING if interactive else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("faiss.loader", "sentence_transformers", "httpx"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(settings, logging.WARNING if interactive else logging.INFO)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -254,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(settings, args)
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    except (BackupError, NewerStoreError) as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -1,0 +1,32 @@
+"""The deployment files say what the README promises: web and clock on one volume, health-checked and restarted,
+settings from .env; the image runs as a non-root user with the shipped model files and without PyTorch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_compose_runs_web_and_clock_on_one_volume_with_health_checks_and_restarts():
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    web, clock = services["web"], services["clock"]
+    assert web["command"] == ["serve", "--http"] and clock["command"] == ["clock"]
+    for service in (web, clock):
+        assert service["env_file"] == ".env"
+        assert service["restart"] == "unless-stopped"
+        home = service["environment"]["UPNEXT_HOME"]
+        assert service["volumes"] == [f"upnext-data:{home}"]
+    assert "/healthz" in " ".join(web["healthcheck"]["test"])
+    assert clock["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+def test_the_runtime_image_is_non_root_ships_the_model_files_and_removes_pytorch():
+    stages = (ROOT / "Dockerfile").read_text().split("\nFROM ")
+    build, runtime = stages[-2], stages[-1]
+    assert "upnext models build" in build and "pip uninstall -y torch" in build
+    assert "COPY --from=build /opt/upnext/models" in runtime and "UPNEXT_MODELS=/opt/upnext/models" in runtime
+    assert "\nUSER upnext\n" in runtime and "useradd" in runtime
+    assert "pip install" not in runtime
