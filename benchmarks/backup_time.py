@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import report
-from benchmarks.nudge_planning import build_store
+from benchmarks.nudge_planning import company_store
 
 
 def timed(*command: str, home: Path, models: Path) -> float:
@@ -40,11 +40,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     if args.smoke:
         args.learners, args.courses, args.runs = 100, 60, 1
-    home = args.work / f"nudges-{args.learners}-{args.courses}"
-    if args.smoke or not (home / "upnext.db").exists():
-        shared = args.work / "vectors" / "bundled.db"
-        shared.parent.mkdir(parents=True, exist_ok=True)
-        build_store(home, args.learners, args.courses, shared)
+    home = company_store(args.work, args.learners, args.courses, rebuild=args.smoke)
     with sqlite3.connect(home / "upnext.db") as db:
         learners, events = (db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("learners", "events"))
     target = args.work / "backup-bench.db"

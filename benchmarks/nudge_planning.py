@@ -73,6 +73,17 @@ def build_store(home: Path, learners: int, courses: int, shared: Path, seed: int
     service.store.close()
 
 
+def company_store(work: Path, learners: int, courses: int, rebuild: bool = False) -> Path:
+    """The home of a company-scale store (built on first use, or when `rebuild`), shared by the benchmarks that
+    measure the clock, the recommender and backups at that scale."""
+    home = work / f"nudges-{learners}-{courses}"
+    if rebuild or not (home / "upnext.db").exists():
+        shared = work / "vectors" / "bundled.db"
+        shared.parent.mkdir(parents=True, exist_ok=True)
+        build_store(home, learners, courses, shared)
+    return home
+
+
 def plan_once(home: Path) -> dict:
     """Runs in its own process: open the store as the clock does, plan once, report time and peak RSS."""
     from scheduler.planner import Planner
@@ -107,12 +118,8 @@ def main(argv: list[str] | None = None) -> dict:
         return {}
     if args.smoke:
         args.learners, args.courses = 100, 60
-    home = args.work / f"nudges-{args.learners}-{args.courses}"
     started = time.perf_counter()
-    if args.rebuild or args.smoke or not (home / "upnext.db").exists():
-        shared = args.work / "vectors" / "bundled.db"
-        shared.parent.mkdir(parents=True, exist_ok=True)
-        build_store(home, args.learners, args.courses, shared)
+    home = company_store(args.work, args.learners, args.courses, rebuild=args.rebuild or args.smoke)
     build_s = time.perf_counter() - started
     run = subprocess.run(
         [sys.executable, "-m", "benchmarks.nudge_planning", "--plan-only", str(home)],

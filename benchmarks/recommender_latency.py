@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import latency_summary, peak_rss_mb, report
-from benchmarks.nudge_planning import NOW, build_store
+from benchmarks.nudge_planning import NOW, company_store
 from config import Settings
 from upnext.build import build_service
 
@@ -27,11 +27,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     if args.smoke:
         args.learners, args.courses, args.samples = 100, 60, 5
-    home = args.work / f"nudges-{args.learners}-{args.courses}"
-    if args.smoke or not (home / "upnext.db").exists():
-        shared = args.work / "vectors" / "bundled.db"
-        shared.parent.mkdir(parents=True, exist_ok=True)
-        build_store(home, args.learners, args.courses, shared)
+    home = company_store(args.work, args.learners, args.courses, rebuild=args.smoke)
     service = build_service(Settings(home=home), prepare=False)
     recommender = service.recommender
     recommender.clock = lambda: NOW
