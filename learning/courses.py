@@ -122,6 +122,11 @@ class CourseRepository:
     def many_by_num(self, nums: Iterable[int]) -> dict[int, Course]:
         return self._select_in("num", list(nums), key="num")
 
+    def with_urls(self) -> list[Course]:
+        """Every course that has a URL (history imports may name a course by it)."""
+        nums = [row[0] for row in self.store.db.execute("SELECT num FROM courses WHERE url IS NOT NULL")]
+        return list(self.many_by_num(nums).values())
+
     def titles(self, nums: Iterable[int]) -> dict[int, str]:
         """num -> title, lighter than loading whole courses."""
         return dict(self._pairs("num, title", "num", list(nums)))

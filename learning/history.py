@@ -99,6 +99,20 @@ class History:
         self.store.write_in_chunks(events, write)
         return added
 
+    def last_activity_by_learner(self) -> dict[str, str]:
+        """Learner -> the moment of their latest event, for everyone at once."""
+        return dict(self.store.db.execute("SELECT learner_id, max(at) FROM events GROUP BY learner_id").fetchall())
+
+    def courses_taken_by_learner(self, kinds: Sequence[str]) -> list[tuple[str, str]]:
+        """(learner, course) once per course with an event of these kinds, each learner's most recent first."""
+        marks = ",".join("?" * len(kinds))
+        rows = self.store.db.execute(
+            f"SELECT learner_id, course_id FROM events WHERE kind IN ({marks}) AND course_id IS NOT NULL "
+            "GROUP BY learner_id, course_id ORDER BY learner_id, max(at) DESC",
+            list(kinds),
+        )
+        return rows.fetchall()
+
     def for_learner(self, learner_id: str) -> list[Event]:
         rows = self.store.db.execute(
             "SELECT learner_id, course_id, kind, at, source, value FROM events WHERE learner_id = ? ORDER BY at",

@@ -184,7 +184,7 @@ class HistoryImporter:
     def import_text(self, text: str, xapi: bool, dry_run: bool = False) -> HistoryReport:
         report = HistoryReport(dry_run=dry_run)
         unit = "statement" if xapi and text.lstrip().startswith("[") else "line"
-        by_url = {url.rstrip("/"): course for url, course in ((c.url, c) for c in self._all_with_urls() if c.url)}
+        by_url = {course.url.rstrip("/"): course for course in self.courses.with_urls() if course.url}
         events: list[Event] = []
         known_before = {learner.slack_id for learner in self.learners.all()}
         for position, row, problem in _xapi_rows(text) if xapi else _csv_rows(text):
@@ -219,10 +219,6 @@ class HistoryImporter:
             report.learners_created = len({lr.slack_id for lr in self.learners.all()} - known_before)
         report.unchanged = len(events) - report.added
         return report
-
-    def _all_with_urls(self) -> list[Course]:
-        nums = [row[0] for row in self.courses.store.db.execute("SELECT num FROM courses WHERE url IS NOT NULL")]
-        return list(self.courses.many_by_num(nums).values())
 
     def import_file(self, path: Path, dry_run: bool = False) -> HistoryReport:
         text = path.read_bytes().decode("utf-8-sig", errors="replace")

@@ -9,7 +9,6 @@ client), connection errors back off and are reconciled the same way.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -19,7 +18,6 @@ import urllib.error
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -32,6 +30,7 @@ from config import Settings
 from config.nudges import NudgePolicy
 from learning.answers import AnswerLog, ShownPick
 from learning.learners import PROFILE_MAX_AGE, Learner, profile_from_slack
+from learning.nudges import NudgeRepository
 from learning.service import LearningService
 from learning.store import iso, utcnow
 from scheduler.planner import CHECK_IN, COME_BACK, WHATS_NEW
@@ -91,6 +90,7 @@ class Sender:
         self.sleep = sleep
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.answers = AnswerLog(service.store)
+        self.nudges = NudgeRepository(service.store)
         self.stopping = threading.Event()  # set on shutdown: the nudge being sent is finished, no other is started
 
     # -- the loop --------------------------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ class Sender:
         report = SendReport()
         report.reconciled = self.recover()
         gap = 1.0 / self.policy.sends_per_second
-        for nudge_id in self._due(limit):
+        for nudge_id in self.nudges.due(self.clock(), limit):
             if self.stopping.is_set():
                 break
             started = time.monotonic()
@@ -113,38 +113,12 @@ class Sender:
                 self.sleep(max(0.0, gap - (time.monotonic() - started)))
         return report
 
-    def _due(self, limit: int | None) -> list[int]:
-        rows = self.service.store.db.execute(
-            "SELECT id FROM nudges WHERE status = 'planned' AND due_at <= ? ORDER BY due_at LIMIT ?",
-            [iso(self.clock()), limit or -1],
-        )
-        return [row[0] for row in rows]
-
-    def _claim(self, nudge_id: int) -> bool:
-        now = iso(self.clock())
-        claimed = self.service.store.db.execute(
-            "UPDATE nudges SET status = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1 "
-            "WHERE id = ? AND status = 'planned'",
-            [self.worker, now, nudge_id],
-        ).rowcount
-        return claimed == 1
-
-    def _finish(self, nudge_id: int, status: str, **values: Any) -> None:
-        assignments = ", ".join(f"{k} = :{k}" for k in values)
-        extra = f", {assignments}" if values else ""
-        self.service.store.db.execute(
-            f"UPDATE nudges SET status = :status{extra} WHERE id = :id AND status = 'sending'",
-            {"status": status, "id": nudge_id, **values},
-        )
-
     # -- one nudge -------------------------------------------------------------------------------------------------
     def send(self, nudge_id: int) -> tuple[str, str | None] | None:
-        if not self._claim(nudge_id):
+        claimed = self.nudges.claim(nudge_id, self.worker, self.clock())
+        if claimed is None:
             return None
-        row = self.service.store.db.execute(
-            "SELECT learner_id, kind, period, payload, attempts FROM nudges WHERE id = ?", [nudge_id]
-        ).fetchone()
-        learner_id, kind, _, payload, attempts = row
+        learner_id, kind, payload, attempts = claimed.learner_id, claimed.kind, claimed.payload, claimed.attempts
         learner = self.service.learners.get(learner_id)
         why_not = self._why_not(learner)
         if why_not is None and learner is not None:
@@ -153,18 +127,18 @@ class Sender:
             except (SlackApiError, urllib.error.URLError, OSError) as error:
                 code = _error_code(error)
                 if code in PERMANENT_ERRORS:
-                    self._finish(nudge_id, "skipped", error=code)
+                    self.nudges.finish(nudge_id, "skipped", error=code)
                     return "skipped", code
                 self._retry_later(nudge_id, attempts, code)
                 return "retry_later", code
             why_not = learner.why_not_nudged(self.clock())
         if why_not:
-            self._finish(nudge_id, "skipped", error=why_not)
+            self.nudges.finish(nudge_id, "skipped", error=why_not)
             return "skipped", why_not
         assert learner is not None
-        message = self._message(nudge_id, kind, learner, json.loads(payload or "{}"))
+        message = self._message(nudge_id, kind, learner, payload)
         if message is None:
-            self._finish(nudge_id, "skipped", error="nothing close enough to suggest")
+            self.nudges.finish(nudge_id, "skipped", error="nothing close enough to suggest")
             return "skipped", "nothing close enough to suggest"
         try:
             response = self.client.chat_postMessage(
@@ -174,7 +148,7 @@ class Sender:
         except SlackApiError as error:
             code = _error_code(error)
             if code in PERMANENT_ERRORS or attempts >= self.policy.max_attempts:
-                self._finish(nudge_id, "failed", error=code)
+                self.nudges.finish(nudge_id, "failed", error=code)
                 return "failed", code
             self._retry_later(nudge_id, attempts, code)
             return "retry_later", code
@@ -182,24 +156,17 @@ class Sender:
             # Slack may or may not have the message: leave the claim for recovery to reconcile
             log.warning("nudge %s: connection failed (%s); will reconcile", nudge_id, error)
             return "retry_later", "connection"
-        self._finish(nudge_id, "sent", sent_at=iso(self.clock()), channel=response.get("channel"),
+        self.nudges.finish(nudge_id, "sent", sent_at=iso(self.clock()), channel=response.get("channel"),
                      ts=response.get("ts"), error=None)  # fmt: skip
         return "sent", None
 
     def _retry_later(self, nudge_id: int, attempts: int, reason: str) -> None:
-        wait = timedelta(minutes=2**attempts)
-        self.service.store.db.execute(
-            "UPDATE nudges SET status = 'planned', due_at = ?, error = ?, claimed_by = NULL "
-            "WHERE id = ? AND status = 'sending'",
-            [iso(self.clock() + wait), reason, nudge_id],
-        )
+        self.nudges.release(nudge_id, due=self.clock() + timedelta(minutes=2**attempts), error=reason)
 
     def _checked(self, learner: Learner) -> Learner:
         """Before the first nudge to anyone, and when their profile is a week old, ask Slack who they are now
         (users.info): a deactivated account, a bot or a guest is never messaged on the strength of old data."""
-        first = not self.service.store.db.execute(
-            "SELECT 1 FROM nudges WHERE learner_id = ? AND status = 'sent' LIMIT 1", [learner.slack_id]
-        ).fetchone()
+        first = not self.nudges.ever_sent_to(learner.slack_id)
         stale = (learner.profile_refreshed_at or "") < iso(self.clock() - PROFILE_MAX_AGE)
         if not (first or stale):
             return learner
@@ -235,23 +202,17 @@ class Sender:
     # -- recovery --------------------------------------------------------------------------------------------------
     def recover(self) -> int:
         """Claims older than the lease: sent if the DM shows the message, else planned again. Returns how many."""
-        stale = self.service.store.db.execute(
-            "SELECT id, learner_id, channel, claimed_at FROM nudges WHERE status = 'sending' AND claimed_at < ?",
-            [iso(self.clock() - LEASE)],
-        ).fetchall()
-        for nudge_id, learner_id, channel, claimed_at in stale:
+        stale = self.nudges.stale_claims(self.clock() - LEASE)
+        for claim in stale:
             try:
-                found = self._find_sent(nudge_id, learner_id, channel, claimed_at)
+                found = self._find_sent(claim.id, claim.learner_id, claim.channel, claim.claimed_at)
             except (SlackApiError, urllib.error.URLError, OSError) as error:
-                log.warning("nudge %s: could not reconcile yet (%s)", nudge_id, error)
+                log.warning("nudge %s: could not reconcile yet (%s)", claim.id, error)
                 continue
             if found is not None:
-                self._finish(nudge_id, "sent", sent_at=claimed_at, channel=found[0], ts=found[1])
+                self.nudges.finish(claim.id, "sent", sent_at=claim.claimed_at, channel=found[0], ts=found[1])
             else:
-                self.service.store.db.execute(
-                    "UPDATE nudges SET status = 'planned', claimed_by = NULL WHERE id = ? AND status = 'sending'",
-                    [nudge_id],
-                )
+                self.nudges.release(claim.id)
         return len(stale)
 
     def _find_sent(self, nudge_id: int, learner_id: str, channel: str | None, since: str) -> tuple[str, str] | None:

@@ -7,7 +7,6 @@ nothing new. Everyone is planned in bulk (array maths over all learners), so a r
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from scipy import sparse
 from config.nudges import NudgePolicy
 from learning.history import ENGAGED
 from learning.learners import Learner
+from learning.nudges import NudgeRepository, NudgeRow
 from learning.recommender import HISTORY_DECAY, TOPIC_CLOSENESS
 from learning.service import LearningService
 from learning.store import iso, utcnow
@@ -41,41 +41,19 @@ class Plan:
     status: str = "planned"  # or "held_out": recorded, never sent, so the team can measure whether nudges work
 
 
-@dataclass
-class NudgeRow:
-    kind: str
-    period: str
-    status: str
-    due_at: str
-    sent_at: str | None
-
-
 class Planner:
     def __init__(self, service: LearningService, policy: NudgePolicy, clock: Callable[[], datetime] = utcnow):
         self.service = service
         self.policy = policy
         self.clock = clock
-
-    # -- inputs in bulk --------------------------------------------------------------------------------------------
-    def _nudges(self) -> dict[str, list[NudgeRow]]:
-        rows = self.service.store.db.execute(
-            "SELECT learner_id, kind, period, status, due_at, sent_at FROM nudges ORDER BY due_at"
-        )
-        found: dict[str, list[NudgeRow]] = defaultdict(list)
-        for learner_id, *rest in rows:
-            found[learner_id].append(NudgeRow(*rest))
-        return found
-
-    def _last_activity(self) -> dict[str, str]:
-        rows = self.service.store.db.execute("SELECT learner_id, max(at) FROM events GROUP BY learner_id")
-        return dict(rows.fetchall())
+        self.nudges = NudgeRepository(service.store)
 
     # -- planning --------------------------------------------------------------------------------------------------
     def plan(self, now: datetime | None = None, user: str | None = None, dry_run: bool = False) -> list[Plan]:
         now = now or self.clock()
         learners = [lr for lr in self.service.learners.all() if (user is None or lr.slack_id == user)]
         learners = [lr for lr in learners if lr.why_not_nudged(now) is None]
-        nudges, activity = self._nudges(), self._last_activity()
+        nudges, activity = self.nudges.by_learner(), self.service.history.last_activity_by_learner()
         plans: list[Plan] = []
         wanting_news: list[tuple[Learner, datetime]] = []
         for learner in learners:
@@ -179,17 +157,12 @@ class Planner:
         recommender = self.service.recommender
         frame = recommender.frames.current()
         row_of = {lr.slack_id: i for i, lr in enumerate(learners)}
-        marks = ",".join("?" * len(ENGAGED))
-        events = self.service.store.db.execute(
-            f"SELECT e.learner_id, c.num, max(e.at) FROM events e JOIN courses c ON c.id = e.course_id "
-            f"WHERE e.kind IN ({marks}) GROUP BY e.learner_id, c.num ORDER BY e.learner_id, max(e.at) DESC",
-            list(ENGAGED),
-        ).fetchall()
         rows, cols, weights = [], [], []
         topics: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         rank, previous = 0, None
-        for learner_id, num, _ in events:
-            if learner_id not in row_of:
+        for learner_id, course_id in self.service.history.courses_taken_by_learner(ENGAGED):
+            num = frame.by_id.get(course_id)
+            if learner_id not in row_of or num is None:
                 continue
             rank = rank + 1 if learner_id == previous else 0
             previous = learner_id
@@ -220,12 +193,4 @@ class Planner:
 
     def _write(self, plans: list[Plan], now: datetime) -> int:
         """Insert the plans; a (learner, kind, period) planned before, by anyone, is left alone."""
-        with self.service.store.write() as db:
-            before = db.execute("SELECT total_changes()").fetchone()[0]
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO nudges (learner_id, kind, period, status, due_at, payload, planned_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(p.learner_id, p.kind, p.period, p.status, iso(p.due_at), json.dumps(p.payload), iso(now))
-                 for p in plans],
-            )  # fmt: skip
-            return db.execute("SELECT total_changes()").fetchone()[0] - before
+        return self.nudges.plan(((p.learner_id, p.kind, p.period, p.status, p.due_at, p.payload) for p in plans), now)

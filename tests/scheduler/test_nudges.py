@@ -235,11 +235,11 @@ def test_a_crash_between_plan_and_send_neither_duplicates_nor_drops(service, nud
     clock.now += timedelta(days=1)
     # the first process died right after claiming UA's nudge, before calling Slack
     first = Sender(service, nudge_client(settings), POLICY, clock, sleep=lambda s: None, worker="dead")
-    due = first._due(None)
-    assert first._claim(due[0])
+    due = first.nudges.due(clock.now)
+    assert first.nudges.claim(due[0], "dead", clock.now)
     # and a second died after Slack accepted UB's nudge, before recording it
     ub = service.store.db.execute("SELECT id FROM nudges WHERE learner_id = 'UB'").fetchone()[0]
-    assert first._claim(ub)
+    assert first.nudges.claim(ub, "dead", clock.now)
     first.client.chat_postMessage(channel="UB", text="x", metadata={"event_type": "upnext_nudge",
                                                                     "event_payload": {"nudge_id": ub}})  # fmt: skip
     clock.now += timedelta(minutes=10)  # past the lease
