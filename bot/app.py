@@ -15,7 +15,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
-from bot.listeners import actions, assistant, commands, home, messages, users, views
+from bot.listeners import actions, assistant, commands, feedback, home, messages, users, views
 from bot.middleware import skip_repeated_events
 from bot.replies import Replies
 from config import Settings
@@ -56,7 +56,7 @@ def create_app(
         logger=log,
     )
     app.use(skip_repeated_events(service.store))
-    replies = Replies(service, clock, settings.nudges)
-    for listeners in (commands, messages, assistant, home, actions, views, users):
+    replies = Replies(service, clock, settings.nudges, settings.reporting)
+    for listeners in (commands, messages, assistant, home, actions, feedback, views, users):
         listeners.register(app, replies)
     return app

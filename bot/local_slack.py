@@ -153,7 +153,7 @@ class LocalSlack:
             return
         if path.startswith("/upload/"):  # the file bytes of files_upload_v2, sent to the URL we handed out
             with self._lock:
-                self.calls.append(Call("upload", {"content": raw.decode("utf-8", "replace")}, path=path))
+                self.calls.append(Call("upload", {"content": raw.decode("utf-8", "replace"), "bytes": raw}, path=path))
                 self._lock.notify_all()
             request.send_response(200)
             request.end_headers()

@@ -16,6 +16,7 @@ from dotenv import dotenv_values
 
 from config.errors import SettingsError
 from config.nudges import NudgePolicy, nudge_policy, number
+from config.reporting import Reporting, reporting
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -31,6 +32,7 @@ class Settings:
     listener_threads: int = 16
     encoder: str = "auto"
     nudges: NudgePolicy = field(default_factory=NudgePolicy)
+    reporting: Reporting = field(default_factory=Reporting)
 
     @property
     def has_slack(self) -> bool:
@@ -100,6 +102,7 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         listener_threads=_int(merged, "UPNEXT_LISTENER_THREADS", 16, 1, 256),
         encoder=_choice(merged, "UPNEXT_ENCODER", ("auto", "onnx", "torch")),
         nudges=nudge_policy(merged),
+        reporting=reporting(merged),
     )
 
 

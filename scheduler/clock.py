@@ -11,21 +11,30 @@ import logging
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from scheduler.delivery import Sender
+from scheduler.digest import WeeklyDigest
 from scheduler.planner import Planner
 
 log = logging.getLogger(__name__)
 
 PLAN_EVERY_MINUTES = 15
 SEND_EVERY_SECONDS = 60
+DIGEST_CHECK_HOURS = 1  # the digest goes out at the first check after a week ends (once per week)
 # Deliberate job defaults (3.x defaults would silently drop a run that starts a second late).
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 
 
-def build_scheduler(planner: Planner, sender: Sender) -> BlockingScheduler:
+def build_scheduler(planner: Planner, sender: Sender, digest: WeeklyDigest | None = None) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
     scheduler.add_job(_plan, "interval", args=[planner], minutes=PLAN_EVERY_MINUTES, id="plan")
     scheduler.add_job(_send, "interval", args=[sender], seconds=SEND_EVERY_SECONDS, id="send")
+    if digest is not None:
+        scheduler.add_job(_digest, "interval", args=[digest], hours=DIGEST_CHECK_HOURS, id="digest")
     return scheduler
+
+
+def _digest(digest: WeeklyDigest) -> None:
+    if digest.post():
+        log.info("posted the weekly learning-team digest")
 
 
 def _plan(planner: Planner) -> None:
@@ -39,9 +48,11 @@ def _send(sender: Sender) -> None:
         log.info("nudges: %s", report)
 
 
-def run_clock(planner: Planner, sender: Sender) -> None:
+def run_clock(planner: Planner, sender: Sender, digest: WeeklyDigest | None = None) -> None:
     """Plan and send once right away (after recovering anything a previous run left half-done), then on the clock."""
     sender.recover()
     _plan(planner)
     _send(sender)
-    build_scheduler(planner, sender).start()
+    if digest is not None:
+        _digest(digest)
+    build_scheduler(planner, sender, digest).start()

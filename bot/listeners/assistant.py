@@ -33,6 +33,6 @@ def register(app: App, replies: Replies) -> None:
     @assistant.user_message
     def on_user_message(payload: dict, say: Say, set_status: SetStatus, client: WebClient) -> None:
         set_status("is finding courses…")
-        reply(replies, client, payload["user"], payload.get("text") or "", say)
+        reply(replies, client, payload["user"], payload.get("text") or "", say, "assistant")
 
     app.use(assistant)
