@@ -147,9 +147,11 @@ class Replies:
         return card_states(self.service.history.states(learner.slack_id))
 
     # -- answers ---------------------------------------------------------------------------------------------------
-    def _record(self, learner: Learner, kind: str, picks: list[Pick], surface: str, context: dict | None = None) -> int:
+    def _record(
+        self, learner: Learner, kind: str, picks: list[Pick], surface: str, context: dict | None = None, seen=True
+    ) -> int:
         shown = [ShownPick(p.course.id, p.reason) for p in picks]
-        return self.answers.save(learner.slack_id, kind, shown, context, surface=surface)
+        return self.answers.save(learner.slack_id, kind, shown, context, surface=surface, seen=seen)
 
     def next_answer(self, learner: Learner, hint: str = "", *, surface: str) -> Message:
         picks = self.service.recommender.next_for(learner, query=hint or None, k=5)
@@ -349,18 +351,21 @@ class Replies:
         return blocks.privacy_message(learner, counts, self.messages(learner), self.reporting.min_group)
 
     # -- home ------------------------------------------------------------------------------------------------------
-    def home(self, learner: Learner) -> dict[str, Any]:
+    def home(self, learner: Learner, opened: bool = False) -> dict[str, Any]:
+        """The Home tab. Its cards count as shown only when the learner `opened` it, not when it is refreshed in
+        the background after a click elsewhere."""
         rows = self.service.recommender.rows_for(learner)
-        answer_ids = {row.kind: self._record(learner, f"home:{row.kind}", row.picks, "home") for row in rows}
+        answer_ids = {row.kind: self._record(learner, f"home:{row.kind}", row.picks, "home", seen=opened)
+                      for row in rows}  # fmt: skip
         now = self.clock()
         events = self.service.history.for_learner(learner.slack_id)  # read once: progress and the cards' states
         done = progress(events, learner.tz, now)
         states = card_states(fold(events))
         return home_view(learner, rows, done, now, self.messages(learner), answer_ids, states, self.policy.weekly_cap)
 
-    def publish_home(self, client: WebClient, learner: Learner) -> None:
+    def publish_home(self, client: WebClient, learner: Learner, opened: bool = False) -> None:
         try:
-            client.views_publish(user_id=learner.slack_id, view=self.home(learner))
+            client.views_publish(user_id=learner.slack_id, view=self.home(learner, opened))
         except SlackApiError as error:
             log.warning("views.publish failed for %s: %s", learner.slack_id, error)
 

@@ -45,7 +45,10 @@ class AnswerLog:
         context: dict[str, Any] | None = None,
         nudge_id: int | None = None,
         surface: str | None = None,
+        seen: bool = True,
     ) -> int:
+        """Record an answer; its cards count as impressions when `seen` (a Home tab refreshed in the background,
+        which the learner may never look at, is recorded for its buttons but not counted as shown)."""
         surface = "nudge" if nudge_id is not None else surface
         if surface is not None and surface not in SURFACES:
             raise ValueError(f"unknown surface {surface!r}")
@@ -60,7 +63,7 @@ class AnswerLog:
             answer_id = int(cursor.lastrowid or 0)
             db.conn.executemany(
                 "INSERT INTO impressions (answer_id, position, course_id, reason) VALUES (?, ?, ?, ?)",
-                [(answer_id, i, p.course_id, p.reason.kind) for i, p in enumerate(picks)],
+                [(answer_id, i, p.course_id, p.reason.kind) for i, p in enumerate(picks) if seen],
             )
         return answer_id
 

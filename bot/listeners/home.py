@@ -19,7 +19,7 @@ def register(app: App, replies: Replies) -> None:
     @app.event("app_home_opened")
     def on_home_opened(event: dict, client: WebClient) -> None:
         if event.get("tab") == "home":
-            replies.publish_home(client, replies.learner(client, event["user"]))
+            replies.publish_home(client, replies.learner(client, event["user"]), opened=True)
 
     @app.action("row_more")
     def on_more(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
