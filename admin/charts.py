@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from html import escape
 
 PALETTE = ("#2563eb", "#f59e0b", "#10b981", "#db2777", "#6b7280")  # distinguishable, and labelled besides colour
-WIDTH, ROW, LEFT = 640, 26, 210
+WIDTH, ROW, LEFT = 520, 28, 190  # viewBox units; the SVG scales to its box (0.64x on a 390 px phone)
 _ids = itertools.count(1)
 
 
@@ -38,7 +38,7 @@ def _figure(title: str, description: str, svg_body: str, height: int, table: str
     )
 
 
-def _text(x: float, y: float, text: str, anchor: str = "start", size: int = 12, cls: str = "") -> str:
+def _text(x: float, y: float, text: str, anchor: str = "start", size: int = 13, cls: str = "") -> str:
     klass = f' class="{cls}"' if cls else ""
     return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}"{klass}>{escape(text)}</text>'
 
@@ -52,7 +52,7 @@ def _legend(names: Sequence[str], y: float) -> str:
     return "".join(parts)
 
 
-def _short(label: str, limit: int = 30) -> str:
+def _short(label: str, limit: int = 22) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 

@@ -122,7 +122,7 @@ def _feedback(r: Report) -> str:
              f"{d.finished}/{d.started} finished") for d in fb.drop_off]  # fmt: skip
     charts = [
         intervals(
-            "Worth your time? Share of 👍 per course", rows, "Ratings after Done, per course, with 95% intervals."
+            "Worth your time? Share rated up, per course", rows, "Ratings after Done, per course, with 95% intervals."
         ),
         intervals("Most started, least finished", drop, "Finish rate of the most started courses."),
     ]
@@ -204,7 +204,7 @@ Definitions: see the README's “What admins see”.</p></footer>""",
 
 def page(title: str, body: str, head: str = "") -> str:
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">{head}'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">{head}'
             f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>{body}</body></html>")  # fmt: skip
 
 

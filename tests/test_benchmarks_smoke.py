@@ -42,3 +42,10 @@ def test_recommender_latency_smoke(tmp_path):
 
     results = recommender_latency.main(["--smoke", "--work", str(tmp_path)])
     assert results["next_for"]["n"] == 5
+
+
+def test_admin_dashboard_smoke(tmp_path):
+    from benchmarks import admin_dashboard
+
+    results = admin_dashboard.main(["--smoke", "--work", str(tmp_path)])
+    assert results["answers"] > 0 and results["dashboard"]["n"] == 2 and set(results["report_s"]) == {"json", "text"}

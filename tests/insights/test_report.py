@@ -7,14 +7,18 @@ import json
 
 import pytest
 
+from admin.dashboard import dashboard_page
+from bot.digest_message import digest_message
 from insights.formats import as_csv, as_json, as_text
 from insights.gaps import GapFinder
 from insights.intervals import difference, wilson
 from insights.report import OTHER, Group, ReportBuilder, Window, fold_small
 from tests.bot.test_slack_experience import click, command, onboard
+from tests.conftest import PUBLIC_URL
 from tests.fakes.slack import default_user
 
 PEOPLE = [f"U0P{i:02d}" for i in range(1, 7)]  # six learners with the fake Slack's default profiles
+GAP_QUESTIONS = ("underwater basket weaving", "basket weaving under water", "weaving baskets underwater")
 
 
 def _answer_buttons(server, user: str) -> list[dict]:
@@ -43,17 +47,23 @@ def _answer_buttons(server, user: str) -> list[dict]:
 
 
 def answer_ids(server, user: str) -> set[int]:
-    return {row[0] for row in server.service.store.db.execute("SELECT id FROM answers WHERE learner_id = ?", [user])}
+    """The learner's search answers so far."""
+    rows = server.service.store.db.execute("SELECT id FROM answers WHERE learner_id = ? AND kind = 'search'", [user])
+    return {row[0] for row in rows}
 
 
 @pytest.fixture
 def seeded(server, service, fake_slack):
-    """Six people search `/learn sql`; four click Start on their first card, one of them Done on it too, and rates
-    it 👍. One more person asks for something the catalog does not teach."""
+    """Six people (one with a role nobody else has) search `/learn sql databases`; four click Start on their first
+    card, one of them Done on it too, and rates it 👍. Three of them also ask, each in their own words, for
+    something the catalog does not teach."""
     server.service = service
     for user in PEOPLE:
         fake_slack.users[user] = default_user(user)
         onboard(service, user)
+    unique = fake_slack.users[PEOPLE[-1]]
+    unique["profile"] = {**unique["profile"], "title": "Chief Unicorn Officer"}  # a role only one person has
+    for user in PEOPLE:
         assert command(server, "sql databases", user).status == 200
         server.slack.wait_for(lambda calls, u=user: len(answer_ids(server, u)) == 1)
     starters = PEOPLE[:4]
@@ -73,26 +83,35 @@ def seeded(server, service, fake_slack):
         if e["action_id"] == "course_rate_up"
     )
     assert click(server, "course_rate_up", rate["value"], PEOPLE[0]).status == 200
+    for user, words in zip(PEOPLE[3:], GAP_QUESTIONS):
+        assert command(server, words, user).status == 200
+        server.slack.wait_for(lambda calls, u=user: len(answer_ids(server, u)) == 2)
     server.settle()
     return service
 
 
 def test_figures_from_real_slack_requests_match_hand_counts(seeded, encoder):
-    shown_each = seeded.store.db.execute("SELECT count(*) FROM impressions").fetchone()[0] // len(PEOPLE)
+    shown = seeded.store.db.execute("SELECT count(*) FROM impressions").fetchone()[0]  # cards on the 9 answers
     report = ReportBuilder(seeded.store, GapFinder(encoder), min_group=3).build(Window.last_weeks(1))
 
     assert report.adoption.active == 6 and report.adoption.known == 6
     assert [(w.active, w.new, w.returning) for w in report.adoption.weeks] == [(6, 6, 0)]
     total = report.funnel.total
-    assert (total.shown, total.started, total.done) == (6 * shown_each, 4, 1)
-    assert total.click_through == wilson(4, 6 * shown_each)
-    assert [(r.label, r.shown, r.started) for r in report.funnel.by_surface] == [("/learn", 6 * shown_each, 4)]
+    assert (total.shown, total.started, total.done) == (shown, 4, 1)
+    assert total.click_through == wilson(4, shown)
+    assert [(r.label, r.shown, r.started) for r in report.funnel.by_surface] == [("/learn", shown, 4)]
     assert [(r.label, r.started, r.done) for r in report.funnel.by_reason] == [("search", 4, 1)]
-    assert report.search.questions == 6 and report.search.unclicked == 2
+    # 9 questions; the 3 weak ones and 2 of the sql ones got no click
+    assert report.search.questions == 9 and report.search.unclicked == 5
+    [gap] = report.search.gaps
+    assert (gap.questions, gap.askers, report.search.gaps_other) == (3, 3, 0)
+    assert gap.phrase in GAP_QUESTIONS
     # one 👍 from one person: too few to show per course, so only in the totals
     assert report.feedback.ratings == [] and (report.feedback.up, report.feedback.down) == (1, 0)
     assert report.catalog.courses == seeded.courses.count()
     assert report.catalog.never_started == report.catalog.courses - 1
+    distinct_shown = seeded.store.db.execute("SELECT count(DISTINCT course_id) FROM impressions").fetchone()[0]
+    assert report.catalog.never_shown == report.catalog.courses - distinct_shown
 
 
 def test_someone_forgotten_leaves_every_figure(seeded, encoder):
@@ -100,15 +119,8 @@ def test_someone_forgotten_leaves_every_figure(seeded, encoder):
     report = ReportBuilder(seeded.store, GapFinder(encoder), min_group=3).build(Window.last_weeks(1))
     assert report.adoption.active == 5 and report.adoption.known == 5
     assert (report.funnel.total.started, report.funnel.total.done) == (3, 0)
-    assert report.search.questions == 5
+    assert report.search.questions == 8
     assert (report.feedback.up, report.feedback.down) == (0, 0)
-
-
-def test_no_export_names_or_lists_a_learner(seeded, encoder, fake_slack):
-    report = ReportBuilder(seeded.store, GapFinder(encoder), min_group=3).build(Window.last_weeks(1))
-    for output in (as_text(report), as_json(report), as_csv(report)):
-        for user in PEOPLE:
-            assert user not in output and default_user(user)["real_name"] not in output
 
 
 def test_small_groups_fold_into_other_and_other_is_never_small():
@@ -128,3 +140,14 @@ def test_intervals_match_published_values():
     # Newcombe's method 10 for 56/70 - 48/80: 0.2 with 0.0524 to 0.3339 (Newcombe 1998, table II)
     d = difference(56, 70, 48, 80)
     assert (round(d.estimate, 4), round(d.low, 4), round(d.high, 4)) == (0.2, 0.0524, 0.3339)
+
+
+def test_no_view_export_or_digest_names_or_lists_a_learner(seeded, encoder, server, fake_slack):
+    report = ReportBuilder(seeded.store, GapFinder(encoder), min_group=3).build(Window.last_weeks(1))
+    assert [g.label for g in report.adoption.by_role] == [OTHER]  # the one Chief Unicorn Officer is not a group
+    digest = digest_message(report, report, PUBLIC_URL)
+    outputs = [as_text(report), as_json(report), as_csv(report), dashboard_page(report), json.dumps(digest.blocks)]
+    for output in outputs:
+        assert "Chief Unicorn" not in output
+        for user in PEOPLE:
+            assert user not in output and default_user(user)["real_name"] not in output
