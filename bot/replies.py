@@ -41,7 +41,6 @@ from learning.history import (
     DISMISSED,
     NUDGES_OFF,
     NUDGES_SNOOZED,
-    RATED,
     SAVED,
     STARTED,
     UNDISMISSED,
@@ -262,8 +261,8 @@ class Replies:
         if clicked is None:
             return None
         answer, course = clicked
-        self.service.history.record(learner.slack_id, course.id, RATED, at=self.clock(),
-                                    value=RATE_ACTIONS[action_id], answer_id=answer.id if answer else None)  # fmt: skip
+        self.service.history.rate(learner.slack_id, course.id, RATE_ACTIONS[action_id], self.clock(),
+                                  answer.id if answer else None)  # fmt: skip
         return rating_thanks(course.id, self.messages(learner))
 
     def comment_view(self, learner: Learner, value: str) -> dict[str, Any] | None:

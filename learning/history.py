@@ -104,6 +104,18 @@ class History:
         )
         return [Event(*row) for row in rows]
 
+    def rate(self, learner_id: str, course_id: str, value: str, at: datetime, answer_id: int | None = None) -> None:
+        """Record 👍 (up) or 👎 (down); the latest rating counts, even a change of mind within the same second (which
+        the one-event-per-second rule would otherwise drop)."""
+        if value not in RATINGS:
+            raise ValueError(f"a rating is one of {RATINGS}, got {value!r}")
+        if not self.record(learner_id, course_id, RATED, at=at, value=value, answer_id=answer_id):
+            self.store.db.execute(
+                "UPDATE events SET value = ?, answer_id = ? WHERE learner_id = ? AND course_id = ? AND kind = ? "
+                "AND at = ? AND source = 'slack'",
+                [value, answer_id, learner_id, course_id, RATED, iso(at)],
+            )
+
     def comment(self, learner_id: str, course_id: str, note: str) -> bool:
         """Attach a comment to the learner's latest rating of the course; False when they never rated it."""
         return bool(self.store.db.execute(
