@@ -316,25 +316,25 @@ class ReportBuilder:
         return Search(self.queries.questions_by_week(start, end), gaps, other, GAP_SIMILARITY)
 
     def feedback(self, start: str, end: str) -> Feedback:
-        per_course: dict[str, dict] = {}
+        votes: dict[str, dict[str, int]] = {}
+        comments: dict[str, list[str]] = {}
         for course_id, value, note in self.queries.ratings(start, end):
-            entry = per_course.setdefault(course_id, {"up": 0, "down": 0, "comments": []})
-            entry["up" if value == "up" else "down"] += 1
+            votes.setdefault(course_id, {"up": 0, "down": 0})["up" if value == "up" else "down"] += 1
             if note:
-                entry["comments"].append(note)
-        shown = {c: e for c, e in per_course.items() if e["up"] + e["down"] >= self.min_group}
-        rest = [e for c, e in per_course.items() if c not in shown]
-        if rest and sum(e["up"] + e["down"] for e in rest) < self.min_group:
-            rest, shown = per_course.values(), {}  # too few to show apart: only the totals
+                comments.setdefault(course_id, []).append(note)
+        folded = fold_small([Group(c, v["up"] + v["down"], v) for c, v in votes.items()], self.min_group)
+        other = next((g for g in folded if g.label == OTHER and g.label not in votes), None)
+        shown = [g for g in folded if g is not other]
         starts = self.queries.starts_and_finishes(start, end, self.min_group)
-        titles = self.queries.titles([*shown, *(c for c, _, _ in starts)])
-        ratings = [CourseRating(c, titles.get(c, c), e["up"], e["down"], sorted(e["comments"]))
-                   for c, e in shown.items()]  # fmt: skip
+        titles = self.queries.titles([*(g.label for g in shown), *(c for c, _, _ in starts)])
+        ratings = [CourseRating(g.label, titles.get(g.label, g.label), g.values["up"], g.values["down"],
+                                sorted(comments.get(g.label, []))) for g in shown]  # fmt: skip
         ratings.sort(key=lambda r: (-r.raters, r.title))
         most_started = sorted(starts, key=lambda s: (-s[1], s[0]))[:DROP_OFF_COURSES]
         drop_off = [CourseFinish(c, titles.get(c, c), n, f) for c, n, f in most_started]
         drop_off.sort(key=lambda d: (d.finish_rate.estimate, -d.started, d.title))
-        return Feedback(ratings, sum(e["up"] for e in rest), sum(e["down"] for e in rest), drop_off)
+        other_values = other.values if other else {}
+        return Feedback(ratings, other_values.get("up", 0), other_values.get("down", 0), drop_off)
 
     def nudges(self, start: str, end: str) -> Nudges:
         stats = {s.kind: s for s in nudge_stats(self.store, start, end)}

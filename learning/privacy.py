@@ -13,7 +13,8 @@ def export(store: Store, learner: Learner) -> dict[str, Any]:
     """Everything stored about this learner, as plain data."""
     db = store.db
     events = db.execute(
-        "SELECT course_id, kind, value, at, source FROM events WHERE learner_id = ? ORDER BY at", [learner.slack_id]
+        "SELECT course_id, kind, value, at, source, note FROM events WHERE learner_id = ? ORDER BY at",
+        [learner.slack_id],
     ).fetchall()
     nudges = db.execute(
         "SELECT kind, period, status, due_at, sent_at, error FROM nudges WHERE learner_id = ? ORDER BY due_at",
@@ -24,7 +25,7 @@ def export(store: Store, learner: Learner) -> dict[str, Any]:
     ).fetchall()
     return {
         "profile": asdict(learner),
-        "history": [dict(zip(("course_id", "kind", "value", "at", "source"), row)) for row in events],
+        "history": [dict(zip(("course_id", "kind", "value", "at", "source", "comment"), row)) for row in events],
         "nudges": [dict(zip(("kind", "period", "status", "due_at", "sent_at", "error"), row)) for row in nudges],
         "answers_shown": [dict(zip(("kind", "payload", "created_at"), row)) for row in answers],
     }

@@ -3,6 +3,8 @@ running app), against counts worked out by hand; small groups fold into "other";
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -16,6 +18,7 @@ from insights.report import OTHER, Group, ReportBuilder, Window, fold_small
 from tests.bot.test_slack_experience import click, command, onboard
 from tests.conftest import PUBLIC_URL
 from tests.fakes.slack import default_user
+from upnext.cli import main
 
 PEOPLE = [f"U0P{i:02d}" for i in range(1, 7)]  # six learners with the fake Slack's default profiles
 GAP_QUESTIONS = ("underwater basket weaving", "basket weaving under water", "weaving baskets underwater")
@@ -112,6 +115,11 @@ def test_figures_from_real_slack_requests_match_hand_counts(seeded, encoder):
     assert report.catalog.never_started == report.catalog.courses - 1
     distinct_shown = seeded.store.db.execute("SELECT count(DISTINCT course_id) FROM impressions").fetchone()[0]
     assert report.catalog.never_shown == report.catalog.courses - distinct_shown
+    # the same figures in each export format
+    assert json.loads(as_json(report))["funnel"]["total"]["started"] == 4
+    rows = list(csv.reader(io.StringIO(as_csv(report))))
+    assert ["funnel.total", "all", "done", "1"] in rows and ["adoption", "all", "active", "6"] in rows
+    assert "Adoption: 6 active of 6 known learners" in as_text(report)
 
 
 def test_someone_forgotten_leaves_every_figure(seeded, encoder):
@@ -151,3 +159,8 @@ def test_no_view_export_or_digest_names_or_lists_a_learner(seeded, encoder, serv
         assert "Chief Unicorn" not in output
         for user in PEOPLE:
             assert user not in output and default_user(user)["real_name"] not in output
+
+
+def test_upnext_report_refuses_a_window_that_ends_before_it_starts(capsys):
+    assert main(["report", "--since", "2026-02-01", "--until", "2026-01-01"]) == 2
+    assert "--since 2026-02-01 is after --until 2026-01-01" in capsys.readouterr().err
