@@ -7,6 +7,8 @@ without a valid session gets a 403 page that says how to get a new link."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import date
 from http.cookies import CookieError, SimpleCookie
@@ -46,6 +48,28 @@ def _window(query: dict[str, list[str]]) -> Window | None:
     except ValueError:
         return None
     return Window(since, until) if since <= until else None
+
+
+class ReportCache:
+    """Reports by window, each reused for `ttl` seconds: the figures span weeks, so a few minutes' delay changes
+    nothing, and a dashboard opened by several people (or reloaded) computes them once. Requests for a report being
+    built wait for it rather than build it again."""
+
+    def __init__(self, build: Callable[[Window], Report], ttl: float = 300, clock=time.monotonic):
+        self.build = build
+        self.ttl = ttl
+        self.clock = clock
+        self._reports: dict[Window, tuple[float, Report]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, window: Window) -> Report:
+        with self._lock:
+            built = self._reports.get(window)
+            if built is None or self.clock() - built[0] > self.ttl:
+                built = (self.clock(), self.build(window))
+                self._reports = {w: r for w, r in self._reports.items() if self.clock() - r[0] <= self.ttl}
+                self._reports[window] = built
+            return built[1]
 
 
 class AdminWeb:

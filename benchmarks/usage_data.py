@@ -52,8 +52,10 @@ def seed_usage(store: Store, now: datetime, weeks: int = 12, answers_per_learner
                            "top_similarity": rng.uniform(0.1, 0.4) if missing else rng.uniform(0.5, 0.8)}  # fmt: skip
             kind = "search" if searching else "nudge:come_back" if surface == "nudge" else (
                 "home:because" if surface == "home" else "next")  # fmt: skip
-            picks = [(rng.choice(popular) if rng.random() < 0.7 else rng.choice(courses),
-                      "match" if searching else rng.choice(REASONS)) for _ in range(5)]  # fmt: skip
+            shown: dict[str, None] = {}  # five different courses, mostly from the popular head
+            while len(shown) < 5:
+                shown[rng.choice(popular) if rng.random() < 0.7 else rng.choice(courses)] = None
+            picks = [(course, "match" if searching else rng.choice(REASONS)) for course in shown]
             payload = {"picks": [{"course_id": c, "reason": {"kind": r}} for c, r in picks], "context": context}
             answers.append((next_id, learner, kind, json.dumps(payload), surface, iso(at)))
             for position, (course, reason) in enumerate(picks):

@@ -1,5 +1,6 @@
 """Read-only SQL for the learning team's figures. Every query takes a window [start, end) of ISO 8601 UTC
-timestamps and returns plain rows; nothing here writes, and nothing returns a learner id (only counts)."""
+timestamps and returns plain rows; nothing here writes. Learner ids are returned only where the report module
+needs them to count distinct people (adoption, content gaps); it never lets them out."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ from learning.store import Store
 
 ASKED_ON = ("dm", "mention", "assistant", "slash", "home")  # surfaces where an answer means someone asked
 PICK_KINDS = "(a.kind IN ('next', 'search') OR a.kind LIKE 'home:%' OR a.kind LIKE 'nudge:%')"
-WEEK = "date({col}, '-6 days', 'weekday 1')"  # the Monday that starts the week
+WEEK = "date({col}, '-6 days', 'weekday 1')"  # the Monday that starts the week (SQL)
 _KNOWN = f"is_bot = 0 AND deleted = 0 AND slack_id NOT LIKE '{PENDING_PREFIX}%'"
 
 
+def sql_text(value: str) -> str:
+    """A constant as an SQL string literal (for names written in code, never for input)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _in(values: Iterable[str]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+    return "(" + ", ".join(sql_text(v) for v in values) + ")"
 
 
 def _activity(start: str, end: str) -> tuple[str, list[str]]:
@@ -34,59 +40,44 @@ class ReportQueries:
         self.db = store.db
 
     # -- adoption ----------------------------------------------------------------------------------------------
-    def known_learners(self, end: str) -> int:
-        return self.db.execute(f"SELECT count(*) FROM learners WHERE {_KNOWN} AND created_at < ?", [end]).fetchone()[0]
-
-    def active_by_week(self, start: str, end: str) -> list[tuple[str, int, int]]:
-        """(week, active, new): new ones had no activity at all before that week."""
-        activity, params = _activity(start, end)
-        earlier, earlier_params = _activity("", start)
+    def known_learners(self, end: str) -> list[tuple[str, str | None, str | None, str | None]]:
+        """(learner, title, tz, locale) of everyone known on Slack by `end`."""
         return self.db.execute(
-            f"WITH act AS ({activity}), firsts AS (SELECT learner_id, min(at) AS first FROM act GROUP BY learner_id), "
-            f"before AS (SELECT DISTINCT learner_id FROM ({earlier})), "
-            f"weekly AS (SELECT DISTINCT learner_id, {WEEK.format(col='at')} AS week FROM act) "
-            f"SELECT w.week, count(*), sum(f.learner_id IS NOT NULL AND b.learner_id IS NULL "
-            f"AND {WEEK.format(col='f.first')} = w.week) "
-            f"FROM weekly w JOIN firsts f USING (learner_id) LEFT JOIN before b USING (learner_id) "
-            f"GROUP BY w.week ORDER BY w.week",
-            [*params, *earlier_params],
+            f"SELECT slack_id, title, tz, locale FROM learners WHERE {_KNOWN} AND created_at < ?", [end]
         ).fetchall()
 
-    def active_by_month(self, start: str, end: str) -> list[tuple[str, int]]:
+    def active_days(self, start: str, end: str) -> list[tuple[str, str]]:
+        """(learner, day) for each day someone used Upnext in the window."""
         activity, params = _activity(start, end)
-        return self.db.execute(
-            f"SELECT substr(at, 1, 7), count(DISTINCT learner_id) FROM ({activity}) GROUP BY 1 ORDER BY 1", params
-        ).fetchall()
+        return self.db.execute(f"SELECT DISTINCT learner_id, substr(at, 1, 10) FROM ({activity})", params).fetchall()
 
-    def active_total(self, start: str, end: str) -> int:
-        activity, params = _activity(start, end)
-        return self.db.execute(f"SELECT count(DISTINCT learner_id) FROM ({activity})", params).fetchone()[0]
-
-    def known_and_active_by(self, column: str, start: str, end: str) -> list[tuple[str | None, int, int]]:
-        """(value of a learner column, known, active) for title, tz or locale."""
-        assert column in ("title", "tz", "locale")
-        activity, params = _activity(start, end)
-        return self.db.execute(
-            f"SELECT l.{column}, count(*), count(a.learner_id) FROM learners l "
-            f"LEFT JOIN (SELECT DISTINCT learner_id FROM ({activity})) a ON a.learner_id = l.slack_id "
-            f"WHERE {_KNOWN.replace('slack_id', 'l.slack_id')} AND l.created_at < ? GROUP BY l.{column}",
-            [*params, end],
-        ).fetchall()
+    def active_before(self, start: str) -> set[str]:
+        """Everyone who had used Upnext before `start`."""
+        activity, params = _activity("", start)
+        return {row[0] for row in self.db.execute(f"SELECT DISTINCT learner_id FROM ({activity})", params)}
 
     # -- engagement funnel -------------------------------------------------------------------------------------
-    def funnel(self, group: str, start: str, end: str) -> list[tuple[str | None, int, int, int, int]]:
-        """(group, shown, learners, started, done) over impressions in the window. `group` is an SQL expression
-        over `a` (answers) and `i` (impressions). Started: the card's Start or Done was clicked; done: Done was
-        clicked on it, or the learner completed the course after a click on it."""
+    def shown(self, group: str, start: str, end: str) -> list[tuple[str | None, int, int]]:
+        """(group, impressions, distinct learners) for answers in the window. `group` is an SQL expression over `a`
+        (answers) and `i` (impressions)."""
         return self.db.execute(
-            f"WITH clicks AS (SELECT answer_id, course_id, learner_id, "
-            f"max(kind IN {_in(ENGAGED)}) AS started, max(kind = '{COMPLETED}') AS done, min(at) AS first_at "
-            f"FROM events WHERE answer_id IS NOT NULL GROUP BY answer_id, course_id) "
-            f"SELECT {group}, count(*), count(DISTINCT a.learner_id), coalesce(sum(c.started), 0), "
-            f"coalesce(sum(c.started AND (c.done OR EXISTS (SELECT 1 FROM events d WHERE d.learner_id = c.learner_id "
-            f"AND d.course_id = c.course_id AND d.kind = '{COMPLETED}' AND d.at >= c.first_at))), 0) "
-            f"FROM impressions i JOIN answers a ON a.id = i.answer_id "
-            f"LEFT JOIN clicks c ON c.answer_id = i.answer_id AND c.course_id = i.course_id "
+            f"SELECT {group}, count(*), count(DISTINCT a.learner_id) FROM answers a "
+            f"JOIN impressions i ON i.answer_id = a.id WHERE a.created_at >= ? AND a.created_at < ? AND {PICK_KINDS} "
+            f"GROUP BY 1",
+            [start, end],
+        ).fetchall()
+
+    def clicked(self, group: str, start: str, end: str) -> list[tuple[str | None, int, int]]:
+        """(group, started, done) over impressions in the window. Started: the card's Start or Done was clicked;
+        done: Done was clicked on it, or the learner completed the course after a click on it."""
+        return self.db.execute(
+            # "+kind": look events up by answer, and by learner, not through the (much larger) kind index
+            f"SELECT {group}, count(*), sum(c.done OR EXISTS (SELECT 1 FROM events d WHERE d.learner_id = c.learner_id "
+            f"AND d.at >= c.first_at AND d.course_id = c.course_id AND +d.kind = '{COMPLETED}')) "
+            f"FROM (SELECT answer_id, course_id, learner_id, max(kind = '{COMPLETED}') AS done, min(at) AS first_at "
+            f"FROM events WHERE answer_id IS NOT NULL AND +kind IN {_in(ENGAGED)} GROUP BY answer_id, course_id) c "
+            f"JOIN answers a ON a.id = c.answer_id "
+            f"JOIN impressions i ON i.answer_id = c.answer_id AND i.course_id = c.course_id "
             f"WHERE a.created_at >= ? AND a.created_at < ? AND {PICK_KINDS} GROUP BY 1",
             [start, end],
         ).fetchall()
@@ -121,14 +112,18 @@ class ReportQueries:
             [start, end],
         ).fetchall()
 
-    def starts_and_finishes(self, start: str, end: str, min_started: int) -> list[tuple[str, int, int]]:
-        """(course, learners who started it in the window, of whom finished it), for courses with enough starters."""
+    def starts_and_finishes(self, start: str, end: str, min_started: int, top: int) -> list[tuple[str, int, int]]:
+        """(course, learners who started it in the window, of whom finished it) for the `top` most started courses
+        with at least `min_started` starters."""
+        engaged = _in(ENGAGED)
         return self.db.execute(
-            f"SELECT s.course_id, count(*), sum(EXISTS (SELECT 1 FROM events d WHERE d.learner_id = s.learner_id "
-            f"AND d.course_id = s.course_id AND d.kind = '{COMPLETED}')) "
-            f"FROM (SELECT DISTINCT learner_id, course_id FROM events WHERE kind IN {_in(ENGAGED)} "
-            f"AND at >= ? AND at < ? AND course_id IS NOT NULL) s GROUP BY s.course_id HAVING count(*) >= ?",
-            [start, end, min_started],
+            f"WITH top AS (SELECT course_id, count(DISTINCT learner_id) AS n FROM events WHERE kind IN {engaged} "
+            f"AND at >= ? AND at < ? AND course_id IS NOT NULL GROUP BY course_id HAVING n >= ? "
+            f"ORDER BY n DESC, course_id LIMIT ?) "
+            f"SELECT t.course_id, t.n, (SELECT count(DISTINCT s.learner_id) FROM events s WHERE s.course_id = "
+            f"t.course_id AND s.kind IN {engaged} AND s.at >= ? AND s.at < ? AND EXISTS (SELECT 1 FROM events d "
+            f"WHERE d.course_id = t.course_id AND d.learner_id = s.learner_id AND d.kind = '{COMPLETED}')) FROM top t",
+            [start, end, min_started, top, start, end],
         ).fetchall()
 
     def titles(self, course_ids: Iterable[str]) -> dict[str, str]:
@@ -154,13 +149,12 @@ class ReportQueries:
 
     # -- catalog health ----------------------------------------------------------------------------------------
     def catalog_health(self, shown_since: str, end: str) -> list[tuple[str | None, str | None, int, int, int]]:
-        """(language, level, courses, never shown in [shown_since, end), never started)."""
+        """(language, level, courses, never shown in [shown_since, end), never started before `end`)."""
         return self.db.execute(
-            f"WITH shown AS (SELECT DISTINCT i.course_id FROM impressions i JOIN answers a ON a.id = i.answer_id "
-            f"WHERE a.created_at >= ? AND a.created_at < ?), "
-            f"started AS (SELECT DISTINCT course_id FROM events WHERE kind IN {_in(ENGAGED)} AND at < ?) "
-            f"SELECT c.language, c.level, count(*), sum(s.course_id IS NULL), sum(t.course_id IS NULL) "
-            f"FROM courses c LEFT JOIN shown s ON s.course_id = c.id LEFT JOIN started t ON t.course_id = c.id "
-            f"GROUP BY c.language, c.level",
+            f"SELECT c.language, c.level, count(*), "
+            f"sum(NOT EXISTS (SELECT 1 FROM impressions i JOIN answers a ON a.id = i.answer_id "
+            f"WHERE i.course_id = c.id AND a.created_at >= ? AND a.created_at < ?)), "
+            f"sum(NOT EXISTS (SELECT 1 FROM events e WHERE e.course_id = c.id AND e.kind IN {_in(ENGAGED)} "
+            f"AND e.at < ?)) FROM courses c GROUP BY c.language, c.level",
             [shown_since, end, end],
         ).fetchall()

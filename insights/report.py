@@ -9,13 +9,13 @@ by subtraction). People who asked to be forgotten are erased from the store, so 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from config.reporting import MIN_GROUP_FLOOR
 from insights.gaps import GAP_SIMILARITY, Gap, GapFinder
 from insights.intervals import Interval, difference, wilson
-from insights.queries import ReportQueries
+from insights.queries import ReportQueries, sql_text
 from learning.store import Store, iso, utcnow
 from scheduler.stats import RETURN_DAYS, holdout_comparison, nudge_stats
 
@@ -243,14 +243,21 @@ class Report:
     catalog: Catalog
 
 
+def _monday(day: str) -> str:
+    """The Monday of the week holding `day` (YYYY-MM-DD)."""
+    moment = date.fromisoformat(day)
+    return (moment - timedelta(days=moment.weekday())).isoformat()
+
+
 def _language(locale: str | None) -> str:
     return (locale or "").replace("_", "-").split("-")[0].lower() or UNKNOWN
 
 
 def _reason_case() -> str:
-    whens = " ".join(f"WHEN i.reason IN ({', '.join(repr(k) for k in kinds)}) THEN {family!r}"
+    """SQL naming each impression's reason family (the families are constants written here, not input)."""
+    whens = " ".join(f"WHEN i.reason IN ({', '.join(sql_text(k) for k in kinds)}) THEN {sql_text(family)}"
                      for family, kinds in REASON_FAMILIES.items())  # fmt: skip
-    return f"CASE {whens} ELSE {OTHER!r} END"
+    return f"CASE {whens} ELSE {sql_text(OTHER)} END"
 
 
 class ReportBuilder:
@@ -276,37 +283,50 @@ class ReportBuilder:
 
     def adoption(self, start: str, end: str) -> Adoption:
         q = self.queries
+        days = q.active_days(start, end)
+        before = q.active_before(start)
+        first: dict[str, str] = {}
+        weekly: dict[str, set[str]] = {}
+        monthly: dict[str, set[str]] = {}
+        for learner, day in days:
+            first[learner] = min(day, first.get(learner, day))
+            weekly.setdefault(_monday(day), set()).add(learner)
+            monthly.setdefault(day[:7], set()).add(learner)
+        weeks = [Week(week, len(people), sum(1 for p in people if p not in before and _monday(first[p]) == week))
+                 for week, people in sorted(weekly.items())]  # fmt: skip
+        known = q.known_learners(end)
 
-        def by(column: str, label: Callable[[str | None], str]) -> list[Group]:
-            merged: dict[str, list[int]] = {}
-            for value, known, active in q.known_and_active_by(column, start, end):
-                totals = merged.setdefault(label(value), [0, 0])
-                totals[0] += known
-                totals[1] += active
-            groups = [Group(k, v[0], {"known": v[0], "active": v[1]}) for k, v in merged.items()]
+        def by(index: int, label: Callable[[str | None], str]) -> list[Group]:
+            counts: dict[str, list[int]] = {}
+            for row in known:
+                totals = counts.setdefault(label(row[index]), [0, 0])
+                totals[0] += 1
+                totals[1] += row[0] in first
+            groups = [Group(k, v[0], {"known": v[0], "active": v[1]}) for k, v in counts.items()]
             return fold_small(groups, self.min_group)
 
         return Adoption(
-            known=q.known_learners(end),
-            active=q.active_total(start, end),
-            weeks=[Week(*row) for row in q.active_by_week(start, end)],
-            months=q.active_by_month(start, end),
-            by_role=by("title", lambda v: (v or "").strip() or UNKNOWN),
-            by_timezone=by("tz", lambda v: v or UNKNOWN),
-            by_language=by("locale", _language),
+            known=len(known),
+            active=len(first),
+            weeks=weeks,
+            months=[(month, len(people)) for month, people in sorted(monthly.items())],
+            by_role=by(1, lambda v: (v or "").strip() or UNKNOWN),
+            by_timezone=by(2, lambda v: v or UNKNOWN),
+            by_language=by(3, _language),
         )
 
     def funnel(self, start: str, end: str) -> Funnel:
         def rows(group: str, name: Callable[[str], str]) -> list[FunnelRow]:
-            groups = [Group(name(label or UNKNOWN), learners, {"shown": shown, "started": started, "done": done})
-                      for label, shown, learners, started, done in self.queries.funnel(group, start, end)]  # fmt: skip
+            clicks = {label: (started, done) for label, started, done in self.queries.clicked(group, start, end)}
+            groups = [Group(name(label or UNKNOWN), learners, {"shown": shown, "started": clicks.get(label, (0, 0))[0],
+                                                               "done": clicks.get(label, (0, 0))[1]})
+                      for label, shown, learners in self.queries.shown(group, start, end)]  # fmt: skip
             return [FunnelRow(g.label, g.values["shown"], g.values["started"], g.values["done"], g.people)
                     for g in fold_small(groups, self.min_group)]  # fmt: skip
 
-        total = self.queries.funnel("'all'", start, end)
-        _, shown, learners, started, done = total[0] if total else ("all", 0, 0, 0, 0)
+        [total] = rows("'all'", str) or [FunnelRow("all", 0, 0, 0, 0)]
         return Funnel(
-            total=FunnelRow("all", shown, started, done, learners),
+            total=replace(total, label="all"),
             by_surface=rows("a.surface", lambda s: SURFACE_NAMES.get(s, s)),
             by_reason=rows(_reason_case(), str),
         )
@@ -325,13 +345,12 @@ class ReportBuilder:
         folded = fold_small([Group(c, v["up"] + v["down"], v) for c, v in votes.items()], self.min_group)
         other = next((g for g in folded if g.label == OTHER and g.label not in votes), None)
         shown = [g for g in folded if g is not other]
-        starts = self.queries.starts_and_finishes(start, end, self.min_group)
+        starts = self.queries.starts_and_finishes(start, end, self.min_group, DROP_OFF_COURSES)
         titles = self.queries.titles([*(g.label for g in shown), *(c for c, _, _ in starts)])
         ratings = [CourseRating(g.label, titles.get(g.label, g.label), g.values["up"], g.values["down"],
                                 sorted(comments.get(g.label, []))) for g in shown]  # fmt: skip
         ratings.sort(key=lambda r: (-r.raters, r.title))
-        most_started = sorted(starts, key=lambda s: (-s[1], s[0]))[:DROP_OFF_COURSES]
-        drop_off = [CourseFinish(c, titles.get(c, c), n, f) for c, n, f in most_started]
+        drop_off = [CourseFinish(c, titles.get(c, c), n, f) for c, n, f in starts]
         drop_off.sort(key=lambda d: (d.finish_rate.estimate, -d.started, d.title))
         other_values = other.values if other else {}
         return Feedback(ratings, other_values.get("up", 0), other_values.get("down", 0), drop_off)

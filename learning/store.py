@@ -183,6 +183,7 @@ _V5_MEASURING = """
         ALTER TABLE events ADD COLUMN note TEXT;
         CREATE INDEX events_answer ON events(answer_id) WHERE answer_id IS NOT NULL;
         CREATE INDEX events_kind_at ON events(kind, at);
+        CREATE INDEX events_source_at ON events(source, at);   -- use of Upnext (slack, nudge) by time, for reports
         -- admin sign-in: one-time links and sessions, by a hash of their secret only
         CREATE TABLE admin_tokens (
             token_hash TEXT PRIMARY KEY,

@@ -65,8 +65,8 @@ def build_report_builder(settings: Settings, service: LearningService):
 def build_admin_web(settings: Settings, service: LearningService):
     """/admin: sign-in and the dashboard, served by the web process beside /slack/events."""
     from admin.signin import SignIn
-    from admin.web import AdminWeb
+    from admin.web import AdminWeb, ReportCache
 
     reports = build_report_builder(settings, service)
     secure = (settings.reporting.public_url or "").startswith("https://")
-    return AdminWeb(SignIn(service.store), reports.build, secure_cookie=secure)
+    return AdminWeb(SignIn(service.store), ReportCache(reports.build), secure_cookie=secure)
