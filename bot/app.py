@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot import errors
-from bot.listeners import actions, assistant, commands, home, messages, users, views
+from bot.listeners import actions, assistant, commands, feedback, home, messages, users, views
 from bot.metrics import MeasuredPool, MeasuredWebClient, Metrics
 from bot.replies import Replies
 from config import Settings, SettingsError
@@ -86,7 +86,7 @@ def create_app(
     if metrics:
         app.use(metrics.middleware)
     errors.register(app, service.learners, on_failure=metrics.listener_failed if metrics else None)
-    replies = Replies(service, clock, settings.nudges)
-    for listeners in (commands, messages, assistant, home, actions, views, users):
+    replies = Replies(service, clock, settings.nudges, settings.reporting)
+    for listeners in (commands, messages, assistant, home, actions, feedback, views, users):
         listeners.register(app, replies)
     return app

@@ -311,10 +311,11 @@ def welcome_block(learner: Learner, t: Messages, origin: str) -> SectionBlock:
     return section(t.named("welcome.text", echo(learner.name)), pick)
 
 
-def privacy_message(learner: Learner, counts: dict[str, int], t: Messages) -> Message:
-    """What Upnext stores about this person, with export and forget-me buttons (the latter confirmed first)."""
+def privacy_message(learner: Learner, counts: dict[str, int], t: Messages, min_group: int) -> Message:
+    """What Upnext stores about this person and what the learning team can see of it, with export and forget-me
+    buttons (the latter confirmed first)."""
     interests = ", ".join(echo(i) for i in learner.interests) or t("none")
-    text = t("privacy.text", interests=interests, **counts)
+    text = t("privacy.text", interests=interests, **counts) + "\n\n" + t("privacy.admins", min_group=min_group)
     buttons = ActionsBlock(
         block_id="privacy",
         elements=[

@@ -47,10 +47,19 @@ class SlackWsgiApp:
     """Routes requests. A signed payload that is malformed gets a 400 and the server stays up; an unsigned or stale
     one a 401, as from Bolt."""
 
-    def __init__(self, app: App, signing_secret: str, health: Callable[[], dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        app: App,
+        signing_secret: str,
+        health: Callable[[], dict[str, Any]] | None = None,
+        pages: Callable[[str], bool] | None = None,
+        pages_app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]] | None = None,
+    ):
+        """`pages_app` serves the paths `pages` accepts (the admin dashboard), on the same port."""
         self.handler = SlackRequestHandler(app, path=EVENTS_PATH)
         self.secret = signing_secret.encode()
         self.health = health or (lambda: {"ok": True})
+        self.pages, self.pages_app = pages, pages_app
 
     def _signed(self, body: bytes, headers: dict[str, str]) -> bool:
         """Slack's v0 signature over the raw bytes, with a timestamp at most five minutes off."""
@@ -66,6 +75,8 @@ class SlackWsgiApp:
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH:
             return _plain(start_response, "200 OK", self.health())
+        if self.pages and self.pages_app and self.pages(path):
+            return self.pages_app(environ, start_response)
         if path != EVENTS_PATH:
             return _plain(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
         if method != "POST":

@@ -145,19 +145,19 @@ class LocalSlack:
         url = urlparse(request.path)
         path = url.path
         raw = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+        if path.startswith("/upload/"):  # the file bytes of files_upload_v2 (any bytes), sent to the URL we handed out
+            with self._lock:
+                self.calls.append(Call("upload", {"content": raw.decode("utf-8", "replace"), "bytes": raw}, path=path))
+                self._lock.notify_all()
+            request.send_response(200)
+            request.end_headers()
+            request.wfile.write(b"OK")
+            return
         try:
             body = _parse_body(raw, request.headers.get("Content-Type", ""))
             body.update(parse_qsl(url.query, keep_blank_values=True))
         except (json.JSONDecodeError, UnicodeDecodeError):
             self._reply(request, 400, {"ok": False, "error": "invalid_json"})
-            return
-        if path.startswith("/upload/"):  # the file bytes of files_upload_v2, sent to the URL we handed out
-            with self._lock:
-                self.calls.append(Call("upload", {"content": raw.decode("utf-8", "replace")}, path=path))
-                self._lock.notify_all()
-            request.send_response(200)
-            request.end_headers()
-            request.wfile.write(b"OK")
             return
         method = "respond" if path.startswith("/respond/") else path.removeprefix("/api/")
         with self._lock:

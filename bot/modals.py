@@ -71,7 +71,8 @@ def interests_modal(topics: Sequence[str], learner: Learner, t: Messages, origin
     return view.to_dict()
 
 
-def _field(values: Any, block: str, action: str) -> dict[str, Any]:
+def state_field(values: Any, block: str, action: str) -> dict[str, Any]:
+    """One input's state from a view submission's `state.values`, or {} when a forged payload has it malformed."""
     found = values.get(block) if isinstance(values, dict) else None
     found = found.get(action) if isinstance(found, dict) else None
     return found if isinstance(found, dict) else {}
@@ -81,11 +82,11 @@ def submitted_interests(values: Any, offered: Sequence[str] | None) -> tuple[lis
     """(interests, role) from a view_submission's state values. Slack's client can only send options the modal
     offered (`offered`; None only to count what was sent) and a role of at most 100 characters; a forged
     submission's other values are dropped or cut, never stored."""
-    picked = _field(values, INTERESTS_BLOCK, INTERESTS_ACTION).get("selected_options")
+    picked = state_field(values, INTERESTS_BLOCK, INTERESTS_ACTION).get("selected_options")
     chosen = [o.get("value") for o in picked if isinstance(o, dict)] if isinstance(picked, list) else []
     allowed = set(offered) if offered is not None else None
     interests = list(dict.fromkeys(v for v in chosen if isinstance(v, str) and (allowed is None or v in allowed)))
-    role = _field(values, ROLE_BLOCK, ROLE_ACTION).get("value")
+    role = state_field(values, ROLE_BLOCK, ROLE_ACTION).get("value")
     role = " ".join(normalise(role).split())[:MAX_ROLE_CHARS] if isinstance(role, str) else ""
     return interests, role or None
 

@@ -15,17 +15,31 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from admin.signin import SignIn
 from bot import blocks
 from bot.blocks import CardState, Message
+from bot.feedback import (
+    RATE_ACTIONS,
+    admin_link_message,
+    admin_refusal,
+    comment_modal,
+    rating_prompt,
+    rating_thanks,
+    submitted_comment,
+)
 from bot.home_view import home_view, notice_home, row_title
 from bot.i18n import Messages
 from bot.modals import MAX_OPTIONS, interests_modal, offered_interests
 from bot.mrkdwn import echo, escape, truncate
 from config.nudges import NudgePolicy
+from config.reporting import Reporting
 from learning.answers import Answer, AnswerLog, ShownPick
+from learning.courses import Course
 from learning.history import (
     COMPLETED,
     DISMISSED,
+    NUDGES_OFF,
+    NUDGES_SNOOZED,
     SAVED,
     STARTED,
     UNDISMISSED,
@@ -39,6 +53,7 @@ from learning.learners import PROFILE_MAX_AGE, Learner, profile_from_slack
 from learning.privacy import summary
 from learning.progress import progress
 from learning.recommender import Pick, Reason
+from learning.search import words
 from learning.service import LearningService
 from learning.store import iso, utcnow
 
@@ -80,11 +95,16 @@ def snooze_length(text: str) -> timedelta | None:
 
 class Replies:
     def __init__(
-        self, service: LearningService, clock: Callable[[], datetime] = utcnow, policy: NudgePolicy | None = None
+        self,
+        service: LearningService,
+        clock: Callable[[], datetime] = utcnow,
+        policy: NudgePolicy | None = None,
+        reporting: Reporting | None = None,
     ):
         self.service = service
         self.clock = clock
         self.policy = policy or NudgePolicy()
+        self.reporting = reporting or Reporting()
         self.answers = AnswerLog(service.store)
 
     # -- who is asking ---------------------------------------------------------------------------------------------
@@ -143,41 +163,46 @@ class Replies:
         return card_states(self.service.history.states(learner.slack_id))
 
     # -- answers ---------------------------------------------------------------------------------------------------
-    def _record(self, learner: Learner, kind: str, picks: list[Pick], context: dict | None = None, nudge=None) -> int:
+    def _record(
+        self, learner: Learner, kind: str, picks: list[Pick], surface: str, context: dict | None = None, seen=True
+    ) -> int:
         shown = [ShownPick(p.course.id, p.reason) for p in picks]
-        return self.answers.save(learner.slack_id, kind, shown, context, nudge)
+        return self.answers.save(learner.slack_id, kind, shown, context, surface=surface, seen=seen)
 
-    def next_answer(self, learner: Learner, hint: str = "") -> Message:
+    def next_answer(self, learner: Learner, hint: str = "", *, surface: str) -> Message:
         picks = self.service.recommender.next_for(learner, query=hint or None, k=5)
-        answer_id = self._record(learner, "next", picks, {"hint": hint})
+        answer_id = self._record(learner, "next", picks, surface, {"hint": hint})
         t = self.messages(learner)
         return blocks.picks_answer(picks, t, learner.name, hint or None, answer_id, self.states(learner))
 
-    def search_answer(self, learner: Learner, text: str) -> Message:
+    def search_answer(self, learner: Learner, text: str, *, surface: str) -> Message:
+        """Search; the question is kept with how close the catalog's best match came (for content gaps)."""
         result = self.service.search.search(text, k=5)
         picks = [Pick(hit.course, Reason("match")) for hit in result.hits]
-        answer_id = self._record(learner, "search", picks, {"query": result.query.text})
+        closest = self.service.search.dense(result.query.text, 1) if words(result.query.text) else []
+        context = {"query": result.query.text, "top_similarity": round(closest[0][1], 4) if closest else 0.0}
+        answer_id = self._record(learner, "search", picks, surface, context)
         return blocks.search_answer(result, self.messages(learner), answer_id, self.states(learner))
 
-    def saved_answer(self, learner: Learner) -> Message:
+    def saved_answer(self, learner: Learner, *, surface: str) -> Message:
         states = self.service.history.states(learner.slack_id)
         saved_ids = [cid for cid, s in sorted(states.items(), key=lambda i: i[1].last_at, reverse=True) if s.saved]
         by_id = self.service.courses.many_by_id(saved_ids)
         courses = [by_id[cid] for cid in saved_ids if cid in by_id]
-        answer_id = self._record(learner, "saved", [Pick(c, Reason("saved")) for c in courses])
+        answer_id = self._record(learner, "saved", [Pick(c, Reason("saved")) for c in courses], surface)
         return blocks.saved_answer(courses, self.messages(learner), answer_id, card_states(states))
 
-    def for_text(self, learner: Learner, text: str) -> Message:
-        """Free text from a DM, a mention or an assistant thread."""
+    def for_text(self, learner: Learner, text: str, *, surface: str) -> Message:
+        """Free text from a DM, a mention, an assistant thread or `/learn`."""
         intent = classify(text)
         t = self.messages(learner)
         if intent.kind == NEXT:
-            return self.next_answer(learner, intent.text)
+            return self.next_answer(learner, intent.text, surface=surface)
         if intent.kind in (HELP, EMPTY):
             return blocks.help_message(t)
         if intent.kind == GREETING:
             return blocks.text_message(t.named("greeting.reply", echo(learner.name)))
-        return self.search_answer(learner, intent.text)
+        return self.search_answer(learner, intent.text, surface=surface)
 
     def welcome(self, learner: Learner) -> Message | None:
         """A short welcome with the interests picker, once, for someone who has not picked interests yet."""
@@ -206,25 +231,90 @@ class Replies:
         return None  # Home rows and modals are redrawn by publishing the view again
 
     # -- clicks ----------------------------------------------------------------------------------------------------
-    def course_action(self, learner: Learner, action_id: str, value: str) -> Answer | None:
-        """Record what the click means; returns the answer the card belonged to."""
+    def _clicked_card(self, learner: Learner, value: str) -> tuple[Answer | None, Course] | None:
+        """The answer (if it is this learner's) and the course a card button names; None for a bad value."""
         try:
             data = parse_json(value)
             answer_id, course_id = int(data["a"]), str(data["c"])
         except (ValueError, KeyError, TypeError):
             log.warning("ignored a malformed button value %r", value[:200])
             return None
-        if self.service.courses.get(course_id) is None:
+        course = self.service.courses.get(course_id)
+        if course is None:
             return None
         answer = self.answers.get(answer_id) if answer_id else None
-        nudge = answer.nudge_id if answer and answer.learner_id == learner.slack_id else None
-        self.service.history.record(
-            learner.slack_id, course_id, ACTION_EVENTS[action_id], source="nudge" if nudge else "slack",
-            at=self.clock(), value=str(nudge) if nudge else None,
-        )  # fmt: skip
-        return answer if answer and answer.learner_id == learner.slack_id else None
+        if answer is not None and answer.learner_id != learner.slack_id:
+            answer = None  # someone else's card (a shared message): the click counts, not towards that answer
+        return answer, course
 
-    def mark_done(self, learner: Learner, text: str) -> Message:
+    def _record_click(self, learner: Learner, answer: Answer | None, course_id: str, kind: str, value=None) -> None:
+        nudge = answer.nudge_id if answer else None
+        self.service.history.record(
+            learner.slack_id, course_id, kind, source="nudge" if nudge else "slack", at=self.clock(),
+            value=value or (str(nudge) if nudge else None), answer_id=answer.id if answer else None,
+        )  # fmt: skip
+
+    def course_action(self, learner: Learner, action_id: str, value: str) -> Answer | None:
+        """Record what the click means; returns the answer the card belonged to."""
+        clicked = self._clicked_card(learner, value)
+        if clicked is None:
+            return None
+        answer, course = clicked
+        self._record_click(learner, answer, course.id, ACTION_EVENTS[action_id])
+        return answer
+
+    # -- feedback ----------------------------------------------------------------------------------------------
+    def rating_prompt(self, learner: Learner, value: str) -> Message | None:
+        """After Done: "Worth your time?" for the course on the clicked card."""
+        clicked = self._clicked_card(learner, value)
+        if clicked is None:
+            return None
+        answer, course = clicked
+        return rating_prompt(course, answer.id if answer else None, self.messages(learner))
+
+    def rate(self, learner: Learner, action_id: str, value: str) -> Message | None:
+        """Record 👍 or 👎 (the latest one counts); thanks, with a button for an optional comment."""
+        clicked = self._clicked_card(learner, value)
+        if clicked is None:
+            return None
+        answer, course = clicked
+        self.service.history.rate(learner.slack_id, course.id, RATE_ACTIONS[action_id], self.clock(),
+                                  answer.id if answer else None)  # fmt: skip
+        return rating_thanks(course.id, self.messages(learner))
+
+    def comment_view(self, learner: Learner, value: str) -> dict[str, Any] | None:
+        try:
+            course = self.service.courses.get(str(parse_json(value)["c"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+        return comment_modal(course, self.messages(learner)) if course else None
+
+    def save_comment(self, learner_id: str, view: dict[str, Any]) -> bool:
+        """Keep the comment with the learner's rating of the course (stored as typed; escaped wherever shown)."""
+        course_id, text = submitted_comment(view)
+        return bool(course_id and text) and self.service.history.comment(learner_id, course_id, text)
+
+    # -- admin -------------------------------------------------------------------------------------------------
+    def is_admin(self, client: WebClient, user_id: str) -> bool:
+        """A workspace admin or owner (asked of Slack now, not from a cached profile), or named in UPNEXT_ADMINS."""
+        if user_id in self.reporting.admins:
+            return True
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except (SlackApiError, OSError) as error:
+            log.warning("users.info failed for an admin check: %s", error)
+            return False
+        return bool(user.get("is_admin") or user.get("is_owner")) and not user.get("deleted")
+
+    def admin_link(self, client: WebClient, learner: Learner) -> Message:
+        t = self.messages(learner)
+        if not self.is_admin(client, learner.slack_id):
+            return admin_refusal(t)
+        if not self.reporting.public_url:
+            return admin_refusal(t, "admin.no_url")
+        return admin_link_message(SignIn(self.service.store).link(learner.slack_id, self.reporting.public_url), t)
+
+    def mark_done(self, learner: Learner, text: str, *, surface: str) -> Message:
         """`/learn done <course>`: the course whose title matches; a choice when it is not clear which."""
         t = self.messages(learner)
         if not text.strip():
@@ -238,7 +328,7 @@ class Replies:
             self.service.history.record(learner.slack_id, top.course.id, COMPLETED)
             return blocks.text_message(t("done.marked", title=escape(truncate(top.course.title, 150))))
         picks = [Pick(h.course, Reason("match")) for h in hits]
-        answer_id = self._record(learner, "done", picks, {"query": result.query.text})
+        answer_id = self._record(learner, "done", picks, surface, {"query": result.query.text})
         return blocks.done_choice([p.course for p in picks], t, answer_id)
 
     # -- settings --------------------------------------------------------------------------------------------------
@@ -248,6 +338,7 @@ class Replies:
         learners = self.service.learners
         if command == "off":
             learners.update(learner, nudges="off")
+            self.service.history.record(learner.slack_id, None, NUDGES_OFF, at=self.clock())
             return blocks.text_message(t("nudges.off"))
         if command == "on":
             learners.update(learner, nudges="on", snoozed_until=None)
@@ -257,6 +348,7 @@ class Replies:
             if length is not None:
                 until = iso(self.clock() + length)
                 learners.update(learner, snoozed_until=until)
+                self.service.history.record(learner.slack_id, None, NUDGES_SNOOZED, at=self.clock())
                 return blocks.text_message(t("nudges.snoozed", date=until[:10]))
         return blocks.text_message(t("nudges.usage"))
 
@@ -276,23 +368,26 @@ class Replies:
 
     def privacy_message(self, learner: Learner) -> Message:
         counts = summary(self.service.store, learner)
-        return blocks.privacy_message(learner, counts, self.messages(learner))
+        return blocks.privacy_message(learner, counts, self.messages(learner), self.reporting.min_group)
 
     # -- home ------------------------------------------------------------------------------------------------------
-    def home(self, learner: Learner) -> dict[str, Any]:
+    def home(self, learner: Learner, opened: bool = False) -> dict[str, Any]:
+        """The Home tab. Its cards count as shown only when the learner `opened` it, not when it is refreshed in
+        the background after a click elsewhere."""
         rows = self.service.recommender.rows_for(learner)
-        answer_ids = {row.kind: self._record(learner, f"home:{row.kind}", row.picks) for row in rows}
+        answer_ids = {row.kind: self._record(learner, f"home:{row.kind}", row.picks, "home", seen=opened)
+                      for row in rows}  # fmt: skip
         now = self.clock()
         events = self.service.history.for_learner(learner.slack_id)  # read once: progress and the cards' states
         done = progress(events, learner.tz, now)
         states = card_states(fold(events))
         return home_view(learner, rows, done, now, self.messages(learner), answer_ids, states, self.policy.weekly_cap)
 
-    def publish_home(self, client: WebClient, learner: Learner) -> None:
+    def publish_home(self, client: WebClient, learner: Learner, opened: bool = False) -> None:
         """The learner's Home tab. If it cannot be built (a bug, or a record it chokes on), a short notice goes up
         instead: nothing stored about someone may lock them out of their own Home."""
         try:
-            view = self.home(learner)
+            view = self.home(learner, opened)
         except Exception:
             log.exception("could not build the Home tab for %s", learner.slack_id)
             view = notice_home(self.messages(learner)("home.unavailable"))
@@ -315,4 +410,4 @@ class Replies:
         if row is None:
             return None
         title = row_title(row, self.messages(learner))
-        return title, row.picks, self._record(learner, f"home:{row.kind}", row.picks, {"title": title})
+        return title, row.picks, self._record(learner, f"home:{row.kind}", row.picks, "home", {"title": title})

@@ -16,6 +16,7 @@ from dotenv import dotenv_values
 
 from config.errors import SettingsError
 from config.nudges import NudgePolicy, nudge_policy, number
+from config.reporting import Reporting, reporting
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -35,6 +36,7 @@ class Settings:
     metrics: bool = False  # /metrics on the web port
     log_format: str = "text"
     nudges: NudgePolicy = field(default_factory=NudgePolicy)
+    reporting: Reporting = field(default_factory=Reporting)
 
     @property
     def has_slack(self) -> bool:
@@ -108,6 +110,7 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         metrics=_choice(merged, "UPNEXT_METRICS", ("off", "on")) == "on",
         log_format=_choice(merged, "UPNEXT_LOG_FORMAT", ("text", "json")),
         nudges=nudge_policy(merged),
+        reporting=reporting(merged),
     )
 
 

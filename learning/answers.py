@@ -1,5 +1,7 @@
 """What each answer showed, so that a click on one of its cards can redraw the whole answer in place (Slack does
-not send back the content of ephemeral messages) and be attributed to the nudge that carried it."""
+not send back the content of ephemeral messages) and be attributed to the nudge, surface and reason that carried
+it. Each card shown is also an impression row (answer, position, course, reason kind), the denominator of
+click-through; impressions go with their answer when it is deleted (forget me, retention)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ from typing import Any
 from learning.json_input import loads as parse_json
 from learning.recommender import Reason
 from learning.store import Store, iso, utcnow
+
+# Where an answer was shown. A nudge's answer is always on the nudge surface.
+SURFACES = ("dm", "mention", "assistant", "slash", "home", "nudge")
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,7 @@ class Answer:
     picks: list[ShownPick]
     context: dict[str, Any] = field(default_factory=dict)  # e.g. the query, for the header
     nudge_id: int | None = None
+    surface: str | None = None
 
 
 class AnswerLog:
@@ -40,14 +46,28 @@ class AnswerLog:
         picks: list[ShownPick],
         context: dict[str, Any] | None = None,
         nudge_id: int | None = None,
+        surface: str | None = None,
+        seen: bool = True,
     ) -> int:
+        """Record an answer; its cards count as impressions when `seen` (a Home tab refreshed in the background,
+        which the learner may never look at, is recorded for its buttons but not counted as shown)."""
+        surface = "nudge" if nudge_id is not None else surface
+        if surface is not None and surface not in SURFACES:
+            raise ValueError(f"unknown surface {surface!r}")
         payload = {"picks": [{"course_id": p.course_id, "reason": asdict(p.reason)} for p in picks],
                    "context": context or {}}  # fmt: skip
-        cursor = self.store.db.execute(
-            "INSERT INTO answers (learner_id, kind, payload, nudge_id, created_at) VALUES (?, ?, ?, ?, ?)",
-            [learner_id, kind, json.dumps(payload), nudge_id, iso(utcnow())],
-        )
-        return int(cursor.lastrowid or 0)
+        with self.store.write() as db:
+            cursor = db.execute(
+                "INSERT INTO answers (learner_id, kind, payload, nudge_id, surface, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [learner_id, kind, json.dumps(payload), nudge_id, surface, iso(utcnow())],
+            )
+            answer_id = int(cursor.lastrowid or 0)
+            db.conn.executemany(
+                "INSERT INTO impressions (answer_id, position, course_id, reason) VALUES (?, ?, ?, ?)",
+                [(answer_id, i, p.course_id, p.reason.kind) for i, p in enumerate(picks) if seen],
+            )
+        return answer_id
 
     def prune(self, before: datetime, batch: int = 2_000) -> int:
         """Forget answers recorded before `before` (the retention period); returns how many. Deleted in short
@@ -64,10 +84,18 @@ class AnswerLog:
 
     def get(self, answer_id: int) -> Answer | None:
         row = self.store.db.execute(
-            "SELECT id, learner_id, kind, payload, nudge_id FROM answers WHERE id = ?", [answer_id]
+            "SELECT id, learner_id, kind, payload, nudge_id, surface FROM answers WHERE id = ?", [answer_id]
         ).fetchone()
         if row is None:
             return None
         payload = parse_json(row[3])
         picks = [ShownPick(p["course_id"], Reason(**p["reason"])) for p in payload["picks"]]
-        return Answer(row[0], row[1], row[2], picks, payload.get("context") or {}, row[4])
+        return Answer(row[0], row[1], row[2], picks, payload.get("context") or {}, row[4], row[5])
+
+    def impressions(self, learner_id: str) -> dict[str, int]:
+        """Course id -> how many times its card was shown to this learner (on any surface)."""
+        return dict(self.store.db.execute(
+            "SELECT i.course_id, count(*) FROM impressions i JOIN answers a ON a.id = i.answer_id "
+            "WHERE a.learner_id = ? GROUP BY i.course_id",
+            [learner_id],
+        ).fetchall())  # fmt: skip

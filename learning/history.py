@@ -12,7 +12,9 @@ from learning.store import Store, iso, utcnow
 ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, RATED = (
     "enrolled", "started", "saved", "unsaved", "completed", "dismissed", "undismissed", "rated",
 )  # fmt: skip
-KINDS = (ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, RATED)
+NUDGES_OFF, NUDGES_SNOOZED = "nudges_off", "nudges_snoozed"  # no course: the learner turned nudges off or snoozed
+KINDS = (ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, RATED, NUDGES_OFF, NUDGES_SNOOZED)
+RATINGS = ("up", "down")  # the value of a RATED event
 ENGAGED = (ENROLLED, STARTED, COMPLETED)  # kinds that say "took this course"
 SOURCES = ("slack", "import", "xapi", "nudge")
 
@@ -25,6 +27,7 @@ class Event:
     at: str
     source: str
     value: str | None = None
+    answer_id: int | None = None  # the answer whose card was clicked, when the event came from a click
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,11 @@ class History:
         source: str = "slack",
         at: datetime | None = None,
         value: str | None = None,
+        answer_id: int | None = None,
     ) -> bool:
         """Store one event; returns False when the very same event (same second) was already there."""
-        return self.record_many([Event(learner_id, course_id, kind, iso(at or utcnow()), source, value)]) == 1
+        event = Event(learner_id, course_id, kind, iso(at or utcnow()), source, value, answer_id)
+        return self.record_many([event]) == 1
 
     def record_many(self, events: Sequence[Event]) -> int:
         """Store events, skipping exact repeats (re-importing a file adds nothing); returns how many were new.
@@ -90,9 +95,9 @@ class History:
             nonlocal added
             before = db.execute("SELECT total_changes()").fetchone()[0]
             db.conn.executemany(
-                "INSERT OR IGNORE INTO events (learner_id, course_id, kind, value, at, source) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(e.learner_id, e.course_id, e.kind, e.value, e.at, e.source) for e in chunk],
+                "INSERT OR IGNORE INTO events (learner_id, course_id, kind, value, at, source, answer_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(e.learner_id, e.course_id, e.kind, e.value, e.at, e.source, e.answer_id) for e in chunk],
             )
             added += db.execute("SELECT total_changes()").fetchone()[0] - before
 
@@ -119,6 +124,26 @@ class History:
             [learner_id],
         )
         return [Event(*row) for row in rows]
+
+    def rate(self, learner_id: str, course_id: str, value: str, at: datetime, answer_id: int | None = None) -> None:
+        """Record 👍 (up) or 👎 (down); the latest rating counts, even a change of mind within the same second (which
+        the one-event-per-second rule would otherwise drop)."""
+        if value not in RATINGS:
+            raise ValueError(f"a rating is one of {RATINGS}, got {value!r}")
+        if not self.record(learner_id, course_id, RATED, at=at, value=value, answer_id=answer_id):
+            self.store.db.execute(
+                "UPDATE events SET value = ?, answer_id = ? WHERE learner_id = ? AND course_id = ? AND kind = ? "
+                "AND at = ? AND source = 'slack'",
+                [value, answer_id, learner_id, course_id, RATED, iso(at)],
+            )
+
+    def comment(self, learner_id: str, course_id: str, note: str) -> bool:
+        """Attach a comment to the learner's latest rating of the course; False when they never rated it."""
+        return bool(self.store.db.execute(
+            "UPDATE events SET note = ? WHERE id = (SELECT id FROM events WHERE learner_id = ? AND course_id = ? "
+            "AND kind = ? ORDER BY at DESC, id DESC LIMIT 1)",
+            [note, learner_id, course_id, RATED],
+        ).rowcount)  # fmt: skip
 
     def states(self, learner_id: str) -> dict[str, CourseState]:
         return fold(self.for_learner(learner_id))

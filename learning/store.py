@@ -184,8 +184,40 @@ _V5_TRUST = """
         CREATE INDEX answers_created ON answers(created_at);  -- retention: old answers are pruned
 """
 
+_V6_MEASURING = """
+        -- where each answer was shown: dm | mention | assistant | slash | home | nudge
+        ALTER TABLE answers ADD COLUMN surface TEXT;
+        -- each card an answer showed (an impression), with its reason kind; goes with its answer
+        CREATE TABLE impressions (
+            answer_id INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            course_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (answer_id, position)
+        ) WITHOUT ROWID;
+        CREATE INDEX impressions_course ON impressions(course_id);
+        CREATE TRIGGER answers_impressions_ad AFTER DELETE ON answers BEGIN
+            DELETE FROM impressions WHERE answer_id = old.id;
+        END;
+        -- the answer whose card was clicked (attributes clicks to a surface and reason), and a rating's comment
+        ALTER TABLE events ADD COLUMN answer_id INTEGER;
+        ALTER TABLE events ADD COLUMN note TEXT;
+        CREATE INDEX events_answer ON events(answer_id) WHERE answer_id IS NOT NULL;
+        CREATE INDEX events_kind_at ON events(kind, at);
+        CREATE INDEX events_source_at ON events(source, at);   -- use of Upnext (slack, nudge) by time, for reports
+        -- admin sign-in: one-time links and sessions, by a hash of their secret only
+        CREATE TABLE admin_tokens (
+            token_hash TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,               -- link | session
+            user_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT
+        );
+"""
+
 # Append-only: migration N brings a database from user_version N-1 to N.
-MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY, _V3_ANSWERS, _V4_NUDGES, _V5_TRUST]
+MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY, _V3_ANSWERS, _V4_NUDGES, _V5_TRUST, _V6_MEASURING]
 
 
 class NewerStoreError(RuntimeError):

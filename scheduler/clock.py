@@ -12,6 +12,7 @@ import signal
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from scheduler.delivery import Sender
+from scheduler.digest import WeeklyDigest
 from scheduler.housekeeping import Housekeeping
 from scheduler.planner import Planner
 
@@ -19,16 +20,26 @@ log = logging.getLogger(__name__)
 
 PLAN_EVERY_MINUTES = 15
 SEND_EVERY_SECONDS = 60
+DIGEST_CHECK_HOURS = 1  # the digest goes out at the first check after a week ends (once per week)
 # Deliberate job defaults (3.x defaults would silently drop a run that starts a second late).
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 
 
-def build_scheduler(planner: Planner, sender: Sender, housekeeping: Housekeeping) -> BackgroundScheduler:
+def build_scheduler(
+    planner: Planner, sender: Sender, housekeeping: Housekeeping, digest: WeeklyDigest | None = None
+) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
     scheduler.add_job(_plan, "interval", args=[planner], minutes=PLAN_EVERY_MINUTES, id="plan")
     scheduler.add_job(_send, "interval", args=[sender], seconds=SEND_EVERY_SECONDS, id="send")
     scheduler.add_job(housekeeping.run, "cron", hour=3, id="housekeeping")
+    if digest is not None:
+        scheduler.add_job(_digest, "interval", args=[digest], hours=DIGEST_CHECK_HOURS, id="digest")
     return scheduler
+
+
+def _digest(digest: WeeklyDigest) -> None:
+    if digest.post():
+        log.info("posted the weekly learning-team digest")
 
 
 def _plan(planner: Planner) -> None:
@@ -42,19 +53,22 @@ def _send(sender: Sender) -> None:
         log.info("nudges: %s", report)
 
 
-def run_clock(planner: Planner, sender: Sender, housekeeping: Housekeeping) -> None:
-    """Tidy, plan and send once right away (after recovering anything a previous run left half-done), then on the
-    clock, until SIGTERM or Ctrl-C: then the nudge being sent is finished and recorded, and nothing is left claimed."""
+def run_clock(planner: Planner, sender: Sender, housekeeping: Housekeeping, digest: WeeklyDigest | None = None) -> None:
+    """Tidy, plan, send (and post the digest if one is due) right away, after recovering anything a previous run
+    left half-done; then on the clock, until SIGTERM or Ctrl-C: then the nudge being sent is finished and recorded,
+    and nothing is left claimed."""
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda number, frame: sender.stopping.set())
     housekeeping.run()
     sender.recover()
     _plan(planner)
     _send(sender)
-    scheduler = build_scheduler(planner, sender, housekeeping)
+    if digest is not None:
+        _digest(digest)
+    scheduler = build_scheduler(planner, sender, housekeeping, digest)
     if not sender.stopping.is_set():
         scheduler.start()
         while not sender.stopping.wait(1):  # timed: the signal may land on another thread; handlers run on this one
             pass
-        scheduler.shutdown(wait=True)  # the running plan or send finishes
+        scheduler.shutdown(wait=True)  # the running plan, send or digest finishes
     log.info("clock stopped")

@@ -10,17 +10,21 @@ from pathlib import Path
 
 import pytest
 
+from admin.web import is_admin_path
 from bot.app import create_app
 from bot.http import SERVER_OPTIONS, SlackWsgiApp, catalog_health
 from config import Settings
+from config.reporting import Reporting
 from embeddings.encoder import load_encoder
 from learning.service import LearningService
 from tests.fakes.signing import SIGNING_SECRET
 from tests.fakes.slack import FakeSlack
 from tests.helpers import MemoEncoder
-from upnext.build import build_service
+from upnext.build import build_admin_web, build_service
 
 DATA = Path(__file__).parent / "data"
+PUBLIC_URL = "http://upnext.test"  # what UPNEXT_PUBLIC_URL says in tests; links are followed on the test server
+OPERATOR_ADMIN = "U0OPERATOR"  # named in UPNEXT_ADMINS
 SMALL_CATALOG = DATA / "catalog_small.jsonl"
 
 
@@ -62,6 +66,7 @@ def settings(tmp_path: Path, fake_slack: FakeSlack) -> Settings:
         slack_api_url=fake_slack.api_url,
         home=tmp_path / "home",
         listener_threads=8,
+        reporting=Reporting(admins=frozenset({OPERATOR_ADMIN}), public_url=PUBLIC_URL, report_channel="C0LEARNING"),
     )
 
 
@@ -108,8 +113,9 @@ def server(settings: Settings, service: LearningService, fake_slack: FakeSlack) 
 
     listeners = ThreadPoolExecutor(max_workers=8)
     app = create_app(settings, service, verify_token=True, executor=listeners)
+    pages = build_admin_web(settings, service)
     wsgi = create_server(
-        SlackWsgiApp(app, SIGNING_SECRET, catalog_health(service)),
+        SlackWsgiApp(app, SIGNING_SECRET, catalog_health(service), pages=is_admin_path, pages_app=pages),
         host="127.0.0.1",
         port=0,
         threads=8,

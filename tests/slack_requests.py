@@ -65,3 +65,10 @@ def submit_interests(server: RunningServer, interests: list[str], role: str, use
                      "role": {"role_input": {"type": "plain_text_input", "value": role}},
                  }}},
     })  # fmt: skip
+
+
+def answer_buttons(server: RunningServer, text: str) -> list[dict]:
+    """The buttons on the cards of the answer to `/learn TEXT`."""
+    command(server, text)
+    answer = server.answer("respond", "Courses for")
+    return [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]

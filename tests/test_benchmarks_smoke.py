@@ -58,3 +58,11 @@ def test_backup_time_smoke(tmp_path):
 
     results = backup_time.main(["--smoke", "--work", str(tmp_path)])
     assert results["learners"] == 100 and results["backup_mb"] > 0
+
+
+def test_admin_dashboard_smoke(tmp_path):
+    from benchmarks import admin_dashboard
+
+    results = admin_dashboard.main(["--smoke", "--work", str(tmp_path)])
+    assert results["answers"] > 0 and results["dashboard"]["cached"]["n"] == 2 and results["report_build"]["n"] == 2
+    assert set(results["report_s"]) == {"json", "text"}

@@ -34,6 +34,10 @@ def test_environment_wins_over_dotenv(tmp_path: Path):
         ({"SLACK_BOT_TOKEN": "xoxp-user"}, "SLACK_BOT_TOKEN must start with 'xoxb-'"),
         ({"SLACK_APP_TOKEN": "xoxb-nope"}, "SLACK_APP_TOKEN must start with 'xapp-'"),
         ({"SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL must be an http(s) URL"),
+        ({"UPNEXT_MIN_GROUP": "2"}, "UPNEXT_MIN_GROUP must be between 3 and 10000"),
+        ({"UPNEXT_ADMINS": "U0ABC, ana@example.com"}, "UPNEXT_ADMINS must be Slack user ids"),
+        ({"UPNEXT_PUBLIC_URL": "upnext.example.com"}, "UPNEXT_PUBLIC_URL must be an http(s) URL"),
+        ({"UPNEXT_REPORT_CHANNEL": "#learning"}, "UPNEXT_REPORT_CHANNEL must be a channel id"),
     ],
 )
 def test_malformed_settings_name_the_variable(env, message):
@@ -46,3 +50,15 @@ def test_http_mode_requires_the_signing_secret():
     settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-1"}, env_file=None)
     with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET is required"):
         settings.require_http()
+
+
+def test_reporting_settings():
+    defaults = load_settings({}, env_file=None).reporting
+    assert defaults.min_group == 5 and not defaults.admins and defaults.report_channel is None
+    reporting = load_settings(
+        {"UPNEXT_ADMINS": "U0ABC, W0DEF", "UPNEXT_MIN_GROUP": "3", "UPNEXT_PUBLIC_URL": "https://up.example.com/",
+         "UPNEXT_REPORT_CHANNEL": "C0LEARN"},
+        env_file=None,
+    ).reporting  # fmt: skip
+    assert reporting.admins == {"U0ABC", "W0DEF"} and reporting.min_group == 3
+    assert reporting.public_url == "https://up.example.com" and reporting.report_channel == "C0LEARN"

@@ -55,3 +55,21 @@ def build_service(
         history=history,
         recommender=recommender,
     )
+
+
+def build_report_builder(settings: Settings, service: LearningService):
+    """The learning team's figures over this store, with content gaps clustered by the service's encoder."""
+    from insights.gaps import GapFinder
+    from insights.report import ReportBuilder
+
+    return ReportBuilder(service.store, GapFinder(service.search.encoder), settings.reporting.min_group)
+
+
+def build_admin_web(settings: Settings, service: LearningService):
+    """/admin: sign-in and the dashboard, served by the web process beside /slack/events."""
+    from admin.signin import SignIn
+    from admin.web import AdminWeb, ReportCache
+
+    reports = build_report_builder(settings, service)
+    secure = (settings.reporting.public_url or "").startswith("https://")
+    return AdminWeb(SignIn(service.store), ReportCache(reports.build), secure_cookie=secure)

@@ -51,11 +51,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     app = create_app(settings, service, verify_token=True, executor=listeners, metrics=metrics)
     log.info("ready in %.1fs", time.monotonic() - started)
     if http:
+        from admin.web import is_admin_path
         from bot.http import SlackWsgiApp, catalog_health, serve_http
         from bot.metrics import MetricsWsgi
+        from upnext.build import build_admin_web
 
         assert settings.slack_signing_secret  # require_http() checked it
-        wsgi = SlackWsgiApp(app, settings.slack_signing_secret, health=catalog_health(service))
+        wsgi = SlackWsgiApp(app, settings.slack_signing_secret, health=catalog_health(service),
+                            pages=is_admin_path, pages_app=build_admin_web(settings, service))  # fmt: skip
         serve_http(MetricsWsgi(wsgi, metrics) if metrics else wsgi, port, listeners, threads=settings.listener_threads)
     else:
         from bot.socket_mode import serve_socket_mode
@@ -139,6 +142,18 @@ def _nudge_parts(settings: Settings):
     return service, Planner(service, settings.nudges), lambda: Sender(service, nudge_client(settings), settings.nudges)
 
 
+def _digest(settings: Settings, service):
+    """The weekly learning-team digest, when UPNEXT_REPORT_CHANNEL names a channel."""
+    if not settings.reporting.report_channel:
+        return None
+    from scheduler.delivery import nudge_client
+    from scheduler.digest import WeeklyDigest
+    from upnext.build import build_report_builder
+
+    reports = build_report_builder(settings, service)
+    return WeeklyDigest(service.store, reports.build, nudge_client(settings), settings.reporting)
+
+
 def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     """The only process with a scheduler: plans nudges and sends them."""
     from scheduler.clock import run_clock
@@ -148,7 +163,7 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     from scheduler.housekeeping import Housekeeping
 
     service, planner, sender = _nudge_parts(settings)
-    run_clock(planner, sender(), Housekeeping(service, settings.answers_retention_days))
+    run_clock(planner, sender(), Housekeeping(service, settings.answers_retention_days), _digest(settings, service))
     return 0
 
 
@@ -243,6 +258,52 @@ def cmd_models_build(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _day(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _slack_user(text: str) -> str:
+    from learning.learners import SLACK_USER_ID
+
+    if not SLACK_USER_ID.match(text):
+        raise argparse.ArgumentTypeError(f"not a Slack user id (U0123ABC): {text!r}")
+    return text
+
+
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Every figure the learning team sees, for scripts: aggregates only, small groups folded into "other"."""
+    from insights.formats import render
+    from insights.report import Window
+    from upnext.build import build_report_builder, build_service
+
+    default = Window.last_weeks()
+    window = Window(args.since or (args.until or default.until) - (default.until - default.since),
+                    args.until or default.until)  # fmt: skip
+    if window.since > window.until:
+        print(f"error: --since {window.since} is after --until {window.until}", file=sys.stderr)
+        return 2
+    service = build_service(settings)
+    sys.stdout.write(render(build_report_builder(settings, service).build(window), args.format))
+    return 0
+
+
+def cmd_admin_link(settings: Settings, args: argparse.Namespace) -> int:
+    """A one-time sign-in link to the dashboard, for operators (the person's Slack id is recorded with it)."""
+    from admin.signin import SignIn
+    from learning.store import Store
+
+    if not settings.reporting.public_url:
+        raise SettingsError("UPNEXT_PUBLIC_URL is required to make a link (the address of `upnext serve --http`)")
+    settings.home.mkdir(parents=True, exist_ok=True)
+    print(SignIn(Store(settings.database_path)).link(args.user, settings.reporting.public_url))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="upnext", description="Upnext, the Slack learning assistant.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -297,6 +358,18 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("check", help="verify the store; rebuild vectors and indexes that disagree").set_defaults(
         func=cmd_check
     )
+    report = commands.add_parser("report", help="the learning team's figures (aggregates only)")
+    report.add_argument("--since", type=_day, help="first day, YYYY-MM-DD (default: 12 weeks before --until)")
+    report.add_argument("--until", type=_day, help="last day, YYYY-MM-DD (default: today, UTC)")
+    report.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    report.set_defaults(func=cmd_report)
+
+    admin = commands.add_parser("admin", help="the learning-team dashboard").add_subparsers(
+        dest="admin_command", required=True
+    )
+    link = admin.add_parser("link", help="print a one-time sign-in link (10 minutes) to /admin")
+    link.add_argument("--user", required=True, type=_slack_user, help="the admin's Slack user id (U...)")
+    link.set_defaults(func=cmd_admin_link)
     return root
 
 
@@ -304,9 +377,8 @@ def _configure_logging(command: str, settings: Settings | None) -> None:
     """Servers log at INFO; interactive commands only show warnings, so answers stay readable."""
     from upnext.logs import configure_logging
 
-    interactive = command in ("console", "catalog", "history", "nudges", "backup", "restore", "check", "models") or (
-        command == "run" and not (settings and settings.has_slack)
-    )
+    one_off = ("console", "catalog", "history", "nudges", "backup", "restore", "check", "models", "report", "admin")
+    interactive = command in one_off or (command == "run" and not (settings and settings.has_slack))
     configure_logging(settings, logging.WARNING if interactive else logging.INFO)
 
 

@@ -33,6 +33,10 @@ def course_clicked(replies: Replies, body: dict, action: dict, client: WebClient
             title, replies.picks_of(answer), replies.messages(learner), answer.id, replies.states(learner)
         )
         client.views_update(view_id=view["id"], view=modal)
+    if action["action_id"] == "course_done" and answer is not None:
+        prompt = replies.rating_prompt(learner, action.get("value") or "")
+        if prompt is not None:
+            send(client.chat_postMessage, prompt, channel=learner.slack_id)
     replies.publish_home(client, learner)
 
 

@@ -39,6 +39,6 @@ def register(app: App, replies: Replies) -> None:
         if not replies.first_delivery(body):
             return
         set_status("is finding courses…")
-        reply(replies, client, payload["user"], payload.get("text") or "", say)
+        reply(replies, client, payload["user"], payload.get("text") or "", say, "assistant")
 
     app.use(assistant)

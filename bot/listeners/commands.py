@@ -10,6 +10,7 @@ from bot.replies import Replies
 from bot.respond import answer, send
 
 HELP_WORDS = {"", "help", "?", "-h", "--help", "ayuda"}
+SURFACE = "slash"
 FORGET_WORDS = {"forget me", "forget-me", "forget", "olvidame", "olvídame"}
 
 
@@ -19,6 +20,9 @@ def learn(replies: Replies, client: WebClient, command: dict, respond: Respond) 
     text = " ".join((command.get("text") or "").split())
     word, _, rest = text.partition(" ")
     word = word.lower()
+    if word == "admin":  # before any welcome: this is about the dashboard, not learning
+        send(respond, replies.admin_link(client, learner), response_type="ephemeral")
+        return
     if word == "interests" and command.get("trigger_id"):
         client.views_open(trigger_id=command["trigger_id"], view=replies.interests_view(learner, "command"))
         return
@@ -32,16 +36,16 @@ def learn(replies: Replies, client: WebClient, command: dict, respond: Respond) 
         if text.lower() in FORGET_WORDS:
             return blocks.forget_message(t)
         if word == "next":
-            return replies.next_answer(learner, rest)
+            return replies.next_answer(learner, rest, surface=SURFACE)
         if word == "saved":
-            return replies.saved_answer(learner)
+            return replies.saved_answer(learner, surface=SURFACE)
         if word == "done":
-            return replies.mark_done(learner, rest)
+            return replies.mark_done(learner, rest, surface=SURFACE)
         if word == "nudges":
             return replies.set_nudges(learner, rest)
         if word == "privacy":
             return replies.privacy_message(learner)
-        return replies.for_text(learner, text)
+        return replies.for_text(learner, text, surface=SURFACE)
 
     answer(respond, build, lambda: blocks.error_message(t), response_type="ephemeral")
 

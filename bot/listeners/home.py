@@ -24,7 +24,7 @@ def register(app: App, replies: Replies) -> None:
         if learner is None:
             replies.publish_forgotten_home(client, event["user"], replies.messages(None))
         else:
-            replies.publish_home(client, learner)
+            replies.publish_home(client, learner, opened=True)
 
     @app.action("row_more")
     def on_more(ack: Ack, body: dict, action: dict, client: WebClient) -> None:

@@ -21,7 +21,7 @@ def from_a_person(event: dict) -> bool:
     return not (event.get("bot_id") or event.get("subtype") or not event.get("user"))
 
 
-def reply(replies: Replies, client: WebClient, user_id: str, text: str, post: Callable[..., Any]) -> None:
+def reply(replies: Replies, client: WebClient, user_id: str, text: str, post: Callable[..., Any], surface: str) -> None:
     learner = replies.learner(client, user_id)
     if learner.is_bot:
         return
@@ -29,14 +29,14 @@ def reply(replies: Replies, client: WebClient, user_id: str, text: str, post: Ca
     welcome = replies.welcome(learner)
     if welcome is not None:
         send(post, welcome)
-    answer(post, lambda: replies.for_text(learner, text), lambda: blocks.error_message(t))
+    answer(post, lambda: replies.for_text(learner, text, surface=surface), lambda: blocks.error_message(t))
 
 
 def register(app: App, replies: Replies) -> None:
     @app.event("message")
     def on_direct_message(body: dict, event: dict, say: Say, client: WebClient) -> None:
         if event.get("channel_type") == "im" and from_a_person(event) and replies.first_delivery(body):
-            reply(replies, client, event["user"], event.get("text") or "", say)
+            reply(replies, client, event["user"], event.get("text") or "", say, "dm")
 
     @app.event("app_mention")
     def on_mention(body: dict, event: dict, say: Say, client: WebClient) -> None:
@@ -44,4 +44,4 @@ def register(app: App, replies: Replies) -> None:
             return
         thread = event.get("thread_ts") or event["ts"]
         text = _MENTION.sub(" ", event.get("text") or "")
-        reply(replies, client, event["user"], text, lambda **kw: say(thread_ts=thread, **kw))
+        reply(replies, client, event["user"], text, lambda **kw: say(thread_ts=thread, **kw), "mention")

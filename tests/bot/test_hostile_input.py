@@ -72,7 +72,9 @@ def hostile_requests(server, text: str) -> list[int]:
                                    "text": mention, "event_ts": "1.1"}).status)  # fmt: skip
     statuses.append(dm(server, text, thread_ts="200.1").status)  # in an assistant thread
     button = {"type": "button", "block_id": "b"}
-    for action_id in ("course_start", "course_done", "row_more", "open_interests", "nudges_snooze"):
+    actions = ("course_start", "course_done", "row_more", "open_interests", "nudges_snooze", "course_rate_down",
+               "rating_comment")  # fmt: skip
+    for action_id in actions:
         statuses.append(interact(server, {
             "type": "block_actions", "user": {"id": ANA}, "team": {"id": "T0LOCAL"}, "api_app_id": "AUPNEXT",
             "trigger_id": "1.2.t", "response_url": server.slack.response_url("action"),
@@ -80,6 +82,14 @@ def hostile_requests(server, text: str) -> list[int]:
             "actions": [{**button, "action_id": action_id, "value": text}],
         }).status)  # fmt: skip
     statuses.append(submit_interests(server, [text, "sql"], role=text, user=HOSTILE_USER).status)
+    for metadata in (text, json.dumps({"c": "swcarpentry/sql-novice-survey/01-select"})):  # forged, and real
+        statuses.append(interact(server, {
+            "type": "view_submission", "user": {"id": ANA}, "team": {"id": "T0LOCAL"}, "api_app_id": "AUPNEXT",
+            "view": {"id": "V2", "type": "modal", "callback_id": "rating_comment_modal", "private_metadata": metadata,
+                     "state": {"values": {"comment": {"comment_input": {"type": "plain_text_input", "value": text}},
+                                          "x": text}}},
+        }).status)  # fmt: skip
+    statuses.append(learn(server, f"admin {text}", ANA).status)
     statuses.append(event(server, {"type": "user_change", "user": text}).status)
     return statuses
 
@@ -135,7 +145,7 @@ def test_every_reply_builder_escapes_what_people_typed_and_stays_within_slacks_l
         blocks.picks_answer(picks, t, text, text, 1, {}),
         blocks.picks_answer(picks, t, text, None, 1, {}),
         blocks.welcome_message(learner, t),
-        blocks.privacy_message(learner, {"events": 1, "nudges": 2, "answers": 3}, t),
+        blocks.privacy_message(learner, {"events": 1, "nudges": 2, "answers": 3}, t, 5),
         whats_new_message(learner, picks, t, 1, 2),
         come_back_message(learner, picks, t, 1, 30, 2),
         check_in_message(learner, t),

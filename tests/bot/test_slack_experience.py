@@ -7,9 +7,8 @@ import time
 
 import pytest
 
-from tests.conftest import RunningServer
 from tests.helpers import assert_valid_blocks, assert_valid_message, mrkdwn_texts
-from tests.slack_requests import ANA, click, command, dm, event, onboard, submit_interests
+from tests.slack_requests import ANA, answer_buttons, click, command, dm, event, onboard, submit_interests
 
 SQL = "swcarpentry/sql-novice-survey/01-select"
 
@@ -158,12 +157,6 @@ def test_nudge_settings_and_done_change_the_learner(server, service):
 
 
 # -- buttons ------------------------------------------------------------------------------------------------------
-def answer_buttons(server: RunningServer, text: str) -> list[dict]:
-    command(server, text)
-    answer = server.answer("respond", "Courses for")
-    return [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]
-
-
 @pytest.mark.parametrize(
     ("action_id", "state"),
     [("course_start", "▶️ Started"), ("course_save", "🔖 Saved for later"), ("course_done", "✅ Done"),

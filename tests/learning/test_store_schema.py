@@ -22,7 +22,7 @@ def _rows(path: Path) -> dict[str, list[dict]]:
         for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE '%VIRTUAL%'")
         if not name.startswith(("sqlite_", "courses_fts"))
     ]
-    rows = {table: [dict(row) for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid")] for table in tables}
+    rows = {table: [dict(row) for row in conn.execute(f"SELECT * FROM {table} ORDER BY 1")] for table in tables}
     conn.close()
     return rows
 

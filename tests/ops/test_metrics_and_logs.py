@@ -12,9 +12,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from config.nudges import NudgePolicy
 from scheduler.planner import Planner
-from tests.bot.test_slack_experience import dm
 from tests.fakes.signing import FORM, SIGNING_SECRET, form_body, post_signed, slash_command
 from tests.helpers import http
+from tests.slack_requests import dm
 from upnext.logs import JsonFormatter
 
 

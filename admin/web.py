@@ -1,0 +1,137 @@
+"""/admin on the web process: the one-time sign-in link, the dashboard and its exports.
+
+Every page is a GET that changes nothing but the sign-in itself (a single-use secret in the link), so there is no
+form to forge (CSRF-safe). The session cookie is HttpOnly and SameSite=Strict, and Secure behind https. Anything
+without a valid session gets a 403 page that says how to get a new link."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import date
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs
+
+from admin.dashboard import dashboard_page, page, refusal_page
+from admin.signin import SESSION_TTL, SignIn
+from insights.formats import as_csv, as_json
+from insights.report import Report, Window
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/admin"
+COOKIE = "upnext_admin"
+StartResponse = Callable[..., Any]
+HEADERS = [
+    ("Cache-Control", "no-store"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),  # the sign-in token is in the URL: never send it on
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+]  # fmt: skip
+
+
+def is_admin_path(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def _window(query: dict[str, list[str]]) -> Window | None:
+    """The days asked for (default: the last 12 weeks); None when they are not dates or in the wrong order."""
+    default = Window.last_weeks()
+    try:
+        since = date.fromisoformat(query["since"][0]) if query.get("since") else default.since
+        until = date.fromisoformat(query["until"][0]) if query.get("until") else default.until
+    except ValueError:
+        return None
+    return Window(since, until) if since <= until else None
+
+
+class ReportCache:
+    """Reports by window, each reused for `ttl` seconds: the figures span weeks, so a few minutes' delay changes
+    nothing, and a dashboard opened by several people (or reloaded) computes them once. Requests for a report being
+    built wait for it rather than build it again."""
+
+    def __init__(self, build: Callable[[Window], Report], ttl: float = 300, clock=time.monotonic):
+        self.build = build
+        self.ttl = ttl
+        self.clock = clock
+        self._reports: dict[Window, tuple[float, Report]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, window: Window) -> Report:
+        with self._lock:
+            built = self._reports.get(window)
+            if built is None or self.clock() - built[0] > self.ttl:
+                built = (self.clock(), self.build(window))
+                self._reports = {w: r for w, r in self._reports.items() if self.clock() - r[0] <= self.ttl}
+                self._reports[window] = built
+            return built[1]
+
+
+class AdminWeb:
+    def __init__(self, signin: SignIn, build_report: Callable[[Window], Report], secure_cookie: bool = True):
+        self.signin = signin
+        self.build_report = build_report
+        self.secure_cookie = secure_cookie
+
+    def _respond(self, start_response: StartResponse, status: str, body: str | bytes, content_type: str,
+                 extra: list[tuple[str, str]] | None = None) -> Iterable[bytes]:  # fmt: skip
+        data = body.encode() if isinstance(body, str) else body
+        start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(data))), *HEADERS,
+                                *(extra or [])])  # fmt: skip
+        return [data]
+
+    def _html(self, start_response: StartResponse, status: str, html: str, extra=None) -> Iterable[bytes]:
+        return self._respond(start_response, status, html, "text/html; charset=utf-8", extra)
+
+    def _session(self, environ: dict[str, Any]) -> str | None:
+        try:
+            cookie = SimpleCookie(environ.get("HTTP_COOKIE", ""))
+        except CookieError:
+            return None
+        morsel = cookie.get(COOKIE)
+        return self.signin.session_user(morsel.value if morsel else None)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "").rstrip("/") or PREFIX
+        if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
+            return self._html(start_response, "405 Method Not Allowed", page("Not allowed", "<p>GET only.</p>"),
+                              [("Allow", "GET")])  # fmt: skip
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        if path == PREFIX + "/login":
+            return self._login(start_response, (query.get("token") or [""])[0])
+        if self._session(environ) is None:
+            return self._html(start_response, "403 Forbidden", refusal_page())
+        window = _window(query)
+        if window is None:
+            return self._html(
+                start_response,
+                "400 Bad Request",
+                page("Bad dates", "<p>Dates must be YYYY-MM-DD, the first not after the second.</p>"),
+            )
+        if path == PREFIX:
+            return self._html(start_response, "200 OK", dashboard_page(self.build_report(window)))
+        if path == PREFIX + "/report.json":
+            return self._respond(start_response, "200 OK", as_json(self.build_report(window)), "application/json")
+        if path == PREFIX + "/report.csv":
+            return self._respond(start_response, "200 OK", as_csv(self.build_report(window)),
+                                 "text/csv; charset=utf-8",
+                                 [("Content-Disposition", 'attachment; filename="upnext-report.csv"')])  # fmt: skip
+        return self._html(start_response, "404 Not Found", page("Not found", "<p>No such page.</p>"))
+
+    def _login(self, start_response: StartResponse, token: str) -> Iterable[bytes]:
+        session = self.signin.redeem(token)
+        if session is None:
+            log.warning("refused an admin sign-in link (missing, expired, used or forged)")
+            return self._html(start_response, "403 Forbidden", refusal_page())
+        cookie = f"{COOKIE}={session}; Path={PREFIX}; Max-Age={int(SESSION_TTL.total_seconds())}; HttpOnly; " \
+                 f"SameSite=Strict" + ("; Secure" if self.secure_cookie else "")  # fmt: skip
+        # A page, not a redirect: a Strict cookie set while arriving from Slack (another site) is sent on the next
+        # navigation that starts here, which a redirect would not be.
+        html = page("Upnext: signed in", '<main id="main"><h1>Signed in</h1><p><a href="/admin">Open the dashboard</a>'
+                    "</p></main>", '<meta http-equiv="refresh" content="0;url=/admin">')  # fmt: skip
+        return self._html(start_response, "200 OK", html, [("Set-Cookie", cookie)])

@@ -1,0 +1,131 @@
+"""The learning team's view at company scale: the /admin dashboard's latency and `upnext report`'s run time, on
+the nudge benchmark's store (100k learners, ~1M events) with twelve weeks of use added (benchmarks/usage_data.py).
+
+    python -m benchmarks.admin_dashboard [--learners 100000] [--courses 10000] [--requests 20] [--smoke]
+
+The dashboard is served by waitress as `upnext serve --http` serves it and fetched over HTTP with a session from a
+real sign-in link: the first request computes every figure, later ones reuse them (ReportCache, five minutes).
+The in-process build time of the whole report is measured separately, over several runs. `upnext report` runs as
+a separate process, start-up (model and store) included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+
+from benchmarks.common import latency_summary, report
+from benchmarks.nudge_planning import NOW, build_store
+from benchmarks.usage_data import seed_usage
+from config import Settings
+from config.reporting import Reporting
+from learning.store import Store
+
+UNTIL = NOW.date().isoformat()
+SINCE = (NOW.date() - timedelta(days=83)).isoformat()
+
+
+def build(home: Path, learners: int, courses: int, work: Path) -> dict:
+    shared = work / "vectors" / "bundled.db"
+    shared.parent.mkdir(parents=True, exist_ok=True)
+    build_store(home, learners, courses, shared)
+    store = Store(home / "upnext.db")
+    try:
+        return seed_usage(store, NOW)
+    finally:
+        store.close()
+
+
+def time_dashboard(home: Path, requests: int) -> dict:
+    from waitress.server import create_server
+
+    from admin.signin import SignIn
+    from upnext.build import build_admin_web, build_service
+
+    settings = Settings(home=home, reporting=Reporting(public_url="http://bench.invalid"))
+    service = build_service(settings, prepare=False)
+    server = create_server(build_admin_web(settings, service), host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    base = f"http://127.0.0.1:{server.effective_port}"
+    link = SignIn(service.store).link("UBENCH", "http://bench.invalid").replace("http://bench.invalid", base)
+    with urllib.request.urlopen(link) as response:
+        cookie = response.headers["Set-Cookie"].split(";")[0]
+    seconds, size, cold = [], 0, 0.0
+    window = f"since={SINCE}&until={UNTIL}"  # the dashboard's default: the last twelve weeks
+    for i in range(requests + 1):
+        request = urllib.request.Request(f"{base}/admin?{window}", headers={"Cookie": cookie})
+        started = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=120) as response:
+            size = len(response.read())
+        if i:
+            seconds.append(time.perf_counter() - started)
+        else:  # computes every figure; the rest reuse them (ReportCache) until they are five minutes old
+            cold = time.perf_counter() - started
+    server.close()
+    return {"first_request_s": round(cold, 2), "cached": latency_summary(seconds), "page_kb": round(size / 1024)}
+
+
+def time_build(home: Path, runs: int) -> dict:
+    """Every figure computed from the store, uncached, `runs` times in one process (as the dashboard does)."""
+    from insights.report import Window
+    from upnext.build import build_report_builder, build_service
+
+    settings = Settings(home=home)
+    builder = build_report_builder(settings, build_service(settings, prepare=False))
+    window = Window(date.fromisoformat(SINCE), date.fromisoformat(UNTIL))
+    builder.build(window)  # warms SQLite's page cache and the encoder's memo of question phrases
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        builder.build(window)
+        seconds.append(time.perf_counter() - started)
+    return latency_summary(seconds)
+
+
+def time_report(home: Path) -> dict:
+    env = {**os.environ, "UPNEXT_HOME": str(home)}
+    env = {k: v for k, v in env.items() if not k.startswith("SLACK_")}
+    runs = {}
+    for fmt in ("json", "text"):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "upnext.cli", "report", "--since", SINCE, "--until", UNTIL,
+                        "--format", fmt], env=env, check=True, capture_output=True)  # fmt: skip
+        runs[fmt] = round(time.perf_counter() - started, 2)
+    return runs
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--courses", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--builds", type=int, default=10, help="uncached report builds to time")
+    parser.add_argument("--work", type=Path, default=Path("var") / "bench")
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--smoke", action="store_true")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.learners, args.courses, args.requests, args.builds = 100, 60, 2, 2
+    home = args.work / f"admin-{args.learners}-{args.courses}"
+    usage = {}
+    if args.rebuild or args.smoke or not (home / "upnext.db").exists():
+        usage = build(home, args.learners, args.courses, args.work)
+    store = Store(home / "upnext.db")
+    events = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
+    store.close()
+    results = {"learners": args.learners, "courses": args.courses, "events": events, **usage,
+               "report_build": time_build(home, args.builds), "dashboard": time_dashboard(home, args.requests),
+               "report_s": time_report(home)}  # fmt: skip
+    report("admin_dashboard", results)
+    return results
+
+
+if __name__ == "__main__":
+    main()

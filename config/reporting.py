@@ -1,0 +1,58 @@
+"""Who may see the learning team's figures, how small a group may be before it is folded into "other", where the
+dashboard lives and where the weekly digest goes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from config.errors import SettingsError
+from config.nudges import number
+
+MIN_GROUP_FLOOR = 3  # never smaller, whatever the setting: below it a "group" points at a person
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+@dataclass(frozen=True)
+class Reporting:
+    admins: frozenset[str] = frozenset()  # Slack user ids allowed in besides workspace admins and owners
+    min_group: int = 5
+    public_url: str | None = None  # where people reach the web process, e.g. https://upnext.example.com
+    report_channel: str | None = None  # channel id for the weekly digest; none: no digest
+
+
+def _admins(raw: str) -> frozenset[str]:
+    ids = [part.strip() for part in raw.replace(";", ",").split(",") if part.strip()]
+    bad = [i for i in ids if not _USER_ID.match(i)]
+    if bad:
+        raise SettingsError(f"UPNEXT_ADMINS must be Slack user ids separated by commas (U0123ABC), got {bad[0]!r}")
+    return frozenset(ids)
+
+
+def _public_url(raw: str) -> str | None:
+    if not raw:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"UPNEXT_PUBLIC_URL must be an http(s) URL such as https://upnext.example.com, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _channel(raw: str) -> str | None:
+    if raw and not _CHANNEL_ID.match(raw):
+        raise SettingsError(f"UPNEXT_REPORT_CHANNEL must be a channel id such as C0123ABC, got {raw!r}")
+    return raw or None
+
+
+def reporting(env: Mapping[str, str | None]) -> Reporting:
+    text = lambda name: (env.get(name) or "").strip()  # noqa: E731
+    min_group = number(env, "UPNEXT_MIN_GROUP", Reporting.min_group, MIN_GROUP_FLOOR, 10_000, whole=True)
+    return Reporting(
+        admins=_admins(text("UPNEXT_ADMINS")),
+        min_group=int(min_group),
+        public_url=_public_url(text("UPNEXT_PUBLIC_URL")),
+        report_channel=_channel(text("UPNEXT_REPORT_CHANNEL")),
+    )

@@ -1,0 +1,84 @@
+"""A real browser (Debian's Chromium, driven by Playwright; nothing downloads a browser) signs in through the
+link `/learn admin` gives and reads the dashboard: every chart renders, no console errors, keyboard-operable data
+tables, no sideways scrolling at 1280 and 390 pixels wide. Saves docs/screens/admin.png for the README."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from benchmarks.usage_data import seed_usage
+from learning.store import utcnow
+from tests.admin.test_signin import WORKSPACE_ADMIN, admin, link_from_slack  # noqa: F401  (admin is a fixture)
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screens" / "admin.png"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+@pytest.fixture
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: .ci/run installs it (apt-get install chromium)")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); CI installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def used(service):
+    """Eighty learners and twelve weeks of their use of Upnext."""
+    for i in range(80):
+        service.learners.ensure(f"U0USE{i:03d}")
+    seed_usage(service.store, utcnow(), answers_per_learner=4)
+    return service
+
+
+def check_layout(page, width: int) -> int:
+    """Every chart drawn with a size, nothing wider than the window; returns how many charts there are."""
+    page.set_viewport_size({"width": width, "height": 900})
+    charts = page.locator("figure.chart svg")
+    count = charts.count()
+    for i in range(count):
+        box = charts.nth(i).bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 20, f"chart {i} is not drawn at {width}px"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, f"sideways scrolling at {width}px"
+    return count
+
+
+def test_an_admin_reads_the_dashboard_in_a_real_browser(server, used, admin, browser):  # noqa: F811
+    link = urlsplit(link_from_slack(server, WORKSPACE_ADMIN))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+
+    page.goto(f"{server.url}{link.path}?{link.query}")
+    page.wait_for_url(f"{server.url}/admin", timeout=10_000)  # the sign-in page moves on by itself
+    html = page.content()
+    assert page.title() == "Upnext: learning team"
+    expected = html.count('<figure class="chart"')
+    assert expected >= 14 and check_layout(page, 1280) == expected
+    titles = page.locator("figure.chart svg title").all_text_contents()
+    assert len(titles) == expected and all(titles)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    summary = page.locator("figure.chart summary").first  # the data table opens from the keyboard
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("figure.chart details").first.get_attribute("open") is not None
+    assert page.locator("figure.chart details table").first.is_visible()
+
+    assert check_layout(page, 390) == expected
+    assert not problems, problems
+    for learner in ("U0USE000", "U0USE079", "Learner U0USE"):
+        assert learner not in html

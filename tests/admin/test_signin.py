@@ -1,0 +1,96 @@
+"""Signing in to /admin: `/learn admin` gives admins (and only them) a one-time link; the link works once, for ten
+minutes, and sets an HttpOnly SameSite=Strict session cookie; anything else gets a 403 page saying what to do."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+
+from admin.signin import SignIn
+from learning.store import utcnow
+from tests.conftest import OPERATOR_ADMIN, PUBLIC_URL
+from tests.fakes.slack import default_user
+from tests.helpers import http
+from tests.slack_requests import command
+from upnext.cli import cmd_admin_link
+
+WORKSPACE_ADMIN = "U0BOSS"
+
+
+def link_from_slack(server, user: str) -> str:
+    """The URL on the button of the ephemeral answer to `/learn admin` typed by `user`."""
+    assert command(server, "admin", user).status == 200
+    reply = server.answer("respond", "dashboard")
+    return next(e["url"] for b in reply["blocks"] for e in b.get("elements", []) if e.get("url"))
+
+
+def follow(server, link: str, cookie: str | None = None):
+    """GET the link's path and query on the test server (UPNEXT_PUBLIC_URL points at it in production)."""
+    assert link.startswith(PUBLIC_URL + "/admin")
+    parts = urlsplit(link)
+    return http(f"{server.url}{parts.path}?{parts.query}", headers={"Cookie": cookie} if cookie else {})
+
+
+def session_cookie(response) -> str:
+    return response.headers["Set-Cookie"].split(";")[0]
+
+
+@pytest.fixture
+def admin(fake_slack):
+    fake_slack.users[WORKSPACE_ADMIN] = {**default_user(WORKSPACE_ADMIN), "is_admin": True}
+    return WORKSPACE_ADMIN
+
+
+def test_a_workspace_admin_gets_a_link_that_signs_in_once(server, admin):
+    link = link_from_slack(server, admin)
+    signed_in = follow(server, link)
+    assert signed_in.status == 200
+    cookie = signed_in.headers["Set-Cookie"]
+    assert all(part in cookie for part in ("HttpOnly", "SameSite=Strict", "Path=/admin", "Max-Age=28800"))
+    page = http(server.url + "/admin", headers={"Cookie": session_cookie(signed_in)})
+    assert page.status == 200 and b"<svg" in page.body and b"Adoption" in page.body
+    reused = follow(server, link)
+    assert reused.status == 403 and b"/learn admin" in reused.body
+
+
+def test_someone_named_in_upnext_admins_gets_a_link_too(server):
+    assert follow(server, link_from_slack(server, OPERATOR_ADMIN)).status == 200
+
+
+def test_anyone_else_gets_a_polite_no_and_no_link(server, service):
+    assert command(server, "admin", "U0ANA").status == 200
+    reply = server.answer("respond", "only for workspace admins")
+    assert not any(e.get("url") for b in reply["blocks"] for e in b.get("elements", []))
+    assert service.store.db.execute("SELECT count(*) FROM admin_tokens").fetchone()[0] == 0
+
+
+def test_expired_forged_and_missing_links_and_no_session_are_refused(server, service):
+    expired = SignIn(service.store, clock=lambda: utcnow() - timedelta(minutes=11)).link(OPERATOR_ADMIN, PUBLIC_URL)
+    for link in (expired, PUBLIC_URL + "/admin/login?token=forged", PUBLIC_URL + "/admin/login"):
+        refused = follow(server, link)
+        assert refused.status == 403 and b"/learn admin" in refused.body and "Set-Cookie" not in refused.headers
+    for cookie in (None, "upnext_admin=forged", "upnext_admin="):
+        assert http(server.url + "/admin", headers={"Cookie": cookie} if cookie else {}).status == 403
+    assert http(server.url + "/admin/report.csv").status == 403
+
+
+def test_pages_change_nothing_and_refuse_posts(server, admin):
+    cookie = session_cookie(follow(server, link_from_slack(server, admin)))
+    posted = http(server.url + "/admin", body=b"x=1", headers={"Cookie": cookie}, method="POST")
+    assert posted.status == 405
+    exported = http(server.url + "/admin/report.csv?since=2026-01-01&until=2026-12-31", headers={"Cookie": cookie})
+    assert exported.status == 200 and exported.body.startswith(b"section,group,metric,value")
+    bad = http(server.url + "/admin?since=2026-12-31&until=2026-01-01", headers={"Cookie": cookie})
+    assert bad.status == 400
+
+
+def test_operators_print_a_link_with_upnext_admin_link(server, settings):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cmd_admin_link(settings, argparse.Namespace(user=OPERATOR_ADMIN)) == 0
+    assert follow(server, out.getvalue().strip()).status == 200

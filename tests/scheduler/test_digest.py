@@ -1,0 +1,36 @@
+"""The weekly learning-team digest: posted by the clock to the report channel with headline numbers, their change
+from last week, and one chart uploaded as a PNG with alt text; once per week."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from bot.app import web_client
+from insights.gaps import GapFinder
+from insights.report import ReportBuilder
+from scheduler.digest import WeeklyDigest, last_full_week
+
+
+def test_the_last_full_week_runs_monday_to_sunday():
+    week = last_full_week(date(2026, 12, 3))  # a Thursday
+    assert (week.since, week.until) == (date(2026, 11, 23), date(2026, 11, 29))
+
+
+def test_the_digest_is_posted_once_with_a_chart_and_its_alt_text(settings, service, encoder, fake_slack):
+    reports = ReportBuilder(service.store, GapFinder(encoder), settings.reporting.min_group)
+    monday = datetime(2026, 12, 7, 9, tzinfo=UTC)
+    digest = WeeklyDigest(service.store, reports.build, web_client(settings), settings.reporting, clock=lambda: monday)
+
+    assert digest.post() is True
+    message = fake_slack.calls_to("chat.postMessage")[-1].body
+    assert message["channel"] == "C0LEARNING" and "Upnext this week" in message["text"]
+    assert any("Active learners" in f["text"] for b in message["blocks"] for f in b.get("fields", []))
+    [asked] = fake_slack.calls_to("files.getUploadURLExternal")
+    assert asked.body["alt_txt"].startswith("Bar chart of active learners per week")
+    [upload] = fake_slack.calls_to("upload")
+    assert upload.body["bytes"].startswith(b"\x89PNG\r\n\x1a\n")
+    [completed] = fake_slack.calls_to("files.completeUploadExternal")
+    assert completed.body["channel_id"] == "C0LEARNING"
+
+    assert digest.post() is False  # the same week again: nothing new is posted
+    assert len(fake_slack.calls_to("files.getUploadURLExternal")) == 1
