@@ -20,7 +20,7 @@ from learning.courses import LEVELS, Course, level_of
 
 FIELDS = (
     "id title description topics level duration_minutes language url image_url path_id position published_at "
-    "provider path_title"
+    "provider path_title translation_of"
 ).split()
 REQUIRED = ("id", "title")
 MAX_ID = 200
@@ -164,6 +164,9 @@ def validate_row(raw: dict[str, Any], from_csv: bool) -> Course:
         raise RowError("position is given without path_id")
     title = _text(raw, "title", MAX_TITLE)
     assert title is not None
+    translation_of = _text(raw, "translation_of", MAX_ID)
+    if translation_of == course_id:
+        raise RowError("translation_of names the course itself")
     return Course(
         id=course_id,
         title=title,
@@ -179,6 +182,7 @@ def validate_row(raw: dict[str, Any], from_csv: bool) -> Course:
         path_title=_text(raw, "path_title", MAX_TITLE),
         position=position,
         published_at=_published_at(raw),
+        translation_of=translation_of,
     )
 
 

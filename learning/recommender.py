@@ -14,7 +14,10 @@ The learner's history is weighted by recency (the newest course counts most).
 - interests / role: the topics the learner picked, and what people with the same job title take
 - up_next: the next course of a path the learner is in
 
-A light MMR re-rank keeps a list from being five near-identical courses. `rows_for` builds the Home page rows.
+A light MMR re-rank keeps a list from being five near-identical courses, and nothing that would only repeat a course
+taken (a translation of it, or a close course at the same or a lower level: `progression`) is picked.
+`rows_for` builds the Home page rows; "Because you finished X" offers what people took after X, then what builds on
+it (the rest of its path, its topic at a higher level), then courses like it that are not repeats.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from learning.catalog_frame import CatalogFrame, FrameCache
 from learning.courses import Course, CourseRepository
 from learning.history import CourseState, History
 from learning.learners import Learner
+from learning.progression import builds_on, repeats
 from learning.search import CourseSearch
 from learning.signals import SignalCache, Signals, role_key
 from learning.store import utcnow
@@ -80,8 +84,9 @@ class Reason:
     """Why a course was picked. `kind` selects the sentence; `evidence` is what it names (a course title, a topic,
     a role, a path) and `evidence_id` the course id when the evidence is one of the learner's courses."""
 
-    kind: str  # up_next continue taken_with taken_next like_yours topic interest role trending rising popular starter
+    # up_next continue taken_with taken_next like_yours builds_on topic interest role trending rising popular starter
     # new_interest new_like (what's new), match saved (search, saved list)
+    kind: str
     evidence: str | None = None
     evidence_id: str | None = None
 
@@ -238,6 +243,8 @@ class Recommender:
             # copies of what they finished or dismissed (same course in another lesson) count as the same course
             total[(frame.vectors @ frame.vectors[excluded].T).max(axis=1) >= NEAR_DUPLICATE] = -np.inf
             total[np.isin(frame.title_code, frame.title_code[excluded])] = -np.inf
+        if profile.history:
+            total[repeats(frame, [n for n, _ in profile.history])] = -np.inf
         return total, parts
 
     def reason(self, num: int, parts: dict[str, np.ndarray], profile: Profile, frame: CatalogFrame) -> Reason:
@@ -413,12 +420,8 @@ class Recommender:
         finished = sorted((s for s in profile.states.values() if s.completed_at), key=lambda s: s.completed_at or "")
         if finished and finished[-1].course_id in frame.by_id:
             last = self.courses.get(finished[-1].course_id)
-            assert last is not None
-            similar = self.search.similar(last, k=20, exclude=profile.exclude | used)
-            readable = profile.readable
-            reason = Reason("like_yours", last.title, last.id)
-            picks = [Pick(c, reason) for c in similar if c.num is not None and np.isfinite(scores[c.num])]
-            add("because", [p for p in picks if readable[p.course.num]], last.title)
+            assert last is not None and last.num is not None
+            add("because", self._because(last, profile, frame, signals, scores, size + len(used)), last.title)
 
         if profile.learner.interests:
             new = np.flatnonzero(frame.present & (frame.published >= self.clock().timestamp() - NEW_DAYS * 86400))
@@ -448,6 +451,30 @@ class Recommender:
         if not rows:
             add("starters", self.starters(profile, frame, scores, size))
         return rows
+
+    def _because(
+        self, last: Course, profile: Profile, frame: CatalogFrame, signals: Signals, scores: np.ndarray, k: int
+    ) -> list[Pick]:
+        """For "Because you finished X": what people took after X, then what builds on X, then courses like X;
+        never a repeat of anything taken (those score -inf), only courses the learner reads."""
+        assert last.num is not None
+        after = np.zeros(0, np.int64)
+        if last.num < signals.after.shape[0]:
+            row = signals.after[last.num]
+            after = row.indices[np.argsort(-row.data)].astype(np.int64)
+        similar = [c.num for c in self.search.similar(last, k=20, exclude=profile.exclude) if c.num is not None]
+        taken_next, like_last = Reason("taken_next", last.title, last.id), Reason("like_yours", last.title, last.id)
+        builds = Reason("builds_on", last.title, last.id)
+        candidates = [
+            *((n, taken_next) for n in after), *((n, builds) for n in builds_on(frame, last.num)),
+            *((n, like_last) for n in similar),
+        ]  # fmt: skip
+        chosen: dict[int, Reason] = {}
+        for num, reason in candidates:
+            if len(chosen) < k and num not in chosen and np.isfinite(scores[num]) and profile.readable[num]:
+                chosen[int(num)] = reason
+        by_num = self.courses.many_by_num(chosen)
+        return [Pick(by_num[n], reason, float(scores[n])) for n, reason in chosen.items() if n in by_num]
 
     def starters(self, profile: Profile, frame: CatalogFrame, scores: np.ndarray, k: int) -> list[Pick]:
         """With nothing to go on (no history, no interests, nobody has taken anything yet): first steps of paths,

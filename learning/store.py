@@ -162,8 +162,12 @@ _V4_NUDGES = """
         CREATE INDEX nudges_learner ON nudges(learner_id, status, sent_at);
 """
 
+_V_COURSE_TRANSLATIONS = """
+        ALTER TABLE courses ADD COLUMN translation_of TEXT;    -- id of the course this one translates
+"""
+
 # Append-only: migration N brings a database from user_version N-1 to N.
-MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY, _V3_ANSWERS, _V4_NUDGES]
+MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY, _V3_ANSWERS, _V4_NUDGES, _V_COURSE_TRANSLATIONS]
 
 
 class Store:

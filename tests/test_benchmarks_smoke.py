@@ -42,3 +42,10 @@ def test_recommender_latency_smoke(tmp_path):
 
     results = recommender_latency.main(["--smoke", "--work", str(tmp_path)])
     assert results["next_for"]["n"] == 5
+
+
+def test_progression_smoke(tmp_path):
+    from benchmarks import progression
+
+    results = progression.main(["--smoke", "--catalog", str(SMALL_CATALOG), "--work", str(tmp_path)])
+    assert results["next_for"]["picks"] > 0 and 0 <= results["home_rows"]["repeat_share"] <= 1
