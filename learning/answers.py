@@ -56,3 +56,13 @@ class AnswerLog:
         payload = json.loads(row[3])
         picks = [ShownPick(p["course_id"], Reason(**p["reason"])) for p in payload["picks"]]
         return Answer(row[0], row[1], row[2], picks, payload.get("context") or {}, row[4])
+
+    def shown(self, learner_id: str | None = None) -> dict[tuple[str, str], int]:
+        """(learner, course id) -> how many answers showed that course to that learner; one learner's or all."""
+        where, params = ("WHERE a.learner_id = ?", [learner_id]) if learner_id is not None else ("", [])
+        rows = self.store.db.execute(
+            "SELECT a.learner_id, json_extract(p.value, '$.course_id'), count(*) FROM answers a, "
+            f"json_each(a.payload, '$.picks') p {where} GROUP BY 1, 2",
+            params,
+        )
+        return {(learner, course): count for learner, course, count in rows}

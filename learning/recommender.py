@@ -31,7 +31,8 @@ import numpy as np
 from embeddings.encoder import Encoder
 from learning.catalog_frame import CatalogFrame, FrameCache
 from learning.courses import Course, CourseRepository
-from learning.history import CourseState, History
+from learning.feedback import EXPLORE_EVERY, EXPLORE_MIN_LEARNERS, Feedback, Reactions
+from learning.history import CourseState, History, fold
 from learning.learners import Learner
 from learning.progression import builds_on, repeats
 from learning.search import CourseSearch
@@ -85,7 +86,7 @@ class Reason:
     a role, a path) and `evidence_id` the course id when the evidence is one of the learner's courses."""
 
     # up_next continue taken_with taken_next like_yours builds_on topic interest role trending rising popular starter
-    # new_interest new_like (what's new), match saved (search, saved list)
+    # new_interest new_like (what's new), match saved (search, saved list), explore_interest explore_like explore
     kind: str
     evidence: str | None = None
     evidence_id: str | None = None
@@ -96,6 +97,7 @@ class Pick:
     course: Course
     reason: Reason
     score: float = 0.0
+    explore: bool = False  # an exploratory slot: a new course given a chance to earn its place
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class Profile:
     # courses in a language they read: their Slack locale's, English, or one they have taken
     readable: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     up_next: list[tuple[int, Reason]] = field(default_factory=list)  # in progress, then next steps of their paths
+    reactions: Reactions = field(default_factory=Reactions)  # to picks shown before
 
     @property
     def language(self) -> str:
@@ -135,8 +138,10 @@ class Recommender:
         frames: FrameCache,
         encoder: Encoder,
         clock: Callable[[], datetime] = utcnow,
+        feedback: Feedback | None = None,
     ):
         self.clock = clock
+        self.feedback = feedback  # None: picks are not adjusted by reactions, and nothing is explored
         self.courses = courses
         self.history = history
         self.search = search
@@ -146,8 +151,11 @@ class Recommender:
 
     # -- building blocks -----------------------------------------------------------------------------------------
     def profile(self, learner: Learner, frame: CatalogFrame) -> Profile:
-        states = self.history.states(learner.slack_id)
-        profile = Profile(learner, states)
+        events = self.history.for_learner(learner.slack_id)
+        profile = Profile(learner, fold(events))
+        states = profile.states
+        if self.feedback is not None:
+            profile.reactions = self.feedback.for_learner(learner.slack_id, events)
         taken = sorted(
             (s for s in states.values() if (s.started_at or s.completed_at) and s.course_id in frame.by_id),
             key=lambda s: s.last_at,
@@ -233,6 +241,7 @@ class Recommender:
         total = np.zeros(frame.size, np.float32)
         for name, values in parts.items():
             total += weights[name] * values
+        total += profile.reactions.adjustment(frame)
         if profile.dismissed:
             total -= DISMISS_PENALTY * np.maximum(0, frame.vectors @ frame.vectors[profile.dismissed].T).max(axis=1)
         total = np.where(profile.readable, total, total * OTHER_LANGUAGE)
@@ -322,9 +331,13 @@ class Recommender:
         return [Pick(by_num[n], self.reason(n, parts, profile, frame), float(scores[n])) for n in nums if n in by_num]
 
     # -- public ----------------------------------------------------------------------------------------------------
-    def next_for(self, learner: Learner, query: str | None = None, k: int = 5, untaken: bool = False) -> list[Pick]:
+    def next_for(
+        self, learner: Learner, query: str | None = None, k: int = 5, untaken: bool = False, explore: bool = True
+    ) -> list[Pick]:
         """'What should I learn next?': k picks, each with its reason. A hint ("next in data") keeps the picks
-        to courses that match it. With `untaken`, only courses the learner has not started (no "continue")."""
+        to courses that match it. With `untaken`, only courses the learner has not started (no "continue").
+        Without a hint, every fifth pick may be an exploratory one (a new course; not with `explore` off, as in an
+        offline replay, where no one can click on it)."""
         frame, signals = self.frames.current(), self.signals.current()
         profile = self.profile(learner, frame)
         scores, parts = self.score(profile, frame, signals)
@@ -340,7 +353,35 @@ class Recommender:
                 relevance = np.zeros(frame.size, np.float32)
                 relevance[among] = [h.score for h in matches]
                 scores = scores + HINT_WEIGHT * _normalise(relevance)
-        return self._picks(self._diverse(scores, frame, k, among), scores, parts, profile, frame)
+        chosen = self._diverse(scores, frame, k, among)
+        picks = self._picks(chosen, scores, parts, profile, frame)
+        if explore and among is None and self.feedback is not None:
+            picks = self._explore(picks, scores, parts, profile, frame, signals)
+        return picks
+
+    def _explore(
+        self, picks: list[Pick], scores: np.ndarray, parts: dict, profile: Profile, frame: CatalogFrame, signals
+    ) -> list[Pick]:
+        """Give the last of every EXPLORE_EVERY slots to a new course chosen by Thompson sampling (feedback)."""
+        assert self.feedback is not None
+        if signals.learners < EXPLORE_MIN_LEARNERS:
+            return picks
+        eligible = np.isfinite(scores) & profile.readable
+        eligible[[p.course.num for p in picks if p.course.num is not None]] = False
+        closeness = np.maximum(parts.get("like_yours", parts["interests"]), parts["interests"])
+        picks = list(picks)
+        for slot in range(EXPLORE_EVERY - 1, len(picks), EXPLORE_EVERY):
+            if picks[slot].reason.kind in ("continue", "up_next"):
+                continue
+            num = self.feedback.explore(frame, signals.takers, eligible, closeness)
+            if num is None:
+                break
+            eligible[num] = False
+            course = self.courses.many_by_num([num])[num]
+            closest = self._new_reason(num, profile, frame, parts["interests"])
+            kind = {"new_interest": "explore_interest", "new_like": "explore_like"}.get(closest.kind, "explore")
+            picks[slot] = Pick(course, Reason(kind, closest.evidence, closest.evidence_id), float(scores[num]), True)
+        return picks
 
     def whats_new(self, learner: Learner, since: datetime, k: int = 5, minimum: float = 0.0) -> list[Pick]:
         """ "What's new for you": courses published since `since`, by how close they are to what the learner takes

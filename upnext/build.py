@@ -8,10 +8,12 @@ from collections.abc import Callable
 from config import Settings
 from embeddings.encoder import Encoder, load_encoder
 from embeddings.vector_cache import VectorCache
+from learning.answers import AnswerLog
 from learning.catalog import Catalog
 from learning.catalog_frame import FrameCache
 from learning.course_index import CourseIndex
 from learning.courses import CourseRepository
+from learning.feedback import Feedback
 from learning.history import History
 from learning.learners import LearnerRepository
 from learning.recommender import Recommender
@@ -42,7 +44,10 @@ def build_service(
         log.info("catalog ready: %d courses (%s)", courses.count(), result)
     search = CourseSearch(store, courses, index, encoder)
     history = History(store)
-    recommender = Recommender(courses, history, search, SignalCache(store), FrameCache(store, index), encoder)
+    feedback = Feedback(AnswerLog(store).shown, history.took_up)
+    recommender = Recommender(
+        courses, history, search, SignalCache(store), FrameCache(store, index), encoder, feedback=feedback
+    )
     return LearningService(
         store=store,
         courses=courses,

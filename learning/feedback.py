@@ -1,0 +1,144 @@
+"""Learning from what people do with their picks. For one learner: a pick shown again and again without a click
+sinks, a 👎 pushes the course and its close neighbours down (harder than being ignored; "Not for me" does too, in
+the recommender), a 👍 or a completion lifts close courses. Across everyone: new courses get a fair, bounded chance,
+one exploratory slot in five, given by Thompson sampling on their click-through so far.
+
+Impressions are read from the answers log (every answer records the picks it showed); a click is any event of the
+learner's on a course (started, saved, completed, rated, dismissed).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from learning.catalog_frame import CatalogFrame
+from learning.history import COMPLETED, ENROLLED, RATED, SAVED, STARTED, Event
+
+IGNORED_AFTER = 2  # shown this many times without a click, a pick starts to sink …
+IGNORED_STEP, IGNORED_MAX = 0.5, 2.5  # … by this much per further showing, at most this much (blend units)
+DOWN_PENALTY = 2.5  # a 👎 on a course: minus this times cosine for it and its neighbours
+UP_LIFT, LIFT_FROM = 1.0, 0.5  # a 👍 or a completion: courses closer than LIFT_FROM gain up to UP_LIFT
+EXPLORE_EVERY = 5  # at most one exploratory pick in this many
+NEW_TAKERS, NEW_IMPRESSIONS = 3, 50  # a course is new to the loop while fewer took it and fewer saw it than these
+EXPLORE_MIN_LEARNERS = 30  # below this many learners with history everything is new: nothing to explore against
+EXPLORE_CLOSENESS = 0.3  # an exploratory pick is at least this close to what the learner took or wants
+TOTALS_SECONDS = 60.0  # everyone's impressions and clicks are re-read in the background at most this often
+
+Shown = Callable[[str | None], dict[tuple[str, str], int]]  # AnswerLog.shown
+TookUp = Callable[[Sequence[str]], set[tuple[str, str]]]  # History.took_up: every (learner, course) with these kinds
+CLICKS = (ENROLLED, STARTED, SAVED, COMPLETED)  # taking up a shown pick, for its click-through
+
+
+@dataclass(frozen=True)
+class Reactions:
+    """One learner's reactions to what they were shown."""
+
+    ignored: dict[str, int] = field(default_factory=dict)  # course id -> showings without a click
+    down: frozenset[str] = frozenset()
+    liked: frozenset[str] = frozenset()  # rated up or completed
+
+    def adjustment(self, frame: CatalogFrame) -> np.ndarray:
+        """Per course: what to add to its blended score."""
+        out = np.zeros(frame.size, np.float32)
+        for course_id, times in self.ignored.items():
+            if course_id in frame.by_id:
+                out[frame.by_id[course_id]] -= min(IGNORED_MAX, IGNORED_STEP * (times - IGNORED_AFTER + 1))
+        down = _nums(frame, self.down)
+        if down:
+            out -= DOWN_PENALTY * np.maximum(0, frame.vectors @ frame.vectors[down].T).max(axis=1)
+        liked = _nums(frame, self.liked - self.down)
+        if liked:
+            closeness = (frame.vectors @ frame.vectors[liked].T).max(axis=1)
+            out += UP_LIFT * np.clip((closeness - LIFT_FROM) / (1 - LIFT_FROM), 0, 1)
+        return out
+
+
+def reactions(events: Iterable[Event], shown: dict[str, int]) -> Reactions:
+    """From a learner's events (in time order) and how often each course was shown to them."""
+    clicked: set[str] = set()
+    rating: dict[str, str | None] = {}
+    completed: set[str] = set()
+    for event in events:
+        if event.course_id is None:
+            continue
+        clicked.add(event.course_id)
+        if event.kind == RATED:
+            rating[event.course_id] = event.value
+        elif event.kind == COMPLETED:
+            completed.add(event.course_id)
+    ignored = {c: n for c, n in shown.items() if c not in clicked and n >= IGNORED_AFTER}
+    down = frozenset(c for c, value in rating.items() if value == "down")
+    liked = frozenset(c for c, value in rating.items() if value == "up") | frozenset(completed)
+    return Reactions(ignored, down, liked)
+
+
+def _nums(frame: CatalogFrame, course_ids: Iterable[str]) -> list[int]:
+    return [frame.by_id[c] for c in course_ids if c in frame.by_id]
+
+
+class Feedback:
+    """Reads impressions and clicks; keeps everyone's per-course totals for exploration, refreshed off the request
+    path (the first call reads them)."""
+
+    def __init__(self, shown: Shown, took_up: TookUp, refresh_seconds: float = TOTALS_SECONDS, seed: int | None = None):
+        self.shown = shown
+        self.took_up = took_up
+        self.refresh_seconds = refresh_seconds
+        self.random = np.random.default_rng(seed)
+        self._totals: dict[str, tuple[int, int]] | None = None  # course id -> (learners shown it, of them clicked)
+        self._read_at = 0.0
+        self._reading = False
+        self._lock = threading.Lock()
+
+    def for_learner(self, learner_id: str, events: Iterable[Event]) -> Reactions:
+        return reactions(events, {course: n for (_, course), n in self.shown(learner_id).items()})
+
+    def totals(self) -> dict[str, tuple[int, int]]:
+        if self._totals is None:
+            with self._lock:
+                if self._totals is None:
+                    self._read()
+        elif time.monotonic() - self._read_at > self.refresh_seconds and not self._reading:
+            self._reading = True
+            threading.Thread(target=self._read, daemon=True, name="feedback").start()
+        assert self._totals is not None
+        return self._totals
+
+    def refresh(self) -> None:
+        """Re-read now (tests, the simulation)."""
+        self._read()
+
+    def _read(self) -> None:
+        try:
+            clicks = self.took_up(CLICKS)
+            totals: dict[str, list[int]] = {}
+            for pair in self.shown(None):
+                counts = totals.setdefault(pair[1], [0, 0])
+                counts[0] += 1
+                counts[1] += pair in clicks
+            self._totals = {course: (shown, clicked) for course, (shown, clicked) in totals.items()}
+            self._read_at = time.monotonic()
+        finally:
+            self._reading = False
+
+    def explore(
+        self, frame: CatalogFrame, takers: np.ndarray, eligible: np.ndarray, closeness: np.ndarray
+    ) -> int | None:
+        """The new course that gets an exploratory slot: among eligible courses that few took and few were shown,
+        close enough to the learner, the best by a draw from Beta(1 + clicks, 1 + ignored) times closeness."""
+        totals = self.totals()
+        taken = np.zeros(frame.size, np.float32)
+        taken[: min(frame.size, len(takers))] = takers[: frame.size]
+        candidates = np.flatnonzero(eligible & (taken < NEW_TAKERS) & (closeness >= EXPLORE_CLOSENESS))
+        counts = np.array([totals.get(frame.ids[n], (0, 0)) for n in candidates], np.float64).reshape(-1, 2)
+        fresh = counts[:, 0] < NEW_IMPRESSIONS
+        candidates, counts = candidates[fresh], counts[fresh]
+        if not len(candidates):
+            return None
+        draws = self.random.beta(1 + counts[:, 1], 1 + counts[:, 0] - counts[:, 1])
+        return int(candidates[np.argmax(draws * closeness[candidates])])
