@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> dict:
             if name == "new_courses":
                 picks = recommender.whats_new(learner, since=cut, k=K, minimum=-np.inf)
             else:
-                picks = recommender.next_for(learner, k=K, untaken=True)  # the protocol ranks unseen courses
+                picks = recommender.next_for(learner, k=K, untaken=True, explore=False)  # unseen courses; offline
             timings.append(time.perf_counter() - started)
             upnext[user] = [p.course.id for p in picks]
         lists["upnext"] = upnext

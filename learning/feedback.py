@@ -1,7 +1,9 @@
 """Learning from what people do with their picks. For one learner: a pick shown again and again without a click
 sinks, a 👎 pushes the course and its close neighbours down (harder than being ignored; "Not for me" does too, in
 the recommender), a 👍 or a completion lifts close courses. Across everyone: new courses get a fair, bounded chance,
-one exploratory slot in five, given by Thompson sampling on their click-through so far.
+at most one exploratory slot in five, by Thompson sampling on their click-through so far: a new course whose draw
+beats everyone's click-through on established picks takes the slot, so an ignored new course is tried less and
+less, and one that gets clicks keeps its chance until enough people took it for the other signals to know it.
 
 Impressions are read from the answers log (every answer records the picks it showed); a click is any event of the
 learner's on a course (started, saved, completed, rated, dismissed).
@@ -24,7 +26,9 @@ IGNORED_STEP, IGNORED_MAX = 0.5, 2.5  # … by this much per further showing, at
 DOWN_PENALTY = 2.5  # a 👎 on a course: minus this times cosine for it and its neighbours
 UP_LIFT, LIFT_FROM = 1.0, 0.5  # a 👍 or a completion: courses closer than LIFT_FROM gain up to UP_LIFT
 EXPLORE_EVERY = 5  # at most one exploratory pick in this many
-NEW_TAKERS, NEW_IMPRESSIONS = 3, 50  # a course is new to the loop while fewer took it and fewer saw it than these
+NEW_DAYS = 90  # a course published this recently …
+NEW_TAKERS, NEW_IMPRESSIONS = 3, 50  # … is new to the loop while fewer took it and fewer saw it than these
+PRIOR_CTR = 0.1  # everyone's click-through before anything was shown
 EXPLORE_MIN_LEARNERS = 30  # below this many learners with history everything is new: nothing to explore against
 EXPLORE_CLOSENESS = 0.3  # an exploratory pick is at least this close to what the learner took or wants
 TOTALS_SECONDS = 60.0  # everyone's impressions and clicks are re-read in the background at most this often
@@ -91,6 +95,7 @@ class Feedback:
         self.refresh_seconds = refresh_seconds
         self.random = np.random.default_rng(seed)
         self._totals: dict[str, tuple[int, int]] | None = None  # course id -> (learners shown it, of them clicked)
+        self._ctr = PRIOR_CTR  # clicked / shown over every (learner, course) pair
         self._read_at = 0.0
         self._reading = False
         self._lock = threading.Lock()
@@ -122,23 +127,28 @@ class Feedback:
                 counts[0] += 1
                 counts[1] += pair in clicks
             self._totals = {course: (shown, clicked) for course, (shown, clicked) in totals.items()}
+            shown = sum(counts[0] for counts in totals.values())
+            self._ctr = sum(counts[1] for counts in totals.values()) / shown if shown else PRIOR_CTR
             self._read_at = time.monotonic()
         finally:
             self._reading = False
 
     def explore(
-        self, frame: CatalogFrame, takers: np.ndarray, eligible: np.ndarray, closeness: np.ndarray
+        self, frame: CatalogFrame, takers: np.ndarray, eligible: np.ndarray, closeness: np.ndarray, now: float
     ) -> int | None:
-        """The new course that gets an exploratory slot: among eligible courses that few took and few were shown,
-        close enough to the learner, the best by a draw from Beta(1 + clicks, 1 + ignored) times closeness."""
+        """The new course that gets an exploratory slot, or None: among eligible courses published in the last
+        NEW_DAYS that few took and few were shown, close enough to the learner, the best draw from
+        Beta(1 + clicks, 1 + ignored) times closeness, if that draw beats everyone's click-through."""
         totals = self.totals()
         taken = np.zeros(frame.size, np.float32)
         taken[: min(frame.size, len(takers))] = takers[: frame.size]
-        candidates = np.flatnonzero(eligible & (taken < NEW_TAKERS) & (closeness >= EXPLORE_CLOSENESS))
+        recent = frame.published >= now - NEW_DAYS * 86400
+        candidates = np.flatnonzero(eligible & recent & (taken < NEW_TAKERS) & (closeness >= EXPLORE_CLOSENESS))
         counts = np.array([totals.get(frame.ids[n], (0, 0)) for n in candidates], np.float64).reshape(-1, 2)
         fresh = counts[:, 0] < NEW_IMPRESSIONS
         candidates, counts = candidates[fresh], counts[fresh]
         if not len(candidates):
             return None
         draws = self.random.beta(1 + counts[:, 1], 1 + counts[:, 0] - counts[:, 1])
-        return int(candidates[np.argmax(draws * closeness[candidates])])
+        best = int(np.argmax(draws * closeness[candidates]))
+        return int(candidates[best]) if draws[best] >= self._ctr else None

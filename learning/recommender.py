@@ -373,7 +373,7 @@ class Recommender:
         for slot in range(EXPLORE_EVERY - 1, len(picks), EXPLORE_EVERY):
             if picks[slot].reason.kind in ("continue", "up_next"):
                 continue
-            num = self.feedback.explore(frame, signals.takers, eligible, closeness)
+            num = self.feedback.explore(frame, signals.takers, eligible, closeness, self.clock().timestamp())
             if num is None:
                 break
             eligible[num] = False

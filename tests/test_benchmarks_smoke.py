@@ -49,3 +49,10 @@ def test_progression_smoke(tmp_path):
 
     results = progression.main(["--smoke", "--catalog", str(SMALL_CATALOG), "--work", str(tmp_path)])
     assert results["next_for"]["picks"] > 0 and 0 <= results["home_rows"]["repeat_share"] <= 1
+
+
+def test_feedback_simulation_smoke(tmp_path):
+    from benchmarks import feedback_simulation
+
+    results = feedback_simulation.main(["--smoke", "--catalog", str(SMALL_CATALOG), "--work", str(tmp_path)])
+    assert results["feedback_on"]["ctr_by_week"] and results["feedback_off"]["ctr_by_week"]

@@ -4,6 +4,7 @@ and new courses are explored, never in more than one pick in five."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from learning.answers import AnswerLog, ShownPick
 from learning.feedback import EXPLORE_MIN_LEARNERS
@@ -66,10 +67,11 @@ def test_a_thumbs_up_lifts_similar_courses(service):
 
 def test_new_courses_are_explored_in_at_most_one_pick_in_five(service, tmp_path):
     reco = service.recommender
+    today = datetime.now(UTC).date().isoformat()
     for i in range(EXPLORE_MIN_LEARNERS):  # enough people with history that "new to everyone" means something
         take(service, f"U0P{i:03d}", f"{SQL}/0{1 + i % 3}-{('select', 'sort-dup', 'filter')[i % 3]}", STARTED)
     rows = [
-        {"id": f"new-sql-{i}", "title": f"SQL window functions, part {i}", "topics": ["sql"],
+        {"id": f"new-sql-{i}", "title": f"SQL window functions, part {i}", "topics": ["sql"], "published_at": today,
          "description": "Rank rows, running totals and moving averages with SQL window functions."}
         for i in range(8)
     ]  # fmt: skip
