@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from benchmarks.common import DEFAULT_DATA, fresh_service, latency_summary, report, share_vectors
+from benchmarks.common import DEFAULT_DATA, fresh_service, latency_summary, peak_rss_mb, report, share_vectors
 from benchmarks.progression import repeat_share
 from learning.catalog_import import ParsedCatalog, validate_row
 from learning.courses import LEVELS as LEVEL_NAMES
@@ -188,6 +188,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--ease-lambda", type=float, default=5000.0, help="tuned on the 2017-03-01 cut")
     parser.add_argument("--work", type=Path, default=Path("var") / "bench")
     parser.add_argument("--limit", type=int, default=0, help="evaluate at most this many learners per slice")
+    parser.add_argument("--blend", action="store_true", help="the blend alone: no learned ranker")
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args(argv)
     cut = datetime.fromisoformat(args.cut).replace(tzinfo=UTC)
@@ -226,6 +227,9 @@ def main(argv: list[str] | None = None) -> dict:
     started = time.perf_counter()
     recommender.signals.refresh()
     signals_s = time.perf_counter() - started
+    started = time.perf_counter()
+    ranker = recommender.ranker.refresh() if recommender.ranker is not None and not args.blend else None
+    ranker_s = time.perf_counter() - started
 
     frame = recommender.frames.current()
     vectors = {frame.ids[n]: frame.vectors[n] for n in np.flatnonzero(frame.present)}
@@ -278,8 +282,10 @@ def main(argv: list[str] | None = None) -> dict:
             "paired_difference_ci": interval(difference),
         }
         results[name] = summary
+    results["ranker"] = {"kept": ranker is not None, "training_s": round(ranker_s, 1),
+                         "validation_ndcg@10": ranker.validation if ranker else None}  # fmt: skip
     results["timing"] = {"import_s": round(import_s, 1), "signals_build_s": round(signals_s, 1),
-                         "per_learner": latency_summary(timings)}  # fmt: skip
+                         "per_learner": latency_summary(timings), "peak_rss_mb": round(peak_rss_mb())}  # fmt: skip
     service.store.close()
     report("recommender_quality", results)
     return results

@@ -32,9 +32,10 @@ from embeddings.encoder import Encoder
 from learning.catalog_frame import CatalogFrame, FrameCache
 from learning.courses import Course, CourseRepository
 from learning.feedback import EXPLORE_EVERY, EXPLORE_MIN_LEARNERS, Feedback, Reactions
-from learning.history import CourseState, History, fold
+from learning.history import CourseState, Event, History, fold
 from learning.learners import Learner
 from learning.progression import builds_on, repeats
+from learning.ranker import RankerCache, candidates, features
 from learning.search import CourseSearch
 from learning.signals import SignalCache, Signals, role_key
 from learning.store import utcnow
@@ -142,6 +143,7 @@ class Recommender:
     ):
         self.clock = clock
         self.feedback = feedback  # None: picks are not adjusted by reactions, and nothing is explored
+        self.ranker: RankerCache | None = None  # None, or no model yet: the blend's order
         self.courses = courses
         self.history = history
         self.search = search
@@ -150,11 +152,14 @@ class Recommender:
         self.encoder = encoder
 
     # -- building blocks -----------------------------------------------------------------------------------------
-    def profile(self, learner: Learner, frame: CatalogFrame) -> Profile:
-        events = self.history.for_learner(learner.slack_id)
+    def profile(self, learner: Learner, frame: CatalogFrame, events: list[Event] | None = None) -> Profile:
+        """The learner now, or as of the given events (their history at a cut, for training the ranker: no
+        reactions, since what they were shown then is not known)."""
+        as_of = events is not None
+        events = events if events is not None else self.history.for_learner(learner.slack_id)
         profile = Profile(learner, fold(events))
         states = profile.states
-        if self.feedback is not None:
+        if self.feedback is not None and not as_of:
             profile.reactions = self.feedback.for_learner(learner.slack_id, events)
         taken = sorted(
             (s for s in states.values() if (s.started_at or s.completed_at) and s.course_id in frame.by_id),
@@ -343,6 +348,8 @@ class Recommender:
         scores, parts = self.score(profile, frame, signals)
         if untaken and profile.history:
             scores[[n for n, _ in profile.history]] = -np.inf
+        if not (query and query.strip()):
+            scores = self._learned(scores, parts, profile, frame, signals)
         among = None
         if query and query.strip():
             matches = [h for h in self.search.search(query, k=HINT_MATCHES).hits if h.course.num is not None]
@@ -358,6 +365,21 @@ class Recommender:
         if explore and among is None and self.feedback is not None:
             picks = self._explore(picks, scores, parts, profile, frame, signals)
         return picks
+
+    def _learned(
+        self, scores: np.ndarray, parts: dict, profile: Profile, frame: CatalogFrame, signals: Signals
+    ) -> np.ndarray:
+        """The blend's top candidates re-scored by the learned ranker (the rest drop out); path steps stay first."""
+        ranker = self.ranker.current() if self.ranker is not None else None
+        if ranker is None:
+            return scores
+        top = candidates(scores)
+        if not len(top):
+            return scores
+        rows = features(top, parts, scores, len(profile.history), signals.takers, profile.readable, frame)
+        learned = np.full(frame.size, -np.inf, np.float32)
+        learned[top] = ranker.scores(rows) + WEIGHTS["up_next"] * parts["up_next"][top]
+        return learned
 
     def _explore(
         self, picks: list[Pick], scores: np.ndarray, parts: dict, profile: Profile, frame: CatalogFrame, signals

@@ -16,6 +16,8 @@ from learning.courses import CourseRepository
 from learning.feedback import Feedback
 from learning.history import History
 from learning.learners import LearnerRepository
+from learning.ranker import RankerCache
+from learning.ranker_training import train
 from learning.recommender import Recommender
 from learning.search import CourseSearch
 from learning.service import LearningService
@@ -48,6 +50,7 @@ def build_service(
     recommender = Recommender(
         courses, history, search, SignalCache(store), FrameCache(store, index), encoder, feedback=feedback
     )
+    recommender.ranker = RankerCache(lambda: train(recommender), history.count)
     return LearningService(
         store=store,
         courses=courses,
