@@ -3,10 +3,12 @@ on the bundled catalog. The same recommender runs twice on identical learners an
 and reactions adjust the picks, new courses are explored) and without (`Recommender.feedback = None`).
 
 Each learner's hidden taste is one "anchor" course; they click a shown pick with probability
-0.6 * clip((cosine(pick, anchor) - 0.4) / 0.5, 0, 1), complete half of what they start, and give a 👎 to a pick they
-find far from their taste (cosine < 0.3) one time in five. They declared one interest: the anchor's path title.
-On day 1, `--new` good new courses appear (each close to one anchor, nobody has taken them): the run reports how
-many impressions each needed before its first click, and click-through in week 4 with and without feedback.
+0.6 * clip((cosine(pick, anchor) - 0.4) / 0.5, 0, 1) * FATIGUE ** (times they were shown it before): a pick
+ignored before is less likely to be clicked the next time, as with people. They complete half of what they start,
+and give a 👎 (or "Not for me") to a pick far from their taste (cosine < 0.3) one time in five. They declared one
+interest: the anchor's path title. On day 1, `--new` good new courses appear (each close to one anchor, nobody has
+taken them): the run reports how many impressions each needed before its first click, and click-through by week
+with and without feedback.
 
     python -m benchmarks.feedback_simulation [--learners 60] [--days 28] [--catalog FILE] [--smoke]
 """
@@ -27,6 +29,7 @@ from learning.answers import AnswerLog, ShownPick
 from learning.history import COMPLETED, DISMISSED, RATED, STARTED
 
 START = datetime(2026, 11, 2, 9, tzinfo=UTC)
+FATIGUE = 0.7
 
 
 def click_probability(affinity: float) -> float:
@@ -69,6 +72,7 @@ def simulate(args, feedback: bool) -> dict:
     first_click: dict[str, int] = {}
     impressions: dict[str, int] = {c: 0 for c in new_ids}
     weekly = [[0, 0] for _ in range((args.days + 6) // 7)]
+    seen: dict[tuple[str, str], int] = {}
     explored = 0
     for day in range(args.days):
         now = START + timedelta(days=day)
@@ -87,7 +91,9 @@ def simulate(args, feedback: bool) -> dict:
                 if course_id in new_ids:
                     impressions[course_id] += 1
                 affinity = float(frame.vectors[pick.course.num] @ taste)
-                if rng.random() < click_probability(affinity):
+                before = seen.get((learner.slack_id, course_id), 0)
+                seen[(learner.slack_id, course_id)] = before + 1
+                if rng.random() < click_probability(affinity) * FATIGUE**before:
                     week[1] += 1
                     first_click.setdefault(course_id, impressions.get(course_id, 0))
                     kind = COMPLETED if rng.random() < 0.5 else STARTED
