@@ -28,7 +28,6 @@ from benchmarks.progression import CATALOG
 from learning.answers import AnswerLog, ShownPick
 from learning.history import COMPLETED, DISMISSED, RATED, STARTED
 
-START = datetime(2026, 11, 2, 9, tzinfo=UTC)
 FATIGUE = 0.7
 
 
@@ -37,6 +36,9 @@ def click_probability(affinity: float) -> float:
 
 
 def simulate(args, feedback: bool) -> dict:
+    """Days are rounds: events and answers carry the real time (the answers log stamps its own), so the order of
+    showings and clicks is the one the product sees."""
+    start = datetime.now(UTC)
     service = fresh_service(args.work / f"simulation-{'on' if feedback else 'off'}", args.work / "vectors" / "sim.db")
     service.catalog.import_file(args.catalog)
     with open(args.catalog, encoding="utf-8") as lines:
@@ -46,7 +48,7 @@ def simulate(args, feedback: bool) -> dict:
     anchors = rng.sample(english, min(args.anchors, len(english)))
     new_rows = [
         {"id": f"sim-new-{i}", "title": f"Next steps: {a['title']}", "topics": a.get("topics") or [],
-         "description": a.get("description"), "language": "en", "published_at": START.isoformat()}
+         "description": a.get("description"), "language": "en", "published_at": start.isoformat()}
         for i, a in enumerate(anchors[: args.new])
     ]  # fmt: skip
     path = args.work / "sim-new.jsonl"
@@ -65,7 +67,7 @@ def simulate(args, feedback: bool) -> dict:
         anchor = anchors[i % len(anchors)]
         slack_id = f"USIM{i:04d}"
         first = rng.choice([r for r in english if r["path_id"] == anchor["path_id"]])
-        service.history.record(slack_id, first["id"], COMPLETED, at=START - timedelta(days=rng.randint(1, 60)))
+        service.history.record(slack_id, first["id"], COMPLETED, at=start - timedelta(days=rng.randint(1, 60)))
         learner = service.learners.update(service.learners.ensure(slack_id), interests=(anchor["path_title"],))
         learners.append((learner, frame.vectors[frame.by_id[anchor["id"]]]))
     new_ids = {r["id"] for r in new_rows}
@@ -75,8 +77,6 @@ def simulate(args, feedback: bool) -> dict:
     seen: dict[tuple[str, str], int] = {}
     explored = 0
     for day in range(args.days):
-        now = START + timedelta(days=day)
-        reco.clock = reco.signals.clock = lambda now=now: now
         reco.signals.refresh()
         if reco.feedback is not None:
             reco.feedback.refresh()
@@ -97,12 +97,12 @@ def simulate(args, feedback: bool) -> dict:
                     week[1] += 1
                     first_click.setdefault(course_id, impressions.get(course_id, 0))
                     kind = COMPLETED if rng.random() < 0.5 else STARTED
-                    service.history.record(learner.slack_id, course_id, kind, at=now)
+                    service.history.record(learner.slack_id, course_id, kind)
                 elif affinity < 0.3 and rng.random() < 0.2:
                     if rng.random() < 0.5:
-                        service.history.record(learner.slack_id, course_id, RATED, at=now, value="down")
+                        service.history.record(learner.slack_id, course_id, RATED, value="down")
                     else:
-                        service.history.record(learner.slack_id, course_id, DISMISSED, at=now)
+                        service.history.record(learner.slack_id, course_id, DISMISSED)
     service.store.close()
     return {
         "ctr_by_week": [round(clicks / max(shown, 1), 4) for shown, clicks in weekly],

@@ -66,3 +66,15 @@ class AnswerLog:
             params,
         )
         return {(learner, course): count for learner, course, count in rows}
+
+    def shown_times(self, learner_id: str) -> dict[str, list[str]]:
+        """Course id -> when answers showed it to this learner, oldest first."""
+        rows = self.store.db.execute(
+            "SELECT json_extract(p.value, '$.course_id'), a.created_at FROM answers a, "
+            "json_each(a.payload, '$.picks') p WHERE a.learner_id = ? ORDER BY a.created_at",
+            [learner_id],
+        )
+        times: dict[str, list[str]] = {}
+        for course, at in rows:
+            times.setdefault(course, []).append(at)
+        return times

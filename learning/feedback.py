@@ -6,7 +6,8 @@ beats everyone's click-through on established picks takes the slot, so an ignore
 less, and one that gets clicks keeps its chance until enough people took it for the other signals to know it.
 
 Impressions are read from the answers log (every answer records the picks it showed); a click is any event of the
-learner's on a course (started, saved, completed, rated, dismissed).
+learner's on a course (started, saved, completed, rated, dismissed), and only showings after the last click count
+as ignored (a course started and then shown again and again without being resumed sinks too).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from learning.catalog_frame import CatalogFrame
 from learning.history import COMPLETED, ENROLLED, RATED, SAVED, STARTED, Event
 
 IGNORED_AFTER = 2  # shown this many times without a click, a pick starts to sink …
-IGNORED_STEP, IGNORED_MAX = 0.5, 2.5  # … by this much per further showing, at most this much (blend units)
+IGNORED_STEP, IGNORED_MAX = 0.5, 5.0  # … by this much per further showing, at most this much (blend units; enough,
+# after ten showings, to let a "continue" pick that is never resumed give way)
 DOWN_PENALTY = 2.5  # a 👎 on a course: minus this times cosine for it and its neighbours
 UP_LIFT, LIFT_FROM = 1.0, 0.5  # a 👍 or a completion: courses closer than LIFT_FROM gain up to UP_LIFT
 EXPLORE_EVERY = 5  # at most one exploratory pick in this many
@@ -34,6 +36,7 @@ EXPLORE_CLOSENESS = 0.3  # an exploratory pick is at least this close to what th
 TOTALS_SECONDS = 60.0  # everyone's impressions and clicks are re-read in the background at most this often
 
 Shown = Callable[[str | None], dict[tuple[str, str], int]]  # AnswerLog.shown
+ShownTimes = Callable[[str], dict[str, list[str]]]  # AnswerLog.shown_times
 TookUp = Callable[[Sequence[str]], set[tuple[str, str]]]  # History.took_up: every (learner, course) with these kinds
 CLICKS = (ENROLLED, STARTED, SAVED, COMPLETED)  # taking up a shown pick, for its click-through
 
@@ -62,20 +65,21 @@ class Reactions:
         return out
 
 
-def reactions(events: Iterable[Event], shown: dict[str, int]) -> Reactions:
-    """From a learner's events (in time order) and how often each course was shown to them."""
-    clicked: set[str] = set()
+def reactions(events: Iterable[Event], shown: dict[str, list[str]]) -> Reactions:
+    """From a learner's events (in time order) and when each course was shown to them."""
+    clicked: dict[str, str] = {}  # course id -> the learner's last event on it
     rating: dict[str, str | None] = {}
     completed: set[str] = set()
     for event in events:
         if event.course_id is None:
             continue
-        clicked.add(event.course_id)
+        clicked[event.course_id] = max(event.at, clicked.get(event.course_id, ""))
         if event.kind == RATED:
             rating[event.course_id] = event.value
         elif event.kind == COMPLETED:
             completed.add(event.course_id)
-    ignored = {c: n for c, n in shown.items() if c not in clicked and n >= IGNORED_AFTER}
+    since_click = {course: sum(at > clicked.get(course, "") for at in times) for course, times in shown.items()}
+    ignored = {course: n for course, n in since_click.items() if n >= IGNORED_AFTER}
     down = frozenset(c for c, value in rating.items() if value == "down")
     liked = frozenset(c for c, value in rating.items() if value == "up") | frozenset(completed)
     return Reactions(ignored, down, liked)
@@ -89,8 +93,16 @@ class Feedback:
     """Reads impressions and clicks; keeps everyone's per-course totals for exploration, refreshed off the request
     path (the first call reads them)."""
 
-    def __init__(self, shown: Shown, took_up: TookUp, refresh_seconds: float = TOTALS_SECONDS, seed: int | None = None):
+    def __init__(
+        self,
+        shown: Shown,
+        shown_times: ShownTimes,
+        took_up: TookUp,
+        refresh_seconds: float = TOTALS_SECONDS,
+        seed: int | None = None,
+    ):
         self.shown = shown
+        self.shown_times = shown_times
         self.took_up = took_up
         self.refresh_seconds = refresh_seconds
         self.random = np.random.default_rng(seed)
@@ -101,7 +113,7 @@ class Feedback:
         self._lock = threading.Lock()
 
     def for_learner(self, learner_id: str, events: Iterable[Event]) -> Reactions:
-        return reactions(events, {course: n for (_, course), n in self.shown(learner_id).items()})
+        return reactions(events, self.shown_times(learner_id))
 
     def totals(self) -> dict[str, tuple[int, int]]:
         if self._totals is None:

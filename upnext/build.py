@@ -46,7 +46,8 @@ def build_service(
         log.info("catalog ready: %d courses (%s)", courses.count(), result)
     search = CourseSearch(store, courses, index, encoder)
     history = History(store)
-    feedback = Feedback(AnswerLog(store).shown, history.took_up)
+    answers = AnswerLog(store)
+    feedback = Feedback(answers.shown, answers.shown_times, history.took_up)
     recommender = Recommender(
         courses, history, search, SignalCache(store), FrameCache(store, index), encoder, feedback=feedback
     )
