@@ -66,6 +66,22 @@ def report(name: str, results: dict[str, Any]) -> None:
     print(json.dumps({**header, **results}, indent=2, ensure_ascii=False))
 
 
+def fresh_service(home: Path, shared: Path) -> Any:
+    """A service over an empty store and index in `home`, with the vectors cached in `shared` copied in (course texts
+    embedded by an earlier run are not embedded again; `share_vectors(service, shared, "out")` after an import)."""
+    from config import Settings
+    from upnext.build import build_service
+
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "upnext.db").unlink(missing_ok=True)
+    for index_file in home.glob("courses-*.npz"):
+        index_file.unlink()
+    service = build_service(Settings(home=home), prepare=False)
+    shared.parent.mkdir(parents=True, exist_ok=True)
+    share_vectors(service, shared, "in")
+    return service
+
+
 def share_vectors(service: Any, shared: Path, direction: str) -> None:
     """Copy cached vectors between the run's store and the long-lived shared cache."""
     db = service.store.db

@@ -25,13 +25,15 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from benchmarks.common import DEFAULT_DATA, latency_summary, report, share_vectors
-from config import Settings
+from benchmarks.common import DEFAULT_DATA, fresh_service, latency_summary, peak_rss_mb, report, share_vectors
+from benchmarks.progression import repeat_share
 from learning.catalog_import import ParsedCatalog, validate_row
+from learning.courses import LEVELS as LEVEL_NAMES
 from learning.history import ENROLLED, Event
-from upnext.build import build_service
 
 K = 10
+EQUIVALENT = 0.65  # the repeat threshold of benchmarks.progression (calibrated there)
+LEVELS = {"beginner": "beginner", "intermediate": "intermediate", "esperto": "advanced"}  # "all" levels: unknown
 LANGUAGES = {
     "english": "en",
     "spanish": "es",
@@ -68,6 +70,7 @@ def course_rows(items: list[dict], first_seen: dict[str, float]) -> list[dict]:
                 "title": item["title"] or item["slug"],
                 "topics": (categories + concepts)[:30],
                 "language": LANGUAGES.get(item["language"].lower()),
+                "level": LEVELS.get(item["level"]),
                 "url": item["url"] or None,
                 "published_at": datetime.fromtimestamp(seen, UTC).isoformat() if seen else None,
             }
@@ -102,7 +105,9 @@ def interval(values: np.ndarray, rounds: int = 1000, seed: int = 0) -> list[floa
     return [round(float(np.percentile(means, 2.5)), 4), round(float(np.percentile(means, 97.5)), 4)]
 
 
-def summarise(lists: dict[str, list[str]], targets: dict[str, set[str]], vectors, catalog: int) -> dict:
+def summarise(lists: dict[str, list[str]], targets: dict[str, set[str]], vectors, catalog: int, taken) -> dict:
+    """`taken`: (learner -> their history's course ids, course id -> (level rank, path, translation group)) for the
+    share of picks that repeat a course taken (benchmarks.progression)."""
     learners = list(lists)
     n = np.array([ndcg(lists[u], targets[u]) for u in learners])
     r = np.array([recall(lists[u], targets[u]) for u in learners])
@@ -114,6 +119,7 @@ def summarise(lists: dict[str, list[str]], targets: dict[str, set[str]], vectors
         "recall@10": round(float(r.mean()), 4), "recall@10_ci": interval(r),
         "coverage@10": round(len(covered) / catalog, 4),
         "diversity@10": round(float(d.mean()), 4), "diversity@10_ci": interval(d),
+        "repeats@10": repeat_share({u: lists[u][:K] for u in learners}, *taken, vectors, EQUIVALENT)["repeat_share"],
         "_per_learner_ndcg": n,
     }  # fmt: skip
 
@@ -182,6 +188,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--ease-lambda", type=float, default=5000.0, help="tuned on the 2017-03-01 cut")
     parser.add_argument("--work", type=Path, default=Path("var") / "bench")
     parser.add_argument("--limit", type=int, default=0, help="evaluate at most this many learners per slice")
+    parser.add_argument("--blend", action="store_true", help="the blend alone: no learned ranker")
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args(argv)
     cut = datetime.fromisoformat(args.cut).replace(tzinfo=UTC)
@@ -203,15 +210,8 @@ def main(argv: list[str] | None = None) -> dict:
     known = {item["course_id"] for item in items}
     new_courses = {c for c, t in first_seen.items() if t >= cut.timestamp() and c in known}
 
-    home = args.work / f"coco-{args.cut}{'-smoke' if args.smoke else ''}"
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "upnext.db").unlink(missing_ok=True)
-    for index_file in home.glob("courses-*.npz"):
-        index_file.unlink()
-    service = build_service(Settings(home=home), prepare=False)
     shared = args.work / "vectors" / "coco.db"
-    shared.parent.mkdir(parents=True, exist_ok=True)
-    share_vectors(service, shared, "in")  # course texts embedded by an earlier run are not embedded again
+    service = fresh_service(args.work / f"coco-{args.cut}{'-smoke' if args.smoke else ''}", shared)
     rows = course_rows(items, {c: t for c, t in first_seen.items() if t < until})
     started = time.perf_counter()
     service.catalog.import_parsed(ParsedCatalog(courses=[validate_row(r) for r in rows]))
@@ -227,6 +227,9 @@ def main(argv: list[str] | None = None) -> dict:
     started = time.perf_counter()
     recommender.signals.refresh()
     signals_s = time.perf_counter() - started
+    started = time.perf_counter()
+    ranker = recommender.ranker.refresh() if recommender.ranker is not None and not args.blend else None
+    ranker_s = time.perf_counter() - started
 
     frame = recommender.frames.current()
     vectors = {frame.ids[n]: frame.vectors[n] for n in np.flatnonzero(frame.present)}
@@ -234,6 +237,8 @@ def main(argv: list[str] | None = None) -> dict:
     baselines = Baselines(courses, history, cut.timestamp(), vectors, args.ease_lambda)
     new_idx = np.array([baselines.col[c] for c in sorted(new_courses)], np.int64)
 
+    levels = {r["id"]: (LEVEL_NAMES.index(r["level"]) if r["level"] else -1, None, r["id"]) for r in rows}
+    taken = ({u: [c for c, _ in hs] for u, hs in history.items()}, levels)
     slices: dict[str, list[str]] = {"warm": [], "new_learners": [], "new_courses": []}
     for user in sorted(targets):
         size = len({c for c, _ in history.get(user, [])})
@@ -258,7 +263,7 @@ def main(argv: list[str] | None = None) -> dict:
             if name == "new_courses":
                 picks = recommender.whats_new(learner, since=cut, k=K, minimum=-np.inf)
             else:
-                picks = recommender.next_for(learner, k=K, untaken=True)  # the protocol ranks unseen courses
+                picks = recommender.next_for(learner, k=K, untaken=True, explore=False)  # unseen courses; offline
             timings.append(time.perf_counter() - started)
             upnext[user] = [p.course.id for p in picks]
         lists["upnext"] = upnext
@@ -266,7 +271,7 @@ def main(argv: list[str] | None = None) -> dict:
             among = new_idx if name == "new_courses" else None
             lists[baseline] = {u: baselines.rank(baseline, u, among) for u in users}
         catalog = len(new_courses) if name == "new_courses" else len(courses)
-        summary = {system: summarise(ranked, wanted, vectors, catalog) for system, ranked in lists.items()}
+        summary = {system: summarise(ranked, wanted, vectors, catalog, taken) for system, ranked in lists.items()}
         best = max(BASELINES, key=lambda b: summary[b]["ndcg@10"])
         difference = summary["upnext"]["_per_learner_ndcg"] - summary[best]["_per_learner_ndcg"]
         for system in summary.values():
@@ -277,8 +282,10 @@ def main(argv: list[str] | None = None) -> dict:
             "paired_difference_ci": interval(difference),
         }
         results[name] = summary
+    results["ranker"] = {"kept": ranker is not None, "training_s": round(ranker_s, 1),
+                         "validation_ndcg@10": ranker.validation if ranker else None}  # fmt: skip
     results["timing"] = {"import_s": round(import_s, 1), "signals_build_s": round(signals_s, 1),
-                         "per_learner": latency_summary(timings)}  # fmt: skip
+                         "per_learner": latency_summary(timings), "peak_rss_mb": round(peak_rss_mb())}  # fmt: skip
     service.store.close()
     report("recommender_quality", results)
     return results

@@ -94,8 +94,26 @@ class AnswerLog:
 
     def impressions(self, learner_id: str) -> dict[str, int]:
         """Course id -> how many times its card was shown to this learner (on any surface)."""
-        return dict(self.store.db.execute(
-            "SELECT i.course_id, count(*) FROM impressions i JOIN answers a ON a.id = i.answer_id "
-            "WHERE a.learner_id = ? GROUP BY i.course_id",
+        return {course: count for (_, course), count in self.shown(learner_id).items()}
+
+    def shown(self, learner_id: str | None = None) -> dict[tuple[str, str], int]:
+        """(learner, course id) -> how many times its card was shown to that learner; one learner's or everyone's."""
+        where, params = ("WHERE a.learner_id = ?", [learner_id]) if learner_id is not None else ("", [])
+        rows = self.store.db.execute(
+            f"SELECT a.learner_id, i.course_id, count(*) FROM impressions i JOIN answers a ON a.id = i.answer_id "
+            f"{where} GROUP BY 1, 2",
+            params,
+        )
+        return {(learner, course): count for learner, course, count in rows}
+
+    def shown_times(self, learner_id: str) -> dict[str, list[str]]:
+        """Course id -> when its card was shown to this learner, oldest first."""
+        rows = self.store.db.execute(
+            "SELECT i.course_id, a.created_at FROM impressions i JOIN answers a ON a.id = i.answer_id "
+            "WHERE a.learner_id = ? ORDER BY a.created_at",
             [learner_id],
-        ).fetchall())  # fmt: skip
+        )
+        times: dict[str, list[str]] = {}
+        for course, at in rows:
+            times.setdefault(course, []).append(at)
+        return times

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 # What a column can fill: the course fields, plus duration_hours (a bare number there counts hours, not minutes).
 COURSE_FIELDS = (
     "id title description topics level duration_minutes language url image_url path_id position published_at "
-    "provider path_title"
+    "provider path_title translation_of"
 ).split()
 TARGETS = (*COURSE_FIELDS, "duration_hours")
 REQUIRED = ("id", "title")

@@ -1,5 +1,5 @@
 """The whole catalog as arrays indexed by course num, so the recommender can score every course at once: vectors,
-language, level, path and position, publication date. Rebuilt when the catalog or its index changes."""
+language, level, path and position, publication date, translations. Rebuilt when the catalog or its index changes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime
 import numpy as np
 
 from learning.course_index import CourseIndex
-from learning.courses import CATALOG_VERSION
+from learning.courses import CATALOG_VERSION, LEVELS
 from learning.query import fold
 from learning.store import Store
 
@@ -34,6 +34,9 @@ class CatalogFrame:
     language_codes: dict[str | None, int]
     paths: dict[str, np.ndarray]  # path id -> its courses' nums in path order
     title_code: np.ndarray  # int32: equal for courses with the same folded title
+    level: np.ndarray  # int8 rank in LEVELS (0 beginner … 2 advanced), -1 when unknown
+    translation: np.ndarray  # int32: equal for a course and its translations
+    path_code: np.ndarray  # int32 code of each course's path, -1 when it has none
 
     def languages_mask(self, languages: set[str | None]) -> np.ndarray:
         """Courses in any of these languages (None: language unknown)."""
@@ -50,7 +53,7 @@ def build_frame(store: Store, index: CourseIndex) -> CatalogFrame:
     import json
 
     version = _version(store, index)
-    columns = "num, id, language, path_id, position, published_at, topics, title"
+    columns = "num, id, language, path_id, position, published_at, topics, title, level, translation_of"
     rows = store.db.execute(f"SELECT {columns} FROM courses").fetchall()
     size = max((r[0] for r in rows), default=0) + 1
     present = np.zeros(size, bool)
@@ -62,7 +65,11 @@ def build_frame(store: Store, index: CourseIndex) -> CatalogFrame:
     topics = np.empty(size, object)
     topics[:] = [()] * size
     titles = np.full(size, None, object)
-    for num, course_id, lang, path, pos, published_at, topic_json, title in rows:
+    level = np.full(size, -1, np.int8)
+    original = np.full(size, None, object)  # the id a course translates, or its own id
+    for num, course_id, lang, path, pos, published_at, topic_json, title, level_name, translation_of in rows:
+        level[num] = LEVELS.index(level_name) if level_name in LEVELS else -1
+        original[num] = translation_of or course_id
         titles[num] = fold(title)
         present[num] = True
         ids[num] = course_id
@@ -86,12 +93,17 @@ def build_frame(store: Store, index: CourseIndex) -> CatalogFrame:
         if path_id[num]:
             members.setdefault(path_id[num], []).append(int(num))
     paths = {path: np.array(sorted(nums, key=lambda n: position[n]), np.int64) for path, nums in members.items()}
-    title_codes: dict[str | None, int] = {}
-    title_code = np.array([title_codes.setdefault(t, len(title_codes)) for t in titles], np.int32)
     return CatalogFrame(
         size, present, ids, vectors, language, path_id, position, published, topics, titles, by_id, version,
-        main_topic, language_code, language_codes, paths, title_code,
+        main_topic, language_code, language_codes, paths, _codes(titles), level, _codes(original),
+        np.where([p is not None for p in path_id], _codes(path_id), -1).astype(np.int32),
     )  # fmt: skip
+
+
+def _codes(values: np.ndarray) -> np.ndarray:
+    """int32 codes, equal where the values are equal."""
+    codes: dict = {}
+    return np.array([codes.setdefault(value, len(codes)) for value in values], np.int32)
 
 
 class FrameCache:

@@ -185,6 +185,10 @@ def validate_row(raw: dict[str, Any], problems: list[FieldProblem] | None = None
     duration = row.optional("duration_minutes", lambda v: values.duration_minutes(v, "m"))
     if duration is None:
         duration = row.optional("duration_hours", lambda v: values.duration_minutes(v, "h"))
+    translation_of = row.optional("translation_of", _text(MAX_ID))
+    if translation_of == course_id:
+        row.problem("translation_of", "names the course itself")
+        translation_of = None
     return Course(
         id=course_id,
         title=title,
@@ -200,6 +204,7 @@ def validate_row(raw: dict[str, Any], problems: list[FieldProblem] | None = None
         path_title=row.optional("path_title", _text(MAX_TITLE)),
         position=position,
         published_at=row.optional("published_at", _moment),
+        translation_of=translation_of,
     )
 
 

@@ -47,6 +47,7 @@ class Course:
     path_title: str | None = None
     position: int | None = None
     published_at: str | None = None
+    translation_of: str | None = None  # the id of the course this one is a translation of
     num: int | None = field(default=None, compare=False)
 
     def embedding_text(self) -> str:
@@ -74,12 +75,14 @@ class Course:
     def row_hash(self) -> str:
         data = asdict(self)
         data.pop("num")
+        if data["translation_of"] is None:
+            data.pop("translation_of")  # rows from before the field existed keep their hash
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
 
 
 _COLUMNS = (
     "id title description topics level duration_minutes language url image_url provider path_id path_title "
-    "position published_at"
+    "position published_at translation_of"
 ).split()
 
 

@@ -148,6 +148,24 @@ class History:
     def states(self, learner_id: str) -> dict[str, CourseState]:
         return fold(self.for_learner(learner_id))
 
+    def everyone(self) -> list[Event]:
+        """Every event, oldest first (training the ranker)."""
+        rows = self.store.db.execute("SELECT learner_id, course_id, kind, at, source, value FROM events ORDER BY at")
+        return [Event(*row) for row in rows]
+
+    def count(self) -> int:
+        """The highest event id: grows with every event, cheap to read."""
+        return self.store.db.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+
+    def took_up(self, kinds: Sequence[str]) -> set[tuple[str, str]]:
+        """Every (learner, course id) with an event of one of these kinds."""
+        marks = ",".join("?" * len(kinds))
+        rows = self.store.db.execute(
+            f"SELECT DISTINCT learner_id, course_id FROM events WHERE kind IN ({marks}) AND course_id IS NOT NULL",
+            list(kinds),
+        )
+        return {(learner, course) for learner, course in rows}
+
     def last_activity(self, learner_id: str) -> str | None:
         row = self.store.db.execute("SELECT max(at) FROM events WHERE learner_id = ?", [learner_id]).fetchone()
         return row[0] if row else None

@@ -14,7 +14,10 @@ The learner's history is weighted by recency (the newest course counts most).
 - interests / role: the topics the learner picked, and what people with the same job title take
 - up_next: the next course of a path the learner is in
 
-A light MMR re-rank keeps a list from being five near-identical courses. `rows_for` builds the Home page rows.
+A light MMR re-rank keeps a list from being five near-identical courses, and nothing that would only repeat a course
+taken (a translation of it, or a close course at the same or a lower level: `progression`) is picked.
+`rows_for` builds the Home page rows; "Because you finished X" offers what people took after X, then what builds on
+it (the rest of its path, its topic at a higher level), then courses like it that are not repeats.
 """
 
 from __future__ import annotations
@@ -28,8 +31,11 @@ import numpy as np
 from embeddings.encoder import Encoder
 from learning.catalog_frame import CatalogFrame, FrameCache
 from learning.courses import Course, CourseRepository
-from learning.history import CourseState, History
+from learning.feedback import EXPLORE_EVERY, EXPLORE_MIN_LEARNERS, Feedback, Reactions
+from learning.history import CourseState, Event, History, fold
 from learning.learners import Learner
+from learning.progression import builds_on, repeats
+from learning.ranker import RankerCache, candidates, features
 from learning.search import CourseSearch
 from learning.signals import SignalCache, Signals, role_key
 from learning.store import utcnow
@@ -80,8 +86,9 @@ class Reason:
     """Why a course was picked. `kind` selects the sentence; `evidence` is what it names (a course title, a topic,
     a role, a path) and `evidence_id` the course id when the evidence is one of the learner's courses."""
 
-    kind: str  # up_next continue taken_with taken_next like_yours topic interest role trending rising popular starter
-    # new_interest new_like (what's new), match saved (search, saved list)
+    # up_next continue taken_with taken_next like_yours builds_on topic interest role trending rising popular starter
+    # new_interest new_like (what's new), match saved (search, saved list), explore_interest explore_like explore
+    kind: str
     evidence: str | None = None
     evidence_id: str | None = None
 
@@ -91,6 +98,7 @@ class Pick:
     course: Course
     reason: Reason
     score: float = 0.0
+    explore: bool = False  # an exploratory slot: a new course given a chance to earn its place
 
 
 @dataclass(frozen=True)
@@ -113,6 +121,7 @@ class Profile:
     # courses in a language they read: their Slack locale's, English, or one they have taken
     readable: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     up_next: list[tuple[int, Reason]] = field(default_factory=list)  # in progress, then next steps of their paths
+    reactions: Reactions = field(default_factory=Reactions)  # to picks shown before
 
     @property
     def language(self) -> str:
@@ -130,8 +139,11 @@ class Recommender:
         frames: FrameCache,
         encoder: Encoder,
         clock: Callable[[], datetime] = utcnow,
+        feedback: Feedback | None = None,
     ):
         self.clock = clock
+        self.feedback = feedback  # None: picks are not adjusted by reactions, and nothing is explored
+        self.ranker: RankerCache | None = None  # None, or no model yet: the blend's order
         self.courses = courses
         self.history = history
         self.search = search
@@ -140,9 +152,15 @@ class Recommender:
         self.encoder = encoder
 
     # -- building blocks -----------------------------------------------------------------------------------------
-    def profile(self, learner: Learner, frame: CatalogFrame) -> Profile:
-        states = self.history.states(learner.slack_id)
-        profile = Profile(learner, states)
+    def profile(self, learner: Learner, frame: CatalogFrame, events: list[Event] | None = None) -> Profile:
+        """The learner now, or as of the given events (their history at a cut, for training the ranker: no
+        reactions, since what they were shown then is not known)."""
+        as_of = events is not None
+        events = events if events is not None else self.history.for_learner(learner.slack_id)
+        profile = Profile(learner, fold(events))
+        states = profile.states
+        if self.feedback is not None and not as_of:
+            profile.reactions = self.feedback.for_learner(learner.slack_id, events)
         taken = sorted(
             (s for s in states.values() if (s.started_at or s.completed_at) and s.course_id in frame.by_id),
             key=lambda s: s.last_at,
@@ -228,6 +246,7 @@ class Recommender:
         total = np.zeros(frame.size, np.float32)
         for name, values in parts.items():
             total += weights[name] * values
+        total += profile.reactions.adjustment(frame)
         if profile.dismissed:
             total -= DISMISS_PENALTY * np.maximum(0, frame.vectors @ frame.vectors[profile.dismissed].T).max(axis=1)
         total = np.where(profile.readable, total, total * OTHER_LANGUAGE)
@@ -238,6 +257,8 @@ class Recommender:
             # copies of what they finished or dismissed (same course in another lesson) count as the same course
             total[(frame.vectors @ frame.vectors[excluded].T).max(axis=1) >= NEAR_DUPLICATE] = -np.inf
             total[np.isin(frame.title_code, frame.title_code[excluded])] = -np.inf
+        if profile.history:
+            total[repeats(frame, [n for n, _ in profile.history])] = -np.inf
         return total, parts
 
     def reason(self, num: int, parts: dict[str, np.ndarray], profile: Profile, frame: CatalogFrame) -> Reason:
@@ -315,14 +336,20 @@ class Recommender:
         return [Pick(by_num[n], self.reason(n, parts, profile, frame), float(scores[n])) for n in nums if n in by_num]
 
     # -- public ----------------------------------------------------------------------------------------------------
-    def next_for(self, learner: Learner, query: str | None = None, k: int = 5, untaken: bool = False) -> list[Pick]:
+    def next_for(
+        self, learner: Learner, query: str | None = None, k: int = 5, untaken: bool = False, explore: bool = True
+    ) -> list[Pick]:
         """'What should I learn next?': k picks, each with its reason. A hint ("next in data") keeps the picks
-        to courses that match it. With `untaken`, only courses the learner has not started (no "continue")."""
+        to courses that match it. With `untaken`, only courses the learner has not started (no "continue").
+        Without a hint, every fifth pick may be an exploratory one (a new course; not with `explore` off, as in an
+        offline replay, where no one can click on it)."""
         frame, signals = self.frames.current(), self.signals.current()
         profile = self.profile(learner, frame)
         scores, parts = self.score(profile, frame, signals)
         if untaken and profile.history:
             scores[[n for n, _ in profile.history]] = -np.inf
+        if not (query and query.strip()):
+            scores = self._learned(scores, parts, profile, frame, signals)
         among = None
         if query and query.strip():
             matches = [h for h in self.search.search(query, k=HINT_MATCHES).hits if h.course.num is not None]
@@ -333,7 +360,50 @@ class Recommender:
                 relevance = np.zeros(frame.size, np.float32)
                 relevance[among] = [h.score for h in matches]
                 scores = scores + HINT_WEIGHT * _normalise(relevance)
-        return self._picks(self._diverse(scores, frame, k, among), scores, parts, profile, frame)
+        chosen = self._diverse(scores, frame, k, among)
+        picks = self._picks(chosen, scores, parts, profile, frame)
+        if explore and among is None and self.feedback is not None:
+            picks = self._explore(picks, scores, parts, profile, frame, signals)
+        return picks
+
+    def _learned(
+        self, scores: np.ndarray, parts: dict, profile: Profile, frame: CatalogFrame, signals: Signals
+    ) -> np.ndarray:
+        """The blend's top candidates re-scored by the learned ranker (the rest drop out); path steps stay first."""
+        ranker = self.ranker.current() if self.ranker is not None else None
+        if ranker is None:
+            return scores
+        top = candidates(scores)
+        if not len(top):
+            return scores
+        rows = features(top, parts, scores, len(profile.history), signals.takers, profile.readable, frame)
+        learned = np.full(frame.size, -np.inf, np.float32)
+        learned[top] = ranker.scores(rows) + WEIGHTS["up_next"] * parts["up_next"][top]
+        return learned
+
+    def _explore(
+        self, picks: list[Pick], scores: np.ndarray, parts: dict, profile: Profile, frame: CatalogFrame, signals
+    ) -> list[Pick]:
+        """Give the last of every EXPLORE_EVERY slots to a new course chosen by Thompson sampling (feedback)."""
+        assert self.feedback is not None
+        if signals.learners < EXPLORE_MIN_LEARNERS:
+            return picks
+        eligible = np.isfinite(scores) & profile.readable
+        eligible[[p.course.num for p in picks if p.course.num is not None]] = False
+        closeness = np.maximum(parts.get("like_yours", parts["interests"]), parts["interests"])
+        picks = list(picks)
+        for slot in range(EXPLORE_EVERY - 1, len(picks), EXPLORE_EVERY):
+            if picks[slot].reason.kind in ("continue", "up_next"):
+                continue
+            num = self.feedback.explore(frame, signals.takers, eligible, closeness, self.clock().timestamp())
+            if num is None:
+                break
+            eligible[num] = False
+            course = self.courses.many_by_num([num])[num]
+            closest = self._new_reason(num, profile, frame, parts["interests"])
+            kind = {"new_interest": "explore_interest", "new_like": "explore_like"}.get(closest.kind, "explore")
+            picks[slot] = Pick(course, Reason(kind, closest.evidence, closest.evidence_id), float(scores[num]), True)
+        return picks
 
     def whats_new(self, learner: Learner, since: datetime, k: int = 5, minimum: float = 0.0) -> list[Pick]:
         """ "What's new for you": courses published since `since`, by how close they are to what the learner takes
@@ -413,12 +483,8 @@ class Recommender:
         finished = sorted((s for s in profile.states.values() if s.completed_at), key=lambda s: s.completed_at or "")
         if finished and finished[-1].course_id in frame.by_id:
             last = self.courses.get(finished[-1].course_id)
-            assert last is not None
-            similar = self.search.similar(last, k=20, exclude=profile.exclude | used)
-            readable = profile.readable
-            reason = Reason("like_yours", last.title, last.id)
-            picks = [Pick(c, reason) for c in similar if c.num is not None and np.isfinite(scores[c.num])]
-            add("because", [p for p in picks if readable[p.course.num]], last.title)
+            assert last is not None and last.num is not None
+            add("because", self._because(last, profile, frame, signals, scores, size + len(used)), last.title)
 
         if profile.learner.interests:
             new = np.flatnonzero(frame.present & (frame.published >= self.clock().timestamp() - NEW_DAYS * 86400))
@@ -448,6 +514,30 @@ class Recommender:
         if not rows:
             add("starters", self.starters(profile, frame, scores, size))
         return rows
+
+    def _because(
+        self, last: Course, profile: Profile, frame: CatalogFrame, signals: Signals, scores: np.ndarray, k: int
+    ) -> list[Pick]:
+        """For "Because you finished X": what people took after X, then what builds on X, then courses like X;
+        never a repeat of anything taken (those score -inf), only courses the learner reads."""
+        assert last.num is not None
+        after = np.zeros(0, np.int64)
+        if last.num < signals.after.shape[0]:
+            row = signals.after[last.num]
+            after = row.indices[np.argsort(-row.data)].astype(np.int64)
+        similar = [c.num for c in self.search.similar(last, k=20, exclude=profile.exclude) if c.num is not None]
+        taken_next, like_last = Reason("taken_next", last.title, last.id), Reason("like_yours", last.title, last.id)
+        builds = Reason("builds_on", last.title, last.id)
+        candidates = [
+            *((n, taken_next) for n in after), *((n, builds) for n in builds_on(frame, last.num)),
+            *((n, like_last) for n in similar),
+        ]  # fmt: skip
+        chosen: dict[int, Reason] = {}
+        for num, reason in candidates:
+            if len(chosen) < k and num not in chosen and np.isfinite(scores[num]) and profile.readable[num]:
+                chosen[int(num)] = reason
+        by_num = self.courses.many_by_num(chosen)
+        return [Pick(by_num[n], reason, float(scores[n])) for n, reason in chosen.items() if n in by_num]
 
     def starters(self, profile: Profile, frame: CatalogFrame, scores: np.ndarray, k: int) -> list[Pick]:
         """With nothing to go on (no history, no interests, nobody has taken anything yet): first steps of paths,

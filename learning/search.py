@@ -1,7 +1,9 @@
 """Course search: keyword (SQLite FTS5, BM25) beside dense (sentence embeddings, FAISS), fused by a weighted sum.
 
-Exact and near-exact title matches come first; words the catalog does not know are also searched as the closest
-catalog word (a typo fix that never loses the original, since a rare real word looks like a typo too);
+Exact and near-exact title matches come first; words the catalog does not use anywhere (titles, descriptions,
+topics, paths) are also searched as the closest catalog word: a typo fix that never replaces a word the catalog
+knows ("hash table" stays, it is not "hash tableau"), is searched beside the query as typed, and counts for less
+than it, so a course matching the original wins;
 filters (level, duration, language, provider) restrict both retrievers before ranking, not after.
 """
 
@@ -12,7 +14,7 @@ import re
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,8 +34,10 @@ KEYWORD_WEIGHT = 0.3
 BM25_WEIGHTS = (10.0, 1.0, 4.0, 2.0)
 NEAR_TITLE = 0.9
 NO_FILTERS = Filters()
+CORRECTION_WEIGHT = 0.8  # a course found only through the corrected words scores this share of its fused score
 VOCABULARY_CHECK_SECONDS = 30.0  # a catalog change reaches typo correction within this long
 COMMON_TERM_SHARE, COMMON_TERM_MIN_CATALOG = 0.2, 20_000  # in big catalogs, skip words in over 20% of courses
+MAX_CACHED_TERMS = 50_000  # document frequencies remembered per catalog size (queries bring arbitrary words)
 STOPWORDS = frozenset(
     "a about an and are as at be by can course courses do does for from get how i in into is it learn learning "
     "me my of on or over the this to up want what when where which who why with you your".split()
@@ -108,11 +112,13 @@ def combine(
 
 
 class Vocabulary:
-    """Words of the catalog's titles, topics and paths, for correcting misspellings. Rebuilt when the catalog
-    changes (its version is the highest updated_at)."""
+    """Words of the catalog's titles, topics and paths, for correcting misspellings of words the catalog does not
+    use anywhere (`known`: the keyword index, which also holds descriptions). Rebuilt when the catalog changes (its
+    version is the highest updated_at)."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, known: Callable[[str], bool]):
         self.store = store
+        self.known = known
         self._version: str | None = None
         self._checked = -VOCABULARY_CHECK_SECONDS
         self._counts: Counter[str] = Counter()
@@ -137,9 +143,9 @@ class Vocabulary:
             self._counts, self._by_first, self._version = counts, dict(by_first), version
 
     def correct(self, word: str) -> str:
-        """The catalog word closest to an unknown word (edit distance ~1-2), or the word itself."""
+        """The catalog word closest to a word the catalog never uses (edit distance ~1-2), or the word itself."""
         self._refresh()
-        if len(word) < 4 or word in self._counts or word in STOPWORDS or not word.isalpha():
+        if len(word) < 4 or word in self._counts or word in STOPWORDS or not word.isalpha() or self.known(word):
             return word
         pool = [w for w in self._by_first.get(word[0], ()) if abs(len(w) - len(word)) <= 2]
         close = difflib.get_close_matches(word, pool, n=3, cutoff=0.8)
@@ -161,8 +167,15 @@ class KeywordSearch:
             if size != self._catalog_size:
                 self._catalog_size, self._frequency = size, {}
 
+    def known(self, word: str) -> bool:
+        """Whether any course uses the word (or a word with its stem) in its title, description, topics or path."""
+        self._refresh()
+        return self._document_frequency(word) > 0
+
     def _document_frequency(self, term: str) -> int:
         if term not in self._frequency:
+            if len(self._frequency) >= MAX_CACHED_TERMS:
+                self._frequency = {}
             row = self.store.db.execute("SELECT count(*) FROM courses_fts WHERE courses_fts MATCH ?", [f'"{term}"'])
             self._frequency[term] = row.fetchone()[0]
         return self._frequency[term]
@@ -213,7 +226,7 @@ class CourseSearch:
         self.index = index
         self.encoder = encoder
         self.keyword = KeywordSearch(store)
-        self.vocabulary = Vocabulary(store)
+        self.vocabulary = Vocabulary(store, self.keyword.known)
 
     def course_vector(self, course: Course) -> np.ndarray:
         """The course's own embedding (from the cache; computed if somehow missing)."""
@@ -248,14 +261,15 @@ class CourseSearch:
         corrected_words = [self.vocabulary.correct(w) for w in words(query.text)]
         corrected = " ".join(corrected_words) if corrected_words != words(query.text) else None
         allowed = self.keyword.allowed(query.filters)
-        keyword = self.keyword.search(f"{query.text} {corrected or ''}", CANDIDATES, query.filters)
+        keyword = self.keyword.search(query.text, CANDIDATES, query.filters)
         dense = self.dense(query.text, CANDIDATES, allowed)
-        if corrected:
-            best = dict(dense)
-            for num, score in self.dense(corrected, CANDIDATES, allowed):
-                best[num] = max(score, best.get(num, score))
-            dense = sorted(best.items(), key=lambda hit: -hit[1])[:CANDIDATES]
         fused = combine(dense, keyword)
+        if corrected:
+            corrected_keyword = self.keyword.search(corrected, CANDIDATES, query.filters)
+            corrected_dense = self.dense(corrected, CANDIDATES, allowed)
+            for num, score in combine(corrected_dense, corrected_keyword).items():
+                fused[num] = max(fused.get(num, 0.0), CORRECTION_WEIGHT * score)
+            keyword, dense = [*keyword, *corrected_keyword], [*dense, *corrected_dense]
         titles = self.courses.titles(fused)
         in_keyword, in_dense = {n for n, _ in keyword}, {n for n, _ in dense}
         folded_query = fold(query.text)

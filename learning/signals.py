@@ -18,7 +18,7 @@ import numpy as np
 from scipy import sparse
 
 from learning.history import ENGAGED
-from learning.store import Store, utcnow
+from learning.store import Store, iso, utcnow
 
 TRENDING_DAYS = 14.0  # decay constants (e-folding, days) of the two popularity horizons
 POPULAR_DAYS = 60.0
@@ -95,15 +95,17 @@ class Signals:
         return rows[hit], np.flatnonzero(hit)
 
     @classmethod
-    def build(cls, store: Store, now: datetime | None = None) -> Signals:
+    def build(cls, store: Store, now: datetime | None = None, before: datetime | None = None) -> Signals:
+        """From every event, or only those before `before` (training the ranker at a cut of the history)."""
         db = store.db
         size = (db.execute("SELECT max(num) FROM courses").fetchone()[0] or 0) + 1
         last_event = db.execute("SELECT max(id) FROM events").fetchone()[0] or 0
         marks = ",".join("?" * len(ENGAGED))
         rows = db.execute(
             f"SELECT e.learner_id, c.num, min(e.at), l.title FROM events e JOIN courses c ON c.id = e.course_id "
-            f"LEFT JOIN learners l ON l.slack_id = e.learner_id WHERE e.kind IN ({marks}) GROUP BY e.learner_id, c.num",
-            list(ENGAGED),
+            f"LEFT JOIN learners l ON l.slack_id = e.learner_id WHERE e.kind IN ({marks}) AND e.at < ? "
+            "GROUP BY e.learner_id, c.num",
+            [*ENGAGED, iso(before) if before else "9999"],
         ).fetchall()
         now_s = (now or utcnow()).timestamp()
         learner_of: dict[str, int] = {}

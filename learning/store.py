@@ -216,8 +216,12 @@ _V6_MEASURING = """
         );
 """
 
+_V7_TRANSLATIONS = """
+        ALTER TABLE courses ADD COLUMN translation_of TEXT;    -- id of the course this one translates
+"""
+
 # Append-only: migration N brings a database from user_version N-1 to N.
-MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY, _V3_ANSWERS, _V4_NUDGES, _V5_TRUST, _V6_MEASURING]
+MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY, _V3_ANSWERS, _V4_NUDGES, _V5_TRUST, _V6_MEASURING, _V7_TRANSLATIONS]
 
 
 class NewerStoreError(RuntimeError):

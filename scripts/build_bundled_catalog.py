@@ -43,6 +43,7 @@ def convert(item: dict) -> dict:
         "path_title": item.get("path_title"),
         "position": item.get("position"),
         "published_at": item.get("published_at"),
+        "translation_of": item["translation_key"] if item.get("translation_key") not in (None, item["id"]) else None,
     }
 
 

@@ -66,3 +66,17 @@ def test_admin_dashboard_smoke(tmp_path):
     results = admin_dashboard.main(["--smoke", "--work", str(tmp_path)])
     assert results["answers"] > 0 and results["dashboard"]["cached"]["n"] == 2 and results["report_build"]["n"] == 2
     assert set(results["report_s"]) == {"json", "text"}
+
+
+def test_progression_smoke(tmp_path):
+    from benchmarks import progression
+
+    results = progression.main(["--smoke", "--catalog", str(SMALL_CATALOG), "--work", str(tmp_path)])
+    assert results["next_for"]["picks"] > 0 and 0 <= results["home_rows"]["repeat_share"] <= 1
+
+
+def test_feedback_simulation_smoke(tmp_path):
+    from benchmarks import feedback_simulation
+
+    results = feedback_simulation.main(["--smoke", "--catalog", str(SMALL_CATALOG), "--work", str(tmp_path)])
+    assert results["feedback_on"]["ctr_by_week"] and results["feedback_off"]["ctr_by_week"]

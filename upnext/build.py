@@ -8,13 +8,17 @@ from collections.abc import Callable
 from config import Settings
 from embeddings.encoder import Encoder, load_encoder
 from embeddings.vector_cache import VectorCache
+from learning.answers import AnswerLog
 from learning.bundled_vectors import preload_bundled_vectors
 from learning.catalog import Catalog
 from learning.catalog_frame import FrameCache
 from learning.course_index import CourseIndex
 from learning.courses import CourseRepository
+from learning.feedback import Feedback
 from learning.history import History
 from learning.learners import LearnerRepository
+from learning.ranker import RankerCache
+from learning.ranker_training import train
 from learning.recommender import Recommender
 from learning.search import CourseSearch
 from learning.service import LearningService
@@ -45,7 +49,12 @@ def build_service(
         log.info("catalog ready: %d courses (%s)", courses.count(), result)
     search = CourseSearch(store, courses, index, encoder)
     history = History(store)
-    recommender = Recommender(courses, history, search, SignalCache(store), FrameCache(store, index), encoder)
+    answers = AnswerLog(store)
+    feedback = Feedback(answers.shown, answers.shown_times, history.took_up)
+    recommender = Recommender(
+        courses, history, search, SignalCache(store), FrameCache(store, index), encoder, feedback=feedback
+    )
+    recommender.ranker = RankerCache(lambda: train(recommender), history.count)
     return LearningService(
         store=store,
         courses=courses,

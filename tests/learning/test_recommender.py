@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from learning import progression
 from learning.history import COMPLETED, DISMISSED, STARTED
 
 GIT = "swcarpentry/git-novice"
@@ -166,3 +169,41 @@ def test_whats_new_only_offers_new_courses_close_to_the_learner_and_says_why(ser
     assert [p.course.id for p in picks] == ["new-sql"]
     assert picks[0].reason.kind in ("new_interest", "new_like")
     assert_truthful(service, ana, picks)
+
+
+PYTHON = "swcarpentry/python-novice-inflammation"
+SHELL = "swcarpentry/shell-novice"
+
+
+def test_a_finished_introduction_is_never_followed_by_its_equivalents(service, reco):
+    """Python Fundamentals done: no other lesson's introduction to Python (same level, this close) and no
+    translation of a finished episode, anywhere; "Because you finished" offers what comes next in its lesson."""
+    ana = service.learners.update(learner(service, locale="es-ES"), interests=("python", "la terminal de unix"))
+    take(service, ana.slack_id, f"{PYTHON}/01-intro")
+    take(service, ana.slack_id, f"{SHELL}/02-filedir")
+    frame = reco.frames.current()
+    finished = [frame.by_id[f"{PYTHON}/01-intro"], frame.by_id[f"{SHELL}/02-filedir"]]
+    repeats = progression.repeats(frame, finished)
+    assert repeats[frame.by_id["datacarpentry/python-ecology-lesson/01-short-introduction-to-Python"]]
+    assert repeats[frame.by_id["swcarpentry/shell-novice-es/02-filedir@es"]]  # the translation
+    assert not repeats[frame.by_id[f"{PYTHON}/03-matplotlib"]]  # a step forward in the same lesson
+    rows = reco.rows_for(ana)
+    picked = [p for r in rows for p in r.picks] + reco.next_for(ana, k=30)
+    assert picked and not [p.course.id for p in picked if repeats[p.course.num]]
+    because = next(r for r in rows if r.kind == "because")
+    assert because.picks[0].course.path_id == SHELL and because.picks[0].reason.kind == "builds_on"
+    assert_truthful(service, ana, because.picks)
+
+
+def test_the_translation_link_is_imported_and_a_course_cannot_translate_itself(empty_service, tmp_path):
+    rows = [
+        {"id": "intro", "title": "Introduction", "language": "en"},
+        {"id": "intro-es", "title": "Introducción", "language": "es", "translation_of": "intro"},
+        {"id": "loop", "title": "Loops", "translation_of": "loop"},
+    ]
+    path = tmp_path / "catalog.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report = empty_service.catalog.import_file(path)
+    assert report.rejected == 0 and "itself" in str(report.warnings[0])  # an optional value: a warning, not a loss
+    assert empty_service.courses.get("intro-es").translation_of == "intro"
+    assert empty_service.courses.get("loop").translation_of is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from learning.search import combine
 
 
@@ -74,3 +76,29 @@ def test_similar_courses_exclude_the_course_itself(service):
     similar = service.search.similar(course, 5)
     assert course.id not in [c.id for c in similar]
     assert sum(c.path_id == "swcarpentry/sql-novice-survey" for c in similar) >= 3
+
+
+def test_a_real_catalog_word_is_never_corrected_into_a_different_one(empty_service, tmp_path):
+    """'table' is in the catalog (a description), so "Hash Table" must not become "hash tableau"."""
+    rows = [
+        {"id": "tab-1", "title": "Tableau Dashboards", "description": "Build dashboards in Tableau."},
+        {"id": "tab-2", "title": "Tableau Calculations", "description": "Calculated fields in Tableau."},
+        {"id": "tab-3", "title": "Tableau Maps", "description": "Maps and geography in Tableau."},
+        {"id": "ds-1", "title": "Data Structures", "description": "Arrays, linked lists and the hash table."},
+        {"id": "ds-2", "title": "Dictionaries in Python", "description": "Python's dict is a hash map."},
+    ]
+    catalog = tmp_path / "catalog.jsonl"
+    catalog.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    assert empty_service.catalog.import_file(catalog).rejected == 0
+    result = empty_service.search.search("Hash Table", 5)
+    assert result.corrected is None
+    assert result.courses[0].id == "ds-1"
+    assert not any(c.title.startswith("Tableau") for c in result.courses[:2])
+
+
+def test_a_corrected_word_is_searched_beside_the_original_and_the_original_wins(service):
+    """'shel' is unknown, 'shell' is its correction: both are searched, and a course matching the query as typed
+    comes before courses found only through the correction."""
+    result = service.search.search("shel git", 5)
+    assert result.corrected == "shell git"
+    assert result.courses[0].path_id == "swcarpentry/git-novice"
