@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> dict:
     store = Store(home / "upnext.db")
     events = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
     store.close()
-    results = {"learners": args.learners, "courses": args.courses, "events": events, **usage,
+    results = {"learners": args.learners, "courses": args.courses, "events": events, "usage_added": usage,
                "report_build": time_build(home, args.builds), "dashboard": time_dashboard(home, args.requests),
                "report_s": time_report(home)}  # fmt: skip
     report("admin_dashboard", results)

@@ -64,7 +64,11 @@ def test_admin_dashboard_smoke(tmp_path):
     from benchmarks import admin_dashboard
 
     results = admin_dashboard.main(["--smoke", "--work", str(tmp_path)])
-    assert results["answers"] > 0 and results["dashboard"]["cached"]["n"] == 2 and results["report_build"]["n"] == 2
+    assert (
+        results["usage_added"]["answers"] > 0
+        and results["dashboard"]["cached"]["n"] == 2
+        and results["report_build"]["n"] == 2
+    )
     assert set(results["report_s"]) == {"json", "text"}
 
 
