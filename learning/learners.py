@@ -211,7 +211,8 @@ class LearnerRepository:
             for table, column in (
                 ("events", "learner_id"),
                 ("nudges", "learner_id"),
-                ("answers", "learner_id"),
+                ("answers", "learner_id"),  # and, by trigger, the impressions of its cards
+                ("admin_tokens", "user_id"),  # an admin's sign-in links and sessions
                 ("learners", "slack_id"),
             ):
                 removed += db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", owners).rowcount

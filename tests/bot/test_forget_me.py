@@ -75,3 +75,13 @@ def test_nothing_of_a_forgotten_person_survives_in_the_database_files(server, se
     raw = b"".join(path.read_bytes() for path in files if path.exists())
     for trace in (ANA, EMAIL, "García", "Data Analyst"):
         assert trace.encode() not in raw, trace
+
+
+def test_forgetting_an_admin_ends_their_dashboard_sessions(service):
+    from admin.signin import SignIn
+
+    onboard(service)
+    SignIn(service.store).link(ANA, "https://upnext.example")
+    assert service.store.db.execute("SELECT count(*) FROM admin_tokens WHERE user_id = ?", [ANA]).fetchone()[0] == 1
+    service.learners.forget(ANA)
+    assert service.store.db.execute("SELECT count(*) FROM admin_tokens WHERE user_id = ?", [ANA]).fetchone()[0] == 0
