@@ -1,6 +1,6 @@
-"""Progression, not repetition: which courses would only repeat one a learner took, and which build on it.
+"""Progression, not repetition: which courses would only repeat one a learner finished, and which build on it.
 
-A course repeats one taken when it is a translation of it, or when it is in another path (another lesson), at the
+A course repeats one finished when it is a translation of it, or when it is in another path (another lesson), at the
 same or a lower level, and its content is at least EQUIVALENT close. A course builds on one taken when it comes later
 in the same path, or is on the same main topic at a higher level.
 """

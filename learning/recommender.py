@@ -15,7 +15,9 @@ The learner's history is weighted by recency (the newest course counts most).
 - up_next: the next course of a path the learner is in
 
 A light MMR re-rank keeps a list from being five near-identical courses, and nothing that would only repeat a course
-taken (a translation of it, or a close course at the same or a lower level: `progression`) is picked.
+finished (a translation of it, or a close course at the same or a lower level: `progression`) is picked. Courses
+only started or enrolled in do not count: on CoCo, where learners enrol in several near-equivalent courses, applying
+the rule to enrolments cost 28% of NDCG@10 (BENCHMARKS.md).
 `rows_for` builds the Home page rows; "Because you finished X" offers what people took after X, then what builds on
 it (the rest of its path, its topic at a higher level), then courses like it that are not repeats.
 """
@@ -117,6 +119,7 @@ class Profile:
     history: list[tuple[int, float]] = field(default_factory=list)  # (num, weight) of courses they took
     exclude: set[int] = field(default_factory=set)  # completed or dismissed: never recommended
     dismissed: list[int] = field(default_factory=list)
+    finished: list[int] = field(default_factory=list)  # completed: nothing that only repeats one is picked
 
     # courses in a language they read: their Slack locale's, English, or one they have taken
     readable: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
@@ -175,6 +178,8 @@ class Recommender:
                 profile.exclude.add(num)
                 if state.dismissed:
                     profile.dismissed.append(num)
+                if state.completed_at:
+                    profile.finished.append(num)
         profile.up_next = self._up_next(profile, frame)
         return profile
 
@@ -257,8 +262,8 @@ class Recommender:
             # copies of what they finished or dismissed (same course in another lesson) count as the same course
             total[(frame.vectors @ frame.vectors[excluded].T).max(axis=1) >= NEAR_DUPLICATE] = -np.inf
             total[np.isin(frame.title_code, frame.title_code[excluded])] = -np.inf
-        if profile.history:
-            total[repeats(frame, [n for n, _ in profile.history])] = -np.inf
+        if profile.finished:
+            total[repeats(frame, profile.finished)] = -np.inf
         return total, parts
 
     def reason(self, num: int, parts: dict[str, np.ndarray], profile: Profile, frame: CatalogFrame) -> Reason:
