@@ -34,6 +34,7 @@ class Settings:
     answers_retention_days: int = 180  # what each answer showed is kept this long (redraws, attribution)
     models: Path | None = None  # the int8 model and the bundled catalog's vectors; default: UPNEXT_HOME/models
     metrics: bool = False  # /metrics on the web port
+    ranker: bool = False  # train the learned ranker in the background (experimental)
     log_format: str = "text"
     nudges: NudgePolicy = field(default_factory=NudgePolicy)
     reporting: Reporting = field(default_factory=Reporting)
@@ -108,6 +109,7 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         answers_retention_days=_int(merged, "UPNEXT_ANSWERS_RETENTION_DAYS", 180, 1, 3650),
         models=Path(models) if (models := _clean(merged.get("UPNEXT_MODELS"))) else None,
         metrics=_choice(merged, "UPNEXT_METRICS", ("off", "on")) == "on",
+        ranker=_choice(merged, "UPNEXT_RANKER", ("off", "on")) == "on",
         log_format=_choice(merged, "UPNEXT_LOG_FORMAT", ("text", "json")),
         nudges=nudge_policy(merged),
         reporting=reporting(merged),

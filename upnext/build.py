@@ -54,7 +54,8 @@ def build_service(
     recommender = Recommender(
         courses, history, search, SignalCache(store), FrameCache(store, index), encoder, feedback=feedback
     )
-    recommender.ranker = RankerCache(lambda: train(recommender), history.count)
+    if settings.ranker:  # off by default: training has not yet beaten the blend (BENCHMARKS.md) and costs minutes
+        recommender.ranker = RankerCache(lambda: train(recommender), history.count)
     return LearningService(
         store=store,
         courses=courses,

@@ -33,7 +33,9 @@ def test_done_asks_worth_your_time_and_a_comment_follows(server, service):
     assert set(buttons) == {"course_rate_up", "course_rate_down"}
 
     assert click(server, "course_rate_down", buttons["course_rate_down"]).status == 200
+    server.answer("respond", "Thanks, noted")  # a change of mind comes after the first rating was recorded
     assert click(server, "course_rate_up", buttons["course_rate_up"]).status == 200
+    server.slack.wait_for(lambda calls: sum("Thanks, noted" in c.body.get("text", "") for c in calls) == 2)
     thanks = server.answer("respond", "Thanks, noted")
     assert thanks["replace_original"] is True
     comment = next(e for b in thanks["blocks"] if "accessory" in b for e in [b["accessory"]])
