@@ -62,3 +62,8 @@ def test_reporting_settings():
     ).reporting  # fmt: skip
     assert reporting.admins == {"U0ABC", "W0DEF"} and reporting.min_group == 3
     assert reporting.public_url == "https://up.example.com" and reporting.report_channel == "C0LEARN"
+
+
+def test_the_learned_ranker_is_off_unless_asked_for():
+    assert load_settings({}, env_file=None).ranker is False
+    assert load_settings({"UPNEXT_RANKER": "on"}, env_file=None).ranker is True

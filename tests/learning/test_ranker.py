@@ -18,7 +18,8 @@ def test_with_too_little_history_the_ranker_falls_back_to_the_blend(service):
         take(service, f"U0P{i}", f"{SQL}/01-select", STARTED)
     blend = [p.course.id for p in reco.next_for(ana, k=10)]
     assert train(reco) is None
-    assert reco.ranker is not None and reco.ranker.refresh() is None and reco.ranker.current() is None
+    reco.ranker = RankerCache(lambda: train(reco), service.history.count)  # as UPNEXT_RANKER=on wires it
+    assert reco.ranker.refresh() is None and reco.ranker.current() is None
     assert [p.course.id for p in reco.next_for(ana, k=10)] == blend
 
 
