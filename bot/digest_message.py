@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.blocks import Message, render
-from bot.mrkdwn import escape, truncate
+from bot.mrkdwn import echo, truncate
 from insights.report import Report
 
 
@@ -37,7 +37,7 @@ def digest_message(this_week: Report, last_week: Report, dashboard_url: str | No
         HeaderBlock(text=truncate(f"Upnext this week: {week}", 150)),
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),
     ]
-    gaps = [f"“{escape(truncate(g.phrase, 80))}” ({g.questions})" for g in now.search.gaps[:3]]
+    gaps = [f"“{echo(g.phrase)}” ({g.questions})" for g in now.search.gaps[:3]]
     if gaps:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="*Asked for, weakly answered:* " + ", ".join(gaps))))
     note = f"Totals only; groups under {now.min_group} people are folded into “other”."

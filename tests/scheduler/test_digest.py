@@ -3,12 +3,15 @@ from last week, and one chart uploaded as a PNG with alt text; once per week."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from bot.app import web_client
-from insights.gaps import GapFinder
+from bot.digest_message import digest_message
+from insights.gaps import Gap, GapFinder
 from insights.report import ReportBuilder
 from scheduler.digest import WeeklyDigest, last_full_week
+from tests.helpers import mrkdwn_texts
 
 
 def test_the_last_full_week_runs_monday_to_sunday():
@@ -34,3 +37,14 @@ def test_the_digest_is_posted_once_with_a_chart_and_its_alt_text(settings, servi
 
     assert digest.post() is False  # the same week again: nothing new is posted
     assert len(fake_slack.calls_to("files.getUploadURLExternal")) == 1
+
+
+def test_a_content_gap_phrase_someone_typed_is_echoed_safely(settings, service, encoder):
+    reports = ReportBuilder(service.store, GapFinder(encoder), settings.reporting.min_group)
+    week = reports.build(last_full_week(date(2026, 12, 7)))
+    typed = "` <!channel> <https://evil.example|Reset your password> `"
+    search = replace(week.search, gaps=[Gap(typed, questions=6, askers=5)])
+    message = digest_message(replace(week, search=search), week, None)
+    texts = [message.text, *mrkdwn_texts(message.blocks)]
+    assert not any(marker in text for text in texts for marker in ("<!channel", "<https://evil", "`"))
+    assert any("&lt;!channel&gt;" in text for text in texts)
