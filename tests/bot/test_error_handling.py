@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
-from tests.slack_requests import click, dm
+from tests.slack_requests import click, dm, submit_interests
 
 SQL = "swcarpentry/sql-novice-survey/01-select"
 
@@ -42,3 +42,11 @@ def test_a_failure_after_an_event_was_acknowledged_is_logged_with_the_apology_in
     assert posted["channel"] == "DU0ANA"
     assert posted["text"].startswith("Sorry, something went wrong on my side")
     assert any(r.getMessage() == "event:message request failed: OperationalError" for r in caplog.records)
+
+
+def test_a_failure_before_the_ack_is_a_500_not_a_400(server, service, caplog):
+    service.store.db.execute("DROP TABLE learners")  # the "too few interests" answer reads the person's language
+
+    with caplog.at_level(logging.ERROR, logger="bot.errors"):
+        assert submit_interests(server, ["sql"], "Analyst").status == 500  # our bug, not Slack's payload
+    assert any(r.getMessage() == "view request failed: OperationalError" for r in caplog.records)
