@@ -57,6 +57,10 @@ def main(argv: list[str] | None = None) -> dict:
             started = time.perf_counter()
             call(learner, **options)
             timings[name].append(time.perf_counter() - started)
+    serving_peak = peak_rss_mb()
+    started = time.perf_counter()
+    recommender.signals.refresh()  # as the web process's background rebuild: the old signals stay alive meanwhile
+    rebuild_s = time.perf_counter() - started
     results = {
         "learners": len(ids),
         "courses": args.courses,
@@ -69,6 +73,8 @@ def main(argv: list[str] | None = None) -> dict:
             "validation_ndcg@10": ranker.validation if ranker else None,
         },
         **{name: latency_summary(values) for name, values in timings.items()},
+        "peak_rss_mb_serving": round(serving_peak),
+        "signals_rebuild_while_serving_s": round(rebuild_s, 1),
         "peak_rss_mb": round(peak_rss_mb()),
     }
     service.store.close()

@@ -16,6 +16,7 @@ from datetime import datetime
 
 import numpy as np
 from scipy import sparse
+from scipy.linalg import lapack
 
 from learning.history import ENGAGED
 from learning.store import Store, iso, utcnow
@@ -218,14 +219,52 @@ def _ease(
     )
     # weighted entries shrink X'X: scale lambda by their mean square so the regularisation stays comparable
     ridge = EASE_LAMBDA * float(np.mean(values.astype(np.float64) ** 2)) if len(values) else EASE_LAMBDA
-    # float32 throughout: half the memory of float64 (the matrix is courses x courses), and with lambda on the
-    # diagonal the inverse agrees with float64 to ~1e-8.
     gram = (taken.T @ taken).toarray()
+    del taken
     gram[np.diag_indices_from(gram)] += ridge
-    weights = np.linalg.inv(gram)
+    weights = _inverse_in_place(gram)
     weights /= -np.diag(weights)[None, :]
     np.fill_diagonal(weights, 0.0)
     return active.astype(np.int64), weights
+
+
+def _inverse_in_place(matrix: np.ndarray, block: int = 1024) -> np.ndarray:
+    """The inverse of a symmetric positive definite float32 matrix, written over it (Cholesky, LAPACK potrf/potri).
+
+    The matrix is courses x courses (256 MB at 8,000): np.linalg.inv would hold three of them at once, which is what
+    took the web process over 2 GB while it rebuilt its signals. float32 throughout; with lambda on the diagonal the
+    inverse agrees with float64 to ~1e-7."""
+    if not matrix.size:
+        return matrix
+    fortran = matrix if matrix.flags.f_contiguous else np.asfortranarray(matrix.T)  # .T of C order: no copy
+    factor, info = lapack.spotrf(fortran, lower=False, clean=False, overwrite_a=True)
+    if info == 0:
+        factor, info = lapack.spotri(factor, lower=False, overwrite_c=True)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"EASE Gram matrix is not positive definite (LAPACK info {info})")
+    # potri filled the upper triangle of the Fortran view, i.e. the lower triangle of its C-ordered transpose
+    inverse = factor.T
+    size = len(inverse)
+    for start in range(0, size, block):
+        stop = min(start + block, size)
+        rows = inverse[start:stop]
+        rows[:, stop:] = inverse[stop:, start:stop].T
+        rows[:, start:stop] = np.tril(rows[:, start:stop]) + np.tril(rows[:, start:stop], -1).T
+    return inverse
+    fortran = matrix.T  # symmetric, so its Fortran-ordered view is the same matrix, and LAPACK works on it in place
+    factor, info = lapack.spotrf(fortran, lower=False, clean=False, overwrite_a=True)
+    if info == 0:
+        factor, info = lapack.spotri(factor, lower=False, overwrite_c=True)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"EASE Gram matrix is not positive definite (LAPACK info {info})")
+    # potri filled the upper triangle of the Fortran view, i.e. the lower triangle of `matrix`: mirror it upwards
+    size = len(matrix)
+    for start in range(0, size, block):
+        stop = min(start + block, size)
+        rows = matrix[start:stop]
+        rows[:, stop:] = matrix[stop:, start:stop].T
+        rows[:, start:stop] = np.tril(rows[:, start:stop]) + np.tril(rows[:, start:stop], -1).T
+    return matrix
 
 
 class SignalCache:

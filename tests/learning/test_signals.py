@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+from scipy import sparse
 
 from learning.history import ENROLLED, Event
-from learning.signals import Signals
+from learning.signals import Signals, _inverse_in_place
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 SQL = "swcarpentry/sql-novice-survey"
@@ -31,3 +32,18 @@ def test_recent_co_enrolments_count_more_than_old_ones_in_ease(service):
     size = max(num.values()) + 1
     scores = signals.taken_with([num[FIRST]], np.ones(1, np.float32), size)
     assert scores[num[NEW_NEXT]] > 2 * scores[num[OLD_NEXT]] > 0
+
+
+def test_the_ease_inverse_is_exact_and_computed_in_the_matrix_own_memory():
+    """EASE inverts a courses x courses Gram matrix (256 MB at 8,000 courses): the inverse must match float64's and
+    overwrite the matrix, so a rebuild holds one such matrix instead of three (the web process stays under 2 GB)."""
+    rng = np.random.default_rng(7)
+    taken = sparse.csr_matrix((rng.random((3000, 1500)) < 0.02).astype(np.float32))
+    for gram in ((taken.T @ taken).toarray(), (taken.T @ taken).toarray(order="C")):  # Fortran and C order
+        gram[np.diag_indices_from(gram)] += 50.0
+        expected = np.linalg.inv(gram.astype(np.float64))
+        address = gram.ctypes.data
+        inverse = _inverse_in_place(gram)
+        assert inverse.ctypes.data == address
+        np.testing.assert_allclose(inverse, expected, atol=1e-6)
+        np.testing.assert_array_equal(inverse, inverse.T)
