@@ -251,20 +251,6 @@ def _inverse_in_place(matrix: np.ndarray, block: int = 1024) -> np.ndarray:
         rows[:, stop:] = inverse[stop:, start:stop].T
         rows[:, start:stop] = np.tril(rows[:, start:stop]) + np.tril(rows[:, start:stop], -1).T
     return inverse
-    fortran = matrix.T  # symmetric, so its Fortran-ordered view is the same matrix, and LAPACK works on it in place
-    factor, info = lapack.spotrf(fortran, lower=False, clean=False, overwrite_a=True)
-    if info == 0:
-        factor, info = lapack.spotri(factor, lower=False, overwrite_c=True)
-    if info != 0:
-        raise np.linalg.LinAlgError(f"EASE Gram matrix is not positive definite (LAPACK info {info})")
-    # potri filled the upper triangle of the Fortran view, i.e. the lower triangle of `matrix`: mirror it upwards
-    size = len(matrix)
-    for start in range(0, size, block):
-        stop = min(start + block, size)
-        rows = matrix[start:stop]
-        rows[:, stop:] = matrix[stop:, start:stop].T
-        rows[:, start:stop] = np.tril(rows[:, start:stop]) + np.tril(rows[:, start:stop], -1).T
-    return matrix
 
 
 class SignalCache:
