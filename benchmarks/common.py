@@ -46,8 +46,12 @@ def latency_summary(seconds: list[float]) -> dict[str, float]:
     }
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_rss_mb(pid: int | None = None) -> float:
+    """This process's peak resident memory, or a running child's (its VmHWM, read before it exits)."""
+    if pid is None:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
 def _module_name() -> str:

@@ -10,7 +10,7 @@ interest: the anchor's path title. On day 1, `--new` good new courses appear (ea
 taken them): the run reports how many impressions each needed before its first click, and click-through by week
 with and without feedback.
 
-    python -m benchmarks.feedback_simulation [--learners 60] [--days 28] [--catalog FILE] [--smoke]
+    python -m benchmarks.feedback_simulation [--learners 120] [--days 28] [--catalog FILE] [--smoke]
 """
 
 from __future__ import annotations
@@ -33,6 +33,24 @@ FATIGUE = 0.7
 
 def click_probability(affinity: float) -> float:
     return 0.6 * float(np.clip((affinity - 0.4) / 0.5, 0, 1))
+
+
+def paired_difference(on: tuple, off: tuple, weeks: slice, rounds: int = 2000) -> dict:
+    """Click-through with feedback minus without, in points, over the same learners: the figure and a 95% bootstrap
+    interval resampling learners (each learner's shown and clicked counts stay paired across the two runs)."""
+    sums = [(shown[:, weeks].sum(axis=1), clicked[:, weeks].sum(axis=1)) for shown, clicked in (on, off)]
+
+    def difference(rows: np.ndarray) -> float:
+        (s_on, c_on), (s_off, c_off) = sums
+        return 100 * (c_on[rows].sum() / max(s_on[rows].sum(), 1) - c_off[rows].sum() / max(s_off[rows].sum(), 1))
+
+    count = len(sums[0][0])
+    rng = np.random.default_rng(0)
+    draws = [difference(rng.integers(0, count, count)) for _ in range(rounds)]
+    return {
+        "points": round(difference(np.arange(count)), 2),
+        "interval": np.percentile(draws, [2.5, 97.5]).round(2).tolist(),
+    }
 
 
 def simulate(args, feedback: bool) -> dict:
@@ -73,19 +91,19 @@ def simulate(args, feedback: bool) -> dict:
     new_ids = {r["id"] for r in new_rows}
     first_click: dict[str, int] = {}
     impressions: dict[str, int] = {c: 0 for c in new_ids}
-    weekly = [[0, 0] for _ in range((args.days + 6) // 7)]
+    weeks = (args.days + 6) // 7
+    shown, clicked = np.zeros((len(learners), weeks)), np.zeros((len(learners), weeks))
     seen: dict[tuple[str, str], int] = {}
     explored = 0
     for day in range(args.days):
         reco.signals.refresh()
         if reco.feedback is not None:
             reco.feedback.refresh()
-        for learner, taste in learners:
+        for row, (learner, taste) in enumerate(learners):
             picks = reco.next_for(learner, k=args.k)
             answers.save(learner.slack_id, "next", [ShownPick(p.course.id, p.reason) for p in picks])
-            week = weekly[day // 7]
             for pick in picks:
-                week[0] += 1
+                shown[row, day // 7] += 1
                 explored += pick.explore
                 course_id = pick.course.id
                 if course_id in new_ids:
@@ -94,7 +112,7 @@ def simulate(args, feedback: bool) -> dict:
                 before = seen.get((learner.slack_id, course_id), 0)
                 seen[(learner.slack_id, course_id)] = before + 1
                 if rng.random() < click_probability(affinity) * FATIGUE**before:
-                    week[1] += 1
+                    clicked[row, day // 7] += 1
                     first_click.setdefault(course_id, impressions.get(course_id, 0))
                     kind = COMPLETED if rng.random() < 0.5 else STARTED
                     service.history.record(learner.slack_id, course_id, kind)
@@ -105,7 +123,8 @@ def simulate(args, feedback: bool) -> dict:
                         service.history.record(learner.slack_id, course_id, DISMISSED)
     service.store.close()
     return {
-        "ctr_by_week": [round(clicks / max(shown, 1), 4) for shown, clicks in weekly],
+        "ctr_by_week": [round(c / max(s, 1), 4) for s, c in zip(shown.sum(axis=0), clicked.sum(axis=0))],
+        "per_learner": (shown, clicked),
         "exploratory_picks": explored,
         "new_courses_clicked": sum(c in first_click for c in new_ids),
         "impressions_before_first_click": sorted(first_click[c] for c in new_ids if c in first_click),
@@ -115,7 +134,7 @@ def simulate(args, feedback: bool) -> dict:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--learners", type=int, default=60)
+    parser.add_argument("--learners", type=int, default=120)
     parser.add_argument("--days", type=int, default=28)
     parser.add_argument("--anchors", type=int, default=6)
     parser.add_argument("--new", type=int, default=6)
@@ -132,8 +151,11 @@ def main(argv: list[str] | None = None) -> dict:
         "feedback_on": simulate(args, feedback=True),
         "feedback_off": simulate(args, feedback=False),
     }
-    on, off = results["feedback_on"]["ctr_by_week"][-1], results["feedback_off"]["ctr_by_week"][-1]
-    results["last_week_ctr_lift"] = round(on / max(off, 1e-9) - 1, 4)
+    on, off = results["feedback_on"].pop("per_learner"), results["feedback_off"].pop("per_learner")
+    results["ctr_difference_points"] = {
+        "last_week": paired_difference(on, off, slice(-1, None)),
+        "all_weeks": paired_difference(on, off, slice(None)),
+    }
     report("feedback_simulation", results)
     return results
 

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from benchmarks.common import latency_summary, report
+from benchmarks.common import latency_summary, peak_rss_mb, report
 from bot.local_slack import LocalSlack
 
 QUERIES = [
@@ -142,6 +142,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--home", type=Path, help="UPNEXT_HOME to reuse (default: a fresh temporary one)")
     parser.add_argument("--catalog", type=Path, help="import this catalog into a fresh home first")
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--users", type=Path, help="Slack ids (one per line) to ask as; half ask with no words")
     parser.add_argument("--smoke", action="store_true", help="a few requests, for the tests")
     args = parser.parse_args(argv)
     if args.smoke:
@@ -157,13 +158,15 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         # Distinct texts, so the query-embedding cache does not flatter the numbers.
         queries = itertools.cycle([q + v for v in VARIANTS for q in QUERIES])
-        for _ in range(args.warmup):
-            send_learn(port, slack, next(queries), "UWARM")
-        jobs = [(next(queries), f"U{i % 50:04d}") for i in range(args.requests)]
+        for _ in range(args.warmup):  # with --users, the first words-less request also builds the signals
+            send_learn(port, slack, "" if args.users else next(queries), "UWARM")
+        users = args.users.read_text().split() if args.users else [f"U{i:04d}" for i in range(50)]
+        jobs = [(next(queries) if i % 2 or not args.users else "", users[i % len(users)]) for i in range(args.requests)]
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.clients) as pool:
             timings = list(pool.map(lambda job: send_learn(port, slack, *job), jobs))
         wall = time.perf_counter() - started
+        server_rss_mb = peak_rss_mb(process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -178,6 +181,7 @@ def main(argv: list[str] | None = None) -> dict:
         "ack": latency_summary([a for a, _ in timings]),
         "answer": latency_summary([b for _, b in timings]),
         "throughput_rps": round(args.requests / wall, 1),
+        "server_peak_rss_mb": round(server_rss_mb),
     }
     report("slack_latency", results)
     return results
