@@ -16,11 +16,20 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
+from admin.signin import SignIn
 from bot import errors
+from bot.admin_access import AdminAccess
+from bot.answering import Answering
+from bot.clicks import CardClicks
+from bot.home_publisher import HomePublisher
+from bot.identity import Identity
 from bot.listeners import actions, assistant, commands, feedback, home, messages, users, views
+from bot.listeners.messages import Conversation
 from bot.metrics import MeasuredPool, MeasuredWebClient, Metrics
-from bot.replies import Replies
+from bot.preferences import Preferences
+from bot.privacy_requests import PrivacyRequests
 from config import Settings, SettingsError
+from learning.answers import AnswerLog
 from learning.service import LearningService
 from learning.store import utcnow
 
@@ -86,7 +95,26 @@ def create_app(
     if metrics:
         app.use(metrics.middleware)
     errors.register(app, service.learners, on_failure=metrics.listener_failed if metrics else None)
-    replies = Replies(service, clock, settings.nudges, settings.reporting)
-    for listeners in (commands, messages, assistant, home, actions, feedback, views, users):
-        listeners.register(app, replies)
+    register_listeners(app, settings, service, clock)
     return app
+
+
+def register_listeners(app: App, settings: Settings, service: LearningService, clock: Callable[[], datetime]) -> None:
+    """Build the bot's use cases from the domain service and give each kind of listener the ones it needs."""
+    answers = AnswerLog(service.store)
+    identity = Identity(service.learners, service.store.first_sighting, clock)
+    answering = Answering(service.recommender, service.search, service.courses, service.history, answers)
+    preferences = Preferences(service.learners, service.history, service.courses, settings.nudges, clock)
+    clicks = CardClicks(service.courses, service.history, answers, clock)
+    home_tab = HomePublisher(service.recommender, service.history, answers, settings.nudges, clock)
+    privacy = PrivacyRequests(service.store, service.learners, settings.reporting.min_group)
+    admin = AdminAccess(SignIn(service.store), settings.reporting)
+    conversation = Conversation(identity, answering, preferences)
+    commands.register(app, identity, answering, preferences, privacy, admin)
+    messages.register(app, identity, conversation)
+    assistant.register(app, identity, conversation)
+    home.register(app, identity, home_tab, answering, preferences)
+    actions.register(app, identity, clicks, answering, home_tab, privacy)
+    feedback.register(app, identity, clicks)
+    views.register(app, identity, preferences, home_tab)
+    users.register(app, identity)

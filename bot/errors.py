@@ -11,7 +11,7 @@ from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import error_message
-from bot.i18n import Messages
+from bot.i18n import messages_for
 from bot.request_kind import request_kind
 from learning.learners import LearnerRepository
 
@@ -42,7 +42,7 @@ def apologise(client: WebClient, respond: Respond | None, body: dict[str, Any], 
         learner = learners.get(user_id) if user_id else None
     except Exception:  # the store may be what failed
         learner = None
-    message = error_message(Messages(learner.locale if learner else None))
+    message = error_message(messages_for(learner))
     if respond is not None and body.get("response_url"):
         respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
     elif event.get("channel"):

@@ -6,6 +6,8 @@ import json
 from functools import cache
 from importlib import resources
 
+from learning.learners import Learner
+
 DEFAULT_LANGUAGE = "en"
 
 
@@ -36,3 +38,8 @@ class Messages:
     def named(self, key: str, name: str | None, **values: object) -> str:
         """`key` addressed to `name`, or its `_anonymous` twin when the name is unknown."""
         return self(key, name=name, **values) if name else self(f"{key}_anonymous", **values)
+
+
+def messages_for(learner: Learner | None) -> Messages:
+    """UI strings in the learner's language (English for someone Upnext does not know yet)."""
+    return Messages(learner.locale if learner else None)

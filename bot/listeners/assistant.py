@@ -5,10 +5,10 @@ from __future__ import annotations
 from slack_bolt import App, Assistant, Say, SetStatus, SetSuggestedPrompts
 from slack_sdk import WebClient
 
-from bot.i18n import Messages
-from bot.listeners.messages import reply
+from bot.i18n import Messages, messages_for
+from bot.identity import Identity
+from bot.listeners.messages import Conversation
 from bot.mrkdwn import echo
-from bot.replies import Replies
 
 
 def suggested_prompts(t: Messages) -> list[dict[str, str]]:
@@ -20,25 +20,25 @@ def suggested_prompts(t: Messages) -> list[dict[str, str]]:
     ]
 
 
-def register(app: App, replies: Replies) -> None:
+def register(app: App, identity: Identity, conversation: Conversation) -> None:
     assistant = Assistant()
 
     @assistant.thread_started
     def on_thread_started(
         body: dict, payload: dict, say: Say, set_suggested_prompts: SetSuggestedPrompts, client: WebClient
     ) -> None:
-        if not replies.first_delivery(body):
+        if not identity.first_delivery(body):
             return
-        learner = replies.visitor(client, payload["assistant_thread"]["user_id"])
-        t = replies.messages(learner)
+        learner = identity.visitor(client, payload["assistant_thread"]["user_id"])
+        t = messages_for(learner)
         say(t.named("assistant.greeting", echo(learner.name) if learner else None))
         set_suggested_prompts(prompts=suggested_prompts(t))
 
     @assistant.user_message
     def on_user_message(body: dict, payload: dict, say: Say, set_status: SetStatus, client: WebClient) -> None:
-        if not replies.first_delivery(body):
+        if not identity.first_delivery(body):
             return
         set_status("is finding courses…")
-        reply(replies, client, payload["user"], payload.get("text") or "", say, "assistant")
+        conversation.reply(client, payload["user"], payload.get("text") or "", say, "assistant")
 
     app.use(assistant)

@@ -7,32 +7,33 @@ import re
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.clicks import CardClicks
 from bot.feedback import COMMENT_ACTION, COMMENT_CALLBACK, RATE_ACTIONS
-from bot.replies import Replies
+from bot.identity import Identity
 from bot.respond import send
 
 
-def register(app: App, replies: Replies) -> None:
+def register(app: App, identity: Identity, clicks: CardClicks) -> None:
     @app.action(re.compile(f"^({'|'.join(RATE_ACTIONS)})$"))
     def on_rate(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
         ack()
-        learner = replies.learner(client, body["user"]["id"])
-        thanks = replies.rate(learner, action["action_id"], action.get("value") or "")
+        learner = identity.learner(client, body["user"]["id"])
+        thanks = clicks.rate(learner, action["action_id"], action.get("value") or "")
         if thanks is not None:
             send(respond, thanks, replace_original=True)
 
     @app.action(COMMENT_ACTION)
     def on_comment(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
-        learner = replies.learner(client, body["user"]["id"])
-        view = replies.comment_view(learner, action.get("value") or "")
+        learner = identity.learner(client, body["user"]["id"])
+        view = clicks.comment_view(learner, action.get("value") or "")
         if view is not None and body.get("trigger_id"):
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(COMMENT_CALLBACK)
     def on_comment_submitted(ack: Ack, body: dict, view: dict) -> None:
         ack()
-        replies.save_comment(body["user"]["id"], view)
+        clicks.save_comment(body["user"]["id"], view)
 
     @app.action("admin_open")
     def on_admin_open(ack: Ack) -> None:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, Say
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.replies import Replies
+from bot.answering import Answering
+from bot.i18n import messages_for
+from bot.identity import Identity
+from bot.preferences import Preferences
 from bot.respond import answer, send
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -21,27 +25,35 @@ def from_a_person(event: dict) -> bool:
     return not (event.get("bot_id") or event.get("subtype") or not event.get("user"))
 
 
-def reply(replies: Replies, client: WebClient, user_id: str, text: str, post: Callable[..., Any], surface: str) -> None:
-    learner = replies.learner(client, user_id)
-    if learner.is_bot:
-        return
-    t = replies.messages(learner)
-    welcome = replies.welcome(learner)
-    if welcome is not None:
-        send(post, welcome)
-    answer(post, lambda: replies.for_text(learner, text, surface=surface), lambda: blocks.error_message(t))
+@dataclass(frozen=True)
+class Conversation:
+    """Answers free text from a person, wherever they wrote it (a DM, a mention, an assistant thread)."""
+
+    identity: Identity
+    answering: Answering
+    preferences: Preferences
+
+    def reply(self, client: WebClient, user_id: str, text: str, post: Callable[..., Any], surface: str) -> None:
+        learner = self.identity.learner(client, user_id)
+        if learner.is_bot:
+            return
+        t = messages_for(learner)
+        welcome = self.preferences.welcome(learner)
+        if welcome is not None:
+            send(post, welcome)
+        answer(post, lambda: self.answering.for_text(learner, text, surface=surface), lambda: blocks.error_message(t))
 
 
-def register(app: App, replies: Replies) -> None:
+def register(app: App, identity: Identity, conversation: Conversation) -> None:
     @app.event("message")
     def on_direct_message(body: dict, event: dict, say: Say, client: WebClient) -> None:
-        if event.get("channel_type") == "im" and from_a_person(event) and replies.first_delivery(body):
-            reply(replies, client, event["user"], event.get("text") or "", say, "dm")
+        if event.get("channel_type") == "im" and from_a_person(event) and identity.first_delivery(body):
+            conversation.reply(client, event["user"], event.get("text") or "", say, "dm")
 
     @app.event("app_mention")
     def on_mention(body: dict, event: dict, say: Say, client: WebClient) -> None:
-        if not from_a_person(event) or not replies.first_delivery(body):
+        if not from_a_person(event) or not identity.first_delivery(body):
             return
         thread = event.get("thread_ts") or event["ts"]
         text = _MENTION.sub(" ", event.get("text") or "")
-        reply(replies, client, event["user"], text, lambda **kw: say(thread_ts=thread, **kw), "mention")
+        conversation.reply(client, event["user"], text, lambda **kw: say(thread_ts=thread, **kw), "mention")

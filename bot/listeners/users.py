@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.replies import Replies
+from bot.identity import Identity
 
 
-def register(app: App, replies: Replies) -> None:
+def register(app: App, identity: Identity) -> None:
     @app.event("user_change")
     def on_user_change(body: dict, event: dict) -> None:
-        if replies.first_delivery(body):
-            replies.refresh_profile(event.get("user"))
+        if identity.first_delivery(body):
+            identity.refresh_profile(event.get("user"))

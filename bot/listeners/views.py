@@ -5,11 +5,14 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.home_publisher import HomePublisher
+from bot.i18n import messages_for
+from bot.identity import Identity
 from bot.modals import INTERESTS_BLOCK, INTERESTS_CALLBACK, MIN_INTERESTS, submitted_interests
-from bot.replies import Replies
+from bot.preferences import Preferences
 
 
-def register(app: App, replies: Replies) -> None:
+def register(app: App, identity: Identity, preferences: Preferences, home_tab: HomePublisher) -> None:
     @app.view(INTERESTS_CALLBACK)
     def on_interests(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         values = (view.get("state") or {}).get("values") or {}
@@ -17,10 +20,12 @@ def register(app: App, replies: Replies) -> None:
         # what the client sent, unchecked: enough to answer "too few" inside the ack without the catalog
         picked, _ = submitted_interests(values, offered=None)
         if len(picked) < MIN_INTERESTS:  # answered inside the ack, from the store only: no network before it
-            t = replies.messages(replies.service.learners.get(user_id))
+            t = messages_for(identity.known(user_id))
             ack(response_action="errors", errors={INTERESTS_BLOCK: t("modal.too_few")})
             return
         ack()
-        learner = replies.learner(client, user_id)
-        learner = replies.save_interests(learner, *submitted_interests(values, replies.offered_interests(learner)))
-        replies.publish_home(client, learner)
+        learner = identity.learner(client, user_id)
+        learner = preferences.save_interests(
+            learner, *submitted_interests(values, preferences.offered_interests(learner))
+        )
+        home_tab.publish(client, learner)

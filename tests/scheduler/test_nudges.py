@@ -305,12 +305,13 @@ def test_clicks_on_nudge_cards_are_attributed_and_stats_add_up(service, nudging,
     message = fake_slack.calls_to("chat.postMessage")[0].body
     button = next(e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
                   if e["action_id"] == "course_save")  # fmt: skip
-    from bot.replies import Replies
+    from bot.clicks import CardClicks
+    from learning.answers import AnswerLog
 
-    replies = Replies(service, clock)
+    clicks = CardClicks(service.courses, service.history, AnswerLog(service.store), clock)
     clock.now += timedelta(hours=2)
     learner = service.learners.get("UCLICK")
-    replies.course_action(learner, "course_save", button["value"])
+    clicks.course_action(learner, "course_save", button["value"])
     event = service.history.for_learner("UCLICK")[-1]
     assert event.source == "nudge" and event.value is not None
     stats = {s.kind: s for s in nudge_stats(service.store)}
