@@ -51,6 +51,7 @@ QUERIES = [
 ]
 VARIANTS = ["", " for beginners", " in practice", " tutorial", " advanced topics"]
 SECRET = "bench-signing-secret"
+NEXT = "what should I learn next"
 
 
 def free_port() -> int:
@@ -119,7 +120,7 @@ def send_learn(port: int, slack: LocalSlack, text: str, user: str) -> tuple[floa
         acked = time.monotonic()
         if response.status != 200:
             raise RuntimeError(f"ack status {response.status}")
-    calls = slack.wait_for(lambda cs: any(c.path.endswith(name) for c in cs), timeout=30)
+    calls = slack.wait_for(lambda cs: any(c.path.endswith(name) for c in cs), timeout=120)  # first: signals build
     answered = next(c.at for c in calls if c.path.endswith(name))
     return acked - sent, answered - sent
 
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--home", type=Path, help="UPNEXT_HOME to reuse (default: a fresh temporary one)")
     parser.add_argument("--catalog", type=Path, help="import this catalog into a fresh home first")
     parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--users", type=Path, help="Slack ids (one per line) to ask as; half ask with no words")
+    parser.add_argument("--users", type=Path, help="Slack ids (one per line) to ask as; half ask what is next")
     parser.add_argument("--smoke", action="store_true", help="a few requests, for the tests")
     args = parser.parse_args(argv)
     if args.smoke:
@@ -158,10 +159,12 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         # Distinct texts, so the query-embedding cache does not flatter the numbers.
         queries = itertools.cycle([q + v for v in VARIANTS for q in QUERIES])
-        for _ in range(args.warmup):  # with --users, the first words-less request also builds the signals
-            send_learn(port, slack, "" if args.users else next(queries), "UWARM")
+        for _ in range(args.warmup):  # with --users, a recommendation first: it builds the signals
+            send_learn(port, slack, NEXT if args.users else next(queries), "UWARM")
         users = args.users.read_text().split() if args.users else [f"U{i:04d}" for i in range(50)]
-        jobs = [(next(queries) if i % 2 or not args.users else "", users[i % len(users)]) for i in range(args.requests)]
+        jobs = [
+            (next(queries) if i % 2 or not args.users else NEXT, users[i % len(users)]) for i in range(args.requests)
+        ]
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.clients) as pool:
             timings = list(pool.map(lambda job: send_learn(port, slack, *job), jobs))
