@@ -108,15 +108,17 @@ class History:
         """Learner -> the moment of their latest event, for everyone at once."""
         return dict(self.store.db.execute("SELECT learner_id, max(at) FROM events GROUP BY learner_id").fetchall())
 
-    def courses_taken_by_learner(self, kinds: Sequence[str]) -> list[tuple[str, str]]:
-        """(learner, course) once per course with an event of these kinds, each learner's most recent first."""
-        marks = ",".join("?" * len(kinds))
+    def standings_by_learner(self) -> list[tuple[str, str, bool, bool, bool]]:
+        """(learner, course, took it, completed it, dismissed it) for every course each learner has events on, each
+        learner's most recently touched course first: what `fold` says of everyone at once."""
         rows = self.store.db.execute(
-            f"SELECT learner_id, course_id FROM events WHERE kind IN ({marks}) AND course_id IS NOT NULL "
-            "GROUP BY learner_id, course_id ORDER BY learner_id, max(at) DESC",
-            list(kinds),
+            "SELECT learner_id, course_id, max(kind IN (?, ?, ?)), max(kind = ?), coalesce(max(CASE WHEN kind = ? "
+            "THEN at END) > coalesce(max(CASE WHEN kind = ? THEN at END), ''), 0) FROM events "
+            "WHERE course_id IS NOT NULL GROUP BY learner_id, course_id "
+            "ORDER BY learner_id, max(at) DESC, min(at) DESC",
+            [*ENGAGED, COMPLETED, DISMISSED, UNDISMISSED],
         )
-        return rows.fetchall()
+        return [(learner, course, bool(took), bool(done), bool(gone)) for learner, course, took, done, gone in rows]
 
     def for_learner(self, learner_id: str) -> list[Event]:
         rows = self.store.db.execute(

@@ -14,7 +14,7 @@ from config.nudges import NudgePolicy
 from learning.progress import zone
 from learning.store import Store
 from scheduler.delivery import Sender, nudge_client
-from scheduler.planner import CHECK_IN, COME_BACK, WHATS_NEW, Planner
+from scheduler.planner import CHECK_IN, COME_BACK, LOOKBACK_DAYS, WHATS_NEW, Planner
 from scheduler.stats import holdout_comparison, nudge_stats
 from scheduler.windows import held_out, in_window, next_slot
 
@@ -194,6 +194,25 @@ def test_silence_beats_noise_when_nothing_new_is_close(service, nudging, clock, 
     planner, _ = nudging
     sql_fan_with_a_new_course(service, clock, tmp_path, "Pottery wheel basics", "crafts", "Throw your first bowl")
     assert planner.plan() == []
+
+
+def test_the_planner_plans_a_digest_exactly_for_those_whats_new_has_something_for(service, nudging, clock, tmp_path):
+    """One judgement: the planner's "close enough" is `Recommender.whats_new`'s, and what a learner finished is
+    offered to neither."""
+    planner, _ = nudging
+    sql_fan_with_a_new_course(service, clock, tmp_path, "Window functions in SQL", "sql", "Rank rows in a table")
+    done = person(service, "UDONE", "UTC", clock.now - timedelta(days=2))
+    service.learners.update(done, interests=("databases and sql",))
+    service.history.record("UDONE", "new-1", "completed", source="import", at=clock.now - timedelta(hours=20))
+    person(service, "UGIT", "UTC", clock.now - timedelta(days=2))
+    service.history.record("UGIT", "swcarpentry/git-novice/05-history", "completed", at=clock.now - timedelta(days=2))
+    plans = {p.learner_id: p for p in planner.plan(dry_run=True)}
+    assert set(plans) == {"UNEWS"}
+    for learner in (service.learners.get(user) for user in ("UNEWS", "UDONE", "UGIT")):
+        plan = plans.get(learner.slack_id)
+        since = datetime.fromisoformat(plan.payload["since"]) if plan else clock.now - timedelta(days=LOOKBACK_DAYS)
+        picks = service.recommender.whats_new(learner, since, minimum=POLICY.digest_min_closeness)
+        assert bool(picks) == (plan is not None), learner.slack_id
 
 
 def test_the_weekly_cap_holds_across_kinds(service, clock, tmp_path):
