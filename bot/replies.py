@@ -33,7 +33,7 @@ from bot.modals import MAX_OPTIONS, interests_modal, offered_interests
 from bot.mrkdwn import echo, escape, truncate
 from config.nudges import NudgePolicy
 from config.reporting import Reporting
-from learning.answers import Answer, AnswerLog, ShownPick
+from learning.answers import Answer, ShownPick
 from learning.courses import Course
 from learning.history import (
     COMPLETED,
@@ -50,7 +50,6 @@ from learning.history import (
 from learning.intent import EMPTY, GREETING, HELP, NEXT, classify
 from learning.json_input import loads as parse_json
 from learning.learners import PROFILE_MAX_AGE, Learner, profile_from_slack
-from learning.privacy import summary
 from learning.progress import progress
 from learning.recommender import Pick, Reason
 from learning.search import words
@@ -105,7 +104,7 @@ class Replies:
         self.clock = clock
         self.policy = policy or NudgePolicy()
         self.reporting = reporting or Reporting()
-        self.answers = AnswerLog(service.store)
+        self.answers = service.answers
 
     # -- who is asking ---------------------------------------------------------------------------------------------
     def learner(self, client: WebClient, user_id: str) -> Learner:
@@ -144,7 +143,7 @@ class Replies:
         event listeners after Bolt has acknowledged the request, never before: this is a write, and a write can
         wait on the database (an import holding the lock), while an acknowledgement must not wait at all."""
         event_id = body.get("event_id")
-        if not isinstance(event_id, str) or self.service.store.first_sighting(event_id):
+        if not isinstance(event_id, str) or self.service.seen_events.first_sighting(event_id):
             return True
         log.info("skipped a repeated delivery of event %s", event_id)
         return False
@@ -312,7 +311,8 @@ class Replies:
             return admin_refusal(t)
         if not self.reporting.public_url:
             return admin_refusal(t, "admin.no_url")
-        return admin_link_message(SignIn(self.service.store).link(learner.slack_id, self.reporting.public_url), t)
+        link = SignIn(self.service.admin_tokens).link(learner.slack_id, self.reporting.public_url)
+        return admin_link_message(link, t)
 
     def mark_done(self, learner: Learner, text: str, *, surface: str) -> Message:
         """`/learn done <course>`: the course whose title matches; a choice when it is not clear which."""
@@ -367,7 +367,7 @@ class Replies:
         return self.service.learners.update(learner, **changes)
 
     def privacy_message(self, learner: Learner) -> Message:
-        counts = summary(self.service.store, learner)
+        counts = self.service.privacy.summary(learner)
         return blocks.privacy_message(learner, counts, self.messages(learner), self.reporting.min_group)
 
     # -- home ------------------------------------------------------------------------------------------------------

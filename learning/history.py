@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from learning.store import Store, iso, utcnow
 
@@ -171,3 +172,8 @@ class History:
     def last_activity(self, learner_id: str) -> str | None:
         row = self.store.db.execute("SELECT max(at) FROM events WHERE learner_id = ?", [learner_id]).fetchone()
         return row[0] if row else None
+
+    def about(self, learner_id: str) -> list[dict[str, Any]]:
+        """Every event about this learner, as whole rows without their ids (a column added later is included)."""
+        rows = self.store.db.query("SELECT * FROM events WHERE learner_id = ? ORDER BY id", [learner_id])
+        return [{k: v for k, v in row.items() if k not in ("id", "learner_id")} for row in rows]

@@ -16,7 +16,7 @@ from config.nudges import NudgePolicy
 from learning.catalog_frame import CatalogFrame
 from learning.closeness import Cohort, by_recency, closeness, new_courses, unavailable
 from learning.learners import Learner
-from learning.nudges import NudgeRepository, NudgeRow
+from learning.nudges import NudgeRow
 from learning.service import LearningService
 from learning.store import iso, utcnow
 from scheduler.windows import held_out, local_week, next_slot
@@ -42,7 +42,7 @@ class Planner:
         self.service = service
         self.policy = policy
         self.clock = clock
-        self.nudges = NudgeRepository(service.store)
+        self.nudges = service.nudges
 
     # -- planning --------------------------------------------------------------------------------------------------
     def plan(self, now: datetime | None = None, user: str | None = None, dry_run: bool = False) -> list[Plan]:

@@ -14,7 +14,6 @@ from bot import blocks
 from bot.modals import more_modal
 from bot.replies import ACTION_EVENTS, Replies
 from bot.respond import send
-from learning.privacy import export
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ def course_clicked(replies: Replies, body: dict, action: dict, client: WebClient
 def export_data(replies: Replies, body: dict, client: WebClient, respond: Respond) -> None:
     learner = replies.learner(client, body["user"]["id"])
     t = replies.messages(learner)
-    data = json.dumps(export(replies.service.store, learner), indent=2, ensure_ascii=False)
+    data = json.dumps(replies.service.privacy.export(learner), indent=2, ensure_ascii=False)
     try:
         channel = client.conversations_open(users=learner.slack_id)["channel"]["id"]
         client.files_upload_v2(
