@@ -47,14 +47,15 @@ def time_dashboard(home: Path, requests: int) -> dict:
     from waitress.server import create_server
 
     from admin.signin import SignIn
-    from upnext.build import build_admin_web, build_service
+    from upnext.build import build
 
     settings = Settings(home=home, reporting=Reporting(public_url="http://bench.invalid"))
-    service = build_service(settings, prepare=False)
-    server = create_server(build_admin_web(settings, service), host="127.0.0.1", port=0, threads=4)
+    upnext = build(settings, prepare=False)
+    service = upnext.service
+    server = create_server(upnext.admin_web(), host="127.0.0.1", port=0, threads=4)
     threading.Thread(target=server.run, daemon=True).start()
     base = f"http://127.0.0.1:{server.effective_port}"
-    link = SignIn(service.store).link("UBENCH", "http://bench.invalid").replace("http://bench.invalid", base)
+    link = SignIn(service.admin_tokens).link("UBENCH", "http://bench.invalid").replace("http://bench.invalid", base)
     with urllib.request.urlopen(link) as response:
         cookie = response.headers["Set-Cookie"].split(";")[0]
     seconds, size, cold = [], 0, 0.0
@@ -75,10 +76,9 @@ def time_dashboard(home: Path, requests: int) -> dict:
 def time_build(home: Path, runs: int) -> dict:
     """Every figure computed from the store, uncached, `runs` times in one process (as the dashboard does)."""
     from insights.report import Window
-    from upnext.build import build_report_builder, build_service
+    from upnext.build import build
 
-    settings = Settings(home=home)
-    builder = build_report_builder(settings, build_service(settings, prepare=False))
+    builder = build(Settings(home=home), prepare=False).report_builder()
     window = Window(date.fromisoformat(SINCE), date.fromisoformat(UNTIL))
     builder.build(window)  # warms SQLite's page cache and the encoder's memo of question phrases
     seconds = []

@@ -30,7 +30,7 @@ from benchmarks.common import DEFAULT_DATA, report
 from config import Settings
 from learning import store as store_module
 from learning.catalog_import import ParsedCatalog, read_catalog_file
-from upnext.build import build_service
+from upnext.build import build
 
 # (name, file under the data folder, preset, --map choices)
 IMPORTS = [
@@ -103,14 +103,15 @@ class LockHolds:
 
 
 def _import(home: Path, parsed: ParsedCatalog, embed: bool) -> dict:
-    service = build_service(Settings(home=home), prepare=False)
-    with LockProbe(service.store.path) as probe, LockHolds(service.store.db.conn) as holds:
+    upnext = build(Settings(home=home), prepare=False)
+    service = upnext.service
+    with LockProbe(upnext.store.path) as probe, LockHolds(upnext.store.db.conn) as holds:
         started = time.perf_counter()
         counts = service.courses.upsert(parsed.courses)
         written = time.perf_counter() - started
         embedded = service.catalog.index.sync().embedded if embed else None
         total = time.perf_counter() - started
-    service.store.close()
+    service.close()
     lock = {**holds.summary(), "other_writer": probe.summary()}
     result = {"added": len(counts.added), "write_s": round(written, 2), "write_lock": lock}
     if embed:

@@ -88,11 +88,4 @@ def fresh_service(home: Path, shared: Path) -> Any:
 
 def share_vectors(service: Any, shared: Path, direction: str) -> None:
     """Copy cached vectors between the run's store and the long-lived shared cache."""
-    db = service.store.db
-    db.execute(f"ATTACH DATABASE '{shared}' AS shared")
-    db.execute("CREATE TABLE IF NOT EXISTS shared.course_vectors AS SELECT * FROM main.course_vectors WHERE 0")
-    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS shared.vectors_key ON course_vectors(content_hash, model)")
-    source, target = ("shared", "main") if direction == "in" else ("main", "shared")
-    db.execute(f"INSERT OR IGNORE INTO {target}.course_vectors SELECT * FROM {source}.course_vectors")
-    db.conn.commit()
-    db.execute("DETACH DATABASE shared")
+    service.catalog.index.cache.exchange(shared, direction)

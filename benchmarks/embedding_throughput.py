@@ -20,6 +20,7 @@ from config import Settings
 from embeddings.encoder import load_encoder
 from learning.catalog import bundled_catalog_path
 from learning.catalog_import import ParsedCatalog, read_catalog_file
+from learning.store import Store
 from upnext.build import build_service
 
 QUERIES = ["python for data analysis", "git branching", "sql joins", "machine learning", "shell loops"] * 20
@@ -32,11 +33,13 @@ def import_once(encoder, parsed: ParsedCatalog) -> tuple[float, float, int]:
         started = time.perf_counter()
         cold = service.catalog.import_parsed(parsed)
         cold_s = time.perf_counter() - started
-        service.store.db.execute("DELETE FROM courses")
+        store = Store(Path(home) / "upnext.db")
+        store.db.execute("DELETE FROM courses")
+        store.close()
         started = time.perf_counter()
         service.catalog.import_parsed(parsed)
         warm_s = time.perf_counter() - started
-        service.store.close()
+        service.close()
     return cold_s, warm_s, cold.embedded
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from benchmarks.common import fresh_service, report, share_vectors
 from benchmarks.progression import CATALOG
-from learning.answers import AnswerLog, ShownPick
+from learning.answers import ShownPick
 from learning.history import COMPLETED, DISMISSED, RATED, STARTED
 
 FATIGUE = 0.7
@@ -79,7 +79,7 @@ def simulate(args, feedback: bool) -> dict:
     else:
         reco.feedback.random = np.random.default_rng(5)
     frame = reco.frames.current()
-    answers = AnswerLog(service.store)
+    answers = service.answers
     learners = []
     for i in range(args.learners):
         anchor = anchors[i % len(anchors)]
@@ -121,7 +121,7 @@ def simulate(args, feedback: bool) -> dict:
                         service.history.record(learner.slack_id, course_id, RATED, value="down")
                     else:
                         service.history.record(learner.slack_id, course_id, DISMISSED)
-    service.store.close()
+    service.close()
     return {
         "ctr_by_week": [round(c / max(s, 1), 4) for s, c in zip(shown.sum(axis=0), clicked.sum(axis=0))],
         "per_learner": (shown, clicked),

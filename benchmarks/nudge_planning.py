@@ -26,7 +26,7 @@ from config import Settings, load_settings
 from learning.catalog import bundled_catalog_path
 from learning.catalog_import import ParsedCatalog, read_catalog_file
 from learning.courses import Course
-from learning.store import iso
+from learning.store import Store, iso
 from upnext.build import build_service
 
 ZONES = ["Europe/Madrid", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "Europe/London", "Asia/Kolkata",
@@ -61,7 +61,8 @@ def build_store(home: Path, learners: int, courses: int, shared: Path, seed: int
         for j in range(rng.randint(3, 17)):
             at = iso(last - timedelta(days=7 * j))
             event_rows.append((slack_id, rng.choice(ids), "completed" if j else "started", at, "slack"))
-    with service.store.write() as db:
+    store = Store(home / "upnext.db")
+    with store.write() as db:
         db.conn.executemany(
             "INSERT INTO learners (slack_id, real_name, first_name, tz, locale, interests, created_at, last_active_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -70,7 +71,8 @@ def build_store(home: Path, learners: int, courses: int, shared: Path, seed: int
         db.conn.executemany(
             "INSERT OR IGNORE INTO events (learner_id, course_id, kind, at, source) VALUES (?, ?, ?, ?, ?)", event_rows
         )
-    service.store.close()
+    store.close()
+    service.close()
 
 
 def company_store(work: Path, learners: int, courses: int, rebuild: bool = False) -> Path:

@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> dict:
         "next_for": repeat_share(next_picks, taken, courses, vectors, args.threshold),
         "home_rows": repeat_share(home_picks, taken, courses, vectors, args.threshold),
     }
-    service.store.close()
+    service.close()
     report("progression", results)
     return results
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from benchmarks.common import latency_summary, peak_rss_mb, report
 from benchmarks.nudge_planning import NOW, company_store
 from config import Settings
+from learning.store import Store
 from upnext.build import build_service
 
 
@@ -41,8 +42,10 @@ def main(argv: list[str] | None = None) -> dict:
     started = time.perf_counter()
     ranker = recommender.ranker.refresh() if recommender.ranker is not None else None
     ranker_s = time.perf_counter() - started
-    events = service.store.db.execute("SELECT count(*) FROM events").fetchone()[0]
-    ids = [row[0] for row in service.store.db.execute("SELECT slack_id FROM learners")]
+    store = Store(home / "upnext.db")
+    events = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
+    ids = [row[0] for row in store.db.execute("SELECT slack_id FROM learners")]
+    store.close()
     sample = random.Random(3).sample(ids, min(args.samples, len(ids)))
     timings: dict[str, list[float]] = {"next_for": [], "next_for_with_hint": [], "rows_for": []}
     for slack_id in sample:
@@ -77,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict:
         "signals_rebuild_while_serving_s": round(rebuild_s, 1),
         "peak_rss_mb": round(peak_rss_mb()),
     }
-    service.store.close()
+    service.close()
     report("recommender_latency", results)
     return results
 

@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> dict:
                          "validation_ndcg@10": ranker.validation if ranker else None}  # fmt: skip
     results["timing"] = {"import_s": round(import_s, 1), "signals_build_s": round(signals_s, 1),
                          "per_learner": latency_summary(timings), "peak_rss_mb": round(peak_rss_mb())}  # fmt: skip
-    service.store.close()
+    service.close()
     report("recommender_quality", results)
     return results
 

@@ -113,7 +113,7 @@ def evaluate_meta(data: Path, encoder: str | None, smoke: bool, work: Path) -> d
             "recall@50": round(sum(recall) / len(recall), 4),
             "per_query_ndcg@10": [round(x, 3) for x in ndcg],
         }
-    service.store.close()
+    service.close()
     return {"documents": len(rows), "queries": len(queries), **results}
 
 
@@ -169,7 +169,7 @@ def evaluate_coursera(data: Path, encoder: str | None, smoke: bool, work: Path) 
     for name, run in systems.items():
         recalls = [recall_at([x for x in run(c) if x != c], linked, 10) for c, linked in links.items()]
         results[name] = {"recall@10": round(sum(recalls) / len(recalls), 4)}
-    service.store.close()
+    service.close()
     return {"courses": len(rows), "courses_with_links": len(links), **results}
 
 

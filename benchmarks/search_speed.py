@@ -88,7 +88,7 @@ def measure_size(size: int, real: list[Course], encoder: Encoder, queries: list[
         result["approximate"] = compare_with_exact(rebuilt.vectors, encoder, queries)
     result["incremental_100"] = incremental(service.catalog, pairs)
     result["import_embedded"] = report_.embedded
-    service.store.close()
+    service.close()
     shutil.rmtree(home, ignore_errors=True)
     return result
 

@@ -29,7 +29,6 @@ from bot.metrics import MeasuredPool, MeasuredWebClient, Metrics
 from bot.preferences import Preferences
 from bot.privacy_requests import PrivacyRequests
 from config import Settings, SettingsError
-from learning.answers import AnswerLog
 from learning.service import LearningService
 from learning.store import utcnow
 
@@ -101,14 +100,14 @@ def create_app(
 
 def register_listeners(app: App, settings: Settings, service: LearningService, clock: Callable[[], datetime]) -> None:
     """Build the bot's use cases from the domain service and give each kind of listener the ones it needs."""
-    answers = AnswerLog(service.store)
-    identity = Identity(service.learners, service.store.first_sighting, clock)
+    answers = service.answers
+    identity = Identity(service.learners, service.seen_events.first_sighting, clock)
     answering = Answering(service.recommender, service.search, service.courses, service.history, answers)
     preferences = Preferences(service.learners, service.history, service.courses, settings.nudges, clock)
     clicks = CardClicks(service.courses, service.history, answers, clock)
     home_tab = HomePublisher(service.recommender, service.history, answers, settings.nudges, clock)
-    privacy = PrivacyRequests(service.store, service.learners, settings.reporting.min_group)
-    admin = AdminAccess(SignIn(service.store), settings.reporting)
+    privacy = PrivacyRequests(service.privacy, service.learners, settings.reporting.min_group)
+    admin = AdminAccess(SignIn(service.admin_tokens), settings.reporting)
     conversation = Conversation(identity, answering, preferences)
     commands.register(app, identity, answering, preferences, privacy, admin)
     messages.register(app, identity, conversation)

@@ -9,23 +9,22 @@ from bot import blocks
 from bot.blocks import Message
 from bot.i18n import messages_for
 from learning.learners import Learner, LearnerRepository
-from learning.privacy import export, summary
-from learning.store import Store
+from learning.privacy import Privacy
 
 
 @dataclass(frozen=True)
 class PrivacyRequests:
-    store: Store
+    privacy: Privacy
     learners: LearnerRepository
     min_group: int
 
     def privacy_message(self, learner: Learner) -> Message:
-        counts = summary(self.store, learner)
+        counts = self.privacy.summary(learner)
         return blocks.privacy_message(learner, counts, messages_for(learner), self.min_group)
 
     def export(self, learner: Learner) -> str:
         """Everything stored about the learner, as indented JSON for a file."""
-        return json.dumps(export(self.store, learner), indent=2, ensure_ascii=False)
+        return json.dumps(self.privacy.export(learner), indent=2, ensure_ascii=False)
 
     def forget(self, user_id: str) -> None:
         """Erase everything about this person (Slack has already asked them to confirm)."""

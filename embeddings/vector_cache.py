@@ -7,6 +7,7 @@ name): switching runtimes or models never serves a vector made by another one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import sqlite_utils
@@ -61,3 +62,14 @@ class VectorCache:
             if on_progress:
                 on_progress(min(start + chunk, len(missing)), len(missing))
         return vectors, len(missing)
+
+    def exchange(self, other: Path, direction: str) -> None:
+        """Copy cached vectors from the SQLite file `other` ("in") or into it ("out"), keeping what is there."""
+        db = self._database()
+        db.execute(f"ATTACH DATABASE '{other}' AS shared")
+        db.execute("CREATE TABLE IF NOT EXISTS shared.course_vectors AS SELECT * FROM main.course_vectors WHERE 0")
+        db.execute("CREATE UNIQUE INDEX IF NOT EXISTS shared.vectors_key ON course_vectors(content_hash, model)")
+        source, target = ("shared", "main") if direction == "in" else ("main", "shared")
+        db.execute(f"INSERT OR IGNORE INTO {target}.course_vectors SELECT * FROM {source}.course_vectors")
+        db.conn.commit()
+        db.execute("DETACH DATABASE shared")

@@ -13,6 +13,12 @@ from learning.store import Store
 ASKED_ON = ("dm", "mention", "assistant", "slash", "home")  # surfaces where an answer means someone asked
 PICK_KINDS = "(a.kind IN ('next', 'search') OR a.kind LIKE 'home:%' OR a.kind LIKE 'nudge:%')"
 WEEK = "date({col}, '-6 days', 'weekday 1')"  # the Monday that starts the week (SQL)
+RETURN_DAYS = 7  # engaging within this many days of a nudge (or of being held out) counts as having returned
+_WHEN = "coalesce(n.sent_at, n.due_at)"  # when a nudge went out, or was due (held out, skipped)
+_RETURNED = (
+    f"e.learner_id = n.learner_id AND e.at > {_WHEN} "
+    f"AND e.at <= strftime('%Y-%m-%dT%H:%M:%S+00:00', {_WHEN}, '+{RETURN_DAYS} days')"
+)  # an event of the nudged (or held out) learner within RETURN_DAYS after it
 _KNOWN = f"is_bot = 0 AND deleted = 0 AND slack_id NOT LIKE '{PENDING_PREFIX}%'"
 
 
@@ -23,6 +29,11 @@ def sql_text(value: str) -> str:
 
 def _in(values: Iterable[str]) -> str:
     return "(" + ", ".join(sql_text(v) for v in values) + ")"
+
+
+def _nudge_window(since: str | None, until: str | None) -> tuple[str, list[str]]:
+    """SQL condition (and its parameters) keeping nudges sent or held out in [since, until), all by default."""
+    return f"{_WHEN} >= ? AND {_WHEN} < ?", [since or "", until or "9999"]
 
 
 def _activity(start: str, end: str) -> tuple[str, list[str]]:
@@ -158,3 +169,38 @@ class ReportQueries:
             f"AND e.at < ?)) FROM courses c GROUP BY c.language, c.level",
             [shown_since, end, end],
         ).fetchall()
+
+    # -- nudge outcomes (`upnext nudges stats` and the report) ---------------------------------------------------
+    def nudges_by_status(self, since: str | None, until: str | None) -> list[tuple[str, str, int]]:
+        """(kind, status, nudges)."""
+        window, params = _nudge_window(since, until)
+        return self.db.execute(
+            f"SELECT kind, status, count(*) FROM nudges n WHERE {window} GROUP BY kind, status", params
+        ).fetchall()
+
+    def nudges_clicked(self, since: str | None, until: str | None) -> dict[str, int]:
+        """Kind -> nudges with at least one click on their cards."""
+        window, params = _nudge_window(since, until)
+        return dict(self.db.execute(
+            f"SELECT n.kind, count(DISTINCT n.id) FROM nudges n JOIN events e ON e.source = 'nudge' "
+            f"AND e.value = CAST(n.id AS TEXT) WHERE {window} GROUP BY n.kind", params
+        ).fetchall())  # fmt: skip
+
+    def nudges_returned(self, since: str | None, until: str | None) -> dict[tuple[str, str], int]:
+        """(kind, sent | held_out) -> nudges whose learner was active within RETURN_DAYS after it."""
+        window, params = _nudge_window(since, until)
+        rows = self.db.execute(
+            f"SELECT n.kind, n.status, count(DISTINCT n.id) FROM nudges n JOIN events e ON {_RETURNED} "
+            f"WHERE n.status IN ('sent', 'held_out') AND {window} GROUP BY n.kind, n.status",
+            params,
+        )
+        return {(kind, status): n for kind, status, n in rows}
+
+    def come_back_returns(self, status: str, since: str | None, until: str | None) -> tuple[int, int]:
+        """(come-back nudges with this status, of which the learner was active within RETURN_DAYS after it)."""
+        window, params = _nudge_window(since, until)
+        return self.db.execute(
+            f"SELECT count(*), count(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM events e WHERE {_RETURNED}) "
+            f"THEN n.id END) FROM nudges n WHERE n.kind = 'come_back' AND n.status = ? AND {window}",
+            [status, *params],
+        ).fetchone()

@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from config.reporting import MIN_GROUP_FLOOR
 from insights.gaps import GAP_SIMILARITY, Gap, GapFinder
 from insights.intervals import Interval, difference, wilson
-from insights.queries import ReportQueries, sql_text
-from learning.store import Store, iso, utcnow
-from scheduler.stats import RETURN_DAYS, holdout_comparison, nudge_stats
+from insights.queries import RETURN_DAYS, ReportQueries, sql_text
+from learning.store import iso, utcnow
+from scheduler.stats import holdout_comparison, nudge_stats
 
 OTHER = "other"
 UNKNOWN = "not set"
@@ -261,9 +261,8 @@ def _reason_case() -> str:
 
 
 class ReportBuilder:
-    def __init__(self, store: Store, gaps: GapFinder, min_group: int = 5):
-        self.queries = ReportQueries(store)
-        self.store = store
+    def __init__(self, queries: ReportQueries, gaps: GapFinder, min_group: int = 5):
+        self.queries = queries
         self.gaps = gaps
         self.min_group = max(MIN_GROUP_FLOOR, min_group)
 
@@ -356,7 +355,7 @@ class ReportBuilder:
         return Feedback(ratings, other_values.get("up", 0), other_values.get("down", 0), drop_off)
 
     def nudges(self, start: str, end: str) -> Nudges:
-        stats = {s.kind: s for s in nudge_stats(self.store, start, end)}
+        stats = {s.kind: s for s in nudge_stats(self.queries, start, end)}
         groups = []
         for kind, sent, learners, opted_out in self.queries.nudge_learners_and_opt_outs(start, end, RETURN_DAYS):
             s = stats.get(kind)
@@ -365,7 +364,7 @@ class ReportBuilder:
             groups.append(Group(kind, learners, values))
         kinds = [NudgeKind(g.label, g.values["sent"], g.values["clicked"], g.values["returned"],
                            g.values["opted_out"], g.people) for g in fold_small(groups, self.min_group)]  # fmt: skip
-        h = holdout_comparison(self.store, start, end)
+        h = holdout_comparison(self.queries, start, end)
         nudged, held = int(h["sent_learners"]), int(h["held_out_learners"])
         holdout = Holdout(nudged, int(h["sent_returned"]), held, int(h["held_out_returned"]),
                           min(nudged, held) >= self.min_group)  # fmt: skip

@@ -10,7 +10,7 @@ from datetime import datetime
 import numpy as np
 
 from learning.course_index import CourseIndex
-from learning.courses import CATALOG_VERSION, LEVELS
+from learning.courses import CATALOG_VERSION, LEVELS, CourseRepository
 from learning.query import fold
 from learning.store import Store
 
@@ -49,12 +49,11 @@ def _version(store: Store, index: CourseIndex) -> tuple[str | None, int, int]:
     return store.get_meta(CATALOG_VERSION), len(index.vectors), index.generation
 
 
-def build_frame(store: Store, index: CourseIndex) -> CatalogFrame:
+def build_frame(store: Store, courses: CourseRepository, index: CourseIndex) -> CatalogFrame:
     import json
 
     version = _version(store, index)
-    columns = "num, id, language, path_id, position, published_at, topics, title, level, translation_of"
-    rows = store.db.execute(f"SELECT {columns} FROM courses").fetchall()
+    rows = courses.frame_rows()
     size = max((r[0] for r in rows), default=0) + 1
     present = np.zeros(size, bool)
     ids = np.full(size, None, object)
@@ -107,8 +106,9 @@ def _codes(values: np.ndarray) -> np.ndarray:
 
 
 class FrameCache:
-    def __init__(self, store: Store, index: CourseIndex):
+    def __init__(self, store: Store, courses: CourseRepository, index: CourseIndex):
         self.store = store
+        self.courses = courses
         self.index = index
         self._frame: CatalogFrame | None = None
         self._lock = threading.Lock()
@@ -119,6 +119,6 @@ class FrameCache:
         if frame is None or frame.version != version:
             with self._lock:
                 if self._frame is frame:
-                    self._frame = build_frame(self.store, self.index)
+                    self._frame = build_frame(self.store, self.courses, self.index)
         assert self._frame is not None
         return self._frame

@@ -125,6 +125,20 @@ class CourseRepository:
     def many_by_num(self, nums: Iterable[int]) -> dict[int, Course]:
         return self._select_in("num", list(nums), key="num")
 
+    def frame_rows(self) -> list[tuple]:
+        """(num, id, language, path_id, position, published_at, topics, title, level, translation_of) of every
+        course: what the recommender's catalog frame is built from."""
+        columns = "num, id, language, path_id, position, published_at, topics, title, level, translation_of"
+        return self.store.db.execute(f"SELECT {columns} FROM courses").fetchall()
+
+    def vocabulary_version(self) -> str | None:
+        """Changes whenever a course is added, removed or updated."""
+        return self.store.db.execute("SELECT count(*) || max(num) || max(updated_at) FROM courses").fetchone()[0]
+
+    def title_words(self) -> list[tuple[str, str, str | None]]:
+        """(title, topics as stored, path title) of every course."""
+        return self.store.db.execute("SELECT title, topics, path_title FROM courses").fetchall()
+
     def with_urls(self) -> list[Course]:
         """Every course that has a URL (history imports may name a course by it)."""
         nums = [row[0] for row in self.store.db.execute("SELECT num FROM courses WHERE url IS NOT NULL")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from learning.store import Store, iso, utcnow
 
@@ -108,15 +109,17 @@ class History:
         """Learner -> the moment of their latest event, for everyone at once."""
         return dict(self.store.db.execute("SELECT learner_id, max(at) FROM events GROUP BY learner_id").fetchall())
 
-    def courses_taken_by_learner(self, kinds: Sequence[str]) -> list[tuple[str, str]]:
-        """(learner, course) once per course with an event of these kinds, each learner's most recent first."""
-        marks = ",".join("?" * len(kinds))
+    def standings_by_learner(self) -> list[tuple[str, str, bool, bool, bool]]:
+        """(learner, course, took it, completed it, dismissed it) for every course each learner has events on, each
+        learner's most recently touched course first: what `fold` says of everyone at once."""
         rows = self.store.db.execute(
-            f"SELECT learner_id, course_id FROM events WHERE kind IN ({marks}) AND course_id IS NOT NULL "
-            "GROUP BY learner_id, course_id ORDER BY learner_id, max(at) DESC",
-            list(kinds),
+            "SELECT learner_id, course_id, max(kind IN (?, ?, ?)), max(kind = ?), coalesce(max(CASE WHEN kind = ? "
+            "THEN at END) > coalesce(max(CASE WHEN kind = ? THEN at END), ''), 0) FROM events "
+            "WHERE course_id IS NOT NULL GROUP BY learner_id, course_id "
+            "ORDER BY learner_id, max(at) DESC, min(at) DESC",
+            [*ENGAGED, COMPLETED, DISMISSED, UNDISMISSED],
         )
-        return rows.fetchall()
+        return [(learner, course, bool(took), bool(done), bool(gone)) for learner, course, took, done, gone in rows]
 
     def for_learner(self, learner_id: str) -> list[Event]:
         rows = self.store.db.execute(
@@ -169,3 +172,8 @@ class History:
     def last_activity(self, learner_id: str) -> str | None:
         row = self.store.db.execute("SELECT max(at) FROM events WHERE learner_id = ?", [learner_id]).fetchone()
         return row[0] if row else None
+
+    def about(self, learner_id: str) -> list[dict[str, Any]]:
+        """Every event about this learner, as whole rows without their ids (a column added later is included)."""
+        rows = self.store.db.query("SELECT * FROM events WHERE learner_id = ? ORDER BY id", [learner_id])
+        return [{k: v for k, v in row.items() if k not in ("id", "learner_id")} for row in rows]

@@ -25,15 +25,21 @@ def repeats(frame: CatalogFrame, taken: Sequence[int]) -> np.ndarray:
     marked = np.zeros(frame.size, bool)
     if not len(taken):
         return marked
-    marked |= np.isin(frame.translation, frame.translation[taken])
-    close = (frame.vectors @ frame.vectors[taken].T) >= EQUIVALENT
-    level, taken_level = frame.level[:, None], frame.level[taken][None, :]
-    not_higher = (level <= taken_level) | (level < 0) | (taken_level < 0)
-    taken_path = frame.path_code[taken][None, :]
-    other_path = (frame.path_code[:, None] != taken_path) | (taken_path < 0)
-    marked |= (close & not_higher & other_path).any(axis=1)
+    marked |= repeat_pairs(frame, taken, np.arange(frame.size)).any(axis=0)
     marked[taken] = False
     return marked
+
+
+def repeat_pairs(frame: CatalogFrame, taken: np.ndarray, courses: np.ndarray) -> np.ndarray:
+    """taken x courses: whether the course would repeat the taken one (a translation of it, or an EQUIVALENT close
+    course of another path at the same or a lower level)."""
+    marked = frame.translation[courses][None, :] == frame.translation[taken][:, None]
+    close = (frame.vectors[taken] @ frame.vectors[courses].T) >= EQUIVALENT
+    level, taken_level = frame.level[courses][None, :], frame.level[taken][:, None]
+    not_higher = (level <= taken_level) | (level < 0) | (taken_level < 0)
+    taken_path = frame.path_code[taken][:, None]
+    other_path = (frame.path_code[courses][None, :] != taken_path) | (taken_path < 0)
+    return marked | (close & not_higher & other_path)
 
 
 def builds_on(frame: CatalogFrame, num: int) -> np.ndarray:

@@ -32,11 +32,12 @@ import numpy as np
 
 from embeddings.encoder import Encoder
 from learning.catalog_frame import CatalogFrame, FrameCache
+from learning.closeness import NEAR_DUPLICATE, Cohort, by_recency, closeness, new_courses, unavailable
 from learning.courses import Course, CourseRepository
 from learning.feedback import EXPLORE_EVERY, EXPLORE_MIN_LEARNERS, Feedback, Reactions
 from learning.history import CourseState, Event, History, fold
 from learning.learners import Learner
-from learning.progression import builds_on, repeats
+from learning.progression import builds_on
 from learning.ranker import RankerCache, candidates, features
 from learning.search import CourseSearch
 from learning.signals import SignalCache, Signals, role_key
@@ -70,12 +71,9 @@ HISTORY_SLOPE = {
     "popular": -0.533,
     "fresh": 0.236,
 }
-HISTORY_DECAY = 0.8  # the r-th most recent course weighs 0.8^(r-1)
 MMR_THETA, MMR_POOL = 0.45, 70  # next_for and the Home rows: relevance vs variety, and how many compete
 NEW_MMR_THETA, NEW_MMR_POOL = 0.35, 30  # what's new
 BRIDGE_NEIGHBOURS, BRIDGE_POWER, BRIDGE_WEIGHT = 30, 4, 0.5  # new courses borrow collaborative signal from lookalikes
-TOPIC_CLOSENESS = 0.5  # a new course in a learner's usual topic counts as this close, for the digest threshold
-NEAR_DUPLICATE = 0.97  # cosine above which two courses are the same course (copies, re-runs): never both
 DISMISS_PENALTY = 1.5  # "not for me" pushes down the course's close neighbours too (scaled with the weights)
 OTHER_LANGUAGE = 0.15  # score factor for a course in a language the learner does not use
 ROW_MIN, ROW_MAX, MAX_ROWS = 3, 5, 4
@@ -131,6 +129,10 @@ class Profile:
         """From the Slack locale; English until we know better."""
         return (self.learner.locale or "en").split("-")[0].lower()
 
+    def cohort(self, size: int) -> Cohort:
+        """This learner alone, as `closeness` judges learners."""
+        return Cohort.of(size, [self.history], [self.exclude], [self.finished], [self.learner.interests])
+
 
 class Recommender:
     def __init__(
@@ -168,8 +170,7 @@ class Recommender:
             (s for s in states.values() if (s.started_at or s.completed_at) and s.course_id in frame.by_id),
             key=lambda s: s.last_at,
         )
-        newest_first = len(taken) - 1
-        profile.history = [(frame.by_id[s.course_id], HISTORY_DECAY ** (newest_first - i)) for i, s in enumerate(taken)]
+        profile.history = by_recency([frame.by_id[s.course_id] for s in reversed(taken)])[::-1]  # oldest first
         languages = {None, "en", profile.language} | {frame.language[n] for n, _ in profile.history}
         profile.readable = frame.languages_mask(languages)
         for state in states.values():
@@ -256,14 +257,7 @@ class Recommender:
             total -= DISMISS_PENALTY * np.maximum(0, frame.vectors @ frame.vectors[profile.dismissed].T).max(axis=1)
         total = np.where(profile.readable, total, total * OTHER_LANGUAGE)
         total[~frame.present] = -np.inf
-        if profile.exclude:
-            excluded = list(profile.exclude)
-            total[excluded] = -np.inf
-            # copies of what they finished or dismissed (same course in another lesson) count as the same course
-            total[(frame.vectors @ frame.vectors[excluded].T).max(axis=1) >= NEAR_DUPLICATE] = -np.inf
-            total[np.isin(frame.title_code, frame.title_code[excluded])] = -np.inf
-        if profile.finished:
-            total[repeats(frame, profile.finished)] = -np.inf
+        total[unavailable(frame, profile.cohort(frame.size), np.arange(frame.size))[0]] = -np.inf
         return total, parts
 
     def reason(self, num: int, parts: dict[str, np.ndarray], profile: Profile, frame: CatalogFrame) -> Reason:
@@ -411,22 +405,21 @@ class Recommender:
         return picks
 
     def whats_new(self, learner: Learner, since: datetime, k: int = 5, minimum: float = 0.0) -> list[Pick]:
-        """ "What's new for you": courses published since `since`, by how close they are to what the learner takes
-        or wants (content and interests) plus a bridge: the collaborative score of the existing courses each new
-        one most resembles. None whose closeness is below `minimum` (silence beats noise)."""
+        """ "What's new for you": courses published since `since` (and not after now), by how close they are to what
+        the learner takes or wants (content and interests) plus a bridge: the collaborative score of the existing
+        courses each new one most resembles. None whose `closeness` is below `minimum` (silence beats noise)."""
         frame, signals = self.frames.current(), self.signals.current()
         profile = self.profile(learner, frame)
         scores, parts = self.score(profile, frame, signals)
-        new = np.flatnonzero(frame.present & (frame.published >= since.timestamp()) & np.isfinite(scores))
+        new = new_courses(frame, since, self.clock())
+        new = new[np.isfinite(scores[new])]
         if not len(new):
             return []
-        like_yours = parts.get("like_yours", np.zeros(frame.size, np.float32))[new]
-        same_topic = parts.get("topic_share", np.zeros(frame.size, np.float32))[new]
-        interests = parts["interests"][new]
-        close = np.maximum.reduce([like_yours, interests, TOPIC_CLOSENESS * same_topic]) >= minimum
-        new, closeness = new[close], (like_yours + interests)[close]
+        judged = closeness(frame, profile.cohort(frame.size), new, self.encoder)
+        close = judged.best[0] >= minimum
+        new, fit = new[close], (judged.like_yours[0] + judged.interests[0])[close]
         fresh_scores = np.full(frame.size, -np.inf, np.float32)
-        fresh_scores[new] = closeness + BRIDGE_WEIGHT * self._bridge(new, parts["taken_with"], frame)
+        fresh_scores[new] = fit + BRIDGE_WEIGHT * self._bridge(new, parts["taken_with"], frame)
         chosen = self._diverse(fresh_scores, frame, k, new, NEW_MMR_THETA, NEW_MMR_POOL)
         by_num = self.courses.many_by_num(chosen)
         return [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sqlite3
 import threading
 import time
 from collections import Counter, defaultdict
@@ -116,8 +117,8 @@ class Vocabulary:
     use anywhere (`known`: the keyword index, which also holds descriptions). Rebuilt when the catalog changes (its
     version is the highest updated_at)."""
 
-    def __init__(self, store: Store, known: Callable[[str], bool]):
-        self.store = store
+    def __init__(self, courses: CourseRepository, known: Callable[[str], bool]):
+        self.courses = courses
         self.known = known
         self._version: str | None = None
         self._checked = -VOCABULARY_CHECK_SECONDS
@@ -129,12 +130,12 @@ class Vocabulary:
         if time.monotonic() - self._checked < VOCABULARY_CHECK_SECONDS:
             return
         self._checked = time.monotonic()
-        version = self.store.db.execute("SELECT count(*) || max(num) || max(updated_at) FROM courses").fetchone()[0]
+        version = self.courses.vocabulary_version()
         if version == self._version:
             return
         with self._lock:
             counts: Counter[str] = Counter()
-            for title, topics, path_title in self.store.db.execute("SELECT title, topics, path_title FROM courses"):
+            for title, topics, path_title in self.courses.title_words():
                 counts.update(set(words(f"{title} {topics} {path_title or ''}")))
             by_first: dict[str, list[str]] = defaultdict(list)
             for word in counts:
@@ -153,8 +154,11 @@ class Vocabulary:
 
 
 class KeywordSearch:
-    def __init__(self, store: Store):
+    """The keyword index (courses_fts, an FTS5 index over the courses table, kept by its triggers): its one owner."""
+
+    def __init__(self, store: Store, courses: CourseRepository):
         self.store = store
+        self.courses = courses
         self._frequency: dict[str, int] = {}  # term -> courses containing it, for the current catalog size
         self._catalog_size = 0
         self._checked = -VOCABULARY_CHECK_SECONDS
@@ -163,7 +167,7 @@ class KeywordSearch:
         """Catalog size at most every VOCABULARY_CHECK_SECONDS; a new size forgets the cached frequencies."""
         if time.monotonic() - self._checked > VOCABULARY_CHECK_SECONDS:
             self._checked = time.monotonic()
-            size = self.store.db.execute("SELECT count(*) FROM courses").fetchone()[0]
+            size = self.courses.count()
             if size != self._catalog_size:
                 self._catalog_size, self._frequency = size, {}
 
@@ -212,6 +216,15 @@ class KeywordSearch:
         ).fetchall()
         return [(num, -rank) for num, rank in rows]
 
+    def repair(self) -> bool:
+        """Check the index against the courses and rebuild it if they disagree; True when it was rebuilt."""
+        try:
+            self.store.db.execute("INSERT INTO courses_fts(courses_fts, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError:
+            self.store.db.execute("INSERT INTO courses_fts(courses_fts) VALUES ('rebuild')")
+            return True
+        return False
+
     def allowed(self, filters: Filters) -> list[int] | None:
         """Course nums that pass the filters, or None when there are no filters."""
         if not filters:
@@ -225,8 +238,8 @@ class CourseSearch:
         self.courses = courses
         self.index = index
         self.encoder = encoder
-        self.keyword = KeywordSearch(store)
-        self.vocabulary = Vocabulary(store, self.keyword.known)
+        self.keyword = KeywordSearch(store, courses)
+        self.vocabulary = Vocabulary(courses, self.keyword.known)
 
     def course_vector(self, course: Course) -> np.ndarray:
         """The course's own embedding (from the cache; computed if somehow missing)."""

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -324,15 +324,10 @@ class Store:
             [key, value],
         )
 
-    def first_sighting(self, event_id: str, keep: timedelta = timedelta(days=2)) -> bool:
-        """True the first time an event id is seen (Slack's retries reuse it); older ids are forgotten."""
-        now = utcnow()
-        inserted = self.db.execute(
-            "INSERT OR IGNORE INTO seen_slack_events (event_id, seen_at) VALUES (?, ?)", [event_id, iso(now)]
-        ).rowcount
-        if inserted and hash(event_id) % 100 == 0:
-            self.db.execute("DELETE FROM seen_slack_events WHERE seen_at < ?", [iso(now - keep)])
-        return bool(inserted)
+    def integrity_problems(self) -> list[str]:
+        """What SQLite's integrity check finds wrong with the file; empty when it is sound."""
+        found = [row[0] for row in self.db.execute("PRAGMA integrity_check")]
+        return [] if found == ["ok"] else found
 
     def scrub(self) -> None:
         """Make deletions final in the files too: secure_delete zeroes freed content as it goes, and a truncating

@@ -7,13 +7,13 @@ index (FTS5), each course's cached vector, and the FAISS index file.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from learning.course_index import CourseIndex
 from learning.courses import CourseRepository
+from learning.search import KeywordSearch
 from learning.store import Store
 
 NORM_TOLERANCE = 1e-3  # cached vectors are L2-normalised
@@ -37,16 +37,11 @@ class CheckReport:
         return out
 
 
-def check_store(store: Store, courses: CourseRepository, index: CourseIndex) -> CheckReport:
-    report = CheckReport()
-    found = [row[0] for row in store.db.execute("PRAGMA integrity_check")]
-    if found != ["ok"]:
-        report.corrupt.extend(found)
+def check_store(store: Store, keywords: KeywordSearch, courses: CourseRepository, index: CourseIndex) -> CheckReport:
+    report = CheckReport(corrupt=store.integrity_problems())
+    if report.corrupt:
         return report
-    try:
-        store.db.execute("INSERT INTO courses_fts(courses_fts, rank) VALUES ('integrity-check', 1)")
-    except sqlite3.DatabaseError:
-        store.db.execute("INSERT INTO courses_fts(courses_fts) VALUES ('rebuild')")
+    if keywords.repair():
         report.repaired.append("keyword index rebuilt from the courses")
     embedded = _repair_vectors(courses, index)
     if embedded:

@@ -28,9 +28,8 @@ from bot.i18n import Messages
 from bot.nudge_messages import check_in_message, come_back_message, whats_new_message
 from config import Settings
 from config.nudges import NudgePolicy
-from learning.answers import AnswerLog, ShownPick
+from learning.answers import ShownPick
 from learning.learners import PROFILE_MAX_AGE, Learner, profile_from_slack
-from learning.nudges import NudgeRepository
 from learning.service import LearningService
 from learning.store import iso, utcnow
 from scheduler.planner import CHECK_IN, COME_BACK, WHATS_NEW
@@ -89,8 +88,8 @@ class Sender:
         self.clock = clock
         self.sleep = sleep
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
-        self.answers = AnswerLog(service.store)
-        self.nudges = NudgeRepository(service.store)
+        self.answers = service.answers
+        self.nudges = service.nudges
         self.stopping = threading.Event()  # set on shutdown: the nudge being sent is finished, no other is started
 
     # -- the loop --------------------------------------------------------------------------------------------------

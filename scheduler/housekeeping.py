@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from learning.answers import AnswerLog
 from learning.service import LearningService
 from learning.store import utcnow
 
@@ -15,7 +14,7 @@ log = logging.getLogger(__name__)
 
 class Housekeeping:
     def __init__(self, service: LearningService, answers_retention_days: int, clock: Callable[[], datetime] = utcnow):
-        self.answers = AnswerLog(service.store)
+        self.answers = service.answers
         self.keep = timedelta(days=answers_retention_days)
         self.clock = clock
 

@@ -7,20 +7,16 @@ nothing new. Everyone is planned in bulk (array maths over all learners), so a r
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import numpy as np
-from scipy import sparse
-
 from config.nudges import NudgePolicy
-from learning.history import ENGAGED
+from learning.catalog_frame import CatalogFrame
+from learning.closeness import Cohort, by_recency, closeness, new_courses, unavailable
 from learning.learners import Learner
-from learning.nudges import NudgeRepository, NudgeRow
-from learning.recommender import HISTORY_DECAY, TOPIC_CLOSENESS
+from learning.nudges import NudgeRow
 from learning.service import LearningService
 from learning.store import iso, utcnow
 from scheduler.windows import held_out, local_week, next_slot
@@ -46,7 +42,7 @@ class Planner:
         self.service = service
         self.policy = policy
         self.clock = clock
-        self.nudges = NudgeRepository(service.store)
+        self.nudges = service.nudges
 
     # -- planning --------------------------------------------------------------------------------------------------
     def plan(self, now: datetime | None = None, user: str | None = None, dry_run: bool = False) -> list[Plan]:
@@ -126,70 +122,51 @@ class Planner:
     def _whats_new(
         self, wanting: list[tuple[Learner, datetime]], nudges: dict[str, list[NudgeRow]], now: datetime
     ) -> list[Plan]:
-        """Learners with at least one course published since their last digest that is close enough to them."""
+        """Learners with at least one course published since their last digest that `Recommender.whats_new` would
+        offer them: close enough (`closeness`, the same judgement) and not one they finished, dismissed or would
+        only repeat."""
         if not wanting:
             return []
         recommender = self.service.recommender
         frame = recommender.frames.current()
-        floor = (now - timedelta(days=LOOKBACK_DAYS)).timestamp()
-        new = np.flatnonzero(frame.present & (frame.published >= floor) & (frame.published <= now.timestamp()))
+        new = new_courses(frame, now - timedelta(days=LOOKBACK_DAYS), now)
         if not len(new):
             return []
-        closeness = self._closeness([lr for lr, _ in wanting], new)
+        cohort = self._cohort([lr for lr, _ in wanting], frame)
+        close = closeness(frame, cohort, new, recommender.encoder).best >= self.policy.digest_min_closeness
+        offered = close & ~unavailable(frame, cohort, new)
         plans = []
         for row, (learner, since) in enumerate(wanting):
             period = local_week(now, learner.tz)
             if any(n.kind == WHATS_NEW and n.period == period for n in nudges.get(learner.slack_id, [])):
                 continue
-            fresh = frame.published[new] >= since.timestamp()
-            best = float(np.max(np.where(fresh, closeness[row], -1.0)))
-            if best >= self.policy.digest_min_closeness:
-                count = int(((closeness[row] >= self.policy.digest_min_closeness) & fresh).sum())
+            count = int((offered[row] & (frame.published[new] >= since.timestamp())).sum())
+            if count:
                 plans.append(Plan(
                     learner.slack_id, WHATS_NEW, period, next_slot(now, learner.tz, learner.slack_id, self.policy),
                     f"{count} new course(s) close to their history or interests", {"since": iso(since)},
                 ))  # fmt: skip
         return plans
 
-    def _closeness(self, learners: list[Learner], new: np.ndarray) -> np.ndarray:
-        """(learners x new courses): the best of content closeness to their recency-weighted history, interest
-        closeness, and sharing their usual topic, exactly as `Recommender.whats_new` judges it."""
-        recommender = self.service.recommender
-        frame = recommender.frames.current()
+    def _cohort(self, learners: list[Learner], frame: CatalogFrame) -> Cohort:
+        """These learners' recency-weighted histories, what they completed or dismissed, and their interests, read
+        for everyone at once (a profile each would cost a query each)."""
         row_of = {lr.slack_id: i for i, lr in enumerate(learners)}
-        rows, cols, weights = [], [], []
-        topics: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        rank, previous = 0, None
-        for learner_id, course_id in self.service.history.courses_taken_by_learner(ENGAGED):
-            num = frame.by_id.get(course_id)
-            if learner_id not in row_of or num is None:
+        taken: list[list[int]] = [[] for _ in learners]
+        excluded: list[list[int]] = [[] for _ in learners]
+        finished: list[list[int]] = [[] for _ in learners]
+        for learner_id, course_id, took, completed, dismissed in self.service.history.standings_by_learner():
+            row, num = row_of.get(learner_id), frame.by_id.get(course_id)
+            if row is None or num is None:
                 continue
-            rank = rank + 1 if learner_id == previous else 0
-            previous = learner_id
-            rows.append(row_of[learner_id])
-            cols.append(num)
-            weights.append(HISTORY_DECAY**rank)
-            if frame.topics[num]:
-                topics[row_of[learner_id]][frame.topics[num][0]] += 1
-        history = sparse.csr_matrix((weights, (rows, cols)), shape=(len(learners), frame.size), dtype=np.float32)
-        centroids = np.asarray(history @ frame.vectors)
-        centroids /= np.linalg.norm(centroids, axis=1, keepdims=True) + 1e-9
-        new_vectors = frame.vectors[new]
-        closeness = centroids @ new_vectors.T
-        interests = sorted({i for lr in learners for i in lr.interests})
-        if interests:
-            sims = recommender.encoder.encode(interests) @ new_vectors.T
-            position = {interest: i for i, interest in enumerate(interests)}
-            for row, learner in enumerate(learners):
-                if learner.interests:
-                    best = sims[[position[i] for i in learner.interests]].max(axis=0)
-                    closeness[row] = np.maximum(closeness[row], best)
-        new_topics = [frame.topics[n][0] if frame.topics[n] else None for n in new]
-        for row, counts in topics.items():
-            total = sum(counts.values())
-            share = np.array([counts.get(t, 0.0) / total if t else 0.0 for t in new_topics], np.float32)
-            closeness[row] = np.maximum(closeness[row], TOPIC_CLOSENESS * share)
-        return closeness
+            if took:
+                taken[row].append(num)
+            if completed or dismissed:
+                excluded[row].append(num)
+            if completed:
+                finished[row].append(num)
+        histories = [by_recency(nums) for nums in taken]
+        return Cohort.of(frame.size, histories, excluded, finished, [lr.interests for lr in learners])
 
     def _write(self, plans: list[Plan], now: datetime) -> int:
         """Insert the plans; a (learner, kind, period) planned before, by anyone, is left alone."""

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from bot.console import DEMO_USER_ID, ConsoleSession
 from bot.text_render import blocks_to_text
 from config import Settings
+from learning.store import Store
 from scheduler.delivery import Sender, nudge_client
 from scheduler.planner import Planner
 from upnext.build import build_service
@@ -48,8 +49,9 @@ def main(home: str = "var") -> None:
     save("home", {"type": "home", "blocks": home_view["blocks"]})
     later = datetime.now(UTC) + timedelta(days=40)
     service.learners.touch(DEMO_USER_ID, later - timedelta(days=35))
-    service.store.db.execute("UPDATE events SET at = ? WHERE learner_id = ?",
-                             [(later - timedelta(days=35)).isoformat(), DEMO_USER_ID])  # fmt: skip
+    store = Store(settings.database_path)
+    store.db.execute("UPDATE events SET at = ? WHERE learner_id = ?",
+                     [(later - timedelta(days=35)).isoformat(), DEMO_USER_ID])  # fmt: skip
     local = Settings(home=Path(home), slack_bot_token="xoxb-local", slack_api_url=session.slack.api_url)
     Planner(service, local.nudges, lambda: later).plan(now=later, user=DEMO_USER_ID)
     Sender(
@@ -57,7 +59,8 @@ def main(home: str = "var") -> None:
     ).run_once()
     nudge = session.slack.calls_to("chat.postMessage")[-1].body
     save("nudge", {"blocks": nudge["blocks"]})
-    service.store.db.execute("DELETE FROM nudges WHERE learner_id = ?", [DEMO_USER_ID])
+    store.db.execute("DELETE FROM nudges WHERE learner_id = ?", [DEMO_USER_ID])
+    store.close()
     session.close()
     print(f"wrote {OUT}")
 

@@ -17,10 +17,11 @@ from config import Settings
 from config.reporting import Reporting
 from embeddings.encoder import load_encoder
 from learning.service import LearningService
+from learning.store import Store
 from tests.fakes.signing import SIGNING_SECRET
 from tests.fakes.slack import FakeSlack
 from tests.helpers import MemoEncoder
-from upnext.build import build_admin_web, build_service
+from upnext.build import Upnext, build
 
 DATA = Path(__file__).parent / "data"
 PUBLIC_URL = "http://upnext.test"  # what UPNEXT_PUBLIC_URL says in tests; links are followed on the test server
@@ -71,10 +72,29 @@ def settings(tmp_path: Path, fake_slack: FakeSlack) -> Settings:
 
 
 @pytest.fixture
-def empty_service(settings: Settings, encoder: MemoEncoder) -> Iterator[LearningService]:
-    service = build_service(settings, encoder=encoder, prepare=False)
-    yield service
-    service.store.close()
+def upnext(settings: Settings, encoder: MemoEncoder) -> Iterator[Upnext]:
+    """What the composition root builds, over an empty store."""
+    built = build(settings, encoder=encoder, prepare=False)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def empty_service(upnext: Upnext) -> LearningService:
+    return upnext.service
+
+
+@pytest.fixture
+def store(settings: Settings, empty_service: LearningService) -> Iterator[Store]:
+    """The service's database opened on its own, for tests to arrange and inspect rows directly."""
+    opened = Store(settings.database_path)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def db(store: Store):
+    return store.db
 
 
 @pytest.fixture
@@ -107,13 +127,15 @@ class RunningServer:
 
 
 @pytest.fixture
-def server(settings: Settings, service: LearningService, fake_slack: FakeSlack) -> Iterator[RunningServer]:
+def server(
+    settings: Settings, upnext: Upnext, service: LearningService, fake_slack: FakeSlack
+) -> Iterator[RunningServer]:
     """`upnext serve --http` as it runs in production: the Bolt app under waitress, on a free local port."""
     from waitress.server import create_server
 
     listeners = ThreadPoolExecutor(max_workers=8)
     app = create_app(settings, service, verify_token=True, executor=listeners)
-    pages = build_admin_web(settings, service)
+    pages = upnext.admin_web()
     wsgi = create_server(
         SlackWsgiApp(app, SIGNING_SECRET, catalog_health(service), pages=is_admin_path, pages_app=pages),
         host="127.0.0.1",

@@ -25,7 +25,7 @@ def upnext(tmp_path: Path, encoder, tmp_path_factory, monkeypatch, capsys):
     (home / "models").symlink_to(built, target_is_directory=True)
     seeded = build_service(Settings(home=home), encoder=encoder, prepare=False)
     seeded.catalog.import_file(SMALL_CATALOG)
-    seeded.store.close()
+    seeded.close()
     monkeypatch.setenv("UPNEXT_HOME", str(home))
     monkeypatch.chdir(tmp_path)
 

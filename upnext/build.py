@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from config import Settings
 from embeddings.encoder import Encoder, load_encoder
 from embeddings.vector_cache import VectorCache
+from learning.admin_tokens import AdminTokens
 from learning.answers import AnswerLog
 from learning.bundled_vectors import preload_bundled_vectors
 from learning.catalog import Catalog
@@ -17,23 +21,84 @@ from learning.courses import CourseRepository
 from learning.feedback import Feedback
 from learning.history import History
 from learning.learners import LearnerRepository
+from learning.nudges import NudgeRepository
+from learning.privacy import Privacy
 from learning.ranker import RankerCache
 from learning.ranker_training import train
 from learning.recommender import Recommender
 from learning.search import CourseSearch
+from learning.seen_events import SeenSlackEvents
 from learning.service import LearningService
 from learning.signals import SignalCache
-from learning.store import Store
+from learning.store import Store, utcnow
+
+if TYPE_CHECKING:  # built on demand: a process that needs none of them does not import them
+    from slack_sdk import WebClient
+
+    from admin.web import AdminWeb
+    from insights.queries import ReportQueries
+    from insights.report import ReportBuilder
+    from learning.store_check import CheckReport
+    from scheduler.digest import WeeklyDigest
 
 log = logging.getLogger(__name__)
 
 
-def build_service(
+@dataclass(frozen=True)
+class Upnext:
+    """What the composition root builds over one store: the domain service, and beside it the parts that are built
+    from the store itself (reports, the admin pages, the weekly digest, `upnext check`)."""
+
+    settings: Settings
+    store: Store
+    service: LearningService
+
+    def report_builder(self) -> ReportBuilder:
+        """The learning team's figures over this store, with content gaps clustered by the service's encoder."""
+        from insights.gaps import GapFinder
+        from insights.report import ReportBuilder
+
+        gaps = GapFinder(self.service.search.encoder)
+        return ReportBuilder(self.report_queries(), gaps, self.settings.reporting.min_group)
+
+    def report_queries(self) -> ReportQueries:
+        """Read-only figures across tables (reports, `upnext nudges stats`)."""
+        from insights.queries import ReportQueries
+
+        return ReportQueries(self.store)
+
+    def admin_web(self) -> AdminWeb:
+        """/admin: sign-in and the dashboard, served by the web process beside /slack/events."""
+        from admin.signin import SignIn
+        from admin.web import AdminWeb, ReportCache
+
+        secure = (self.settings.reporting.public_url or "").startswith("https://")
+        sign_in = SignIn(self.service.admin_tokens)
+        return AdminWeb(sign_in, ReportCache(self.report_builder().build), secure_cookie=secure)
+
+    def weekly_digest(self, client: WebClient, clock: Callable[[], datetime] = utcnow) -> WeeklyDigest:
+        """The learning team's weekly digest; the weeks it went out are recorded in the store's meta table."""
+        from scheduler.digest import WeeklyDigest
+
+        return WeeklyDigest(self.store, self.report_builder().build, client, self.settings.reporting, clock)
+
+    def check(self) -> CheckReport:
+        """`upnext check`: verify the store and repair what is derived from it."""
+        from learning.store_check import check_store
+
+        service = self.service
+        return check_store(self.store, service.search.keyword, service.courses, service.catalog.index)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def build(
     settings: Settings,
     encoder: Encoder | None = None,
     prepare: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
-) -> LearningService:
+) -> Upnext:
     """Open the store and index under UPNEXT_HOME; with `prepare`, import the bundled catalog into an empty store
     and repair the index if it fell behind the store."""
     settings.home.mkdir(parents=True, exist_ok=True)
@@ -50,36 +115,35 @@ def build_service(
     search = CourseSearch(store, courses, index, encoder)
     history = History(store)
     answers = AnswerLog(store)
+    nudges = NudgeRepository(store)
     feedback = Feedback(answers.shown, answers.shown_times, history.took_up)
     recommender = Recommender(
-        courses, history, search, SignalCache(store), FrameCache(store, index), encoder, feedback=feedback
+        courses, history, search, SignalCache(store), FrameCache(store, courses, index), encoder, feedback=feedback
     )
     if settings.ranker:  # off by default: training has not yet beaten the blend (BENCHMARKS.md) and costs minutes
         recommender.ranker = RankerCache(lambda: train(recommender), history.count)
-    return LearningService(
-        store=store,
+    service = LearningService(
         courses=courses,
         catalog=catalog,
         search=search,
         learners=LearnerRepository(store),
         history=history,
         recommender=recommender,
+        answers=answers,
+        nudges=nudges,
+        privacy=Privacy(history, nudges, answers),
+        seen_events=SeenSlackEvents(store),
+        admin_tokens=AdminTokens(store),
+        close=store.close,
     )
+    return Upnext(settings, store, service)
 
 
-def build_report_builder(settings: Settings, service: LearningService):
-    """The learning team's figures over this store, with content gaps clustered by the service's encoder."""
-    from insights.gaps import GapFinder
-    from insights.report import ReportBuilder
-
-    return ReportBuilder(service.store, GapFinder(service.search.encoder), settings.reporting.min_group)
-
-
-def build_admin_web(settings: Settings, service: LearningService):
-    """/admin: sign-in and the dashboard, served by the web process beside /slack/events."""
-    from admin.signin import SignIn
-    from admin.web import AdminWeb, ReportCache
-
-    reports = build_report_builder(settings, service)
-    secure = (settings.reporting.public_url or "").startswith("https://")
-    return AdminWeb(SignIn(service.store), ReportCache(reports.build), secure_cookie=secure)
+def build_service(
+    settings: Settings,
+    encoder: Encoder | None = None,
+    prepare: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> LearningService:
+    """The domain service alone (see `build`), for everything that needs nothing beside it."""
+    return build(settings, encoder, prepare, on_progress).service

@@ -20,10 +20,10 @@ def _progress(done: int, total: int) -> None:
     print(f"\r  embedding courses: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
 
-def _service(settings: Settings):
-    from upnext.build import build_service
+def _build(settings: Settings):
+    from upnext.build import build
 
-    return build_service(settings, on_progress=_progress)
+    return build(settings, on_progress=_progress)
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -45,7 +45,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         raise SettingsError("SLACK_BOT_TOKEN is required to serve Slack (it starts with xoxb-)")
     check_slack(web_client(settings), settings)  # a wrong token or URL stops here, before minutes of start-up
     started = time.monotonic()
-    service = _service(settings)
+    upnext = _build(settings)
+    service = upnext.service
     metrics = _metrics(service) if settings.metrics else None
     listeners = listener_pool(settings, metrics)
     app = create_app(settings, service, verify_token=True, executor=listeners, metrics=metrics)
@@ -54,11 +55,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         from admin.web import is_admin_path
         from bot.http import SlackWsgiApp, catalog_health, serve_http
         from bot.metrics import MetricsWsgi
-        from upnext.build import build_admin_web
 
         assert settings.slack_signing_secret  # require_http() checked it
         wsgi = SlackWsgiApp(app, settings.slack_signing_secret, health=catalog_health(service),
-                            pages=is_admin_path, pages_app=build_admin_web(settings, service))  # fmt: skip
+                            pages=is_admin_path, pages_app=upnext.admin_web())  # fmt: skip
         serve_http(MetricsWsgi(wsgi, metrics) if metrics else wsgi, port, listeners, threads=settings.listener_threads)
     else:
         from bot.socket_mode import serve_socket_mode
@@ -71,9 +71,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 def _metrics(service):
     """/metrics for this web process; nudge counts are read from the store, which the clock writes."""
     from bot.metrics import Metrics
-    from scheduler.stats import nudge_status_counts
 
-    metrics = Metrics(lambda: nudge_status_counts(service.store))
+    metrics = Metrics(service.nudges.status_counts)
     service.recommender.signals.on_rebuild = metrics.timed_rebuild("signals")
     return metrics
 
@@ -81,7 +80,7 @@ def _metrics(service):
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     from bot.console import DEMO_USER_ID, ConsoleSession, run_console
 
-    session = ConsoleSession(settings, _service(settings), user_id=args.as_user or DEMO_USER_ID)
+    session = ConsoleSession(settings, _build(settings).service, user_id=args.as_user or DEMO_USER_ID)
     return run_console(session, ask=args.ask)
 
 
@@ -136,22 +135,20 @@ def cmd_history_import(settings: Settings, args: argparse.Namespace) -> int:
 def _nudge_parts(settings: Settings):
     from scheduler.delivery import Sender, nudge_client
     from scheduler.planner import Planner
-    from upnext.build import build_service
+    from upnext.build import build
 
-    service = build_service(settings)
-    return service, Planner(service, settings.nudges), lambda: Sender(service, nudge_client(settings), settings.nudges)
+    upnext = build(settings)
+    service = upnext.service
+    return upnext, Planner(service, settings.nudges), lambda: Sender(service, nudge_client(settings), settings.nudges)
 
 
-def _digest(settings: Settings, service):
+def _digest(settings: Settings, upnext):
     """The weekly learning-team digest, when UPNEXT_REPORT_CHANNEL names a channel."""
     if not settings.reporting.report_channel:
         return None
     from scheduler.delivery import nudge_client
-    from scheduler.digest import WeeklyDigest
-    from upnext.build import build_report_builder
 
-    reports = build_report_builder(settings, service)
-    return WeeklyDigest(service.store, reports.build, nudge_client(settings), settings.reporting)
+    return upnext.weekly_digest(nudge_client(settings))
 
 
 def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
@@ -162,8 +159,9 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
         raise SettingsError("SLACK_BOT_TOKEN is required to send nudges (it starts with xoxb-)")
     from scheduler.housekeeping import Housekeeping
 
-    service, planner, sender = _nudge_parts(settings)
-    run_clock(planner, sender(), Housekeeping(service, settings.answers_retention_days), _digest(settings, service))
+    upnext, planner, sender = _nudge_parts(settings)
+    housekeeping = Housekeeping(upnext.service, settings.answers_retention_days)
+    run_clock(planner, sender(), housekeeping, _digest(settings, upnext))
     return 0
 
 
@@ -184,13 +182,14 @@ def cmd_nudges_preview(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_nudges_stats(settings: Settings, args: argparse.Namespace) -> int:
     from scheduler.stats import holdout_comparison, nudge_stats
 
-    service, _, _ = _nudge_parts(settings)
+    upnext, _, _ = _nudge_parts(settings)
+    queries = upnext.report_queries()
     statuses = ("planned", "sending", "sent", "failed", "skipped", "held_out")
     print(f"{'kind':<10}" + "".join(f"{s:>10}" for s in statuses) + f"{'clicked':>10}{'returned':>10}")
-    for row in nudge_stats(service.store):
+    for row in nudge_stats(queries):
         cells = "".join(f"{row.counts.get(s, 0):>10}" for s in statuses)
         print(f"{row.kind:<10}{cells}{row.clicked:>10}{row.returned:>10}")
-    comparison = holdout_comparison(service.store)
+    comparison = holdout_comparison(queries)
     print(
         f"come-back return rate within 7 days: nudged {comparison['sent_return_rate']:.1%} "
         f"of {comparison['sent_learners']}, held out {comparison['held_out_return_rate']:.1%} "
@@ -237,11 +236,9 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     """Integrity of the store; vectors and indexes repaired where they disagree with the courses."""
-    from learning.store_check import check_store
-    from upnext.build import build_service
+    from upnext.build import build
 
-    service = build_service(settings, prepare=False)
-    report = check_store(service.store, service.courses, service.catalog.index)
+    report = build(settings, prepare=False).check()
     for line in report.lines():
         print(line)
     return 0 if report.ok else 1
@@ -279,7 +276,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     """Every figure the learning team sees, for scripts: aggregates only, small groups folded into "other"."""
     from insights.formats import render
     from insights.report import Window
-    from upnext.build import build_report_builder, build_service
+    from upnext.build import build
 
     default = Window.last_weeks()
     window = Window(args.since or (args.until or default.until) - (default.until - default.since),
@@ -287,20 +284,20 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     if window.since > window.until:
         print(f"error: --since {window.since} is after --until {window.until}", file=sys.stderr)
         return 2
-    service = build_service(settings)
-    sys.stdout.write(render(build_report_builder(settings, service).build(window), args.format))
+    sys.stdout.write(render(build(settings).report_builder().build(window), args.format))
     return 0
 
 
 def cmd_admin_link(settings: Settings, args: argparse.Namespace) -> int:
     """A one-time sign-in link to the dashboard, for operators (the person's Slack id is recorded with it)."""
     from admin.signin import SignIn
+    from learning.admin_tokens import AdminTokens
     from learning.store import Store
 
     if not settings.reporting.public_url:
         raise SettingsError("UPNEXT_PUBLIC_URL is required to make a link (the address of `upnext serve --http`)")
     settings.home.mkdir(parents=True, exist_ok=True)
-    print(SignIn(Store(settings.database_path)).link(args.user, settings.reporting.public_url))
+    print(SignIn(AdminTokens(Store(settings.database_path))).link(args.user, settings.reporting.public_url))
     return 0
 
 

@@ -35,11 +35,11 @@ def browser():
 
 
 @pytest.fixture
-def used(service):
+def used(service, store):
     """Eighty learners and twelve weeks of their use of Upnext."""
     for i in range(80):
         service.learners.ensure(f"U0USE{i:03d}")
-    seed_usage(service.store, utcnow(), answers_per_learner=4)
+    seed_usage(store, utcnow(), answers_per_learner=4)
     return service
 
 

@@ -62,15 +62,17 @@ def test_someone_named_in_upnext_admins_gets_a_link_too(server):
     assert follow(server, link_from_slack(server, OPERATOR_ADMIN)).status == 200
 
 
-def test_anyone_else_gets_a_polite_no_and_no_link(server, service):
+def test_anyone_else_gets_a_polite_no_and_no_link(server, service, db):
     assert command(server, "admin", "U0ANA").status == 200
     reply = server.answer("respond", "only for workspace admins")
     assert not any(e.get("url") for b in reply["blocks"] for e in b.get("elements", []))
-    assert service.store.db.execute("SELECT count(*) FROM admin_tokens").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM admin_tokens").fetchone()[0] == 0
 
 
 def test_expired_forged_and_missing_links_and_no_session_are_refused(server, service):
-    expired = SignIn(service.store, clock=lambda: utcnow() - timedelta(minutes=11)).link(OPERATOR_ADMIN, PUBLIC_URL)
+    expired = SignIn(service.admin_tokens, clock=lambda: utcnow() - timedelta(minutes=11)).link(
+        OPERATOR_ADMIN, PUBLIC_URL
+    )
     for link in (expired, PUBLIC_URL + "/admin/login?token=forged", PUBLIC_URL + "/admin/login"):
         refused = follow(server, link)
         assert refused.status == 403 and b"/learn admin" in refused.body and "Set-Cookie" not in refused.headers

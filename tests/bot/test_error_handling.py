@@ -14,10 +14,10 @@ LUIS = "U0LUIS"  # Spanish
 
 
 def test_a_failing_listener_is_logged_by_kind_and_the_learner_gets_the_apology_in_their_language(
-    server, service, caplog
+    server, service, caplog, db
 ):
     service.learners.save_profile(LUIS, {"real_name": "Luis Pérez", "first_name": "Luis", "locale": "es-ES"})
-    service.store.db.execute("DROP TABLE events")  # the click cannot be recorded
+    db.execute("DROP TABLE events")  # the click cannot be recorded
 
     with caplog.at_level(logging.ERROR, logger="bot.errors"):
         value = json.dumps({"a": 0, "c": SQL})  # a real card's button
@@ -32,9 +32,9 @@ def test_a_failing_listener_is_logged_by_kind_and_the_learner_gets_the_apology_i
 
 
 def test_a_failure_after_an_event_was_acknowledged_is_logged_with_the_apology_in_the_conversation(
-    server, service, caplog
+    server, service, caplog, db
 ):
-    service.store.db.execute("DROP TABLE seen_slack_events")  # the retry check every event listener starts with
+    db.execute("DROP TABLE seen_slack_events")  # the retry check every event listener starts with
 
     with caplog.at_level(logging.ERROR, logger="bot.errors"):
         assert dm(server, "python").status == 200  # the ack never waits on (or fails with) the database
@@ -44,8 +44,8 @@ def test_a_failure_after_an_event_was_acknowledged_is_logged_with_the_apology_in
     assert any(r.getMessage() == "event:message request failed: OperationalError" for r in caplog.records)
 
 
-def test_a_failure_before_the_ack_is_a_500_not_a_400(server, service, caplog):
-    service.store.db.execute("DROP TABLE learners")  # the "too few interests" answer reads the person's language
+def test_a_failure_before_the_ack_is_a_500_not_a_400(server, service, caplog, db):
+    db.execute("DROP TABLE learners")  # the "too few interests" answer reads the person's language
 
     with caplog.at_level(logging.ERROR, logger="bot.errors"):
         assert submit_interests(server, ["sql"], "Analyst").status == 500  # our bug, not Slack's payload

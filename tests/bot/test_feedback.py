@@ -24,7 +24,7 @@ def submit_comment(server, view: dict, text: str):
     })  # fmt: skip
 
 
-def test_done_asks_worth_your_time_and_a_comment_follows(server, service):
+def test_done_asks_worth_your_time_and_a_comment_follows(server, service, db):
     onboard(service)
     done = next(b for b in answer_buttons(server, "sql") if b["action_id"] == "course_done")
     course_id = json.loads(done["value"])["c"]
@@ -47,7 +47,7 @@ def test_done_asks_worth_your_time_and_a_comment_follows(server, service):
     hostile = "<!channel> & worth it " + "x" * 600
     assert submit_comment(server, view, hostile).status == 200
     server.settle()
-    rows = service.store.db.execute(
+    rows = db.execute(
         "SELECT value, note, answer_id IS NOT NULL FROM events WHERE kind = 'rated' AND course_id = ? ORDER BY at, id",
         [course_id],
     ).fetchall()
@@ -57,12 +57,12 @@ def test_done_asks_worth_your_time_and_a_comment_follows(server, service):
     assert "<!channel>" not in shown and "&lt;!channel&gt; &amp; worth it" in shown
 
 
-def test_a_comment_without_a_rating_or_course_is_dropped(server, service):
+def test_a_comment_without_a_rating_or_course_is_dropped(server, service, db):
     onboard(service)
     view = {"callback_id": "rating_comment_modal", "private_metadata": "not json", "type": "modal"}
     assert submit_comment(server, view, "hello").status == 200
     server.settle()
-    assert service.store.db.execute("SELECT count(*) FROM events WHERE note IS NOT NULL").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM events WHERE note IS NOT NULL").fetchone()[0] == 0
 
 
 def test_privacy_says_what_admins_see(server, service):

@@ -54,10 +54,10 @@ def test_opening_the_home_tab_after_forgetting_creates_nothing(server, service):
     assert "forgotten you" in str(server.slack.calls_to("views.publish")[-1].body["view"])
 
 
-def test_a_new_use_starts_an_empty_learner_that_old_imports_cannot_fill(server, service, tmp_path):
+def test_a_new_use_starts_an_empty_learner_that_old_imports_cannot_fill(server, service, tmp_path, db):
     forget_ana(server, service)
     yesterday = datetime.now(UTC) - timedelta(days=1)
-    service.store.db.execute("UPDATE forgotten SET at = ?", [yesterday.isoformat(timespec="seconds")])
+    db.execute("UPDATE forgotten SET at = ?", [yesterday.isoformat(timespec="seconds")])
     dm(server, "what should I learn next?")
     server.answer("chat.postMessage", "Up next", timeout=10)
     server.settle()
@@ -77,11 +77,11 @@ def test_nothing_of_a_forgotten_person_survives_in_the_database_files(server, se
         assert trace.encode() not in raw, trace
 
 
-def test_forgetting_an_admin_ends_their_dashboard_sessions(service):
+def test_forgetting_an_admin_ends_their_dashboard_sessions(service, db):
     from admin.signin import SignIn
 
     onboard(service)
-    SignIn(service.store).link(ANA, "https://upnext.example")
-    assert service.store.db.execute("SELECT count(*) FROM admin_tokens WHERE user_id = ?", [ANA]).fetchone()[0] == 1
+    SignIn(service.admin_tokens).link(ANA, "https://upnext.example")
+    assert db.execute("SELECT count(*) FROM admin_tokens WHERE user_id = ?", [ANA]).fetchone()[0] == 1
     service.learners.forget(ANA)
-    assert service.store.db.execute("SELECT count(*) FROM admin_tokens WHERE user_id = ?", [ANA]).fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM admin_tokens WHERE user_id = ?", [ANA]).fetchone()[0] == 0

@@ -8,7 +8,7 @@ import socket
 import threading
 from urllib.parse import urlparse
 
-from learning.privacy import export
+from learning.store import Store
 from tests.helpers import assert_valid_blocks, http
 from tests.slack_requests import ANA, dm, event, onboard, submit_interests
 from upnext.build import build_service
@@ -18,18 +18,18 @@ SQL = "swcarpentry/sql-novice-survey/01-select"
 
 def test_events_are_acknowledged_while_an_import_holds_the_write_lock(server, service, settings):
     onboard(service)
-    other = build_service(settings, encoder=service.search.encoder, prepare=False)  # e.g. `upnext catalog import`
+    other = Store(settings.database_path)  # e.g. `upnext catalog import`
     acked = threading.Event()
-    with other.store.write():  # holds SQLite's write lock, as a long import transaction does
+    with other.write():  # holds SQLite's write lock, as a long import transaction does
         responses = []
         thread = threading.Thread(target=lambda: (responses.append(dm(server, "git")), acked.set()))
         thread.start()
         acked.wait(timeout=20)  # the store's busy timeout is 30 s: an ack that waited would still be pending
-        lock_still_held = other.store.db.conn.in_transaction
+        lock_still_held = other.db.conn.in_transaction
         assert acked.is_set() and lock_still_held and responses[0].status == 200
     thread.join()
     assert server.answer("chat.postMessage", "Courses for")  # answered once the lock is gone
-    other.store.close()
+    other.close()
 
 
 def test_a_retried_event_is_still_answered_once_after_acking(server, service):
@@ -50,7 +50,7 @@ def test_a_running_server_sees_courses_another_process_imported(server, service,
     (tmp_path / "new.jsonl").write_text(json.dumps(new) + "\n")
     other = build_service(settings, encoder=service.search.encoder, prepare=False)  # another process's index
     assert other.catalog.import_file(tmp_path / "new.jsonl").added == 1
-    other.store.close()
+    other.close()
     assert http(server.url + "/healthz").json()["courses"] == before + 1
     dense = service.search.dense("stargazing", 3)  # meaning only: no word of the query is in the course
     assert service.courses.get("astro-1").num in [num for num, _ in dense]
@@ -79,16 +79,16 @@ def test_a_forged_interests_submission_stores_only_offered_topics_and_a_bounded_
     learner = service.learners.get(ANA)
     assert learner.interests == tuple(offered) and learner.title == "R" * 100
     assert_valid_blocks(server.slack.calls_to("views.publish")[-1].body["view"]["blocks"], limit=100)
-    assert export(service.store, learner)["profile"]["title"] == "R" * 100
+    assert service.privacy.export(learner)["profile"]["title"] == "R" * 100
 
 
-def test_a_broken_learner_record_never_locks_its_owner_out_of_home_or_export(server, service):
+def test_a_broken_learner_record_never_locks_its_owner_out_of_home_or_export(server, service, db):
     onboard(service)
-    service.store.db.execute(  # as a forged submission stored it before values were checked
+    db.execute(  # as a forged submission stored it before values were checked
         "UPDATE learners SET title = ?, interests = ?, profile_refreshed_at = '2999-01-01' WHERE slack_id = ?",
         ["T" * 5000, json.dumps(["i" * 5000] * 12), ANA],
     )
     event(server, {"type": "app_home_opened", "user": ANA, "tab": "home", "channel": "D" + ANA})
     view = server.slack.wait_for_call("views.publish")[0].body["view"]
     assert_valid_blocks(view["blocks"], limit=100)
-    assert export(service.store, service.learners.get(ANA))["profile"]["slack_id"] == ANA
+    assert service.privacy.export(service.learners.get(ANA))["profile"]["slack_id"] == ANA

@@ -70,9 +70,9 @@ def test_crash_after_the_store_commit_but_before_embedding_is_repaired_on_start(
     assert restarted.search.search("regular expressions", 1).hits[0].course.id == "new-1"
 
 
-def test_courses_removed_from_the_store_leave_the_index_on_start(service, settings, encoder):
+def test_courses_removed_from_the_store_leave_the_index_on_start(service, settings, encoder, db):
     gone = service.courses.get("swcarpentry/shell-novice/01-intro")
-    service.store.db.execute("DELETE FROM courses WHERE num = ?", [gone.num])
+    db.execute("DELETE FROM courses WHERE num = ?", [gone.num])
     restarted = build_service(settings, encoder=encoder)
     assert gone.num not in restarted.catalog.index.vectors.hashes
     assert len(restarted.catalog.index.vectors) == restarted.courses.count()

@@ -51,16 +51,16 @@ def _answer_buttons(server, user: str) -> list[dict]:
 
 def answer_ids(server, user: str) -> set[int]:
     """The learner's search answers so far."""
-    rows = server.service.store.db.execute("SELECT id FROM answers WHERE learner_id = ? AND kind = 'search'", [user])
+    rows = server.db.execute("SELECT id FROM answers WHERE learner_id = ? AND kind = 'search'", [user])
     return {row[0] for row in rows}
 
 
 @pytest.fixture
-def seeded(server, service, fake_slack):
+def seeded(server, service, fake_slack, db):
     """Six people (one with a role nobody else has) search `/learn sql databases`; four click Start on their first
     card, one of them Done on it too, and rates it 👍. Three of them also ask, each in their own words, for
     something the catalog does not teach."""
-    server.service = service
+    server.service, server.db = service, db
     for user in PEOPLE:
         fake_slack.users[user] = default_user(user)
         onboard(service, user)
@@ -93,9 +93,9 @@ def seeded(server, service, fake_slack):
     return service
 
 
-def test_figures_from_real_slack_requests_match_hand_counts(seeded, encoder):
-    shown = seeded.store.db.execute("SELECT count(*) FROM impressions").fetchone()[0]  # cards on the 9 answers
-    report = ReportBuilder(seeded.store, GapFinder(encoder), min_group=3).build(Window.last_weeks(1))
+def test_figures_from_real_slack_requests_match_hand_counts(seeded, encoder, upnext, db):
+    shown = db.execute("SELECT count(*) FROM impressions").fetchone()[0]  # cards on the 9 answers
+    report = ReportBuilder(upnext.report_queries(), GapFinder(encoder), min_group=3).build(Window.last_weeks(1))
 
     assert report.adoption.active == 6 and report.adoption.known == 6
     assert [(w.active, w.new, w.returning) for w in report.adoption.weeks] == [(6, 6, 0)]
@@ -113,7 +113,7 @@ def test_figures_from_real_slack_requests_match_hand_counts(seeded, encoder):
     assert report.feedback.ratings == [] and (report.feedback.up, report.feedback.down) == (1, 0)
     assert report.catalog.courses == seeded.courses.count()
     assert report.catalog.never_started == report.catalog.courses - 1
-    distinct_shown = seeded.store.db.execute("SELECT count(DISTINCT course_id) FROM impressions").fetchone()[0]
+    distinct_shown = db.execute("SELECT count(DISTINCT course_id) FROM impressions").fetchone()[0]
     assert report.catalog.never_shown == report.catalog.courses - distinct_shown
     # the same figures in each export format
     assert json.loads(as_json(report))["funnel"]["total"]["started"] == 4
@@ -122,9 +122,9 @@ def test_figures_from_real_slack_requests_match_hand_counts(seeded, encoder):
     assert "Adoption: 6 active of 6 known learners" in as_text(report)
 
 
-def test_someone_forgotten_leaves_every_figure(seeded, encoder):
+def test_someone_forgotten_leaves_every_figure(seeded, encoder, upnext, db):
     seeded.learners.forget(PEOPLE[0])
-    report = ReportBuilder(seeded.store, GapFinder(encoder), min_group=3).build(Window.last_weeks(1))
+    report = ReportBuilder(upnext.report_queries(), GapFinder(encoder), min_group=3).build(Window.last_weeks(1))
     assert report.adoption.active == 5 and report.adoption.known == 5
     assert (report.funnel.total.started, report.funnel.total.done) == (3, 0)
     assert report.search.questions == 8
@@ -150,8 +150,8 @@ def test_intervals_match_published_values():
     assert (round(d.estimate, 4), round(d.low, 4), round(d.high, 4)) == (0.2, 0.0524, 0.3339)
 
 
-def test_no_view_export_or_digest_names_or_lists_a_learner(seeded, encoder, server, fake_slack):
-    report = ReportBuilder(seeded.store, GapFinder(encoder), min_group=3).build(Window.last_weeks(1))
+def test_no_view_export_or_digest_names_or_lists_a_learner(seeded, encoder, server, fake_slack, upnext):
+    report = ReportBuilder(upnext.report_queries(), GapFinder(encoder), min_group=3).build(Window.last_weeks(1))
     assert [g.label for g in report.adoption.by_role] == [OTHER]  # the one Chief Unicorn Officer is not a group
     digest = digest_message(report, report, PUBLIC_URL)
     outputs = [as_text(report), as_json(report), as_csv(report), dashboard_page(report), json.dumps(digest.blocks)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from learning.answers import AnswerLog, ShownPick
+from learning.answers import ShownPick
 from learning.recommender import Reason
 
 
@@ -14,7 +14,7 @@ def picks(*course_ids: str) -> list[ShownPick]:
 
 
 def test_impressions_count_each_card_shown_to_a_learner(empty_service):
-    log = AnswerLog(empty_service.store)
+    log = empty_service.answers
     log.save("U1", "next", picks("a", "b"), surface="dm")
     log.save("U1", "home:popular", picks("a", "c"), surface="home")
     log.save("U1", "home:popular", picks("a"), surface="home", seen=False)  # refreshed, not looked at
@@ -24,15 +24,15 @@ def test_impressions_count_each_card_shown_to_a_learner(empty_service):
 
 
 def test_a_nudge_answer_is_on_the_nudge_surface_and_surfaces_are_checked(empty_service):
-    log = AnswerLog(empty_service.store)
+    log = empty_service.answers
     answer = log.get(log.save("U1", "nudge:come_back", picks("a"), nudge_id=7))
     assert answer is not None and answer.surface == "nudge" and answer.nudge_id == 7
     with pytest.raises(ValueError, match="unknown surface"):
         log.save("U1", "next", picks("a"), surface="email")
 
 
-def test_impressions_go_with_their_answers_when_a_learner_is_forgotten(empty_service):
-    log = AnswerLog(empty_service.store)
+def test_impressions_go_with_their_answers_when_a_learner_is_forgotten(empty_service, db):
+    log = empty_service.answers
     log.save("U1", "next", picks("a", "b"), surface="dm")
     empty_service.learners.forget("U1")
-    assert empty_service.store.db.execute("SELECT count(*) FROM impressions").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM impressions").fetchone()[0] == 0

@@ -70,13 +70,13 @@ def test_top_topics_are_the_most_common_first(service):
     assert len(topics) == 5 and topics[0].lower() == "python"
 
 
-def test_a_large_import_writes_in_short_transactions_and_a_rerun_changes_nothing(empty_service):
+def test_a_large_import_writes_in_short_transactions_and_a_rerun_changes_nothing(upnext, empty_service):
     from learning.courses import Course
     from learning.store import WRITE_CHUNK
 
     courses = [Course(id=f"c{i}", title=f"Course {i}") for i in range(2 * WRITE_CHUNK + WRITE_CHUNK // 2)]
     statements: list[str] = []
-    connection = empty_service.store.db.conn
+    connection = upnext.store.db.conn  # the service's own connection, to see what it runs
     connection.set_trace_callback(statements.append)
     try:
         counts = empty_service.courses.upsert(courses)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from learning.answers import AnswerLog, ShownPick
+from learning.answers import ShownPick
 from learning.feedback import EXPLORE_MIN_LEARNERS
 from learning.history import RATED, SAVED, STARTED
 from tests.learning.test_recommender import GIT, SQL, assert_truthful, learner, take
@@ -14,7 +14,7 @@ from tests.learning.test_recommender import GIT, SQL, assert_truthful, learner, 
 
 def show(service, person, picks, times: int) -> None:
     for _ in range(times):
-        AnswerLog(service.store).save(person.slack_id, "next", [ShownPick(p.course.id, p.reason) for p in picks])
+        service.answers.save(person.slack_id, "next", [ShownPick(p.course.id, p.reason) for p in picks])
 
 
 def rank(picks, course_id: str) -> int:

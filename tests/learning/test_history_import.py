@@ -8,7 +8,6 @@ import pytest
 
 from learning.history import COMPLETED, STARTED
 from learning.history_import import HistoryImporter
-from learning.learners import LearnerRepository
 
 SQL = "swcarpentry/sql-novice-survey/01-select"
 GIT = "swcarpentry/git-novice/01-basics"
@@ -16,9 +15,8 @@ GIT = "swcarpentry/git-novice/01-basics"
 
 @pytest.fixture
 def importer(service):
-    from learning.history import History
 
-    return HistoryImporter(service.courses, LearnerRepository(service.store), History(service.store))
+    return HistoryImporter(service.courses, service.learners, service.history)
 
 
 def statement(actor: dict, verb: str, course: str, timestamp: str = "2024-03-01T10:00:00Z", **extra) -> dict:

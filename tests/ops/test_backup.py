@@ -15,17 +15,17 @@ import pytest
 from config import Settings
 from learning.backup import BackupError, backup, restore
 from learning.service import LearningService
-from learning.store_check import check_store
-from upnext.build import build_service
+from learning.store import Store
+from upnext.build import build
 from upnext.cli import main
 
 
 def _check(settings: Settings, encoder) -> list[str]:
-    service = build_service(settings, encoder=encoder, prepare=False)
+    upnext = build(settings, encoder=encoder, prepare=False)
     try:
-        return check_store(service.store, service.courses, service.catalog.index).lines()
+        return upnext.check().lines()
     finally:
-        service.store.close()
+        upnext.close()
 
 
 def test_a_backup_taken_during_writes_restores_to_a_store_that_passes_check(
@@ -58,7 +58,7 @@ def test_a_backup_taken_during_writes_restores_to_a_store_that_passes_check(
 
 
 def test_restore_refuses_a_damaged_file_and_keeps_the_store(service: LearningService, settings: Settings, tmp_path):
-    service.store.close()
+    service.close()
     damaged = tmp_path / "damaged.db"
     backup(settings.database_path, damaged)
     data = bytearray(damaged.read_bytes())
@@ -78,15 +78,16 @@ def test_restore_refuses_while_the_store_is_open(service: LearningService, setti
     copy = backup(settings.database_path, tmp_path / "backup.db")
     with pytest.raises(BackupError, match="is using"):
         restore(copy.path, settings.database_path)
-    service.store.close()
+    service.close()
     restore(copy.path, settings.database_path)
 
 
 def test_check_rebuilds_a_damaged_keyword_index_and_missing_vectors(service: LearningService, settings, encoder):
-    db = service.store.db
-    db.execute("DELETE FROM course_vectors WHERE rowid IN (SELECT rowid FROM course_vectors LIMIT 3)")
-    db.execute("INSERT INTO courses_fts(rowid, title) VALUES (9999, 'phantom')")  # FTS out of step with courses
-    service.store.close()
+    store = Store(settings.database_path)
+    store.db.execute("DELETE FROM course_vectors WHERE rowid IN (SELECT rowid FROM course_vectors LIMIT 3)")
+    store.db.execute("INSERT INTO courses_fts(rowid, title) VALUES (9999, 'phantom')")  # FTS out of step with courses
+    store.close()
+    service.close()
 
     lines = _check(settings, encoder)
 
@@ -108,7 +109,7 @@ def test_restore_refuses_while_a_server_runs_and_works_once_it_stopped(
     start_upnext, service: LearningService, settings: Settings, tmp_path: Path
 ):
     copy = backup(settings.database_path, tmp_path / "backup.db")
-    service.store.close()  # only the server holds the store now
+    service.close()  # only the server holds the store now
     upnext = start_upnext()
 
     with pytest.raises(BackupError, match="is using"):

@@ -11,7 +11,7 @@ MONDAY_MORNING = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # before the window: 
 
 
 def test_sigterm_to_the_clock_finishes_the_nudge_being_sent_and_leaves_nothing_claimed(
-    service, fake_slack, start_upnext
+    service, fake_slack, start_upnext, db
 ):
     course = service.courses.many_by_num([1])[1]
     learners = [f"U0IDLE{n}" for n in range(6)]
@@ -26,7 +26,7 @@ def test_sigterm_to_the_clock_finishes_the_nudge_being_sent_and_leaves_nothing_c
     fake_slack.wait_for_call("chat.postMessage", timeout=60)
     assert clock.terminate(timeout=10) == 0
 
-    statuses = dict(service.store.db.execute("SELECT status, count(*) FROM nudges GROUP BY status").fetchall())
+    statuses = dict(db.execute("SELECT status, count(*) FROM nudges GROUP BY status").fetchall())
     posted = len(fake_slack.calls_to("chat.postMessage"))
     assert "sending" not in statuses
     assert statuses["sent"] == posted < len(learners)  # stopped early, and every message sent is recorded

@@ -8,9 +8,8 @@ from datetime import UTC, date, datetime
 
 from bot.app import web_client
 from bot.digest_message import digest_message
-from insights.gaps import Gap, GapFinder
-from insights.report import ReportBuilder
-from scheduler.digest import WeeklyDigest, last_full_week
+from insights.gaps import Gap
+from scheduler.digest import last_full_week
 from tests.helpers import mrkdwn_texts
 
 
@@ -19,10 +18,9 @@ def test_the_last_full_week_runs_monday_to_sunday():
     assert (week.since, week.until) == (date(2026, 11, 23), date(2026, 11, 29))
 
 
-def test_the_digest_is_posted_once_with_a_chart_and_its_alt_text(settings, service, encoder, fake_slack):
-    reports = ReportBuilder(service.store, GapFinder(encoder), settings.reporting.min_group)
+def test_the_digest_is_posted_once_with_a_chart_and_its_alt_text(settings, upnext, service, fake_slack):
     monday = datetime(2026, 12, 7, 9, tzinfo=UTC)
-    digest = WeeklyDigest(service.store, reports.build, web_client(settings), settings.reporting, clock=lambda: monday)
+    digest = upnext.weekly_digest(web_client(settings), clock=lambda: monday)
 
     assert digest.post() is True
     message = fake_slack.calls_to("chat.postMessage")[-1].body
@@ -39,8 +37,8 @@ def test_the_digest_is_posted_once_with_a_chart_and_its_alt_text(settings, servi
     assert len(fake_slack.calls_to("files.getUploadURLExternal")) == 1
 
 
-def test_a_content_gap_phrase_someone_typed_is_echoed_safely(settings, service, encoder):
-    reports = ReportBuilder(service.store, GapFinder(encoder), settings.reporting.min_group)
+def test_a_content_gap_phrase_someone_typed_is_echoed_safely(settings, upnext, service):
+    reports = upnext.report_builder()
     week = reports.build(last_full_week(date(2026, 12, 7)))
     typed = "` <!channel> <https://evil.example|Reset your password> `"
     search = replace(week.search, gaps=[Gap(typed, questions=6, askers=5)])

@@ -11,10 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from config.nudges import NudgePolicy
+from insights.queries import ReportQueries
+from learning.answers import AnswerLog
+from learning.nudges import NudgeRepository
 from learning.progress import zone
 from learning.store import Store
 from scheduler.delivery import Sender, nudge_client
-from scheduler.planner import CHECK_IN, COME_BACK, WHATS_NEW, Planner
+from scheduler.planner import CHECK_IN, COME_BACK, LOOKBACK_DAYS, WHATS_NEW, Planner
 from scheduler.stats import holdout_comparison, nudge_stats
 from scheduler.windows import held_out, in_window, next_slot
 
@@ -62,7 +65,7 @@ def deliver_until(sender: Sender, clock: Clock, end: datetime, step=timedelta(mi
         clock.now += step
 
 
-def test_madrid_and_new_york_each_get_their_nudge_inside_their_own_window(service, nudging, clock, fake_slack):
+def test_madrid_and_new_york_each_get_their_nudge_inside_their_own_window(service, nudging, clock, fake_slack, db):
     planner, sender = nudging
     ago = clock.now - timedelta(days=31)
     person(service, "UMADRID", "Europe/Madrid", ago)
@@ -73,7 +76,7 @@ def test_madrid_and_new_york_each_get_their_nudge_inside_their_own_window(servic
         assert in_window(plans[user].due_at, tz, POLICY)
     deliver_until(sender, clock, clock.now + timedelta(days=1))
     for user, tz in (("UMADRID", "Europe/Madrid"), ("UNEWYORK", "America/New_York")):
-        rows = service.store.db.execute("SELECT sent_at FROM nudges WHERE learner_id = ?", [user]).fetchall()
+        rows = db.execute("SELECT sent_at FROM nudges WHERE learner_id = ?", [user]).fetchall()
         assert len(rows) == 1 and in_window(datetime.fromisoformat(rows[0][0]), tz, POLICY)
         assert len(sent_to(fake_slack, user)) == 1
 
@@ -100,7 +103,7 @@ def test_sends_are_spread_across_the_window_not_all_at_ten():
     assert len(minutes) > 100 and min(minutes) >= 600 and max(minutes) < 960
 
 
-def test_thresholds_fire_once_each_then_one_check_in_then_silence(service, nudging, clock, fake_slack):
+def test_thresholds_fire_once_each_then_one_check_in_then_silence(service, nudging, clock, fake_slack, db):
     planner, sender = nudging
     start = clock.now
     person(service, "UIDLE", "UTC", start - timedelta(days=30))
@@ -110,7 +113,7 @@ def test_thresholds_fire_once_each_then_one_check_in_then_silence(service, nudgi
         for _ in range(2):  # planning twice a day plans nothing twice
             planner.plan()
         deliver_until(sender, clock, clock.now + timedelta(hours=12), step=timedelta(hours=1))
-    rows = service.store.db.execute("SELECT kind, period, status FROM nudges ORDER BY due_at").fetchall()
+    rows = db.execute("SELECT kind, period, status FROM nudges ORDER BY due_at").fetchall()
     kinds = [(k, p.split("-")[0]) for k, p, _ in rows]
     assert kinds == [(COME_BACK, "30d"), (COME_BACK, "60d"), (CHECK_IN, "check")]
     assert all(status == "sent" for *_, status in rows)
@@ -143,7 +146,7 @@ def test_coming_back_resets_the_spell(service, nudging, clock):
     assert [p.period.split("-")[0] for p in planner.plan()] == ["30d"]
 
 
-def test_off_and_snooze_are_honoured_at_planning_and_again_at_sending(service, nudging, clock, fake_slack):
+def test_off_and_snooze_are_honoured_at_planning_and_again_at_sending(service, nudging, clock, fake_slack, db):
     planner, sender = nudging
     ago = clock.now - timedelta(days=31)
     off, snoozed, changed = (person(service, u, "UTC", ago) for u in ("UOFF", "USNOOZE", "UCHANGED"))
@@ -153,7 +156,7 @@ def test_off_and_snooze_are_honoured_at_planning_and_again_at_sending(service, n
     service.learners.update(changed, nudges="off")  # after planning, before sending
     deliver_until(sender, clock, clock.now + timedelta(days=1))
     assert fake_slack.calls_to("chat.postMessage") == []
-    status, error = service.store.db.execute("SELECT status, error FROM nudges").fetchone()
+    status, error = db.execute("SELECT status, error FROM nudges").fetchone()
     assert (status, error) == ("skipped", "nudges are off")
 
 
@@ -196,11 +199,30 @@ def test_silence_beats_noise_when_nothing_new_is_close(service, nudging, clock, 
     assert planner.plan() == []
 
 
-def test_the_weekly_cap_holds_across_kinds(service, clock, tmp_path):
+def test_the_planner_plans_a_digest_exactly_for_those_whats_new_has_something_for(service, nudging, clock, tmp_path):
+    """One judgement: the planner's "close enough" is `Recommender.whats_new`'s, and what a learner finished is
+    offered to neither."""
+    planner, _ = nudging
+    sql_fan_with_a_new_course(service, clock, tmp_path, "Window functions in SQL", "sql", "Rank rows in a table")
+    done = person(service, "UDONE", "UTC", clock.now - timedelta(days=2))
+    service.learners.update(done, interests=("databases and sql",))
+    service.history.record("UDONE", "new-1", "completed", source="import", at=clock.now - timedelta(hours=20))
+    person(service, "UGIT", "UTC", clock.now - timedelta(days=2))
+    service.history.record("UGIT", "swcarpentry/git-novice/05-history", "completed", at=clock.now - timedelta(days=2))
+    plans = {p.learner_id: p for p in planner.plan(dry_run=True)}
+    assert set(plans) == {"UNEWS"}
+    for learner in (service.learners.get(user) for user in ("UNEWS", "UDONE", "UGIT")):
+        plan = plans.get(learner.slack_id)
+        since = datetime.fromisoformat(plan.payload["since"]) if plan else clock.now - timedelta(days=LOOKBACK_DAYS)
+        picks = service.recommender.whats_new(learner, since, minimum=POLICY.digest_min_closeness)
+        assert bool(picks) == (plan is not None), learner.slack_id
+
+
+def test_the_weekly_cap_holds_across_kinds(service, clock, tmp_path, db):
     planner = Planner(service, replace(POLICY, weekly_cap=1), clock)
     sql_fan_with_a_new_course(service, clock, tmp_path, "Window functions in SQL", "sql", "Rank rows in a table")
     sent = (clock.now - timedelta(days=2)).isoformat()
-    service.store.db.execute(
+    db.execute(
         "INSERT INTO nudges (learner_id, kind, period, status, due_at, planned_at, sent_at) "
         "VALUES ('UNEWS', 'come_back', 'earlier', 'sent', ?, ?, ?)",
         [sent, sent, sent],
@@ -210,7 +232,7 @@ def test_the_weekly_cap_holds_across_kinds(service, clock, tmp_path):
     assert [p.kind for p in planner.plan()] == [WHATS_NEW]
 
 
-def test_hold_out_learners_are_recorded_but_never_sent_a_come_back_nudge(service, settings, clock, fake_slack):
+def test_hold_out_learners_are_recorded_but_never_sent_a_come_back_nudge(service, settings, clock, fake_slack, store):
     policy = replace(POLICY, holdout_share=0.5)
     planner = Planner(service, policy, clock)
     sender = Sender(service, nudge_client(settings), policy, clock, sleep=lambda s: None)
@@ -223,11 +245,11 @@ def test_hold_out_learners_are_recorded_but_never_sent_a_come_back_nudge(service
     assert 5 < len(held) < 35
     messaged = {c.body["channel"] for c in fake_slack.calls_to("chat.postMessage")}
     assert messaged == set(users) - held
-    stats = holdout_comparison(service.store)
+    stats = holdout_comparison(ReportQueries(store))
     assert stats["held_out_learners"] == len(held) and stats["sent_learners"] == len(users) - len(held)
 
 
-def test_a_crash_between_plan_and_send_neither_duplicates_nor_drops(service, nudging, clock, fake_slack, settings):
+def test_a_crash_between_plan_and_send_neither_duplicates_nor_drops(service, nudging, clock, fake_slack, settings, db):
     planner, _ = nudging
     for user in ("UA", "UB", "UC"):
         person(service, user, "UTC", clock.now - timedelta(days=31))
@@ -238,7 +260,7 @@ def test_a_crash_between_plan_and_send_neither_duplicates_nor_drops(service, nud
     due = first.nudges.due(clock.now)
     assert first.nudges.claim(due[0], "dead", clock.now)
     # and a second died after Slack accepted UB's nudge, before recording it
-    ub = service.store.db.execute("SELECT id FROM nudges WHERE learner_id = 'UB'").fetchone()[0]
+    ub = db.execute("SELECT id FROM nudges WHERE learner_id = 'UB'").fetchone()[0]
     assert first.nudges.claim(ub, "dead", clock.now)
     first.client.chat_postMessage(channel="UB", text="x", metadata={"event_type": "upnext_nudge",
                                                                     "event_payload": {"nudge_id": ub}})  # fmt: skip
@@ -248,7 +270,7 @@ def test_a_crash_between_plan_and_send_neither_duplicates_nor_drops(service, nud
     assert report.reconciled == 2
     for user in ("UA", "UB", "UC"):
         assert len(sent_to(fake_slack, "D" + user) + sent_to(fake_slack, user)) == 1, user
-    assert {s for (s,) in service.store.db.execute("SELECT status FROM nudges")} == {"sent"}
+    assert {s for (s,) in db.execute("SELECT status FROM nudges")} == {"sent"}
 
 
 def test_two_clock_processes_over_one_store_never_send_twice(service, settings, clock, fake_slack):
@@ -260,7 +282,7 @@ def test_two_clock_processes_over_one_store_never_send_twice(service, settings, 
     stores = [Store(settings.database_path), Store(settings.database_path)]
     senders = []
     for i, store in enumerate(stores):
-        other = replace(service, store=store)
+        other = replace(service, nudges=NudgeRepository(store), answers=AnswerLog(store))  # another process's
         senders.append(Sender(other, nudge_client(settings), POLICY, clock, sleep=lambda s: None, worker=f"clock{i}"))
     threads = [threading.Thread(target=s.run_once) for s in senders]
     for thread in threads:
@@ -286,17 +308,17 @@ def test_a_slack_answering_429_still_gets_every_nudge_exactly_once(service, nudg
     assert sorted(c.body["channel"] for c in fake_slack.calls_to("chat.postMessage")) == sorted(users)
 
 
-def test_permanent_errors_are_recorded_as_failed_with_the_reason(service, nudging, clock, fake_slack):
+def test_permanent_errors_are_recorded_as_failed_with_the_reason(service, nudging, clock, fake_slack, db):
     planner, sender = nudging
     person(service, "UFAIL", "UTC", clock.now - timedelta(days=31))
     planner.plan()
     clock.now += timedelta(days=1)
     fake_slack.fail("chat.postMessage", status=200, times=1, error="account_inactive")
     assert sender.run_once().failed == 1
-    assert service.store.db.execute("SELECT status, error FROM nudges").fetchone() == ("failed", "account_inactive")
+    assert db.execute("SELECT status, error FROM nudges").fetchone() == ("failed", "account_inactive")
 
 
-def test_clicks_on_nudge_cards_are_attributed_and_stats_add_up(service, nudging, clock, fake_slack):
+def test_clicks_on_nudge_cards_are_attributed_and_stats_add_up(service, nudging, clock, fake_slack, store):
     planner, sender = nudging
     person(service, "UCLICK", "UTC", clock.now - timedelta(days=31))
     planner.plan()
@@ -306,20 +328,19 @@ def test_clicks_on_nudge_cards_are_attributed_and_stats_add_up(service, nudging,
     button = next(e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
                   if e["action_id"] == "course_save")  # fmt: skip
     from bot.clicks import CardClicks
-    from learning.answers import AnswerLog
 
-    clicks = CardClicks(service.courses, service.history, AnswerLog(service.store), clock)
+    clicks = CardClicks(service.courses, service.history, service.answers, clock)
     clock.now += timedelta(hours=2)
     learner = service.learners.get("UCLICK")
     clicks.course_action(learner, "course_save", button["value"])
     event = service.history.for_learner("UCLICK")[-1]
     assert event.source == "nudge" and event.value is not None
-    stats = {s.kind: s for s in nudge_stats(service.store)}
+    stats = {s.kind: s for s in nudge_stats(ReportQueries(store))}
     assert stats[COME_BACK].counts["sent"] == 1 and stats[COME_BACK].clicked == 1 and stats[COME_BACK].returned == 1
 
 
-def test_preview_plans_nothing(service, nudging, clock):
+def test_preview_plans_nothing(service, nudging, clock, db):
     planner, _ = nudging
     person(service, "UPREVIEW", "UTC", clock.now - timedelta(days=31))
     assert len(planner.plan(dry_run=True)) == 1
-    assert service.store.db.execute("SELECT count(*) FROM nudges").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM nudges").fetchone()[0] == 0
