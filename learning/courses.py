@@ -115,6 +115,10 @@ class CourseRepository:
     def count(self) -> int:
         return self.store.db.execute("SELECT count(*) FROM courses").fetchone()[0]
 
+    def num_bound(self) -> int:
+        """One more than the highest course num: the length of arrays indexed by num."""
+        return (self.store.db.execute("SELECT max(num) FROM courses").fetchone()[0] or 0) + 1
+
     def get(self, course_id: str) -> Course | None:
         found = self.many_by_id([course_id])
         return found.get(course_id)

@@ -156,6 +156,18 @@ class History:
         rows = self.store.db.execute("SELECT learner_id, course_id, kind, at, source, value FROM events ORDER BY at")
         return [Event(*row) for row in rows]
 
+    def first_engagements(self, before: datetime | None = None) -> list[tuple[str, int, str, str | None]]:
+        """(learner, course num, first time they engaged with it, the learner's role title) for every pair with an
+        ENGAGED event, or only events before `before`: what the recommender's signals are built from. Reads the
+        courses and learners tables too, for the num and the role."""
+        marks = ",".join("?" * len(ENGAGED))
+        return self.store.db.execute(
+            f"SELECT e.learner_id, c.num, min(e.at), l.title FROM events e JOIN courses c ON c.id = e.course_id "
+            f"LEFT JOIN learners l ON l.slack_id = e.learner_id WHERE e.kind IN ({marks}) AND e.at < ? "
+            "GROUP BY e.learner_id, c.num",
+            [*ENGAGED, iso(before) if before else "9999"],
+        ).fetchall()
+
     def count(self) -> int:
         """The highest event id: grows with every event, cheap to read."""
         return self.store.db.execute("SELECT max(id) FROM events").fetchone()[0] or 0

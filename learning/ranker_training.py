@@ -66,7 +66,7 @@ def _queries(recommender: Recommender, store, events: list[Event], cut: datetime
             after.setdefault(event.learner_id, set()).add(event.course_id)
     people = sorted(p for p in after if p in before)
     people = random.Random(seed).sample(people, min(MAX_QUERIES, len(people)))
-    signals = Signals.build(store, cut, before=cut)
+    signals = Signals.build(recommender.history, recommender.courses, cut, before=cut)
     frame = recommender.frames.current()
     learners = LearnerRepository(store)
     rows, labels, groups, blend = [], [], [], []

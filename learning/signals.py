@@ -18,8 +18,9 @@ import numpy as np
 from scipy import sparse
 from scipy.linalg import lapack
 
-from learning.history import ENGAGED
-from learning.store import Store, iso, utcnow
+from learning.courses import CourseRepository
+from learning.history import History
+from learning.store import utcnow
 
 TRENDING_DAYS = 14.0  # decay constants (e-folding, days) of the two popularity horizons
 POPULAR_DAYS = 60.0
@@ -96,18 +97,13 @@ class Signals:
         return rows[hit], np.flatnonzero(hit)
 
     @classmethod
-    def build(cls, store: Store, now: datetime | None = None, before: datetime | None = None) -> Signals:
+    def build(
+        cls, history: History, courses: CourseRepository, now: datetime | None = None, before: datetime | None = None
+    ) -> Signals:
         """From every event, or only those before `before` (training the ranker at a cut of the history)."""
-        db = store.db
-        size = (db.execute("SELECT max(num) FROM courses").fetchone()[0] or 0) + 1
-        last_event = db.execute("SELECT max(id) FROM events").fetchone()[0] or 0
-        marks = ",".join("?" * len(ENGAGED))
-        rows = db.execute(
-            f"SELECT e.learner_id, c.num, min(e.at), l.title FROM events e JOIN courses c ON c.id = e.course_id "
-            f"LEFT JOIN learners l ON l.slack_id = e.learner_id WHERE e.kind IN ({marks}) AND e.at < ? "
-            "GROUP BY e.learner_id, c.num",
-            [*ENGAGED, iso(before) if before else "9999"],
-        ).fetchall()
+        size = courses.num_bound()
+        last_event = history.count()
+        rows = history.first_engagements(before)
         now_s = (now or utcnow()).timestamp()
         learner_of: dict[str, int] = {}
         learner_rows = np.zeros(len(rows), np.int64)
@@ -257,8 +253,15 @@ class SignalCache:
     """Serves the current signals; rebuilds them in the background when events or courses changed, so no request
     ever waits for a rebuild (except the very first)."""
 
-    def __init__(self, store: Store, refresh_seconds: float = REFRESH_SECONDS, clock: Callable[[], datetime] = utcnow):
-        self.store = store
+    def __init__(
+        self,
+        history: History,
+        courses: CourseRepository,
+        refresh_seconds: float = REFRESH_SECONDS,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.history = history
+        self.courses = courses
         self.clock = clock
         self.refresh_seconds = refresh_seconds
         self._signals: Signals | None = None
@@ -271,7 +274,7 @@ class SignalCache:
         if self._signals is None:
             with self._lock:
                 if self._signals is None:
-                    self._signals = Signals.build(self.store, self.clock())
+                    self._signals = self._build()
                     self._checked = time.monotonic()
             return self._signals
         if time.monotonic() - self._checked > self.refresh_seconds:
@@ -283,21 +286,21 @@ class SignalCache:
 
     def refresh(self) -> Signals:
         """Rebuild now (tests, imports, the clock)."""
-        self._signals = Signals.build(self.store, self.clock())
+        self._signals = self._build()
         self._checked = time.monotonic()
         return self._signals
 
     def _stale(self) -> bool:
         assert self._signals is not None
-        db = self.store.db
-        last_event = db.execute("SELECT max(id) FROM events").fetchone()[0] or 0
-        size = (db.execute("SELECT max(num) FROM courses").fetchone()[0] or 0) + 1
-        return (last_event, size) != self._signals.built_from
+        return (self.history.count(), self.courses.num_bound()) != self._signals.built_from
+
+    def _build(self) -> Signals:
+        return Signals.build(self.history, self.courses, self.clock())
 
     def _rebuild(self) -> None:
         started = time.perf_counter()
         try:
-            self._signals = Signals.build(self.store, self.clock())
+            self._signals = self._build()
         finally:
             self._building = False
         if self.on_rebuild:

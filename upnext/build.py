@@ -118,7 +118,13 @@ def build(
     nudges = NudgeRepository(store)
     feedback = Feedback(answers.shown, answers.shown_times, history.took_up)
     recommender = Recommender(
-        courses, history, search, SignalCache(store), FrameCache(store, courses, index), encoder, feedback=feedback
+        courses,
+        history,
+        search,
+        SignalCache(history, courses),
+        FrameCache(store, courses, index),
+        encoder,
+        feedback=feedback,
     )
     if settings.ranker:  # off by default: training has not yet beaten the blend (BENCHMARKS.md) and costs minutes
         recommender.ranker = RankerCache(lambda: train(recommender), history.count)

@@ -29,10 +29,10 @@ def test_training_waits_for_enough_events(service):
     assert cache.current() is None and not trained
 
 
-def test_signals_at_a_cut_ignore_later_events(service, store):
+def test_signals_at_a_cut_ignore_later_events(service):
     cut = datetime(2026, 6, 1, tzinfo=UTC)
     service.history.record("U0OLD", f"{SQL}/01-select", STARTED, at=cut - timedelta(days=3))
     service.history.record("U0NEW", f"{SQL}/02-sort-dup", STARTED, at=cut + timedelta(days=3))
-    signals = Signals.build(store, cut, before=cut)
+    signals = Signals.build(service.history, service.courses, cut, before=cut)
     nums = {service.courses.get(c).num: c for c in (f"{SQL}/01-select", f"{SQL}/02-sort-dup")}
     assert {nums[n] for n in nums if signals.takers[n] > 0} == {f"{SQL}/01-select"}

@@ -19,7 +19,7 @@ def enrol(learner_id: str, course_id: str, days_ago: int) -> Event:
     return Event(learner_id, course_id, ENROLLED, (NOW - timedelta(days=days_ago)).isoformat(), "import")
 
 
-def test_recent_co_enrolments_count_more_than_old_ones_in_ease(service, store):
+def test_recent_co_enrolments_count_more_than_old_ones_in_ease(service):
     """Twenty people took FIRST with OLD_NEXT three years ago, twenty took it with NEW_NEXT last month: for someone
     who just took FIRST, the pairing of the recent past wins."""
     events = []
@@ -27,7 +27,7 @@ def test_recent_co_enrolments_count_more_than_old_ones_in_ease(service, store):
         events += [enrol(f"UOLD{n}", FIRST, 1100), enrol(f"UOLD{n}", OLD_NEXT, 1095)]
         events += [enrol(f"UNEW{n}", FIRST, 35), enrol(f"UNEW{n}", NEW_NEXT, 30)]
     service.history.record_many(events)
-    signals = Signals.build(store, NOW)
+    signals = Signals.build(service.history, service.courses, NOW)
     num = {c: service.courses.get(c).num for c in (FIRST, OLD_NEXT, NEW_NEXT)}
     size = max(num.values()) + 1
     scores = signals.taken_with([num[FIRST]], np.ones(1, np.float32), size)
