@@ -17,8 +17,7 @@ from learning.courses import CourseRepository
 from learning.feedback import Feedback
 from learning.history import History
 from learning.learners import LearnerRepository
-from learning.ranker import RankerCache
-from learning.ranker_training import train
+from learning.ranker import MODEL_FILE, RankerFile
 from learning.recommender import Recommender
 from learning.search import CourseSearch
 from learning.service import LearningService
@@ -54,8 +53,8 @@ def build_service(
     recommender = Recommender(
         courses, history, search, SignalCache(store), FrameCache(store, index), encoder, feedback=feedback
     )
-    if settings.ranker:  # off by default: training has not yet beaten the blend (BENCHMARKS.md) and costs minutes
-        recommender.ranker = RankerCache(lambda: train(recommender), history.count)
+    if settings.ranker:  # the model the clock process trained and saved, when there is one (BENCHMARKS.md)
+        recommender.ranker = RankerFile(settings.home / MODEL_FILE)
     return LearningService(
         store=store,
         courses=courses,

@@ -154,6 +154,16 @@ def _digest(settings: Settings, service):
     return WeeklyDigest(service.store, reports.build, nudge_client(settings), settings.reporting)
 
 
+def _retraining(settings: Settings, service):
+    """The learned ranker's training, when UPNEXT_RANKER is on: the clock trains, the web process reads the file."""
+    if not settings.ranker:
+        return None
+    from learning.ranker import MODEL_FILE
+    from learning.ranker_training import Retraining
+
+    return Retraining(service.recommender, settings.home / MODEL_FILE)
+
+
 def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     """The only process with a scheduler: plans nudges and sends them."""
     from scheduler.clock import run_clock
@@ -163,7 +173,8 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     from scheduler.housekeeping import Housekeeping
 
     service, planner, sender = _nudge_parts(settings)
-    run_clock(planner, sender(), Housekeeping(service, settings.answers_retention_days), _digest(settings, service))
+    housekeeping = Housekeeping(service, settings.answers_retention_days)
+    run_clock(planner, sender(), housekeeping, _digest(settings, service), _retraining(settings, service))
     return 0
 
 
