@@ -37,6 +37,18 @@ VARIANTS: dict[str, dict] = {
     "all, 15 leaves, 200 per leaf": {"parameters": {"num_leaves": 15, "min_data_in_leaf": 200}},
     "all, 63 leaves, learning rate 0.1": {"parameters": {"num_leaves": 63, "learning_rate": 0.1}},
     "all, 6,000 learners per cut": {"learners": 6000},
+    "all, 15 leaves, 200 per leaf, truncation 20": {
+        "parameters": {"num_leaves": 15, "min_data_in_leaf": 200, "lambdarank_truncation_level": 20}
+    },
+    "all, 7 leaves, 400 per leaf": {"parameters": {"num_leaves": 7, "min_data_in_leaf": 400}},
+    "first 17 features, 15 leaves, 200 per leaf": {
+        "used": BEFORE,
+        "parameters": {"num_leaves": 15, "min_data_in_leaf": 200},
+    },
+    "ranks and recent course, 15 leaves, 200 per leaf": {
+        "used": (*BEFORE, *RANKS, *LAST),
+        "parameters": {"num_leaves": 15, "min_data_in_leaf": 200},
+    },
     "all, 60-day horizon": {"horizon": 60},
     "all, four cuts (three to learn from)": {"cuts": 4},
 }
@@ -49,7 +61,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--work", type=Path, default=Path("var") / "bench")
     parser.add_argument("--learners", type=int, default=6000, help="at most this many learners per internal cut")
     parser.add_argument("--horizons", default="30,60")
-    parser.add_argument("--only", default="", help="comma-separated variant names (default: all)")
+    parser.add_argument("--only", default="", help="variant names separated by | (default: all)")
     parser.add_argument("--seeds", type=int, default=3, help="train each variant this many times (LightGBM seed)")
     args = parser.parse_args(argv)
     coco = Coco.load(args.data, args.cut, args.cut, args.work)
@@ -72,7 +84,7 @@ def main(argv: list[str] | None = None) -> dict:
             data[horizon, back] = Queries(saved["rows"], saved["labels"], saved["groups"], saved["blend"])
     build_s = time.perf_counter() - started
     results: dict = {"cut": args.cut, "queries_build_s": round(build_s, 1), "variants": {}}
-    wanted = [v for v in args.only.split(",") if v] or list(VARIANTS)
+    wanted = [v for v in args.only.split("|") if v] or list(VARIANTS)
     for name in wanted:
         variant = VARIANTS[name]
         horizon, cuts = variant.get("horizon", 30), variant.get("cuts", 3)

@@ -32,8 +32,11 @@ MIN_EVENTS = 5000  # below this, no training is attempted (there could not be en
 MIN_QUERIES = 200  # per cut: fewer learners with something to learn from, and the blend stays
 MAX_QUERIES = 3000  # per cut, sampled: bounds the training time
 K = 10
-PARAMETERS = {"objective": "lambdarank", "metric": "ndcg", "eval_at": [K], "learning_rate": 0.05, "num_leaves": 31,
-              "min_data_in_leaf": 50, "feature_fraction": 0.9, "verbosity": -1, "num_threads": 1}  # fmt: skip
+# Chosen on the CoCo tuning cut 2017-04-15 (benchmarks.ranker_tuning; BENCHMARKS.md): small trees with large leaves
+# (the labels are few and noisy) and LambdaRank's pairs limited to the top 20.
+PARAMETERS = {"objective": "lambdarank", "metric": "ndcg", "eval_at": [K], "learning_rate": 0.05, "num_leaves": 15,
+              "min_data_in_leaf": 200, "lambdarank_truncation_level": 20, "feature_fraction": 0.9, "verbosity": -1,
+              "num_threads": 1}  # fmt: skip
 ROUNDS, STOP_AFTER = 300, 30  # at most ROUNDS; stop when the stopping half has not improved for STOP_AFTER rounds
 USED = FEATURES  # the columns the model learns from
 
