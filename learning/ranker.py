@@ -52,7 +52,8 @@ class Ranker:
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
         columns = [FEATURES.index(name) for name in self.features]
-        return np.asarray(self.model.predict(rows[:, columns]), np.float32)  # type: ignore[attr-defined]
+        predicted = self.model.predict(rows[:, columns], num_threads=1)  # type: ignore[attr-defined]
+        return np.asarray(predicted, np.float32)
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader sees the old file or the new one, never half of one."""
