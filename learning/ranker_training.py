@@ -1,10 +1,11 @@
 """Training the learned ranker on time-ordered cuts of the store's own history.
 
-For each cut (every HORIZON_DAYS back from the newest event, CUTS of them) the signals are rebuilt from the events
-before the cut, and each learner who had history before it and took courses in the HORIZON_DAYS after it is one
-query: the blend's top candidates at the cut (courses they had not taken), labelled by whether they took them after.
-The model learns on the older cuts; the newest cut's learners are split in two halves: one stops the boosting
-early, the other decides whether the model is kept (it must beat the blend's own order in NDCG@10 there).
+For each cut the signals are rebuilt from the events before the cut, and each learner who had history before it and
+took courses in the HORIZON_DAYS after it is one query: the blend's top candidates at the cut (courses they had not
+taken), labelled by whether they took them after. The newest cut starts HORIZON_DAYS before the newest event; the
+model learns on the CUTS - 1 older ones (every STRIDE_DAYS, their windows ending before the newest cut's starts).
+The newest cut's learners are split in two halves: one stops the boosting early, the other decides whether the model
+is kept (it must beat the blend's own order in NDCG@10 there).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from learning.signals import Signals
 
 log = logging.getLogger(__name__)
 
-CUTS, HORIZON_DAYS = 3, 30
+CUTS, HORIZON_DAYS = 7, 30
+STRIDE_DAYS = 10  # between the cuts learned from (shorter than the horizon: overlapping windows, more queries)
 RETRAIN_EVENTS = 5000  # new events since the last training that make the clock train again
 MIN_EVENTS = 5000  # below this, no training is attempted (there could not be enough learners to learn from)
 MIN_QUERIES = 200  # per cut: fewer learners with something to learn from, and the blend stays
@@ -123,7 +125,8 @@ def train(recommender: Recommender, seed: int = 0) -> Training:
     if not events:
         return Training(None, "too little history")
     newest = max(datetime.fromisoformat(e.at) for e in events)
-    cuts = [newest - timedelta(days=HORIZON_DAYS * i) for i in range(CUTS, 0, -1)]  # oldest first
+    last = newest - timedelta(days=HORIZON_DAYS)  # validation: the newest window; learning: windows ending before it
+    cuts = [last - timedelta(days=HORIZON_DAYS + STRIDE_DAYS * i) for i in range(CUTS - 2, -1, -1)] + [last]
     data = [cut_queries(recommender, events, cut, HORIZON_DAYS, MAX_QUERIES, seed) for cut in cuts]
     counts = tuple(len(q) for q in data)
     if min(counts) < MIN_QUERIES:
