@@ -8,6 +8,9 @@ learners (1-2) and new courses (first taken after the cut, ranked among new cour
 Upnext is the product's own code path: the catalog and the history go into a real store through the product's
 import, the recommender is built by `upnext.build`, and each learner is answered by `Recommender.next_for`
 (`Recommender.whats_new` for the new-course slice). The baselines are implemented here, on the same split.
+The learned ranker is trained on the store's history (as the clock would), and when it is kept, saved and read back
+as the web process reads it; the same recommender is then also run without it ("blend"), paired over the same
+learners (`upnext_vs_blend`). `--blend` skips the training.
 
     python -m benchmarks.recommender_quality [--cut 2017-06-01] [--until 2100-01-01] [--data ../shared/data]
     python -m benchmarks.recommender_quality --cut 2017-03-01 --until 2017-06-01   # the tuning protocol
