@@ -1,6 +1,6 @@
 """`next_for` and `rows_for` latency at 10k courses with 100k learners' worth of history in the store (the same
-store as the nudge planning benchmark: ~1M events), plus the time to build the signals (EASE and friends) and to
-train the learned ranker (in the product that runs in a background thread; here it is timed on its own first).
+store as the nudge planning benchmark: ~1M events), plus the time to build the signals (EASE and friends). The
+learned ranker trains in the clock process, not here: `benchmarks.ranker_clock` measures both sides.
 
     python -m benchmarks.recommender_latency [--learners 100000] [--courses 10000] [--samples 300] [--smoke]
 """
@@ -38,10 +38,6 @@ def main(argv: list[str] | None = None) -> dict:
     recommender.signals.refresh()
     recommender.frames.current()
     build_s = time.perf_counter() - started
-    serving_rss = peak_rss_mb()
-    started = time.perf_counter()
-    ranker = recommender.ranker.refresh() if recommender.ranker is not None else None
-    ranker_s = time.perf_counter() - started
     store = Store(home / "upnext.db")
     events = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
     ids = [row[0] for row in store.db.execute("SELECT slack_id FROM learners")]
@@ -69,12 +65,6 @@ def main(argv: list[str] | None = None) -> dict:
         "courses": args.courses,
         "events": events,
         "signals_and_frame_build_s": round(build_s, 1),
-        "peak_rss_mb_before_ranker_training": round(serving_rss),
-        "ranker": {
-            "training_s": round(ranker_s, 1),
-            "kept": ranker is not None,
-            "validation_ndcg@10": ranker.validation if ranker else None,
-        },
         **{name: latency_summary(values) for name, values in timings.items()},
         "peak_rss_mb_serving": round(serving_peak),
         "signals_rebuild_while_serving_s": round(rebuild_s, 1),

@@ -8,6 +8,9 @@ learners (1-2) and new courses (first taken after the cut, ranked among new cour
 Upnext is the product's own code path: the catalog and the history go into a real store through the product's
 import, the recommender is built by `upnext.build`, and each learner is answered by `Recommender.next_for`
 (`Recommender.whats_new` for the new-course slice). The baselines are implemented here, on the same split.
+The learned ranker is trained on the store's history (as the clock would), and when it is kept, saved and read back
+as the web process reads it; the same recommender is then also run without it ("blend"), paired over the same
+learners (`upnext_vs_blend`). `--blend` skips the training.
 
     python -m benchmarks.recommender_quality [--cut 2017-06-01] [--until 2100-01-01] [--data ../shared/data]
     python -m benchmarks.recommender_quality --cut 2017-03-01 --until 2017-06-01   # the tuning protocol
@@ -19,8 +22,10 @@ import argparse
 import csv
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -30,6 +35,8 @@ from benchmarks.progression import repeat_share
 from learning.catalog_import import ParsedCatalog, validate_row
 from learning.courses import LEVELS as LEVEL_NAMES
 from learning.history import ENROLLED, Event
+from learning.ranker import RankerFile
+from learning.ranker_training import train
 
 K = 10
 EQUIVALENT = 0.65  # the repeat threshold of benchmarks.progression (calibrated there)
@@ -177,6 +184,56 @@ class Baselines:
         return [self.courses[i] for i in top if np.isfinite(scores[i])]
 
 
+@dataclass
+class Coco:
+    """CoCo split at a cut, imported into a fresh store through the product's import (history before the cut)."""
+
+    service: Any
+    items: list[dict]
+    rows: list[dict]
+    cut: datetime
+    history: dict[str, list[tuple[str, float]]]
+    targets: dict[str, set[str]]
+    new_courses: set[str]
+    timing: dict[str, float]
+
+    @classmethod
+    def load(cls, data: Path, cut_day: str, until_day: str, work: Path, smoke: bool = False) -> Coco:
+        cut = datetime.fromisoformat(cut_day).replace(tzinfo=UTC)
+        until = datetime.fromisoformat(until_day).replace(tzinfo=UTC).timestamp()
+        items, events = load(data)
+        first_seen: dict[str, float] = {}
+        for _, course, t in events:
+            first_seen[course] = min(t, first_seen.get(course, t))
+        history: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        targets: dict[str, set[str]] = defaultdict(set)
+        for user, course, t in events:
+            if t < cut.timestamp():
+                history[user].append((course, t))
+            elif t < until:
+                targets[user].add(course)
+        known = {item["course_id"] for item in items}
+        new_courses = {c for c, t in first_seen.items() if t >= cut.timestamp() and c in known}
+        shared = work / "vectors" / "coco.db"
+        service = fresh_service(work / f"coco-{cut_day}{'-smoke' if smoke else ''}", shared)
+        rows = course_rows(items, {c: t for c, t in first_seen.items() if t < until})
+        started = time.perf_counter()
+        service.catalog.import_parsed(ParsedCatalog(courses=[validate_row(r) for r in rows]))
+        import_s = time.perf_counter() - started
+        share_vectors(service, shared, "out")
+        service.history.record_many([
+            Event(user, course, ENROLLED, datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds"), "import")
+            for user, hs in history.items() for course, t in hs if course in known
+        ])  # fmt: skip
+        recommender = service.recommender
+        recommender.clock = lambda: cut
+        recommender.signals.clock = lambda: cut
+        started = time.perf_counter()
+        recommender.signals.refresh()
+        timing = {"import_s": round(import_s, 1), "signals_build_s": round(time.perf_counter() - started, 1)}
+        return cls(service, items, rows, cut, history, targets, new_courses, timing)
+
+
 BASELINES = ["most_popular", "recent_popular_90d", "item_knn", "ease", "content_knn"]
 
 
@@ -189,46 +246,22 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--work", type=Path, default=Path("var") / "bench")
     parser.add_argument("--limit", type=int, default=0, help="evaluate at most this many learners per slice")
     parser.add_argument("--blend", action="store_true", help="the blend alone: no learned ranker")
+    parser.add_argument("--serve-any", action="store_true", help="serve the model even if its check rejected it")
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args(argv)
-    cut = datetime.fromisoformat(args.cut).replace(tzinfo=UTC)
-    until = datetime.fromisoformat(args.until).replace(tzinfo=UTC).timestamp()
-    items, events = load(args.data)
     if args.smoke:
         args.limit = args.limit or 20
-
-    first_seen: dict[str, float] = {}
-    for _, course, t in events:
-        first_seen[course] = min(t, first_seen.get(course, t))
-    history: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    targets: dict[str, set[str]] = defaultdict(set)
-    for user, course, t in events:
-        if t < cut.timestamp():
-            history[user].append((course, t))
-        elif t < until:
-            targets[user].add(course)
-    known = {item["course_id"] for item in items}
-    new_courses = {c for c, t in first_seen.items() if t >= cut.timestamp() and c in known}
-
-    shared = args.work / "vectors" / "coco.db"
-    service = fresh_service(args.work / f"coco-{args.cut}{'-smoke' if args.smoke else ''}", shared)
-    rows = course_rows(items, {c: t for c, t in first_seen.items() if t < until})
-    started = time.perf_counter()
-    service.catalog.import_parsed(ParsedCatalog(courses=[validate_row(r) for r in rows]))
-    import_s = time.perf_counter() - started
-    share_vectors(service, shared, "out")
-    service.history.record_many([
-        Event(user, course, ENROLLED, datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds"), "import")
-        for user, hs in history.items() for course, t in hs if course in known
-    ])  # fmt: skip
+    coco = Coco.load(args.data, args.cut, args.until, args.work, args.smoke)
+    service, history, targets, new_courses, rows = coco.service, coco.history, coco.targets, coco.new_courses, coco.rows
+    items, cut = coco.items, coco.cut
     recommender = service.recommender
-    recommender.clock = lambda: cut
-    recommender.signals.clock = lambda: cut
     started = time.perf_counter()
-    recommender.signals.refresh()
-    signals_s = time.perf_counter() - started
-    started = time.perf_counter()
-    ranker = recommender.ranker.refresh() if recommender.ranker is not None and not args.blend else None
+    training = train(recommender) if not args.blend else None
+    if training is not None and (training.kept or (args.serve_any and training.ranker is not None)):
+        assert training.ranker is not None
+        model_file = args.work / f"ranker-{args.cut}.json"
+        training.ranker.save(model_file)
+        recommender.ranker = RankerFile(model_file)  # the web process's way of reading the clock's model
     ranker_s = time.perf_counter() - started
 
     frame = recommender.frames.current()
@@ -256,36 +289,47 @@ def main(argv: list[str] | None = None) -> dict:
     for name, users in slices.items():
         wanted = {u: (targets[u] & new_courses if name == "new_courses" else targets[u]) for u in users}
         lists: dict[str, dict[str, list[str]]] = {}
-        upnext: dict[str, list[str]] = {}
-        for user in users:
-            learner = service.learners.get(user) or service.learners.ensure(user)
-            started = time.perf_counter()
-            if name == "new_courses":
-                picks = recommender.whats_new(learner, since=cut, k=K, minimum=-np.inf)
-            else:
-                picks = recommender.next_for(learner, k=K, untaken=True, explore=False)  # unseen courses; offline
-            timings.append(time.perf_counter() - started)
-            upnext[user] = [p.course.id for p in picks]
-        lists["upnext"] = upnext
+        learned = recommender.ranker
+        systems = {"upnext": learned, "blend": None} if learned is not None and name != "new_courses" else {}
+        for system, ranker in (systems or {"upnext": learned}).items():
+            recommender.ranker = ranker  # the blend: the same recommender without the learned model
+            lists[system] = {}
+            for user in users:
+                learner = service.learners.get(user) or service.learners.ensure(user)
+                started = time.perf_counter()
+                if name == "new_courses":
+                    picks = recommender.whats_new(learner, since=cut, k=K, minimum=-np.inf)
+                else:
+                    picks = recommender.next_for(learner, k=K, untaken=True, explore=False)  # unseen; offline
+                timings.append(time.perf_counter() - started)
+                lists[system][user] = [p.course.id for p in picks]
+        recommender.ranker = learned
         for baseline in BASELINES:
             among = new_idx if name == "new_courses" else None
             lists[baseline] = {u: baselines.rank(baseline, u, among) for u in users}
         catalog = len(new_courses) if name == "new_courses" else len(courses)
         summary = {system: summarise(ranked, wanted, vectors, catalog, taken) for system, ranked in lists.items()}
         best = max(BASELINES, key=lambda b: summary[b]["ndcg@10"])
-        difference = summary["upnext"]["_per_learner_ndcg"] - summary[best]["_per_learner_ndcg"]
-        for system in summary.values():
-            system.pop("_per_learner_ndcg")
-        summary["upnext_vs_best_baseline"] = {
-            "best_baseline": best,
-            "relative_ndcg@10": round(summary["upnext"]["ndcg@10"] / max(summary[best]["ndcg@10"], 1e-9) - 1, 4),
-            "paired_difference_ci": interval(difference),
-        }
+        for other in [best, *(["blend"] if "blend" in summary else [])]:
+            difference = summary["upnext"]["_per_learner_ndcg"] - summary[other]["_per_learner_ndcg"]
+            key = "upnext_vs_blend" if other == "blend" else "upnext_vs_best_baseline"
+            summary[key] = {
+                "against": other,
+                "relative_ndcg@10": round(summary["upnext"]["ndcg@10"] / max(summary[other]["ndcg@10"], 1e-9) - 1, 4),
+                "paired_difference_ci": interval(difference),
+            }
+        for system in lists:
+            summary[system].pop("_per_learner_ndcg")
         results[name] = summary
-    results["ranker"] = {"kept": ranker is not None, "training_s": round(ranker_s, 1),
-                         "validation_ndcg@10": ranker.validation if ranker else None}  # fmt: skip
-    results["timing"] = {"import_s": round(import_s, 1), "signals_build_s": round(signals_s, 1),
-                         "per_learner": latency_summary(timings), "peak_rss_mb": round(peak_rss_mb())}  # fmt: skip
+    if training is not None:
+        results["ranker"] = {
+            "outcome": training.outcome,
+            "training_s": round(ranker_s, 1),
+            "validation_ndcg@10": training.validation,
+            "learners_per_cut": training.queries,
+        }
+    per_learner = latency_summary(timings)
+    results["timing"] = {**coco.timing, "per_learner": per_learner, "peak_rss_mb": round(peak_rss_mb())}
     service.close()
     report("recommender_quality", results)
     return results

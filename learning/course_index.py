@@ -10,7 +10,6 @@ file changed and loads it, so a running server sees catalog changes without a re
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from embeddings.encoder import file_slug
 from embeddings.index import VectorIndex
 from embeddings.vector_cache import VectorCache
 from learning.courses import CourseRepository
+from learning.saved_file import file_state
 
 
 @dataclass(frozen=True)
@@ -39,21 +39,14 @@ class CourseIndex:
         self.cache = cache
         self.path = directory / f"courses-{file_slug(cache.encoder.name)}.faiss.npz"
         self._lock = threading.Lock()
-        self._file = self._file_state()
+        self._file = file_state(self.path)
         self._vectors = VectorIndex.load(self.path) or VectorIndex(cache.encoder.dimension)
         self.generation = 0  # bumped whenever the vectors change: what caches built from them compare
-
-    def _file_state(self) -> tuple[int, int, int] | None:
-        try:
-            stat = os.stat(self.path)
-        except FileNotFoundError:
-            return None
-        return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
     @property
     def vectors(self) -> VectorIndex:
         """The index, reloaded when another process saved a newer one (the file is replaced atomically)."""
-        state = self._file_state()
+        state = file_state(self.path)
         if state != self._file and state is not None:
             with self._lock:
                 if state != self._file:
@@ -77,7 +70,7 @@ class CourseIndex:
             self._vectors.upsert({num: (c.content_hash, vectors[c.content_hash]) for num, c in by_num.items()})
             self._vectors.remove(gone)
             self._vectors.save(self.path)
-            self._file, self.generation = self._file_state(), self.generation + 1
+            self._file, self.generation = file_state(self.path), self.generation + 1
         return SyncReport(embedded=embedded, indexed=len(by_num), removed=len(gone))
 
     def rebuild(self) -> SyncReport:

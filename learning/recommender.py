@@ -38,7 +38,7 @@ from learning.feedback import EXPLORE_EVERY, EXPLORE_MIN_LEARNERS, Feedback, Rea
 from learning.history import CourseState, Event, History, fold
 from learning.learners import Learner
 from learning.progression import builds_on
-from learning.ranker import RankerCache, candidates, features
+from learning.ranker import RankerFile, candidates, features
 from learning.search import CourseSearch
 from learning.signals import SignalCache, Signals, role_key
 from learning.store import utcnow
@@ -148,7 +148,7 @@ class Recommender:
     ):
         self.clock = clock
         self.feedback = feedback  # None: picks are not adjusted by reactions, and nothing is explored
-        self.ranker: RankerCache | None = None  # None, or no model yet: the blend's order
+        self.ranker: RankerFile | None = None  # None, or no model saved: the blend's order
         self.courses = courses
         self.history = history
         self.search = search
@@ -375,7 +375,7 @@ class Recommender:
         top = candidates(scores)
         if not len(top):
             return scores
-        rows = features(top, parts, scores, len(profile.history), signals.takers, profile.readable, frame)
+        rows = features(top, parts, scores, profile, signals, frame, self.clock())
         learned = np.full(frame.size, -np.inf, np.float32)
         learned[top] = ranker.scores(rows) + WEIGHTS["up_next"] * parts["up_next"][top]
         return learned

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import signal
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -16,24 +18,37 @@ from scheduler.digest import WeeklyDigest
 from scheduler.housekeeping import Housekeeping
 from scheduler.planner import Planner
 
+if TYPE_CHECKING:
+    from learning.ranker_training import Retraining
+
 log = logging.getLogger(__name__)
 
 PLAN_EVERY_MINUTES = 15
 SEND_EVERY_SECONDS = 60
 DIGEST_CHECK_HOURS = 1  # the digest goes out at the first check after a week ends (once per week)
+RANKER_CHECK_MINUTES = 60  # the learned ranker retrains at the first check after enough new events arrived
 # Deliberate job defaults (3.x defaults would silently drop a run that starts a second late).
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 
 
 def build_scheduler(
-    planner: Planner, sender: Sender, housekeeping: Housekeeping, digest: WeeklyDigest | None = None
+    planner: Planner,
+    sender: Sender,
+    housekeeping: Housekeeping,
+    digest: WeeklyDigest | None = None,
+    ranker: Retraining | None = None,
 ) -> BackgroundScheduler:
+    """The clock's jobs. The ranker's training runs here, in its own worker thread (first check at start), so
+    neither its minutes nor its memory are the web process's."""
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
     scheduler.add_job(_plan, "interval", args=[planner], minutes=PLAN_EVERY_MINUTES, id="plan")
     scheduler.add_job(_send, "interval", args=[sender], seconds=SEND_EVERY_SECONDS, id="send")
     scheduler.add_job(housekeeping.run, "cron", hour=3, id="housekeeping")
     if digest is not None:
         scheduler.add_job(_digest, "interval", args=[digest], hours=DIGEST_CHECK_HOURS, id="digest")
+    if ranker is not None:
+        first = datetime.now(UTC)
+        scheduler.add_job(ranker.run, "interval", minutes=RANKER_CHECK_MINUTES, id="ranker", next_run_time=first)
     return scheduler
 
 
@@ -53,7 +68,13 @@ def _send(sender: Sender) -> None:
         log.info("nudges: %s", report)
 
 
-def run_clock(planner: Planner, sender: Sender, housekeeping: Housekeeping, digest: WeeklyDigest | None = None) -> None:
+def run_clock(
+    planner: Planner,
+    sender: Sender,
+    housekeeping: Housekeeping,
+    digest: WeeklyDigest | None = None,
+    ranker: Retraining | None = None,
+) -> None:
     """Tidy, plan, send (and post the digest if one is due) right away, after recovering anything a previous run
     left half-done; then on the clock, until SIGTERM or Ctrl-C: then the nudge being sent is finished and recorded,
     and nothing is left claimed."""
@@ -65,7 +86,7 @@ def run_clock(planner: Planner, sender: Sender, housekeeping: Housekeeping, dige
     _send(sender)
     if digest is not None:
         _digest(digest)
-    scheduler = build_scheduler(planner, sender, housekeeping, digest)
+    scheduler = build_scheduler(planner, sender, housekeeping, digest, ranker)
     if not sender.stopping.is_set():
         scheduler.start()
         while not sender.stopping.wait(1):  # timed: the signal may land on another thread; handlers run on this one

@@ -44,6 +44,13 @@ def test_recommender_latency_smoke(tmp_path):
     assert results["next_for"]["n"] == 5
 
 
+def test_ranker_clock_smoke(tmp_path):
+    from benchmarks import ranker_clock
+
+    results = ranker_clock.main(["--smoke", "--store", str(tmp_path / "store"), "--work", str(tmp_path / "work")])
+    assert results["clock"]["outcome"] == "too little history" and results["web"]["model_served"] is False
+
+
 def test_catalog_import_smoke(tmp_path):
     from benchmarks import catalog_import
 

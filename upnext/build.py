@@ -23,8 +23,7 @@ from learning.history import History
 from learning.learners import LearnerRepository
 from learning.nudges import NudgeRepository
 from learning.privacy import Privacy
-from learning.ranker import RankerCache
-from learning.ranker_training import train
+from learning.ranker import MODEL_FILE, RankerFile
 from learning.recommender import Recommender
 from learning.search import CourseSearch
 from learning.seen_events import SeenSlackEvents
@@ -126,8 +125,8 @@ def build(
         encoder,
         feedback=feedback,
     )
-    if settings.ranker:  # off by default: training has not yet beaten the blend (BENCHMARKS.md) and costs minutes
-        recommender.ranker = RankerCache(lambda: train(recommender), history.count)
+    if settings.ranker:  # the model the clock process trained and saved, when there is one (BENCHMARKS.md)
+        recommender.ranker = RankerFile(settings.home / MODEL_FILE)
     service = LearningService(
         courses=courses,
         catalog=catalog,

@@ -151,6 +151,16 @@ def _digest(settings: Settings, upnext):
     return upnext.weekly_digest(nudge_client(settings))
 
 
+def _retraining(settings: Settings, service):
+    """The learned ranker's training, when UPNEXT_RANKER is on: the clock trains, the web process reads the file."""
+    if not settings.ranker:
+        return None
+    from learning.ranker import MODEL_FILE
+    from learning.ranker_training import Retraining
+
+    return Retraining(service.recommender, settings.home / MODEL_FILE)
+
+
 def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     """The only process with a scheduler: plans nudges and sends them."""
     from scheduler.clock import run_clock
@@ -161,7 +171,7 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
 
     upnext, planner, sender = _nudge_parts(settings)
     housekeeping = Housekeeping(upnext.service, settings.answers_retention_days)
-    run_clock(planner, sender(), housekeeping, _digest(settings, upnext))
+    run_clock(planner, sender(), housekeeping, _digest(settings, upnext), _retraining(settings, upnext.service))
     return 0
 
 

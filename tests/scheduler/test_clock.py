@@ -1,0 +1,29 @@
+"""The clock process's jobs: the learned ranker trains there (never in the web process), only when it is on."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from config.nudges import NudgePolicy
+from learning.ranker import MODEL_FILE
+from scheduler.clock import build_scheduler
+from scheduler.delivery import Sender, nudge_client
+from scheduler.housekeeping import Housekeeping
+from scheduler.planner import Planner
+from upnext.cli import _retraining
+
+POLICY = NudgePolicy(holdout_share=0.0, sends_per_second=1000)
+
+
+def jobs(settings, service) -> set[str]:
+    planner = Planner(service, POLICY)
+    sender = Sender(service, nudge_client(settings), POLICY, sleep=lambda s: None, worker="test")
+    scheduler = build_scheduler(planner, sender, Housekeeping(service, 30), None, _retraining(settings, service))
+    return {job.id for job in scheduler.get_jobs()}
+
+
+def test_the_clock_trains_the_ranker_only_when_it_is_on(settings, service):
+    assert "ranker" not in jobs(settings, service)
+    on = replace(settings, ranker=True)
+    assert "ranker" in jobs(on, service)
+    assert _retraining(on, service).path == settings.home / MODEL_FILE  # where the web process reads it
