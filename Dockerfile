@@ -24,6 +24,8 @@ COPY config config
 COPY learning learning
 COPY embeddings embeddings
 COPY scheduler scheduler
+COPY insights insights
+COPY admin admin
 RUN /opt/venv/bin/pip install --no-deps .
 RUN UPNEXT_MODELS=/opt/upnext/models UPNEXT_HOME=/tmp/upnext /opt/venv/bin/upnext models build
 # The runtime keeps the tokenizer of the bundled model and the int8 export; the PyTorch weights and the packages

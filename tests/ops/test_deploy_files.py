@@ -30,3 +30,15 @@ def test_the_runtime_image_is_non_root_ships_the_model_files_and_removes_pytorch
     assert "COPY --from=build /opt/upnext/models" in runtime and "UPNEXT_MODELS=/opt/upnext/models" in runtime
     assert "\nUSER upnext\n" in runtime and "useradd" in runtime
     assert "pip install" not in runtime
+
+
+def test_the_image_copies_every_package_the_project_installs():
+    """The image once shipped without `insights` and `admin` (added after the Dockerfile listed its folders), and its
+    web process died on import: every package pyproject.toml installs must be copied into the build stage."""
+    import tomllib
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {p.rstrip("*") for p in patterns}
+    build = (ROOT / "Dockerfile").read_text().split("\nFROM ")[-2]
+    copied = {line.split()[1] for line in build.splitlines() if line.startswith("COPY ") and "--from" not in line}
+    assert packages <= copied, f"not copied into the image: {sorted(packages - copied)}"
