@@ -455,6 +455,14 @@ class Recommender:
         vectors = np.vstack([self.encoder.encode_query(i) for i in interests])
         return interests[int(np.argmax(vectors @ frame.vectors[num]))]
 
+    def warm(self) -> None:
+        """Build what a process's first recommendation would otherwise wait for: the catalog frame, everyone's
+        signals and the exploration totals (the web process calls this in the background at start)."""
+        self.frames.current()
+        self.signals.current()
+        if self.feedback is not None:
+            self.feedback.totals()
+
     def rows_for(self, learner: Learner, size: int = ROW_MAX) -> list[Row]:
         """The Home page: at most 4 rows of 3-5 picks (`size` more for a row's "More"), no course twice."""
         frame, signals = self.frames.current(), self.signals.current()

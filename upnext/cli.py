@@ -6,6 +6,7 @@ import argparse
 import io
 import logging
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -51,6 +52,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     listeners = listener_pool(settings, metrics)
     app = create_app(settings, service, verify_token=True, executor=listeners, metrics=metrics)
     log.info("ready in %.1fs", time.monotonic() - started)
+    threading.Thread(target=_warm, args=(service.recommender,), daemon=True, name="warm").start()
     if http:
         from admin.web import is_admin_path
         from bot.http import SlackWsgiApp, catalog_health, serve_http
@@ -66,6 +68,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         assert settings.slack_app_token
         serve_socket_mode(app, settings.slack_app_token)
     return 0
+
+
+def _warm(recommender) -> None:
+    """In the background, so the process is healthy at once and the first learner to ask does not wait."""
+    started = time.monotonic()
+    recommender.warm()
+    log.info("recommendations ready in %.1fs", time.monotonic() - started)
 
 
 def _metrics(service):
