@@ -35,7 +35,7 @@ def clock_side(home: Path, save_any: bool) -> dict:
     recommender.clock = lambda: NOW
     recommender.frames.current()
     open_s = time.perf_counter() - started
-    retraining = Retraining(recommender, home / MODEL_FILE, min_events=1, every=1)
+    retraining = Retraining(recommender, service.learners, home / MODEL_FILE, min_events=1, every=1)
     training = retraining.run()
     assert training is not None, "the company store has enough events to train"
     saved = training.kept

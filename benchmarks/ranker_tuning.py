@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> dict:
             path = cache / f"{args.cut}-h{horizon}-{back}-n{args.learners}.npz"
             if not path.exists():
                 cut = newest - timedelta(days=horizon * back)
-                queries = cut_queries(recommender, events, cut, horizon, args.learners, seed=0)
+                queries = cut_queries(recommender, coco.service.learners, events, cut, horizon, args.learners, seed=0)
                 np.savez(path, rows=queries.rows, labels=queries.labels, groups=queries.groups, blend=queries.blend)
             saved = np.load(path)
             data[horizon, back] = Queries(saved["rows"], saved["labels"], saved["groups"], saved["blend"])

@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> dict:
     items, cut = coco.items, coco.cut
     recommender = service.recommender
     started = time.perf_counter()
-    training = train(recommender) if not args.blend else None
+    training = train(recommender, service.learners) if not args.blend else None
     if training is not None and (training.kept or (args.serve_any and training.ranker is not None)):
         assert training.ranker is not None
         model_file = args.work / f"ranker-{args.cut}.json"

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from learning.history import ENGAGED, Event
-from learning.learners import LearnerRepository
+from learning.learners import Learner, LearnerRepository
 from learning.ranker import FEATURES, Ranker, candidates, features
 from learning.recommender import Recommender
 from learning.signals import Signals
@@ -91,8 +91,16 @@ class Retraining:
     and save a kept model to `path`, where the web process picks it up (`RankerFile`). A model that is not kept
     leaves the saved one in place."""
 
-    def __init__(self, recommender: Recommender, path: Path, min_events: int = MIN_EVENTS, every: int = RETRAIN_EVENTS):
+    def __init__(
+        self,
+        recommender: Recommender,
+        learners: LearnerRepository,
+        path: Path,
+        min_events: int = MIN_EVENTS,
+        every: int = RETRAIN_EVENTS,
+    ):
         self.recommender = recommender
+        self.learners = learners
         self.path = path
         self.min_events, self.every = min_events, every
         saved = Ranker.load(path)
@@ -107,7 +115,7 @@ class Retraining:
         if not self.due():
             return None
         self.attempted_at = self.recommender.history.count()
-        training = train(self.recommender)
+        training = train(self.recommender, self.learners)
         if training.kept:
             training.ranker.save(self.path)  # type: ignore[union-attr]
         log.info(
@@ -117,7 +125,7 @@ class Retraining:
         return training
 
 
-def train(recommender: Recommender, seed: int = 0) -> Training:
+def train(recommender: Recommender, learners: LearnerRepository, seed: int = 0) -> Training:
     """A model validated against the blend on the newest cut, or the reason there is none."""
     started = time.perf_counter()
     mark = recommender.history.count()
@@ -127,7 +135,7 @@ def train(recommender: Recommender, seed: int = 0) -> Training:
     newest = max(datetime.fromisoformat(e.at) for e in events)
     last = newest - timedelta(days=HORIZON_DAYS)  # validation: the newest window; learning: windows ending before it
     cuts = [last - timedelta(days=HORIZON_DAYS + STRIDE_DAYS * i) for i in range(CUTS - 2, -1, -1)] + [last]
-    data = [cut_queries(recommender, events, cut, HORIZON_DAYS, MAX_QUERIES, seed) for cut in cuts]
+    data = [cut_queries(recommender, learners, events, cut, HORIZON_DAYS, MAX_QUERIES, seed) for cut in cuts]
     counts = tuple(len(q) for q in data)
     if min(counts) < MIN_QUERIES:
         return Training(None, "too little history", queries=counts, seconds=time.perf_counter() - started)
@@ -174,9 +182,16 @@ def fit(
 
 
 def cut_queries(
-    recommender: Recommender, events: list[Event], cut: datetime, horizon_days: int, limit: int, seed: int
+    recommender: Recommender,
+    learners: LearnerRepository,
+    events: list[Event],
+    cut: datetime,
+    horizon_days: int,
+    limit: int,
+    seed: int,
 ) -> Queries:
-    """The learners of one cut, at most `limit` of them (sampled)."""
+    """The learners of one cut, at most `limit` of them (sampled); someone with history but no profile is
+    judged without one (training writes nothing)."""
     before: dict[str, list[Event]] = {}
     after: dict[str, set[str]] = {}
     horizon = cut + timedelta(days=horizon_days)
@@ -190,10 +205,9 @@ def cut_queries(
     people = random.Random(seed).sample(people, min(limit, len(people)))
     signals = Signals.build(recommender.history, recommender.courses, cut, before=cut)
     frame = recommender.frames.current()
-    learners = LearnerRepository(recommender.history.store)
     found: list[Queries] = []
     for person in people:
-        learner = learners.get(person) or learners.ensure(person)
+        learner = learners.get(person) or Learner(person)
         profile = recommender.profile(learner, frame, before[person])
         scores, parts = recommender.score(profile, frame, signals)
         scores[[n for n, _ in profile.history]] = -np.inf

@@ -167,7 +167,7 @@ def _retraining(settings: Settings, service):
     from learning.ranker import MODEL_FILE
     from learning.ranker_training import Retraining
 
-    return Retraining(service.recommender, settings.home / MODEL_FILE)
+    return Retraining(service.recommender, service.learners, settings.home / MODEL_FILE)
 
 
 def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:

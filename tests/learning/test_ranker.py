@@ -52,8 +52,8 @@ def test_with_too_little_history_nothing_is_trained_and_the_blend_stands(service
     reco = service.recommender
     ana = a_learner_with_history(service)
     blend = [p.course.id for p in reco.next_for(ana, k=10)]
-    assert train(reco).outcome == "too little history"
-    retraining = Retraining(reco, settings.home / MODEL_FILE, min_events=1, every=1)
+    assert train(reco, service.learners).outcome == "too little history"
+    retraining = Retraining(reco, service.learners, settings.home / MODEL_FILE, min_events=1, every=1)
     assert retraining.run().outcome == "too little history"
     assert not (settings.home / MODEL_FILE).exists()
     reco.ranker = RankerFile(settings.home / MODEL_FILE)  # as UPNEXT_RANKER=on wires the web process
@@ -89,7 +89,7 @@ def test_a_saved_model_that_reads_unknown_features_is_ignored(service, settings)
 
 def test_the_clock_retrains_only_after_enough_new_events(service, settings):
     reco = service.recommender
-    retraining = Retraining(reco, settings.home / MODEL_FILE, min_events=3, every=2)
+    retraining = Retraining(reco, service.learners, settings.home / MODEL_FILE, min_events=3, every=2)
     take(service, "U0A", f"{SQL}/01-select", STARTED)
     take(service, "U0A", f"{SQL}/02-sort-dup", STARTED)
     assert not retraining.due() and retraining.run() is None  # 2 events: below the minimum
