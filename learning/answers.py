@@ -120,5 +120,4 @@ class AnswerLog:
 
     def about(self, learner_id: str) -> list[dict[str, Any]]:
         """Every answer shown about this learner, as whole rows without their ids (a column added later is included)."""
-        rows = self.store.db.query("SELECT * FROM answers WHERE learner_id = ? ORDER BY id", [learner_id])
-        return [{k: v for k, v in row.items() if k not in ("id", "learner_id")} for row in rows]
+        return self.store.rows_about("answers", learner_id)

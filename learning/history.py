@@ -187,5 +187,4 @@ class History:
 
     def about(self, learner_id: str) -> list[dict[str, Any]]:
         """Every event about this learner, as whole rows without their ids (a column added later is included)."""
-        rows = self.store.db.query("SELECT * FROM events WHERE learner_id = ? ORDER BY id", [learner_id])
-        return [{k: v for k, v in row.items() if k not in ("id", "learner_id")} for row in rows]
+        return self.store.rows_about("events", learner_id)

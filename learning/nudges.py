@@ -126,8 +126,7 @@ class NudgeRepository:
 
     def about(self, learner_id: str) -> list[dict[str, Any]]:
         """Every nudge about this learner, as whole rows without their ids (a column added later is included)."""
-        rows = self.store.db.query("SELECT * FROM nudges WHERE learner_id = ? ORDER BY id", [learner_id])
-        return [{k: v for k, v in row.items() if k not in ("id", "learner_id")} for row in rows]
+        return self.store.rows_about("nudges", learner_id)
 
     def status_counts(self) -> dict[str, int]:
         """Nudges by status, all kinds together (cheap enough for every metrics scrape)."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -328,6 +328,12 @@ class Store:
         """What SQLite's integrity check finds wrong with the file; empty when it is sound."""
         found = [row[0] for row in self.db.execute("PRAGMA integrity_check")]
         return [] if found == ["ok"] else found
+
+    def rows_about(self, table: str, learner_id: str) -> list[dict[str, Any]]:
+        """Every row of `table` about this learner, whole but for the row and learner ids, so a column added later
+        is included (the privacy export; each table's owner names its table)."""
+        rows = self.db.query(f"SELECT * FROM {table} WHERE learner_id = ? ORDER BY id", [learner_id])
+        return [{k: v for k, v in row.items() if k not in ("id", "learner_id")} for row in rows]
 
     def scrub(self) -> None:
         """Make deletions final in the files too: secure_delete zeroes freed content as it goes, and a truncating
