@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from learning.background import in_background
 from learning.catalog_frame import CatalogFrame
 from learning.history import COMPLETED, ENROLLED, RATED, SAVED, STARTED, Event
 
@@ -122,7 +123,8 @@ class Feedback:
                     self._read()
         elif time.monotonic() - self._read_at > self.refresh_seconds and not self._reading:
             self._reading = True
-            threading.Thread(target=self._read, daemon=True, name="feedback").start()
+            self._read_at = time.monotonic()  # a failing re-read is tried again after refresh_seconds, not at once
+            in_background("exploration totals re-read", self._read)
         assert self._totals is not None
         return self._totals
 

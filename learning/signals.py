@@ -18,6 +18,7 @@ import numpy as np
 from scipy import sparse
 from scipy.linalg import lapack
 
+from learning.background import in_background
 from learning.courses import CourseRepository
 from learning.history import History
 from learning.store import utcnow
@@ -281,7 +282,7 @@ class SignalCache:
             self._checked = time.monotonic()
             if self._stale() and not self._building:
                 self._building = True
-                threading.Thread(target=self._rebuild, daemon=True, name="signals").start()
+                in_background("signals rebuild", self._rebuild)
         return self._signals
 
     def refresh(self) -> Signals:

@@ -6,11 +6,11 @@ import argparse
 import io
 import logging
 import sys
-import threading
 import time
 from pathlib import Path
 
 from config import Settings, SettingsError, load_settings
+from learning.background import in_background
 from learning.backup import BackupError
 from learning.store import NewerStoreError
 
@@ -52,7 +52,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     listeners = listener_pool(settings, metrics)
     app = create_app(settings, service, verify_token=True, executor=listeners, metrics=metrics)
     log.info("ready in %.1fs", time.monotonic() - started)
-    threading.Thread(target=_warm, args=(service.recommender,), daemon=True, name="warm").start()
+    in_background("warm-up", lambda: _warm(service.recommender))
     if http:
         from admin.web import is_admin_path
         from bot.http import SlackWsgiApp, catalog_health, serve_http

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -47,3 +49,23 @@ def test_the_ease_inverse_is_exact_and_computed_in_the_matrix_own_memory():
         assert inverse.ctypes.data == address
         np.testing.assert_allclose(inverse, expected, atol=1e-6)
         np.testing.assert_array_equal(inverse, inverse.T)
+
+
+def test_a_failed_background_rebuild_is_logged_with_its_cause_and_the_last_good_signals_keep_serving(service, caplog):
+    """An event whose time cannot be read (a broken import row) makes the background rebuild fail: the failure is
+    logged with its cause, and learners keep getting the signals built before it."""
+    service.history.record_many([enrol("UOK", FIRST, 3)])
+    cache = service.recommender.signals
+    good = cache.current()
+    cache.refresh_seconds = 0
+    broken = Event("UBROKEN", OLD_NEXT, ENROLLED, "2026-13-45T00:00:00+00:00", "import")
+    service.history.record_many([broken])
+    with caplog.at_level(logging.ERROR):
+        assert cache.current() is good  # the rebuild starts in the background; this request is served at once
+        deadline = time.monotonic() + 30  # a bound for the poll, not a timing claim
+        while not caplog.records and time.monotonic() < deadline:
+            time.sleep(0.05)
+    [failure] = caplog.records
+    assert "signals" in failure.getMessage() and "last good" in failure.getMessage()
+    assert failure.exc_info and failure.exc_info[0] is ValueError
+    assert cache.current() is good

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import time
 
+from learning.history import ENROLLED, Event
+from tests.ops.conftest import http_status
+
+FIRST_COURSE = "swcarpentry/shell-novice/01-intro"
+
 
 def test_the_web_process_prepares_recommendations_before_anyone_asks(start_upnext):
     upnext = start_upnext()
@@ -13,3 +18,17 @@ def test_the_web_process_prepares_recommendations_before_anyone_asks(start_upnex
         time.sleep(0.1)
     assert "recommendations ready" in upnext.log
     assert not upnext.slack.calls_to("chat.postMessage")  # nobody asked: the process did it by itself
+
+
+def test_a_failed_warm_up_is_logged_with_its_cause_and_the_process_keeps_serving(start_upnext, service):
+    """An event whose time cannot be read (a broken import row) makes the warm-up fail: the log says so with the
+    cause, and the process stays healthy."""
+    broken = Event("UBROKEN", FIRST_COURSE, ENROLLED, "2026-13-45T00:00:00+00:00", "import")
+    service.history.record_many([broken])
+    upnext = start_upnext()
+    deadline = time.monotonic() + 60  # a bound for the poll, not a timing claim
+    while "warm-up failed" not in upnext.log and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "warm-up failed" in upnext.log
+    assert "ValueError" in upnext.log
+    assert http_status(upnext.url + "/healthz") == 200
