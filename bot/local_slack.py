@@ -83,7 +83,10 @@ class LocalSlack:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True, name="local-slack").start()
+        # a short poll interval: stop() returns within 50 ms instead of serve_forever's default 500 ms
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="local-slack"
+        ).start()
         return self
 
     def stop(self) -> None:

@@ -141,6 +141,7 @@ def server(
         host="127.0.0.1",
         port=0,
         threads=8,
+        asyncore_loop_timeout=0.05,  # the loop notices close() within 50 ms (its default, 1 s, was most of a test)
         **SERVER_OPTIONS,
     )
     stopping = threading.Event()
