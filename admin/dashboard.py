@@ -104,7 +104,7 @@ def _search(r: Report) -> str:
         columns("Questions per week", [w for w, _, _ in s.weeks],
                 {"something clicked": [q - u for _, q, u in s.weeks], "nothing clicked": [u for _, _, u in s.weeks]},
                 "Searches per week, split by whether any card of the answer was clicked."),
-        bars("Content gaps: asked for, weakly answered", [(g.phrase, g.questions) for g in s.gaps]
+        bars("Content gaps: asked for, weakly answered", [(g.label, g.questions) for g in s.gaps]
              + ([("other", s.gaps_other)] if s.gaps_other else []),
              f"Questions whose best course match was under {s.threshold:.2f} similarity, grouped by meaning."),
     ]  # fmt: skip

@@ -46,7 +46,7 @@ def as_data(report: Report) -> dict[str, Any]:
             "questions": s.questions, "unclicked": s.unclicked,
             "weeks": [{"week": w, "questions": q, "unclicked": u} for w, q, u in s.weeks],
             "gap_threshold": s.threshold,
-            "gaps": [{"phrase": g.phrase, "questions": g.questions, "people": g.askers, "also": list(g.examples)}
+            "gaps": [{"label": g.label, "questions": g.questions, "people": g.askers, "also": list(g.examples)}
                      for g in s.gaps],
             "gaps_other": s.gaps_other,
         },
@@ -75,7 +75,7 @@ def as_json(report: Report) -> str:
     return json.dumps(as_data(report), indent=2, ensure_ascii=False)
 
 
-_LABELS = ("group", "week", "month", "phrase", "kind", "label", "course_id")
+_LABELS = ("group", "week", "month", "kind", "label", "course_id")
 
 
 def _leaves(section: str, value: Any, group: str, rows: list[list[str]]) -> None:
@@ -142,8 +142,8 @@ def as_text(report: Report) -> str:
     lines += ["", f"Search: {s.questions} questions, {percent(share)} answered with nothing clicked"]
     lines += [f"  week of {w}: {q} questions, {u} with nothing clicked" for w, q, u in s.weeks]
     lines.append(f"  content gaps (best match under {s.threshold:.2f} similarity):")
-    lines += [f"    {g.questions:>5}  {g.phrase}" + (f"  (also: {'; '.join(g.examples)})" if g.examples else "")
-              for g in s.gaps]  # fmt: skip
+    lines += [f"    {g.questions:>5}  {g.label} ({g.askers} people)"
+              + (f"  (asked as: {'; '.join(g.examples)})" if g.examples else "") for g in s.gaps]  # fmt: skip
     lines.append(f"    {s.gaps_other:>5}  other")
     lines += ["", f"Feedback: {fb.up} 👍, {fb.down} 👎"]
     lines += [f"  {r.title}: {r.up} 👍 {r.down} 👎" + "".join(f"\n    “{c}”" for c in r.comments) for r in fb.ratings]
