@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
+from insights.csv_cells import csv_text
 from insights.intervals import Interval
 from insights.report import FunnelRow, Group, Report
 
@@ -78,14 +77,15 @@ def as_json(report: Report) -> str:
 _LABELS = ("group", "week", "month", "kind", "label", "course_id")
 
 
-def _leaves(section: str, value: Any, group: str, rows: list[list[str]]) -> None:
-    """Every number in the data as (section, group, metric, value); a list item is named by its label key."""
+def _leaves(section: str, value: Any, group: str, rows: list[list[object]]) -> None:
+    """Every value in the data as (section, group, metric, value), numbers kept as numbers; a list item is named by
+    its label key."""
     if isinstance(value, list):
         for item in value:
             _leaves(section, item, group, rows)
         return
     if not isinstance(value, dict):
-        rows.append([section, group, "item", str(value)])
+        rows.append([section, group, "item", value])
         return
     label = next((str(value[k]) for k in _LABELS if k in value), group)
     for key, item in value.items():
@@ -94,21 +94,17 @@ def _leaves(section: str, value: Any, group: str, rows: list[list[str]]) -> None
         if isinstance(item, dict | list):
             _leaves(f"{section}.{key}", item, label, rows)
         else:
-            rows.append([section, label, key, "" if item is None else str(item)])
+            rows.append([section, label, key, item])
 
 
 def as_csv(report: Report) -> str:
-    rows: list[list[str]] = []
     data = as_data(report)
+    rows: list[list[object]] = [["section", "group", "metric", "value"],
+                                ["window", "all", "since", data["window"]["since"]],
+                                ["window", "all", "until", data["window"]["until"]]]  # fmt: skip
     for section in ("adoption", "funnel", "search", "feedback", "nudges", "catalog"):
         _leaves(section, data[section], "all", rows)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["section", "group", "metric", "value"])
-    writer.writerow(["window", "all", "since", data["window"]["since"]])
-    writer.writerow(["window", "all", "until", data["window"]["until"]])
-    writer.writerows(rows)
-    return out.getvalue()
+    return csv_text(rows)
 
 
 def percent(value: float) -> str:
