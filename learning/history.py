@@ -129,9 +129,10 @@ class History:
         return [Event(*row) for row in rows]
 
     def finished(self, learner_id: str, course_id: str, by: datetime) -> bool:
-        """Whether the learner had completed the course by `by` (on Slack or in an LMS import)."""
+        """Whether the learner had completed the course by `by` (on Slack or in an LMS import); looked up through the
+        learner's events ("+kind"), not through every completion."""
         return self.store.db.execute(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE learner_id = ? AND course_id = ? AND kind = ? AND at <= ?)",
+            "SELECT EXISTS (SELECT 1 FROM events WHERE learner_id = ? AND course_id = ? AND +kind = ? AND at <= ?)",
             [learner_id, course_id, COMPLETED, iso(by)],
         ).fetchone()[0] == 1  # fmt: skip
 
