@@ -34,6 +34,8 @@ def test_the_dashboard_and_its_exports_refuse_dates_out_of_range_with_a_400(serv
             assert message in refused.body and b"<script>" not in refused.body
     edges = http(f"{server.url}/admin/report.json?since=2000-01-01&until=2100-12-31", headers={"Cookie": cookie})
     assert edges.status == 200
+    form = http(f"{server.url}/admin", headers={"Cookie": cookie}).body
+    assert form.count(b'min="2000-01-01" max="2100-12-31"') == 2  # the date fields refuse the same days up front
 
 
 def _upnext(*args: str, home: Path) -> subprocess.CompletedProcess:
