@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from admin.charts import bars, columns, intervals
+from insights.dates import FIRST_DAY, LAST_DAY
 from insights.formats import percent
 from insights.intervals import Interval, wilson
 from insights.report import Report
@@ -104,7 +105,7 @@ def _search(r: Report) -> str:
         columns("Questions per week", [w for w, _, _ in s.weeks],
                 {"something clicked": [q - u for _, q, u in s.weeks], "nothing clicked": [u for _, _, u in s.weeks]},
                 "Searches per week, split by whether any card of the answer was clicked."),
-        bars("Content gaps: asked for, weakly answered", [(g.phrase, g.questions) for g in s.gaps]
+        bars("Content gaps: asked for, weakly answered", [(g.label, g.questions) for g in s.gaps]
              + ([("other", s.gaps_other)] if s.gaps_other else []),
              f"Questions whose best course match was under {s.threshold:.2f} similarity, grouped by meaning."),
     ]  # fmt: skip
@@ -184,6 +185,7 @@ def _section(anchor: str, title: str, charts: list[str], extra: str = "") -> str
 def dashboard_page(r: Report) -> str:
     since, until = r.window.since.isoformat(), r.window.until.isoformat()
     query = f"since={since}&amp;until={until}"
+    bounds = f'min="{FIRST_DAY}" max="{LAST_DAY}"'  # the browser refuses what the server would (a 400) anyway
     body = "".join(f(r) for f in (_adoption, _funnel, _search, _feedback, _nudges, _catalog))
     return page(
         "Upnext: learning team",
@@ -192,8 +194,8 @@ def dashboard_page(r: Report) -> str:
 <p class="note">{since} to {until}. Totals only: no one is named, and any group of fewer than {r.min_group} people is
 folded into “other”.</p>
 <form class="window" method="get" action="/admin">
-<label>From <input type="date" name="since" value="{since}" required></label>
-<label>To <input type="date" name="until" value="{until}" required></label>
+<label>From <input type="date" name="since" value="{since}" {bounds} required></label>
+<label>To <input type="date" name="until" value="{until}" {bounds} required></label>
 <button type="submit">Show</button>
 <a href="/admin/report.csv?{query}">CSV</a> <a href="/admin/report.json?{query}">JSON</a></form></header>
 <main id="main">{_headline(r)}{body}</main>

@@ -10,13 +10,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import date
+from html import escape
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
 from admin.dashboard import dashboard_page, page, refusal_page
 from admin.signin import SESSION_TTL, SignIn
+from insights.dates import DateError, asked_window
 from insights.formats import as_csv, as_json
 from insights.report import Report, Window
 
@@ -37,17 +38,6 @@ HEADERS = [
 
 def is_admin_path(path: str) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
-
-
-def _window(query: dict[str, list[str]]) -> Window | None:
-    """The days asked for (default: the last 12 weeks); None when they are not dates or in the wrong order."""
-    default = Window.last_weeks()
-    try:
-        since = date.fromisoformat(query["since"][0]) if query.get("since") else default.since
-        until = date.fromisoformat(query["until"][0]) if query.get("until") else default.until
-    except ValueError:
-        return None
-    return Window(since, until) if since <= until else None
 
 
 class ReportCache:
@@ -106,13 +96,10 @@ class AdminWeb:
             return self._login(start_response, (query.get("token") or [""])[0])
         if self._session(environ) is None:
             return self._html(start_response, "403 Forbidden", refusal_page())
-        window = _window(query)
-        if window is None:
-            return self._html(
-                start_response,
-                "400 Bad Request",
-                page("Bad dates", "<p>Dates must be YYYY-MM-DD, the first not after the second.</p>"),
-            )
+        try:
+            window = asked_window((query.get("since") or [None])[0], (query.get("until") or [None])[0])
+        except DateError as error:
+            return self._html(start_response, "400 Bad Request", page("Bad dates", f"<p>{escape(str(error))}.</p>"))
         if path == PREFIX:
             return self._html(start_response, "200 OK", dashboard_page(self.build_report(window)))
         if path == PREFIX + "/report.json":

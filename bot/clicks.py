@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.blocks import Message
+from bot.blocks import Message, text_message
 from bot.feedback import RATE_ACTIONS, comment_modal, rating_prompt, rating_thanks, submitted_comment
 from bot.i18n import messages_for
 from learning.answers import Answer, AnswerLog
@@ -76,14 +76,17 @@ class CardClicks:
         return rating_prompt(course, answer.id if answer else None, messages_for(learner))
 
     def rate(self, learner: Learner, action_id: str, value: str) -> Message | None:
-        """Record 👍 or 👎 (the latest one counts); thanks, with a button for an optional comment."""
+        """Record 👍 or 👎 (the latest one counts); thanks, with a button for an optional comment. A course the
+        learner has not finished is not rated: they are told so."""
         clicked = self._clicked_card(learner, value)
         if clicked is None:
             return None
         answer, course = clicked
-        self.history.rate(learner.slack_id, course.id, RATE_ACTIONS[action_id], self.clock(),
-                          answer.id if answer else None)  # fmt: skip
-        return rating_thanks(course.id, messages_for(learner))
+        t = messages_for(learner)
+        if not self.history.rate(learner.slack_id, course.id, RATE_ACTIONS[action_id], self.clock(),
+                                 answer.id if answer else None):  # fmt: skip
+            return text_message(t("rate.not_finished"))
+        return rating_thanks(course.id, t)
 
     def comment_view(self, learner: Learner, value: str) -> dict[str, Any] | None:
         try:

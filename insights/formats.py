@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
+from insights.csv_cells import csv_text
 from insights.intervals import Interval
 from insights.report import FunnelRow, Group, Report
 
@@ -46,7 +45,7 @@ def as_data(report: Report) -> dict[str, Any]:
             "questions": s.questions, "unclicked": s.unclicked,
             "weeks": [{"week": w, "questions": q, "unclicked": u} for w, q, u in s.weeks],
             "gap_threshold": s.threshold,
-            "gaps": [{"phrase": g.phrase, "questions": g.questions, "people": g.askers, "also": list(g.examples)}
+            "gaps": [{"label": g.label, "questions": g.questions, "people": g.askers, "also": list(g.examples)}
                      for g in s.gaps],
             "gaps_other": s.gaps_other,
         },
@@ -75,17 +74,18 @@ def as_json(report: Report) -> str:
     return json.dumps(as_data(report), indent=2, ensure_ascii=False)
 
 
-_LABELS = ("group", "week", "month", "phrase", "kind", "label", "course_id")
+_LABELS = ("group", "week", "month", "kind", "label", "course_id")
 
 
-def _leaves(section: str, value: Any, group: str, rows: list[list[str]]) -> None:
-    """Every number in the data as (section, group, metric, value); a list item is named by its label key."""
+def _leaves(section: str, value: Any, group: str, rows: list[list[object]]) -> None:
+    """Every value in the data as (section, group, metric, value), numbers kept as numbers; a list item is named by
+    its label key."""
     if isinstance(value, list):
         for item in value:
             _leaves(section, item, group, rows)
         return
     if not isinstance(value, dict):
-        rows.append([section, group, "item", str(value)])
+        rows.append([section, group, "item", value])
         return
     label = next((str(value[k]) for k in _LABELS if k in value), group)
     for key, item in value.items():
@@ -94,21 +94,17 @@ def _leaves(section: str, value: Any, group: str, rows: list[list[str]]) -> None
         if isinstance(item, dict | list):
             _leaves(f"{section}.{key}", item, label, rows)
         else:
-            rows.append([section, label, key, "" if item is None else str(item)])
+            rows.append([section, label, key, item])
 
 
 def as_csv(report: Report) -> str:
-    rows: list[list[str]] = []
     data = as_data(report)
+    rows: list[list[object]] = [["section", "group", "metric", "value"],
+                                ["window", "all", "since", data["window"]["since"]],
+                                ["window", "all", "until", data["window"]["until"]]]  # fmt: skip
     for section in ("adoption", "funnel", "search", "feedback", "nudges", "catalog"):
         _leaves(section, data[section], "all", rows)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["section", "group", "metric", "value"])
-    writer.writerow(["window", "all", "since", data["window"]["since"]])
-    writer.writerow(["window", "all", "until", data["window"]["until"]])
-    writer.writerows(rows)
-    return out.getvalue()
+    return csv_text(rows)
 
 
 def percent(value: float) -> str:
@@ -142,8 +138,8 @@ def as_text(report: Report) -> str:
     lines += ["", f"Search: {s.questions} questions, {percent(share)} answered with nothing clicked"]
     lines += [f"  week of {w}: {q} questions, {u} with nothing clicked" for w, q, u in s.weeks]
     lines.append(f"  content gaps (best match under {s.threshold:.2f} similarity):")
-    lines += [f"    {g.questions:>5}  {g.phrase}" + (f"  (also: {'; '.join(g.examples)})" if g.examples else "")
-              for g in s.gaps]  # fmt: skip
+    lines += [f"    {g.questions:>5}  {g.label} ({g.askers} people)"
+              + (f"  (asked as: {'; '.join(g.examples)})" if g.examples else "") for g in s.gaps]  # fmt: skip
     lines.append(f"    {s.gaps_other:>5}  other")
     lines += ["", f"Feedback: {fb.up} 👍, {fb.down} 👎"]
     lines += [f"  {r.title}: {r.up} 👍 {r.down} 👎" + "".join(f"\n    “{c}”" for c in r.comments) for r in fb.ratings]

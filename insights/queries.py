@@ -116,10 +116,14 @@ class ReportQueries:
 
     # -- feedback ----------------------------------------------------------------------------------------------
     def ratings(self, start: str, end: str) -> list[tuple[str, str, str | None]]:
-        """(course, up|down, comment): each learner's latest rating of each course rated in the window."""
+        """(course, up|down, comment): each learner's latest rating of each course rated in the window, counting only
+        ratings given after the learner completed the course (older stores hold ratings from people who had not).
+        "+kind": look completions up by learner, not through the (much larger) kind index."""
         return self.db.execute(
-            f"SELECT course_id, value, note FROM (SELECT course_id, value, note, max(at) FROM events "
-            f"WHERE kind = '{RATED}' AND at >= ? AND at < ? GROUP BY learner_id, course_id)",
+            f"SELECT course_id, value, note FROM (SELECT r.course_id, r.value, r.note, max(r.at) FROM events r "
+            f"WHERE r.kind = '{RATED}' AND r.at >= ? AND r.at < ? AND EXISTS (SELECT 1 FROM events d "
+            f"WHERE d.learner_id = r.learner_id AND d.course_id = r.course_id AND +d.kind = '{COMPLETED}' "
+            f"AND d.at <= r.at) GROUP BY r.learner_id, r.course_id)",
             [start, end],
         ).fetchall()
 

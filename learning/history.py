@@ -128,17 +128,29 @@ class History:
         )
         return [Event(*row) for row in rows]
 
-    def rate(self, learner_id: str, course_id: str, value: str, at: datetime, answer_id: int | None = None) -> None:
-        """Record 👍 (up) or 👎 (down); the latest rating counts, even a change of mind within the same second (which
-        the one-event-per-second rule would otherwise drop)."""
+    def finished(self, learner_id: str, course_id: str, by: datetime) -> bool:
+        """Whether the learner had completed the course by `by` (on Slack or in an LMS import); looked up through the
+        learner's events ("+kind"), not through every completion."""
+        return self.store.db.execute(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE learner_id = ? AND course_id = ? AND +kind = ? AND at <= ?)",
+            [learner_id, course_id, COMPLETED, iso(by)],
+        ).fetchone()[0] == 1  # fmt: skip
+
+    def rate(self, learner_id: str, course_id: str, value: str, at: datetime, answer_id: int | None = None) -> bool:
+        """Record 👍 (up) or 👎 (down) from someone who finished the course; the latest rating counts, even a change
+        of mind within the same second (which the one-event-per-second rule would otherwise drop). Returns False,
+        storing nothing, when they have not finished it: "worth your time?" is a judgment on the whole course."""
         if value not in RATINGS:
             raise ValueError(f"a rating is one of {RATINGS}, got {value!r}")
+        if not self.finished(learner_id, course_id, at):
+            return False
         if not self.record(learner_id, course_id, RATED, at=at, value=value, answer_id=answer_id):
             self.store.db.execute(
                 "UPDATE events SET value = ?, answer_id = ? WHERE learner_id = ? AND course_id = ? AND kind = ? "
                 "AND at = ? AND source = 'slack'",
                 [value, answer_id, learner_id, course_id, RATED, iso(at)],
             )
+        return True
 
     def comment(self, learner_id: str, course_id: str, note: str) -> bool:
         """Attach a comment to the learner's latest rating of the course; False when they never rated it."""

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from config import Settings, SettingsError, load_settings
+from insights.dates import DateError
 from learning.background import in_background
 from learning.backup import BackupError
 from learning.store import NewerStoreError
@@ -186,10 +187,10 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_nudges_preview(settings: Settings, args: argparse.Namespace) -> int:
     """Who would get what, when and why, without writing or sending anything."""
-    from datetime import UTC, datetime
+    from insights.dates import parse_moment
 
+    at = parse_moment(args.at, "--at") if args.at else None
     _, planner, _ = _nudge_parts(settings)
-    at = datetime.fromisoformat(args.at).astimezone(UTC) if args.at else None
     plans = planner.plan(now=at, user=args.user, dry_run=True)
     for plan in sorted(plans, key=lambda p: p.due_at):
         held = " (hold-out: not sent)" if plan.status == "held_out" else ""
@@ -274,15 +275,6 @@ def cmd_models_build(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _day(text: str):
-    from datetime import date
-
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
 def _slack_user(text: str) -> str:
     from learning.learners import SLACK_USER_ID
 
@@ -293,16 +285,11 @@ def _slack_user(text: str) -> str:
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     """Every figure the learning team sees, for scripts: aggregates only, small groups folded into "other"."""
+    from insights.dates import asked_window
     from insights.formats import render
-    from insights.report import Window
     from upnext.build import build
 
-    default = Window.last_weeks()
-    window = Window(args.since or (args.until or default.until) - (default.until - default.since),
-                    args.until or default.until)  # fmt: skip
-    if window.since > window.until:
-        print(f"error: --since {window.since} is after --until {window.until}", file=sys.stderr)
-        return 2
+    window = asked_window(args.since, args.until, ("--since", "--until"))
     sys.stdout.write(render(build(settings).report_builder().build(window), args.format))
     return 0
 
@@ -375,8 +362,8 @@ def parser() -> argparse.ArgumentParser:
         func=cmd_check
     )
     report = commands.add_parser("report", help="the learning team's figures (aggregates only)")
-    report.add_argument("--since", type=_day, help="first day, YYYY-MM-DD (default: 12 weeks before --until)")
-    report.add_argument("--until", type=_day, help="last day, YYYY-MM-DD (default: today, UTC)")
+    report.add_argument("--since", help="first day, YYYY-MM-DD (default: 12 weeks before --until)")
+    report.add_argument("--until", help="last day, YYYY-MM-DD (default: today, UTC)")
     report.add_argument("--format", choices=("text", "json", "csv"), default="text")
     report.set_defaults(func=cmd_report)
 
@@ -411,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
-    except (BackupError, NewerStoreError) as error:
+    except (BackupError, NewerStoreError, DateError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -86,7 +86,7 @@ def test_pages_change_nothing_and_refuse_posts(server, admin):
     posted = http(server.url + "/admin", body=b"x=1", headers={"Cookie": cookie}, method="POST")
     assert posted.status == 405
     exported = http(server.url + "/admin/report.csv?since=2026-01-01&until=2026-12-31", headers={"Cookie": cookie})
-    assert exported.status == 200 and exported.body.startswith(b"section,group,metric,value")
+    assert exported.status == 200 and exported.body.startswith(b'"section","group","metric","value"')
     bad = http(server.url + "/admin?since=2026-12-31&until=2026-01-01", headers={"Cookie": cookie})
     assert bad.status == 400
 

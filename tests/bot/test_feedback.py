@@ -72,3 +72,19 @@ def test_privacy_says_what_admins_see(server, service):
     text = " ".join(b["text"]["text"] for b in reply["blocks"] if "text" in b)
     assert "What your learning team sees" in text and "never your name" in text
     assert "smaller than 5 people" in text
+
+
+def test_a_rating_for_a_course_never_finished_is_not_stored_and_the_learner_is_told(server, service, db):
+    """A signed course_rate_up for a course the learner only started (or never touched) is refused by the domain,
+    whatever button sent it; the learner reads why in their own language."""
+    for user in (ANA, "U0LUIS"):
+        onboard(service, user)
+    start = next(b for b in answer_buttons(server, "sql") if b["action_id"] == "course_start")
+    assert click(server, "course_start", start["value"]).status == 200
+    assert click(server, "course_rate_up", start["value"]).status == 200
+    assert click(server, "course_rate_up", start["value"], "U0LUIS").status == 200
+    server.settle()
+
+    assert db.execute("SELECT count(*) FROM events WHERE kind = 'rated'").fetchone()[0] == 0
+    assert server.answer("respond", "once you have finished it")["replace_original"] is True
+    server.answer("respond", "cuando lo hayas terminado")

@@ -108,7 +108,7 @@ def test_figures_from_real_slack_requests_match_hand_counts(seeded, encoder, upn
     assert report.search.questions == 9 and report.search.unclicked == 5
     [gap] = report.search.gaps
     assert (gap.questions, gap.askers, report.search.gaps_other) == (3, 3, 0)
-    assert gap.phrase in GAP_QUESTIONS
+    assert gap.label == "basket weaving"  # the words all three typed ("baskets" counts as "basket")
     # one 👍 from one person: too few to show per course, so only in the totals
     assert report.feedback.ratings == [] and (report.feedback.up, report.feedback.down) == (1, 0)
     assert report.catalog.courses == seeded.courses.count()

@@ -1,0 +1,59 @@
+"""The days and moments people type for the figures (the dashboard's since and until, `upnext report --since
+--until`, `upnext nudges preview --at`), checked in one place: readable, between FIRST_DAY and LAST_DAY (so no date
+arithmetic on them can overflow), and since not after until. A refusal is a DateError whose message is one line,
+naming the input and showing what was typed escaped and cut short."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from insights.report import Window
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+SHOWN_CHARS = 40
+
+
+class DateError(ValueError):
+    pass
+
+
+def _typed(text: str) -> str:
+    return repr(text[:SHOWN_CHARS])  # quotes and escapes control characters: safe on a terminal and in a log
+
+
+def _check_range(name: str, day: date, shown: str) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise DateError(f"{name} {shown} is outside {FIRST_DAY} to {LAST_DAY}")
+
+
+def parse_day(text: str, name: str) -> date:
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise DateError(f"{name} is not a date (YYYY-MM-DD): {_typed(text)}") from None
+    _check_range(name, day, day.isoformat())
+    return day
+
+
+def parse_moment(text: str, name: str) -> datetime:
+    """An ISO 8601 date and time, in UTC (one without a zone is taken as the machine's local time)."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise DateError(f"{name} is not a date and time (ISO 8601): {_typed(text)}") from None
+    _check_range(name, moment.date(), text.strip())
+    return moment.astimezone(UTC)
+
+
+def asked_window(since: str | None, until: str | None, names: tuple[str, str] = ("since", "until")) -> Window:
+    """The days asked for: until defaults to today (UTC), since to the default window's length before until."""
+    from insights.report import Window  # here: the CLI imports this module for DateError alone, and starts fast
+
+    default = Window.last_weeks()
+    last = parse_day(until, names[1]) if until else default.until
+    first = parse_day(since, names[0]) if since else last - (default.until - default.since)
+    if first > last:
+        raise DateError(f"{names[0]} {first} is after {names[1]} {last}")
+    return Window(first, last)
