@@ -66,7 +66,7 @@ def columns(title: str, categories: Sequence[str], series: dict[str, Sequence[in
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{WIDTH - 10}" y2="{bottom}" stroke="#9ca3af"/>')
     parts.append(_text(left - 6, top + 4, str(peak), "end", 11) + _text(left - 6, bottom, "0", "end", 11))
     for i, category in enumerate(categories):
-        x, base = left + i * step + step * 0.15, bottom
+        x, base = left + i * step + step * 0.15, float(bottom)
         for k, values in enumerate(series.values()):
             h = (bottom - top) * values[i] / peak
             if h > 0:

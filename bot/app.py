@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 def web_client(settings: Settings, metrics: Metrics | None = None) -> WebClient:
     """A Web API client for SLACK_API_URL that waits out 429s and retries dropped connections (and, with
     `metrics`, counts its calls)."""
-    options = {
+    options: dict[str, Any] = {
         "token": settings.slack_bot_token,
         "base_url": settings.slack_api_url,
         "timeout": 10,

@@ -301,14 +301,17 @@ def error_message(t: Messages) -> Message:
 
 def welcome_message(learner: Learner, t: Messages) -> Message:
     """Reciprocity: a short welcome and one button to pick interests, which unlock much better picks."""
-    block = welcome_block(learner, t, "welcome")
-    return Message(block.text.text, render([block]))
+    return Message(welcome_text(learner, t), render([welcome_block(learner, t, "welcome")]))
 
 
 def welcome_block(learner: Learner, t: Messages, origin: str) -> SectionBlock:
     """The welcome line with the pick-interests button; `origin` (welcome, home) says where it was clicked."""
     pick = ButtonElement(text=t("button.pick_interests"), action_id="open_interests", value=origin, style="primary")
-    return section(t.named("welcome.text", echo(learner.name)), pick)
+    return section(welcome_text(learner, t), pick)
+
+
+def welcome_text(learner: Learner, t: Messages) -> str:
+    return t.named("welcome.text", echo(learner.name))
 
 
 def privacy_message(learner: Learner, counts: dict[str, int], t: Messages, min_group: int) -> Message:

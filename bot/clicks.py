@@ -98,4 +98,6 @@ class CardClicks:
     def save_comment(self, learner_id: str, view: dict[str, Any]) -> bool:
         """Keep the comment with the learner's rating of the course (stored as typed; escaped wherever shown)."""
         course_id, text = submitted_comment(view)
-        return bool(course_id and text) and self.history.comment(learner_id, course_id, text)
+        if not (course_id and text):
+            return False
+        return self.history.comment(learner_id, course_id, text)

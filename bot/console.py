@@ -10,7 +10,7 @@ import json
 import secrets
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, TextIO
 from urllib.parse import urlencode
@@ -60,10 +60,11 @@ class ConsoleSession:
 
     def _dispatch(self, body: str, content_type: str) -> None:
         timestamp = str(int(time.time()))
-        headers = {
+        signature = self._verifier.generate_signature(timestamp=timestamp, body=body) or ""  # None: no timestamp
+        headers: dict[str, str | Sequence[str]] = {
             "content-type": content_type,
             "x-slack-request-timestamp": timestamp,
-            "x-slack-signature": self._verifier.generate_signature(timestamp=timestamp, body=body),
+            "x-slack-signature": signature,
         }
         response = self.app.dispatch(BoltRequest(body=body, headers=headers))
         if response.status >= 400:

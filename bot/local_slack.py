@@ -98,7 +98,7 @@ class LocalSlack:
     def base_url(self) -> str:
         assert self._server, "start() first"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def api_url(self) -> str:

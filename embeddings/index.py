@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -137,7 +138,7 @@ class VectorIndex:
         """Write to a temporary file and rename over the old one: a crash leaves the old or the new, never half."""
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            parts = {
+            parts: dict[str, Any] = {
                 "index": faiss.serialize_index(self._exact),
                 "ids": _ids(self._hashes.keys()),
                 "hashes": np.array(list(self._hashes.values()), dtype="S64"),

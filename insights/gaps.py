@@ -56,10 +56,10 @@ def shared_label(phrases_by_person: Iterable[Iterable[str]], min_group: int) -> 
             found = [w for w in words(phrase) if w not in LABEL_STOPWORDS and not w.isdigit()]
             for place, word in enumerate(found):
                 mine.setdefault(_singular(word), (word, place / len(found)))
-        for key, (word, place) in mine.items():
+        for key, (word, share) in mine.items():
             people[key] += 1
             forms[key][word] += 1
-            places[key].append(place)
+            places[key].append(share)
     shared = [key for key, n in people.most_common() if n >= min_group][:MAX_LABEL_WORDS]
     shared.sort(key=lambda key: (sum(places[key]) / len(places[key]), key))
     return " ".join(forms[key].most_common(1)[0][0] for key in shared)

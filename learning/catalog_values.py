@@ -62,7 +62,7 @@ def level(value: str) -> str | None:
     found = [level_of(word) for word in words if word not in _CONNECTORS]
     if not found or None in found:
         raise ValueProblem(f"must be a level such as {', '.join(LEVELS)} or All Levels")
-    return min(found, key=LEVELS.index)  # type: ignore[arg-type]
+    return min(found, key=LEVELS.index)
 
 
 # --- duration -------------------------------------------------------------------------------------------------

@@ -87,7 +87,8 @@ def _text(value: Any) -> str | None:
 
 def profile_from_slack(user: Mapping[str, Any]) -> dict[str, Any]:
     """The fields Upnext keeps from a `users.info` user object."""
-    profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
+    given = user.get("profile")
+    profile: Mapping[str, Any] = given if isinstance(given, dict) else {}
     return {
         "team_id": _text(user.get("team_id")),
         "email": (_text(profile.get("email")) or "").lower() or None,

@@ -21,12 +21,12 @@ EQUIVALENT = 0.65
 
 def repeats(frame: CatalogFrame, taken: Sequence[int]) -> np.ndarray:
     """Per course: whether it would repeat one of `taken` (the taken courses themselves are not marked)."""
-    taken = np.asarray(taken, np.int64)
+    nums = np.asarray(taken, np.int64)
     marked = np.zeros(frame.size, bool)
-    if not len(taken):
+    if not len(nums):
         return marked
-    marked |= repeat_pairs(frame, taken, np.arange(frame.size)).any(axis=0)
-    marked[taken] = False
+    marked |= repeat_pairs(frame, nums, np.arange(frame.size)).any(axis=0)
+    marked[nums] = False
     return marked
 
 

@@ -172,7 +172,7 @@ def fit(
         valid_sets=[dataset(stopping, train_set)],
         callbacks=[lightgbm.early_stopping(STOP_AFTER, verbose=False)],
     )
-    predicted = model.predict(held_out.rows[:, columns])
+    predicted = np.asarray(model.predict(held_out.rows[:, columns]))
     validation = {
         "model": round(ndcg(predicted, held_out.labels, held_out.groups), 4),
         "blend": round(ndcg(held_out.blend, held_out.labels, held_out.groups), 4),

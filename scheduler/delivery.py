@@ -18,6 +18,7 @@ import urllib.error
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -218,11 +219,12 @@ class Sender:
         channel = channel or self.client.conversations_open(users=learner_id)["channel"]["id"]
         oldest = str(datetime.fromisoformat(since).timestamp() - 60)
         history = self.client.conversations_history(channel=channel, oldest=oldest, include_all_metadata=True)
-        for message in history.get("messages", []):
+        messages: list[dict[str, Any]] = history.get("messages", [])
+        for message in messages:
             metadata = message.get("metadata") or {}
             if (
                 metadata.get("event_type") == METADATA_EVENT
                 and metadata.get("event_payload", {}).get("nudge_id") == nudge_id
             ):
-                return channel, message.get("ts")
+                return channel, str(message["ts"])
         return None
