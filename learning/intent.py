@@ -50,8 +50,9 @@ def classify(text: str) -> Intent:
         return Intent(HELP)
     if _GREETING.match(folded):
         return Intent(GREETING)
-    if _NEXT.search(folded):
-        hint = _HINT.search(folded[_NEXT.search(folded).end() :])  # type: ignore[union-attr]
+    asked_next = _NEXT.search(folded)
+    if asked_next:
+        hint = _HINT.search(folded[asked_next.end() :])
         words = [w for w in (hint.group(1) if hint else "").strip(" ?!.").split() if w not in _FILLER]
         return Intent(NEXT, " ".join(words))
     return Intent(SEARCH, cleaned)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from learning.courses import level_of
 
@@ -93,10 +93,11 @@ def parse_minutes(value: str) -> int | None:
 
 
 def parse_query(raw: str) -> Query:
-    values: dict[str, str | int] = {}
+    filters = Filters()
     problems: list[Problem] = []
 
     def take(match: re.Match[str]) -> str:
+        nonlocal filters
         name, value = match.group(1).lower(), match.group(3) if match.group(3) is not None else match.group(2)
         key = _ALIASES.get(name)
         if key is None:
@@ -108,22 +109,22 @@ def parse_query(raw: str) -> Query:
             if level is None:
                 problems.append(Problem(BAD_LEVEL, name, value))
             else:
-                values["level"] = level
+                filters = replace(filters, level=level)
         elif key == "under":
             minutes = parse_minutes(value)
             if minutes is None or not 0 < minutes <= MAX_MINUTES:
                 problems.append(Problem(BAD_DURATION, name, value))
             else:
-                values["max_minutes"] = minutes
+                filters = replace(filters, max_minutes=minutes)
         elif key == "lang":
             language = value.lower().replace("_", "-")
             if not _LANGUAGE.match(language):
                 problems.append(Problem(BAD_LANGUAGE, name, value))
             else:
-                values["language"] = language
+                filters = replace(filters, language=language)
         elif value:
-            values["provider"] = value
+            filters = replace(filters, provider=value)
         return " "
 
     text = normalise(_FILTER.sub(take, normalise(raw)))
-    return Query(text=text, filters=Filters(**values), problems=tuple(problems))  # type: ignore[arg-type]
+    return Query(text=text, filters=filters, problems=tuple(problems))

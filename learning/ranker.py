@@ -24,6 +24,8 @@ from learning.catalog_frame import CatalogFrame
 from learning.saved_file import file_state
 
 if TYPE_CHECKING:
+    import lightgbm
+
     from learning.recommender import Profile
     from learning.signals import Signals
 
@@ -45,14 +47,14 @@ MODEL_FILE = "ranker.json"
 
 @dataclass(frozen=True)
 class Ranker:
-    model: object  # lightgbm.Booster
+    model: lightgbm.Booster
     features: tuple[str, ...]  # the columns of FEATURES it reads
     trained_on: int  # events in the store when it was trained
     validation: dict[str, float]  # NDCG@10 of model and blend on the newest cut
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
         columns = [FEATURES.index(name) for name in self.features]
-        predicted = self.model.predict(rows[:, columns], num_threads=1)  # type: ignore[attr-defined]
+        predicted = self.model.predict(rows[:, columns], num_threads=1)
         return np.asarray(predicted, np.float32)
 
     def save(self, path: Path) -> None:
@@ -61,7 +63,7 @@ class Ranker:
             "features": list(self.features),
             "trained_on": self.trained_on,
             "validation": self.validation,
-            "model": self.model.model_to_string(),  # type: ignore[attr-defined]
+            "model": self.model.model_to_string(),
         })  # fmt: skip
         partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
         partial.write_text(text, encoding="utf-8")

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +25,9 @@ from learning.learners import Learner, LearnerRepository
 from learning.ranker import FEATURES, Ranker, candidates, features
 from learning.recommender import Recommender
 from learning.signals import Signals
+
+if TYPE_CHECKING:
+    import lightgbm
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +120,8 @@ class Retraining:
             return None
         self.attempted_at = self.recommender.history.count()
         training = train(self.recommender, self.learners)
-        if training.kept:
-            training.ranker.save(self.path)  # type: ignore[union-attr]
+        if training.kept and training.ranker is not None:  # kept implies a ranker; said again for the type checker
+            training.ranker.save(self.path)
         log.info(
             "ranker: %s in %.0f s (NDCG@10 on the held-out learners: %s; learners per cut: %s)",
             training.outcome, training.seconds, training.validation, training.queries,
@@ -152,7 +156,7 @@ def fit(
     used: tuple[str, ...] = USED,
     parameters: dict | None = None,
     rounds: int = ROUNDS,
-) -> tuple[object, dict[str, float]]:
+) -> tuple[lightgbm.Booster, dict[str, float]]:
     """A LambdaRank model on `learning`, early-stopped on `stopping`, and its NDCG@10 beside the blend's on
     `held_out`."""
     import lightgbm  # imported here: only training needs it
