@@ -27,6 +27,15 @@ DATA = Path(__file__).parent / "data"
 PUBLIC_URL = "http://upnext.test"  # what UPNEXT_PUBLIC_URL says in tests; links are followed on the test server
 OPERATOR_ADMIN = "U0OPERATOR"  # named in UPNEXT_ADMINS
 SMALL_CATALOG = DATA / "catalog_small.jsonl"
+# End-to-end tests that start `upnext` processes, a browser or a benchmark script: `make test` runs them,
+# `make test-fast` (the inner loop) leaves them out.
+SLOW = ("tests/ops/", "tests/admin/test_browser.py", "tests/test_benchmarks_smoke.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
