@@ -13,7 +13,7 @@ from config import Settings, SettingsError, load_settings
 from insights.dates import DateError
 from learning.background import in_background
 from learning.backup import BackupError
-from learning.store import NewerStoreError
+from learning.store import StoreError
 
 log = logging.getLogger("upnext")
 
@@ -258,6 +258,12 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     """Integrity of the store; vectors and indexes repaired where they disagree with the courses."""
     from upnext.build import build
 
+    path = settings.database_path
+    if not path.is_file() or path.stat().st_size == 0:  # checking makes no store where there was none
+        what = "an empty file" if path.is_file() else "nothing"
+        print(f"error: no Upnext store at {path}: there is {what} (is UPNEXT_HOME right?)", file=sys.stderr)
+        return 2
+
     report = build(settings, prepare=False).check()
     for line in report.lines():
         print(line)
@@ -398,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
-    except (BackupError, NewerStoreError, DateError) as error:
+    except (BackupError, StoreError, DateError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
