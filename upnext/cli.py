@@ -301,15 +301,27 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_admin_link(settings: Settings, args: argparse.Namespace) -> int:
-    """A one-time sign-in link to the dashboard, for operators (the person's Slack id is recorded with it)."""
+    """A one-time sign-in link to the dashboard, for operators (the person's Slack id is recorded with it). Only
+    for an admin, unless `--force`: the link then still signs them in only if they are one when they use it."""
     from admin.signin import SignIn
+    from bot.admin_access import admin_status
+    from bot.app import web_client
     from learning.admin_tokens import AdminTokens
     from learning.store import Store
 
     if not settings.reporting.public_url:
         raise SettingsError("UPNEXT_PUBLIC_URL is required to make a link (the address of `upnext serve --http`)")
+    user, admins = args.user, settings.reporting.admins
+    admin = admin_status(web_client(settings), admins, user) if settings.slack_bot_token else (user in admins or None)
+    if not admin:
+        doubt = (f"{user} is not an admin (neither in UPNEXT_ADMINS nor a workspace admin or owner in Slack)"
+                 if admin is False else f"cannot confirm that {user} is an admin (Slack did not answer)")  # fmt: skip
+        if not args.force:
+            print(f"error: {doubt}: no link made (--force makes one anyway)", file=sys.stderr)
+            return 2
+        print(f"warning: {doubt}: the link signs them in only if they are one when they use it", file=sys.stderr)
     settings.home.mkdir(parents=True, exist_ok=True)
-    print(SignIn(AdminTokens(Store(settings.database_path))).link(args.user, settings.reporting.public_url))
+    print(SignIn(AdminTokens(Store(settings.database_path))).link(user, settings.reporting.public_url))
     return 0
 
 
@@ -378,6 +390,11 @@ def parser() -> argparse.ArgumentParser:
     )
     link = admin.add_parser("link", help="print a one-time sign-in link (10 minutes) to /admin")
     link.add_argument("--user", required=True, type=_slack_user, help="the admin's Slack user id (U...)")
+    link.add_argument(
+        "--force",
+        action="store_true",
+        help="make the link even if Upnext cannot confirm they are an admin now (it still works only for an admin)",
+    )
     link.set_defaults(func=cmd_admin_link)
     return root
 
