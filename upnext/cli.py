@@ -41,6 +41,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     port = args.port or settings.port
     http = args.http or not settings.socket_mode
+    if settings.metrics_port == port:
+        raise SettingsError("UPNEXT_METRICS_PORT must differ from the port Slack reaches: it keeps /metrics off it")
     if http:
         settings.require_http()
     elif not settings.slack_bot_token:
@@ -62,13 +64,25 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         assert settings.slack_signing_secret  # require_http() checked it
         wsgi = SlackWsgiApp(app, settings.slack_signing_secret, health=catalog_health(service),
                             pages=is_admin_path, pages_app=upnext.admin_web())  # fmt: skip
-        serve_http(MetricsWsgi(wsgi, metrics) if metrics else wsgi, port, listeners, threads=settings.listener_threads)
+        if metrics and settings.metrics_port:
+            _serve_metrics(metrics, settings.metrics_port)
+        measured = MetricsWsgi(wsgi, metrics, page=not settings.metrics_port) if metrics else wsgi
+        serve_http(measured, port, listeners, threads=settings.listener_threads)
     else:
         from bot.socket_mode import serve_socket_mode
 
         assert settings.slack_app_token
         serve_socket_mode(app, settings.slack_app_token)
     return 0
+
+
+def _serve_metrics(metrics, port: int) -> None:
+    from bot.metrics import serve_metrics
+
+    try:
+        serve_metrics(metrics, port)
+    except OSError as error:
+        raise SettingsError(f"cannot serve metrics on UPNEXT_METRICS_PORT={port} ({error.strerror})") from None
 
 
 def _warm(recommender) -> None:

@@ -14,7 +14,8 @@ from config.nudges import NudgePolicy
 from scheduler.planner import Planner
 from tests.fakes.signing import FORM, SIGNING_SECRET, form_body, post_signed, slash_command
 from tests.helpers import http
-from tests.slack_requests import dm
+from tests.ops.conftest import free_port
+from tests.slack_requests import dm, event
 from upnext.logs import JsonFormatter
 
 
@@ -82,3 +83,26 @@ def test_tokens_and_the_signing_secret_are_redacted_from_a_log_line():
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, message, ("xoxb-1-2-abc", "s3cret-signing"), None)
     line = json.loads(JsonFormatter(["s3cret-signing"]).format(record))
     assert line["message"] == "auth failed for [redacted] with [redacted]"
+
+
+def test_metrics_on_their_own_port_are_not_served_on_the_public_one(start_upnext):
+    port = free_port()
+    upnext = start_upnext(env={"UPNEXT_METRICS": "on", "UPNEXT_METRICS_PORT": str(port)})
+    assert post_signed(upnext, form_body(slash_command("help", "http://127.0.0.1:9/r")), FORM).status == 200
+
+    assert http(upnext.url + "/metrics").status == 404
+    scraped = http(f"http://127.0.0.1:{port}/metrics")
+    assert scraped.status == 200
+    command = frozenset({("kind", "command"), ("outcome", "ok")})
+    assert _samples(scraped.body.decode())[("upnext_requests_total", command)] == 1
+
+
+def test_made_up_event_types_share_one_kind_label(start_upnext):
+    upnext = start_upnext(env={"UPNEXT_METRICS": "on"})
+    for n in range(3):
+        event(upnext, {"type": f"made_up_event_{n}", "user": "U0ANA"})
+    assert dm(upnext, "python").status == 200
+
+    kinds = {dict(labels)["kind"] for name, labels in _samples(http(upnext.url + "/metrics").body.decode())
+             if name == "upnext_requests_total"}  # fmt: skip
+    assert kinds == {"event:other", "event:message"}
