@@ -274,7 +274,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
 
     path = settings.database_path
     if not path.is_file() or path.stat().st_size == 0:  # checking makes no store where there was none
-        what = "an empty file" if path.is_file() else "nothing"
+        what = "an empty file" if path.is_file() else "something that is not a file" if path.exists() else "nothing"
         print(f"error: no Upnext store at {path}: there is {what} (is UPNEXT_HOME right?)", file=sys.stderr)
         return 2
 
