@@ -1,11 +1,15 @@
 """Admin sign-in: a one-time link (10 minutes, single use) becomes an 8-hour session. Only a SHA-256 hash of each
-secret is stored, so a copy of the database signs nobody in."""
+secret is stored, so a copy of the database signs nobody in. A session lasts only while its holder is an admin:
+`AdminRights` confirms it again once five minutes have passed, and a holder who is no longer one loses every
+session."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from learning.admin_tokens import AdminTokens
@@ -13,6 +17,7 @@ from learning.store import utcnow
 
 LINK_TTL = timedelta(minutes=10)
 SESSION_TTL = timedelta(hours=8)
+RECHECK = timedelta(minutes=5)  # a session holder's admin right is confirmed again once this has passed
 LINK, SESSION = "link", "session"
 
 
@@ -46,3 +51,35 @@ class SignIn:
     def session_user(self, secret: str | None) -> str | None:
         """Whose session this is, while it lasts."""
         return self.tokens.holder(_hash(secret), SESSION, self.clock()) if secret else None
+
+    def link_user(self, token: str) -> str | None:
+        """Whose sign-in link this is, while it lasts (without using it up)."""
+        return self.tokens.holder(_hash(token), LINK, self.clock()) if token else None
+
+    def end_sessions(self, user_id: str) -> None:
+        self.tokens.remove(user_id, SESSION)
+
+
+class AdminRights:
+    """Whether someone is an admin now: `ask` (True, False, or None when it cannot tell, e.g. Slack is
+    unreachable) is asked again once RECHECK has passed since it last said yes. Shared by every session of the
+    process, so a dashboard that loads several pages asks once."""
+
+    def __init__(self, ask: Callable[[str], bool | None], clock: Callable[[], datetime] = utcnow):
+        self.ask = ask
+        self.clock = clock
+        self._confirmed: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, user_id: str) -> bool | None:
+        with self._lock:
+            confirmed = self._confirmed.get(user_id)
+        if confirmed is not None and self.clock() - confirmed < RECHECK:
+            return True
+        answer = self.ask(user_id)
+        with self._lock:
+            if answer:
+                self._confirmed[user_id] = self.clock()
+            else:
+                self._confirmed.pop(user_id, None)
+        return answer

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from admin.dashboard import dashboard_page, page, refusal_page
-from admin.signin import SESSION_TTL, SignIn
+from admin.signin import SESSION_TTL, AdminRights, SignIn
 from insights.dates import DateError, asked_window
 from insights.formats import as_csv, as_json
 from insights.report import Report, Window
@@ -63,9 +63,11 @@ class ReportCache:
 
 
 class AdminWeb:
-    def __init__(self, signin: SignIn, build_report: Callable[[Window], Report], secure_cookie: bool = True):
+    def __init__(self, signin: SignIn, build_report: Callable[[Window], Report], rights: AdminRights,
+                 secure_cookie: bool = True):  # fmt: skip
         self.signin = signin
         self.build_report = build_report
+        self.rights = rights
         self.secure_cookie = secure_cookie
 
     def _respond(self, start_response: StartResponse, status: str, body: str | bytes, content_type: str,
@@ -94,8 +96,9 @@ class AdminWeb:
         query = parse_qs(environ.get("QUERY_STRING", ""))
         if path == PREFIX + "/login":
             return self._login(start_response, (query.get("token") or [""])[0])
-        if self._session(environ) is None:
-            return self._html(start_response, "403 Forbidden", refusal_page())
+        refused = self._unless_admin(start_response, self._session(environ))
+        if refused is not None:
+            return refused
         try:
             window = asked_window((query.get("since") or [None])[0], (query.get("until") or [None])[0])
         except DateError as error:
@@ -110,7 +113,25 @@ class AdminWeb:
                                  [("Content-Disposition", 'attachment; filename="upnext-report.csv"')])  # fmt: skip
         return self._html(start_response, "404 Not Found", page("Not found", "<p>No such page.</p>"))
 
+    def _unless_admin(self, start_response: StartResponse, user_id: str | None) -> Iterable[bytes] | None:
+        """A refusal page unless `user_id` (a session's or a link's holder) is an admin now; someone who no longer
+        is loses every session."""
+        admin = self.rights(user_id) if user_id else False
+        if admin is None:
+            return self._html(start_response, "503 Service Unavailable", page("Upnext: try again", (
+                '<main id="main"><h1>Please try again in a minute</h1><p>Upnext cannot reach Slack to confirm '
+                "that you are still an admin.</p></main>")), [("Retry-After", "60")])  # fmt: skip
+        if not admin:
+            if user_id:
+                self.signin.end_sessions(user_id)
+                log.warning("refused the dashboard to someone who is not an admin (now); their sessions ended")
+            return self._html(start_response, "403 Forbidden", refusal_page())
+        return None
+
     def _login(self, start_response: StartResponse, token: str) -> Iterable[bytes]:
+        holder = self.signin.link_user(token)
+        if holder is not None and (refused := self._unless_admin(start_response, holder)) is not None:
+            return refused
         session = self.signin.redeem(token)
         if session is None:
             log.warning("refused an admin sign-in link (missing, expired, used or forged)")

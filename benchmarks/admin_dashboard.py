@@ -49,7 +49,7 @@ def time_dashboard(home: Path, requests: int) -> dict:
     from admin.signin import SignIn
     from upnext.build import build
 
-    settings = Settings(home=home, reporting=Reporting(public_url="http://bench.invalid"))
+    settings = Settings(home=home, reporting=Reporting(admins=frozenset({"UBENCH"}), public_url="http://bench.invalid"))
     upnext = build(settings, prepare=False)
     service = upnext.service
     server = create_server(upnext.admin_web(), host="127.0.0.1", port=0, threads=4)

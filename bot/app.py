@@ -36,6 +36,17 @@ from learning.store import utcnow
 log = logging.getLogger(__name__)
 
 
+def _without_payloads(record: logging.LogRecord) -> bool:
+    """Bolt's warnings about a request nothing handled quote it (a dialog's typed values, an option query, a whole
+    body, after " ({"): keep only that it happened."""
+    if isinstance(record.msg, str) and " ({" in record.msg:
+        record.msg, record.args = record.msg.split(" ({", 1)[0] + " (payload not logged)", None
+    return True
+
+
+log.addFilter(_without_payloads)  # the logger Bolt is given
+
+
 def web_client(settings: Settings, metrics: Metrics | None = None) -> WebClient:
     """A Web API client for SLACK_API_URL that waits out 429s and retries dropped connections (and, with
     `metrics`, counts its calls)."""

@@ -44,7 +44,7 @@ class CardClicks:
             data = parse_json(value)
             answer_id, course_id = int(data["a"]), str(data["c"])
         except (ValueError, KeyError, TypeError):
-            log.warning("ignored a malformed button value %r", value[:200])
+            log.warning("ignored a malformed button value (%d characters)", len(value))
             return None
         course = self.courses.get(course_id)
         if course is None:

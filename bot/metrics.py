@@ -1,4 +1,5 @@
-"""Prometheus metrics of the web process, served on `/metrics` (text format) when UPNEXT_METRICS=on.
+"""Prometheus metrics of the web process, served on `/metrics` (text format) when UPNEXT_METRICS=on: on a port of
+their own when UPNEXT_METRICS_PORT is set (and then not on the public port), else beside /slack/events.
 
 - `upnext_requests_total{kind,outcome}`: Slack requests by kind (bot.request_kind) and HTTP outcome (ok, rejected,
   unauthorized, error); `upnext_ack_seconds{kind}`: time to the HTTP answer Slack waits for (the ack).
@@ -20,7 +21,14 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
@@ -109,16 +117,23 @@ def _outcome(status: str) -> str:
     return "rejected" if code < 500 else "error"
 
 
-class MetricsWsgi:
-    """Wraps the Slack WSGI app: serves /metrics and measures every request to /slack/events."""
+def serve_metrics(metrics: Metrics, port: int, host: str = "0.0.0.0") -> None:
+    """/metrics on a port of its own, from a background thread for as long as the process runs."""
+    start_http_server(port, host, metrics.registry)
 
-    def __init__(self, inner: Callable[..., Iterable[bytes]], metrics: Metrics):
+
+class MetricsWsgi:
+    """Wraps the Slack WSGI app: measures every request to /slack/events, and serves /metrics unless `page` is
+    False (they are served on a port of their own)."""
+
+    def __init__(self, inner: Callable[..., Iterable[bytes]], metrics: Metrics, page: bool = True):
         self.inner = inner
         self.metrics = metrics
+        self.page = page
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path == METRICS_PATH:
+        if path == METRICS_PATH and self.page:
             data = self.metrics.text()
             start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST), ("Content-Length", str(len(data)))])
             return [data]

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+# the events config/manifest.yml subscribes to (`message.im` arrives as `message`): any other type a signed request
+# names is `event:other`, so a label set cannot be grown by made-up types
+EVENTS = frozenset(
+    {"app_home_opened", "app_mention", "assistant_thread_started", "assistant_thread_context_changed", "message",
+     "user_change"}
+)  # fmt: skip
+
 INTERACTIVE = {
     "block_actions": "action",
     "view_submission": "view",
@@ -15,8 +22,8 @@ INTERACTIVE = {
 
 
 def request_kind(body: dict[str, Any] | None) -> str:
-    """`command`, `action`, `view`, `shortcut`, `options`, `event:<type>` (`event:message`, `event:app_mention`,
-    ...), or `other`."""
+    """`command`, `action`, `view`, `shortcut`, `options`, `event:<type>` for the events Upnext subscribes to
+    (`event:message`, `event:app_mention`, ...), `event:other`, or `other`."""
     if not body:
         return "other"
     if "command" in body:
@@ -24,5 +31,5 @@ def request_kind(body: dict[str, Any] | None) -> str:
     kind = body.get("type")
     if kind == "event_callback":
         event_type = (body.get("event") or {}).get("type")
-        return f"event:{event_type}" if isinstance(event_type, str) and event_type.isidentifier() else "event:other"
+        return f"event:{event_type}" if event_type in EVENTS else "event:other"
     return INTERACTIVE.get(kind, "other") if isinstance(kind, str) else "other"

@@ -34,6 +34,7 @@ class Settings:
     answers_retention_days: int = 180  # what each answer showed is kept this long (redraws, attribution)
     models: Path | None = None  # the int8 model and the bundled catalog's vectors; default: UPNEXT_HOME/models
     metrics: bool = False  # /metrics on the web port
+    metrics_port: int | None = None  # /metrics on this port instead (not on the public one)
     ranker: bool = False  # train the learned ranker in the background (experimental)
     log_format: str = "text"
     nudges: NudgePolicy = field(default_factory=NudgePolicy)
@@ -108,12 +109,21 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         encoder=_choice(merged, "UPNEXT_ENCODER", ("auto", "onnx", "torch")),
         answers_retention_days=_int(merged, "UPNEXT_ANSWERS_RETENTION_DAYS", 180, 1, 3650),
         models=Path(models) if (models := _clean(merged.get("UPNEXT_MODELS"))) else None,
-        metrics=_choice(merged, "UPNEXT_METRICS", ("off", "on")) == "on",
+        metrics=(metrics := _choice(merged, "UPNEXT_METRICS", ("off", "on")) == "on"),
+        metrics_port=_metrics_port(merged, metrics),
         ranker=_choice(merged, "UPNEXT_RANKER", ("off", "on")) == "on",
         log_format=_choice(merged, "UPNEXT_LOG_FORMAT", ("text", "json")),
         nudges=nudge_policy(merged),
         reporting=reporting(merged),
     )
+
+
+def _metrics_port(env: Mapping[str, str | None], metrics: bool) -> int | None:
+    if _clean(env.get("UPNEXT_METRICS_PORT")) is None:
+        return None
+    if not metrics:
+        raise SettingsError("UPNEXT_METRICS_PORT is set but UPNEXT_METRICS is off: set UPNEXT_METRICS=on to serve them")
+    return _int(env, "UPNEXT_METRICS_PORT", 0, 1, 65535)
 
 
 def _choice(env: Mapping[str, str | None], name: str, choices: tuple[str, ...]) -> str:

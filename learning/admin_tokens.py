@@ -21,6 +21,9 @@ class AdminTokens:
     def prune(self, expired_before: datetime) -> None:
         self.store.db.execute("DELETE FROM admin_tokens WHERE expires_at < ?", [iso(expired_before)])
 
+    def remove(self, user_id: str, kind: str) -> None:
+        self.store.db.execute("DELETE FROM admin_tokens WHERE user_id = ? AND kind = ?", [user_id, kind])
+
     def use(self, token_hash: str, kind: str, now: datetime) -> str | None:
         """Mark an unused, unexpired token of this kind used, in one transaction; its user, or None."""
         with self.store.write() as db:

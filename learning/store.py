@@ -7,10 +7,11 @@ have run, so an older database is brought forward on start.
 from __future__ import annotations
 
 import fcntl
+import functools
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -224,8 +225,79 @@ _V7_TRANSLATIONS = """
 MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY, _V3_ANSWERS, _V4_NUDGES, _V5_TRUST, _V6_MEASURING, _V7_TRANSLATIONS]
 
 
-class NewerStoreError(RuntimeError):
+class StoreError(RuntimeError):
+    """The file at the store's path cannot be used as this Upnext's store; the message is one line."""
+
+
+class NewerStoreError(StoreError):
     """The database was written by a newer Upnext than this one."""
+
+
+class NotAStoreError(StoreError):
+    """The file is not an Upnext store: not SQLite, or without the tables and indexes its schema version has."""
+
+
+def _newer(path: Path | str, version: int, known: int) -> NewerStoreError:
+    return NewerStoreError(
+        f"{path} has schema version {version}, newer than this Upnext's {known}: "
+        "run the Upnext release that wrote it, or restore a backup made by this one"
+    )
+
+
+Schema = dict[str, tuple[str, frozenset[str]]]  # each table, index and trigger: its type and (tables) its columns
+
+
+def _schema(conn: sqlite3.Connection, names: Iterable[str] | None = None) -> Schema:
+    """The objects in the database on `conn` (only `names`, when given), leaving out SQLite's own."""
+    found = conn.execute("SELECT name, type FROM sqlite_master WHERE name NOT LIKE 'sqlite^_%' ESCAPE '^'")
+    wanted = None if names is None else set(names)
+    return {
+        name: (kind, frozenset(c for (c,) in conn.execute("SELECT name FROM pragma_table_info(?)", [name]))
+               if kind == "table" else frozenset())
+        for name, kind in found.fetchall() if wanted is None or name in wanted
+    }  # fmt: skip
+
+
+@functools.cache
+def expected_schema(version: int) -> Schema:
+    """What an Upnext store of schema `version` holds, read from one the migrations build in memory: the list
+    cannot drift from the migrations, and a store of any older version is judged by what it had then."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.executescript("\n".join(MIGRATIONS[:version]))
+        return _schema(conn)
+    finally:
+        conn.close()
+
+
+def verify_schema(conn: sqlite3.Connection, path: Path | str) -> int:
+    """The schema version of the database on `conn`, once it is known to be an Upnext store of that version (every
+    table with its columns, index and trigger) or an empty database (version 0). Raises StoreError otherwise."""
+    try:
+        # one statement, one snapshot: a process migrating meanwhile cannot make a fresh store look foreign
+        rows = conn.execute(
+            "SELECT user_version, name FROM pragma_user_version LEFT JOIN sqlite_master "
+            "ON sqlite_master.name NOT LIKE 'sqlite^_%' ESCAPE '^'"
+        ).fetchall()
+        version = rows[0][0]
+        if version > len(MIGRATIONS):
+            raise _newer(path, version, len(MIGRATIONS))
+        if version == 0:
+            if any(name for _, name in rows):
+                raise NotAStoreError(f"{path} is not an Upnext store (it holds tables but no Upnext schema version)")
+            return 0
+        expected = expected_schema(version)
+        found = _schema(conn, expected)
+    except sqlite3.DatabaseError as error:
+        raise NotAStoreError(f"{path} is not an Upnext store ({error})") from None
+    missing = [name for name, (kind, _) in expected.items() if found.get(name, ("", None))[0] != kind] + [
+        f"{name}.{column}" for name, (_, columns) in expected.items() if name in found
+        for column in sorted(columns - found[name][1])
+    ]  # fmt: skip
+    if missing:
+        shown = ", ".join(sorted(missing)[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise NotAStoreError(f"{path} is not an Upnext store of schema version {version}: it has no {shown}")
+    return version
 
 
 def migrate(conn: sqlite3.Connection, migrations: list[str], path: Path | str = "the store") -> None:
@@ -235,10 +307,7 @@ def migrate(conn: sqlite3.Connection, migrations: list[str], path: Path | str = 
     """
     while (version := conn.execute("PRAGMA user_version").fetchone()[0]) != len(migrations):
         if version > len(migrations):
-            raise NewerStoreError(
-                f"{path} has schema version {version}, newer than this Upnext's {len(migrations)}: "
-                "run the Upnext release that wrote it, or restore a backup made by this one"
-            )
+            raise _newer(path, version, len(migrations))
         pending = "\n".join(migrations[version:])
         try:
             conn.executescript(f"BEGIN IMMEDIATE;\n{pending}\nPRAGMA user_version = {len(migrations)};\nCOMMIT;")
@@ -269,7 +338,21 @@ class Store:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        migrate(self.db.conn, MIGRATIONS, self.path)
+        try:
+            self._verify()
+            migrate(self.db.conn, MIGRATIONS, self.path)
+        except StoreError:
+            self.close()
+            raise
+
+    def _verify(self) -> None:
+        """Refuse a file that is not an Upnext store before anything is written to it (WAL mode rewrites the
+        header): read it on a connection of its own, without the pragmas."""
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            verify_schema(conn, self.path)
+        finally:
+            conn.close()
 
     @property
     def db(self) -> sqlite_utils.Database:

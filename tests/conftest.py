@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from config import Settings
 from config.reporting import Reporting
 from embeddings.encoder import load_encoder
 from learning.service import LearningService
-from learning.store import Store
+from learning.store import Store, utcnow
 from tests.fakes.signing import SIGNING_SECRET
 from tests.fakes.slack import FakeSlack
 from tests.helpers import MemoEncoder
@@ -135,16 +136,31 @@ class RunningServer:
         return next(c.body for c in found if c.method == method and containing in c.body.get("text", ""))
 
 
+class AdminClock:
+    """The admin pages' clock (link and session expiry, admin re-checks): now, unless a test moved it on."""
+
+    def __init__(self) -> None:
+        self.ahead = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.ahead
+
+
+@pytest.fixture
+def admin_clock() -> AdminClock:
+    return AdminClock()
+
+
 @pytest.fixture
 def server(
-    settings: Settings, upnext: Upnext, service: LearningService, fake_slack: FakeSlack
+    settings: Settings, upnext: Upnext, service: LearningService, fake_slack: FakeSlack, admin_clock: AdminClock
 ) -> Iterator[RunningServer]:
     """`upnext serve --http` as it runs in production: the Bolt app under waitress, on a free local port."""
     from waitress.server import create_server
 
     listeners = ThreadPoolExecutor(max_workers=8)
     app = create_app(settings, service, verify_token=True, executor=listeners)
-    pages = upnext.admin_web()
+    pages = upnext.admin_web(admin_clock)
     wsgi = create_server(
         SlackWsgiApp(app, SIGNING_SECRET, catalog_health(service), pages=is_admin_path, pages_app=pages),
         host="127.0.0.1",

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.request_kind import EVENTS
+
 MANIFEST = yaml.safe_load((Path(__file__).parent.parent / "config" / "manifest.yml").read_text())
 
 
@@ -17,3 +19,8 @@ def test_manifest_declares_learn_command_home_interactivity_and_socket_mode():
 def test_manifest_has_the_scopes_the_bot_uses():
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "users:read", "im:write"} <= scopes
+
+
+def test_every_event_the_manifest_subscribes_to_is_a_known_request_kind():
+    subscribed = {name.split(".")[0] for name in MANIFEST["settings"]["event_subscriptions"]["bot_events"]}
+    assert subscribed <= EVENTS

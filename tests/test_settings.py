@@ -38,6 +38,8 @@ def test_environment_wins_over_dotenv(tmp_path: Path):
         ({"UPNEXT_ADMINS": "U0ABC, ana@example.com"}, "UPNEXT_ADMINS must be Slack user ids"),
         ({"UPNEXT_PUBLIC_URL": "upnext.example.com"}, "UPNEXT_PUBLIC_URL must be an http(s) URL"),
         ({"UPNEXT_REPORT_CHANNEL": "#learning"}, "UPNEXT_REPORT_CHANNEL must be a channel id"),
+        ({"UPNEXT_METRICS_PORT": "9100"}, "UPNEXT_METRICS_PORT is set but UPNEXT_METRICS is off"),
+        ({"UPNEXT_METRICS": "on", "UPNEXT_METRICS_PORT": "0"}, "UPNEXT_METRICS_PORT must be between 1 and 65535"),
     ],
 )
 def test_malformed_settings_name_the_variable(env, message):

@@ -66,14 +66,19 @@ class Upnext:
 
         return ReportQueries(self.store)
 
-    def admin_web(self) -> AdminWeb:
-        """/admin: sign-in and the dashboard, served by the web process beside /slack/events."""
-        from admin.signin import SignIn
+    def admin_web(self, clock: Callable[[], datetime] = utcnow) -> AdminWeb:
+        """/admin: sign-in and the dashboard, served by the web process beside /slack/events. Admin rights are
+        asked of Slack (and UPNEXT_ADMINS) at sign-in and again every few minutes of a session."""
+        from admin.signin import AdminRights, SignIn
         from admin.web import AdminWeb, ReportCache
+        from bot.admin_access import admin_status
+        from bot.app import web_client
 
         secure = (self.settings.reporting.public_url or "").startswith("https://")
-        sign_in = SignIn(self.service.admin_tokens)
-        return AdminWeb(sign_in, ReportCache(self.report_builder().build), secure_cookie=secure)
+        client, admins = web_client(self.settings), self.settings.reporting.admins
+        rights = AdminRights(lambda user_id: admin_status(client, admins, user_id), clock)
+        sign_in = SignIn(self.service.admin_tokens, clock)
+        return AdminWeb(sign_in, ReportCache(self.report_builder().build), rights, secure_cookie=secure)
 
     def weekly_digest(self, client: WebClient, clock: Callable[[], datetime] = utcnow) -> WeeklyDigest:
         """The learning team's weekly digest; the weeks it went out are recorded in the store's meta table."""

@@ -13,7 +13,7 @@ from config import Settings, SettingsError, load_settings
 from insights.dates import DateError
 from learning.background import in_background
 from learning.backup import BackupError
-from learning.store import NewerStoreError
+from learning.store import StoreError
 
 log = logging.getLogger("upnext")
 
@@ -41,6 +41,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     port = args.port or settings.port
     http = args.http or not settings.socket_mode
+    if settings.metrics_port == port:
+        raise SettingsError("UPNEXT_METRICS_PORT must differ from the port Slack reaches: it keeps /metrics off it")
     if http:
         settings.require_http()
     elif not settings.slack_bot_token:
@@ -62,13 +64,25 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         assert settings.slack_signing_secret  # require_http() checked it
         wsgi = SlackWsgiApp(app, settings.slack_signing_secret, health=catalog_health(service),
                             pages=is_admin_path, pages_app=upnext.admin_web())  # fmt: skip
-        serve_http(MetricsWsgi(wsgi, metrics) if metrics else wsgi, port, listeners, threads=settings.listener_threads)
+        if metrics and settings.metrics_port:
+            _serve_metrics(metrics, settings.metrics_port)
+        measured = MetricsWsgi(wsgi, metrics, page=not settings.metrics_port) if metrics else wsgi
+        serve_http(measured, port, listeners, threads=settings.listener_threads)
     else:
         from bot.socket_mode import serve_socket_mode
 
         assert settings.slack_app_token
         serve_socket_mode(app, settings.slack_app_token)
     return 0
+
+
+def _serve_metrics(metrics, port: int) -> None:
+    from bot.metrics import serve_metrics
+
+    try:
+        serve_metrics(metrics, port)
+    except OSError as error:
+        raise SettingsError(f"cannot serve metrics on UPNEXT_METRICS_PORT={port} ({error.strerror})") from None
 
 
 def _warm(recommender) -> None:
@@ -258,6 +272,12 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     """Integrity of the store; vectors and indexes repaired where they disagree with the courses."""
     from upnext.build import build
 
+    path = settings.database_path
+    if not path.is_file() or path.stat().st_size == 0:  # checking makes no store where there was none
+        what = "an empty file" if path.is_file() else "something that is not a file" if path.exists() else "nothing"
+        print(f"error: no Upnext store at {path}: there is {what} (is UPNEXT_HOME right?)", file=sys.stderr)
+        return 2
+
     report = build(settings, prepare=False).check()
     for line in report.lines():
         print(line)
@@ -295,15 +315,27 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_admin_link(settings: Settings, args: argparse.Namespace) -> int:
-    """A one-time sign-in link to the dashboard, for operators (the person's Slack id is recorded with it)."""
+    """A one-time sign-in link to the dashboard, for operators (the person's Slack id is recorded with it). Only
+    for an admin, unless `--force`: the link then still signs them in only if they are one when they use it."""
     from admin.signin import SignIn
+    from bot.admin_access import admin_status
+    from bot.app import web_client
     from learning.admin_tokens import AdminTokens
     from learning.store import Store
 
     if not settings.reporting.public_url:
         raise SettingsError("UPNEXT_PUBLIC_URL is required to make a link (the address of `upnext serve --http`)")
+    user, admins = args.user, settings.reporting.admins
+    admin = admin_status(web_client(settings), admins, user) if settings.slack_bot_token else (user in admins or None)
+    if not admin:
+        doubt = (f"{user} is not an admin (neither in UPNEXT_ADMINS nor a workspace admin or owner in Slack)"
+                 if admin is False else f"cannot confirm that {user} is an admin (Slack did not answer)")  # fmt: skip
+        if not args.force:
+            print(f"error: {doubt}: no link made (--force makes one anyway)", file=sys.stderr)
+            return 2
+        print(f"warning: {doubt}: the link signs them in only if they are one when they use it", file=sys.stderr)
     settings.home.mkdir(parents=True, exist_ok=True)
-    print(SignIn(AdminTokens(Store(settings.database_path))).link(args.user, settings.reporting.public_url))
+    print(SignIn(AdminTokens(Store(settings.database_path))).link(user, settings.reporting.public_url))
     return 0
 
 
@@ -372,6 +404,11 @@ def parser() -> argparse.ArgumentParser:
     )
     link = admin.add_parser("link", help="print a one-time sign-in link (10 minutes) to /admin")
     link.add_argument("--user", required=True, type=_slack_user, help="the admin's Slack user id (U...)")
+    link.add_argument(
+        "--force",
+        action="store_true",
+        help="make the link even if Upnext cannot confirm they are an admin now (it still works only for an admin)",
+    )
     link.set_defaults(func=cmd_admin_link)
     return root
 
@@ -398,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
-    except (BackupError, NewerStoreError, DateError) as error:
+    except (BackupError, StoreError, DateError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

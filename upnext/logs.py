@@ -1,11 +1,17 @@
 """Log set-up for every `upnext` command: plain lines, or one JSON object a line (UPNEXT_LOG_FORMAT=json) for log
 collectors. Either way the configured tokens and signing secret, and anything shaped like a Slack token, are
-replaced by `[redacted]` before a line is written. What people type is never logged by Upnext's own code."""
+replaced by `[redacted]` before a line is written, and anything shaped like a Slack id (a user, team, channel...)
+by a keyed pseudonym, `U#1a2b3c4d`: the same id gives the same pseudonym in every line and process of the install,
+and without the key (derived from the bot token) no list of ids can be hashed to find whose it is. What people type
+is never logged by Upnext's own code."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
+import os
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -13,21 +19,37 @@ from datetime import UTC, datetime
 from config import Settings
 
 TOKEN_SHAPE = re.compile(r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]+")
+SLACK_ID_SHAPE = re.compile(
+    r"\b[BCDEGTUW][A-Z0-9]{8,10}\b"
+)  # users U/W, teams T, enterprises E, channels C/D/G, bots B
 REDACTED = "[redacted]"
 MIN_SECRET = 8
 QUIET = ("faiss.loader", "sentence_transformers", "httpx")
 
 
+def pseudonym_key(secrets: Iterable[str | None]) -> bytes:
+    """The key of the log pseudonyms: from the first secret set (the bot token, which the web and clock processes
+    share), else random for this process."""
+    secret = next((s for s in secrets if s), None)
+    return hashlib.sha256(b"upnext log pseudonyms\0" + secret.encode()).digest() if secret else os.urandom(32)
+
+
 class RedactingFormatter(logging.Formatter):
     def __init__(self, secrets: Iterable[str | None], fmt: str | None = None):
         super().__init__(fmt)
+        secrets = list(secrets)
         # real tokens and signing secrets are long; replacing a very short value would mangle every line
         self.secrets = sorted({s for s in secrets if s and len(s) >= MIN_SECRET}, key=len, reverse=True)
+        self.key = pseudonym_key(secrets)
+
+    def _pseudonym(self, found: re.Match[str]) -> str:
+        slack_id = found.group()
+        return f"{slack_id[0]}#{hmac.new(self.key, slack_id.encode(), hashlib.sha256).hexdigest()[:8]}"
 
     def redact(self, line: str) -> str:
         for secret in self.secrets:
             line = line.replace(secret, REDACTED)
-        return TOKEN_SHAPE.sub(REDACTED, line)
+        return SLACK_ID_SHAPE.sub(self._pseudonym, TOKEN_SHAPE.sub(REDACTED, line))
 
     def format(self, record: logging.LogRecord) -> str:
         return self.redact(super().format(record))

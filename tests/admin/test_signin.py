@@ -3,21 +3,17 @@ minutes, and sets an HttpOnly SameSite=Strict session cookie; anything else gets
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import io
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 
-from admin.signin import SignIn
+from admin.signin import RECHECK, SignIn
 from learning.store import utcnow
 from tests.conftest import OPERATOR_ADMIN, PUBLIC_URL
 from tests.fakes.slack import default_user
 from tests.helpers import http
 from tests.slack_requests import command
-from upnext.cli import cmd_admin_link
 
 WORKSPACE_ADMIN = "U0BOSS"
 
@@ -91,8 +87,33 @@ def test_pages_change_nothing_and_refuse_posts(server, admin):
     assert bad.status == 400
 
 
-def test_operators_print_a_link_with_upnext_admin_link(server, settings):
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert cmd_admin_link(settings, argparse.Namespace(user=OPERATOR_ADMIN)) == 0
-    assert follow(server, out.getvalue().strip()).status == 200
+def _page(server, cookie: str):
+    return http(server.url + "/admin", headers={"Cookie": cookie})
+
+
+def test_a_session_ends_within_five_minutes_of_its_holder_losing_the_admin_right(server, admin, fake_slack,
+                                                                                 admin_clock):  # fmt: skip
+    cookie = session_cookie(follow(server, link_from_slack(server, admin)))
+    assert _page(server, cookie).status == 200
+    fake_slack.users[admin]["is_admin"] = False  # demoted in Slack
+
+    admin_clock.ahead = RECHECK
+    assert _page(server, cookie).status == 403
+    fake_slack.users[admin]["is_admin"] = True
+    assert _page(server, cookie).status == 403  # the session ended for good: a new link starts a new one
+
+
+def test_a_session_waits_for_slack_rather_than_trusting_an_old_answer(server, admin, fake_slack, admin_clock):
+    cookie = session_cookie(follow(server, link_from_slack(server, admin)))
+    admin_clock.ahead = RECHECK
+    fake_slack.fail("users.info", status=200, error="fatal_error")
+
+    unconfirmed = _page(server, cookie)
+    assert unconfirmed.status == 503 and b"cannot reach Slack" in unconfirmed.body
+    assert _page(server, cookie).status == 200  # Slack answers again: the session was kept
+
+
+def test_a_link_made_for_someone_who_is_not_an_admin_does_not_sign_them_in(server, service):
+    link = SignIn(service.admin_tokens).link("U0ANA", PUBLIC_URL)
+    refused = follow(server, link)
+    assert refused.status == 403 and "Set-Cookie" not in refused.headers

@@ -40,7 +40,7 @@ class UpnextProcess:
         return self.process.wait(timeout)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -55,7 +55,7 @@ def start_upnext(
     started: list[UpnextProcess] = []
 
     def start(*args: str, env: dict[str, str] | None = None, healthy: bool = True) -> UpnextProcess:
-        port = _free_port()
+        port = free_port()
         environment = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "UPNEXT_"))},
             "SLACK_BOT_TOKEN": settings.slack_bot_token or "",

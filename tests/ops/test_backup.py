@@ -3,7 +3,10 @@ refuses a damaged file and a store in use; check repairs what is derived from th
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import stat
 import threading
 import time
 from dataclasses import replace
@@ -15,7 +18,7 @@ import pytest
 from config import Settings
 from learning.backup import BackupError, backup, restore
 from learning.service import LearningService
-from learning.store import Store
+from learning.store import MIGRATIONS, Store
 from upnext.build import build
 from upnext.cli import main
 
@@ -116,3 +119,160 @@ def test_restore_refuses_while_a_server_runs_and_works_once_it_stopped(
         restore(copy.path, settings.database_path)
     assert upnext.terminate() == 0
     restore(copy.path, settings.database_path)
+
+
+# -- what the commands refuse: one line on stderr, exit 2, and nothing at the target or in the store changed --------
+
+PREVIOUS_RELEASE = Path(__file__).parent.parent / "data" / "store-0e63be3.db"  # schema version 4
+
+
+def _run(start_upnext, *args: str, home: Path | None = None) -> tuple[int, list[str]]:
+    """`upnext ARGS` as a real process to its end: the exit status and every line it printed."""
+    env = {"UPNEXT_HOME": str(home)} if home else None
+    done = start_upnext(*args, env=env, healthy=False)
+    return done.process.wait(60), done.log.splitlines()
+
+
+def _refused(start_upnext, *args: str, home: Path | None = None) -> str:
+    status, lines = _run(start_upnext, *args, home=home)
+    assert status == 2 and len(lines) == 1, lines
+    return lines[0]
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _symlink_to_a_file_of_ours(path: Path) -> None:
+    (path.parent / "precious.txt").write_text("keep me")
+    path.symlink_to(path.parent / "precious.txt")
+
+
+def _directory(path: Path) -> None:
+    path.mkdir()
+    (path / "inside.txt").write_text("keep me")
+
+
+def _device(path: Path) -> None:
+    """A character device node with /dev/null's numbers, in the test's own folder (never a real /dev path)."""
+    if os.geteuid() != 0:
+        pytest.skip("making a device node needs root")
+    os.mknod(path, 0o600 | stat.S_IFCHR, os.makedev(1, 3))
+
+
+def _snapshot(path: Path) -> tuple:
+    """What is at `path` (not following links): its type, device numbers, link target and content."""
+    found = path.lstat()
+    kind = stat.S_IFMT(found.st_mode)
+    return (kind, found.st_rdev, found.st_ino,
+            os.readlink(path) if path.is_symlink() else None,
+            sorted(p.name for p in path.iterdir()) if stat.S_ISDIR(found.st_mode) else None)  # fmt: skip
+
+
+@pytest.mark.parametrize("make", [_fifo, _symlink_to_a_file_of_ours, _directory, _device])
+def test_backup_never_replaces_a_fifo_a_symlink_a_directory_or_a_device(start_upnext, service, tmp_path, make):
+    service.close()
+    target = tmp_path / "target"
+    make(target)
+    before = _snapshot(target)
+
+    line = _refused(start_upnext, "backup", str(target))
+
+    assert line.startswith("error: refusing to replace") and str(target) in line
+    assert _snapshot(target) == before
+    if (tmp_path / "precious.txt").exists():
+        assert (tmp_path / "precious.txt").read_text() == "keep me"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".target")]  # no temporary file left behind
+
+
+def test_backup_replaces_a_backup_it_made_but_no_other_file(start_upnext, service, settings, tmp_path):
+    service.close()
+    nightly = tmp_path / "nightly.db"
+    assert _run(start_upnext, "backup", str(nightly))[0] == 0
+    assert _run(start_upnext, "backup", str(nightly))[0] == 0  # the same name every night
+    assert stat.S_IMODE(nightly.stat().st_mode) == 0o600  # a backup holds personal data: its owner's only
+    notes = tmp_path / "notes.txt"
+    notes.write_text("keep me")
+    live_copy = tmp_path / "copy-of-the-store.db"
+    shutil.copy(settings.database_path, live_copy)  # an Upnext database, but not a backup Upnext made
+    before = live_copy.read_bytes()
+
+    assert "not a backup made by Upnext" in _refused(start_upnext, "backup", str(notes))
+    assert "not a backup made by Upnext" in _refused(start_upnext, "backup", str(live_copy))
+    assert notes.read_text() == "keep me" and live_copy.read_bytes() == before
+    assert "the store itself" in _refused(start_upnext, "backup", str(settings.database_path))
+
+
+def test_backup_to_an_impossible_place_says_why_in_one_line(start_upnext, service, tmp_path):
+    service.close()
+    (tmp_path / "a-file").write_text("not a folder")
+    for target in (
+        tmp_path / "a-file" / "backup.db",  # a path through a file
+        Path("/proc/upnext-test/backup.db"),  # a folder that cannot be made
+        tmp_path / ("x" * 300 + ".db"),  # a name longer than the file system allows
+    ):
+        line = _refused(start_upnext, "backup", str(target))
+        assert line.startswith("error: cannot write the backup"), line
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("upnext-")) == ["a-file", "home"]
+
+
+def _look_alike(path: Path, version: int = len(MIGRATIONS)) -> Path:
+    """A SQLite file with one `courses` table at an Upnext schema version: not an Upnext store."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE courses (id TEXT)")
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.close()
+    return path
+
+
+def _without_an_index(backup_file: Path) -> Path:
+    conn = sqlite3.connect(backup_file)
+    conn.execute("DROP INDEX events_course")
+    conn.close()
+    return backup_file
+
+
+def test_restore_refuses_a_file_that_is_not_an_upnext_store_and_keeps_the_store(start_upnext, service, settings,
+                                                                                  tmp_path):  # fmt: skip
+    courses = service.courses.count()
+    copy = backup(settings.database_path, tmp_path / "copy.db").path
+    service.close()
+    older = tmp_path / "older.db"
+    shutil.copy(PREVIOUS_RELEASE, older)
+    conn = sqlite3.connect(older)
+    conn.execute("DROP TABLE answers")  # version 4 had answers since version 3
+    conn.close()
+
+    for bad in (_look_alike(tmp_path / "look-alike.db"), _look_alike(tmp_path / "old-look-alike.db", 4),
+                _without_an_index(copy), older):  # fmt: skip
+        line = _refused(start_upnext, "restore", str(bad))
+        assert line.startswith("error: refusing to restore") and "not an Upnext store" in line, line
+    conn = sqlite3.connect(settings.database_path)
+    assert conn.execute("SELECT count(*) FROM courses").fetchone()[0] == courses
+
+
+def test_restore_accepts_a_store_from_the_previous_release(start_upnext, service, settings, tmp_path):
+    service.close()
+    status, lines = _run(start_upnext, "restore", str(PREVIOUS_RELEASE))
+    assert status == 0, lines
+    assert Store(settings.database_path).schema_version == len(MIGRATIONS)  # migrated forward on open
+
+
+@pytest.mark.parametrize("content", ["look-alike", "text", "empty", "missing"])
+def test_check_on_something_that_is_not_an_upnext_store_says_so_in_one_line(start_upnext, service, tmp_path,
+                                                                           content):  # fmt: skip
+    home = tmp_path / "other-home"
+    home.mkdir()
+    store = home / "upnext.db"
+    if content == "look-alike":
+        _look_alike(store)
+    elif content == "text":
+        store.write_text("hello, I am not a database\n" * 10)
+    elif content == "empty":
+        store.touch()
+    before = store.read_bytes() if store.exists() else None
+
+    line = _refused(start_upnext, "check", home=home)
+
+    assert "not an Upnext store" in line or "no Upnext store" in line, line
+    assert (store.read_bytes() if store.exists() else None) == before

@@ -3,8 +3,10 @@ typed, from a real `upnext serve --http` process."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import re
 import time
 from datetime import UTC, datetime
 
@@ -14,7 +16,8 @@ from config.nudges import NudgePolicy
 from scheduler.planner import Planner
 from tests.fakes.signing import FORM, SIGNING_SECRET, form_body, post_signed, slash_command
 from tests.helpers import http
-from tests.slack_requests import dm
+from tests.ops.conftest import free_port
+from tests.slack_requests import click, dm, event, interact
 from upnext.logs import JsonFormatter
 
 
@@ -82,3 +85,45 @@ def test_tokens_and_the_signing_secret_are_redacted_from_a_log_line():
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, message, ("xoxb-1-2-abc", "s3cret-signing"), None)
     line = json.loads(JsonFormatter(["s3cret-signing"]).format(record))
     assert line["message"] == "auth failed for [redacted] with [redacted]"
+
+
+def test_metrics_on_their_own_port_are_not_served_on_the_public_one(start_upnext):
+    port = free_port()
+    upnext = start_upnext(env={"UPNEXT_METRICS": "on", "UPNEXT_METRICS_PORT": str(port)})
+    assert post_signed(upnext, form_body(slash_command("help", "http://127.0.0.1:9/r")), FORM).status == 200
+
+    assert http(upnext.url + "/metrics").status == 404
+    scraped = http(f"http://127.0.0.1:{port}/metrics")
+    assert scraped.status == 200
+    command = frozenset({("kind", "command"), ("outcome", "ok")})
+    assert _samples(scraped.body.decode())[("upnext_requests_total", command)] == 1
+
+
+def test_made_up_event_types_share_one_kind_label(start_upnext):
+    upnext = start_upnext(env={"UPNEXT_METRICS": "on"})
+    for n in range(3):
+        event(upnext, {"type": f"made_up_event_{n}", "user": "U0ANA"})
+    assert dm(upnext, "python").status == 200
+
+    kinds = {dict(labels)["kind"] for name, labels in _samples(http(upnext.url + "/metrics").body.decode())
+             if name == "upnext_requests_total"}  # fmt: skip
+    assert kinds == {"event:other", "event:message"}
+
+
+def test_logs_hold_slack_ids_only_as_keyed_pseudonyms_and_no_payload_fragments(start_upnext, fake_slack):
+    user = "U024BE7LH"  # the shape of a real Slack id
+    upnext = start_upnext(env={"UPNEXT_LOG_FORMAT": "json"})
+    fake_slack.fail("users.info", status=200, error="user_not_found")  # logged, with whose profile failed
+    assert click(upnext, "course_start", "not json: fragment-4242", user=user).status == 200
+    dialog = {"type": "dialog_submission", "user": {"id": user}, "team": {"id": "T024BE7LJ"},
+              "channel": {"id": "C024BE91L"}, "callback_id": "x", "submission": {"q": "typed words 77"}}  # fmt: skip
+    interact(upnext, dialog)  # no listener for it: Bolt's warning would quote the submission
+    assert upnext.terminate() == 0  # after the answers in flight
+
+    log = upnext.log
+    for forbidden in (user, "T024BE7LJ", "C024BE91L", "fragment-4242", "typed words"):
+        assert forbidden not in log
+    pseudonyms = set(re.findall(r"U#[0-9a-f]{8}", log))
+    assert len(pseudonyms) == 1  # the same person is the same pseudonym in every line
+    unkeyed = hashlib.sha256(user.encode()).hexdigest()
+    assert unkeyed[:8] not in log  # keyed: a dictionary of ids hashed without the key finds nobody
