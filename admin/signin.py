@@ -8,8 +8,8 @@ import secrets
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from learning.admin_tokens import AdminTokens
-from learning.store import utcnow
+from admin.tokens import AdminTokens
+from learning.store.engine import utcnow
 
 LINK_TTL = timedelta(minutes=10)
 SESSION_TTL = timedelta(hours=8)

@@ -26,7 +26,7 @@ from benchmarks.nudge_planning import NOW, build_store
 from benchmarks.usage_data import seed_usage
 from config import Settings
 from config.reporting import Reporting
-from learning.store import Store
+from learning.store.engine import Store
 
 UNTIL = NOW.date().isoformat()
 SINCE = (NOW.date() - timedelta(days=83)).isoformat()

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import fresh_service, report, share_vectors
-from learning.courses import LEVELS
-from learning.history import COMPLETED
+from learning.catalog.courses import LEVELS
+from learning.people.history import COMPLETED
 
 CATALOG = Path(__file__).resolve().parent.parent / "learning" / "data" / "catalog.jsonl"
 

@@ -18,20 +18,20 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from admin.signin import SignIn
-from bot import errors
-from bot.admin_access import AdminAccess
-from bot.answering import Answering
-from bot.clicks import CardClicks
-from bot.home_publisher import HomePublisher
-from bot.identity import Identity
+from bot import failures
 from bot.listeners import actions, assistant, commands, feedback, home, messages, users, views
 from bot.listeners.messages import Conversation
-from bot.metrics import MeasuredPool, MeasuredWebClient, Metrics
-from bot.preferences import Preferences
-from bot.privacy_requests import PrivacyRequests
+from bot.transports.metrics import MeasuredPool, MeasuredWebClient, Metrics
+from bot.use_cases.admin_access import AdminAccess
+from bot.use_cases.clicks import CardClicks
+from bot.use_cases.home_publisher import HomePublisher
+from bot.use_cases.identity import Identity
+from bot.use_cases.preferences import Preferences
+from bot.use_cases.privacy_requests import PrivacyRequests
+from bot.use_cases.questions import Answering
 from config import Settings, SettingsError
 from learning.service import LearningService
-from learning.store import utcnow
+from learning.store.engine import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def create_app(
     )
     if metrics:
         app.use(metrics.middleware)
-    errors.register(app, service.learners, on_failure=metrics.listener_failed if metrics else None)
+    failures.register(app, service.learners, on_failure=metrics.listener_failed if metrics else None)
     register_listeners(app, settings, service, clock)
     return app
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import Message
+from bot.block_kit.blocks import Message
 
 log = logging.getLogger(__name__)
 

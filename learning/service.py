@@ -6,18 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from learning.admin_tokens import AdminTokens
-from learning.answers import AnswerLog
-from learning.catalog import Catalog
-from learning.courses import CourseRepository
-from learning.history import History
-from learning.history_import import HistoryImporter
-from learning.learners import LearnerRepository
-from learning.nudges import NudgeRepository
-from learning.privacy import Privacy
-from learning.recommender import Recommender
-from learning.search import CourseSearch
-from learning.seen_events import SeenSlackEvents
+from admin.tokens import AdminTokens
+from bot.seen_events import SeenSlackEvents
+from learning.catalog.courses import CourseRepository
+from learning.catalog.history_import import HistoryImporter
+from learning.catalog.importer import Catalog
+from learning.people.answers import AnswerLog
+from learning.people.history import History
+from learning.people.learners import LearnerRepository
+from learning.people.nudges import NudgeRepository
+from learning.people.privacy import Privacy
+from learning.recommend.recommender import Recommender
+from learning.search.course_search import CourseSearch
 
 
 @dataclass

@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-from bot.console import DEMO_USER_ID, ConsoleSession
-from bot.text_render import blocks_to_text
+from bot.block_kit.text_render import blocks_to_text
+from bot.transports.console import DEMO_USER_ID, ConsoleSession
 from config import Settings
-from learning.store import Store
+from learning.store.engine import Store
 from scheduler.delivery import Sender, nudge_client
 from scheduler.planner import Planner
 from upnext.build import build_service

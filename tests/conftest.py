@@ -12,12 +12,12 @@ import pytest
 
 from admin.web import is_admin_path
 from bot.app import create_app
-from bot.http import SERVER_OPTIONS, SlackWsgiApp, catalog_health
+from bot.transports.http import SERVER_OPTIONS, SlackWsgiApp, catalog_health
 from config import Settings
 from config.reporting import Reporting
 from embeddings.encoder import load_encoder
 from learning.service import LearningService
-from learning.store import Store
+from learning.store.engine import Store
 from tests.fakes.signing import SIGNING_SECRET
 from tests.fakes.slack import FakeSlack
 from tests.helpers import MemoEncoder

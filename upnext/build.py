@@ -8,28 +8,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from admin.tokens import AdminTokens
+from bot.seen_events import SeenSlackEvents
 from config import Settings
 from embeddings.encoder import Encoder, load_encoder
 from embeddings.vector_cache import VectorCache
-from learning.admin_tokens import AdminTokens
-from learning.answers import AnswerLog
-from learning.bundled_vectors import preload_bundled_vectors
-from learning.catalog import Catalog
-from learning.catalog_frame import FrameCache
-from learning.course_index import CourseIndex
-from learning.courses import CourseRepository
-from learning.feedback import Feedback
-from learning.history import History
-from learning.learners import LearnerRepository
-from learning.nudges import NudgeRepository
-from learning.privacy import Privacy
-from learning.ranker import MODEL_FILE, RankerFile
-from learning.recommender import Recommender
-from learning.search import CourseSearch
-from learning.seen_events import SeenSlackEvents
+from learning.catalog.bundled_vectors import preload_bundled_vectors
+from learning.catalog.courses import CourseRepository
+from learning.catalog.importer import Catalog
+from learning.people.answers import AnswerLog
+from learning.people.history import History
+from learning.people.learners import LearnerRepository
+from learning.people.nudges import NudgeRepository
+from learning.people.privacy import Privacy
+from learning.recommend.catalog_frame import FrameCache
+from learning.recommend.pick_feedback import Feedback
+from learning.recommend.ranker import MODEL_FILE, RankerFile
+from learning.recommend.recommender import Recommender
+from learning.recommend.signals import SignalCache
+from learning.search.course_index import CourseIndex
+from learning.search.course_search import CourseSearch
 from learning.service import LearningService
-from learning.signals import SignalCache
-from learning.store import Store, utcnow
+from learning.store.engine import Store, utcnow
 
 if TYPE_CHECKING:  # built on demand: a process that needs none of them does not import them
     from slack_sdk import WebClient
@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # built on demand: a process that needs none of them does not
     from admin.web import AdminWeb
     from insights.queries import ReportQueries
     from insights.report import ReportBuilder
-    from learning.store_check import CheckReport
+    from learning.store.check import CheckReport
     from scheduler.digest import WeeklyDigest
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class Upnext:
 
     def check(self) -> CheckReport:
         """`upnext check`: verify the store and repair what is derived from it."""
-        from learning.store_check import check_store
+        from learning.store.check import check_store
 
         service = self.service
         return check_store(self.store, service.search.keyword, service.courses, service.catalog.index)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import blocks
-from bot.admin_access import AdminAccess
-from bot.answering import Answering
+from bot.block_kit import blocks
 from bot.i18n import messages_for
-from bot.identity import Identity
-from bot.preferences import Preferences
-from bot.privacy_requests import PrivacyRequests
 from bot.respond import answer, send
+from bot.use_cases.admin_access import AdminAccess
+from bot.use_cases.identity import Identity
+from bot.use_cases.preferences import Preferences
+from bot.use_cases.privacy_requests import PrivacyRequests
+from bot.use_cases.questions import Answering
 
 HELP_WORDS = {"", "help", "?", "-h", "--help", "ayuda"}
 SURFACE = "slash"

@@ -10,12 +10,12 @@ from typing import Any
 from slack_bolt import App, Say
 from slack_sdk import WebClient
 
-from bot import blocks
-from bot.answering import Answering
+from bot.block_kit import blocks
 from bot.i18n import messages_for
-from bot.identity import Identity
-from bot.preferences import Preferences
 from bot.respond import answer, send
+from bot.use_cases.identity import Identity
+from bot.use_cases.preferences import Preferences
+from bot.use_cases.questions import Answering
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 

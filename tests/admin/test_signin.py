@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from admin.signin import SignIn
-from learning.store import utcnow
+from learning.store.engine import utcnow
 from tests.conftest import OPERATOR_ADMIN, PUBLIC_URL
 from tests.fakes.slack import default_user
 from tests.helpers import http
