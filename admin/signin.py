@@ -9,7 +9,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from admin.tokens import AdminTokens
-from learning.store.engine import utcnow
+from learning.timestamps import utcnow
 
 LINK_TTL = timedelta(minutes=10)
 SESSION_TTL = timedelta(hours=8)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from learning.store.engine import Store, iso
+from learning.store.engine import Store
+from learning.timestamps import iso
 
 
 class AdminTokens:

@@ -26,7 +26,8 @@ from config import Settings, load_settings
 from learning.catalog.courses import Course
 from learning.catalog.files import ParsedCatalog, read_catalog_file
 from learning.catalog.importer import bundled_catalog_path
-from learning.store.engine import Store, iso
+from learning.store.engine import Store
+from learning.timestamps import iso
 from upnext.build import build_service
 
 ZONES = ["Europe/Madrid", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "Europe/London", "Asia/Kolkata",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from learning.store.engine import Store, iso, utcnow
+from learning.store.engine import Store
+from learning.timestamps import iso, utcnow
 
 
 class SeenSlackEvents:

@@ -17,7 +17,7 @@ from insights.gaps import GAP_SIMILARITY, Gap, GapFinder
 from insights.intervals import Interval, difference, wilson
 from insights.nudge_stats import holdout_comparison, nudge_stats
 from insights.queries import RETURN_DAYS, ReportQueries, sql_text
-from learning.store.engine import iso, utcnow
+from learning.timestamps import iso, utcnow
 
 OTHER = "other"
 UNKNOWN = "not set"

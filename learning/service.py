@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from admin.tokens import AdminTokens
-from bot.seen_events import SeenSlackEvents
 from learning.catalog.courses import CourseRepository
 from learning.catalog.history_import import HistoryImporter
 from learning.catalog.importer import Catalog
@@ -31,8 +29,6 @@ class LearningService:
     answers: AnswerLog
     nudges: NudgeRepository
     privacy: Privacy
-    seen_events: SeenSlackEvents
-    admin_tokens: AdminTokens
     close: Callable[[], None]  # closes the store underneath (tests, benchmarks, one-shot commands)
 
     @property

@@ -32,7 +32,7 @@ from config.nudges import NudgePolicy
 from learning.people.answers import ShownPick
 from learning.people.learners import PROFILE_MAX_AGE, Learner, profile_from_slack
 from learning.service import LearningService
-from learning.store.engine import iso, utcnow
+from learning.timestamps import iso, utcnow
 from scheduler.planner import CHECK_IN, COME_BACK, WHATS_NEW
 
 log = logging.getLogger(__name__)

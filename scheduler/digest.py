@@ -15,7 +15,8 @@ from bot.block_kit.digest_message import digest_message
 from config.reporting import Reporting
 from insights.chart_png import weekly_active_png
 from insights.report import Report, Window
-from learning.store.engine import Store, utcnow
+from learning.store.engine import Store
+from learning.timestamps import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,8 @@ from learning.recommend.signals import SignalCache
 from learning.search.course_index import CourseIndex
 from learning.search.course_search import CourseSearch
 from learning.service import LearningService
-from learning.store.engine import Store, utcnow
+from learning.store.engine import Store
+from learning.timestamps import utcnow
 
 if TYPE_CHECKING:  # built on demand: a process that needs none of them does not import them
     from slack_sdk import WebClient
@@ -51,6 +52,8 @@ class Upnext:
     settings: Settings
     store: Store
     service: LearningService
+    seen_events: SeenSlackEvents  # the Bolt app's: Slack event ids already handled
+    admin_tokens: AdminTokens  # /admin's sign-in links and sessions
 
     def report_builder(self) -> ReportBuilder:
         """The learning team's figures over this store, with content gaps clustered by the service's encoder."""
@@ -72,7 +75,7 @@ class Upnext:
         from admin.web import AdminWeb, ReportCache
 
         secure = (self.settings.reporting.public_url or "").startswith("https://")
-        sign_in = SignIn(self.service.admin_tokens)
+        sign_in = SignIn(self.admin_tokens)
         return AdminWeb(sign_in, ReportCache(self.report_builder().build), secure_cookie=secure)
 
     def weekly_digest(self, client: WebClient, clock: Callable[[], datetime] = utcnow) -> WeeklyDigest:
@@ -137,11 +140,9 @@ def build(
         answers=answers,
         nudges=nudges,
         privacy=Privacy(history, nudges, answers),
-        seen_events=SeenSlackEvents(store),
-        admin_tokens=AdminTokens(store),
         close=store.close,
     )
-    return Upnext(settings, store, service)
+    return Upnext(settings, store, service, SeenSlackEvents(store), AdminTokens(store))
 
 
 def build_service(

@@ -51,12 +51,21 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     service = upnext.service
     metrics = _metrics(service) if settings.metrics else None
     listeners = listener_pool(settings, metrics)
-    app = create_app(settings, service, verify_token=True, executor=listeners, metrics=metrics)
+    app = create_app(
+        settings,
+        service,
+        upnext.seen_events,
+        upnext.admin_tokens,
+        verify_token=True,
+        executor=listeners,
+        metrics=metrics,
+    )
     log.info("ready in %.1fs", time.monotonic() - started)
     in_background("warm-up", lambda: _warm(service.recommender))
     if http:
         from admin.web import is_admin_path
-        from bot.transports.http import SlackWsgiApp, catalog_health, serve_http
+        from bot.transports.http import SlackWsgiApp, catalog_health
+        from bot.transports.http_server import serve_http
         from bot.transports.metrics import MetricsWsgi
 
         assert settings.slack_signing_secret  # require_http() checked it
@@ -90,7 +99,10 @@ def _metrics(service):
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     from bot.transports.console import DEMO_USER_ID, ConsoleSession, run_console
 
-    session = ConsoleSession(settings, _build(settings).service, user_id=args.as_user or DEMO_USER_ID)
+    upnext = _build(settings)
+    session = ConsoleSession(
+        settings, upnext.service, upnext.seen_events, upnext.admin_tokens, user_id=args.as_user or DEMO_USER_ID
+    )
     return run_console(session, ask=args.ask)
 
 

@@ -22,7 +22,7 @@ from bot.block_kit.mrkdwn import echo, truncate
 from bot.i18n import Messages
 from learning.people.learners import Learner
 from learning.people.progress_strip import Progress, zone
-from learning.recommend.recommender import Row
+from learning.recommend.picks import Row
 
 
 def time_of_day(now: datetime, tz: str | None) -> str:

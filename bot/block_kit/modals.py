@@ -21,7 +21,7 @@ from bot.block_kit.blocks import CardState, course_card, reason_text
 from bot.block_kit.mrkdwn import truncate
 from bot.i18n import Messages
 from learning.people.learners import Learner
-from learning.recommend.recommender import Pick
+from learning.recommend.picks import Pick
 from learning.search.query import normalise
 
 INTERESTS_CALLBACK = "interests_modal"

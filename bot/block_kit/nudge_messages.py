@@ -11,7 +11,7 @@ from bot.block_kit.blocks import Card, Message, cards_message, fallback_titles, 
 from bot.block_kit.mrkdwn import echo, escape
 from bot.i18n import Messages
 from learning.people.learners import Learner
-from learning.recommend.recommender import Pick
+from learning.recommend.picks import Pick
 
 
 def _controls(t: Messages, cap: int) -> list:

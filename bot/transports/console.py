@@ -18,8 +18,10 @@ from urllib.parse import urlencode
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from admin.tokens import AdminTokens
 from bot.app import create_app
 from bot.block_kit.text_render import message_to_text
+from bot.seen_events import SeenSlackEvents
 from bot.transports.local_slack import TEAM_ID, Call, LocalSlack
 from config import Settings
 from learning.service import LearningService
@@ -41,7 +43,14 @@ SHOWN_METHODS = {"respond", "chat.postMessage", "chat.postEphemeral", "chat.upda
 
 
 class ConsoleSession:
-    def __init__(self, settings: Settings, service: LearningService, user_id: str = DEMO_USER_ID):
+    def __init__(
+        self,
+        settings: Settings,
+        service: LearningService,
+        seen_events: SeenSlackEvents,
+        admin_tokens: AdminTokens,
+        user_id: str = DEMO_USER_ID,
+    ):
         self.user_id = user_id
         self.slack = LocalSlack(users={DEMO_USER_ID: DEMO_USER}).start()
         secret = secrets.token_hex(16)
@@ -53,7 +62,7 @@ class ConsoleSession:
             slack_api_url=self.slack.api_url,
         )
         # process_before_response: the listener finishes before dispatch returns, so each answer is complete.
-        self.app = create_app(local, service, process_before_response=True)
+        self.app = create_app(local, service, seen_events, admin_tokens, process_before_response=True)
 
     def close(self) -> None:
         self.slack.stop()

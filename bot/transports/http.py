@@ -10,7 +10,6 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import App
@@ -25,9 +24,6 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_CLOCK_SKEW = 300  # seconds, as Bolt
 MAX_BODY = 1024 * 1024  # Slack payloads are far smaller; anything bigger is not from Slack
-# waitress itself refuses a bigger body (413) before reading it: without this it would spool up to 1 GiB of an
-# unauthenticated body to disk before our own check ever ran
-SERVER_OPTIONS: dict[str, Any] = {"max_request_body_size": MAX_BODY, "ident": "upnext"}
 
 StartResponse = Callable[..., Any]
 
@@ -104,13 +100,3 @@ class SlackWsgiApp:
         except Exception:  # payload_problem() let it through, so the failure is ours, not the request's
             log.exception("failed to handle a Slack request")
             return _plain(start_response, "500 Internal Server Error", {"ok": False, "error": "internal_error"})
-
-
-def serve_http(
-    wsgi_app: Callable[..., Iterable[bytes]], port: int, listeners: Executor, threads: int = 16, host: str = "0.0.0.0"
-) -> None:
-    """Serve until SIGTERM, then finish the requests and answers in flight (bot.transports.http_server)."""
-    from bot.transports.http_server import serve_until_stopped
-
-    log.info("Upnext listening on http://%s:%d%s (health: %s)", host, port, EVENTS_PATH, HEALTH_PATH)
-    serve_until_stopped(wsgi_app, port, threads, listeners, host)

@@ -11,7 +11,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from typing import Any
 
@@ -19,11 +19,14 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
-from bot.transports.http import SERVER_OPTIONS
+from bot.transports.http import EVENTS_PATH, HEALTH_PATH, MAX_BODY
 
 log = logging.getLogger(__name__)
 
 GRACE_SECONDS = 10.0
+# waitress itself refuses a bigger body (413) before reading it: without this it would spool up to 1 GiB of an
+# unauthenticated body to disk before our own check ever ran
+SERVER_OPTIONS: dict[str, Any] = {"max_request_body_size": MAX_BODY, "ident": "upnext"}
 
 
 def serve_until_stopped(
@@ -64,3 +67,11 @@ def serve_until_stopped(
         time.monotonic() - started,
         " with work still running at the deadline" if unfinished else ": every request and answer finished",
     )
+
+
+def serve_http(
+    wsgi_app: Callable[..., Iterable[bytes]], port: int, listeners: Executor, threads: int = 16, host: str = "0.0.0.0"
+) -> None:
+    """Serve until SIGTERM, then finish the requests and answers in flight."""
+    log.info("Upnext listening on http://%s:%d%s (health: %s)", host, port, EVENTS_PATH, HEALTH_PATH)
+    serve_until_stopped(wsgi_app, port, threads, listeners, host)

@@ -28,9 +28,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 
 from bot.request_kind import request_kind
+from bot.transports.http import EVENTS_PATH
 
 METRICS_PATH = "/metrics"
-EVENTS_PATH = "/slack/events"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 StartResponse = Callable[..., Any]

@@ -17,7 +17,7 @@ from learning.catalog.json_input import loads as parse_json
 from learning.people.answers import Answer, AnswerLog
 from learning.people.history import COMPLETED, DISMISSED, SAVED, STARTED, UNDISMISSED, UNSAVED, History
 from learning.people.learners import Learner
-from learning.store.engine import utcnow
+from learning.timestamps import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,9 @@ from learning.people.answers import AnswerLog
 from learning.people.history import History, fold
 from learning.people.learners import Learner
 from learning.people.progress_strip import progress
-from learning.recommend.recommender import Pick, Recommender, Row
-from learning.store.engine import utcnow
+from learning.recommend.picks import Pick, Row
+from learning.recommend.recommender import Recommender
+from learning.timestamps import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from learning.people.learners import PROFILE_MAX_AGE, Learner, LearnerRepository, profile_from_slack
-from learning.store.engine import iso, utcnow
+from learning.timestamps import iso, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from config.nudges import NudgePolicy
 from learning.catalog.courses import CourseRepository
 from learning.people.history import NUDGES_OFF, NUDGES_SNOOZED, History
 from learning.people.learners import Learner, LearnerRepository
-from learning.store.engine import iso, utcnow
+from learning.timestamps import iso, utcnow
 
 _SNOOZE = re.compile(r"^(\d{1,3})\s*(d|day|days|w|wk|week|weeks)?$")
 

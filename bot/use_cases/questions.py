@@ -13,7 +13,8 @@ from learning.catalog.courses import CourseRepository
 from learning.people.answers import Answer, AnswerLog, ShownPick
 from learning.people.history import COMPLETED, CourseState, History
 from learning.people.learners import Learner
-from learning.recommend.recommender import Pick, Reason, Recommender
+from learning.recommend.picks import Pick, Reason
+from learning.recommend.recommender import Recommender
 from learning.search.course_search import CourseSearch, words
 from learning.search.intent import EMPTY, GREETING, HELP, NEXT, classify
 

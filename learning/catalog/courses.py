@@ -8,7 +8,8 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
-from learning.store.engine import Store, iso, utcnow
+from learning.store.engine import Store
+from learning.timestamps import iso, utcnow
 
 LEVELS = ("beginner", "intermediate", "advanced")
 CATALOG_VERSION = "catalog_version"  # meta key, changed by every import that adds or changes a course

@@ -19,7 +19,7 @@ from learning.catalog.tabular import csv_table
 from learning.catalog.values import ValueProblem
 from learning.people.history import COMPLETED, DISMISSED, ENROLLED, STARTED, Event, History
 from learning.people.learners import EMAIL, SLACK_USER_ID, SLACKBOT, LearnerRepository
-from learning.store.engine import iso
+from learning.timestamps import iso
 
 STATUSES = {
     "enrolled": ENROLLED,

@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from learning.catalog.json_input import loads as parse_json
-from learning.recommend.recommender import Reason
-from learning.store.engine import Store, iso, utcnow
+from learning.recommend.picks import Reason
+from learning.store.engine import Store
+from learning.timestamps import iso, utcnow
 
 # Where an answer was shown. A nudge's answer is always on the nudge surface.
 SURFACES = ("dm", "mention", "assistant", "slash", "home", "nudge")

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from learning.store.engine import Store, iso, utcnow
+from learning.store.engine import Store
+from learning.timestamps import iso, utcnow
 
 # What a learner can do with a course, in the order a course usually goes through them.
 ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, RATED = (

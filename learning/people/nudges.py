@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from learning.store.engine import Store, iso
+from learning.store.engine import Store
+from learning.timestamps import iso
 
 
 @dataclass

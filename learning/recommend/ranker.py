@@ -26,7 +26,7 @@ from learning.saved_file import file_state
 if TYPE_CHECKING:
     import lightgbm
 
-    from learning.recommend.recommender import Profile
+    from learning.recommend.picks import Profile
     from learning.recommend.signals import Signals
 
 CANDIDATES = 100  # the blend's best, re-ordered by the model

@@ -25,23 +25,23 @@ it (the rest of its path, its topic at a higher level), then courses like it tha
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 
 from embeddings.encoder import Encoder
 from learning.catalog.courses import Course, CourseRepository
-from learning.people.history import CourseState, Event, History, fold
+from learning.people.history import Event, History, fold
 from learning.people.learners import Learner
 from learning.recommend.catalog_frame import CatalogFrame, FrameCache
-from learning.recommend.closeness import NEAR_DUPLICATE, Cohort, by_recency, closeness, new_courses, unavailable
-from learning.recommend.pick_feedback import EXPLORE_EVERY, EXPLORE_MIN_LEARNERS, Feedback, Reactions
+from learning.recommend.closeness import NEAR_DUPLICATE, by_recency, closeness, new_courses, unavailable
+from learning.recommend.pick_feedback import EXPLORE_EVERY, EXPLORE_MIN_LEARNERS, Feedback
+from learning.recommend.picks import Pick, Profile, Reason, Row
 from learning.recommend.progression import builds_on
 from learning.recommend.ranker import RankerFile, candidates, features
 from learning.recommend.signals import SignalCache, Signals, role_key
 from learning.search.course_search import CourseSearch
-from learning.store.engine import utcnow
+from learning.timestamps import utcnow
 
 # Blend weights and the MMR trade-off, fitted on CoCo at two tuning cuts (history before 2017-03-01 and before
 # 2017-04-15, targets up to 2017-06-01; see BENCHMARKS.md) with floors on diversity and coverage over EASE, and frozen
@@ -79,59 +79,6 @@ OTHER_LANGUAGE = 0.15  # score factor for a course in a language the learner doe
 ROW_MIN, ROW_MAX, MAX_ROWS = 3, 5, 4
 NEW_DAYS = 90
 HINT_MATCHES, HINT_FLOOR, HINT_WEIGHT = 20, 0.6, 2.0  # "next in data": the closest matches, then personal order
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why a course was picked. `kind` selects the sentence; `evidence` is what it names (a course title, a topic,
-    a role, a path) and `evidence_id` the course id when the evidence is one of the learner's courses."""
-
-    # up_next continue taken_with taken_next like_yours builds_on topic interest role trending rising popular starter
-    # new_interest new_like (what's new), match saved (search, saved list), explore_interest explore_like explore
-    kind: str
-    evidence: str | None = None
-    evidence_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Pick:
-    course: Course
-    reason: Reason
-    score: float = 0.0
-    explore: bool = False  # an exploratory slot: a new course given a chance to earn its place
-
-
-@dataclass(frozen=True)
-class Row:
-    kind: str  # continue | because | interests | new | role | popular | starters
-    picks: list[Pick]
-    evidence: str | None = None  # the course title in "Because you finished X", the role in "Popular with …"
-
-
-@dataclass
-class Profile:
-    """One learner, as the scorer sees them."""
-
-    learner: Learner
-    states: dict[str, CourseState]
-    history: list[tuple[int, float]] = field(default_factory=list)  # (num, weight) of courses they took
-    exclude: set[int] = field(default_factory=set)  # completed or dismissed: never recommended
-    dismissed: list[int] = field(default_factory=list)
-    finished: list[int] = field(default_factory=list)  # completed: nothing that only repeats one is picked
-
-    # courses in a language they read: their Slack locale's, English, or one they have taken
-    readable: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
-    up_next: list[tuple[int, Reason]] = field(default_factory=list)  # in progress, then next steps of their paths
-    reactions: Reactions = field(default_factory=Reactions)  # to picks shown before
-
-    @property
-    def language(self) -> str:
-        """From the Slack locale; English until we know better."""
-        return (self.learner.locale or "en").split("-")[0].lower()
-
-    def cohort(self, size: int) -> Cohort:
-        """This learner alone, as `closeness` judges learners."""
-        return Cohort.of(size, [self.history], [self.exclude], [self.finished], [self.learner.interests])
 
 
 class Recommender:

@@ -21,7 +21,7 @@ from scipy.linalg import lapack
 from learning.background import in_background
 from learning.catalog.courses import CourseRepository
 from learning.people.history import History
-from learning.store.engine import utcnow
+from learning.timestamps import utcnow
 
 TRENDING_DAYS = 14.0  # decay constants (e-folding, days) of the two popularity horizons
 POPULAR_DAYS = 60.0

@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,15 +22,6 @@ T = TypeVar("T")
 BUSY_TIMEOUT_MS = 30_000
 WRITE_CHUNK = 200  # rows per transaction in bulk writes (imports): at most a few hundred milliseconds of lock each
 WRITE_PAUSE = 0.1  # seconds between them: longer than a waiting writer's longest back-off (SQLite's is 100 ms)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    """Timestamps are stored as ISO 8601 in UTC, which sorts correctly as text."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 _V1_BASE = """

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from admin.signin import SignIn
-from learning.store.engine import utcnow
+from learning.timestamps import utcnow
 from tests.conftest import OPERATOR_ADMIN, PUBLIC_URL
 from tests.fakes.slack import default_user
 from tests.helpers import http
@@ -69,8 +69,8 @@ def test_anyone_else_gets_a_polite_no_and_no_link(server, service, db):
     assert db.execute("SELECT count(*) FROM admin_tokens").fetchone()[0] == 0
 
 
-def test_expired_forged_and_missing_links_and_no_session_are_refused(server, service):
-    expired = SignIn(service.admin_tokens, clock=lambda: utcnow() - timedelta(minutes=11)).link(
+def test_expired_forged_and_missing_links_and_no_session_are_refused(server, upnext):
+    expired = SignIn(upnext.admin_tokens, clock=lambda: utcnow() - timedelta(minutes=11)).link(
         OPERATOR_ADMIN, PUBLIC_URL
     )
     for link in (expired, PUBLIC_URL + "/admin/login?token=forged", PUBLIC_URL + "/admin/login"):

@@ -186,7 +186,7 @@ def test_the_bundled_catalog_is_entirely_valid():
     assert len(parsed.courses) > 1400
 
 
-SAMPLES = Path(__file__).parent.parent / "data" / "catalogs"
+SAMPLES = Path(__file__).parents[2] / "data" / "catalogs"
 
 
 def test_udemy_preset_reads_a_udemy_business_export():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from learning.people.answers import ShownPick
-from learning.recommend.recommender import Reason
+from learning.recommend.picks import Reason
 
 SQL = "swcarpentry/sql-novice-survey/01-select"
 

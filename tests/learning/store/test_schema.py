@@ -11,7 +11,7 @@ import pytest
 from learning.store.engine import MIGRATIONS, NewerStoreError, Store, migrate
 from upnext.cli import main
 
-PREVIOUS_RELEASE = Path(__file__).parent.parent / "data" / "store-0e63be3.db"  # scripts/make_schema_fixture.py
+PREVIOUS_RELEASE = Path(__file__).parents[2] / "data" / "store-0e63be3.db"  # scripts/make_schema_fixture.py
 
 
 def _rows(path: Path) -> dict[str, list[dict]]:
