@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from admin.tokens import AdminTokens
+from admin.tokens import AdminTokenRepository
 from learning.timestamps import utcnow
 
 LINK_TTL = timedelta(minutes=10)
@@ -21,7 +21,7 @@ def _hash(secret: str) -> str:
 
 
 class SignIn:
-    def __init__(self, tokens: AdminTokens, clock=utcnow):
+    def __init__(self, tokens: AdminTokenRepository, clock=utcnow):
         self.tokens = tokens
         self.clock = clock
 

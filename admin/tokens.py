@@ -9,7 +9,7 @@ from learning.store.engine import Store
 from learning.timestamps import iso
 
 
-class AdminTokens:
+class AdminTokenRepository:
     def __init__(self, store: Store):
         self.store = store
 

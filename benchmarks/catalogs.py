@@ -18,7 +18,7 @@ import numpy as np
 
 from embeddings.vector_cache import VectorCache
 from learning.catalog.courses import Course
-from learning.catalog.files import FIELDS, RowError, validate_row
+from learning.catalog.files import FIELDS, CourseRowError, validate_row
 
 NOISE = 0.03
 
@@ -67,7 +67,7 @@ def real_courses(data: Path) -> list[Course]:
     for row in real_rows(data):
         try:
             course = validate_row(row)
-        except RowError:
+        except CourseRowError:
             continue
         if course.id not in seen:
             seen.add(course.id)

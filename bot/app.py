@@ -18,11 +18,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from admin.signin import SignIn
-from admin.tokens import AdminTokens
+from admin.tokens import AdminTokenRepository
 from bot import failures
 from bot.listeners import actions, assistant, commands, feedback, home, messages, users, views
 from bot.listeners.messages import Conversation
-from bot.seen_events import SeenSlackEvents
+from bot.seen_events import SeenEventRepository
 from bot.transports.metrics import MeasuredPool, MeasuredWebClient, Metrics
 from bot.use_cases.admin_access import AdminAccess
 from bot.use_cases.clicks import CardClicks
@@ -30,7 +30,7 @@ from bot.use_cases.home_publisher import HomePublisher
 from bot.use_cases.identity import Identity
 from bot.use_cases.preferences import Preferences
 from bot.use_cases.privacy_requests import PrivacyRequests
-from bot.use_cases.questions import Answering
+from bot.use_cases.questions import Questions
 from config import Settings, SettingsError
 from learning.service import LearningService
 from learning.timestamps import utcnow
@@ -77,8 +77,8 @@ def check_slack(client: WebClient, settings: Settings) -> None:
 def create_app(
     settings: Settings,
     service: LearningService,
-    seen_events: SeenSlackEvents,
-    admin_tokens: AdminTokens,
+    seen_events: SeenEventRepository,
+    admin_tokens: AdminTokenRepository,
     *,
     client: WebClient | None = None,
     verify_token: bool = False,
@@ -107,14 +107,14 @@ def register_listeners(
     app: App,
     settings: Settings,
     service: LearningService,
-    seen_events: SeenSlackEvents,
-    admin_tokens: AdminTokens,
+    seen_events: SeenEventRepository,
+    admin_tokens: AdminTokenRepository,
     clock: Callable[[], datetime],
 ) -> None:
     """Build the bot's use cases from the domain service and give each kind of listener the ones it needs."""
     answers = service.answers
     identity = Identity(service.learners, seen_events.first_sighting, clock)
-    answering = Answering(service.recommender, service.search, service.courses, service.history, answers)
+    answering = Questions(service.recommender, service.search, service.courses, service.history, answers)
     preferences = Preferences(service.learners, service.history, service.courses, settings.nudges, clock)
     clicks = CardClicks(service.courses, service.history, answers, clock)
     home_tab = HomePublisher(service.recommender, service.history, answers, settings.nudges, clock)

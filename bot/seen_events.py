@@ -8,7 +8,7 @@ from learning.store.engine import Store
 from learning.timestamps import iso, utcnow
 
 
-class SeenSlackEvents:
+class SeenEventRepository:
     def __init__(self, store: Store, keep: timedelta = timedelta(days=2)):
         self.store = store
         self.keep = keep

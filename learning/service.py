@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from learning.catalog.courses import CourseRepository
 from learning.catalog.history_import import HistoryImporter
-from learning.catalog.importer import Catalog
-from learning.people.answers import AnswerLog
-from learning.people.history import History
+from learning.catalog.importer import CatalogImporter
+from learning.people.answers import AnswerRepository
+from learning.people.history import EventRepository
 from learning.people.learners import LearnerRepository
 from learning.people.nudges import NudgeRepository
 from learning.people.privacy import Privacy
@@ -21,12 +21,12 @@ from learning.search.course_search import CourseSearch
 @dataclass
 class LearningService:
     courses: CourseRepository
-    catalog: Catalog
+    catalog: CatalogImporter
     search: CourseSearch
     learners: LearnerRepository
-    history: History
+    history: EventRepository
     recommender: Recommender
-    answers: AnswerLog
+    answers: AnswerRepository
     nudges: NudgeRepository
     privacy: Privacy
     close: Callable[[], None]  # closes the store underneath (tests, benchmarks, one-shot commands)

@@ -8,21 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from admin.tokens import AdminTokens
-from bot.seen_events import SeenSlackEvents
+from admin.tokens import AdminTokenRepository
+from bot.seen_events import SeenEventRepository
 from config import Settings
 from embeddings.encoder import Encoder, load_encoder
 from embeddings.vector_cache import VectorCache
 from learning.catalog.bundled_vectors import preload_bundled_vectors
 from learning.catalog.courses import CourseRepository
-from learning.catalog.importer import Catalog
-from learning.people.answers import AnswerLog
-from learning.people.history import History
+from learning.catalog.importer import CatalogImporter
+from learning.people.answers import AnswerRepository
+from learning.people.history import EventRepository
 from learning.people.learners import LearnerRepository
 from learning.people.nudges import NudgeRepository
 from learning.people.privacy import Privacy
 from learning.recommend.catalog_frame import FrameCache
-from learning.recommend.pick_feedback import Feedback
+from learning.recommend.pick_feedback import PickFeedback
 from learning.recommend.ranker import MODEL_FILE, RankerFile
 from learning.recommend.recommender import Recommender
 from learning.recommend.signals import SignalCache
@@ -52,8 +52,8 @@ class Upnext:
     settings: Settings
     store: Store
     service: LearningService
-    seen_events: SeenSlackEvents  # the Bolt app's: Slack event ids already handled
-    admin_tokens: AdminTokens  # /admin's sign-in links and sessions
+    seen_events: SeenEventRepository  # the Bolt app's: Slack event ids already handled
+    admin_tokens: AdminTokenRepository  # /admin's sign-in links and sessions
 
     def report_builder(self) -> ReportBuilder:
         """The learning team's figures over this store, with content gaps clustered by the service's encoder."""
@@ -108,17 +108,17 @@ def build(
     encoder = encoder or load_encoder(settings.encoder, settings.models_dir)
     courses = CourseRepository(store)
     index = CourseIndex(courses, VectorCache(lambda: store.db, encoder), settings.home)
-    catalog = Catalog(courses, index)
+    catalog = CatalogImporter(courses, index)
     if prepare:
         if courses.count() == 0:
             log.info("preloaded %d bundled course vectors", preload_bundled_vectors(index.cache, settings.models_dir))
         result = catalog.ensure_ready(on_progress)
         log.info("catalog ready: %d courses (%s)", courses.count(), result)
     search = CourseSearch(store, courses, index, encoder)
-    history = History(store)
-    answers = AnswerLog(store)
+    history = EventRepository(store)
+    answers = AnswerRepository(store)
     nudges = NudgeRepository(store)
-    feedback = Feedback(answers.shown, answers.shown_times, history.took_up)
+    feedback = PickFeedback(answers.shown, answers.shown_times, history.took_up)
     recommender = Recommender(
         courses,
         history,
@@ -142,7 +142,7 @@ def build(
         privacy=Privacy(history, nudges, answers),
         close=store.close,
     )
-    return Upnext(settings, store, service, SeenSlackEvents(store), AdminTokens(store))
+    return Upnext(settings, store, service, SeenEventRepository(store), AdminTokenRepository(store))
 
 
 def build_service(

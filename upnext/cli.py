@@ -298,24 +298,24 @@ def _slack_user(text: str) -> str:
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     """Every figure the learning team sees, for scripts: aggregates only, small groups folded into "other"."""
     from insights.dates import asked_window
-    from insights.formats import render
+    from insights.formats import as_format
     from upnext.build import build
 
     window = asked_window(args.since, args.until, ("--since", "--until"))
-    sys.stdout.write(render(build(settings).report_builder().build(window), args.format))
+    sys.stdout.write(as_format(build(settings).report_builder().build(window), args.format))
     return 0
 
 
 def cmd_admin_link(settings: Settings, args: argparse.Namespace) -> int:
     """A one-time sign-in link to the dashboard, for operators (the person's Slack id is recorded with it)."""
     from admin.signin import SignIn
-    from admin.tokens import AdminTokens
+    from admin.tokens import AdminTokenRepository
     from learning.store.engine import Store
 
     if not settings.reporting.public_url:
         raise SettingsError("UPNEXT_PUBLIC_URL is required to make a link (the address of `upnext serve --http`)")
     settings.home.mkdir(parents=True, exist_ok=True)
-    print(SignIn(AdminTokens(Store(settings.database_path))).link(args.user, settings.reporting.public_url))
+    print(SignIn(AdminTokenRepository(Store(settings.database_path))).link(args.user, settings.reporting.public_url))
     return 0
 
 

@@ -17,7 +17,7 @@ from bot.use_cases.clicks import ACTION_EVENTS, CardClicks
 from bot.use_cases.home_publisher import HomePublisher
 from bot.use_cases.identity import Identity
 from bot.use_cases.privacy_requests import PrivacyRequests
-from bot.use_cases.questions import Answering
+from bot.use_cases.questions import Questions
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def register(
     app: App,
     identity: Identity,
     clicks: CardClicks,
-    answering: Answering,
+    answering: Questions,
     home_tab: HomePublisher,
     privacy: PrivacyRequests,
 ) -> None:

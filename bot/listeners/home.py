@@ -13,13 +13,13 @@ from bot.respond import send
 from bot.use_cases.home_publisher import HomePublisher
 from bot.use_cases.identity import Identity
 from bot.use_cases.preferences import Preferences
-from bot.use_cases.questions import Answering
+from bot.use_cases.questions import Questions
 
 NUDGE_BUTTONS = {"nudges_on": "on", "nudges_off": "off", "nudges_snooze": "snooze 2w"}
 
 
 def register(
-    app: App, identity: Identity, home_tab: HomePublisher, answering: Answering, preferences: Preferences
+    app: App, identity: Identity, home_tab: HomePublisher, answering: Questions, preferences: Preferences
 ) -> None:
     @app.event("app_home_opened")
     def on_home_opened(body: dict, event: dict, client: WebClient) -> None:

@@ -18,10 +18,10 @@ from urllib.parse import urlencode
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from admin.tokens import AdminTokens
+from admin.tokens import AdminTokenRepository
 from bot.app import create_app
 from bot.block_kit.text_render import message_to_text
-from bot.seen_events import SeenSlackEvents
+from bot.seen_events import SeenEventRepository
 from bot.transports.local_slack import TEAM_ID, Call, LocalSlack
 from config import Settings
 from learning.service import LearningService
@@ -47,8 +47,8 @@ class ConsoleSession:
         self,
         settings: Settings,
         service: LearningService,
-        seen_events: SeenSlackEvents,
-        admin_tokens: AdminTokens,
+        seen_events: SeenEventRepository,
+        admin_tokens: AdminTokenRepository,
         user_id: str = DEMO_USER_ID,
     ):
         self.user_id = user_id

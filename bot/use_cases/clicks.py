@@ -14,8 +14,8 @@ from bot.block_kit.feedback import RATE_ACTIONS, comment_modal, rating_prompt, r
 from bot.i18n import messages_for
 from learning.catalog.courses import Course, CourseRepository
 from learning.catalog.json_input import loads as parse_json
-from learning.people.answers import Answer, AnswerLog
-from learning.people.history import COMPLETED, DISMISSED, SAVED, STARTED, UNDISMISSED, UNSAVED, History
+from learning.people.answers import Answer, AnswerRepository
+from learning.people.history import COMPLETED, DISMISSED, SAVED, STARTED, UNDISMISSED, UNSAVED, EventRepository
 from learning.people.learners import Learner
 from learning.timestamps import utcnow
 
@@ -34,8 +34,8 @@ ACTION_EVENTS = {
 @dataclass(frozen=True)
 class CardClicks:
     courses: CourseRepository
-    history: History
-    answers: AnswerLog
+    history: EventRepository
+    answers: AnswerRepository
     clock: Callable[[], datetime] = utcnow
 
     def _clicked_card(self, learner: Learner, value: str) -> tuple[Answer | None, Course] | None:

@@ -16,8 +16,8 @@ from bot.block_kit.home_view import home_view, notice_home, row_title
 from bot.i18n import Messages, messages_for
 from bot.use_cases.questions import card_states, record_answer
 from config.nudges import NudgePolicy
-from learning.people.answers import AnswerLog
-from learning.people.history import History, fold
+from learning.people.answers import AnswerRepository
+from learning.people.history import EventRepository, course_states
 from learning.people.learners import Learner
 from learning.people.progress_strip import progress
 from learning.recommend.picks import Pick, Row
@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class HomePublisher:
     recommender: Recommender
-    history: History
-    answers: AnswerLog
+    history: EventRepository
+    answers: AnswerRepository
     policy: NudgePolicy
     clock: Callable[[], datetime] = utcnow
 
@@ -46,7 +46,7 @@ class HomePublisher:
         now = self.clock()
         events = self.history.for_learner(learner.slack_id)  # read once: progress and the cards' states
         done = progress(events, learner.tz, now)
-        states = card_states(fold(events))
+        states = card_states(course_states(events))
         return home_view(learner, rows, done, now, messages_for(learner), answer_ids, states, self.policy.weekly_cap)
 
     def publish(self, client: WebClient, learner: Learner, opened: bool = False) -> None:

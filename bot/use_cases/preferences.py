@@ -15,7 +15,7 @@ from bot.block_kit.modals import MAX_OPTIONS, interests_modal, offered_interests
 from bot.i18n import messages_for
 from config.nudges import NudgePolicy
 from learning.catalog.courses import CourseRepository
-from learning.people.history import NUDGES_OFF, NUDGES_SNOOZED, History
+from learning.people.history import NUDGES_OFF, NUDGES_SNOOZED, EventRepository
 from learning.people.learners import Learner, LearnerRepository
 from learning.timestamps import iso, utcnow
 
@@ -35,7 +35,7 @@ def snooze_length(text: str) -> timedelta | None:
 @dataclass(frozen=True)
 class Preferences:
     learners: LearnerRepository
-    history: History
+    history: EventRepository
     courses: CourseRepository
     policy: NudgePolicy
     clock: Callable[[], datetime] = utcnow

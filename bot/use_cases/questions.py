@@ -10,8 +10,8 @@ from bot.block_kit.blocks import CardState, Message
 from bot.block_kit.mrkdwn import echo, escape, truncate
 from bot.i18n import messages_for
 from learning.catalog.courses import CourseRepository
-from learning.people.answers import Answer, AnswerLog, ShownPick
-from learning.people.history import COMPLETED, CourseState, History
+from learning.people.answers import Answer, AnswerRepository, ShownPick
+from learning.people.history import COMPLETED, CourseState, EventRepository
 from learning.people.learners import Learner
 from learning.recommend.picks import Pick, Reason
 from learning.recommend.recommender import Recommender
@@ -33,7 +33,7 @@ def card_states(states: dict[str, CourseState]) -> dict[str, CardState]:
 
 
 def record_answer(
-    answers: AnswerLog,
+    answers: AnswerRepository,
     learner: Learner,
     kind: str,
     picks: list[Pick],
@@ -47,12 +47,12 @@ def record_answer(
 
 
 @dataclass(frozen=True)
-class Answering:
+class Questions:
     recommender: Recommender
     search: CourseSearch
     courses: CourseRepository
-    history: History
-    answers: AnswerLog
+    history: EventRepository
+    answers: AnswerRepository
 
     def states(self, learner: Learner) -> dict[str, CardState]:
         return card_states(self.history.states(learner.slack_id))

@@ -71,7 +71,7 @@ class ParsedCatalog:
     columns: ColumnMap | None = None
 
 
-class RowError(ValueError):
+class CourseRowError(ValueError):
     pass
 
 
@@ -132,7 +132,7 @@ def _moment(value: object) -> str:
 
 class _Reader:
     """Reads one row's fields: an optional value that cannot be understood becomes None and a FieldProblem, or,
-    when no problem list is given (strict), a RowError that rejects the row."""
+    when no problem list is given (strict), a CourseRowError that rejects the row."""
 
     def __init__(self, raw: dict[str, Any], problems: list[FieldProblem] | None):
         self.raw = raw
@@ -151,7 +151,7 @@ class _Reader:
     def problem(self, name: str, reason: str, outcome: str = "left empty") -> None:
         if self.problems is None:
             value = self.raw.get(name)
-            raise RowError(f"{name} {reason}" + ("" if _blank(value) else f", got {_shown(value)!r}"))
+            raise CourseRowError(f"{name} {reason}" + ("" if _blank(value) else f", got {_shown(value)!r}"))
         self.problems.append(FieldProblem(name, _shown(self.raw.get(name)), f"{outcome}: {name} {reason}"))
 
     def required(self, name: str, limit: int) -> str:
@@ -159,13 +159,13 @@ class _Reader:
         try:
             text = "" if _blank(value) else _text(sys.maxsize)(value)
         except ValueProblem as problem:
-            raise RowError(f"{name} {problem}") from None
+            raise CourseRowError(f"{name} {problem}") from None
         if not text:
-            raise RowError(f"missing required field {name!r}")
+            raise CourseRowError(f"missing required field {name!r}")
         if len(text) > limit:
             reason = f"is longer than {limit} characters ({len(text)})"
             if name == "id":
-                raise RowError(f"{name} {reason}")
+                raise CourseRowError(f"{name} {reason}")
             self.problem(name, reason, outcome=f"cut to {limit} characters")
             text = text[: limit - 1] + "…"
         return text
@@ -173,7 +173,7 @@ class _Reader:
 
 def validate_row(raw: dict[str, Any], problems: list[FieldProblem] | None = None) -> Course:
     """One raw row (decoded from CSV, a sheet or JSON, keyed by field) to a Course. Optional values that cannot be
-    understood are left empty and appended to `problems`; with `problems=None` they raise RowError instead."""
+    understood are left empty and appended to `problems`; with `problems=None` they raise CourseRowError instead."""
     row = _Reader(raw, problems)
     course_id = row.required("id", MAX_ID)
     title = row.required("title", MAX_TITLE)
@@ -223,7 +223,7 @@ def _collect(
         problems: list[FieldProblem] | None = None if strict else []
         try:
             course = validate_row(raw, problems)
-        except RowError as error:
+        except CourseRowError as error:
             raw_id = raw.get("id")
             parsed.rejections.append(Rejection(line, str(error), raw_id if isinstance(raw_id, str) else None))
             continue

@@ -17,7 +17,7 @@ from learning.catalog.files import Rejection
 from learning.catalog.json_input import UnreadableJson, array_items, json_lines
 from learning.catalog.tabular import csv_table
 from learning.catalog.values import ValueProblem
-from learning.people.history import COMPLETED, DISMISSED, ENROLLED, STARTED, Event, History
+from learning.people.history import COMPLETED, DISMISSED, ENROLLED, STARTED, Event, EventRepository
 from learning.people.learners import EMAIL, SLACK_USER_ID, SLACKBOT, LearnerRepository
 from learning.timestamps import iso
 
@@ -72,29 +72,29 @@ class _Row:
     source: str
 
 
-class RowError(ValueError):
+class HistoryRowError(ValueError):
     pass
 
 
 def _moment(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise RowError(f"missing {name}")
+        raise HistoryRowError(f"missing {name}")
     try:
         moment = catalog_values.moment(value.strip())
     except ValueProblem as problem:
-        raise RowError(f"{name} {problem}, got {value[:40]!r}") from None
+        raise HistoryRowError(f"{name} {problem}, got {value[:40]!r}") from None
     if moment > iso(datetime.now(UTC)):
-        raise RowError(f"{name} is in the future ({value})")
+        raise HistoryRowError(f"{name} is in the future ({value})")
     return moment
 
 
 def _learner_key(value: Any) -> str:
     text = (value or "").strip() if isinstance(value, str) else ""
     if text == SLACKBOT:
-        raise RowError("learner USLACKBOT is Slackbot, not a person")
+        raise HistoryRowError("learner USLACKBOT is Slackbot, not a person")
     if SLACK_USER_ID.match(text) or EMAIL.match(text):
         return text if SLACK_USER_ID.match(text) else text.lower()
-    raise RowError(f"learner must be a Slack user id (U…) or an email address, got {text[:40]!r}")
+    raise HistoryRowError(f"learner must be a Slack user id (U…) or an email address, got {text[:40]!r}")
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, _Row | None, str | None]]:
@@ -113,47 +113,49 @@ def _csv_rows(text: str) -> Iterator[tuple[int, _Row | None, str | None]]:
             raw = dict(zip(header, (str(cell) for cell in cells)))
             status = STATUSES.get(raw["status"].strip().lower())
             if status is None:
-                raise RowError(f"status must be enrolled, started, completed or dismissed, got {raw['status']!r}")
+                raise HistoryRowError(
+                    f"status must be enrolled, started, completed or dismissed, got {raw['status']!r}"
+                )
             course = raw["course_id"].strip()
             if not course:
-                raise RowError("missing course_id")
+                raise HistoryRowError("missing course_id")
             row = _Row(line, _learner_key(raw["learner"]), course, status, _moment(raw["date"], "date"), "import")
             yield line, row, None
-        except RowError as error:
+        except HistoryRowError as error:
             yield line, None, str(error)
 
 
 def _actor(statement: dict) -> str:
     actor = statement.get("actor")
     if not isinstance(actor, dict):
-        raise RowError("no actor")
+        raise HistoryRowError("no actor")
     if actor.get("objectType") == "Group":
-        raise RowError("actor is a group; Upnext records individual learners")
+        raise HistoryRowError("actor is a group; Upnext records individual learners")
     if isinstance(actor.get("mbox"), str):
         return _learner_key(actor["mbox"].removeprefix("mailto:"))
     account = actor.get("account")
     if isinstance(account, dict) and isinstance(account.get("name"), str):
         return _learner_key(account["name"])
     if "mbox_sha1sum" in actor or "openid" in actor:
-        raise RowError("actor is identified only by mbox_sha1sum or openid, which cannot be matched to a person")
-    raise RowError("actor has no mbox or account")
+        raise HistoryRowError("actor is identified only by mbox_sha1sum or openid, which cannot be matched to a person")
+    raise HistoryRowError("actor has no mbox or account")
 
 
 def _statement(position: int, statement: Any) -> _Row:
     if not isinstance(statement, dict):
-        raise RowError("not a JSON object")
+        raise HistoryRowError("not a JSON object")
     learner = _actor(statement)
     verb_id = (statement.get("verb") or {}).get("id") if isinstance(statement.get("verb"), dict) else None
     if not isinstance(verb_id, str):
-        raise RowError("no verb id")
+        raise HistoryRowError("no verb id")
     verb = verb_id.rstrip("/").rsplit("/", 1)[-1].lower()
     if verb not in XAPI_VERBS:
-        raise RowError(f"verb {verb!r} is not one Upnext uses (completed, experienced, attempted)")
+        raise HistoryRowError(f"verb {verb!r} is not one Upnext uses (completed, experienced, attempted)")
     obj = statement.get("object")
     if not isinstance(obj, dict) or not isinstance(obj.get("id"), str) or not obj["id"].strip():
-        raise RowError("object has no id")
+        raise HistoryRowError("object has no id")
     if obj.get("objectType", "Activity") != "Activity":
-        raise RowError(f"object is a {obj.get('objectType')}, not an Activity")
+        raise HistoryRowError(f"object is a {obj.get('objectType')}, not an Activity")
     at = _moment(statement.get("timestamp"), "timestamp")
     return _Row(position, learner, obj["id"].strip(), XAPI_VERBS[verb], at, "xapi")
 
@@ -164,16 +166,16 @@ def _xapi_rows(text: str) -> Iterator[tuple[int, _Row | None, str | None]]:
         for position, item in numbered:
             try:
                 if isinstance(item, UnreadableJson):
-                    raise RowError(str(item))
+                    raise HistoryRowError(str(item))
                 yield position, _statement(position, item), None
-            except RowError as error:
+            except HistoryRowError as error:
                 yield position, None, str(error)
     except UnreadableJson as error:
         raise ValueError(str(error)) from None
 
 
 class HistoryImporter:
-    def __init__(self, courses: CourseRepository, learners: LearnerRepository, history: History):
+    def __init__(self, courses: CourseRepository, learners: LearnerRepository, history: EventRepository):
         self.courses = courses
         self.learners = learners
         self.history = history

@@ -81,7 +81,7 @@ def _shown(course: Course) -> dict:
     return record
 
 
-class Catalog:
+class CatalogImporter:
     def __init__(self, courses: CourseRepository, index: CourseIndex):
         self.courses = courses
         self.index = index

@@ -36,7 +36,7 @@ class Answer:
     surface: str | None = None
 
 
-class AnswerLog:
+class AnswerRepository:
     def __init__(self, store: Store):
         self.store = store
 

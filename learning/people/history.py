@@ -48,7 +48,7 @@ class CourseState:
         return self.started_at is not None and self.completed_at is None and not self.dismissed
 
 
-def fold(events: Iterable[Event]) -> dict[str, CourseState]:
+def course_states(events: Iterable[Event]) -> dict[str, CourseState]:
     """Course id -> state, from a learner's events in time order."""
     states: dict[str, dict] = {}
     for event in sorted(events, key=lambda e: e.at):
@@ -70,7 +70,7 @@ def fold(events: Iterable[Event]) -> dict[str, CourseState]:
     return {course_id: CourseState(**state) for course_id, state in states.items()}
 
 
-class History:
+class EventRepository:
     def __init__(self, store: Store):
         self.store = store
 
@@ -112,7 +112,7 @@ class History:
 
     def standings_by_learner(self) -> list[tuple[str, str, bool, bool, bool]]:
         """(learner, course, took it, completed it, dismissed it) for every course each learner has events on, each
-        learner's most recently touched course first: what `fold` says of everyone at once."""
+        learner's most recently touched course first: what `course_states` says of everyone at once."""
         rows = self.store.db.execute(
             "SELECT learner_id, course_id, max(kind IN (?, ?, ?)), max(kind = ?), coalesce(max(CASE WHEN kind = ? "
             "THEN at END) > coalesce(max(CASE WHEN kind = ? THEN at END), ''), 0) FROM events "
@@ -162,7 +162,7 @@ class History:
         ).rowcount)  # fmt: skip
 
     def states(self, learner_id: str) -> dict[str, CourseState]:
-        return fold(self.for_learner(learner_id))
+        return course_states(self.for_learner(learner_id))
 
     def everyone(self) -> list[Event]:
         """Every event, oldest first (training the ranker)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from learning.people.answers import AnswerLog
-from learning.people.history import History
+from learning.people.answers import AnswerRepository
+from learning.people.history import EventRepository
 from learning.people.learners import Learner
 from learning.people.nudges import NudgeRepository
 
@@ -16,9 +16,9 @@ class Privacy:
     """Every repository that holds rows about a learner; each exports whole rows, so a column added later is
     exported too."""
 
-    history: History
+    history: EventRepository
     nudges: NudgeRepository
-    answers: AnswerLog
+    answers: AnswerRepository
 
     def export(self, learner: Learner) -> dict[str, Any]:
         """Everything stored about this learner, as plain data."""

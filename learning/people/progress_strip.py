@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from learning.people.history import COMPLETED, ENGAGED, Event, fold
+from learning.people.history import COMPLETED, ENGAGED, Event, course_states
 
 
 @dataclass(frozen=True)
@@ -43,4 +43,4 @@ def progress(events: Sequence[Event], tz: str | None, now: datetime) -> Progress
     while week.isocalendar()[:2] in weeks:
         streak += 1
         week -= timedelta(weeks=1)
-    return Progress(len(completed), streak, sum(state.saved for state in fold(events).values()))
+    return Progress(len(completed), streak, sum(state.saved for state in course_states(events).values()))

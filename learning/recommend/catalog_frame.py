@@ -11,7 +11,7 @@ import numpy as np
 
 from learning.catalog.courses import CATALOG_VERSION, LEVELS, CourseRepository
 from learning.search.course_index import CourseIndex
-from learning.search.query import fold
+from learning.search.query import fold_case
 from learning.store.engine import Store
 
 
@@ -69,7 +69,7 @@ def build_frame(store: Store, courses: CourseRepository, index: CourseIndex) -> 
     for num, course_id, lang, path, pos, published_at, topic_json, title, level_name, translation_of in rows:
         level[num] = LEVELS.index(level_name) if level_name in LEVELS else -1
         original[num] = translation_of or course_id
-        titles[num] = fold(title)
+        titles[num] = fold_case(title)
         present[num] = True
         ids[num] = course_id
         language[num] = (lang or "").split("-")[0] or None

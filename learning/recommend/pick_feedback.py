@@ -36,9 +36,10 @@ EXPLORE_MIN_LEARNERS = 30  # below this many learners with history everything is
 EXPLORE_CLOSENESS = 0.3  # an exploratory pick is at least this close to what the learner took or wants
 TOTALS_SECONDS = 60.0  # everyone's impressions and clicks are re-read in the background at most this often
 
-Shown = Callable[[str | None], dict[tuple[str, str], int]]  # AnswerLog.shown
-ShownTimes = Callable[[str], dict[str, list[str]]]  # AnswerLog.shown_times
-TookUp = Callable[[Sequence[str]], set[tuple[str, str]]]  # History.took_up: every (learner, course) with these kinds
+Shown = Callable[[str | None], dict[tuple[str, str], int]]  # AnswerRepository.shown
+ShownTimes = Callable[[str], dict[str, list[str]]]  # AnswerRepository.shown_times
+# EventRepository.took_up: every (learner, course) with these kinds
+TookUp = Callable[[Sequence[str]], set[tuple[str, str]]]
 CLICKS = (ENROLLED, STARTED, SAVED, COMPLETED)  # taking up a shown pick, for its click-through
 
 
@@ -90,7 +91,7 @@ def _nums(frame: CatalogFrame, course_ids: Iterable[str]) -> list[int]:
     return [frame.by_id[c] for c in course_ids if c in frame.by_id]
 
 
-class Feedback:
+class PickFeedback:
     """Reads impressions and clicks; keeps everyone's per-course totals for exploration, refreshed off the request
     path (the first call reads them)."""
 

@@ -31,11 +31,11 @@ import numpy as np
 
 from embeddings.encoder import Encoder
 from learning.catalog.courses import Course, CourseRepository
-from learning.people.history import Event, History, fold
+from learning.people.history import Event, EventRepository, course_states
 from learning.people.learners import Learner
 from learning.recommend.catalog_frame import CatalogFrame, FrameCache
 from learning.recommend.closeness import NEAR_DUPLICATE, by_recency, closeness, new_courses, unavailable
-from learning.recommend.pick_feedback import EXPLORE_EVERY, EXPLORE_MIN_LEARNERS, Feedback
+from learning.recommend.pick_feedback import EXPLORE_EVERY, EXPLORE_MIN_LEARNERS, PickFeedback
 from learning.recommend.picks import Pick, Profile, Reason, Row
 from learning.recommend.progression import builds_on
 from learning.recommend.ranker import RankerFile, candidates, features
@@ -85,13 +85,13 @@ class Recommender:
     def __init__(
         self,
         courses: CourseRepository,
-        history: History,
+        history: EventRepository,
         search: CourseSearch,
         signals: SignalCache,
         frames: FrameCache,
         encoder: Encoder,
         clock: Callable[[], datetime] = utcnow,
-        feedback: Feedback | None = None,
+        feedback: PickFeedback | None = None,
     ):
         self.clock = clock
         self.feedback = feedback  # None: picks are not adjusted by reactions, and nothing is explored
@@ -109,7 +109,7 @@ class Recommender:
         reactions, since what they were shown then is not known)."""
         as_of = events is not None
         events = events if events is not None else self.history.for_learner(learner.slack_id)
-        profile = Profile(learner, fold(events))
+        profile = Profile(learner, course_states(events))
         states = profile.states
         if self.feedback is not None and not as_of:
             profile.reactions = self.feedback.for_learner(learner.slack_id, events)

@@ -20,7 +20,7 @@ from scipy.linalg import lapack
 
 from learning.background import in_background
 from learning.catalog.courses import CourseRepository
-from learning.people.history import History
+from learning.people.history import EventRepository
 from learning.timestamps import utcnow
 
 TRENDING_DAYS = 14.0  # decay constants (e-folding, days) of the two popularity horizons
@@ -99,7 +99,11 @@ class Signals:
 
     @classmethod
     def build(
-        cls, history: History, courses: CourseRepository, now: datetime | None = None, before: datetime | None = None
+        cls,
+        history: EventRepository,
+        courses: CourseRepository,
+        now: datetime | None = None,
+        before: datetime | None = None,
     ) -> Signals:
         """From every event, or only those before `before` (training the ranker at a cut of the history)."""
         size = courses.num_bound()
@@ -256,7 +260,7 @@ class SignalCache:
 
     def __init__(
         self,
-        history: History,
+        history: EventRepository,
         courses: CourseRepository,
         refresh_seconds: float = REFRESH_SECONDS,
         clock: Callable[[], datetime] = utcnow,

@@ -23,7 +23,7 @@ import numpy as np
 from embeddings.encoder import Encoder
 from learning.catalog.courses import Course, CourseRepository
 from learning.search.course_index import CourseIndex
-from learning.search.query import Filters, Query, fold, parse_query
+from learning.search.query import Filters, Query, fold_case, parse_query
 from learning.store.engine import Store
 
 MAX_RESULTS = 50
@@ -68,7 +68,7 @@ def title_rank(title: str, folded_query: str) -> int:
     """0 for the exact title, 1 for a near-exact one (a typo, a missing word), 2 otherwise."""
     if abs(len(title) - len(folded_query)) > (1 - NEAR_TITLE) * max(len(title), len(folded_query)) + 1:
         return 2  # too different in length to be a near match: skip the costly comparisons
-    title = fold(title)
+    title = fold_case(title)
     if title == folded_query:
         return 0
     matcher = difflib.SequenceMatcher(None, title, folded_query)
@@ -76,7 +76,7 @@ def title_rank(title: str, folded_query: str) -> int:
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(fold(text))
+    return _WORD.findall(fold_case(text))
 
 
 def filter_sql(filters: Filters, alias: str = "c") -> tuple[str, list]:
@@ -285,7 +285,7 @@ class CourseSearch:
             keyword, dense = [*keyword, *corrected_keyword], [*dense, *corrected_dense]
         titles = self.courses.titles(fused)
         in_keyword, in_dense = {n for n, _ in keyword}, {n for n, _ in dense}
-        folded_query = fold(query.text)
+        folded_query = fold_case(query.text)
         ranks = {num: title_rank(titles[num], folded_query) for num in titles}
         ranked = sorted(titles, key=lambda n: (ranks[n], -fused[n]))[:k]
         by_num = self.courses.many_by_num(ranked)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from learning.search.query import fold
+from learning.search.query import fold_case
 
 NEXT, SEARCH, HELP, GREETING, EMPTY = "next", "search", "help", "greeting", "empty"
 
@@ -43,7 +43,7 @@ class Intent:
 
 def classify(text: str) -> Intent:
     cleaned = " ".join(text.split())
-    folded = fold(cleaned).replace("’", "'")
+    folded = fold_case(cleaned).replace("’", "'")
     if not re.search(r"\w", folded):
         return Intent(EMPTY)
     if _HELP.match(folded):

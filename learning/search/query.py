@@ -72,7 +72,7 @@ def normalise(text: str) -> str:
     return " ".join(text.split())[:MAX_QUERY_CHARS]
 
 
-def fold(text: str) -> str:
+def fold_case(text: str) -> str:
     """Case- and accent-insensitive form used to compare titles and words."""
     if text.isascii():
         return text.casefold()

@@ -13,7 +13,7 @@ import pytest
 from config.nudges import NudgePolicy
 from insights.nudge_stats import holdout_comparison, nudge_stats
 from insights.queries import ReportQueries
-from learning.people.answers import AnswerLog
+from learning.people.answers import AnswerRepository
 from learning.people.nudges import NudgeRepository
 from learning.people.progress_strip import zone
 from learning.store.engine import Store
@@ -282,7 +282,7 @@ def test_two_clock_processes_over_one_store_never_send_twice(service, settings, 
     stores = [Store(settings.database_path), Store(settings.database_path)]
     senders = []
     for i, store in enumerate(stores):
-        other = replace(service, nudges=NudgeRepository(store), answers=AnswerLog(store))  # another process's
+        other = replace(service, nudges=NudgeRepository(store), answers=AnswerRepository(store))  # another process's
         senders.append(Sender(other, nudge_client(settings), POLICY, clock, sleep=lambda s: None, worker=f"clock{i}"))
     threads = [threading.Thread(target=s.run_once) for s in senders]
     for thread in threads:
