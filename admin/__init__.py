@@ -1,1 +1,1 @@
-"""The learning team's web dashboard on the web process: sign-in by one-time link, pages rendered on the server."""
+"""The learning team's web dashboard: one-time sign-in links and their tokens, pages rendered on the server."""

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from learning.admin_tokens import AdminTokens
-from learning.store import utcnow
+from admin.tokens import AdminTokenRepository
+from learning.timestamps import utcnow
 
 LINK_TTL = timedelta(minutes=10)
 SESSION_TTL = timedelta(hours=8)
@@ -26,7 +26,7 @@ def _hash(secret: str) -> str:
 
 
 class SignIn:
-    def __init__(self, tokens: AdminTokens, clock=utcnow):
+    def __init__(self, tokens: AdminTokenRepository, clock=utcnow):
         self.tokens = tokens
         self.clock = clock
 

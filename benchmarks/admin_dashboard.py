@@ -26,7 +26,7 @@ from benchmarks.nudge_planning import NOW, build_store
 from benchmarks.usage_data import seed_usage
 from config import Settings
 from config.reporting import Reporting
-from learning.store import Store
+from learning.store.engine import Store
 
 UNTIL = NOW.date().isoformat()
 SINCE = (NOW.date() - timedelta(days=83)).isoformat()
@@ -51,11 +51,10 @@ def time_dashboard(home: Path, requests: int) -> dict:
 
     settings = Settings(home=home, reporting=Reporting(admins=frozenset({"UBENCH"}), public_url="http://bench.invalid"))
     upnext = build(settings, prepare=False)
-    service = upnext.service
     server = create_server(upnext.admin_web(), host="127.0.0.1", port=0, threads=4)
     threading.Thread(target=server.run, daemon=True).start()
     base = f"http://127.0.0.1:{server.effective_port}"
-    link = SignIn(service.admin_tokens).link("UBENCH", "http://bench.invalid").replace("http://bench.invalid", base)
+    link = SignIn(upnext.admin_tokens).link("UBENCH", "http://bench.invalid").replace("http://bench.invalid", base)
     with urllib.request.urlopen(link) as response:
         cookie = response.headers["Set-Cookie"].split(";")[0]
     seconds, size, cold = [], 0, 0.0

@@ -28,8 +28,8 @@ from pathlib import Path
 from benchmarks.catalogs import scaled
 from benchmarks.common import DEFAULT_DATA, report
 from config import Settings
-from learning import store as store_module
-from learning.catalog_import import ParsedCatalog, read_catalog_file
+from learning.catalog.files import ParsedCatalog, read_catalog_file
+from learning.store import engine as store_module
 from upnext.build import build
 
 # (name, file under the data folder, preset, --map choices)

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.vector_cache import VectorCache
-from learning.catalog_import import FIELDS, RowError, validate_row
-from learning.courses import Course
+from learning.catalog.courses import Course
+from learning.catalog.files import FIELDS, CourseRowError, validate_row
 
 NOISE = 0.03
 
@@ -30,7 +30,7 @@ def _jsonl(path: Path) -> list[dict]:
 
 def real_rows(data: Path) -> list[dict]:
     """Carpentries (as bundled), Exercism, Coursera 2019 and edX 2021, in the import format."""
-    from learning.catalog import bundled_catalog_path
+    from learning.catalog.importer import bundled_catalog_path
 
     csv.field_size_limit(1 << 30)
     rows = _jsonl(bundled_catalog_path()) + _jsonl(data / "catalogs" / "exercism" / "items.jsonl")
@@ -67,7 +67,7 @@ def real_courses(data: Path) -> list[Course]:
     for row in real_rows(data):
         try:
             course = validate_row(row)
-        except RowError:
+        except CourseRowError:
             continue
         if course.id not in seen:
             seen.add(course.id)

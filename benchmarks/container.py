@@ -22,7 +22,7 @@ from pathlib import Path
 
 from benchmarks.common import report
 from benchmarks.slack_latency import SECRET, free_port, send_learn
-from bot.local_slack import LocalSlack
+from bot.transports.local_slack import LocalSlack
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGE = "upnext:latest"

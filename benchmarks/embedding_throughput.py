@@ -18,9 +18,9 @@ import numpy as np
 from benchmarks.common import latency_summary, report
 from config import Settings
 from embeddings.encoder import load_encoder
-from learning.catalog import bundled_catalog_path
-from learning.catalog_import import ParsedCatalog, read_catalog_file
-from learning.store import Store
+from learning.catalog.files import ParsedCatalog, read_catalog_file
+from learning.catalog.importer import bundled_catalog_path
+from learning.store.engine import Store
 from upnext.build import build_service
 
 QUERIES = ["python for data analysis", "git branching", "sql joins", "machine learning", "shell loops"] * 20

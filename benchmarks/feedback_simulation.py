@@ -25,8 +25,8 @@ import numpy as np
 
 from benchmarks.common import fresh_service, report, share_vectors
 from benchmarks.progression import CATALOG
-from learning.answers import ShownPick
-from learning.history import COMPLETED, DISMISSED, RATED, STARTED
+from learning.people.answers import ShownPick
+from learning.people.history import COMPLETED, DISMISSED, RATED, STARTED
 
 FATIGUE = 0.7
 

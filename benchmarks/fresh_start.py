@@ -23,7 +23,7 @@ from pathlib import Path
 
 from benchmarks.common import report
 from benchmarks.slack_latency import free_port, start_server
-from bot.local_slack import LocalSlack
+from bot.transports.local_slack import LocalSlack
 
 
 def prebuilt(models: Path) -> Path:

@@ -23,10 +23,11 @@ from pathlib import Path
 from benchmarks.catalogs import prefill_copies, scaled
 from benchmarks.common import peak_rss_mb, report, share_vectors
 from config import Settings, load_settings
-from learning.catalog import bundled_catalog_path
-from learning.catalog_import import ParsedCatalog, read_catalog_file
-from learning.courses import Course
-from learning.store import Store, iso
+from learning.catalog.courses import Course
+from learning.catalog.files import ParsedCatalog, read_catalog_file
+from learning.catalog.importer import bundled_catalog_path
+from learning.store.engine import Store
+from learning.timestamps import iso
 from upnext.build import build_service
 
 ZONES = ["Europe/Madrid", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "Europe/London", "Asia/Kolkata",

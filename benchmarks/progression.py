@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import fresh_service, report, share_vectors
-from learning.courses import LEVELS
-from learning.history import COMPLETED
+from learning.catalog.courses import LEVELS
+from learning.people.history import COMPLETED
 
-CATALOG = Path(__file__).resolve().parent.parent / "learning" / "data" / "catalog.jsonl"
+CATALOG = Path(__file__).resolve().parent.parent / "learning" / "catalog" / "data" / "catalog.jsonl"
 
 
 def repeat_share(picks: dict[str, list[str]], taken: dict[str, list[str]], courses: dict, vectors, threshold) -> dict:

@@ -22,8 +22,8 @@ from pathlib import Path
 from benchmarks.common import latency_summary, peak_rss_mb, report
 from benchmarks.nudge_planning import NOW, company_store
 from config import Settings
-from learning.ranker import MODEL_FILE, RankerFile
-from learning.ranker_training import Retraining
+from learning.recommend.ranker import MODEL_FILE, RankerFile
+from learning.recommend.ranker_training import Retraining
 from upnext.build import build_service
 
 

@@ -19,8 +19,8 @@ import numpy as np
 
 from benchmarks.common import DEFAULT_DATA, peak_rss_mb, report
 from benchmarks.recommender_quality import Coco
-from learning.ranker import COMPONENTS, FEATURES, RANKED
-from learning.ranker_training import PARAMETERS, Queries, cut_queries, fit
+from learning.recommend.ranker import COMPONENTS, FEATURES, RANKED
+from learning.recommend.ranker_training import PARAMETERS, Queries, cut_queries, fit
 
 BEFORE = (*COMPONENTS, "blend", "history", "takers", "level", "readable", "position")  # the first version's
 RANKS = tuple(f"{name}_rank" for name in RANKED)

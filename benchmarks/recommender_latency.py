@@ -15,7 +15,7 @@ from pathlib import Path
 from benchmarks.common import latency_summary, peak_rss_mb, report
 from benchmarks.nudge_planning import NOW, company_store
 from config import Settings
-from learning.store import Store
+from learning.store.engine import Store
 from upnext.build import build_service
 
 

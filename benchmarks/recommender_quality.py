@@ -32,11 +32,11 @@ from scipy import sparse
 
 from benchmarks.common import DEFAULT_DATA, fresh_service, latency_summary, peak_rss_mb, report, share_vectors
 from benchmarks.progression import repeat_share
-from learning.catalog_import import ParsedCatalog, validate_row
-from learning.courses import LEVELS as LEVEL_NAMES
-from learning.history import ENROLLED, Event
-from learning.ranker import RankerFile
-from learning.ranker_training import train
+from learning.catalog.courses import LEVELS as LEVEL_NAMES
+from learning.catalog.files import ParsedCatalog, validate_row
+from learning.people.history import ENROLLED, Event
+from learning.recommend.ranker import RankerFile
+from learning.recommend.ranker_training import train
 
 K = 10
 EQUIVALENT = 0.65  # the repeat threshold of benchmarks.progression (calibrated there)

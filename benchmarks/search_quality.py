@@ -24,7 +24,7 @@ from pathlib import Path
 from benchmarks.common import DEFAULT_DATA, report
 from config import Settings
 from embeddings.encoder import Encoder, load_encoder
-from learning.catalog_import import ParsedCatalog, validate_row
+from learning.catalog.files import ParsedCatalog, validate_row
 from learning.service import LearningService
 from upnext.build import build_service
 

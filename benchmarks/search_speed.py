@@ -25,10 +25,10 @@ from benchmarks.slack_latency import QUERIES, VARIANTS
 from config import Settings
 from embeddings.encoder import Encoder, load_encoder
 from embeddings.index import VectorIndex
-from learning.catalog import Catalog
-from learning.catalog_import import ParsedCatalog
-from learning.course_index import CourseIndex
-from learning.courses import Course
+from learning.catalog.courses import Course
+from learning.catalog.files import ParsedCatalog
+from learning.catalog.importer import CatalogImporter
+from learning.search.course_index import CourseIndex
 from upnext.build import build_service
 
 PREFIXES = ["", "learn ", "intro to "]
@@ -110,7 +110,7 @@ def compare_with_exact(index: VectorIndex, encoder: Encoder, queries: list[str])
     }
 
 
-def incremental(catalog: Catalog, pairs: list[tuple[Course, Course | None]]) -> dict:
+def incremental(catalog: CatalogImporter, pairs: list[tuple[Course, Course | None]]) -> dict:
     """Change 100 course descriptions and add nothing else: only those are re-embedded and re-indexed."""
     changed = [
         Course(**{**course.__dict__, "num": None, "description": f"{course.description or ''} Updated edition."})

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 from slack_sdk.signature import SignatureVerifier
 
 from benchmarks.common import latency_summary, peak_rss_mb, report
-from bot.local_slack import LocalSlack
+from bot.transports.local_slack import LocalSlack
 
 QUERIES = [
     "python for data analysis",

@@ -11,7 +11,8 @@ import json
 import random
 from datetime import datetime, timedelta
 
-from learning.store import Store, iso
+from learning.store.engine import Store
+from learning.timestamps import iso
 
 SURFACES = [("slash", 0.3), ("dm", 0.25), ("home", 0.25), ("mention", 0.08), ("assistant", 0.07), ("nudge", 0.05)]
 REASONS = ["up_next", "like_yours", "taken_with", "interest", "role", "popular", "new_interest", "rising"]

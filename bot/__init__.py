@@ -1,2 +1,1 @@
-"""Everything Slack: the Bolt app factory, listeners, Block Kit builders, and the HTTP, Socket Mode and console
-front ends."""
+"""Everything Slack: the Bolt app, listeners, Block Kit builders, use cases, transports, seen-event de-duplication."""

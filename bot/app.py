@@ -18,20 +18,22 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from admin.signin import SignIn
-from bot import errors
-from bot.admin_access import AdminAccess
-from bot.answering import Answering
-from bot.clicks import CardClicks
-from bot.home_publisher import HomePublisher
-from bot.identity import Identity
+from admin.tokens import AdminTokenRepository
+from bot import failures
 from bot.listeners import actions, assistant, commands, feedback, home, messages, users, views
 from bot.listeners.messages import Conversation
-from bot.metrics import MeasuredPool, MeasuredWebClient, Metrics
-from bot.preferences import Preferences
-from bot.privacy_requests import PrivacyRequests
+from bot.seen_events import SeenEventRepository
+from bot.transports.metrics import MeasuredPool, MeasuredWebClient, Metrics
+from bot.use_cases.admin_access import AdminAccess
+from bot.use_cases.clicks import CardClicks
+from bot.use_cases.home_publisher import HomePublisher
+from bot.use_cases.identity import Identity
+from bot.use_cases.preferences import Preferences
+from bot.use_cases.privacy_requests import PrivacyRequests
+from bot.use_cases.questions import Questions
 from config import Settings, SettingsError
 from learning.service import LearningService
-from learning.store import utcnow
+from learning.timestamps import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,8 @@ def check_slack(client: WebClient, settings: Settings) -> None:
 def create_app(
     settings: Settings,
     service: LearningService,
+    seen_events: SeenEventRepository,
+    admin_tokens: AdminTokenRepository,
     *,
     client: WebClient | None = None,
     verify_token: bool = False,
@@ -105,21 +109,28 @@ def create_app(
     )
     if metrics:
         app.use(metrics.middleware)
-    errors.register(app, service.learners, on_failure=metrics.listener_failed if metrics else None)
-    register_listeners(app, settings, service, clock)
+    failures.register(app, service.learners, on_failure=metrics.listener_failed if metrics else None)
+    register_listeners(app, settings, service, seen_events, admin_tokens, clock)
     return app
 
 
-def register_listeners(app: App, settings: Settings, service: LearningService, clock: Callable[[], datetime]) -> None:
+def register_listeners(
+    app: App,
+    settings: Settings,
+    service: LearningService,
+    seen_events: SeenEventRepository,
+    admin_tokens: AdminTokenRepository,
+    clock: Callable[[], datetime],
+) -> None:
     """Build the bot's use cases from the domain service and give each kind of listener the ones it needs."""
     answers = service.answers
-    identity = Identity(service.learners, service.seen_events.first_sighting, clock)
-    answering = Answering(service.recommender, service.search, service.courses, service.history, answers)
+    identity = Identity(service.learners, seen_events.first_sighting, clock)
+    answering = Questions(service.recommender, service.search, service.courses, service.history, answers)
     preferences = Preferences(service.learners, service.history, service.courses, settings.nudges, clock)
     clicks = CardClicks(service.courses, service.history, answers, clock)
     home_tab = HomePublisher(service.recommender, service.history, answers, settings.nudges, clock)
     privacy = PrivacyRequests(service.privacy, service.learners, settings.reporting.min_group)
-    admin = AdminAccess(SignIn(service.admin_tokens), settings.reporting)
+    admin = AdminAccess(SignIn(admin_tokens), settings.reporting)
     conversation = Conversation(identity, answering, preferences)
     commands.register(app, identity, answering, preferences, privacy, admin)
     messages.register(app, identity, conversation)

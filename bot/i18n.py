@@ -6,7 +6,7 @@ import json
 from functools import cache
 from importlib import resources
 
-from learning.learners import Learner
+from learning.people.learners import Learner
 
 DEFAULT_LANGUAGE = "en"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs
 
-from learning.json_input import loads as parse_json
+from learning.catalog.json_input import loads as parse_json
 
 # For each payload type: the paths that must hold a value of the given type.
 REQUIRED: dict[str, list[tuple[tuple[str, ...], type]]] = {

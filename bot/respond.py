@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import Message
+from bot.block_kit.blocks import Message
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,9 @@ def send(post: Callable[..., Any], message: Message, **options: Any) -> None:
         log.warning("answer refused for an image, sending it without images: %s", detail)
 
 
-def answer(post: Callable[..., Any], build: Callable[[], Message], fallback: Callable[[], Message], **options: Any):
+def build_and_send(
+    post: Callable[..., Any], build: Callable[[], Message], fallback: Callable[[], Message], **options: Any
+):
     """Build the answer and send it; if building fails, log it and send `fallback()` instead."""
     try:
         message = build()

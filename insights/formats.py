@@ -167,5 +167,5 @@ def as_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(report: Report, fmt: str) -> str:
+def as_format(report: Report, fmt: str) -> str:
     return {"text": as_text, "json": as_json, "csv": as_csv}[fmt](report)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from embeddings.encoder import Encoder
-from learning.search import STOPWORDS, words
+from learning.search.course_search import STOPWORDS, words
 
 GAP_SIMILARITY = 0.45  # a search whose closest course is under this cosine is answered weakly
 JOIN_SIMILARITY = 0.6  # phrases this close mean the same thing

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from learning.history import COMPLETED, ENGAGED, NUDGES_OFF, NUDGES_SNOOZED, RATED
-from learning.learners import PENDING_PREFIX
-from learning.store import Store
+from learning.people.history import COMPLETED, ENGAGED, NUDGES_OFF, NUDGES_SNOOZED, RATED
+from learning.people.learners import PENDING_PREFIX
+from learning.store.engine import Store
 
 ASKED_ON = ("dm", "mention", "assistant", "slash", "home")  # surfaces where an answer means someone asked
 PICK_KINDS = "(a.kind IN ('next', 'search') OR a.kind LIKE 'home:%' OR a.kind LIKE 'nudge:%')"

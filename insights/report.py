@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from config.reporting import MIN_GROUP_FLOOR
 from insights.gaps import GAP_SIMILARITY, Gap, GapFinder
 from insights.intervals import Interval, difference, wilson
+from insights.nudge_stats import holdout_comparison, nudge_stats
 from insights.queries import RETURN_DAYS, ReportQueries, sql_text
-from learning.store import iso, utcnow
-from scheduler.stats import holdout_comparison, nudge_stats
+from learning.timestamps import iso, utcnow
 
 OTHER = "other"
 UNKNOWN = "not set"

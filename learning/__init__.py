@@ -1,2 +1,1 @@
-"""The domain: catalog import and validation, courses, learners and their history, the store, search and the
-recommender. Imports no Slack code."""
+"""The domain, in sub-packages by what changes together: catalog, store, search, recommend, people (no Slack)."""

@@ -6,33 +6,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from learning.admin_tokens import AdminTokens
-from learning.answers import AnswerLog
-from learning.catalog import Catalog
-from learning.courses import CourseRepository
-from learning.history import History
-from learning.history_import import HistoryImporter
-from learning.learners import LearnerRepository
-from learning.nudges import NudgeRepository
-from learning.privacy import Privacy
-from learning.recommender import Recommender
-from learning.search import CourseSearch
-from learning.seen_events import SeenSlackEvents
+from learning.catalog.courses import CourseRepository
+from learning.catalog.history_import import HistoryImporter
+from learning.catalog.importer import CatalogImporter
+from learning.people.answers import AnswerRepository
+from learning.people.history import EventRepository
+from learning.people.learners import LearnerRepository
+from learning.people.nudges import NudgeRepository
+from learning.people.privacy import Privacy
+from learning.recommend.recommender import Recommender
+from learning.search.course_search import CourseSearch
 
 
 @dataclass
 class LearningService:
     courses: CourseRepository
-    catalog: Catalog
+    catalog: CatalogImporter
     search: CourseSearch
     learners: LearnerRepository
-    history: History
+    history: EventRepository
     recommender: Recommender
-    answers: AnswerLog
+    answers: AnswerRepository
     nudges: NudgeRepository
     privacy: Privacy
-    seen_events: SeenSlackEvents
-    admin_tokens: AdminTokens
     close: Callable[[], None]  # closes the store underneath (tests, benchmarks, one-shot commands)
 
     @property

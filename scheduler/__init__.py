@@ -1,2 +1,1 @@
-"""Nudges: planning who gets what and when (windows, caps, hold-out), and delivering each exactly once, paced
-under Slack's limits. Run by the `clock` process only."""
+"""Nudges: planning who gets what and when, then delivering each exactly once; run by the `clock` process only."""

@@ -19,7 +19,7 @@ from scheduler.housekeeping import Housekeeping
 from scheduler.planner import Planner
 
 if TYPE_CHECKING:
-    from learning.ranker_training import Retraining
+    from learning.recommend.ranker_training import Retraining
 
 log = logging.getLogger(__name__)
 

@@ -24,15 +24,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.blocks import Message
+from bot.block_kit.blocks import Message
+from bot.block_kit.nudge_messages import check_in_message, come_back_message, whats_new_message
 from bot.i18n import Messages
-from bot.nudge_messages import check_in_message, come_back_message, whats_new_message
 from config import Settings
 from config.nudges import NudgePolicy
-from learning.answers import ShownPick
-from learning.learners import PROFILE_MAX_AGE, Learner, profile_from_slack
+from learning.people.answers import ShownPick
+from learning.people.learners import PROFILE_MAX_AGE, Learner, profile_from_slack
 from learning.service import LearningService
-from learning.store import iso, utcnow
+from learning.timestamps import iso, utcnow
 from scheduler.planner import CHECK_IN, COME_BACK, WHATS_NEW
 
 log = logging.getLogger(__name__)

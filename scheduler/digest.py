@@ -11,11 +11,12 @@ from datetime import date, datetime, timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.digest_message import digest_message
+from bot.block_kit.digest_message import digest_message
 from config.reporting import Reporting
 from insights.chart_png import weekly_active_png
 from insights.report import Report, Window
-from learning.store import Store, utcnow
+from learning.store.engine import Store
+from learning.timestamps import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from learning.service import LearningService
-from learning.store import utcnow
+from learning.timestamps import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from config.nudges import NudgePolicy
-from learning.catalog_frame import CatalogFrame
-from learning.closeness import Cohort, by_recency, closeness, new_courses, unavailable
-from learning.learners import Learner
-from learning.nudges import NudgeRow
+from learning.people.learners import Learner
+from learning.people.nudges import NudgeRow
+from learning.recommend.catalog_frame import CatalogFrame
+from learning.recommend.closeness import Cohort, by_recency, closeness, new_courses, unavailable
 from learning.service import LearningService
-from learning.store import iso, utcnow
+from learning.timestamps import iso, utcnow
 from scheduler.windows import held_out, local_week, next_slot
 
 WHATS_NEW, COME_BACK, CHECK_IN = "whats_new", "come_back", "check_in"

@@ -7,7 +7,7 @@ import hashlib
 from datetime import UTC, datetime, time, timedelta
 
 from config.nudges import NudgePolicy
-from learning.progress import zone
+from learning.people.progress_strip import zone
 
 
 def _fraction(text: str) -> float:

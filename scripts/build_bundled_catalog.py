@@ -1,4 +1,4 @@
-"""Rebuild learning/data/catalog.jsonl, the catalog Upnext ships, from The Carpentries lessons (CC BY 4.0).
+"""Rebuild learning/catalog/data/catalog.jsonl, the catalog Upnext ships, from The Carpentries lessons (CC BY 4.0).
 
     python scripts/build_bundled_catalog.py ../shared/data/catalogs/carpentries/items.jsonl
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 RASTER = (".png", ".jpg", ".jpeg", ".gif")
-OUT = Path(__file__).resolve().parent.parent / "learning" / "data" / "catalog.jsonl"
+OUT = Path(__file__).resolve().parent.parent / "learning" / "catalog" / "data" / "catalog.jsonl"
 
 
 def raster_image(url: str | None) -> str | None:

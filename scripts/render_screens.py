@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-from bot.console import DEMO_USER_ID, ConsoleSession
-from bot.text_render import blocks_to_text
+from bot.block_kit.text_render import blocks_to_text
+from bot.transports.console import DEMO_USER_ID, ConsoleSession
 from config import Settings
-from learning.store import Store
+from learning.store.engine import Store
 from scheduler.delivery import Sender, nudge_client
 from scheduler.planner import Planner
-from upnext.build import build_service
+from upnext.build import build
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screens"
 BUILDER = "https://app.slack.com/block-kit-builder/#"
@@ -33,8 +33,9 @@ def save(name: str, surface: dict) -> None:
 
 def main(home: str = "var") -> None:
     settings = Settings(home=Path(home))
-    service = build_service(settings)
-    session = ConsoleSession(settings, service)
+    upnext = build(settings)
+    service = upnext.service
+    session = ConsoleSession(settings, service, upnext.seen_events, upnext.admin_tokens)
     session.ask("hello")
     service.learners.update(service.learners.get(DEMO_USER_ID), interests=("python", "sql", "git"),
                                   onboarded_at=datetime.now(UTC).isoformat())  # fmt: skip

@@ -13,12 +13,14 @@ import pytest
 
 from admin.web import is_admin_path
 from bot.app import create_app
-from bot.http import SERVER_OPTIONS, SlackWsgiApp, catalog_health
+from bot.transports.http import SlackWsgiApp, catalog_health
+from bot.transports.http_server import SERVER_OPTIONS
 from config import Settings
 from config.reporting import Reporting
 from embeddings.encoder import load_encoder
 from learning.service import LearningService
-from learning.store import Store, utcnow
+from learning.store.engine import Store
+from learning.timestamps import utcnow
 from tests.fakes.signing import SIGNING_SECRET
 from tests.fakes.slack import FakeSlack
 from tests.helpers import MemoEncoder
@@ -159,7 +161,7 @@ def server(
     from waitress.server import create_server
 
     listeners = ThreadPoolExecutor(max_workers=8)
-    app = create_app(settings, service, verify_token=True, executor=listeners)
+    app = create_app(settings, service, upnext.seen_events, upnext.admin_tokens, verify_token=True, executor=listeners)
     pages = upnext.admin_web(admin_clock)
     wsgi = create_server(
         SlackWsgiApp(app, SIGNING_SECRET, catalog_health(service), pages=is_admin_path, pages_app=pages),

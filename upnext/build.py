@@ -8,28 +8,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from admin.tokens import AdminTokenRepository
+from bot.seen_events import SeenEventRepository
 from config import Settings
 from embeddings.encoder import Encoder, load_encoder
 from embeddings.vector_cache import VectorCache
-from learning.admin_tokens import AdminTokens
-from learning.answers import AnswerLog
-from learning.bundled_vectors import preload_bundled_vectors
-from learning.catalog import Catalog
-from learning.catalog_frame import FrameCache
-from learning.course_index import CourseIndex
-from learning.courses import CourseRepository
-from learning.feedback import Feedback
-from learning.history import History
-from learning.learners import LearnerRepository
-from learning.nudges import NudgeRepository
-from learning.privacy import Privacy
-from learning.ranker import MODEL_FILE, RankerFile
-from learning.recommender import Recommender
-from learning.search import CourseSearch
-from learning.seen_events import SeenSlackEvents
+from learning.catalog.bundled_vectors import preload_bundled_vectors
+from learning.catalog.courses import CourseRepository
+from learning.catalog.importer import CatalogImporter
+from learning.people.answers import AnswerRepository
+from learning.people.history import EventRepository
+from learning.people.learners import LearnerRepository
+from learning.people.nudges import NudgeRepository
+from learning.people.privacy import Privacy
+from learning.recommend.catalog_frame import FrameCache
+from learning.recommend.pick_feedback import PickFeedback
+from learning.recommend.ranker import MODEL_FILE, RankerFile
+from learning.recommend.recommender import Recommender
+from learning.recommend.signals import SignalCache
+from learning.search.course_index import CourseIndex
+from learning.search.course_search import CourseSearch
 from learning.service import LearningService
-from learning.signals import SignalCache
-from learning.store import Store, utcnow
+from learning.store.engine import Store
+from learning.timestamps import utcnow
 
 if TYPE_CHECKING:  # built on demand: a process that needs none of them does not import them
     from slack_sdk import WebClient
@@ -37,7 +38,7 @@ if TYPE_CHECKING:  # built on demand: a process that needs none of them does not
     from admin.web import AdminWeb
     from insights.queries import ReportQueries
     from insights.report import ReportBuilder
-    from learning.store_check import CheckReport
+    from learning.store.check import CheckReport
     from scheduler.digest import WeeklyDigest
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ class Upnext:
     settings: Settings
     store: Store
     service: LearningService
+    seen_events: SeenEventRepository  # the Bolt app's: Slack event ids already handled
+    admin_tokens: AdminTokenRepository  # /admin's sign-in links and sessions
 
     def report_builder(self) -> ReportBuilder:
         """The learning team's figures over this store, with content gaps clustered by the service's encoder."""
@@ -71,13 +74,13 @@ class Upnext:
         asked of Slack (and UPNEXT_ADMINS) at sign-in and again every few minutes of a session."""
         from admin.signin import AdminRights, SignIn
         from admin.web import AdminWeb, ReportCache
-        from bot.admin_access import admin_status
         from bot.app import web_client
+        from bot.use_cases.admin_access import admin_status
 
         secure = (self.settings.reporting.public_url or "").startswith("https://")
         client, admins = web_client(self.settings), self.settings.reporting.admins
         rights = AdminRights(lambda user_id: admin_status(client, admins, user_id), clock)
-        sign_in = SignIn(self.service.admin_tokens, clock)
+        sign_in = SignIn(self.admin_tokens, clock)
         return AdminWeb(sign_in, ReportCache(self.report_builder().build), rights, secure_cookie=secure)
 
     def weekly_digest(self, client: WebClient, clock: Callable[[], datetime] = utcnow) -> WeeklyDigest:
@@ -88,7 +91,7 @@ class Upnext:
 
     def check(self) -> CheckReport:
         """`upnext check`: verify the store and repair what is derived from it."""
-        from learning.store_check import check_store
+        from learning.store.check import check_store
 
         service = self.service
         return check_store(self.store, service.search.keyword, service.courses, service.catalog.index)
@@ -110,17 +113,17 @@ def build(
     encoder = encoder or load_encoder(settings.encoder, settings.models_dir)
     courses = CourseRepository(store)
     index = CourseIndex(courses, VectorCache(lambda: store.db, encoder), settings.home)
-    catalog = Catalog(courses, index)
+    catalog = CatalogImporter(courses, index)
     if prepare:
         if courses.count() == 0:
             log.info("preloaded %d bundled course vectors", preload_bundled_vectors(index.cache, settings.models_dir))
         result = catalog.ensure_ready(on_progress)
         log.info("catalog ready: %d courses (%s)", courses.count(), result)
     search = CourseSearch(store, courses, index, encoder)
-    history = History(store)
-    answers = AnswerLog(store)
+    history = EventRepository(store)
+    answers = AnswerRepository(store)
     nudges = NudgeRepository(store)
-    feedback = Feedback(answers.shown, answers.shown_times, history.took_up)
+    feedback = PickFeedback(answers.shown, answers.shown_times, history.took_up)
     recommender = Recommender(
         courses,
         history,
@@ -142,11 +145,9 @@ def build(
         answers=answers,
         nudges=nudges,
         privacy=Privacy(history, nudges, answers),
-        seen_events=SeenSlackEvents(store),
-        admin_tokens=AdminTokens(store),
         close=store.close,
     )
-    return Upnext(settings, store, service)
+    return Upnext(settings, store, service, SeenEventRepository(store), AdminTokenRepository(store))
 
 
 def build_service(

@@ -12,8 +12,8 @@ from pathlib import Path
 from config import Settings, SettingsError, load_settings
 from insights.dates import DateError
 from learning.background import in_background
-from learning.backup import BackupError
-from learning.store import StoreError
+from learning.store.backup import BackupError
+from learning.store.engine import StoreError
 
 log = logging.getLogger("upnext")
 
@@ -53,13 +53,22 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     service = upnext.service
     metrics = _metrics(service) if settings.metrics else None
     listeners = listener_pool(settings, metrics)
-    app = create_app(settings, service, verify_token=True, executor=listeners, metrics=metrics)
+    app = create_app(
+        settings,
+        service,
+        upnext.seen_events,
+        upnext.admin_tokens,
+        verify_token=True,
+        executor=listeners,
+        metrics=metrics,
+    )
     log.info("ready in %.1fs", time.monotonic() - started)
     in_background("warm-up", lambda: _warm(service.recommender))
     if http:
         from admin.web import is_admin_path
-        from bot.http import SlackWsgiApp, catalog_health, serve_http
-        from bot.metrics import MetricsWsgi
+        from bot.transports.http import SlackWsgiApp, catalog_health
+        from bot.transports.http_server import serve_http
+        from bot.transports.metrics import MetricsWsgi
 
         assert settings.slack_signing_secret  # require_http() checked it
         wsgi = SlackWsgiApp(app, settings.slack_signing_secret, health=catalog_health(service),
@@ -69,7 +78,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         measured = MetricsWsgi(wsgi, metrics, page=not settings.metrics_port) if metrics else wsgi
         serve_http(measured, port, listeners, threads=settings.listener_threads)
     else:
-        from bot.socket_mode import serve_socket_mode
+        from bot.transports.socket_mode import serve_socket_mode
 
         assert settings.slack_app_token
         serve_socket_mode(app, settings.slack_app_token)
@@ -77,7 +86,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _serve_metrics(metrics, port: int) -> None:
-    from bot.metrics import serve_metrics
+    from bot.transports.metrics import serve_metrics
 
     try:
         serve_metrics(metrics, port)
@@ -94,7 +103,7 @@ def _warm(recommender) -> None:
 
 def _metrics(service):
     """/metrics for this web process; nudge counts are read from the store, which the clock writes."""
-    from bot.metrics import Metrics
+    from bot.transports.metrics import Metrics
 
     metrics = Metrics(service.nudges.status_counts)
     service.recommender.signals.on_rebuild = metrics.timed_rebuild("signals")
@@ -102,9 +111,12 @@ def _metrics(service):
 
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.console import DEMO_USER_ID, ConsoleSession, run_console
+    from bot.transports.console import DEMO_USER_ID, ConsoleSession, run_console
 
-    session = ConsoleSession(settings, _build(settings).service, user_id=args.as_user or DEMO_USER_ID)
+    upnext = _build(settings)
+    session = ConsoleSession(
+        settings, upnext.service, upnext.seen_events, upnext.admin_tokens, user_id=args.as_user or DEMO_USER_ID
+    )
     return run_console(session, ask=args.ask)
 
 
@@ -132,7 +144,7 @@ def _import(args: argparse.Namespace, run, what: str) -> int:
 
 
 def cmd_catalog_import(settings: Settings, args: argparse.Namespace) -> int:
-    from learning.catalog_columns import parse_map
+    from learning.catalog.columns import parse_map
     from upnext.build import build_service
 
     try:
@@ -179,8 +191,8 @@ def _retraining(settings: Settings, service):
     """The learned ranker's training, when UPNEXT_RANKER is on: the clock trains, the web process reads the file."""
     if not settings.ranker:
         return None
-    from learning.ranker import MODEL_FILE
-    from learning.ranker_training import Retraining
+    from learning.recommend.ranker import MODEL_FILE
+    from learning.recommend.ranker_training import Retraining
 
     return Retraining(service.recommender, service.learners, settings.home / MODEL_FILE)
 
@@ -214,7 +226,7 @@ def cmd_nudges_preview(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_nudges_stats(settings: Settings, args: argparse.Namespace) -> int:
-    from scheduler.stats import holdout_comparison, nudge_stats
+    from insights.nudge_stats import holdout_comparison, nudge_stats
 
     upnext, _, _ = _nudge_parts(settings)
     queries = upnext.report_queries()
@@ -233,7 +245,7 @@ def cmd_nudges_stats(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _catalog_import_options(importing: argparse.ArgumentParser) -> None:
-    from learning.catalog_columns import PRESETS, TARGETS
+    from learning.catalog.columns import PRESETS, TARGETS
 
     importing.add_argument(
         "--preset",
@@ -254,14 +266,14 @@ def _catalog_import_options(importing: argparse.ArgumentParser) -> None:
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     """A consistent copy of the store, safe while the server and clock run."""
-    from learning.backup import backup
+    from learning.store.backup import backup
 
     print(backup(settings.database_path, Path(args.file)))
     return 0
 
 
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
-    from learning.backup import restore
+    from learning.store.backup import restore
 
     restore(Path(args.file), settings.database_path)
     print(f"restored {args.file} into {settings.database_path}; run `upnext check` before starting Upnext again")
@@ -288,7 +300,7 @@ def cmd_models_build(settings: Settings, args: argparse.Namespace) -> int:
     """The int8 model and the bundled catalog's vectors in UPNEXT_MODELS, made ahead of time (the image does this
     at build time, so a fresh UPNEXT_HOME embeds nothing at start)."""
     from embeddings.encoder import load_encoder
-    from learning.bundled_vectors import write_bundled_vectors
+    from learning.catalog.bundled_vectors import write_bundled_vectors
 
     encoder = load_encoder(settings.encoder, settings.models_dir)
     print(f"wrote {write_bundled_vectors(encoder, settings.models_dir)}")
@@ -296,7 +308,7 @@ def cmd_models_build(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _slack_user(text: str) -> str:
-    from learning.learners import SLACK_USER_ID
+    from learning.people.learners import SLACK_USER_ID
 
     if not SLACK_USER_ID.match(text):
         raise argparse.ArgumentTypeError(f"not a Slack user id (U0123ABC): {text!r}")
@@ -306,11 +318,11 @@ def _slack_user(text: str) -> str:
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     """Every figure the learning team sees, for scripts: aggregates only, small groups folded into "other"."""
     from insights.dates import asked_window
-    from insights.formats import render
+    from insights.formats import as_format
     from upnext.build import build
 
     window = asked_window(args.since, args.until, ("--since", "--until"))
-    sys.stdout.write(render(build(settings).report_builder().build(window), args.format))
+    sys.stdout.write(as_format(build(settings).report_builder().build(window), args.format))
     return 0
 
 
@@ -318,10 +330,10 @@ def cmd_admin_link(settings: Settings, args: argparse.Namespace) -> int:
     """A one-time sign-in link to the dashboard, for operators (the person's Slack id is recorded with it). Only
     for an admin, unless `--force`: the link then still signs them in only if they are one when they use it."""
     from admin.signin import SignIn
-    from bot.admin_access import admin_status
+    from admin.tokens import AdminTokenRepository
     from bot.app import web_client
-    from learning.admin_tokens import AdminTokens
-    from learning.store import Store
+    from bot.use_cases.admin_access import admin_status
+    from learning.store.engine import Store
 
     if not settings.reporting.public_url:
         raise SettingsError("UPNEXT_PUBLIC_URL is required to make a link (the address of `upnext serve --http`)")
@@ -335,7 +347,7 @@ def cmd_admin_link(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         print(f"warning: {doubt}: the link signs them in only if they are one when they use it", file=sys.stderr)
     settings.home.mkdir(parents=True, exist_ok=True)
-    print(SignIn(AdminTokens(Store(settings.database_path))).link(user, settings.reporting.public_url))
+    print(SignIn(AdminTokenRepository(Store(settings.database_path))).link(user, settings.reporting.public_url))
     return 0
 
 

@@ -9,15 +9,15 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
-from bot.answering import Answering
-from bot.clicks import ACTION_EVENTS, CardClicks
-from bot.home_publisher import HomePublisher
+from bot.block_kit import blocks
+from bot.block_kit.modals import more_modal
 from bot.i18n import messages_for
-from bot.identity import Identity
-from bot.modals import more_modal
-from bot.privacy_requests import PrivacyRequests
 from bot.respond import send
+from bot.use_cases.clicks import ACTION_EVENTS, CardClicks
+from bot.use_cases.home_publisher import HomePublisher
+from bot.use_cases.identity import Identity
+from bot.use_cases.privacy_requests import PrivacyRequests
+from bot.use_cases.questions import Questions
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def register(
     app: App,
     identity: Identity,
     clicks: CardClicks,
-    answering: Answering,
+    answering: Questions,
     home_tab: HomePublisher,
     privacy: PrivacyRequests,
 ) -> None:

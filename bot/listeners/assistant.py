@@ -5,10 +5,10 @@ from __future__ import annotations
 from slack_bolt import App, Assistant, Say, SetStatus, SetSuggestedPrompts
 from slack_sdk import WebClient
 
+from bot.block_kit.mrkdwn import echo
 from bot.i18n import Messages, messages_for
-from bot.identity import Identity
 from bot.listeners.messages import Conversation
-from bot.mrkdwn import echo
+from bot.use_cases.identity import Identity
 
 
 def suggested_prompts(t: Messages) -> list[dict[str, str]]:

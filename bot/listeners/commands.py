@@ -5,14 +5,14 @@ from __future__ import annotations
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import blocks
-from bot.admin_access import AdminAccess
-from bot.answering import Answering
+from bot.block_kit import blocks
 from bot.i18n import messages_for
-from bot.identity import Identity
-from bot.preferences import Preferences
-from bot.privacy_requests import PrivacyRequests
-from bot.respond import answer, send
+from bot.respond import build_and_send, send
+from bot.use_cases.admin_access import AdminAccess
+from bot.use_cases.identity import Identity
+from bot.use_cases.preferences import Preferences
+from bot.use_cases.privacy_requests import PrivacyRequests
+from bot.use_cases.questions import Questions
 
 HELP_WORDS = {"", "help", "?", "-h", "--help", "ayuda"}
 SURFACE = "slash"
@@ -22,7 +22,7 @@ FORGET_WORDS = {"forget me", "forget-me", "forget", "olvidame", "olvídame"}
 def register(
     app: App,
     identity: Identity,
-    answering: Answering,
+    answering: Questions,
     preferences: Preferences,
     privacy: PrivacyRequests,
     admin: AdminAccess,
@@ -62,4 +62,4 @@ def register(
                 return privacy.privacy_message(learner)
             return answering.for_text(learner, text, surface=SURFACE)
 
-        answer(respond, build, lambda: blocks.error_message(t), response_type="ephemeral")
+        build_and_send(respond, build, lambda: blocks.error_message(t), response_type="ephemeral")

@@ -7,10 +7,10 @@ import re
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.clicks import CardClicks
-from bot.feedback import COMMENT_ACTION, COMMENT_CALLBACK, RATE_ACTIONS
-from bot.identity import Identity
+from bot.block_kit.feedback import COMMENT_ACTION, COMMENT_CALLBACK, RATE_ACTIONS
 from bot.respond import send
+from bot.use_cases.clicks import CardClicks
+from bot.use_cases.identity import Identity
 
 
 def register(app: App, identity: Identity, clicks: CardClicks) -> None:

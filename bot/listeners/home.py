@@ -7,19 +7,19 @@ import re
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.answering import Answering
-from bot.home_publisher import HomePublisher
+from bot.block_kit.modals import more_modal
 from bot.i18n import messages_for
-from bot.identity import Identity
-from bot.modals import more_modal
-from bot.preferences import Preferences
 from bot.respond import send
+from bot.use_cases.home_publisher import HomePublisher
+from bot.use_cases.identity import Identity
+from bot.use_cases.preferences import Preferences
+from bot.use_cases.questions import Questions
 
 NUDGE_BUTTONS = {"nudges_on": "on", "nudges_off": "off", "nudges_snooze": "snooze 2w"}
 
 
 def register(
-    app: App, identity: Identity, home_tab: HomePublisher, answering: Answering, preferences: Preferences
+    app: App, identity: Identity, home_tab: HomePublisher, answering: Questions, preferences: Preferences
 ) -> None:
     @app.event("app_home_opened")
     def on_home_opened(body: dict, event: dict, client: WebClient) -> None:

@@ -10,12 +10,12 @@ from typing import Any
 from slack_bolt import App, Say
 from slack_sdk import WebClient
 
-from bot import blocks
-from bot.answering import Answering
+from bot.block_kit import blocks
 from bot.i18n import messages_for
-from bot.identity import Identity
-from bot.preferences import Preferences
-from bot.respond import answer, send
+from bot.respond import build_and_send, send
+from bot.use_cases.identity import Identity
+from bot.use_cases.preferences import Preferences
+from bot.use_cases.questions import Questions
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
@@ -30,7 +30,7 @@ class Conversation:
     """Answers free text from a person, wherever they wrote it (a DM, a mention, an assistant thread)."""
 
     identity: Identity
-    answering: Answering
+    answering: Questions
     preferences: Preferences
 
     def reply(self, client: WebClient, user_id: str, text: str, post: Callable[..., Any], surface: str) -> None:
@@ -41,7 +41,9 @@ class Conversation:
         welcome = self.preferences.welcome(learner)
         if welcome is not None:
             send(post, welcome)
-        answer(post, lambda: self.answering.for_text(learner, text, surface=surface), lambda: blocks.error_message(t))
+        build_and_send(
+            post, lambda: self.answering.for_text(learner, text, surface=surface), lambda: blocks.error_message(t)
+        )
 
 
 def register(app: App, identity: Identity, conversation: Conversation) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.identity import Identity
+from bot.use_cases.identity import Identity
 
 
 def register(app: App, identity: Identity) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.home_publisher import HomePublisher
+from bot.block_kit.modals import INTERESTS_BLOCK, INTERESTS_CALLBACK, MIN_INTERESTS, submitted_interests
 from bot.i18n import messages_for
-from bot.identity import Identity
-from bot.modals import INTERESTS_BLOCK, INTERESTS_CALLBACK, MIN_INTERESTS, submitted_interests
-from bot.preferences import Preferences
+from bot.use_cases.home_publisher import HomePublisher
+from bot.use_cases.identity import Identity
+from bot.use_cases.preferences import Preferences
 
 
 def register(app: App, identity: Identity, preferences: Preferences, home_tab: HomePublisher) -> None:

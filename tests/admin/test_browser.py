@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from benchmarks.usage_data import seed_usage
-from learning.store import utcnow
+from learning.timestamps import utcnow
 from tests.admin.test_signin import WORKSPACE_ADMIN, admin, link_from_slack  # noqa: F401  (admin is a fixture)
 
 CHROMIUM = Path("/usr/bin/chromium")

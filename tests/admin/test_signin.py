@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from admin.signin import RECHECK, SignIn
-from learning.store import utcnow
+from learning.timestamps import utcnow
 from tests.conftest import OPERATOR_ADMIN, PUBLIC_URL
 from tests.fakes.slack import default_user
 from tests.helpers import http
@@ -65,8 +65,8 @@ def test_anyone_else_gets_a_polite_no_and_no_link(server, service, db):
     assert db.execute("SELECT count(*) FROM admin_tokens").fetchone()[0] == 0
 
 
-def test_expired_forged_and_missing_links_and_no_session_are_refused(server, service):
-    expired = SignIn(service.admin_tokens, clock=lambda: utcnow() - timedelta(minutes=11)).link(
+def test_expired_forged_and_missing_links_and_no_session_are_refused(server, upnext):
+    expired = SignIn(upnext.admin_tokens, clock=lambda: utcnow() - timedelta(minutes=11)).link(
         OPERATOR_ADMIN, PUBLIC_URL
     )
     for link in (expired, PUBLIC_URL + "/admin/login?token=forged", PUBLIC_URL + "/admin/login"):
@@ -113,7 +113,7 @@ def test_a_session_waits_for_slack_rather_than_trusting_an_old_answer(server, ad
     assert _page(server, cookie).status == 200  # Slack answers again: the session was kept
 
 
-def test_a_link_made_for_someone_who_is_not_an_admin_does_not_sign_them_in(server, service):
-    link = SignIn(service.admin_tokens).link("U0ANA", PUBLIC_URL)
+def test_a_link_made_for_someone_who_is_not_an_admin_does_not_sign_them_in(server, upnext):
+    link = SignIn(upnext.admin_tokens).link("U0ANA", PUBLIC_URL)
     refused = follow(server, link)
     assert refused.status == 403 and "Set-Cookie" not in refused.headers

@@ -19,7 +19,7 @@ def test_a_failing_listener_is_logged_by_kind_and_the_learner_gets_the_apology_i
     service.learners.save_profile(LUIS, {"real_name": "Luis Pérez", "first_name": "Luis", "locale": "es-ES"})
     db.execute("DROP TABLE events")  # the click cannot be recorded
 
-    with caplog.at_level(logging.ERROR, logger="bot.errors"):
+    with caplog.at_level(logging.ERROR, logger="bot.failures"):
         value = json.dumps({"a": 0, "c": SQL})  # a real card's button
         assert click(server, "course_save", value, user=LUIS).status == 200  # acknowledged before it failed
         answer = server.slack.wait_for(lambda calls: any(c.method == "respond" for c in calls))
@@ -36,7 +36,7 @@ def test_a_failure_after_an_event_was_acknowledged_is_logged_with_the_apology_in
 ):
     db.execute("DROP TABLE seen_slack_events")  # the retry check every event listener starts with
 
-    with caplog.at_level(logging.ERROR, logger="bot.errors"):
+    with caplog.at_level(logging.ERROR, logger="bot.failures"):
         assert dm(server, "python").status == 200  # the ack never waits on (or fails with) the database
     posted = server.slack.wait_for_call("chat.postMessage")[0].body
     assert posted["channel"] == "DU0ANA"
@@ -47,6 +47,6 @@ def test_a_failure_after_an_event_was_acknowledged_is_logged_with_the_apology_in
 def test_a_failure_before_the_ack_is_a_500_not_a_400(server, service, caplog, db):
     db.execute("DROP TABLE learners")  # the "too few interests" answer reads the person's language
 
-    with caplog.at_level(logging.ERROR, logger="bot.errors"):
+    with caplog.at_level(logging.ERROR, logger="bot.failures"):
         assert submit_interests(server, ["sql"], "Analyst").status == 500  # our bug, not Slack's payload
     assert any(r.getMessage() == "view request failed: OperationalError" for r in caplog.records)

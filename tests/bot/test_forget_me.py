@@ -77,11 +77,11 @@ def test_nothing_of_a_forgotten_person_survives_in_the_database_files(server, se
         assert trace.encode() not in raw, trace
 
 
-def test_forgetting_an_admin_ends_their_dashboard_sessions(service, db):
+def test_forgetting_an_admin_ends_their_dashboard_sessions(service, upnext, db):
     from admin.signin import SignIn
 
     onboard(service)
-    SignIn(service.admin_tokens).link(ANA, "https://upnext.example")
+    SignIn(upnext.admin_tokens).link(ANA, "https://upnext.example")
     assert db.execute("SELECT count(*) FROM admin_tokens WHERE user_id = ?", [ANA]).fetchone()[0] == 1
     service.learners.forget(ANA)
     assert db.execute("SELECT count(*) FROM admin_tokens WHERE user_id = ?", [ANA]).fetchone()[0] == 0

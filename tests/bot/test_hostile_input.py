@@ -9,16 +9,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import blocks
-from bot.home_view import home_view, row_title
+from bot.block_kit import blocks
+from bot.block_kit.home_view import home_view, row_title
+from bot.block_kit.modals import interests_modal, more_modal
+from bot.block_kit.nudge_messages import check_in_message, come_back_message, whats_new_message
 from bot.i18n import Messages
-from bot.modals import interests_modal, more_modal
-from bot.nudge_messages import check_in_message, come_back_message, whats_new_message
-from learning.learners import Learner
-from learning.progress import Progress
-from learning.query import Problem, parse_query
-from learning.recommender import Pick, Reason, Row
-from learning.search import SearchResult
+from learning.people.learners import Learner
+from learning.people.progress_strip import Progress
+from learning.recommend.picks import Pick, Reason, Row
+from learning.search.course_search import SearchResult
+from learning.search.query import Problem, parse_query
 from tests.conftest import ANA_PROFILE
 from tests.fakes.signing import FORM, form_body, learn, post_signed
 from tests.helpers import assert_valid_blocks, http, mrkdwn_texts

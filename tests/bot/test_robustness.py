@@ -8,7 +8,7 @@ import socket
 import threading
 from urllib.parse import urlparse
 
-from learning.store import Store
+from learning.store.engine import Store
 from tests.helpers import assert_valid_blocks, http
 from tests.slack_requests import ANA, dm, event, onboard, submit_interests
 from upnext.build import build_service

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from embeddings.index import VectorIndex
-from learning.course_index import CourseIndex
+from learning.search.course_index import CourseIndex
 from tests.helpers import CountingEncoder
 from upnext.build import build_service
 
@@ -55,7 +55,7 @@ def test_stale_index_is_repaired_on_start(service, settings, encoder):
 
 
 def test_crash_after_the_store_commit_but_before_embedding_is_repaired_on_start(service, settings, encoder):
-    from learning.courses import Course
+    from learning.catalog.courses import Course
 
     new = Course(id="new-1", title="Regular expressions for text search", description="Match patterns in text")
     changed = service.courses.get("swcarpentry/git-novice/01-basics")

@@ -1,7 +1,7 @@
-"""The fake Slack Web API the tests talk to over HTTP: the product's local stand-in (`bot.local_slack`), which
-records every call and can answer 429 with Retry-After."""
+"""The fake Slack Web API the tests talk to over HTTP: the product's local stand-in
+(`bot.transports.local_slack`), which records every call and can answer 429 with Retry-After."""
 
-from bot.local_slack import BOT_USER_ID, TEAM_ID, Call, LocalSlack, default_user
+from bot.transports.local_slack import BOT_USER_ID, TEAM_ID, Call, LocalSlack, default_user
 
 FakeSlack = LocalSlack
 

@@ -12,7 +12,7 @@ from insights.csv_cells import csv_text
 from insights.formats import as_csv
 from insights.gaps import GapFinder
 from insights.report import ReportBuilder, Window
-from learning.history import COMPLETED
+from learning.people.history import COMPLETED
 
 FORMULA_TITLE = '=HYPERLINK("https://evil.example","Reset your password")'
 FORMULA_ROLE = "@SUM(1+1)*cmd|' /C calc'!A0"

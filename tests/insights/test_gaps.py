@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from admin.dashboard import dashboard_page
-from bot.digest_message import digest_message
+from bot.block_kit.digest_message import digest_message
 from insights.formats import as_csv, as_json, as_text
 from insights.gaps import GapFinder
 from insights.report import ReportBuilder, Window

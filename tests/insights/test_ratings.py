@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from insights.gaps import GapFinder
 from insights.report import ReportBuilder, Window
-from learning.history import COMPLETED, RATED
+from learning.people.history import COMPLETED, RATED
 
 
 def test_only_the_latest_rating_of_people_who_finished_the_course_counts(service, upnext, encoder, db):

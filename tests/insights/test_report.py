@@ -10,7 +10,7 @@ import json
 import pytest
 
 from admin.dashboard import dashboard_page
-from bot.digest_message import digest_message
+from bot.block_kit.digest_message import digest_message
 from insights.formats import as_csv, as_json, as_text
 from insights.gaps import GapFinder
 from insights.intervals import difference, wilson

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from config import Settings
-from learning.backup import BackupError, backup, restore
 from learning.service import LearningService
-from learning.store import MIGRATIONS, Store
+from learning.store.backup import BackupError, backup, restore
+from learning.store.engine import MIGRATIONS, Store
 from upnext.build import build
 from upnext.cli import main
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from learning.history import ENROLLED, Event
+from learning.people.history import ENROLLED, Event
 from tests.ops.conftest import http_status
 
 FIRST_COURSE = "swcarpentry/shell-novice/01-intro"

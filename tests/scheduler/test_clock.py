@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from config.nudges import NudgePolicy
-from learning.ranker import MODEL_FILE
+from learning.recommend.ranker import MODEL_FILE
 from scheduler.clock import build_scheduler
 from scheduler.delivery import Sender, nudge_client
 from scheduler.housekeeping import Housekeeping

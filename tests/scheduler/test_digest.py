@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from bot.app import web_client
-from bot.digest_message import digest_message
+from bot.block_kit.digest_message import digest_message
 from insights.gaps import Gap
 from scheduler.digest import last_full_week
 from tests.helpers import mrkdwn_texts

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from learning.answers import ShownPick
-from learning.recommender import Reason
+from learning.people.answers import ShownPick
+from learning.recommend.picks import Reason
 from scheduler.housekeeping import Housekeeping
 
 NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)

@@ -11,14 +11,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from config.nudges import NudgePolicy
+from insights.nudge_stats import holdout_comparison, nudge_stats
 from insights.queries import ReportQueries
-from learning.answers import AnswerLog
-from learning.nudges import NudgeRepository
-from learning.progress import zone
-from learning.store import Store
+from learning.people.answers import AnswerRepository
+from learning.people.nudges import NudgeRepository
+from learning.people.progress_strip import zone
+from learning.store.engine import Store
 from scheduler.delivery import Sender, nudge_client
 from scheduler.planner import CHECK_IN, COME_BACK, LOOKBACK_DAYS, WHATS_NEW, Planner
-from scheduler.stats import holdout_comparison, nudge_stats
 from scheduler.windows import held_out, in_window, next_slot
 
 SQL = "swcarpentry/sql-novice-survey/01-select"
@@ -282,7 +282,7 @@ def test_two_clock_processes_over_one_store_never_send_twice(service, settings, 
     stores = [Store(settings.database_path), Store(settings.database_path)]
     senders = []
     for i, store in enumerate(stores):
-        other = replace(service, nudges=NudgeRepository(store), answers=AnswerLog(store))  # another process's
+        other = replace(service, nudges=NudgeRepository(store), answers=AnswerRepository(store))  # another process's
         senders.append(Sender(other, nudge_client(settings), POLICY, clock, sleep=lambda s: None, worker=f"clock{i}"))
     threads = [threading.Thread(target=s.run_once) for s in senders]
     for thread in threads:
@@ -327,7 +327,7 @@ def test_clicks_on_nudge_cards_are_attributed_and_stats_add_up(service, nudging,
     message = fake_slack.calls_to("chat.postMessage")[0].body
     button = next(e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
                   if e["action_id"] == "course_save")  # fmt: skip
-    from bot.clicks import CardClicks
+    from bot.use_cases.clicks import CardClicks
 
     clicks = CardClicks(service.courses, service.history, service.answers, clock)
     clock.now += timedelta(hours=2)

@@ -1,0 +1,1 @@
+"""Block Kit builders: messages, the Home tab, modals, nudges, the digest, feedback, safe mrkdwn, text."""

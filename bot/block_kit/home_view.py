@@ -1,0 +1,116 @@
+"""The App Home tab: a greeting by name in the learner's time of day, a progress strip, a few rows of picks with a
+"More" button each (never a long list), and the learner's settings. Always within Slack's 100-block limit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+)
+from slack_sdk.models.views import View
+
+from bot.block_kit.blocks import SURFACE_BLOCKS, CardState, course_card, reason_text, section, welcome_block
+from bot.block_kit.mrkdwn import echo, truncate
+from bot.i18n import Messages
+from learning.people.learners import Learner
+from learning.people.progress_strip import Progress, zone
+from learning.recommend.picks import Row
+
+
+def time_of_day(now: datetime, tz: str | None) -> str:
+    hour = now.astimezone(zone(tz)).hour
+    return "morning" if 5 <= hour < 12 else "afternoon" if 12 <= hour < 18 else "evening"
+
+
+def greeting(learner: Learner, now: datetime, t: Messages) -> str:
+    part = time_of_day(now, learner.tz)
+    return t.named(f"greeting.{part}", learner.name)
+
+
+def row_title(row: Row, t: Messages) -> str:
+    evidence = echo(row.evidence)
+    if row.kind == "because":
+        return t("row.because", course=evidence)
+    if row.kind == "role":
+        return t("row.role", role=evidence)
+    return t(f"row.{row.kind}")
+
+
+def settings_blocks(learner: Learner, now: datetime, t: Messages, cap: int) -> list[Block]:
+    interests = ", ".join(echo(i) for i in learner.interests)
+    interests_text = t("home.interests", interests=interests) if interests else t("home.interests_none")
+    edit = ButtonElement(
+        text=t("button.edit_interests") if interests else t("button.pick_interests"),
+        action_id="open_interests",
+        value="home",
+        style=None if interests else "primary",
+    )
+    if learner.nudges == "off":
+        nudges_text = t("home.nudges_off")
+        buttons = [ButtonElement(text=t("button.nudges_on"), action_id="nudges_on", value="on")]
+    elif learner.snoozed(now):
+        nudges_text = t("home.nudges_snoozed", date=(learner.snoozed_until or "")[:10])
+        buttons = [ButtonElement(text=t("button.nudges_on"), action_id="nudges_on", value="on")]
+    else:
+        nudges_text = t("home.nudges_on", cap=cap)
+        buttons = [
+            ButtonElement(text=t("button.snooze"), action_id="nudges_snooze", value="2w"),
+            ButtonElement(text=t("button.nudges_off"), action_id="nudges_off", value="off"),
+        ]
+    return [
+        DividerBlock(),
+        section(t("home.settings")),
+        section(interests_text, edit),
+        section(nudges_text),
+        ActionsBlock(block_id="nudge_settings", elements=buttons),
+        ContextBlock(elements=[MarkdownTextObject(text=t("home.privacy"))]),
+    ]
+
+
+def notice_home(text: str) -> dict[str, Any]:
+    """A Home tab that only says something: for people Upnext knows nothing about, or when their rows fail."""
+    return View(type="home", blocks=[section(text)]).to_dict()
+
+
+def home_view(
+    learner: Learner,
+    rows: list[Row],
+    progress: Progress,
+    now: datetime,
+    t: Messages,
+    answer_ids: dict[str, int],
+    states: dict[str, CardState],
+    cap: int,
+) -> dict[str, Any]:
+    """The Home tab as a `views.publish` view. `answer_ids` maps each row kind to the answer recording it."""
+    blocks: list[Block] = [HeaderBlock(text=truncate(greeting(learner, now, t), 150))]
+    if progress.completed_this_month or progress.streak_weeks or progress.saved:
+        strip = t("home.progress", completed=progress.completed_this_month, streak=progress.streak_weeks,
+                  saved=progress.saved)  # fmt: skip
+    else:
+        strip = t("home.progress_empty")
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=strip)]))
+    if not learner.onboarded_at:
+        blocks.append(welcome_block(learner, t, "home"))
+    if not rows:
+        blocks.append(section(t("home.empty")))
+    for row in rows:
+        more = ButtonElement(text=t("button.more"), action_id="row_more", value=row.kind)
+        blocks += [DividerBlock(), section(f"*{row_title(row, t)}*", more)]
+        for pick in row.picks:
+            state = states.get(pick.course.id, CardState())
+            blocks += course_card(pick.course, t, reason_text(pick.reason, t), state, answer_ids.get(row.kind))
+    blocks += settings_blocks(learner, now, t, cap)
+    rendered = [block.to_dict() for block in blocks]
+    if len(rendered) > SURFACE_BLOCKS:
+        raise ValueError(f"the Home tab holds at most {SURFACE_BLOCKS} blocks, got {len(rendered)}")
+    view = View(type="home", blocks=rendered)
+    return view.to_dict()

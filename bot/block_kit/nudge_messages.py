@@ -1,0 +1,60 @@
+"""Block Kit for nudges: the weekly "what's new for you" digest, the come-back note, and the one check-in that
+asks whether to continue. Every nudge says how to snooze or stop it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock, MarkdownTextObject
+
+from bot.block_kit.blocks import Card, Message, cards_message, fallback_titles, reason_text, render, section
+from bot.block_kit.mrkdwn import echo, escape
+from bot.i18n import Messages
+from learning.people.learners import Learner
+from learning.recommend.picks import Pick
+
+
+def _controls(t: Messages, cap: int) -> list:
+    return [
+        ContextBlock(elements=[MarkdownTextObject(text=t("nudge.footer", cap=cap))]),
+        ActionsBlock(
+            block_id="nudge_controls",
+            elements=[
+                ButtonElement(text=t("button.snooze"), action_id="nudges_snooze", value="2w"),
+                ButtonElement(text=t("button.nudges_off"), action_id="nudges_off", value="off"),
+            ],
+        ),
+    ]
+
+
+def _with_controls(message: Message, t: Messages, cap: int) -> Message:
+    return Message(message.text, message.blocks + render(_controls(t, cap)))
+
+
+def whats_new_message(learner: Learner, picks: Sequence[Pick], t: Messages, answer_id: int, cap: int) -> Message:
+    header = t.named("nudge.new_header", echo(learner.name))
+    cards = [Card(p.course, reason_text(p.reason, t)) for p in picks[:5]]
+    fallback = t("nudge.new_fallback", titles=escape(fallback_titles([p.course for p in picks[:5]])))
+    return _with_controls(cards_message(header, cards, t, fallback, answer_id), t, cap)
+
+
+def come_back_message(
+    learner: Learner, picks: Sequence[Pick], t: Messages, answer_id: int, days: int, cap: int
+) -> Message:
+    header = t.named("nudge.back_header", echo(learner.name), days=days)
+    cards = [Card(p.course, reason_text(p.reason, t)) for p in picks[:3]]
+    fallback = t("nudge.back_fallback", titles=escape(fallback_titles([p.course for p in picks[:3]])))
+    return _with_controls(cards_message(header, cards, t, fallback, answer_id), t, cap)
+
+
+def check_in_message(learner: Learner, t: Messages) -> Message:
+    """Donut's ghost rule: after two ignored nudges, ask once, then stop unless they say yes."""
+    text = t.named("nudge.check_in", echo(learner.name))
+    buttons = ActionsBlock(
+        block_id="nudge_check_in",
+        elements=[
+            ButtonElement(text=t("button.keep_nudges"), action_id="nudges_keep", value="keep", style="primary"),
+            ButtonElement(text=t("button.nudges_off"), action_id="nudges_off", value="off"),
+        ],
+    )
+    return Message(text, render([section(text), buttons]))

@@ -1,0 +1,24 @@
+"""The seen_slack_events table: Slack event ids already handled, so a retry of one is answered only once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from learning.store.engine import Store
+from learning.timestamps import iso, utcnow
+
+
+class SeenEventRepository:
+    def __init__(self, store: Store, keep: timedelta = timedelta(days=2)):
+        self.store = store
+        self.keep = keep
+
+    def first_sighting(self, event_id: str) -> bool:
+        """True the first time an event id is seen (Slack's retries reuse it); ids older than `keep` are forgotten."""
+        now = utcnow()
+        inserted = self.store.db.execute(
+            "INSERT OR IGNORE INTO seen_slack_events (event_id, seen_at) VALUES (?, ?)", [event_id, iso(now)]
+        ).rowcount
+        if inserted and hash(event_id) % 100 == 0:
+            self.store.db.execute("DELETE FROM seen_slack_events WHERE seen_at < ?", [iso(now - self.keep)])
+        return bool(inserted)

@@ -1,0 +1,1 @@
+"""The bot's use cases, one per module: questions, clicks, preferences, privacy, admin access, identity, Home."""

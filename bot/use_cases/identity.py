@@ -1,0 +1,73 @@
+"""Who is asking: the learner behind a Slack user id, kept current from their Slack profile, and each Slack event
+answered once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from learning.people.learners import PROFILE_MAX_AGE, Learner, LearnerRepository, profile_from_slack
+from learning.timestamps import iso, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Identity:
+    learners: LearnerRepository
+    first_sighting: Callable[[str], bool]
+    clock: Callable[[], datetime] = utcnow
+
+    def learner(self, client: WebClient, user_id: str) -> Learner:
+        """The person using Upnext right now (idle days for come-back nudges count from here), created or refreshed
+        from their Slack profile (users.info) when new or a week old. Someone who asked to be forgotten and uses
+        Upnext again starts afresh, with nothing from before."""
+        learner = self._profile(client, user_id)
+        self.learners.touch(user_id, self.clock())
+        return learner
+
+    def visitor(self, client: WebClient, user_id: str) -> Learner | None:
+        """Someone who opened the Home tab or an assistant thread: the learner, or None for a person who asked to be
+        forgotten and has not used Upnext since. Looking is not using: nothing is created for them."""
+        if self.learners.get(user_id) is None and self.learners.forgotten_at(user_id):
+            return None
+        return self.learner(client, user_id)
+
+    def known(self, user_id: str) -> Learner | None:
+        """The learner as stored, without asking Slack or recording a use (for answers inside an ack)."""
+        return self.learners.get(user_id)
+
+    def _profile(self, client: WebClient, user_id: str) -> Learner:
+        known = self.learners.get(user_id)
+        fresh = (
+            known and known.profile_refreshed_at and known.profile_refreshed_at > iso(self.clock() - PROFILE_MAX_AGE)
+        )
+        if known is not None and fresh:
+            return known
+        try:
+            user = client.users_info(user=user_id, include_locale=True)["user"]
+        except (SlackApiError, OSError) as error:
+            log.warning("users.info failed for %s: %s", user_id, error)
+            return known or self.learners.ensure(user_id)
+        return self.learners.save_profile(user_id, profile_from_slack(user))
+
+    def first_delivery(self, body: dict[str, Any]) -> bool:
+        """False for an event Slack delivered before (its retries reuse the event id): answer each once. Called by
+        event listeners after Bolt has acknowledged the request, never before: this is a write, and a write can
+        wait on the database (an import holding the lock), while an acknowledgement must not wait at all."""
+        event_id = body.get("event_id")
+        if not isinstance(event_id, str) or self.first_sighting(event_id):
+            return True
+        log.info("skipped a repeated delivery of event %s", event_id)
+        return False
+
+    def refresh_profile(self, user: Any) -> None:
+        """`user_change`: keep name, title, time zone and locale current (only for people Upnext already knows)."""
+        if isinstance(user, dict) and isinstance(user.get("id"), str) and self.learners.get(user["id"]):
+            self.learners.save_profile(user["id"], profile_from_slack(user))

@@ -1,0 +1,221 @@
+"""Courses: the catalog record and its repository in the store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+
+from learning.store.engine import Store
+from learning.timestamps import iso, utcnow
+
+LEVELS = ("beginner", "intermediate", "advanced")
+CATALOG_VERSION = "catalog_version"  # meta key, changed by every import that adds or changes a course
+_LEVEL_WORDS = {
+    **{level: level for level in LEVELS},
+    "beginners": "beginner",
+    "novice": "beginner",
+    "introductory": "beginner",
+    "intro": "beginner",
+    "basic": "beginner",
+    "easy": "beginner",
+    "medium": "intermediate",
+    "hard": "advanced",
+    "expert": "advanced",
+}
+
+
+def level_of(word: str) -> str | None:
+    """A level from the words catalogs and people use for it ('Novice' -> 'beginner'); None if not a level."""
+    return _LEVEL_WORDS.get(word.strip().casefold())
+
+
+@dataclass(frozen=True)
+class Course:
+    id: str
+    title: str
+    description: str | None = None
+    topics: tuple[str, ...] = ()
+    level: str | None = None
+    duration_minutes: int | None = None
+    language: str | None = None
+    url: str | None = None
+    image_url: str | None = None
+    provider: str | None = None
+    path_id: str | None = None
+    path_title: str | None = None
+    position: int | None = None
+    published_at: str | None = None
+    translation_of: str | None = None  # the id of the course this one is a translation of
+    num: int | None = field(default=None, compare=False)
+
+    def embedding_text(self) -> str:
+        """What the model reads: title first (it carries the most meaning), then path, topics, description."""
+        parts = [self.title]
+        if self.path_title and self.path_title != self.title:
+            parts.append(self.path_title)
+        if self.topics:
+            parts.append(", ".join(self.topics))
+        if self.description:
+            parts.append(self.description)
+        return ". ".join(parts)
+
+    def stored(self) -> dict:
+        """The course's columns as the courses table holds them."""
+        record = {name: getattr(self, name) for name in _COLUMNS}
+        record["topics"] = json.dumps(list(self.topics), ensure_ascii=False)
+        return record
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.embedding_text().encode()).hexdigest()[:32]
+
+    @property
+    def row_hash(self) -> str:
+        data = asdict(self)
+        data.pop("num")
+        if data["translation_of"] is None:
+            data.pop("translation_of")  # rows from before the field existed keep their hash
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
+
+
+_COLUMNS = (
+    "id title description topics level duration_minutes language url image_url provider path_id path_title "
+    "position published_at translation_of"
+).split()
+
+
+def course_from_row(row: dict) -> Course:
+    values = {name: row[name] for name in _COLUMNS}
+    values["topics"] = tuple(json.loads(row["topics"] or "[]"))
+    return Course(**values, num=row["num"])
+
+
+_STORED = [*_COLUMNS, "row_hash", "content_hash"]
+_UPSERT = (
+    f"INSERT INTO courses ({', '.join(_STORED)}, added_at, updated_at) "
+    f"VALUES ({', '.join(':' + n for n in _STORED)}, :now, :now) "
+    f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{n} = excluded.{n}' for n in _STORED[1:])}, "
+    "updated_at = excluded.updated_at"
+)
+
+
+@dataclass
+class UpsertCounts:
+    added: list[Course] = field(default_factory=list)
+    updated: list[Course] = field(default_factory=list)
+    unchanged: int = 0
+
+
+class CourseRepository:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def count(self) -> int:
+        return self.store.db.execute("SELECT count(*) FROM courses").fetchone()[0]
+
+    def num_bound(self) -> int:
+        """One more than the highest course num: the length of arrays indexed by num."""
+        return (self.store.db.execute("SELECT max(num) FROM courses").fetchone()[0] or 0) + 1
+
+    def get(self, course_id: str) -> Course | None:
+        found = self.many_by_id([course_id])
+        return found.get(course_id)
+
+    def many_by_id(self, course_ids: Iterable[str]) -> dict[str, Course]:
+        return self._select_in("id", list(course_ids), key="id")
+
+    def many_by_num(self, nums: Iterable[int]) -> dict[int, Course]:
+        return self._select_in("num", list(nums), key="num")
+
+    def frame_rows(self) -> list[tuple]:
+        """(num, id, language, path_id, position, published_at, topics, title, level, translation_of) of every
+        course: what the recommender's catalog frame is built from."""
+        columns = "num, id, language, path_id, position, published_at, topics, title, level, translation_of"
+        return self.store.db.execute(f"SELECT {columns} FROM courses").fetchall()
+
+    def vocabulary_version(self) -> str | None:
+        """Changes whenever a course is added, removed or updated."""
+        return self.store.db.execute("SELECT count(*) || max(num) || max(updated_at) FROM courses").fetchone()[0]
+
+    def title_words(self) -> list[tuple[str, str, str | None]]:
+        """(title, topics as stored, path title) of every course."""
+        return self.store.db.execute("SELECT title, topics, path_title FROM courses").fetchall()
+
+    def with_urls(self) -> list[Course]:
+        """Every course that has a URL (history imports may name a course by it)."""
+        nums = [row[0] for row in self.store.db.execute("SELECT num FROM courses WHERE url IS NOT NULL")]
+        return list(self.many_by_num(nums).values())
+
+    def titles(self, nums: Iterable[int]) -> dict[int, str]:
+        """num -> title, lighter than loading whole courses."""
+        return dict(self._pairs("num, title", "num", list(nums)))
+
+    def _pairs(self, columns: str, column: str, values: Sequence) -> Iterator[tuple]:
+        """Rows of `columns` where `column` is one of `values`, queried in chunks SQLite accepts."""
+        for start in range(0, len(values), 500):
+            chunk = list(values[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            yield from self.store.db.execute(f"SELECT {columns} FROM courses WHERE {column} IN ({marks})", chunk)
+
+    def _select_in(self, column: str, values: list, key: str) -> dict:
+        found: dict = {}
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.store.db.query(f"SELECT * FROM courses WHERE {column} IN ({marks})", chunk):
+                found[row[key]] = course_from_row(row)
+        return found
+
+    def top_topics(self, limit: int) -> list[str]:
+        """The catalog's most common topics, for the interests picker."""
+        rows = self.store.db.execute(
+            "SELECT value, count(*) AS n FROM courses, json_each(courses.topics) GROUP BY lower(value) "
+            "ORDER BY n DESC, value LIMIT ?",
+            [limit],
+        )
+        return [row[0] for row in rows]
+
+    def content_hashes(self) -> dict[int, str]:
+        """num -> content hash for every course: what the vector index must hold."""
+        return dict(self.store.db.execute("SELECT num, content_hash FROM courses").fetchall())
+
+    def row_hashes(self, course_ids: Sequence[str]) -> dict[str, str]:
+        return dict(self._pairs("id, row_hash", "id", course_ids))
+
+    def classify(self, courses: Sequence[Course]) -> UpsertCounts:
+        """Split courses into added, updated and unchanged against the store, without writing."""
+        existing = self.row_hashes([c.id for c in courses])
+        counts = UpsertCounts()
+        for course in courses:
+            old = existing.get(course.id)
+            if old is None:
+                counts.added.append(course)
+            elif old != course.row_hash:
+                counts.updated.append(course)
+            else:
+                counts.unchanged += 1
+        return counts
+
+    def upsert(self, courses: Sequence[Course]) -> UpsertCounts:
+        """Insert new courses and update changed ones in short transactions (Store.write_in_chunks), so other writers
+        never wait long for the lock; unchanged rows are not touched. Running an interrupted import again finishes it.
+        """
+        counts = UpsertCounts()
+
+        def write(db, chunk: Sequence[Course]) -> None:
+            now = iso(utcnow())
+            part = self.classify(chunk)
+            if part.added or part.updated:
+                self.store.set_meta(CATALOG_VERSION, f"{now}/{uuid.uuid4().hex[:8]}")
+            for course in [*part.added, *part.updated]:
+                hashes = {"row_hash": course.row_hash, "content_hash": course.content_hash, "now": now}
+                db.execute(_UPSERT, {**course.stored(), **hashes})
+            counts.added += part.added
+            counts.updated += part.updated
+            counts.unchanged += part.unchanged
+
+        self.store.write_in_chunks(courses, write)
+        return counts

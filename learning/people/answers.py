@@ -1,0 +1,124 @@
+"""What each answer showed, so that a click on one of its cards can redraw the whole answer in place (Slack does
+not send back the content of ephemeral messages) and be attributed to the nudge, surface and reason that carried
+it. Each card shown is also an impression row (answer, position, course, reason kind), the denominator of
+click-through; impressions go with their answer when it is deleted (forget me, retention)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from learning.catalog.json_input import loads as parse_json
+from learning.recommend.picks import Reason
+from learning.store.engine import Store
+from learning.timestamps import iso, utcnow
+
+# Where an answer was shown. A nudge's answer is always on the nudge surface.
+SURFACES = ("dm", "mention", "assistant", "slash", "home", "nudge")
+
+
+@dataclass(frozen=True)
+class ShownPick:
+    course_id: str
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class Answer:
+    id: int
+    learner_id: str
+    kind: str  # next | search | saved | nudge | …: how to title it when redrawn
+    picks: list[ShownPick]
+    context: dict[str, Any] = field(default_factory=dict)  # e.g. the query, for the header
+    nudge_id: int | None = None
+    surface: str | None = None
+
+
+class AnswerRepository:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def save(
+        self,
+        learner_id: str,
+        kind: str,
+        picks: list[ShownPick],
+        context: dict[str, Any] | None = None,
+        nudge_id: int | None = None,
+        surface: str | None = None,
+        seen: bool = True,
+    ) -> int:
+        """Record an answer; its cards count as impressions when `seen` (a Home tab refreshed in the background,
+        which the learner may never look at, is recorded for its buttons but not counted as shown)."""
+        surface = "nudge" if nudge_id is not None else surface
+        if surface is not None and surface not in SURFACES:
+            raise ValueError(f"unknown surface {surface!r}")
+        payload = {"picks": [{"course_id": p.course_id, "reason": asdict(p.reason)} for p in picks],
+                   "context": context or {}}  # fmt: skip
+        with self.store.write() as db:
+            cursor = db.execute(
+                "INSERT INTO answers (learner_id, kind, payload, nudge_id, surface, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [learner_id, kind, json.dumps(payload), nudge_id, surface, iso(utcnow())],
+            )
+            answer_id = int(cursor.lastrowid or 0)
+            db.conn.executemany(
+                "INSERT INTO impressions (answer_id, position, course_id, reason) VALUES (?, ?, ?, ?)",
+                [(answer_id, i, p.course_id, p.reason.kind) for i, p in enumerate(picks) if seen],
+            )
+        return answer_id
+
+    def prune(self, before: datetime, batch: int = 2_000) -> int:
+        """Forget answers recorded before `before` (the retention period); returns how many. Deleted in short
+        transactions, so a large backlog never holds the write lock for long."""
+        removed = 0
+        while True:
+            gone = self.store.db.execute(
+                "DELETE FROM answers WHERE id IN (SELECT id FROM answers WHERE created_at < ? LIMIT ?)",
+                [iso(before), batch],
+            ).rowcount
+            removed += gone
+            if gone < batch:
+                return removed
+
+    def get(self, answer_id: int) -> Answer | None:
+        row = self.store.db.execute(
+            "SELECT id, learner_id, kind, payload, nudge_id, surface FROM answers WHERE id = ?", [answer_id]
+        ).fetchone()
+        if row is None:
+            return None
+        payload = parse_json(row[3])
+        picks = [ShownPick(p["course_id"], Reason(**p["reason"])) for p in payload["picks"]]
+        return Answer(row[0], row[1], row[2], picks, payload.get("context") or {}, row[4], row[5])
+
+    def impressions(self, learner_id: str) -> dict[str, int]:
+        """Course id -> how many times its card was shown to this learner (on any surface)."""
+        return {course: count for (_, course), count in self.shown(learner_id).items()}
+
+    def shown(self, learner_id: str | None = None) -> dict[tuple[str, str], int]:
+        """(learner, course id) -> how many times its card was shown to that learner; one learner's or everyone's."""
+        where, params = ("WHERE a.learner_id = ?", [learner_id]) if learner_id is not None else ("", [])
+        rows = self.store.db.execute(
+            f"SELECT a.learner_id, i.course_id, count(*) FROM impressions i JOIN answers a ON a.id = i.answer_id "
+            f"{where} GROUP BY 1, 2",
+            params,
+        )
+        return {(learner, course): count for learner, course, count in rows}
+
+    def shown_times(self, learner_id: str) -> dict[str, list[str]]:
+        """Course id -> when its card was shown to this learner, oldest first."""
+        rows = self.store.db.execute(
+            "SELECT i.course_id, a.created_at FROM impressions i JOIN answers a ON a.id = i.answer_id "
+            "WHERE a.learner_id = ? ORDER BY a.created_at",
+            [learner_id],
+        )
+        times: dict[str, list[str]] = {}
+        for course, at in rows:
+            times.setdefault(course, []).append(at)
+        return times
+
+    def about(self, learner_id: str) -> list[dict[str, Any]]:
+        """Every answer shown about this learner, as whole rows without their ids (a column added later is included)."""
+        return self.store.rows_about("answers", learner_id)

@@ -1,0 +1,241 @@
+"""Learners: who they are (from their Slack profile), what they said they want, and how they like to be nudged."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from learning.store.engine import Store
+from learning.timestamps import iso, utcnow
+
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PENDING_PREFIX = "email:"  # learners known only by email (from an LMS export) until they first use Slack
+SLACKBOT = "USLACKBOT"
+MAX_INTERESTS = 12
+PROFILE_MAX_AGE = timedelta(days=7)  # a Slack profile older than this is asked for again before it is relied on
+MAX_PROFILE_CHARS = 100  # names and titles, as Slack's own profile fields
+REFUSE_ALL = "9999"  # an import barrier later than any date: nothing may be imported
+
+
+@dataclass(frozen=True)
+class Learner:
+    slack_id: str
+    team_id: str | None = None
+    email: str | None = None
+    real_name: str | None = None
+    first_name: str | None = None
+    title: str | None = None  # the Slack profile title, used as the role
+    tz: str | None = None
+    locale: str | None = None
+    interests: tuple[str, ...] = ()
+    is_bot: bool = False
+    deleted: bool = False
+    restricted: bool = False  # a guest (single- or multi-channel)
+    nudges: str = "on"  # on | off
+    snoozed_until: str | None = None
+    onboarded_at: str | None = None
+    welcomed_at: str | None = None
+    last_active_at: str | None = None
+    profile_refreshed_at: str | None = None
+    created_at: str = field(default_factory=lambda: iso(utcnow()))
+
+    @property
+    def name(self) -> str:
+        """How to greet them: first name, else the first word of the real name, else nothing."""
+        if self.first_name:
+            return self.first_name
+        return (self.real_name or "").split(" ")[0]
+
+    @property
+    def role(self) -> str | None:
+        return self.title or None
+
+    @property
+    def pending(self) -> bool:
+        return self.slack_id.startswith(PENDING_PREFIX)
+
+    def snoozed(self, now: datetime) -> bool:
+        return bool(self.snoozed_until and self.snoozed_until > iso(now))
+
+    def why_not_nudged(self, now: datetime) -> str | None:
+        """Why Upnext may not send this person a nudge now; None when it may. Only people who have used Upnext in
+        Slack themselves are ever messaged first: being named in an LMS export is not asking for messages."""
+        if self.deleted or self.is_bot or self.slack_id == SLACKBOT:
+            return "deactivated or a bot"
+        if self.restricted:
+            return "a guest account"
+        if self.pending:
+            return "not on Slack yet (known by email only)"
+        if self.last_active_at is None:
+            return "has never used Upnext"
+        if self.nudges == "off":
+            return "nudges are off"
+        if self.snoozed(now):
+            return "snoozed"
+        return None
+
+
+def _text(value: Any) -> str | None:
+    """A profile field as Upnext keeps it: a string of bounded length, or None."""
+    return " ".join(value.split())[:MAX_PROFILE_CHARS] or None if isinstance(value, str) else None
+
+
+def profile_from_slack(user: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields Upnext keeps from a `users.info` user object."""
+    given = user.get("profile")
+    profile: Mapping[str, Any] = given if isinstance(given, dict) else {}
+    return {
+        "team_id": _text(user.get("team_id")),
+        "email": (_text(profile.get("email")) or "").lower() or None,
+        "real_name": _text(user.get("real_name")) or _text(profile.get("real_name")),
+        "first_name": _text(profile.get("first_name")),
+        "title": _text(profile.get("title")),
+        "tz": _text(user.get("tz")),
+        "locale": _text(user.get("locale")),
+        "is_bot": bool(user.get("is_bot")) or user.get("id") == SLACKBOT,
+        "deleted": bool(user.get("deleted")),
+        "restricted": bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
+    }
+
+
+def _id_hash(identifier: str) -> str:
+    """One-way: what stays of an identifier (Slack id or email) of someone who asked to be forgotten."""
+    key = identifier.lower() if EMAIL.match(identifier) else identifier
+    return hashlib.sha256(f"upnext-forgotten:{key}".encode()).hexdigest()
+
+
+def _from_row(row: Mapping[str, Any]) -> Learner:
+    values = dict(row)
+    values["interests"] = tuple(json.loads(values.get("interests") or "[]"))
+    values["is_bot"] = bool(values["is_bot"])
+    values["deleted"] = bool(values["deleted"])
+    values["restricted"] = bool(values["restricted"])
+    return Learner(**values)
+
+
+class LearnerRepository:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def get(self, slack_id: str) -> Learner | None:
+        row = next(self.store.db.query("SELECT * FROM learners WHERE slack_id = ?", [slack_id]), None)
+        return _from_row(row) if row else None
+
+    def by_email(self, email: str) -> Learner | None:
+        row = next(self.store.db.query("SELECT * FROM learners WHERE email = ?", [email.lower()]), None)
+        return _from_row(row) if row else None
+
+    def all(self) -> Iterable[Learner]:
+        for row in self.store.db.query("SELECT * FROM learners ORDER BY slack_id"):
+            yield _from_row(row)
+
+    def ensure(self, slack_id: str) -> Learner:
+        """The learner, created bare if unknown (an import names them before they ever use Slack)."""
+        self.store.db.execute(
+            "INSERT INTO learners (slack_id, created_at) VALUES (?, ?) ON CONFLICT(slack_id) DO NOTHING",
+            [slack_id, iso(utcnow())],
+        )
+        learner = self.get(slack_id)
+        assert learner is not None
+        return learner
+
+    def ensure_pending(self, email: str) -> Learner:
+        """A learner known only by email, until the Slack user with that email shows up."""
+        existing = self.by_email(email)
+        if existing:
+            return existing
+        slack_id = PENDING_PREFIX + email.lower()
+        self.store.db.execute(
+            "INSERT INTO learners (slack_id, email, created_at) VALUES (?, ?, ?) ON CONFLICT(slack_id) DO NOTHING",
+            [slack_id, email.lower(), iso(utcnow())],
+        )
+        learner = self.get(slack_id)
+        assert learner is not None
+        return learner
+
+    def save_profile(self, slack_id: str, profile: Mapping[str, Any]) -> Learner:
+        """Create or refresh a learner from their Slack profile. History imported under their email (before they
+        used Slack) moves to their Slack id."""
+        now = iso(utcnow())
+        with self.store.write() as db:
+            email = profile.get("email")
+            if email:
+                pending = PENDING_PREFIX + email
+                if db.execute("SELECT 1 FROM learners WHERE slack_id = ?", [pending]).fetchone():
+                    db.execute("UPDATE events SET learner_id = ? WHERE learner_id = ?", [slack_id, pending])
+                    db.execute("DELETE FROM learners WHERE slack_id = ?", [pending])
+                db.execute("UPDATE learners SET email = NULL WHERE email = ? AND slack_id != ?", [email, slack_id])
+            columns = [k for k in profile if k != "slack_id"]
+            db.execute(
+                f"INSERT INTO learners (slack_id, {', '.join(columns)}, profile_refreshed_at, created_at) "
+                f"VALUES (:slack_id, {', '.join(':' + c for c in columns)}, :now, :now) "
+                f"ON CONFLICT(slack_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns)}, "
+                "profile_refreshed_at = excluded.profile_refreshed_at",
+                {**profile, "slack_id": slack_id, "now": now},
+            )
+        learner = self.get(slack_id)
+        assert learner is not None
+        return learner
+
+    def touch(self, slack_id: str, now: datetime) -> None:
+        """They used Upnext just now (for come-back nudges: idle days count from here)."""
+        self.store.db.execute("UPDATE learners SET last_active_at = ? WHERE slack_id = ?", [iso(now), slack_id])
+
+    def update(self, learner: Learner, **changes: Any) -> Learner:
+        """Change settings the learner controls: interests, nudges, snooze, onboarding."""
+        updated = replace(learner, **changes)
+        values = {k: getattr(updated, k) for k in changes}
+        if "interests" in values:
+            values["interests"] = json.dumps(list(dict.fromkeys(values["interests"]))[:MAX_INTERESTS])
+        assignments = ", ".join(f"{k} = :{k}" for k in values)
+        self.store.db.execute(
+            f"UPDATE learners SET {assignments} WHERE slack_id = :slack_id", {**values, "slack_id": learner.slack_id}
+        )
+        return self.get(learner.slack_id) or updated
+
+    def forget(self, slack_id: str) -> int:
+        """Erase the learner and everything recorded about them, under their Slack id and their email (history an
+        LMS export filed under it); returns how many rows went. Only one-way hashes of those identifiers stay
+        behind, so that no import brings them back, and the files are scrubbed (see `Store.scrub`)."""
+        learner = self.get(slack_id)
+        identifiers = {slack_id, *([learner.email] if learner and learner.email else [])}
+        owners = [slack_id, *(PENDING_PREFIX + i for i in identifiers if EMAIL.match(i))]
+        marks = ",".join("?" * len(owners))
+        now = iso(utcnow())
+        with self.store.write() as db:
+            removed = 0
+            for table, column in (
+                ("events", "learner_id"),
+                ("nudges", "learner_id"),
+                ("answers", "learner_id"),  # and, by trigger, the impressions of its cards
+                ("admin_tokens", "user_id"),  # an admin's sign-in links and sessions
+                ("learners", "slack_id"),
+            ):
+                removed += db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", owners).rowcount
+            db.conn.executemany(
+                "INSERT OR REPLACE INTO forgotten (id_hash, at) VALUES (?, ?)",
+                [(_id_hash(i), now) for i in identifiers],
+            )
+        self.store.scrub()
+        return removed
+
+    def forgotten_at(self, identifier: str) -> str | None:
+        """When the person with this Slack id or email asked to be forgotten; None if they never did."""
+        row = self.store.db.execute("SELECT at FROM forgotten WHERE id_hash = ?", [_id_hash(identifier)]).fetchone()
+        return row[0] if row else None
+
+    def import_barrier(self, identifier: str) -> str | None:
+        """For someone who asked to be forgotten, events up to this moment may never be imported under this
+        identifier: nothing at all until they use Upnext again, then nothing from before they asked. None for
+        everyone else. A fresh start never revives old history."""
+        asked = self.forgotten_at(identifier)
+        if asked is None:
+            return None
+        back = self.by_email(identifier) if EMAIL.match(identifier) else self.get(identifier)  # forget removed it
+        return asked if back else REFUSE_ALL

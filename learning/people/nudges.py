@@ -1,0 +1,134 @@
+"""The nudges table: every planned, sent, skipped or held-out nudge. Its one owner: the planner and the sender read
+and write nudges only through here.
+
+A row moves planned -> sending (claimed by one clock process) -> sent | failed | skipped, or back to planned for a
+retry; held_out rows are recorded and never sent. Every status change is one conditional UPDATE, so two processes
+never both move a row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from learning.store.engine import Store
+from learning.timestamps import iso
+
+
+@dataclass
+class NudgeRow:
+    kind: str
+    period: str
+    status: str
+    due_at: str
+    sent_at: str | None
+
+
+@dataclass(frozen=True)
+class ClaimedNudge:
+    id: int
+    learner_id: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class StaleClaim:
+    id: int
+    learner_id: str
+    channel: str | None
+    claimed_at: str
+
+
+class NudgeRepository:
+    def __init__(self, store: Store):
+        self.store = store
+
+    # -- planning ----------------------------------------------------------------------------------------------------
+    def by_learner(self) -> dict[str, list[NudgeRow]]:
+        """Every learner's nudges, oldest due first: what the planner needs to respect caps and periods."""
+        rows = self.store.db.execute(
+            "SELECT learner_id, kind, period, status, due_at, sent_at FROM nudges ORDER BY due_at"
+        )
+        found: dict[str, list[NudgeRow]] = defaultdict(list)
+        for learner_id, *rest in rows:
+            found[learner_id].append(NudgeRow(*rest))
+        return found
+
+    def plan(self, rows: Iterable[tuple[str, str, str, str, datetime, dict[str, Any]]], now: datetime) -> int:
+        """Insert (learner, kind, period, status, due, payload) rows; one planned before, by anyone, is left alone.
+        Returns how many were new."""
+        with self.store.write() as db:
+            before = db.execute("SELECT total_changes()").fetchone()[0]
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO nudges (learner_id, kind, period, status, due_at, payload, planned_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(learner, kind, period, status, iso(due), json.dumps(payload), iso(now))
+                 for learner, kind, period, status, due, payload in rows],
+            )  # fmt: skip
+            return db.execute("SELECT total_changes()").fetchone()[0] - before
+
+    # -- sending -----------------------------------------------------------------------------------------------------
+    def due(self, now: datetime, limit: int | None = None) -> list[int]:
+        rows = self.store.db.execute(
+            "SELECT id FROM nudges WHERE status = 'planned' AND due_at <= ? ORDER BY due_at LIMIT ?",
+            [iso(now), limit or -1],
+        )
+        return [row[0] for row in rows]
+
+    def claim(self, nudge_id: int, worker: str, now: datetime) -> ClaimedNudge | None:
+        """Take a planned nudge for sending (planned -> sending); None if another process took it first."""
+        claimed = self.store.db.execute(
+            "UPDATE nudges SET status = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1 "
+            "WHERE id = ? AND status = 'planned'",
+            [worker, iso(now), nudge_id],
+        ).rowcount
+        if claimed != 1:
+            return None
+        learner_id, kind, payload, attempts = self.store.db.execute(
+            "SELECT learner_id, kind, payload, attempts FROM nudges WHERE id = ?", [nudge_id]
+        ).fetchone()
+        return ClaimedNudge(nudge_id, learner_id, kind, json.loads(payload or "{}"), attempts)
+
+    def finish(self, nudge_id: int, status: str, **values: Any) -> None:
+        """A claimed nudge's outcome (sent, failed, skipped) with the columns that go with it."""
+        assignments = "".join(f", {k} = :{k}" for k in values)
+        self.store.db.execute(
+            f"UPDATE nudges SET status = :status{assignments} WHERE id = :id AND status = 'sending'",
+            {"status": status, "id": nudge_id, **values},
+        )
+
+    def release(self, nudge_id: int, due: datetime | None = None, error: str | None = None) -> None:
+        """Back to planned (for a retry at `due`, or for reconciliation that found nothing sent)."""
+        self.store.db.execute(
+            "UPDATE nudges SET status = 'planned', due_at = coalesce(?, due_at), error = coalesce(?, error), "
+            "claimed_by = NULL WHERE id = ? AND status = 'sending'",
+            [iso(due) if due else None, error, nudge_id],
+        )
+
+    def ever_sent_to(self, learner_id: str) -> bool:
+        found = self.store.db.execute(
+            "SELECT 1 FROM nudges WHERE learner_id = ? AND status = 'sent' LIMIT 1", [learner_id]
+        ).fetchone()
+        return found is not None
+
+    def stale_claims(self, claimed_before: datetime) -> list[StaleClaim]:
+        """Claims a process took and never finished (it died, or could not tell whether Slack got the message)."""
+        rows = self.store.db.execute(
+            "SELECT id, learner_id, channel, claimed_at FROM nudges WHERE status = 'sending' AND claimed_at < ?",
+            [iso(claimed_before)],
+        ).fetchall()
+        return [StaleClaim(*row) for row in rows]
+
+    def about(self, learner_id: str) -> list[dict[str, Any]]:
+        """Every nudge about this learner, as whole rows without their ids (a column added later is included)."""
+        return self.store.rows_about("nudges", learner_id)
+
+    def status_counts(self) -> dict[str, int]:
+        """Nudges by status, all kinds together (cheap enough for every metrics scrape)."""
+        return dict(self.store.db.execute("SELECT status, count(*) FROM nudges GROUP BY status").fetchall())

@@ -1,0 +1,1 @@
+"""Recommendation: picks and their reasons, signals, the catalog frame, closeness, feedback, the ranker."""

@@ -1,0 +1,1 @@
+"""Course search: the query and intent parsers, hybrid keyword and dense search, the FAISS index upkeep."""

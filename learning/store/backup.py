@@ -1,0 +1,182 @@
+"""Backups of the store: a consistent copy while the app runs, and putting one back safely.
+
+`backup` uses SQLite's online backup API in one step, which reads one snapshot of the database (in WAL mode a
+reader never blocks the writers), so the copy is consistent however busy the app is. It writes a new file, or
+replaces one only if it is a regular file holding a backup Upnext made (marked in the SQLite header's
+application id): never a device, FIFO, symlink, directory or any other file. `restore` checks the file is an
+Upnext store first, then replaces the store only while nothing holds it open (see `learning.store.engine.lock_path`).
+Both write a temporary file beside the target and rename it into place, so the target is whole or untouched.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import stat
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from learning.store.engine import StoreError, lock_path, verify_schema
+
+BACKUP_MARK = 0x55504E42  # "UPNB" in PRAGMA application_id: a file `upnext backup` wrote (a restored store has 0)
+SQLITE_HEADER = b"SQLite format 3\x00"
+APPLICATION_ID_AT = 68  # offset of the application id in the SQLite header (big-endian)
+
+
+class BackupError(RuntimeError):
+    """A backup or restore that must not go ahead; the message is one line for the operator."""
+
+
+@dataclass(frozen=True)
+class BackupReport:
+    path: Path
+    bytes: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return f"backed up to {self.path} ({self.bytes / 1e6:.1f} MB in {self.seconds:.1f} s)"
+
+
+def _reason(error: OSError | sqlite3.Error) -> str:
+    return (error.strerror if isinstance(error, OSError) else None) or str(error)
+
+
+def _copy(source: sqlite3.Connection, target: Path, mark: int, still_replaceable: Callable[[], None]) -> None:
+    """Copy `source` into a single self-contained file at `target` with this application id: a new temporary file
+    (owner-only) in the target's folder, then `still_replaceable()` and an atomic rename."""
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:100]}.", suffix=".partial")
+    os.close(handle)
+    partial = Path(name)
+    try:
+        copy = sqlite3.connect(partial)
+        try:
+            source.backup(copy)  # all pages in one step: one consistent snapshot
+            copy.execute(f"PRAGMA application_id = {mark}")
+            copy.execute("PRAGMA journal_mode = DELETE")  # no -wal file beside the copy
+        finally:
+            copy.close()
+        with open(partial, "rb") as written:
+            os.fsync(written.fileno())
+        still_replaceable()
+        os.replace(partial, target)
+        folder = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)  # the rename itself survives a power cut
+        finally:
+            os.close(folder)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
+def _made_by_backup(path: Path) -> bool:
+    """Whether the regular file at `path` carries the backup mark (read without following a link or blocking)."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        header = os.read(handle, 100) if stat.S_ISREG(os.fstat(handle).st_mode) else b""
+    finally:
+        os.close(handle)
+    mark = int.from_bytes(header[APPLICATION_ID_AT : APPLICATION_ID_AT + 4], "big")
+    return header.startswith(SQLITE_HEADER) and mark == BACKUP_MARK
+
+
+KINDS = {stat.S_IFLNK: "a symbolic link", stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO",
+         stat.S_IFCHR: "a device", stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}  # fmt: skip
+
+
+def _check_replaceable(target: Path, database: Path) -> None:
+    """Nothing at `target`, or a backup Upnext made; otherwise BackupError naming what is there."""
+    try:
+        found = target.lstat()
+    except FileNotFoundError:
+        return
+    except OSError as error:  # e.g. a path through a file
+        raise BackupError(f"cannot write the backup {target}: {_reason(error)}") from None
+    kind = KINDS.get(stat.S_IFMT(found.st_mode))
+    if kind is None and database.exists() and os.path.samefile(target, database):
+        kind = "the store itself"
+    if kind is None and not _made_by_backup(target):
+        kind = "not a backup made by Upnext"
+    if kind is not None:
+        raise BackupError(f"refusing to replace {target}: it is {kind} (choose a new file name, or remove it first)")
+
+
+def backup(database: Path, target: Path) -> BackupReport:
+    if not database.is_file():
+        raise BackupError(f"no store at {database} (is UPNEXT_HOME right?)")
+    _check_replaceable(target, database)
+    started = time.perf_counter()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = sqlite3.connect(database, timeout=30)
+        try:
+            _copy(source, target, BACKUP_MARK, lambda: _check_replaceable(target, database))
+        finally:
+            source.close()
+        size = target.stat().st_size
+    except (OSError, sqlite3.Error) as error:
+        raise BackupError(f"cannot write the backup {target}: {_reason(error)}") from None
+    return BackupReport(target, size, time.perf_counter() - started)
+
+
+def problems(path: Path) -> list[str]:
+    """What is wrong with the database file at `path` for this Upnext: not a regular file, corruption, or not an
+    Upnext store of a schema version it can use (every table, column, index and trigger that version has). Opened
+    read-only; an empty list means it is sound."""
+    if not path.is_file():
+        return [f"{path}: {'not a regular file' if path.exists() else 'no such file'}"]
+    try:
+        conn = _read_only(path)
+        try:
+            found = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+            if found != ["ok"]:
+                return [f"{path}: {line}" for line in found]
+            if verify_schema(conn, path) == 0:
+                return [f"{path} is not an Upnext store (it has no Upnext schema)"]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        return [f"{path} is not an Upnext store ({error})"]
+    except StoreError as error:
+        return [str(error)]
+    return []
+
+
+def restore(source: Path, database: Path) -> None:
+    """Replace the store at `database` with the backup at `source`, which is checked first. Refuses while any
+    process has the store open. The restored store is migrated forward by the next start if it is older."""
+    found = problems(source)
+    if found:
+        raise BackupError(f"refusing to restore: {found[0]}")
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path(database), "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise BackupError(
+                    f"refusing to restore: an Upnext server, clock or command is using {database}; stop it first"
+                ) from None
+            reader = _read_only(source)
+            try:
+                # the old store's journal must never be applied to the restored one: gone just before the rename
+                _copy(reader, database, 0, lambda: _drop_journal(database))
+            finally:
+                reader.close()
+    except (OSError, sqlite3.Error) as error:
+        raise BackupError(f"cannot restore into {database}: {_reason(error)}") from None
+
+
+def _drop_journal(database: Path) -> None:
+    for leftover in ("-wal", "-shm"):
+        database.with_name(database.name + leftover).unlink(missing_ok=True)

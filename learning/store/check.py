@@ -1,0 +1,86 @@
+"""`upnext check`: verify the store and repair what is derived from it.
+
+The courses, learners and events are the truth and cannot be repaired here (a failed integrity check means
+restoring a backup). Everything derived from the courses is rebuilt when it disagrees with them: the keyword
+index (FTS5), each course's cached vector, and the FAISS index file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from learning.catalog.courses import CourseRepository
+from learning.search.course_index import CourseIndex
+from learning.search.course_search import KeywordSearch
+from learning.store.engine import Store
+
+NORM_TOLERANCE = 1e-3  # cached vectors are L2-normalised
+
+
+@dataclass
+class CheckReport:
+    corrupt: list[str] = field(default_factory=list)  # integrity_check lines: restore a backup
+    repaired: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.corrupt
+
+    def lines(self) -> list[str]:
+        out = [f"corrupt: {line}" for line in self.corrupt] + [f"repaired: {line}" for line in self.repaired]
+        if self.corrupt:
+            out.append("the store is damaged: restore the latest backup (see README, Backups)")
+        else:
+            out.append("store ok" + (f" after {len(self.repaired)} repair(s)" if self.repaired else ""))
+        return out
+
+
+def check_store(store: Store, keywords: KeywordSearch, courses: CourseRepository, index: CourseIndex) -> CheckReport:
+    report = CheckReport(corrupt=store.integrity_problems())
+    if report.corrupt:
+        return report
+    if keywords.repair():
+        report.repaired.append("keyword index rebuilt from the courses")
+    embedded = _repair_vectors(courses, index)
+    if embedded:
+        report.repaired.append(f"{embedded} course vector(s) missing or malformed: embedded again")
+    if not _index_matches(courses, index):
+        index.rebuild()
+        report.repaired.append(f"vector index rebuilt from the cached vectors ({len(index.vectors)} courses)")
+    return report
+
+
+def _repair_vectors(courses: CourseRepository, index: CourseIndex) -> int:
+    """Embed every course whose cached vector is missing or not a unit vector of the model's dimension."""
+    hashes = courses.content_hashes()
+    cached = index.cache.get(hashes.values())
+    dimension = index.cache.encoder.dimension
+    wrong = {
+        content_hash
+        for content_hash in set(hashes.values())
+        if (vector := cached.get(content_hash)) is None
+        or vector.shape != (dimension,)
+        or abs(float(np.linalg.norm(vector)) - 1) > NORM_TOLERANCE
+    }
+    if not wrong:
+        return 0
+    nums = [num for num, content_hash in hashes.items() if content_hash in wrong]
+    texts = {course.content_hash: course.embedding_text() for course in courses.many_by_num(nums).values()}
+    encoded = index.cache.encoder.encode(list(texts.values()))
+    index.cache.put(dict(zip(texts, encoded)))
+    return len(texts)
+
+
+def _index_matches(courses: CourseRepository, index: CourseIndex) -> bool:
+    """The index holds exactly one vector per course, equal to the course's cached vector."""
+    hashes = courses.content_hashes()
+    if dict(index.vectors.hashes) != hashes:
+        return False
+    if not hashes:
+        return True
+    ids, matrix = index.vectors.matrix()
+    cached = index.cache.get(hashes.values())
+    expected = np.vstack([cached[hashes[num]] for num in ids.tolist()])
+    return bool(np.allclose(matrix, expected, atol=1e-5))

@@ -1,0 +1,423 @@
+"""The SQLite store: one file under UPNEXT_HOME, WAL mode, one connection per thread, versioned schema.
+
+Every table the product keeps lives here; `MIGRATIONS` is append-only, and `PRAGMA user_version` records how many
+have run, so an older database is brought forward on start.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlite_utils
+
+T = TypeVar("T")
+
+BUSY_TIMEOUT_MS = 30_000
+WRITE_CHUNK = 200  # rows per transaction in bulk writes (imports): at most a few hundred milliseconds of lock each
+WRITE_PAUSE = 0.1  # seconds between them: longer than a waiting writer's longest back-off (SQLite's is 100 ms)
+
+
+_V1_BASE = """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+
+        CREATE TABLE courses (
+            num INTEGER PRIMARY KEY,          -- stable integer id, used as the FAISS vector id
+            id TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            description TEXT,
+            topics TEXT NOT NULL DEFAULT '[]', -- JSON list
+            level TEXT,
+            duration_minutes INTEGER,
+            language TEXT,
+            url TEXT,
+            image_url TEXT,
+            provider TEXT,
+            path_id TEXT,
+            path_title TEXT,
+            position INTEGER,
+            published_at TEXT,
+            row_hash TEXT NOT NULL,           -- every field: tells updated from unchanged
+            content_hash TEXT NOT NULL,       -- the embedded text only: keys the vector cache
+            added_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX courses_path ON courses(path_id, position);
+        CREATE INDEX courses_published ON courses(published_at);
+
+        CREATE VIRTUAL TABLE courses_fts USING fts5(
+            title, description, topics, path_title,
+            content='courses', content_rowid='num',
+            tokenize='porter unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER courses_ai AFTER INSERT ON courses BEGIN
+            INSERT INTO courses_fts(rowid, title, description, topics, path_title)
+            VALUES (new.num, new.title, new.description, new.topics, new.path_title);
+        END;
+        CREATE TRIGGER courses_ad AFTER DELETE ON courses BEGIN
+            INSERT INTO courses_fts(courses_fts, rowid, title, description, topics, path_title)
+            VALUES ('delete', old.num, old.title, old.description, old.topics, old.path_title);
+        END;
+        CREATE TRIGGER courses_au AFTER UPDATE ON courses BEGIN
+            INSERT INTO courses_fts(courses_fts, rowid, title, description, topics, path_title)
+            VALUES ('delete', old.num, old.title, old.description, old.topics, old.path_title);
+            INSERT INTO courses_fts(rowid, title, description, topics, path_title)
+            VALUES (new.num, new.title, new.description, new.topics, new.path_title);
+        END;
+
+        CREATE TABLE course_vectors (
+            content_hash TEXT NOT NULL,
+            model TEXT NOT NULL,
+            vector BLOB NOT NULL,             -- float32, L2-normalised
+            PRIMARY KEY (content_hash, model)
+        );
+
+        CREATE TABLE learners (
+            slack_id TEXT PRIMARY KEY,
+            team_id TEXT,
+            email TEXT,
+            real_name TEXT,
+            first_name TEXT,
+            title TEXT,                       -- the Slack profile title, used as the role
+            tz TEXT,
+            locale TEXT,
+            interests TEXT NOT NULL DEFAULT '[]',
+            is_bot INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            nudges TEXT NOT NULL DEFAULT 'on',
+            snoozed_until TEXT,
+            onboarded_at TEXT,
+            profile_refreshed_at TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX learners_email ON learners(email) WHERE email IS NOT NULL;
+
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            learner_id TEXT NOT NULL,
+            course_id TEXT,
+            kind TEXT NOT NULL,
+            value TEXT,
+            at TEXT NOT NULL,
+            source TEXT NOT NULL
+        );
+        CREATE INDEX events_learner ON events(learner_id, at);
+        CREATE INDEX events_course ON events(course_id, kind);
+
+        CREATE TABLE nudges (
+            id INTEGER PRIMARY KEY,
+            learner_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            period TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'planned',
+            due_at TEXT NOT NULL,
+            payload TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            planned_at TEXT NOT NULL,
+            sent_at TEXT,
+            UNIQUE (learner_id, kind, period)
+        );
+        CREATE INDEX nudges_status ON nudges(status, due_at);
+
+        CREATE TABLE seen_slack_events (event_id TEXT PRIMARY KEY, seen_at TEXT NOT NULL);
+"""
+
+_V2_HISTORY = """
+        -- the same event twice (same learner, course, kind, second and source) is one event: imports are idempotent
+        CREATE UNIQUE INDEX events_unique ON events(learner_id, coalesce(course_id, ''), kind, at, source);
+        -- people who asked to be forgotten, by a hash of their Slack id, so no import or nudge brings them back
+        CREATE TABLE forgotten (id_hash TEXT PRIMARY KEY, at TEXT NOT NULL);
+"""
+
+_V3_ANSWERS = """
+        -- what each answer showed (course ids and reasons), so a click can redraw it in place
+        CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            learner_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            nudge_id INTEGER,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX answers_learner ON answers(learner_id);
+        ALTER TABLE learners ADD COLUMN welcomed_at TEXT;
+"""
+
+_V4_NUDGES = """
+        ALTER TABLE learners ADD COLUMN last_active_at TEXT;   -- last time they used Upnext in Slack
+        ALTER TABLE nudges ADD COLUMN claimed_by TEXT;         -- the clock process sending it (status 'sending')
+        ALTER TABLE nudges ADD COLUMN claimed_at TEXT;
+        ALTER TABLE nudges ADD COLUMN channel TEXT;
+        ALTER TABLE nudges ADD COLUMN ts TEXT;                 -- the Slack message, once sent
+        CREATE INDEX nudges_learner ON nudges(learner_id, status, sent_at);
+"""
+
+_V5_TRUST = """
+        ALTER TABLE learners ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;  -- guest accounts: never nudged
+        -- only people who used Upnext in Slack are ever messaged first: credit those who did before this column
+        -- was kept (an answer shown outside a nudge, or a click), not those an import merely named
+        UPDATE learners SET last_active_at = (
+            SELECT max(at) FROM (
+                SELECT created_at AS at FROM answers
+                WHERE answers.learner_id = learners.slack_id AND answers.kind NOT LIKE 'nudge:%'
+                UNION ALL
+                SELECT at FROM events WHERE events.learner_id = learners.slack_id AND events.source = 'slack'
+            )
+        ) WHERE last_active_at IS NULL;
+        CREATE INDEX answers_created ON answers(created_at);  -- retention: old answers are pruned
+"""
+
+_V6_MEASURING = """
+        -- where each answer was shown: dm | mention | assistant | slash | home | nudge
+        ALTER TABLE answers ADD COLUMN surface TEXT;
+        -- each card an answer showed (an impression), with its reason kind; goes with its answer
+        CREATE TABLE impressions (
+            answer_id INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            course_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (answer_id, position)
+        ) WITHOUT ROWID;
+        CREATE INDEX impressions_course ON impressions(course_id);
+        CREATE TRIGGER answers_impressions_ad AFTER DELETE ON answers BEGIN
+            DELETE FROM impressions WHERE answer_id = old.id;
+        END;
+        -- the answer whose card was clicked (attributes clicks to a surface and reason), and a rating's comment
+        ALTER TABLE events ADD COLUMN answer_id INTEGER;
+        ALTER TABLE events ADD COLUMN note TEXT;
+        CREATE INDEX events_answer ON events(answer_id) WHERE answer_id IS NOT NULL;
+        CREATE INDEX events_kind_at ON events(kind, at);
+        CREATE INDEX events_source_at ON events(source, at);   -- use of Upnext (slack, nudge) by time, for reports
+        -- admin sign-in: one-time links and sessions, by a hash of their secret only
+        CREATE TABLE admin_tokens (
+            token_hash TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,               -- link | session
+            user_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT
+        );
+"""
+
+_V7_TRANSLATIONS = """
+        ALTER TABLE courses ADD COLUMN translation_of TEXT;    -- id of the course this one translates
+"""
+
+# Append-only: migration N brings a database from user_version N-1 to N.
+MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY, _V3_ANSWERS, _V4_NUDGES, _V5_TRUST, _V6_MEASURING, _V7_TRANSLATIONS]
+
+
+class StoreError(RuntimeError):
+    """The file at the store's path cannot be used as this Upnext's store; the message is one line."""
+
+
+class NewerStoreError(StoreError):
+    """The database was written by a newer Upnext than this one."""
+
+
+class NotAStoreError(StoreError):
+    """The file is not an Upnext store: not SQLite, or without the tables and indexes its schema version has."""
+
+
+def _newer(path: Path | str, version: int, known: int) -> NewerStoreError:
+    return NewerStoreError(
+        f"{path} has schema version {version}, newer than this Upnext's {known}: "
+        "run the Upnext release that wrote it, or restore a backup made by this one"
+    )
+
+
+Schema = dict[str, tuple[str, frozenset[str]]]  # each table, index and trigger: its type and (tables) its columns
+
+
+def _schema(conn: sqlite3.Connection, names: Iterable[str] | None = None) -> Schema:
+    """The objects in the database on `conn` (only `names`, when given), leaving out SQLite's own."""
+    found = conn.execute("SELECT name, type FROM sqlite_master WHERE name NOT LIKE 'sqlite^_%' ESCAPE '^'")
+    wanted = None if names is None else set(names)
+    return {
+        name: (kind, frozenset(c for (c,) in conn.execute("SELECT name FROM pragma_table_info(?)", [name]))
+               if kind == "table" else frozenset())
+        for name, kind in found.fetchall() if wanted is None or name in wanted
+    }  # fmt: skip
+
+
+@functools.cache
+def expected_schema(version: int) -> Schema:
+    """What an Upnext store of schema `version` holds, read from one the migrations build in memory: the list
+    cannot drift from the migrations, and a store of any older version is judged by what it had then."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.executescript("\n".join(MIGRATIONS[:version]))
+        return _schema(conn)
+    finally:
+        conn.close()
+
+
+def verify_schema(conn: sqlite3.Connection, path: Path | str) -> int:
+    """The schema version of the database on `conn`, once it is known to be an Upnext store of that version (every
+    table with its columns, index and trigger) or an empty database (version 0). Raises StoreError otherwise."""
+    try:
+        # one statement, one snapshot: a process migrating meanwhile cannot make a fresh store look foreign
+        rows = conn.execute(
+            "SELECT user_version, name FROM pragma_user_version LEFT JOIN sqlite_master "
+            "ON sqlite_master.name NOT LIKE 'sqlite^_%' ESCAPE '^'"
+        ).fetchall()
+        version = rows[0][0]
+        if version > len(MIGRATIONS):
+            raise _newer(path, version, len(MIGRATIONS))
+        if version == 0:
+            if any(name for _, name in rows):
+                raise NotAStoreError(f"{path} is not an Upnext store (it holds tables but no Upnext schema version)")
+            return 0
+        expected = expected_schema(version)
+        found = _schema(conn, expected)
+    except sqlite3.DatabaseError as error:
+        raise NotAStoreError(f"{path} is not an Upnext store ({error})") from None
+    missing = [name for name, (kind, _) in expected.items() if found.get(name, ("", None))[0] != kind] + [
+        f"{name}.{column}" for name, (_, columns) in expected.items() if name in found
+        for column in sorted(columns - found[name][1])
+    ]  # fmt: skip
+    if missing:
+        shown = ", ".join(sorted(missing)[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise NotAStoreError(f"{path} is not an Upnext store of schema version {version}: it has no {shown}")
+    return version
+
+
+def migrate(conn: sqlite3.Connection, migrations: list[str], path: Path | str = "the store") -> None:
+    """Run every pending migration in one transaction: a failure leaves the database exactly as it was.
+
+    Refuses a database whose `user_version` is beyond `migrations`: this code does not know its schema.
+    """
+    while (version := conn.execute("PRAGMA user_version").fetchone()[0]) != len(migrations):
+        if version > len(migrations):
+            raise _newer(path, version, len(migrations))
+        pending = "\n".join(migrations[version:])
+        try:
+            conn.executescript(f"BEGIN IMMEDIATE;\n{pending}\nPRAGMA user_version = {len(migrations)};\nCOMMIT;")
+        except sqlite3.OperationalError:
+            if conn.in_transaction:
+                conn.rollback()
+            if conn.execute("PRAGMA user_version").fetchone()[0] == version:  # nobody migrated meanwhile: a real error
+                raise
+
+
+def lock_path(database: Path) -> Path:
+    """Every open Store holds a shared lock on this file; `upnext restore` needs it exclusively."""
+    return database.with_name(database.name + ".lock")
+
+
+class Store:
+    """Thread-safe access to the database: each thread gets its own connection.
+
+    While open it holds a shared `flock` on `lock_path(path)`, released by the kernel even if the process dies, so
+    a restore can tell that a server, clock or import is using the store (and waits at open while one runs).
+    """
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._in_use = open(lock_path(self.path), "a")  # noqa: SIM115 - held until close()
+        fcntl.flock(self._in_use, fcntl.LOCK_SH)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        try:
+            self._verify()
+            migrate(self.db.conn, MIGRATIONS, self.path)
+        except StoreError:
+            self.close()
+            raise
+
+    def _verify(self) -> None:
+        """Refuse a file that is not an Upnext store before anything is written to it (WAL mode rewrites the
+        header): read it on a connection of its own, without the pragmas."""
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            verify_schema(conn, self.path)
+        finally:
+            conn.close()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            # Each thread uses only its own connection; check_same_thread=False just lets close() reach them all.
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten, not left in free pages
+            db = sqlite_utils.Database(conn)
+            self._local.db = db
+            with self._lock:
+                self._connections.append(conn)
+        return db
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """A read-modify-write transaction that holds the write lock from its first statement."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.rollback()
+            raise
+        db.commit()
+
+    def write_in_chunks(self, items: Sequence[T], write: Callable[[sqlite_utils.Database, Sequence[T]], None]) -> None:
+        """A bulk write as short transactions of WRITE_CHUNK items, WRITE_PAUSE apart. Each commits whole, so an
+        interruption leaves whole rows behind. The pause matters as much as the chunking: after a commit SQLite gives
+        the lock to whoever asks first, and a writer that is already waiting only asks again after its busy handler's
+        back-off (up to 100 ms), so without it a bulk write takes the lock straight back, chunk after chunk."""
+        for start in range(0, len(items), WRITE_CHUNK):
+            if start:
+                time.sleep(WRITE_PAUSE)
+            with self.write() as db:
+                write(db, items[start : start + WRITE_CHUNK])
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+    def integrity_problems(self) -> list[str]:
+        """What SQLite's integrity check finds wrong with the file; empty when it is sound."""
+        found = [row[0] for row in self.db.execute("PRAGMA integrity_check")]
+        return [] if found == ["ok"] else found
+
+    def rows_about(self, table: str, learner_id: str) -> list[dict[str, Any]]:
+        """Every row of `table` about this learner, whole but for the row and learner ids, so a column added later
+        is included (the privacy export; each table's owner names its table)."""
+        rows = self.db.query(f"SELECT * FROM {table} WHERE learner_id = ? ORDER BY id", [learner_id])
+        return [{k: v for k, v in row.items() if k not in ("id", "learner_id")} for row in rows]
+
+    def scrub(self) -> None:
+        """Make deletions final in the files too: secure_delete zeroes freed content as it goes, and a truncating
+        checkpoint moves every change into the database file and empties the write-ahead log, which would otherwise
+        still hold the pages as they were before the delete."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+        self._in_use.close()

@@ -1,0 +1,1 @@
+"""Tests of bot.block_kit."""

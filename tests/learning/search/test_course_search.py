@@ -1,0 +1,104 @@
+"""Hybrid search over the real model, FAISS and FTS5 on a small real catalog."""
+
+from __future__ import annotations
+
+import json
+
+from learning.search.course_search import combine
+
+
+def titles(result) -> list[str]:
+    return [c.title for c in result.courses]
+
+
+def test_fusion_rewards_agreement_and_normalises_bm25_per_query():
+    fused = combine(dense=[(1, 0.6), (3, 0.5)], keyword=[(3, 20.0), (2, 10.0)], weight=0.3)
+    assert max(fused, key=fused.__getitem__) == 3
+    assert fused == {1: 0.6, 3: 0.5 + 0.3, 2: 0.15}
+
+
+def test_finds_by_meaning_when_words_differ(service):
+    result = service.search.search("keep track of changes to my files", 5)
+    assert any(c.path_id == "swcarpentry/git-novice" for c in result.courses[:3])
+
+
+def test_exact_title_comes_first(service):
+    result = service.search.search("introducing the shell", 5)
+    assert result.hits[0].course.title == "Introducing the Shell"
+    assert result.hits[0].matched == "title"
+
+
+def test_near_exact_title_comes_first(service):
+    result = service.search.search("Introducing the Shel", 5)
+    assert result.hits[0].course.title == "Introducing the Shell"
+
+
+def test_misspelt_words_are_corrected_against_the_catalog(service):
+    result = service.search.search("pyhton loops", 5)
+    assert result.corrected == "python loops"
+    assert any("python" in c.path_id for c in result.courses)
+
+
+def test_filters_restrict_both_retrievers(service):
+    spanish = service.search.search("the shell lang:es", 5)
+    assert spanish.courses and all(c.language == "es" for c in spanish.courses)
+    short = service.search.search("python under:10m", 10)
+    assert short.courses and all(0 < (c.duration_minutes or 0) <= 10 for c in short.courses)
+    provider = service.search.search('data provider:"Library Carpentry"', 5)
+    assert provider.courses and all(c.provider == "Library Carpentry" for c in provider.courses)
+    beginner = service.search.search("machine learning level:beginner", 5)
+    assert all(c.level == "beginner" for c in beginner.courses)
+
+
+def test_filters_that_match_nothing_give_no_results_not_other_courses(service):
+    assert service.search.search("git lang:ja", 5).hits == []
+
+
+def test_unknown_filter_is_explained_and_the_words_still_searched(service):
+    result = service.search.search("sql colour:red", 5)
+    assert result.query.problems[0].kind == "unknown_filter"
+    assert result.courses
+
+
+def test_a_duration_too_big_for_the_database_is_a_problem_not_a_crash(service):
+    result = service.search.search("sql under:99999999999999999999m", 5)
+    assert result.query.problems[0].kind == "bad_duration"
+    assert result.courses
+
+
+def test_queries_without_words_return_nothing_instead_of_failing(service):
+    for text in ("", "   ", "!!! ???", "🙂"):
+        assert service.search.search(text, 5).hits == []
+
+
+def test_similar_courses_exclude_the_course_itself(service):
+    course = service.courses.get("swcarpentry/sql-novice-survey/02-sort-dup")
+    similar = service.search.similar(course, 5)
+    assert course.id not in [c.id for c in similar]
+    assert sum(c.path_id == "swcarpentry/sql-novice-survey" for c in similar) >= 3
+
+
+def test_a_real_catalog_word_is_never_corrected_into_a_different_one(empty_service, tmp_path):
+    """'table' is in the catalog (a description), so "Hash Table" must not become "hash tableau"."""
+    rows = [
+        {"id": "tab-1", "title": "Tableau Dashboards", "description": "Build dashboards in Tableau."},
+        {"id": "tab-2", "title": "Tableau Calculations", "description": "Calculated fields in Tableau."},
+        {"id": "tab-3", "title": "Tableau Maps", "description": "Maps and geography in Tableau."},
+        {"id": "ds-1", "title": "Data Structures", "description": "Arrays, linked lists and the hash table."},
+        {"id": "ds-2", "title": "Dictionaries in Python", "description": "Python's dict is a hash map."},
+    ]
+    catalog = tmp_path / "catalog.jsonl"
+    catalog.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    assert empty_service.catalog.import_file(catalog).rejected == 0
+    result = empty_service.search.search("Hash Table", 5)
+    assert result.corrected is None
+    assert result.courses[0].id == "ds-1"
+    assert not any(c.title.startswith("Tableau") for c in result.courses[:2])
+
+
+def test_a_corrected_word_is_searched_beside_the_original_and_the_original_wins(service):
+    """'shel' is unknown, 'shell' is its correction: both are searched, and a course matching the query as typed
+    comes before courses found only through the correction."""
+    result = service.search.search("shel git", 5)
+    assert result.corrected == "shell git"
+    assert result.courses[0].path_id == "swcarpentry/git-novice"

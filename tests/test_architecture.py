@@ -1,0 +1,115 @@
+"""The house keeps its shape: no import cycle between files or between packages, small folders, every module says
+what it is for."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("upnext", "bot", "config", "learning", "embeddings", "scheduler", "insights", "admin")
+MAX_MODULES = 12
+
+
+def product_modules() -> dict[str, Path]:
+    """Every product module by dotted name (a package by its own name, for its __init__.py)."""
+    found = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def imports(path: Path, modules: Mapping[str, Path]) -> set[str]:
+    """The product modules `path` imports anywhere in it: at the top, in functions (lazy) or for type checking."""
+    named = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            named.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:  # `from bot import failures` imports the module bot.failures
+                submodule = f"{node.module}.{alias.name}"
+                named.add(submodule if submodule in modules else node.module)
+    return {name for name in named if name in modules}
+
+
+def module_graph() -> dict[str, set[str]]:
+    modules = product_modules()
+    return {name: imports(path, modules) - {name} for name, path in modules.items()}
+
+
+def package_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {package: set() for package in PACKAGES}
+    for module, targets in module_graph().items():
+        top = module.split(".")[0]
+        graph[top].update(target.split(".")[0] for target in targets if target.split(".")[0] != top)
+    return graph
+
+
+def cycles(graph: Mapping[str, Iterable[str]]) -> list[list[str]]:
+    """Every strongly connected group of more than one node (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in graph.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while (member := stack.pop()) != node:
+                group.append(member)
+            if group:
+                found.append(sorted([node, *group]))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_module_imports_itself_back_even_through_others_or_lazily():
+    assert cycles(module_graph()) == []
+
+
+def test_no_top_level_package_imports_itself_back_through_another():
+    assert cycles(package_graph()) == []
+
+
+def test_the_domain_and_its_figures_import_no_delivery_package():
+    graph = package_graph()
+    assert graph["learning"] <= {"embeddings", "config"}
+    assert graph["embeddings"] <= {"config"}
+    assert graph["insights"] <= {"learning", "embeddings", "config"}
+
+
+def test_no_folder_holds_more_than_twelve_modules():
+    folders = {path.parent for package in PACKAGES for path in (ROOT / package).rglob("*.py")}
+    crowded = {
+        str(folder.relative_to(ROOT)): n
+        for folder in folders
+        if (n := sum(1 for p in folder.glob("*.py") if p.name != "__init__.py")) > MAX_MODULES
+    }
+    assert crowded == {}
+
+
+def test_every_module_opens_with_a_one_line_purpose():
+    silent = [
+        str(path.relative_to(ROOT))
+        for path in product_modules().values()
+        if not (ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "").strip()
+    ]
+    assert silent == []
+
+
+def test_the_cycle_finder_finds_a_cycle_through_three_nodes():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
