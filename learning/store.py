@@ -23,7 +23,7 @@ T = TypeVar("T")
 BUSY_TIMEOUT_MS = 30_000
 # Bulk writes (imports) hold the write lock in short transactions: WRITE_CHUNK rows, or fewer once their text
 # reaches WRITE_CHUNK_CHARS (indexing text for keyword search is where a write's time goes). Measured in
-# BENCHMARKS.md: about 50 ms of lock a chunk on a quiet machine, well under 500 ms on a loaded one.
+# BENCHMARKS.md (issue 18): about 100 ms of lock a chunk, under 500 ms up to 100k courses on a loaded machine.
 WRITE_CHUNK = 2_000
 WRITE_CHUNK_CHARS = 500_000
 WRITE_PAUSE = 0.1  # seconds between them: longer than a waiting writer's longest back-off (SQLite's is 100 ms)
