@@ -411,3 +411,10 @@ def test_a_cell_longer_than_a_cell_may_be_rejects_its_row_and_the_good_rows_impo
     line = 2 if kind == "jsonl" else 3
     reason = f"column 'description' holds {MAX_CELL + 1:,} characters, more than a cell may hold ({MAX_CELL:,})"
     assert [(r.line, r.reason) for r in parsed.rejections] == [(line, reason)]
+
+
+def test_a_header_row_wider_than_a_catalog_is_refused_in_one_line(tmp_path: Path):
+    rows = f'<row r="1">{_cell("A1", "id")}{_cell("B1", "title")}{_cell("XFD1", "far")}</row>'
+    rows += "".join(f'<row r="{r}">{_cell(f"A{r}", f"c{r}")}{_cell(f"B{r}", "T")}</row>' for r in range(2, 500))
+    error = _read_bounded(_xlsx(tmp_path / "wide-header.xlsx", rows, dimension="A1:XFD499"))["error"]
+    assert error == "the header row (row 1) reaches column 16,384; a catalog has at most 1,000 columns"
