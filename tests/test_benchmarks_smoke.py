@@ -57,7 +57,9 @@ def test_catalog_import_smoke(tmp_path):
     data = make_bench_data(tmp_path / "data")
     results = catalog_import.main(["--smoke", "--data", str(data), "--work", str(tmp_path / "work")])
     assert results["imports"]["edx_2021"]["rows"] == 10 and results["imports"]["coursera_2019"]["rejected"] == 0
-    assert results["write_300_courses"]["write_lock"]["transactions"] == 2
+    assert results["write_300_courses"]["write_lock"]["transactions"] >= 1
+    generated = results["generated"]
+    assert generated["read"]["courses"] == generated["write"]["added"] == 300 and generated["embed"]["embedded"] == 10
 
 
 def test_backup_time_smoke(tmp_path):

@@ -99,5 +99,34 @@ def test_undecodable_bytes_in_a_file_are_echoed_escaped_not_a_traceback(upnext, 
     path.write_bytes(b'id,title,co\xfflour,description\na,Good,red,"Bad \xff text"\n')
     code, out, _ = upnext("catalog", "import", str(path), "--dry-run")
     assert code == 0
-    assert "ignored fields Upnext does not use: co\\udcfflour (1 rows)" in out
+    assert "ignored fields Upnext does not use: 'co\\udcfflour' (1 rows)" in out
     assert "column 'description'" in out and "description is not valid UTF-8" in out
+
+
+def _raw_controls(text: str) -> list[str]:
+    """Characters a terminal would act on (C0 but newline, DEL, C1), as they appear in what was printed."""
+    return [ch for ch in text if ch != "\n" and (ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F)]
+
+
+def test_what_an_import_echoes_from_a_file_is_bounded_and_its_control_characters_escaped(upnext, tmp_path: Path):
+    path = tmp_path / "courses.csv"
+    long_id = "\x1b[2J" + "b" * 5000
+    path.write_text(
+        f'id,title,level,\x1b]0;pwned\x07colour\na,"Title \x9b2J here",\x1b[31mwizard,red\n"{long_id}",Long,,\n'
+    )
+    code, out, err = upnext("catalog", "import", str(path), "--dry-run")
+    assert code == 1 and _raw_controls(out + err) == []
+    assert "\\x1b]0;pwned\\x07colour" in out and "'\\x1b[31mwizard'" in out
+    [rejected] = [line for line in out.splitlines() if line.startswith("rejected")]
+    assert rejected.startswith("rejected line 3 (id '\\x1b[2Jbbbb") and "id is longer than 200" in rejected
+    assert max(len(line) for line in out.splitlines()) < 400
+
+    code, _, err = upnext("catalog", "import", str(path), "--map", "url=\x1b[5mLink")
+    assert code == 2 and _raw_controls(err) == [] and "\\x1b]0;pwned" in err
+
+
+def test_a_history_file_header_is_echoed_escaped(upnext, tmp_path: Path):
+    path = tmp_path / "history.csv"
+    path.write_text("learner,course_id,\x1b[31mstatus,date\nU0ANA,x,completed,2024-01-01\n")
+    code, _, err = upnext("history", "import", str(path))
+    assert code == 2 and _raw_controls(err) == [] and "\\x1b[31mstatus" in err

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from learning.catalog.echoes import echoed, echoed_all
+
 # What a column can fill: the course fields, plus duration_hours (a bare number there counts hours, not minutes).
 COURSE_FIELDS = (
     "id title description topics level duration_minutes language url image_url path_id position published_at "
@@ -115,9 +117,9 @@ def parse_map(choices: list[str]) -> dict[str, str]:
         target, sep, column = choice.partition("=")
         target, column = target.strip(), column.strip().strip("\"'")
         if not sep:
-            raise ValueError(f'--map {choice!r}: write it as field="Column name" (or field= for no column)')
+            raise ValueError(f'--map {echoed(choice)}: write it as field="Column name" (or field= for no column)')
         if target not in TARGETS:
-            raise ValueError(f"--map {choice!r}: {target!r} is not a course field ({', '.join(TARGETS)})")
+            raise ValueError(f"--map {echoed(choice)}: {echoed(target)} is not a course field ({', '.join(TARGETS)})")
         chosen[target] = column
     return chosen
 
@@ -145,11 +147,11 @@ class ColumnMap:
     def describe(self) -> list[str]:
         source = f"preset {self.preset}" if self.preset else "column names"
         lines = [f"mapping ({source}):"]
-        lines += [f"  {target:<16} <- {self.header[index]!r}" for target, index in self.fields.items()]
+        lines += [f"  {target:<16} <- {echoed(self.header[index])}" for target, index in self.fields.items()]
         if self.provider and "provider" not in self.fields:
             lines.append(f"  {'provider':<16} <- {self.provider!r} (every row)")
         if self.unused:
-            lines.append(f"  not used: {', '.join(repr(name) for name in self.unused)}")
+            lines.append(f"  not used: {echoed_all(self.unused)}")
         return lines
 
 
@@ -183,14 +185,15 @@ def resolve(header: list[str], preset: str | None = None, chosen: dict[str, str]
             fields.pop(target, None)
             continue
         if _key(column) not in by_key:
-            raise ValueError(f"--map {target}={column!r}: the header has no such column (found: {', '.join(header)})")
+            found = echoed_all(header)
+            raise ValueError(f"--map {target}={echoed(column)}: the header has no such column (found: {found})")
         assign(target, by_key[_key(column)])
     for target in REQUIRED:
         if target not in fields:
             looked = vendor.columns[target] if vendor else (target,)
             raise ValueError(
                 f"the header row has no {target} column (looked for {', '.join(repr(c) for c in looked)}; "
-                f'found: {", ".join(header)}); name it with --map {target}="Column"'
+                f'found: {echoed_all(header)}); name it with --map {target}="Column"'
             )
     used = set(fields.values())
     ordered = dict(sorted(fields.items(), key=lambda item: TARGETS.index(item[0])))

@@ -18,15 +18,16 @@ from urllib.parse import urlparse
 from learning.catalog import values
 from learning.catalog.columns import COURSE_FIELDS, ColumnMap, resolve
 from learning.catalog.courses import Course
+from learning.catalog.echoes import echoed
 from learning.catalog.json_input import UnreadableJson, json_lines
-from learning.catalog.tabular import Table, csv_table, xlsx_table
+from learning.catalog.tabular import MAX_CELL, Table, csv_table, xlsx_table
 from learning.catalog.values import ValueProblem
 
 FIELDS = COURSE_FIELDS
 MAX_ID = 200
 MAX_TITLE = 300
 MAX_DESCRIPTION = 10_000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 and C1 controls (\x9b starts a sequence too)
 
 
 @dataclass(frozen=True)
@@ -37,14 +38,14 @@ class Rejection:
     unit: str = "line"
 
     def __str__(self) -> str:
-        where = f"{self.unit} {self.line}" + (f" (id {self.id!r})" if self.id else "")
+        where = f"{self.unit} {self.line}" + (f" (id {echoed(self.id)})" if self.id else "")
         return f"{where}: {self.reason}"
 
 
 @dataclass(frozen=True)
 class FieldProblem:
     field: str
-    value: str  # as written, shortened for the report
+    value: str  # as written, shortened for the report (see _kept)
     reason: str  # what was expected, and what Upnext did instead
 
 
@@ -58,7 +59,7 @@ class ValueWarning:
     reason: str
 
     def __str__(self) -> str:
-        return f"line {self.line}, column {self.column!r}: {self.value!r} {self.reason}"
+        return f"line {self.line}, column {echoed(self.column)}: {echoed(self.value)} {self.reason}"
 
 
 @dataclass
@@ -75,7 +76,8 @@ class CourseRowError(ValueError):
     pass
 
 
-def _shown(value: object) -> str:
+def _kept(value: object) -> str:
+    """What a report keeps of a value: enough to echo (learning.catalog.echoes), not a whole huge cell."""
     text = str(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -151,8 +153,8 @@ class _Reader:
     def problem(self, name: str, reason: str, outcome: str = "left empty") -> None:
         if self.problems is None:
             value = self.raw.get(name)
-            raise CourseRowError(f"{name} {reason}" + ("" if _blank(value) else f", got {_shown(value)!r}"))
-        self.problems.append(FieldProblem(name, _shown(self.raw.get(name)), f"{outcome}: {name} {reason}"))
+            raise CourseRowError(f"{name} {reason}" + ("" if _blank(value) else f", got {echoed(_kept(value))}"))
+        self.problems.append(FieldProblem(name, _kept(self.raw.get(name)), f"{outcome}: {name} {reason}"))
 
     def required(self, name: str, limit: int) -> str:
         value = self.raw.get(name)
@@ -221,11 +223,17 @@ def _collect(
             parsed.rejections.append(Rejection(line, problem or "unreadable row"))
             continue
         problems: list[FieldProblem] | None = None if strict else []
+        raw_id = raw.get("id")
+        raw_id = _kept(raw_id) if isinstance(raw_id, str) else None
+        too_long = next((name for name, value in raw.items() if isinstance(value, str) and len(value) > MAX_CELL), None)
+        if too_long:
+            reason = f"holds {len(raw[too_long]):,} characters, more than a cell may hold ({MAX_CELL:,})"
+            parsed.rejections.append(Rejection(line, f"column {echoed(column_of(too_long))} {reason}", raw_id))
+            continue
         try:
             course = validate_row(raw, problems)
         except CourseRowError as error:
-            raw_id = raw.get("id")
-            parsed.rejections.append(Rejection(line, str(error), raw_id if isinstance(raw_id, str) else None))
+            parsed.rejections.append(Rejection(line, str(error), raw_id))
             continue
         if course.id in first_line:
             parsed.rejections.append(

@@ -13,6 +13,7 @@ from typing import Any
 
 from learning.catalog import values as catalog_values
 from learning.catalog.courses import Course, CourseRepository
+from learning.catalog.echoes import echoed, echoed_all
 from learning.catalog.files import Rejection
 from learning.catalog.json_input import UnreadableJson, array_items, json_lines
 from learning.catalog.tabular import csv_table
@@ -82,9 +83,9 @@ def _moment(value: Any, name: str) -> str:
     try:
         moment = catalog_values.moment(value.strip())
     except ValueProblem as problem:
-        raise HistoryRowError(f"{name} {problem}, got {value[:40]!r}") from None
+        raise HistoryRowError(f"{name} {problem}, got {echoed(value)}") from None
     if moment > iso(datetime.now(UTC)):
-        raise HistoryRowError(f"{name} is in the future ({value})")
+        raise HistoryRowError(f"{name} is in the future ({echoed(value)})")
     return moment
 
 
@@ -94,7 +95,7 @@ def _learner_key(value: Any) -> str:
         raise HistoryRowError("learner USLACKBOT is Slackbot, not a person")
     if SLACK_USER_ID.match(text) or EMAIL.match(text):
         return text if SLACK_USER_ID.match(text) else text.lower()
-    raise HistoryRowError(f"learner must be a Slack user id (U…) or an email address, got {text[:40]!r}")
+    raise HistoryRowError(f"learner must be a Slack user id (U…) or an email address, got {echoed(text)}")
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, _Row | None, str | None]]:
@@ -104,7 +105,7 @@ def _csv_rows(text: str) -> Iterator[tuple[int, _Row | None, str | None]]:
     header = [h.strip().lower() for h in table.header]
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
-        raise ValueError(f"line 1: the header row has no {', '.join(missing)} column (found: {', '.join(header)})")
+        raise ValueError(f"line 1: the header row has no {', '.join(missing)} column (found: {echoed_all(header)})")
     for line, cells, problem in table.rows:
         if cells is None:
             yield line, None, problem
@@ -114,7 +115,7 @@ def _csv_rows(text: str) -> Iterator[tuple[int, _Row | None, str | None]]:
             status = STATUSES.get(raw["status"].strip().lower())
             if status is None:
                 raise HistoryRowError(
-                    f"status must be enrolled, started, completed or dismissed, got {raw['status']!r}"
+                    f"status must be enrolled, started, completed or dismissed, got {echoed(raw['status'])}"
                 )
             course = raw["course_id"].strip()
             if not course:
@@ -150,12 +151,12 @@ def _statement(position: int, statement: Any) -> _Row:
         raise HistoryRowError("no verb id")
     verb = verb_id.rstrip("/").rsplit("/", 1)[-1].lower()
     if verb not in XAPI_VERBS:
-        raise HistoryRowError(f"verb {verb!r} is not one Upnext uses (completed, experienced, attempted)")
+        raise HistoryRowError(f"verb {echoed(verb)} is not one Upnext uses (completed, experienced, attempted)")
     obj = statement.get("object")
     if not isinstance(obj, dict) or not isinstance(obj.get("id"), str) or not obj["id"].strip():
         raise HistoryRowError("object has no id")
     if obj.get("objectType", "Activity") != "Activity":
-        raise HistoryRowError(f"object is a {obj.get('objectType')}, not an Activity")
+        raise HistoryRowError(f"object is a {echoed(obj.get('objectType'))}, not an Activity")
     at = _moment(statement.get("timestamp"), "timestamp")
     return _Row(position, learner, obj["id"].strip(), XAPI_VERBS[verb], at, "xapi")
 
@@ -196,7 +197,7 @@ class HistoryImporter:
                 continue
             course = self._course(row.course, by_url)
             if course is None:
-                reason = f"course {row.course[:80]!r} is not in the catalog (import the catalog first)"
+                reason = f"course {echoed(row.course)} is not in the catalog (import the catalog first)"
                 report.rejections.append(Rejection(position, reason, unit=unit))
                 continue
             barrier = self.learners.import_barrier(row.learner)

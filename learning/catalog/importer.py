@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from learning.catalog.courses import Course, CourseRepository
+from learning.catalog.echoes import echoed
 from learning.catalog.files import ParsedCatalog, Rejection, ValueWarning, read_catalog_file
 from learning.search.course_index import CourseIndex, SyncReport
 
@@ -63,11 +64,13 @@ class ImportReport:
         out += [f"warning {warning}" for warning in self.warnings[:SHOWN_WARNINGS]]
         if len(self.warnings) > SHOWN_WARNINGS:
             rest = Counter(w.column for w in self.warnings[SHOWN_WARNINGS:])
-            by_column = ", ".join(f"{column!r} {count}" for column, count in rest.most_common())
+            by_column = ", ".join(f"{echoed(column)} {count}" for column, count in rest.most_common(20))
             out.append(f"... and {sum(rest.values())} more values left empty (by column: {by_column})")
         if self.ignored_fields:
-            fields = ", ".join(f"{name} ({count} rows)" for name, count in sorted(self.ignored_fields.items()))
-            out.append(f"ignored fields Upnext does not use: {fields}")
+            ignored = sorted(self.ignored_fields.items())
+            fields = ", ".join(f"{echoed(name)} ({count} rows)" for name, count in ignored[:SHOWN_WARNINGS])
+            more = f" and {len(ignored) - SHOWN_WARNINGS:,} more" if len(ignored) > SHOWN_WARNINGS else ""
+            out.append(f"ignored fields Upnext does not use: {fields}{more}")
         out.append(self.summary())
         return out
 

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 import langcodes
 
 from learning.catalog.courses import LEVELS, level_of
+from learning.catalog.echoes import echoed
 
 MAX_TOPICS = 30
 MAX_TOPIC = 80
@@ -188,7 +189,7 @@ def topics(value: object) -> tuple[str, ...]:
         topic = " ".join(item.split())
         if topic and topic.casefold() not in {t.casefold() for t in kept}:
             if len(topic) > MAX_TOPIC:
-                raise ValueProblem(f"has a topic longer than {MAX_TOPIC} characters ({topic[:20]!r}...)")
+                raise ValueProblem(f"has a topic longer than {MAX_TOPIC} characters ({echoed(topic, 20)})")
             kept.append(topic)
     if len(kept) > MAX_TOPICS:
         raise ValueProblem(f"has more than {MAX_TOPICS} topics ({len(kept)})")

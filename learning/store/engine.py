@@ -21,7 +21,11 @@ import sqlite_utils
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 30_000
-WRITE_CHUNK = 200  # rows per transaction in bulk writes (imports): at most a few hundred milliseconds of lock each
+# Bulk writes (imports) hold the write lock in short transactions: WRITE_CHUNK rows, or fewer once their text
+# reaches WRITE_CHUNK_CHARS (indexing text for keyword search is where a write's time goes). Measured in
+# BENCHMARKS.md (issue 18): about 100 ms of lock a chunk, under 500 ms up to 100k courses on a loaded machine.
+WRITE_CHUNK = 2_000
+WRITE_CHUNK_CHARS = 500_000
 WRITE_PAUSE = 0.1  # seconds between them: longer than a waiting writer's longest back-off (SQLite's is 100 ms)
 
 
@@ -308,6 +312,17 @@ def migrate(conn: sqlite3.Connection, migrations: list[str], path: Path | str = 
                 raise
 
 
+def _chunks(items: Sequence[T], chars: Callable[[T], int] | None) -> Iterator[Sequence[T]]:
+    start = 0
+    while start < len(items):
+        end, total = start, 0
+        while end < len(items) and end - start < WRITE_CHUNK and total < WRITE_CHUNK_CHARS:
+            total += chars(items[end]) if chars else 0
+            end += 1
+        yield items[start:end]
+        start = end
+
+
 def lock_path(database: Path) -> Path:
     """Every open Store holds a shared lock on this file; `upnext restore` needs it exclusively."""
     return database.with_name(database.name + ".lock")
@@ -372,16 +387,23 @@ class Store:
             raise
         db.commit()
 
-    def write_in_chunks(self, items: Sequence[T], write: Callable[[sqlite_utils.Database, Sequence[T]], None]) -> None:
-        """A bulk write as short transactions of WRITE_CHUNK items, WRITE_PAUSE apart. Each commits whole, so an
-        interruption leaves whole rows behind. The pause matters as much as the chunking: after a commit SQLite gives
-        the lock to whoever asks first, and a writer that is already waiting only asks again after its busy handler's
-        back-off (up to 100 ms), so without it a bulk write takes the lock straight back, chunk after chunk."""
-        for start in range(0, len(items), WRITE_CHUNK):
-            if start:
+    def write_in_chunks(
+        self,
+        items: Sequence[T],
+        write: Callable[[sqlite_utils.Database, Sequence[T]], None],
+        chars: Callable[[T], int] | None = None,
+    ) -> None:
+        """A bulk write as short transactions of WRITE_CHUNK items (fewer once `chars` of them add up to
+        WRITE_CHUNK_CHARS), WRITE_PAUSE apart. Each commits whole, so an interruption leaves whole rows behind. Work
+        that needs no lock (hashing, building rows) belongs before this call, not in `write`. The pause matters as
+        much as the chunking: after a commit SQLite gives the lock to whoever asks first, and a writer that is already
+        waiting only asks again after its busy handler's back-off (up to 100 ms), so without it a bulk write takes the
+        lock straight back, chunk after chunk."""
+        for number, chunk in enumerate(_chunks(items, chars)):
+            if number:
                 time.sleep(WRITE_PAUSE)
             with self.write() as db:
-                write(db, items[start : start + WRITE_CHUNK])
+                write(db, chunk)
 
     @property
     def schema_version(self) -> int:

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import resource
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -286,3 +291,130 @@ def test_a_json_line_with_a_line_separator_inside_a_string_is_one_row():
     parsed = parse_catalog_text(jsonl(GOOD, row, {"id": "b", "title": "Next"}), "jsonl")
     assert [c.id for c in parsed.courses] == ["sql-1", "ls", "b"] and parsed.rejections == []
     assert parsed.courses[1].title == "Before after end"  # whitespace, folded like any other
+
+
+def _xlsx(path: Path, sheet_rows: str, dimension: str, shared: Iterable[str] = ()) -> Path:
+    """A minimal workbook written part by part, as a hostile file would be: small on disk whatever it claims."""
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships'
+        '+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override '
+        'PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+        'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        "_rels/.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+        'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+        '2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet '
+        'name="Courses" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+        'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+        '2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.'
+        'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+        "</Relationships>",
+        "xl/worksheets/sheet1.xml": '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        f'spreadsheetml/2006/main"><dimension ref="{dimension}"/><sheetData>{sheet_rows}</sheetData></worksheet>',
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as workbook:
+        for name, text in parts.items():
+            workbook.writestr(name, text)
+        with workbook.open("xl/sharedStrings.xml", "w", force_zip64=True) as strings:
+            strings.write(
+                b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            )
+            for chunk in shared:  # each chunk is raw XML, so one <si> can be written in pieces
+                strings.write(chunk.encode())
+            strings.write(b"</sst>")
+    return path
+
+
+def _cell(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def _read_bounded(path: Path, seconds: int = 30, memory: int = 1 << 30) -> dict:
+    """read_catalog_file in a child process that may use at most `memory` bytes and `seconds`: a reader that would
+    run for minutes or take gigabytes fails this test fast instead of hanging the suite."""
+    program = (
+        "import json, sys\n"
+        "from learning.catalog.files import read_catalog_file\n"
+        "try:\n"
+        "    parsed = read_catalog_file(__import__('pathlib').Path(sys.argv[1]))\n"
+        "except ValueError as error:\n"
+        "    print(json.dumps({'error': str(error)}))\n"
+        "else:\n"
+        "    print(json.dumps({'courses': [c.id for c in parsed.courses],\n"
+        "                      'rejections': [[r.line, r.reason] for r in parsed.rejections]}))\n"
+    )
+
+    def bounded() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    done = subprocess.run(
+        [sys.executable, "-c", program, str(path)], preexec_fn=bounded, timeout=seconds, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_a_sheet_that_declares_every_cell_of_excel_reads_only_the_cells_it_holds(tmp_path: Path):
+    rows = (
+        f'<row r="1">{_cell("A1", "id")}{_cell("B1", "title")}</row>'
+        f'<row r="2">{_cell("A2", "a")}{_cell("B2", "Alpha")}</row>'
+        f'<row r="3">{_cell("A3", "b")}{_cell("B3", "Beta")}</row>'
+        f'<row r="1048575">{_cell("C1048575", "stray")}</row>'
+        f'<row r="1048576">{_cell("XFD1048576", "far")}</row>'
+    )
+    path = _xlsx(tmp_path / "wide.xlsx", rows, dimension="A1:XFD1048576")
+    assert path.stat().st_size < 3000
+    assert _read_bounded(path) == {
+        "courses": ["a", "b"],
+        "rejections": [[1048575, "has values beyond the header's 2 columns"]],
+    }
+
+
+def test_a_workbook_whose_shared_strings_expand_past_the_limit_is_refused_in_one_line(tmp_path: Path):
+    from learning.catalog.tabular import MAX_XLSX_PART
+
+    rows = f'<row r="1">{_cell("A1", "id")}{_cell("B1", "title")}</row><row r="2">{_cell("A2", "a")}'
+    rows += '<c r="B2" t="s"><v>0</v></c></row>'
+    chunk = "x" * (1 << 20)
+    shared = ["<si><t>", *(chunk for _ in range(MAX_XLSX_PART // len(chunk) + 1)), "</t></si>"]
+    path = _xlsx(tmp_path / "bomb.xlsx", rows, dimension="A1:B2", shared=shared)
+    assert path.stat().st_size < 1_000_000
+    error = _read_bounded(path)["error"]
+    assert "xl/sharedStrings.xml" in error and "\n" not in error and len(error) < 300
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "jsonl"])
+def test_a_cell_longer_than_a_cell_may_be_rejects_its_row_and_the_good_rows_import(tmp_path: Path, kind):
+    from learning.catalog.tabular import MAX_CELL
+
+    rows = [["id", "title", "description"], ["a", "Alpha", "ok"], ["b", "Beta", "d" * (MAX_CELL + 1)], ["c", "C", ""]]
+    if kind == "xlsx":  # written by hand: openpyxl itself cuts a cell to Excel's 32,767 characters
+        sheet = "".join(
+            f'<row r="{r}">'
+            + "".join(_cell(f"{'ABC'[c]}{r}", value) for c, value in enumerate(row) if value)
+            + "</row>"
+            for r, row in enumerate(rows, start=1)
+        )
+        path = _xlsx(tmp_path / "long.xlsx", sheet, dimension="A1:C4")
+    elif kind == "csv":
+        (path := tmp_path / "long.csv").write_text("\n".join(",".join(row) for row in rows) + "\n")
+    else:
+        lines = [json.dumps(dict(zip(rows[0], row))) for row in rows[1:]]
+        (path := tmp_path / "long.jsonl").write_text("\n".join(lines) + "\n")
+    parsed = read_catalog_file(path)
+    assert [c.id for c in parsed.courses] == ["a", "c"]
+    line = 2 if kind == "jsonl" else 3
+    reason = f"column 'description' holds {MAX_CELL + 1:,} characters, more than a cell may hold ({MAX_CELL:,})"
+    assert [(r.line, r.reason) for r in parsed.rejections] == [(line, reason)]
+
+
+def test_a_header_row_wider_than_a_catalog_is_refused_in_one_line(tmp_path: Path):
+    rows = f'<row r="1">{_cell("A1", "id")}{_cell("B1", "title")}{_cell("XFD1", "far")}</row>'
+    rows += "".join(f'<row r="{r}">{_cell(f"A{r}", f"c{r}")}{_cell(f"B{r}", "T")}</row>' for r in range(2, 500))
+    error = _read_bounded(_xlsx(tmp_path / "wide-header.xlsx", rows, dimension="A1:XFD499"))["error"]
+    assert error == "the header row (row 1) reaches column 16,384; a catalog has at most 1,000 columns"
