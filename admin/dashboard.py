@@ -189,8 +189,8 @@ def dashboard_page(r: Report) -> str:
         "Upnext: learning team",
         f"""<header><a class="skip" href="#main">Skip to the figures</a>
 <h1>Upnext: what learners do and ask for</h1>
-<p class="note">{since} to {until}. Totals only: no one is named, and any group of fewer than {r.min_group} people is
-folded into “other”.</p>
+<p class="note">{since} to {until}, whole weeks (Monday to Sunday, UTC). Totals only: no one is named, a weekly count
+that fewer than {r.min_group} people contribute to is counted nowhere, and counts of people are weekly averages.</p>
 <form class="window" method="get" action="/admin">
 <label>From <input type="date" name="since" value="{since}" required></label>
 <label>To <input type="date" name="until" value="{until}" required></label>

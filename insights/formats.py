@@ -122,8 +122,8 @@ def ci(i: Interval) -> str:
 def as_text(report: Report) -> str:
     a, f, s, fb, n, c = report.adoption, report.funnel, report.search, report.feedback, report.nudges, report.catalog
     lines = [
-        f"Upnext report {report.window.since} to {report.window.until} (groups under {report.min_group} people "
-        f"folded into 'other')",
+        f"Upnext report {report.window.since} to {report.window.until}, whole weeks (weekly counts from fewer than "
+        f"{report.min_group} people counted nowhere; people figures are weekly averages)",
         "",
         f"Adoption: {a.active} active of {a.known} known learners",
     ]
