@@ -40,15 +40,14 @@ def is_admin_path(path: str) -> bool:
 
 
 def _window(query: dict[str, list[str]]) -> Window | None:
-    """The whole weeks holding the days asked for (default: the last 12 weeks); None when they are not dates or in
-    the wrong order."""
+    """The days asked for (default: the last 12 weeks); None when they are not dates or in the wrong order."""
     default = Window.last_weeks()
     try:
         since = date.fromisoformat(query["since"][0]) if query.get("since") else default.since
         until = date.fromisoformat(query["until"][0]) if query.get("until") else default.until
     except ValueError:
         return None
-    return Window(since, until).snapped() if since <= until else None
+    return Window(since, until) if since <= until else None
 
 
 class ReportCache:

@@ -34,21 +34,25 @@ class Cells:
     def __init__(self, people: tuple[str, ...] = ()) -> None:
         self.people = set(people)
         self._rows: dict[tuple[str, str], list[_Row]] = defaultdict(list)
+        self._shown: dict[int, dict[str, dict[tuple[str, str, str], int]]] = {}  # by min_group, until the next add
 
     def add(self, week: str, person: str, groups: dict[str, str], **amounts: int) -> None:
         """One person's contribution in `week`: the group it falls in per breakdown, and its amount per metric."""
         where = tuple(sorted(groups.items()))
+        self._shown.clear()
         for metric, amount in amounts.items():
             if amount:
                 self._rows[(week, metric)].append(_Row(person, where, amount))
 
     def weekly(self, min_group: int) -> dict[str, dict[tuple[str, str, str], int]]:
         """Week -> (breakdown, group, metric) -> the value of each cell shown."""
-        shown: dict[str, dict[tuple[str, str, str], int]] = defaultdict(dict)
-        for (week, metric), rows in self._rows.items():
-            for (breakdown, group), value in self._cells(_counted(rows, min_group), metric).items():
-                shown[week][(breakdown, group, metric)] = value
-        return shown
+        if min_group not in self._shown:
+            shown: dict[str, dict[tuple[str, str, str], int]] = defaultdict(dict)
+            for (week, metric), rows in self._rows.items():
+                for (breakdown, group), value in self._cells(_counted(rows, min_group), metric).items():
+                    shown[week][(breakdown, group, metric)] = value
+            self._shown[min_group] = shown
+        return self._shown[min_group]
 
     def totals(self, min_group: int) -> dict[tuple[str, str, str], int]:
         """(breakdown, group, metric) -> the sum over the weeks of the cells shown (0 when none)."""

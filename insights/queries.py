@@ -56,17 +56,15 @@ class ReportQueries:
         never differ by who joined between their ends)."""
         return self.db.execute(f"SELECT slack_id, title, tz, locale FROM learners WHERE {_KNOWN}").fetchall()
 
-    def active_days(self, start: str, end: str) -> list[tuple[str, str, str]]:
-        """(learner, day, the day they first used Upnext at all) for each day someone used Upnext in the window."""
+    def active_days(self, start: str, end: str) -> list[tuple[str, str]]:
+        """(learner, day) for each day someone used Upnext in the window."""
         activity, params = _activity(start, end)
-        first, first_params = _activity("", "9999")
-        return self.db.execute(
-            f"WITH days AS (SELECT DISTINCT learner_id, substr(at, 1, 10) AS day FROM ({activity})), "
-            f"firsts AS (SELECT learner_id, min(at) AS at FROM ({first}) "
-            f"WHERE learner_id IN (SELECT learner_id FROM days) GROUP BY learner_id) "
-            f"SELECT d.learner_id, d.day, substr(f.at, 1, 10) FROM days d JOIN firsts f USING (learner_id)",
-            [*params, *first_params],
-        ).fetchall()
+        return self.db.execute(f"SELECT DISTINCT learner_id, substr(at, 1, 10) FROM ({activity})", params).fetchall()
+
+    def active_before(self, start: str) -> set[str]:
+        """Everyone who had used Upnext before `start`."""
+        activity, params = _activity("", start)
+        return {row[0] for row in self.db.execute(f"SELECT DISTINCT learner_id FROM ({activity})", params)}
 
     # -- engagement funnel -------------------------------------------------------------------------------------
     def picks(self, reason: str, start: str, end: str) -> list[tuple[str, str | None, str, str, int, int, int]]:
@@ -130,12 +128,16 @@ class ReportQueries:
 
     def first_starts(self, start: str, end: str) -> list[tuple[str, str, str, int]]:
         """(week, course, learner, finished it since) for each course someone first took in the window."""
+        engaged = _in(ENGAGED)
         return self.db.execute(
-            f"SELECT {WEEK.format(col='first_at')}, course_id, learner_id, done FROM ("
-            f"SELECT course_id, learner_id, min(at) AS first_at, max(kind = '{COMPLETED}') AS done FROM events "
-            f"WHERE kind IN {_in(ENGAGED)} AND course_id IS NOT NULL GROUP BY course_id, learner_id) "
-            f"WHERE first_at >= ? AND first_at < ?",
-            [start, end],
+            # "+": look each pair up by learner (a few events each), not by course (every learner's)
+            f"SELECT {WEEK.format(col='w.first_at')}, w.course_id, w.learner_id, EXISTS (SELECT 1 FROM events d "
+            f"WHERE d.learner_id = w.learner_id AND +d.course_id = w.course_id AND +d.kind = '{COMPLETED}') FROM ("
+            f"SELECT course_id, learner_id, min(at) AS first_at FROM events WHERE kind IN {engaged} "
+            f"AND at >= ? AND at < ? AND course_id IS NOT NULL GROUP BY course_id, learner_id) w "
+            f"WHERE NOT EXISTS (SELECT 1 FROM events p WHERE p.learner_id = w.learner_id AND p.at < ? "
+            f"AND +p.course_id = w.course_id AND +p.kind IN {engaged})",
+            [start, end, start],
         ).fetchall()
 
     def titles(self, course_ids: Iterable[str]) -> dict[str, str]:

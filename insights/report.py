@@ -312,12 +312,17 @@ class ReportBuilder:
         known = directory.totals(self.min_group)
         weekly, monthly = Cells(people=("active",)), Cells(people=("active",))
         months = set(window.months)
+        days = self.queries.active_days(window.start, window.end)
+        before = self.queries.active_before(window.start)
+        first: dict[str, str] = {}
+        for learner, day in days:
+            first[learner] = min(day, first.get(learner, day))
         seen: set[tuple[str, str]] = set()
-        for learner, day, first in self.queries.active_days(window.start, window.end):
+        for learner, day in days:
             week = _monday(day)
             if (week, learner) not in seen:
                 seen.add((week, learner))
-                split = "new" if _monday(first) == week else "returning"
+                split = "new" if learner not in before and _monday(first[learner]) == week else "returning"
                 groups = labels.get(learner, dict.fromkeys(PROFILE_FIELDS, OTHER))
                 weekly.add(week, learner, {"all": "all", "split": split, **groups}, active=1)
             if day[:7] in months and (day[:7], learner) not in seen:
@@ -375,31 +380,35 @@ class ReportBuilder:
 
     def search(self, window: Window) -> Search:
         cells = Cells()
+        asked_in: set[str] = set()
         for week, learner, questions, unclicked in self.queries.questions_by_week(window.start, window.end):
             cells.add(week, learner, {"all": "all"}, questions=questions, unclicked=unclicked)
+            asked_in.add(week)
         weeks = [(w, c.get(("all", "all", "questions"), 0), c.get(("all", "all", "unclicked"), 0))
                  for w, c in sorted(cells.weekly(self.min_group).items())]  # fmt: skip
-        gaps, other = self._gaps(window)
+        gaps, other = self._gaps(sorted(asked_in), len(window.weeks))
         return Search([w for w in weeks if w[1]], gaps, other, GAP_SIMILARITY)
 
-    def _gaps(self, window: Window) -> tuple[list[Gap], int]:
-        """Content gaps found week by week (each from at least the minimum group of askers that week), summed."""
-        found: dict[str, list] = {}
+    def _gaps(self, mondays: list[str], weeks: int) -> tuple[list[Gap], int]:
+        """Content gaps found week by week (each from at least the minimum group of askers that week), summed over
+        the weeks with questions (`mondays`) of a window of `weeks` weeks."""
+        questions: dict[str, int] = {}
+        askers: dict[str, int] = {}
+        examples: dict[str, tuple[str, ...]] = {}
         other = 0
-        for monday in window.weeks:
+        for monday in mondays:
             week = Window(date.fromisoformat(monday), date.fromisoformat(monday) + timedelta(days=6))
             asked = self.queries.weak_questions(week.start, week.end, GAP_SIMILARITY)
             gaps, folded = self.gaps.find(asked, self.min_group)
             for gap in gaps:
-                total = found.setdefault(gap.phrase, [0, 0, gap.examples])
-                total[0] += gap.questions
-                total[1] += gap.askers
+                questions[gap.phrase] = questions.get(gap.phrase, 0) + gap.questions
+                askers[gap.phrase] = askers.get(gap.phrase, 0) + gap.askers
+                examples.setdefault(gap.phrase, gap.examples)
             # "other" shows only when at least the minimum group asked what it holds (fewer can be told apart)
             if len({who for _, who in asked}) - sum(g.askers for g in gaps) >= self.min_group:
                 other += folded
-        n = len(window.weeks)
-        gaps = [Gap(phrase, q, weekly_average(a, n), examples) for phrase, (q, a, examples) in found.items()]
-        return sorted(gaps, key=lambda g: (-g.questions, g.phrase)), other
+        found = [Gap(p, n, weekly_average(askers[p], weeks), examples[p]) for p, n in questions.items()]
+        return sorted(found, key=lambda g: (-g.questions, g.phrase)), other
 
     def feedback(self, window: Window) -> Feedback:
         popular = self.queries.courses_rated_by(self.min_group)
