@@ -18,14 +18,8 @@ of the weekly counts instead.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class _Row:
-    person: str
-    groups: tuple[tuple[str, str], ...]  # (breakdown, group)
-    amount: int
+_Row = tuple[str, tuple[tuple[str, str], ...], int]  # (person, (breakdown, group) per breakdown, amount)
 
 
 class Cells:
@@ -42,7 +36,7 @@ class Cells:
         self._shown.clear()
         for metric, amount in amounts.items():
             if amount:
-                self._rows[(week, metric)].append(_Row(person, where, amount))
+                self._rows[(week, metric)].append((person, where, amount))
 
     def weekly(self, min_group: int) -> dict[str, dict[tuple[str, str, str], int]]:
         """Week -> (breakdown, group, metric) -> the value of each cell shown."""
@@ -65,10 +59,10 @@ class Cells:
     def _cells(self, rows: list[_Row], metric: str) -> dict[tuple[str, str], int]:
         values: dict[tuple[str, str], int] = defaultdict(int)
         people: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for row in rows:
-            for where in row.groups:
-                values[where] += row.amount
-                people[where].add(row.person)
+        for person, groups, amount in rows:
+            for where in groups:
+                values[where] += amount
+                people[where].add(person)
         if metric in self.people:
             return {where: len(who) for where, who in people.items()}
         return dict(values)
@@ -78,13 +72,13 @@ def _counted(rows: list[_Row], min_group: int) -> list[_Row]:
     """The largest set of rows in which every cell holds at least `min_group` distinct people."""
     while True:
         people: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for row in rows:
-            for where in row.groups:
-                people[where].add(row.person)
-        kept = [row for row in rows if all(len(people[where]) >= min_group for where in row.groups)]
-        if len(kept) == len(rows):
-            return kept
-        rows = kept
+        for person, groups, _ in rows:
+            for where in groups:
+                people[where].add(person)
+        small = {where for where, who in people.items() if len(who) < min_group}
+        if not small:
+            return rows
+        rows = [row for row in rows if small.isdisjoint(row[1])]
 
 
 def weekly_average(total: int, weeks: int) -> int:
