@@ -292,7 +292,7 @@ def _slack_user(text: str) -> str:
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
-    """Every figure the learning team sees, for scripts: aggregates only, small groups folded into "other"."""
+    """Every figure the learning team sees, for scripts: aggregates only, from weekly cells of the minimum group."""
     from insights.formats import render
     from insights.report import Window
     from upnext.build import build

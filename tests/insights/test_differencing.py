@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from admin.signin import SignIn
 from bot.app import web_client
 from config.reporting import Reporting
 from insights.formats import as_data
@@ -31,6 +32,8 @@ from insights.report import ReportBuilder, Window
 from learning.history import COMPLETED, NUDGES_OFF, RATED, STARTED
 from learning.store import Store
 from scheduler.digest import WeeklyDigest
+from tests.conftest import OPERATOR_ADMIN, PUBLIC_URL
+from tests.helpers import http
 
 MIN_GROUP = 3
 D = date(2026, 11, 18)  # a Wednesday
@@ -285,6 +288,26 @@ def test_comments_show_only_in_month_blocks_of_enough_raters_and_long_windows(st
     assert sorted(november) == sorted([TARGET_COMMENT, *(f"regular comment {k}" for k in range(1, 7))])
     assert comments(date(2026, 11, 9), date(2026, 11, 22)) == []  # two weeks: too short for any comment
     assert comments(date(2026, 10, 19), date(2026, 11, 22)) == []  # five weeks, but not all of November
+
+
+def test_the_issues_two_windows_give_the_same_report_json(server, service, settings):
+    """/admin/report.json for D-1 alone and for D-1 to D: both cover D's whole week, so they are the same report."""
+    with sqlite3.connect(settings.database_path) as db:
+        seeder = Seeder(db, [row[0] for row in db.execute("SELECT id FROM courses ORDER BY num LIMIT 3")])
+        for k, who in enumerate(REGULARS, start=1):
+            seeder.regular(k, who)
+        seeder.target()
+    link = SignIn(service.admin_tokens).link(OPERATOR_ADMIN, PUBLIC_URL).removeprefix(PUBLIC_URL)
+    cookie = http(server.url + link).headers["Set-Cookie"].split(";")[0]
+
+    def report(since: date, until: date) -> dict:
+        got = http(f"{server.url}/admin/report.json?since={since}&until={until}", headers={"Cookie": cookie})
+        assert got.status == 200
+        return {k: v for k, v in json.loads(got.body).items() if k != "generated_at"}
+
+    day_before, with_d = report(D - timedelta(days=1), D - timedelta(days=1)), report(D - timedelta(days=1), D)
+    assert day_before == with_d and day_before["window"] == {"since": "2026-11-16", "until": "2026-11-22"}
+    assert TARGET_WORDS not in json.dumps(with_d) and TARGET_COMMENT not in json.dumps(with_d)
 
 
 def test_a_window_covers_whole_weeks_monday_to_sunday():
