@@ -193,7 +193,8 @@ def dashboard_page(r: Report) -> str:
         f"""<header><a class="skip" href="#main">Skip to the figures</a>
 <h1>Upnext: what learners do and ask for</h1>
 <p class="note">{since} to {until}, whole weeks (Monday to Sunday, UTC). Totals only: no one is named, a weekly count
-that fewer than {r.min_group} people contribute to is counted nowhere, and counts of people are weekly averages.</p>
+that fewer than {r.min_group} people contribute to is counted nowhere, and counts of people are weekly averages.
+Only weeks that have ended count: up to {r.counted_until.isoformat()}.</p>
 <form class="window" method="get" action="/admin">
 <label>From <input type="date" name="since" value="{since}" required></label>
 <label>To <input type="date" name="until" value="{until}" required></label>

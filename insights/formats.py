@@ -30,7 +30,8 @@ def as_data(report: Report) -> dict[str, Any]:
     a, f, s, fb, n, c = report.adoption, report.funnel, report.search, report.feedback, report.nudges, report.catalog
     h = n.holdout
     return {
-        "window": {"since": report.window.since.isoformat(), "until": report.window.until.isoformat()},
+        "window": {"since": report.window.since.isoformat(), "until": report.window.until.isoformat(),
+                   "counted_until": report.counted_until.isoformat()},
         "min_group": report.min_group,
         "generated_at": report.generated_at,
         "adoption": {
@@ -123,7 +124,8 @@ def as_text(report: Report) -> str:
     a, f, s, fb, n, c = report.adoption, report.funnel, report.search, report.feedback, report.nudges, report.catalog
     lines = [
         f"Upnext report {report.window.since} to {report.window.until}, whole weeks (weekly counts from fewer than "
-        f"{report.min_group} people counted nowhere; people figures are weekly averages)",
+        f"{report.min_group} people counted nowhere; people figures are weekly averages; weeks that have not ended "
+        f"yet are not counted: up to {report.counted_until})",
         "",
         f"Adoption: {a.active} active of {a.known} known learners",
     ]

@@ -54,15 +54,19 @@ class Window:
 
     @classmethod
     def last_weeks(cls, weeks: int = 12, today: date | None = None) -> Window:
-        """The `weeks` weeks (Monday to Sunday) up to and including today's."""
+        """The last `weeks` weeks (Monday to Sunday) that have ended."""
         monday = _week_of(today or utcnow().date())
-        return cls(monday - timedelta(days=7 * (weeks - 1)), monday + timedelta(days=6))
+        return cls(monday - timedelta(days=7 * weeks), monday - timedelta(days=1))
 
     def snapped(self) -> Window:
         """From the Monday of `since`'s week to the Sunday of `until`'s: two windows then differ by whole weeks, and
         each week's figures come from at least the minimum group (insights.cells). Whatever the window's length:
         a window snapped to days, however long, would differ from the next one by a day, which can be one person's."""
         return Window(_week_of(self.since), _week_of(self.until) + timedelta(days=6))
+
+    def finished(self, today: date) -> Window:
+        """The window cut back to the weeks that ended before `today` (empty, `until` before `since`, if none)."""
+        return Window(self.since, min(self.until, _week_of(today) - timedelta(days=1)))
 
     @property
     def weeks(self) -> list[str]:
@@ -261,6 +265,7 @@ class Report:
     feedback: Feedback
     nudges: Nudges
     catalog: Catalog
+    counted_until: date  # the last finished week's Sunday the figures count (the week in progress never counts)
 
 
 def _week_of(day: date) -> date:
@@ -285,23 +290,29 @@ def _reason_case() -> str:
 
 
 class ReportBuilder:
-    def __init__(self, queries: ReportQueries, gaps: GapFinder, min_group: int = 5):
+    def __init__(self, queries: ReportQueries, gaps: GapFinder, min_group: int = 5,
+                 clock: Callable[[], datetime] = utcnow):  # fmt: skip
         self.queries = queries
         self.gaps = gaps
         self.min_group = max(MIN_GROUP_FLOOR, min_group)
+        self.clock = clock
 
     def build(self, requested: Window) -> Report:
+        """The figures for the whole weeks holding `requested`, counting only the weeks that have ended: a week in
+        progress would change between two looks at the same window by whatever happened in between."""
         window = requested.snapped()
+        counted = window.finished(self.clock().date())
         return Report(
             window=window,
             min_group=self.min_group,
-            generated_at=iso(utcnow()),
-            adoption=self.adoption(window),
-            funnel=self.funnel(window),
-            search=self.search(window),
-            feedback=self.feedback(window),
-            nudges=self.nudges(window),
-            catalog=self.catalog(window.end),
+            generated_at=iso(self.clock()),
+            adoption=self.adoption(counted),
+            funnel=self.funnel(counted),
+            search=self.search(counted),
+            feedback=self.feedback(counted),
+            nudges=self.nudges(counted),
+            catalog=self.catalog(counted.end),
+            counted_until=counted.until,
         )
 
     def adoption(self, window: Window) -> Adoption:

@@ -58,6 +58,11 @@ WINDOWS = [
 LABELS = ("group", "week", "month", "phrase", "kind", "label", "course_id")
 
 
+def LATER() -> datetime:
+    """When the reports are read: every window above has ended."""
+    return datetime(2026, 12, 14, tzinfo=UTC)
+
+
 def _at(day: date, hour: int = 10, minute: int = 0) -> str:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC).isoformat()
 
@@ -225,7 +230,7 @@ def assert_not_from_fewer_than_the_minimum(figures_by_window: dict[Any, dict[str
 
 def test_no_report_figure_or_difference_between_windows_singles_out_a_person(stores, encoder):
     gaps = GapFinder(encoder)
-    builders = {who: ReportBuilder(ReportQueries(store), gaps, MIN_GROUP) for who, store in stores.items()}
+    builders = {who: ReportBuilder(ReportQueries(store), gaps, MIN_GROUP, LATER) for who, store in stores.items()}
     figures = {
         window: {who: numeric_leaves(as_data(builder.build(Window(*window)))) for who, builder in builders.items()}
         for window in WINDOWS
@@ -263,7 +268,7 @@ def test_no_digest_figure_singles_out_a_person(stores, encoder, settings, fake_s
     figures: dict[date, dict[str | None, dict[str, float]]] = {}
     mondays = [date(2026, 11, 16), date(2026, 11, 23), date(2026, 11, 30)]
     for who, store in stores.items():
-        builder = ReportBuilder(ReportQueries(store), GapFinder(encoder), MIN_GROUP)
+        builder = ReportBuilder(ReportQueries(store), GapFinder(encoder), MIN_GROUP, LATER)
         for monday in mondays:
             clock = lambda m=monday: datetime(m.year, m.month, m.day, 9, tzinfo=UTC)  # noqa: E731
             digest = WeeklyDigest(store, builder.build, web_client(settings),
@@ -278,7 +283,7 @@ def test_no_digest_figure_singles_out_a_person(stores, encoder, settings, fake_s
 
 
 def test_comments_show_only_in_month_blocks_of_enough_raters_and_long_windows(stores, encoder):
-    builder = ReportBuilder(ReportQueries(stores[None]), GapFinder(encoder), MIN_GROUP)
+    builder = ReportBuilder(ReportQueries(stores[None]), GapFinder(encoder), MIN_GROUP, LATER)
 
     def comments(since: date, until: date) -> list[str]:
         return [c for r in builder.build(Window(since, until)).feedback.ratings for c in r.comments]
@@ -306,8 +311,22 @@ def test_the_issues_two_windows_give_the_same_report_json(server, service, setti
         return {k: v for k, v in json.loads(got.body).items() if k != "generated_at"}
 
     day_before, with_d = report(D - timedelta(days=1), D - timedelta(days=1)), report(D - timedelta(days=1), D)
-    assert day_before == with_d and day_before["window"] == {"since": "2026-11-16", "until": "2026-11-22"}
+    assert day_before == with_d
+    assert (day_before["window"]["since"], day_before["window"]["until"]) == ("2026-11-16", "2026-11-22")
     assert TARGET_WORDS not in json.dumps(with_d) and TARGET_COMMENT not in json.dumps(with_d)
+
+
+def test_the_week_in_progress_never_counts(stores, encoder):
+    def read_on(moment: datetime):
+        builder = ReportBuilder(ReportQueries(stores[None]), GapFinder(encoder), MIN_GROUP, lambda: moment)
+        return builder.build(Window(D - timedelta(days=2), D))
+
+    during = read_on(datetime(2026, 11, 19, 12, tzinfo=UTC))  # the day after D: the week has not ended
+    assert during.counted_until == date(2026, 11, 15) and during.adoption.weeks == []
+    assert during.funnel.total.shown == 0
+    after = read_on(LATER())  # once it has: the three regulars of that Monday (the person on D, alone, nowhere)
+    assert after.counted_until == date(2026, 11, 22)
+    assert [(w.week, w.active) for w in after.adoption.weeks] == [("2026-11-16", 3)]
 
 
 def test_a_window_covers_whole_weeks_monday_to_sunday():
