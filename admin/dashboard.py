@@ -116,7 +116,11 @@ def _search(r: Report) -> str:
 
 def _feedback(r: Report) -> str:
     fb = r.feedback
-    rows = [(c.title, c.up / c.raters, *_bounds(c.up, c.raters), f"{c.up} up, {c.down} down") for c in fb.ratings]
+    rows = [
+        (c.title, c.up / c.raters, *_bounds(c.up, c.raters), f"{c.up} up, {c.down} down")
+        for c in fb.ratings
+        if c.raters
+    ]  # a course can show its month's comments with no week's count to show
     if fb.other_up + fb.other_down:
         total = fb.other_up + fb.other_down
         rows.append(("other courses", fb.other_up / total, *_bounds(fb.other_up, total),

@@ -16,12 +16,14 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
 import pytest
 
+from admin.dashboard import dashboard_page
 from admin.signin import SignIn
 from bot.app import web_client
 from config.reporting import Reporting
@@ -293,6 +295,11 @@ def test_comments_show_only_in_month_blocks_of_enough_raters_and_long_windows(st
     assert sorted(november) == sorted([TARGET_COMMENT, *(f"regular comment {k}" for k in range(1, 7))])
     assert comments(date(2026, 11, 9), date(2026, 11, 22)) == []  # two weeks: too short for any comment
     assert comments(date(2026, 10, 19), date(2026, 11, 22)) == []  # five weeks, but not all of November
+    # a course can have a month's comments to show and no week with enough 👍 or 👎 to count: the page still shows
+    report = builder.build(Window(date(2026, 10, 26), date(2026, 12, 6)))
+    quiet = [replace(r, up=0, down=0) for r in report.feedback.ratings]
+    page = dashboard_page(replace(report, feedback=replace(report.feedback, ratings=quiet)))
+    assert "regular comment 1" in page
 
 
 def test_the_issues_two_windows_give_the_same_report_json(server, service, settings):
