@@ -68,10 +68,8 @@ def _adoption(r: Report) -> str:
     weeks = [w.week for w in a.weeks]
     charts = [
         columns("Active learners per week", weeks, {"new": [w.new for w in a.weeks],
-                "returning": [w.returning for w in a.weeks],
-                "not split": [w.active - w.new - w.returning for w in a.weeks]},
-                f"Learners who used Upnext each week, new and returning (not split when either part is under "
-                f"{r.min_group} people), of {a.known} known."),
+                "returning": [w.returning for w in a.weeks]},
+                f"Learners who used Upnext each week, new and returning, of {a.known} known."),
         columns("Active learners per month", [m for m, _ in a.months], {"active": [v for _, v in a.months]},
                 "Distinct learners who used Upnext each month."),
     ]  # fmt: skip

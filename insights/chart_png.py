@@ -14,16 +14,13 @@ from insights.report import Week
 
 
 def weekly_active_png(weeks: list[Week]) -> tuple[bytes, str]:
-    """Stacked columns of new, returning and (where a part is too small to show) unsplit active learners per week;
-    (PNG bytes, alt text)."""
+    """Stacked columns of new and returning active learners per week; (PNG bytes, alt text)."""
     labels = [w.week[5:] for w in weeks]
     figure, axes = plt.subplots(figsize=(8, 3.6), dpi=100)
     try:
         axes.bar(labels, [w.new for w in weeks], color="#2563eb", label="new")
         axes.bar(labels, [w.returning for w in weeks], bottom=[w.new for w in weeks], color="#f59e0b",
                  label="returning")  # fmt: skip
-        axes.bar(labels, [w.active - w.new - w.returning for w in weeks], bottom=[w.new + w.returning for w in weeks],
-                 color="#6b7280", label="not split (a part under the minimum group)")  # fmt: skip
         axes.set_title("Active learners per week")
         axes.set_xlabel("week starting (month-day)")
         axes.legend(loc="upper left", frameon=False)

@@ -107,13 +107,13 @@ class Group:
 class Week:
     week: str  # the Monday, YYYY-MM-DD
     active: int
-    new: int  # new and returning are both 0 when either would come from fewer than the minimum group
+    new: int  # new + returning = active: fewer new (or returning) than the minimum group in a week count nowhere
     returning: int
 
 
 @dataclass(frozen=True)
 class Adoption:
-    known: int  # known on Slack now, whatever the window
+    known: int  # known on Slack now, whatever the window (in role, time zone and language groups of the minimum)
     active: int  # the average of the weekly counts of active learners
     weeks: list[Week]
     months: list[tuple[str, int]]
