@@ -32,7 +32,7 @@ class Cells:
 
     def add(self, week: str, person: str, groups: dict[str, str], **amounts: int) -> None:
         """One person's contribution in `week`: the group it falls in per breakdown, and its amount per metric."""
-        where = tuple(sorted(groups.items()))
+        where = tuple(groups.items())
         self._shown.clear()
         for metric, amount in amounts.items():
             if amount:
