@@ -76,7 +76,8 @@ def _adoption(r: Report) -> str:
     ]  # fmt: skip
     for name, groups in (("role", a.by_role), ("time zone", a.by_timezone), ("language", a.by_language)):
         rows = [(g.label, g.values["active"]) for g in groups]
-        note = f"Active learners by {name}; groups under {r.min_group} people are in 'other'."
+        note = (f"Active learners by {name} (weekly average); a {name} fewer than {r.min_group} known people share "
+                f"is in 'other'.")  # fmt: skip
         charts.append(bars(f"Active learners by {name}", rows, note))
     return _section("adoption", "Adoption", charts)
 
@@ -114,7 +115,11 @@ def _search(r: Report) -> str:
 
 def _feedback(r: Report) -> str:
     fb = r.feedback
-    rows = [(c.title, c.up / c.raters, *_bounds(c.up, c.raters), f"{c.up} up, {c.down} down") for c in fb.ratings]
+    rows = [
+        (c.title, c.up / c.raters, *_bounds(c.up, c.raters), f"{c.up} up, {c.down} down")
+        for c in fb.ratings
+        if c.raters
+    ]  # a course can show its month's comments with no week's count to show
     if fb.other_up + fb.other_down:
         total = fb.other_up + fb.other_down
         rows.append(("other courses", fb.other_up / total, *_bounds(fb.other_up, total),
@@ -191,8 +196,9 @@ def dashboard_page(r: Report) -> str:
         "Upnext: learning team",
         f"""<header><a class="skip" href="#main">Skip to the figures</a>
 <h1>Upnext: what learners do and ask for</h1>
-<p class="note">{since} to {until}. Totals only: no one is named, and any group of fewer than {r.min_group} people is
-folded into “other”.</p>
+<p class="note">{since} to {until}, whole weeks (Monday to Sunday, UTC). Totals only: no one is named, a weekly count
+that fewer than {r.min_group} people contribute to is counted nowhere, and counts of people are weekly averages.
+Only weeks that have ended count: up to {r.counted_until.isoformat()}.</p>
 <form class="window" method="get" action="/admin">
 <label>From <input type="date" name="since" value="{since}" {bounds} required></label>
 <label>To <input type="date" name="until" value="{until}" {bounds} required></label>

@@ -1,4 +1,4 @@
-"""Who may see the learning team's figures, how small a group may be before it is folded into "other", where the
+"""Who may see the learning team's figures, how few people a figure may come from before it is left out, where the
 dashboard lives and where the weekly digest goes."""
 
 from __future__ import annotations

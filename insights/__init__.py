@@ -1,1 +1,1 @@
-"""The learning team's figures: read-only queries over the store, folded so no group is smaller than the minimum."""
+"""The learning team's figures: read-only queries over the store, in weekly cells of at least the minimum group."""

@@ -29,7 +29,8 @@ def as_data(report: Report) -> dict[str, Any]:
     a, f, s, fb, n, c = report.adoption, report.funnel, report.search, report.feedback, report.nudges, report.catalog
     h = n.holdout
     return {
-        "window": {"since": report.window.since.isoformat(), "until": report.window.until.isoformat()},
+        "window": {"since": report.window.since.isoformat(), "until": report.window.until.isoformat(),
+                   "counted_until": report.counted_until.isoformat()},
         "min_group": report.min_group,
         "generated_at": report.generated_at,
         "adoption": {
@@ -118,8 +119,9 @@ def ci(i: Interval) -> str:
 def as_text(report: Report) -> str:
     a, f, s, fb, n, c = report.adoption, report.funnel, report.search, report.feedback, report.nudges, report.catalog
     lines = [
-        f"Upnext report {report.window.since} to {report.window.until} (groups under {report.min_group} people "
-        f"folded into 'other')",
+        f"Upnext report {report.window.since} to {report.window.until}, whole weeks (weekly counts from fewer than "
+        f"{report.min_group} people counted nowhere; people figures are weekly averages; weeks that have not ended "
+        f"yet are not counted: up to {report.counted_until})",
         "",
         f"Adoption: {a.active} active of {a.known} known learners",
     ]
@@ -161,9 +163,9 @@ def as_text(report: Report) -> str:
         "",
         f"Catalog: {c.courses} courses, {c.never_shown} not shown in 30 days, {c.never_started} never started",
     ]
-    for title, groups in (("language", c.by_language), ("level", c.by_level)):
+    for title, courses in (("language", c.by_language), ("level", c.by_level)):
         lines.append(f"  by {title}: " + ", ".join(f"{g.label} {g.courses} ({g.never_shown} not shown, "
-                                                    f"{g.never_started} never started)" for g in groups))  # fmt: skip
+                                                    f"{g.never_started} never started)" for g in courses))  # fmt: skip
     return "\n".join(lines) + "\n"
 
 

@@ -1,6 +1,6 @@
 """Read-only SQL for the learning team's figures. Every query takes a window [start, end) of ISO 8601 UTC
-timestamps and returns plain rows; nothing here writes. Learner ids are returned only where the report module
-needs them to count distinct people (adoption, content gaps); it never lets them out."""
+timestamps and returns plain rows; nothing here writes. Learner ids are returned wherever the report module needs
+them to count the distinct people behind each weekly cell (insights.cells); it never lets them out."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ _RETURNED = (
     f"e.learner_id = n.learner_id AND e.at > {_WHEN} "
     f"AND e.at <= strftime('%Y-%m-%dT%H:%M:%S+00:00', {_WHEN}, '+{RETURN_DAYS} days')"
 )  # an event of the nudged (or held out) learner within RETURN_DAYS after it
+# a rating counts only from someone who had completed the course when they gave it ("+kind": look completions up by
+# learner, not through the much larger kind index)
+_FINISHED_BEFORE_RATING = (
+    f"EXISTS (SELECT 1 FROM events d WHERE d.learner_id = r.learner_id AND d.course_id = r.course_id "
+    f"AND +d.kind = '{COMPLETED}' AND d.at <= r.at)"
+)
 _KNOWN = f"is_bot = 0 AND deleted = 0 AND slack_id NOT LIKE '{PENDING_PREFIX}%'"
 
 
@@ -51,11 +57,10 @@ class ReportQueries:
         self.db = store.db
 
     # -- adoption ----------------------------------------------------------------------------------------------
-    def known_learners(self, end: str) -> list[tuple[str, str | None, str | None, str | None]]:
-        """(learner, title, tz, locale) of everyone known on Slack by `end`."""
-        return self.db.execute(
-            f"SELECT slack_id, title, tz, locale FROM learners WHERE {_KNOWN} AND created_at < ?", [end]
-        ).fetchall()
+    def known_learners(self) -> list[tuple[str, str | None, str | None, str | None]]:
+        """(learner, title, tz, locale) of everyone known on Slack now (whatever the window: so that two windows
+        never differ by who joined between their ends)."""
+        return self.db.execute(f"SELECT slack_id, title, tz, locale FROM learners WHERE {_KNOWN}").fetchall()
 
     def active_days(self, start: str, end: str) -> list[tuple[str, str]]:
         """(learner, day) for each day someone used Upnext in the window."""
@@ -68,38 +73,31 @@ class ReportQueries:
         return {row[0] for row in self.db.execute(f"SELECT DISTINCT learner_id FROM ({activity})", params)}
 
     # -- engagement funnel -------------------------------------------------------------------------------------
-    def shown(self, group: str, start: str, end: str) -> list[tuple[str | None, int, int]]:
-        """(group, impressions, distinct learners) for answers in the window. `group` is an SQL expression over `a`
-        (answers) and `i` (impressions)."""
-        return self.db.execute(
-            f"SELECT {group}, count(*), count(DISTINCT a.learner_id) FROM answers a "
-            f"JOIN impressions i ON i.answer_id = a.id WHERE a.created_at >= ? AND a.created_at < ? AND {PICK_KINDS} "
-            f"GROUP BY 1",
-            [start, end],
-        ).fetchall()
-
-    def clicked(self, group: str, start: str, end: str) -> list[tuple[str | None, int, int]]:
-        """(group, started, done) over impressions in the window. Started: the card's Start or Done was clicked;
-        done: Done was clicked on it, or the learner completed the course after a click on it."""
+    def picks(self, reason: str, start: str, end: str) -> list[tuple[str, str | None, str, str, int, int, int]]:
+        """(week, surface, reason family, learner, impressions, started, done) for answers in the window. `reason` is
+        an SQL expression over `i` (impressions). Started: the card's Start or Done was clicked; done: Done was
+        clicked on it, or the learner completed the course after a click on it."""
         return self.db.execute(
             # "+kind": look events up by answer, and by learner, not through the (much larger) kind index
-            f"SELECT {group}, count(*), sum(c.done OR EXISTS (SELECT 1 FROM events d WHERE d.learner_id = c.learner_id "
-            f"AND d.at >= c.first_at AND d.course_id = c.course_id AND +d.kind = '{COMPLETED}')) "
-            f"FROM (SELECT answer_id, course_id, learner_id, max(kind = '{COMPLETED}') AS done, min(at) AS first_at "
-            f"FROM events WHERE answer_id IS NOT NULL AND +kind IN {_in(ENGAGED)} GROUP BY answer_id, course_id) c "
-            f"JOIN answers a ON a.id = c.answer_id "
-            f"JOIN impressions i ON i.answer_id = c.answer_id AND i.course_id = c.course_id "
-            f"WHERE a.created_at >= ? AND a.created_at < ? AND {PICK_KINDS} GROUP BY 1",
+            f"SELECT {WEEK.format(col='a.created_at')}, a.surface, {reason}, a.learner_id, count(*), "
+            f"count(c.answer_id), sum(CASE WHEN c.answer_id IS NULL THEN 0 WHEN c.done THEN 1 ELSE EXISTS (SELECT 1 "
+            f"FROM events d WHERE d.learner_id = c.learner_id AND d.at >= c.first_at AND d.course_id = c.course_id "
+            f"AND +d.kind = '{COMPLETED}') END) "
+            f"FROM answers a JOIN impressions i ON i.answer_id = a.id "
+            f"LEFT JOIN (SELECT answer_id, course_id, learner_id, max(kind = '{COMPLETED}') AS done, "
+            f"min(at) AS first_at FROM events WHERE answer_id IS NOT NULL AND +kind IN {_in(ENGAGED)} "
+            f"GROUP BY answer_id, course_id) c ON c.answer_id = i.answer_id AND c.course_id = i.course_id "
+            f"WHERE a.created_at >= ? AND a.created_at < ? AND {PICK_KINDS} GROUP BY 1, 2, 3, 4",
             [start, end],
         ).fetchall()
 
     # -- search ------------------------------------------------------------------------------------------------
-    def questions_by_week(self, start: str, end: str) -> list[tuple[str, int, int]]:
-        """(week, questions, answered with nothing clicked)."""
+    def questions_by_week(self, start: str, end: str) -> list[tuple[str, str, int, int]]:
+        """(week, learner, questions, answered with nothing clicked)."""
         return self.db.execute(
-            f"SELECT {WEEK.format(col='a.created_at')}, count(*), "
+            f"SELECT {WEEK.format(col='a.created_at')}, a.learner_id, count(*), "
             f"sum(NOT EXISTS (SELECT 1 FROM events e WHERE e.answer_id = a.id)) "
-            f"FROM answers a WHERE a.kind = 'search' AND a.created_at >= ? AND a.created_at < ? GROUP BY 1 ORDER BY 1",
+            f"FROM answers a WHERE a.kind = 'search' AND a.created_at >= ? AND a.created_at < ? GROUP BY 1, 2",
             [start, end],
         ).fetchall()
 
@@ -115,30 +113,37 @@ class ReportQueries:
         ).fetchall()
 
     # -- feedback ----------------------------------------------------------------------------------------------
-    def ratings(self, start: str, end: str) -> list[tuple[str, str, str | None]]:
-        """(course, up|down, comment): each learner's latest rating of each course rated in the window, counting only
-        ratings given after the learner completed the course (older stores hold ratings from people who had not).
-        "+kind": look completions up by learner, not through the (much larger) kind index."""
+    def ratings(self, start: str, end: str) -> list[tuple[str, str, str, str, str, str | None]]:
+        """(week, month, course, learner, up|down, comment): each learner's latest rating of each course, when that
+        latest rating falls in the window (one rating per person and course, whatever the window), counting only
+        ratings given after the learner completed the course (older stores hold ratings from people who had not)."""
         return self.db.execute(
-            f"SELECT course_id, value, note FROM (SELECT r.course_id, r.value, r.note, max(r.at) FROM events r "
-            f"WHERE r.kind = '{RATED}' AND r.at >= ? AND r.at < ? AND EXISTS (SELECT 1 FROM events d "
-            f"WHERE d.learner_id = r.learner_id AND d.course_id = r.course_id AND +d.kind = '{COMPLETED}' "
-            f"AND d.at <= r.at) GROUP BY r.learner_id, r.course_id)",
+            f"SELECT {WEEK.format(col='at')}, substr(at, 1, 7), course_id, learner_id, value, note FROM ("
+            f"SELECT r.course_id, r.learner_id, r.value, r.note, max(r.at) AS at FROM events r "
+            f"WHERE r.kind = '{RATED}' AND {_FINISHED_BEFORE_RATING} GROUP BY r.learner_id, r.course_id) "
+            f"WHERE at >= ? AND at < ?",
             [start, end],
         ).fetchall()
 
-    def starts_and_finishes(self, start: str, end: str, min_started: int, top: int) -> list[tuple[str, int, int]]:
-        """(course, learners who started it in the window, of whom finished it) for the `top` most started courses
-        with at least `min_started` starters."""
-        engaged = _in(ENGAGED)
+    def courses_rated_by(self, min_group: int) -> set[str]:
+        """Courses that at least `min_group` people who finished them have rated (ever): each shown apart, the others
+        together."""
+        rows = self.db.execute(
+            f"SELECT r.course_id FROM events r WHERE r.kind = '{RATED}' AND {_FINISHED_BEFORE_RATING} "
+            f"GROUP BY r.course_id HAVING count(DISTINCT r.learner_id) >= ?",
+            [min_group],
+        )
+        return {row[0] for row in rows}
+
+    def first_starts(self, start: str, end: str) -> list[tuple[str, str, str, int]]:
+        """(week, course, learner, finished it since) for each course someone first took in the window (one pass over
+        every take: at 100k learners, twice as fast as looking each pair's earlier takes up)."""
         return self.db.execute(
-            f"WITH top AS (SELECT course_id, count(DISTINCT learner_id) AS n FROM events WHERE kind IN {engaged} "
-            f"AND at >= ? AND at < ? AND course_id IS NOT NULL GROUP BY course_id HAVING n >= ? "
-            f"ORDER BY n DESC, course_id LIMIT ?) "
-            f"SELECT t.course_id, t.n, (SELECT count(DISTINCT s.learner_id) FROM events s WHERE s.course_id = "
-            f"t.course_id AND s.kind IN {engaged} AND s.at >= ? AND s.at < ? AND EXISTS (SELECT 1 FROM events d "
-            f"WHERE d.course_id = t.course_id AND d.learner_id = s.learner_id AND d.kind = '{COMPLETED}')) FROM top t",
-            [start, end, min_started, top, start, end],
+            f"SELECT {WEEK.format(col='first_at')}, course_id, learner_id, done FROM ("
+            f"SELECT course_id, learner_id, min(at) AS first_at, max(kind = '{COMPLETED}') AS done FROM events "
+            f"WHERE kind IN {_in(ENGAGED)} AND course_id IS NOT NULL GROUP BY course_id, learner_id) "
+            f"WHERE first_at >= ? AND first_at < ?",
+            [start, end],
         ).fetchall()
 
     def titles(self, course_ids: Iterable[str]) -> dict[str, str]:
@@ -152,26 +157,46 @@ class ReportQueries:
         return found
 
     # -- nudges ------------------------------------------------------------------------------------------------
-    def nudge_learners_and_opt_outs(self, start: str, end: str, days: int) -> list[tuple[str, int, int, int]]:
-        """(kind, sent, learners, sent nudges followed by nudges off or a snooze within `days`)."""
+    def nudges_sent(self, start: str, end: str, days: int) -> list[tuple[str, str, str, int, int, int, int]]:
+        """(week, kind, learner, sent, with a click on their cards, followed by the learner's return within `days`,
+        followed by nudges off or a snooze within `days`) for nudges sent in the window."""
         return self.db.execute(
-            f"SELECT n.kind, count(*), count(DISTINCT n.learner_id), sum(EXISTS (SELECT 1 FROM events e "
-            f"WHERE e.learner_id = n.learner_id AND e.kind IN {_in((NUDGES_OFF, NUDGES_SNOOZED))} "
-            f"AND e.at >= n.sent_at AND e.at <= strftime('%Y-%m-%dT%H:%M:%S+00:00', n.sent_at, '+{days} days'))) "
-            f"FROM nudges n WHERE n.status = 'sent' AND n.sent_at >= ? AND n.sent_at < ? GROUP BY n.kind",
+            f"SELECT {WEEK.format(col='n.sent_at')}, n.kind, n.learner_id, count(*), "
+            f"sum(CAST(n.id AS TEXT) IN (SELECT value FROM events WHERE source = 'nudge')), "
+            f"sum(EXISTS (SELECT 1 FROM events e WHERE {_RETURNED})), "
+            f"sum(EXISTS (SELECT 1 FROM events e WHERE e.learner_id = n.learner_id "
+            f"AND e.kind IN {_in((NUDGES_OFF, NUDGES_SNOOZED))} AND e.at >= n.sent_at "
+            f"AND e.at <= strftime('%Y-%m-%dT%H:%M:%S+00:00', n.sent_at, '+{days} days'))) "
+            f"FROM nudges n WHERE n.status = 'sent' AND n.sent_at >= ? AND n.sent_at < ? GROUP BY 1, 2, 3",
+            [start, end],
+        ).fetchall()
+
+    def come_backs(self, start: str, end: str) -> list[tuple[str, str, str, int, int]]:
+        """(week, sent | held_out, learner, come-back nudges, of which the learner was active within RETURN_DAYS)."""
+        return self.db.execute(
+            f"SELECT {WEEK.format(col=_WHEN)}, n.status, n.learner_id, count(*), "
+            f"sum(EXISTS (SELECT 1 FROM events e WHERE {_RETURNED})) FROM nudges n "
+            f"WHERE n.kind = 'come_back' AND n.status IN ('sent', 'held_out') AND {_WHEN} >= ? AND {_WHEN} < ? "
+            f"GROUP BY 1, 2, 3",
             [start, end],
         ).fetchall()
 
     # -- catalog health ----------------------------------------------------------------------------------------
-    def catalog_health(self, shown_since: str, end: str) -> list[tuple[str | None, str | None, int, int, int]]:
-        """(language, level, courses, never shown in [shown_since, end), never started before `end`)."""
+    def catalog_health(
+        self, shown_since: str, end: str, min_group: int
+    ) -> list[tuple[str | None, str | None, int, int, int]]:
+        """(language, level, courses, not shown in [shown_since, end), never started before `end`). A course counts
+        as shown (started) only in a week when at least `min_group` people were shown (started) it."""
         return self.db.execute(
-            f"SELECT c.language, c.level, count(*), "
-            f"sum(NOT EXISTS (SELECT 1 FROM impressions i JOIN answers a ON a.id = i.answer_id "
-            f"WHERE i.course_id = c.id AND a.created_at >= ? AND a.created_at < ?)), "
-            f"sum(NOT EXISTS (SELECT 1 FROM events e WHERE e.course_id = c.id AND e.kind IN {_in(ENGAGED)} "
-            f"AND e.at < ?)) FROM courses c GROUP BY c.language, c.level",
-            [shown_since, end, end],
+            f"WITH shown AS (SELECT DISTINCT i.course_id FROM impressions i JOIN answers a ON a.id = i.answer_id "
+            f"WHERE a.created_at >= ? AND a.created_at < ? GROUP BY i.course_id, {WEEK.format(col='a.created_at')} "
+            f"HAVING count(DISTINCT a.learner_id) >= ?), "
+            f"started AS (SELECT DISTINCT course_id FROM events WHERE kind IN {_in(ENGAGED)} AND at < ? "
+            f"AND course_id IS NOT NULL GROUP BY course_id, {WEEK.format(col='at')} "
+            f"HAVING count(DISTINCT learner_id) >= ?) "
+            f"SELECT c.language, c.level, count(*), sum(c.id NOT IN shown), sum(c.id NOT IN started) "
+            f"FROM courses c GROUP BY c.language, c.level",
+            [shown_since, end, min_group, end, min_group],
         ).fetchall()
 
     # -- nudge outcomes (`upnext nudges stats` and the report) ---------------------------------------------------

@@ -1,28 +1,32 @@
-"""Every figure the learning team sees, computed from the store for a window of days.
+"""Every figure the learning team sees, computed from the store for a window of whole weeks.
 
-Aggregates only: no figure names or lists a learner, and every breakdown by a group of people (role, time zone,
-language, surface, reason, nudge kind, course, question cluster) folds groups of fewer than `min_group` people into
-"other" (and, if "other" is still too small, the next smallest group with it, so no small group can be worked out
-by subtraction). People who asked to be forgotten are erased from the store, so they leave every figure.
+Aggregates only: no figure names or lists a learner. Every figure is built from weekly cells (insights.cells): what
+people did in a week counts only where every cell it falls in (the total, and its group in each breakdown: role,
+time zone, language, surface, reason, nudge kind, course) holds at least `min_group` distinct people, and a window's
+figure sums its weeks, so no figure, and no difference between two windows, comes from fewer than `min_group`
+people. Content gaps are found week by week, each from at least `min_group` askers that week. Comments are shown in
+calendar-month blocks only (see `Feedback`). People who asked to be forgotten are erased from the store, so they
+leave every figure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from config.reporting import MIN_GROUP_FLOOR
+from insights.cells import Cells, weekly_average
 from insights.gaps import GAP_SIMILARITY, Gap, GapFinder
 from insights.intervals import Interval, difference, wilson
-from insights.nudge_stats import holdout_comparison, nudge_stats
 from insights.queries import RETURN_DAYS, ReportQueries, sql_text
 from learning.timestamps import iso, utcnow
 
 OTHER = "other"
 UNKNOWN = "not set"
-NEVER_SHOWN_DAYS = 30
+NEVER_SHOWN_WEEKS = 4  # "not shown lately": in the last four weeks of the window
 DROP_OFF_COURSES = 10
+COMMENT_MIN_DAYS = 28  # comments are never shown for a shorter window
 # The reason kinds a pick can carry (learning.recommender.Reason), in the families the learning team reads.
 REASON_FAMILIES = {
     "up next": ("up_next", "continue", "starter"),
@@ -32,21 +36,54 @@ REASON_FAMILIES = {
     "what's new": ("new_interest", "new_like", "rising"),
     "search": ("match",),
 }
+PROFILE_FIELDS: dict[str, Callable[[str | None], str]] = {
+    "role": lambda v: (v or "").strip() or UNKNOWN,
+    "timezone": lambda v: v or UNKNOWN,
+    "language": lambda v: _language(v),
+}  # the learner fields active learners are broken down by, and how each is read
 SURFACE_NAMES = {"dm": "DM", "mention": "mention", "assistant": "assistant", "slash": "/learn", "home": "Home",
                  "nudge": "nudge"}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Window:
-    """Whole days, `since` to `until` inclusive, in UTC."""
+    """Whole days, `since` to `until` inclusive, in UTC. Figures cover it snapped outwards to whole weeks."""
 
     since: date
     until: date
 
     @classmethod
     def last_weeks(cls, weeks: int = 12, today: date | None = None) -> Window:
-        today = today or utcnow().date()
-        return cls(today - timedelta(days=7 * weeks - 1), today)
+        """The last `weeks` weeks (Monday to Sunday) that have ended."""
+        monday = _week_of(today or utcnow().date())
+        return cls(monday - timedelta(days=7 * weeks), monday - timedelta(days=1))
+
+    def snapped(self) -> Window:
+        """From the Monday of `since`'s week to the Sunday of `until`'s: two windows then differ by whole weeks, and
+        each week's figures come from at least the minimum group (insights.cells). Whatever the window's length:
+        a window snapped to days, however long, would differ from the next one by a day, which can be one person's."""
+        return Window(_week_of(self.since), _week_of(self.until) + timedelta(days=6))
+
+    def finished(self, today: date) -> Window:
+        """The window cut back to the weeks that ended before `today` (empty, `until` before `since`, if none)."""
+        return Window(self.since, min(self.until, _week_of(today) - timedelta(days=1)))
+
+    @property
+    def weeks(self) -> list[str]:
+        """The Mondays of the weeks the window covers (once snapped)."""
+        first, last = _week_of(self.since), _week_of(self.until)
+        return [(first + timedelta(days=7 * i)).isoformat() for i in range((last - first).days // 7 + 1)]
+
+    @property
+    def months(self) -> list[str]:
+        """The calendar months (YYYY-MM) wholly inside the window."""
+        months, day = [], self.since.replace(day=1)
+        while day <= self.until:
+            following = (day + timedelta(days=32)).replace(day=1)
+            if day >= self.since and following - timedelta(days=1) <= self.until:
+                months.append(day.isoformat()[:7])
+            day = following
+        return months
 
     @property
     def start(self) -> str:
@@ -59,42 +96,25 @@ class Window:
 
 @dataclass(frozen=True)
 class Group:
-    """One slice of people: `people` is how many are in it (what the minimum group size is checked against)."""
+    """One slice of known learners (a role, a time zone, a language): `people` is how many are in it."""
 
     label: str
     people: int
     values: dict[str, int] = field(default_factory=dict)
 
 
-def fold_small(groups: Sequence[Group], min_group: int) -> list[Group]:
-    """Groups of at least `min_group` people, largest first, then "other" holding the rest; when "other" would be
-    smaller than `min_group`, the smallest remaining groups join it too."""
-    kept = sorted((g for g in groups if g.people >= min_group), key=lambda g: (-g.people, g.label))
-    folded = [g for g in groups if g.people < min_group]
-    while folded and sum(g.people for g in folded) < min_group and kept:
-        folded.append(kept.pop())
-    if not folded:
-        return kept
-    keys = {k for g in folded for k in g.values}
-    other = Group(OTHER, sum(g.people for g in folded), {k: sum(g.values.get(k, 0) for g in folded) for k in keys})
-    return [*kept, other]
-
-
 @dataclass(frozen=True)
 class Week:
     week: str  # the Monday, YYYY-MM-DD
     active: int
-    new: int
-
-    @property
-    def returning(self) -> int:
-        return self.active - self.new
+    new: int  # new + returning = active: fewer new (or returning) than the minimum group in a week count nowhere
+    returning: int
 
 
 @dataclass(frozen=True)
 class Adoption:
-    known: int
-    active: int
+    known: int  # known on Slack now, whatever the window (in role, time zone and language groups of the minimum)
+    active: int  # the average of the weekly counts of active learners
     weeks: list[Week]
     months: list[tuple[str, int]]
     by_role: list[Group]  # values: known, active (people = known)
@@ -108,7 +128,7 @@ class FunnelRow:
     shown: int
     started: int
     done: int
-    learners: int
+    learners: int  # the average of the weekly counts of people shown picks
 
     @property
     def click_through(self) -> Interval:
@@ -165,7 +185,11 @@ class CourseFinish:
 
 @dataclass(frozen=True)
 class Feedback:
-    ratings: list[CourseRating]  # courses rated by at least min_group people, most rated first
+    """Ratings per course from weekly cells. Comments come in calendar-month blocks: a course's comments of a month
+    show when the month lies wholly inside a window of at least COMMENT_MIN_DAYS days and at least `min_group`
+    people rated the course that month; each block shows whole, in no order and with no date, or not at all."""
+
+    ratings: list[CourseRating]  # courses with ratings (or comments) shown, most rated first
     other_up: int  # ratings of courses rated by fewer people
     other_down: int
     drop_off: list[CourseFinish]  # the most started courses, least finished first
@@ -224,8 +248,8 @@ class CatalogGroup:
 @dataclass(frozen=True)
 class Catalog:
     courses: int
-    never_shown: int  # in the NEVER_SHOWN_DAYS days up to the end of the window
-    never_started: int
+    never_shown: int  # to at least the minimum group in any of the window's last NEVER_SHOWN_WEEKS weeks
+    never_started: int  # by at least the minimum group in any one week, up to the window's end
     by_language: list[CatalogGroup]
     by_level: list[CatalogGroup]
 
@@ -241,12 +265,17 @@ class Report:
     feedback: Feedback
     nudges: Nudges
     catalog: Catalog
+    counted_until: date  # the last finished week's Sunday the figures count (the week in progress never counts)
+
+
+def _week_of(day: date) -> date:
+    """The Monday of the week holding `day`."""
+    return day - timedelta(days=day.weekday())
 
 
 def _monday(day: str) -> str:
     """The Monday of the week holding `day` (YYYY-MM-DD)."""
-    moment = date.fromisoformat(day)
-    return (moment - timedelta(days=moment.weekday())).isoformat()
+    return _week_of(date.fromisoformat(day)).isoformat()
 
 
 def _language(locale: str | None) -> str:
@@ -261,126 +290,203 @@ def _reason_case() -> str:
 
 
 class ReportBuilder:
-    def __init__(self, queries: ReportQueries, gaps: GapFinder, min_group: int = 5):
+    def __init__(self, queries: ReportQueries, gaps: GapFinder, min_group: int = 5,
+                 clock: Callable[[], datetime] = utcnow):  # fmt: skip
         self.queries = queries
         self.gaps = gaps
         self.min_group = max(MIN_GROUP_FLOOR, min_group)
+        self.clock = clock
 
-    def build(self, window: Window) -> Report:
-        start, end = window.start, window.end
+    def build(self, requested: Window) -> Report:
+        """The figures for the whole weeks holding `requested`, counting only the weeks that have ended: a week in
+        progress would change between two looks at the same window by whatever happened in between."""
+        window = requested.snapped()
+        counted = window.finished(self.clock().date())
         return Report(
             window=window,
             min_group=self.min_group,
-            generated_at=iso(utcnow()),
-            adoption=self.adoption(start, end),
-            funnel=self.funnel(start, end),
-            search=self.search(start, end),
-            feedback=self.feedback(start, end),
-            nudges=self.nudges(start, end),
-            catalog=self.catalog(end),
+            generated_at=iso(self.clock()),
+            adoption=self.adoption(counted),
+            funnel=self.funnel(counted),
+            search=self.search(counted),
+            feedback=self.feedback(counted),
+            nudges=self.nudges(counted),
+            catalog=self.catalog(counted.end),
+            counted_until=counted.until,
         )
 
-    def adoption(self, start: str, end: str) -> Adoption:
-        q = self.queries
-        days = q.active_days(start, end)
-        before = q.active_before(start)
+    def adoption(self, window: Window) -> Adoption:
+        labels = self._profile_groups(self.queries.known_learners())
+        directory = Cells(people=("known",))
+        for learner, groups in labels.items():
+            directory.add("now", learner, {"all": "all", **groups}, known=1)
+        known = directory.totals(self.min_group)
+        weekly, monthly = Cells(people=("active",)), Cells(people=("active",))
+        months = set(window.months)
+        days = self.queries.active_days(window.start, window.end)
+        before = self.queries.active_before(window.start)
         first: dict[str, str] = {}
-        weekly: dict[str, set[str]] = {}
-        monthly: dict[str, set[str]] = {}
         for learner, day in days:
             first[learner] = min(day, first.get(learner, day))
-            weekly.setdefault(_monday(day), set()).add(learner)
-            monthly.setdefault(day[:7], set()).add(learner)
-        weeks = [Week(week, len(people), sum(1 for p in people if p not in before and _monday(first[p]) == week))
-                 for week, people in sorted(weekly.items())]  # fmt: skip
-        known = q.known_learners(end)
+        seen: set[tuple[str, str]] = set()
+        for learner, day in days:
+            week = _monday(day)
+            if (week, learner) not in seen:
+                seen.add((week, learner))
+                split = "new" if learner not in before and _monday(first[learner]) == week else "returning"
+                groups = labels.get(learner, dict.fromkeys(PROFILE_FIELDS, OTHER))
+                weekly.add(week, learner, {"all": "all", "split": split, **groups}, active=1)
+            if day[:7] in months and (day[:7], learner) not in seen:
+                seen.add((day[:7], learner))
+                monthly.add(day[:7], learner, {"all": "all"}, active=1)
+        weeks = [Week(week, c.get(("all", "all", "active"), 0), c.get(("split", "new", "active"), 0),
+                      c.get(("split", "returning", "active"), 0))
+                 for week, c in sorted(weekly.weekly(self.min_group).items())]  # fmt: skip
+        totals, n = weekly.totals(self.min_group), len(window.weeks)
 
-        def by(index: int, label: Callable[[str | None], str]) -> list[Group]:
-            counts: dict[str, list[int]] = {}
-            for row in known:
-                totals = counts.setdefault(label(row[index]), [0, 0])
-                totals[0] += 1
-                totals[1] += row[0] in first
-            groups = [Group(k, v[0], {"known": v[0], "active": v[1]}) for k, v in counts.items()]
-            return fold_small(groups, self.min_group)
+        def by(name: str) -> list[Group]:
+            groups = [Group(g, people, {"known": people, "active": weekly_average(totals[(name, g, "active")], n)})
+                      for b, g, _ in known if b == name and (people := known[(name, g, "known")])]  # fmt: skip
+            return sorted(groups, key=lambda g: (g.label == OTHER, -g.people, g.label))
 
         return Adoption(
-            known=len(known),
-            active=len(first),
-            weeks=weeks,
-            months=[(month, len(people)) for month, people in sorted(monthly.items())],
-            by_role=by(1, lambda v: (v or "").strip() or UNKNOWN),
-            by_timezone=by(2, lambda v: v or UNKNOWN),
-            by_language=by(3, _language),
+            known=known[("all", "all", "known")],
+            active=weekly_average(totals[("all", "all", "active")], n),
+            weeks=[w for w in weeks if w.active],
+            months=sorted((m, c[("all", "all", "active")]) for m, c in monthly.weekly(self.min_group).items()),
+            by_role=by("role"),
+            by_timezone=by("timezone"),
+            by_language=by("language"),
         )
 
-    def funnel(self, start: str, end: str) -> Funnel:
-        def rows(group: str, name: Callable[[str], str]) -> list[FunnelRow]:
-            clicks = {label: (started, done) for label, started, done in self.queries.clicked(group, start, end)}
-            groups = [Group(name(label or UNKNOWN), learners, {"shown": shown, "started": clicks.get(label, (0, 0))[0],
-                                                               "done": clicks.get(label, (0, 0))[1]})
-                      for label, shown, learners in self.queries.shown(group, start, end)]  # fmt: skip
-            return [FunnelRow(g.label, g.values["shown"], g.values["started"], g.values["done"], g.people)
-                    for g in fold_small(groups, self.min_group)]  # fmt: skip
+    def _profile_groups(self, known: list[tuple[str, str | None, str | None, str | None]]) -> dict[str, dict[str, str]]:
+        """Each learner known now: their role, time zone and language, or "other" where fewer than the minimum group
+        share it (decided from who is known now, so the same in every window)."""
+        raw = {row[0]: {name: label(row[i]) for i, (name, label) in enumerate(PROFILE_FIELDS.items(), start=1)}
+               for row in known}  # fmt: skip
+        counts: dict[tuple[str, str], int] = {}
+        for fields in raw.values():
+            for where in fields.items():
+                counts[where] = counts.get(where, 0) + 1
+        return {learner: {name: value if counts[(name, value)] >= self.min_group else OTHER
+                          for name, value in fields.items()} for learner, fields in raw.items()}  # fmt: skip
 
-        [total] = rows("'all'", str) or [FunnelRow("all", 0, 0, 0, 0)]
-        return Funnel(
-            total=replace(total, label="all"),
-            by_surface=rows("a.surface", lambda s: SURFACE_NAMES.get(s, s)),
-            by_reason=rows(_reason_case(), str),
-        )
+    def funnel(self, window: Window) -> Funnel:
+        cells = Cells(people=("people",))
+        for week, surface, reason, learner, shown, started, done in self.queries.picks(
+            _reason_case(), window.start, window.end
+        ):
+            groups = {"all": "all", "surface": SURFACE_NAMES.get(surface or "", surface or UNKNOWN), "reason": reason}
+            cells.add(week, learner, groups, shown=shown, started=started, done=done, people=1)
+        totals, n = cells.totals(self.min_group), len(window.weeks)
 
-    def search(self, start: str, end: str) -> Search:
-        gaps, other = self.gaps.find(self.queries.weak_questions(start, end, GAP_SIMILARITY), self.min_group)
-        return Search(self.queries.questions_by_week(start, end), gaps, other, GAP_SIMILARITY)
+        def rows(breakdown: str) -> list[FunnelRow]:
+            labels = {g for b, g, metric in totals if b == breakdown and metric == "shown"}
+            made = [FunnelRow(g, totals[(breakdown, g, "shown")], totals[(breakdown, g, "started")],
+                              totals[(breakdown, g, "done")], weekly_average(totals[(breakdown, g, "people")], n))
+                    for g in labels]  # fmt: skip
+            return sorted(made, key=lambda r: (r.label == OTHER, -r.shown, r.label))
 
-    def feedback(self, start: str, end: str) -> Feedback:
-        votes: dict[str, dict[str, int]] = {}
-        comments: dict[str, list[str]] = {}
-        for course_id, value, note in self.queries.ratings(start, end):
-            votes.setdefault(course_id, {"up": 0, "down": 0})["up" if value == "up" else "down"] += 1
+        [total] = rows("all") or [FunnelRow("all", 0, 0, 0, 0)]
+        return Funnel(total=total, by_surface=rows("surface"), by_reason=rows("reason"))
+
+    def search(self, window: Window) -> Search:
+        cells = Cells()
+        asked_in: set[str] = set()
+        for week, learner, questions, unclicked in self.queries.questions_by_week(window.start, window.end):
+            cells.add(week, learner, {"all": "all"}, questions=questions, unclicked=unclicked)
+            asked_in.add(week)
+        weeks = [(w, c.get(("all", "all", "questions"), 0), c.get(("all", "all", "unclicked"), 0))
+                 for w, c in sorted(cells.weekly(self.min_group).items())]  # fmt: skip
+        gaps, other = self._gaps(sorted(asked_in), len(window.weeks))
+        return Search([w for w in weeks if w[1]], gaps, other, GAP_SIMILARITY)
+
+    def _gaps(self, mondays: list[str], weeks: int) -> tuple[list[Gap], int]:
+        """Content gaps found week by week (each from at least the minimum group of askers that week), summed over
+        the weeks with questions (`mondays`) of a window of `weeks` weeks."""
+        questions: dict[str, int] = {}
+        askers: dict[str, int] = {}
+        examples: dict[str, tuple[str, ...]] = {}
+        other = 0
+        for monday in mondays:
+            week = Window(date.fromisoformat(monday), date.fromisoformat(monday) + timedelta(days=6))
+            asked = self.queries.weak_questions(week.start, week.end, GAP_SIMILARITY)
+            gaps, folded = self.gaps.find(asked, self.min_group)
+            for gap in gaps:
+                questions[gap.label] = questions.get(gap.label, 0) + gap.questions
+                askers[gap.label] = askers.get(gap.label, 0) + gap.askers
+                examples.setdefault(gap.label, gap.examples)
+            # "other" shows only when at least the minimum group asked what it holds (fewer can be told apart)
+            if len({who for _, who in asked}) - sum(g.askers for g in gaps) >= self.min_group:
+                other += folded
+        found = [Gap(label, n, weekly_average(askers[label], weeks), examples[label]) for label, n in questions.items()]
+        return sorted(found, key=lambda g: (-g.questions, g.label)), other
+
+    def feedback(self, window: Window) -> Feedback:
+        popular = self.queries.courses_rated_by(self.min_group)
+        votes = Cells()
+        raters: dict[tuple[str, str], set[str]] = {}
+        notes: dict[tuple[str, str], list[str]] = {}
+        for week, month, course_id, learner, value, note in self.queries.ratings(window.start, window.end):
+            groups = {"all": "all", "course": course_id if course_id in popular else OTHER}
+            votes.add(week, learner, groups, **{"up" if value == "up" else "down": 1})
+            raters.setdefault((course_id, month), set()).add(learner)
             if note:
-                comments.setdefault(course_id, []).append(note)
-        folded = fold_small([Group(c, v["up"] + v["down"], v) for c, v in votes.items()], self.min_group)
-        other = next((g for g in folded if g.label == OTHER and g.label not in votes), None)
-        shown = [g for g in folded if g is not other]
-        starts = self.queries.starts_and_finishes(start, end, self.min_group, DROP_OFF_COURSES)
-        titles = self.queries.titles([*(g.label for g in shown), *(c for c, _, _ in starts)])
-        ratings = [CourseRating(g.label, titles.get(g.label, g.label), g.values["up"], g.values["down"],
-                                sorted(comments.get(g.label, []))) for g in shown]  # fmt: skip
+                notes.setdefault((course_id, month), []).append(note)
+        totals = votes.totals(self.min_group)
+        comments: dict[str, list[str]] = {}
+        if (window.until - window.since).days + 1 >= COMMENT_MIN_DAYS:
+            for (course_id, month), people in raters.items():
+                if month in window.months and len(people) >= self.min_group:
+                    comments.setdefault(course_id, []).extend(notes.get((course_id, month), []))
+        courses = ({g for b, g, _ in totals if b == "course"} | set(comments)) - {OTHER}
+        starts = Cells(people=("started", "finished"))
+        for week, course_id, learner, done in self.queries.first_starts(window.start, window.end):
+            starts.add(week, learner, {"course": course_id}, started=1, finished=done)
+        started = starts.totals(self.min_group)
+        top = sorted((g for _, g, m in started if m == "started"), key=lambda c: (-started[("course", c, "started")],
+                                                                                    c))  # fmt: skip
+        top = top[:DROP_OFF_COURSES]
+        titles = self.queries.titles([*courses, *top])
+        ratings = [CourseRating(c, titles.get(c, c), totals[("course", c, "up")], totals[("course", c, "down")],
+                                sorted(comments.get(c, []))) for c in courses]  # fmt: skip
         ratings.sort(key=lambda r: (-r.raters, r.title))
-        drop_off = [CourseFinish(c, titles.get(c, c), n, f) for c, n, f in starts]
+        drop_off = [CourseFinish(c, titles.get(c, c), started[("course", c, "started")],
+                                 started[("course", c, "finished")]) for c in top]  # fmt: skip
         drop_off.sort(key=lambda d: (d.finish_rate.estimate, -d.started, d.title))
-        other_values = other.values if other else {}
-        return Feedback(ratings, other_values.get("up", 0), other_values.get("down", 0), drop_off)
+        return Feedback(ratings, totals[("course", OTHER, "up")], totals[("course", OTHER, "down")], drop_off)
 
-    def nudges(self, start: str, end: str) -> Nudges:
-        stats = {s.kind: s for s in nudge_stats(self.queries, start, end)}
-        groups = []
-        for kind, sent, learners, opted_out in self.queries.nudge_learners_and_opt_outs(start, end, RETURN_DAYS):
-            s = stats.get(kind)
-            values = {"sent": sent, "clicked": s.clicked if s else 0, "opted_out": opted_out,
-                      "returned": s.returned_by_status["sent"] if s else 0}  # fmt: skip
-            groups.append(Group(kind, learners, values))
-        kinds = [NudgeKind(g.label, g.values["sent"], g.values["clicked"], g.values["returned"],
-                           g.values["opted_out"], g.people) for g in fold_small(groups, self.min_group)]  # fmt: skip
-        h = holdout_comparison(self.queries, start, end)
-        nudged, held = int(h["sent_learners"]), int(h["held_out_learners"])
-        holdout = Holdout(nudged, int(h["sent_returned"]), held, int(h["held_out_returned"]),
+    def nudges(self, window: Window) -> Nudges:
+        cells = Cells(people=("learners",))
+        for week, kind, learner, sent, clicked, returned, opted_out in self.queries.nudges_sent(
+            window.start, window.end, RETURN_DAYS
+        ):
+            cells.add(week, learner, {"kind": kind}, sent=sent, clicked=clicked, returned=returned,
+                      opted_out=opted_out, learners=1)  # fmt: skip
+        totals, n = cells.totals(self.min_group), len(window.weeks)
+        kinds = [NudgeKind(k, totals[("kind", k, "sent")], totals[("kind", k, "clicked")],
+                           totals[("kind", k, "returned")], totals[("kind", k, "opted_out")],
+                           weekly_average(totals[("kind", k, "learners")], n))
+                 for k in sorted({g for _, g, m in totals if m == "sent"})]  # fmt: skip
+        outcomes = Cells()
+        for week, status, learner, nudges, returned in self.queries.come_backs(window.start, window.end):
+            outcomes.add(week, learner, {"status": status}, nudges=nudges, returned=returned)
+        h = outcomes.totals(self.min_group)
+        nudged, held = h[("status", "sent", "nudges")], h[("status", "held_out", "nudges")]
+        holdout = Holdout(nudged, h[("status", "sent", "returned")], held, h[("status", "held_out", "returned")],
                           min(nudged, held) >= self.min_group)  # fmt: skip
         return Nudges(kinds, holdout)
 
     def catalog(self, end: str) -> Catalog:
-        shown_since = iso(datetime.fromisoformat(end) - timedelta(days=NEVER_SHOWN_DAYS))
-        rows = self.queries.catalog_health(shown_since, end)
+        shown_since = iso(datetime.fromisoformat(end) - timedelta(weeks=NEVER_SHOWN_WEEKS))
+        rows = self.queries.catalog_health(shown_since, end, self.min_group)
 
         def by(index: int) -> list[CatalogGroup]:
             totals: dict[str, list[int]] = {}
-            for row in rows:
-                label = row[index] or UNKNOWN
-                t = totals.setdefault(label, [0, 0, 0])
-                for k in range(3):
-                    t[k] += row[2 + k]
+            for language, level, *counts in rows:
+                t = totals.setdefault((language, level)[index] or UNKNOWN, [0, 0, 0])
+                for k, count in enumerate(counts):
+                    t[k] += count
             return sorted((CatalogGroup(k, *v) for k, v in totals.items()), key=lambda g: (-g.courses, g.label))
 
         return Catalog(

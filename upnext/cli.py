@@ -316,7 +316,7 @@ def _slack_user(text: str) -> str:
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
-    """Every figure the learning team sees, for scripts: aggregates only, small groups folded into "other"."""
+    """Every figure the learning team sees, for scripts: aggregates only, from weekly cells of the minimum group."""
     from insights.dates import asked_window
     from insights.formats import as_format
     from upnext.build import build

@@ -17,8 +17,8 @@ def _change(now: float, before: float, as_share: bool = False) -> str:
 
 
 def digest_message(this_week: Report, last_week: Report, dashboard_url: str | None) -> Message:
-    """What happened in the week, each figure with its change from last week; content gaps by the words
-    many of their askers shared (escaped all the same), already folded to groups of at least the minimum size."""
+    """What happened in the week, each figure with its change from last week; content gaps by the words many of
+    their askers shared (escaped all the same), each from at least the minimum group of askers."""
     now, before = this_week, last_week
     ctr_now, ctr_before = now.funnel.total.click_through.estimate, before.funnel.total.click_through.estimate
     rated_now = now.feedback.up + now.feedback.down
@@ -40,7 +40,7 @@ def digest_message(this_week: Report, last_week: Report, dashboard_url: str | No
     gaps = [f"{echo(g.label)} ({g.askers} people)" for g in now.search.gaps[:3]]
     if gaps:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="*Asked for, weakly answered:* " + ", ".join(gaps))))
-    note = f"Totals only; groups under {now.min_group} people are folded into “other”."
+    note = f"Totals only; weekly counts from fewer than {now.min_group} people are left out."
     if dashboard_url:
         note += f" <{dashboard_url}/admin|Open the dashboard> (type `/learn admin` for a sign-in link)."
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))

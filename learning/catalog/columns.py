@@ -185,8 +185,8 @@ def resolve(header: list[str], preset: str | None = None, chosen: dict[str, str]
             fields.pop(target, None)
             continue
         if _key(column) not in by_key:
-            found = echoed_all(header)
-            raise ValueError(f"--map {target}={echoed(column)}: the header has no such column (found: {found})")
+            shown = echoed_all(header)
+            raise ValueError(f"--map {target}={echoed(column)}: the header has no such column (found: {shown})")
         assign(target, by_key[_key(column)])
     for target in REQUIRED:
         if target not in fields:

@@ -45,9 +45,11 @@ def csv_table(text: str) -> Table:
     top = lines[0] if lines else ""
     delimiter = max(",;\t", key=top.count) if any(d in top for d in ",;\t") else ","
     first = next(_records(lines, 0, delimiter), None)
-    if first is None or first[1] is None:
+    if first is None:
         return Table([], iter(()))
     _, header, _, next_line = first
+    if header is None:
+        return Table([], iter(()))
     return Table([str(h) for h in header], _rows(lines, next_line, len(header), delimiter))
 
 

@@ -71,7 +71,7 @@ def test_privacy_says_what_admins_see(server, service):
     reply = server.answer("respond", "What Upnext knows about you")
     text = " ".join(b["text"]["text"] for b in reply["blocks"] if "text" in b)
     assert "What your learning team sees" in text and "never your name" in text
-    assert "smaller than 5 people" in text
+    assert "fewer than 5 people" in text
 
 
 def test_a_rating_for_a_course_never_finished_is_not_stored_and_the_learner_is_told(server, service, db):

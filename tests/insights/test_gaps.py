@@ -5,14 +5,24 @@ people typed it."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from admin.dashboard import dashboard_page
 from bot.block_kit.digest_message import digest_message
 from insights.formats import as_csv, as_json, as_text
 from insights.gaps import GapFinder
-from insights.report import ReportBuilder, Window
+from insights.report import Report, ReportBuilder, Window
+from learning.timestamps import utcnow
 from tests.conftest import PUBLIC_URL
 from tests.slack_requests import command, onboard
+
+
+def next_weeks_report(upnext, encoder) -> Report:
+    """The report a week from now, of the week that holds today (figures count finished weeks only)."""
+    later = utcnow() + timedelta(days=7)
+    builder = ReportBuilder(upnext.report_queries(), GapFinder(encoder), min_group=5, clock=lambda: later)
+    return builder.build(Window.last_weeks(1, today=later.date()))
+
 
 ONE_PERSONS_PHRASE = "underwater basket weaving for my court case"
 ASKED_ONCE = ("basket weaving classes", "learn basket weaving", "basket weaving for beginners",
@@ -38,7 +48,7 @@ def test_one_persons_phrase_never_labels_a_gap_nor_is_listed(server, service, db
         _ask(server, user, words)
     server.settle()
 
-    report = ReportBuilder(upnext.report_queries(), GapFinder(encoder), min_group=5).build(Window.last_weeks(1))
+    report = next_weeks_report(upnext, encoder)
 
     [gap] = report.search.gaps
     assert (gap.askers, gap.questions) == (5, 8)

@@ -3,7 +3,7 @@ completion of that course, so ratings stored before the domain refused unfinishe
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from insights.gaps import GapFinder
 from insights.report import ReportBuilder, Window
@@ -13,7 +13,8 @@ from learning.people.history import COMPLETED, RATED
 def test_only_the_latest_rating_of_people_who_finished_the_course_counts(service, upnext, encoder, db):
     history = service.history
     [course, other] = [row[0] for row in db.execute("SELECT id FROM courses ORDER BY id LIMIT 2")]
-    now = datetime.now(UTC).replace(microsecond=0)
+    last_week = Window.last_weeks(1)  # figures count finished weeks only
+    now = datetime.combine(last_week.until, time(12), UTC)
     finished = [f"U0F{i}" for i in range(5)]
     for person in finished:
         history.record(person, course, COMPLETED, at=now - timedelta(hours=3))
@@ -26,7 +27,7 @@ def test_only_the_latest_rating_of_people_who_finished_the_course_counts(service
     history.record("U0EARLY", course, RATED, at=now - timedelta(hours=2), value="down")
     history.record("U0EARLY", course, COMPLETED, at=now - timedelta(hours=1))
 
-    report = ReportBuilder(upnext.report_queries(), GapFinder(encoder), min_group=5).build(Window.last_weeks(1))
+    report = ReportBuilder(upnext.report_queries(), GapFinder(encoder), min_group=5).build(last_week)
 
     assert (report.feedback.up, report.feedback.down) == (5, 0)
     assert [(r.course_id, r.up, r.down) for r in report.feedback.ratings] == [(course, 5, 0)]

@@ -1,20 +1,23 @@
 """The learning team's figures, from a store seeded through the real listeners (signed Slack requests into the
-running app), against counts worked out by hand; small groups fold into "other"; forgotten people leave."""
+running app), against counts worked out by hand; small cells count nowhere; forgotten people leave."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
 
 from admin.dashboard import dashboard_page
 from bot.block_kit.digest_message import digest_message
+from insights.cells import Cells
 from insights.formats import as_csv, as_json, as_text
 from insights.gaps import GapFinder
 from insights.intervals import difference, wilson
-from insights.report import OTHER, Group, ReportBuilder, Window, fold_small
+from insights.report import Report, ReportBuilder, Window
+from learning.timestamps import utcnow
 from tests.conftest import PUBLIC_URL
 from tests.fakes.slack import default_user
 from tests.slack_requests import click, command, onboard
@@ -93,51 +96,69 @@ def seeded(server, service, fake_slack, db):
     return service
 
 
+def this_week(upnext, encoder) -> Report:
+    """This week's figures (seeded just now), read once the week has ended: a week in progress never counts."""
+    later = utcnow() + timedelta(weeks=1)
+    builder = ReportBuilder(upnext.report_queries(), GapFinder(encoder), min_group=3, clock=lambda: later)
+    return builder.build(Window.last_weeks(1, today=later.date()))
+
+
 def test_figures_from_real_slack_requests_match_hand_counts(seeded, encoder, upnext, db):
     shown = db.execute("SELECT count(*) FROM impressions").fetchone()[0]  # cards on the 9 answers
-    report = ReportBuilder(upnext.report_queries(), GapFinder(encoder), min_group=3).build(Window.last_weeks(1))
+    report = this_week(upnext, encoder)
 
-    assert report.adoption.active == 6 and report.adoption.known == 6
-    assert [(w.active, w.new, w.returning) for w in report.adoption.weeks] == [(6, 6, 0)]
+    # the Chief Unicorn Officer, alone in their role, is counted nowhere in adoption: beside the role groups, the
+    # total would give them away
+    assert report.adoption.active == 5 and report.adoption.known == 5
+    assert [(w.active, w.new, w.returning) for w in report.adoption.weeks] == [(5, 5, 0)]
     total = report.funnel.total
-    assert (total.shown, total.started, total.done) == (shown, 4, 1)
+    assert (total.shown, total.started, total.done) == (shown, 4, 0)  # one person's Done is under the minimum
     assert total.click_through == wilson(4, shown)
     assert [(r.label, r.shown, r.started) for r in report.funnel.by_surface] == [("/learn", shown, 4)]
-    assert [(r.label, r.started, r.done) for r in report.funnel.by_reason] == [("search", 4, 1)]
+    assert [(r.label, r.started, r.done) for r in report.funnel.by_reason] == [("search", 4, 0)]
     # 9 questions; the 3 weak ones and 2 of the sql ones got no click
     assert report.search.questions == 9 and report.search.unclicked == 5
     [gap] = report.search.gaps
     assert (gap.questions, gap.askers, report.search.gaps_other) == (3, 3, 0)
     assert gap.label == "basket weaving"  # the words all three typed ("baskets" counts as "basket")
-    # one 👍 from one person: too few to show per course, so only in the totals
-    assert report.feedback.ratings == [] and (report.feedback.up, report.feedback.down) == (1, 0)
+    # one 👍 from one person is counted nowhere (in the totals, two windows would differ by exactly it)
+    assert report.feedback.ratings == [] and (report.feedback.up, report.feedback.down) == (0, 0)
     assert report.catalog.courses == seeded.courses.count()
     assert report.catalog.never_started == report.catalog.courses - 1
-    distinct_shown = db.execute("SELECT count(DISTINCT course_id) FROM impressions").fetchone()[0]
-    assert report.catalog.never_shown == report.catalog.courses - distinct_shown
+    shown_to_three = db.execute(  # a course counts as shown in a week when at least the minimum group saw it
+        "SELECT count(*) FROM (SELECT i.course_id FROM impressions i JOIN answers a ON a.id = i.answer_id "
+        "GROUP BY i.course_id HAVING count(DISTINCT a.learner_id) >= 3)"
+    ).fetchone()[0]
+    assert report.catalog.never_shown == report.catalog.courses - shown_to_three
     # the same figures in each export format
     assert json.loads(as_json(report))["funnel"]["total"]["started"] == 4
     rows = list(csv.reader(io.StringIO(as_csv(report))))
-    assert ["funnel.total", "all", "done", "1"] in rows and ["adoption", "all", "active", "6"] in rows
-    assert "Adoption: 6 active of 6 known learners" in as_text(report)
+    assert ["funnel.total", "all", "done", "0"] in rows and ["adoption", "all", "active", "5"] in rows
+    assert "Adoption: 5 active of 5 known learners" in as_text(report)
 
 
 def test_someone_forgotten_leaves_every_figure(seeded, encoder, upnext, db):
     seeded.learners.forget(PEOPLE[0])
-    report = ReportBuilder(upnext.report_queries(), GapFinder(encoder), min_group=3).build(Window.last_weeks(1))
-    assert report.adoption.active == 5 and report.adoption.known == 5
+    report = this_week(upnext, encoder)
+    assert report.adoption.active == 4 and report.adoption.known == 4  # and the Chief Unicorn Officer, as above
     assert (report.funnel.total.started, report.funnel.total.done) == (3, 0)
     assert report.search.questions == 8
     assert (report.feedback.up, report.feedback.down) == (0, 0)
 
 
-def test_small_groups_fold_into_other_and_other_is_never_small():
-    groups = [Group("analyst", 8, {"n": 8}), Group("engineer", 5, {"n": 5}), Group("ceo", 1, {"n": 1}),
-              Group("cfo", 1, {"n": 1})]  # fmt: skip
-    folded = fold_small(groups, 5)
-    # ceo and cfo (2 people) are too few even together, so the smallest kept group joins them
-    assert [(g.label, g.people, g.values["n"]) for g in folded] == [("analyst", 8, 8), (OTHER, 7, 7)]
-    assert fold_small([Group("a", 6), Group("b", 5)], 5) == [Group("a", 6), Group("b", 5)]
+def test_a_small_cell_is_counted_nowhere_so_no_total_gives_it_away():
+    cells = Cells(people=("active",))
+    for person in ("a1", "a2", "a3", "b1"):  # three analysts and one person in a role of their own
+        cells.add("2026-11-16", person, {"all": "all", "role": person[0]}, active=1)
+    for person in ("c1", "c2", "c3"):  # the next week, three people: two share a time zone, one has their own ...
+        cells.add("2026-11-23", person, {"all": "all", "tz": "Pacific/Chatham" if person != "c3" else "UTC"},
+                  active=1)  # fmt: skip
+    shown = cells.weekly(3)
+    # the total counts the three analysts only: with the fourth in it, it would give away their role's cell
+    assert shown["2026-11-16"] == {("all", "all", "active"): 3, ("role", "a", "active"): 3}
+    # ... so none of them counts, in the total either
+    assert "2026-11-23" not in shown
+    assert cells.totals(3)[("all", "all", "active")] == 3
 
 
 def test_intervals_match_published_values():
@@ -151,8 +172,8 @@ def test_intervals_match_published_values():
 
 
 def test_no_view_export_or_digest_names_or_lists_a_learner(seeded, encoder, server, fake_slack, upnext):
-    report = ReportBuilder(upnext.report_queries(), GapFinder(encoder), min_group=3).build(Window.last_weeks(1))
-    assert [g.label for g in report.adoption.by_role] == [OTHER]  # the one Chief Unicorn Officer is not a group
+    report = this_week(upnext, encoder)
+    assert [g.label for g in report.adoption.by_role] == ["not set"]  # the one Chief Unicorn Officer is no group
     digest = digest_message(report, report, PUBLIC_URL)
     outputs = [as_text(report), as_json(report), as_csv(report), dashboard_page(report), json.dumps(digest.blocks)]
     for output in outputs:
