@@ -1,13 +1,18 @@
 """Work that runs beside the requests (signals rebuilds, re-reads, the start-up warm-up): a daemon thread whose
-failure is logged with its cause, so the process keeps serving the last good state instead of failing silently."""
+failure is logged with its cause, so the process keeps serving the last good state instead of failing silently, and
+which closing the store waits for (its connections must not close under a thread reading through them)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
+
+_running: set[threading.Thread] = set()
+_lock = threading.Lock()
 
 
 def in_background(name: str, work: Callable[[], object]) -> threading.Thread:
@@ -18,7 +23,23 @@ def in_background(name: str, work: Callable[[], object]) -> threading.Thread:
             work()
         except Exception:
             log.exception("%s failed; serving the last good state", name)
+        finally:
+            with _lock:
+                _running.discard(threading.current_thread())
 
     thread = threading.Thread(target=guarded, daemon=True, name=name)
+    with _lock:
+        _running.add(thread)
     thread.start()
     return thread
+
+
+def wait_for_background(timeout: float) -> bool:
+    """Wait up to `timeout` seconds for the background work running now; True when none is left."""
+    deadline = time.monotonic() + timeout
+    with _lock:
+        running = list(_running)
+    for thread in running:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    with _lock:
+        return not _running

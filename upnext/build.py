@@ -13,6 +13,7 @@ from bot.seen_events import SeenEventRepository
 from config import Settings
 from embeddings.encoder import Encoder, load_encoder
 from embeddings.vector_cache import VectorCache
+from learning.background import wait_for_background
 from learning.catalog.bundled_vectors import preload_bundled_vectors
 from learning.catalog.courses import CourseRepository
 from learning.catalog.importer import CatalogImporter
@@ -42,6 +43,8 @@ if TYPE_CHECKING:  # built on demand: a process that needs none of them does not
     from scheduler.digest import WeeklyDigest
 
 log = logging.getLogger(__name__)
+
+CLOSE_WAIT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,16 @@ class Upnext:
         return check_store(self.store, service.search.keyword, service.courses, service.catalog.index)
 
     def close(self) -> None:
-        self.store.close()
+        close_store(self.store)
+
+
+def close_store(store: Store, wait: float = CLOSE_WAIT_SECONDS) -> None:
+    """Close the store once the background work reading through it has finished (a signals rebuild takes seconds);
+    if some is still running after `wait`, leave the store to close with the process rather than crash it."""
+    if wait_for_background(wait):
+        store.close()
+    else:
+        log.warning("background work still running after %.0f s: the store closes with the process", wait)
 
 
 def build(
@@ -145,7 +157,7 @@ def build(
         answers=answers,
         nudges=nudges,
         privacy=Privacy(history, nudges, answers),
-        close=store.close,
+        close=lambda: close_store(store),
     )
     return Upnext(settings, store, service, SeenEventRepository(store), AdminTokenRepository(store))
 
