@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -83,9 +84,24 @@ def settings(tmp_path: Path, fake_slack: FakeSlack) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def catalog_home(tmp_path_factory: pytest.TempPathFactory, encoder: MemoEncoder) -> Path:
+    """An UPNEXT_HOME with the small catalog imported (store, vectors, FAISS index), built once per run: a test
+    that asks for `service` starts from a copy of it, as a process restarted on an existing home would."""
+    home = tmp_path_factory.mktemp("catalog-home")
+    built = build(Settings(home=home), encoder=encoder, prepare=False)
+    report = built.service.catalog.import_file(SMALL_CATALOG)
+    assert report.rejected == 0
+    built.close()
+    return home
+
+
 @pytest.fixture
-def upnext(settings: Settings, encoder: MemoEncoder) -> Iterator[Upnext]:
-    """What the composition root builds, over an empty store."""
+def upnext(request: pytest.FixtureRequest, settings: Settings, encoder: MemoEncoder) -> Iterator[Upnext]:
+    """What the composition root builds: over an empty store, or over a copy of `catalog_home` when the test (or a
+    fixture it uses) asks for `service`."""
+    if "service" in request.fixturenames:
+        shutil.copytree(request.getfixturevalue("catalog_home"), settings.home)
     built = build(settings, encoder=encoder, prepare=False)
     yield built
     built.close()
@@ -111,8 +127,7 @@ def db(store: Store):
 
 @pytest.fixture
 def service(empty_service: LearningService) -> LearningService:
-    report = empty_service.catalog.import_file(SMALL_CATALOG)
-    assert report.rejected == 0
+    """The service over the small catalog (the store and index were copied from `catalog_home` before it opened)."""
     return empty_service
 
 
