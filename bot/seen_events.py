@@ -16,9 +16,12 @@ class SeenEventRepository:
     def first_sighting(self, event_id: str) -> bool:
         """True the first time an event id is seen (Slack's retries reuse it); ids older than `keep` are forgotten."""
         now = utcnow()
-        inserted = self.store.db.execute(
-            "INSERT OR IGNORE INTO seen_slack_events (event_id, seen_at) VALUES (?, ?)", [event_id, iso(now)]
-        ).rowcount
+        inserted = self.store.sql.execute(
+            "INSERT INTO seen_slack_events (event_id, seen_at) VALUES (:id, :now) ON CONFLICT (event_id) DO NOTHING",
+            {"id": event_id, "now": iso(now)},
+        )
         if inserted and hash(event_id) % 100 == 0:
-            self.store.db.execute("DELETE FROM seen_slack_events WHERE seen_at < ?", [iso(now - self.keep)])
+            self.store.sql.execute(
+                "DELETE FROM seen_slack_events WHERE seen_at < :before", {"before": iso(now - self.keep)}
+            )
         return bool(inserted)

@@ -17,6 +17,7 @@ from learning.catalog.bundled_vectors import preload_bundled_vectors
 from learning.catalog.courses import CourseRepository
 from learning.catalog.importer import CatalogImporter
 from learning.people.answers import AnswerRepository
+from learning.people.forget_me import ForgetMe
 from learning.people.history import EventRepository
 from learning.people.learners import LearnerRepository
 from learning.people.nudges import NudgeRepository
@@ -112,7 +113,7 @@ def build(
     store = Store(settings.database_path)
     encoder = encoder or load_encoder(settings.encoder, settings.models_dir)
     courses = CourseRepository(store)
-    index = CourseIndex(courses, VectorCache(lambda: store.db, encoder), settings.home)
+    index = CourseIndex(courses, VectorCache(store, encoder), settings.home)
     catalog = CatalogImporter(courses, index)
     if prepare:
         if courses.count() == 0:
@@ -123,6 +124,8 @@ def build(
     history = EventRepository(store)
     answers = AnswerRepository(store)
     nudges = NudgeRepository(store)
+    learners = LearnerRepository(store, history)
+    admin_tokens = AdminTokenRepository(store)
     feedback = PickFeedback(answers.shown, answers.shown_times, history.took_up)
     recommender = Recommender(
         courses,
@@ -139,15 +142,16 @@ def build(
         courses=courses,
         catalog=catalog,
         search=search,
-        learners=LearnerRepository(store),
+        learners=learners,
         history=history,
         recommender=recommender,
         answers=answers,
         nudges=nudges,
         privacy=Privacy(history, nudges, answers),
+        forget_me=ForgetMe(store, learners, [history, nudges, answers, admin_tokens]),
         close=store.close,
     )
-    return Upnext(settings, store, service, SeenEventRepository(store), AdminTokenRepository(store))
+    return Upnext(settings, store, service, SeenEventRepository(store), admin_tokens)
 
 
 def build_service(

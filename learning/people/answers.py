@@ -6,6 +6,7 @@ click-through; impressions go with their answer when it is deleted (forget me, r
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -57,17 +58,19 @@ class AnswerRepository:
             raise ValueError(f"unknown surface {surface!r}")
         payload = {"picks": [{"course_id": p.course_id, "reason": asdict(p.reason)} for p in picks],
                    "context": context or {}}  # fmt: skip
-        with self.store.write() as db:
-            cursor = db.execute(
+        with self.store.transaction() as sql:
+            answer_id = int(sql.value(
                 "INSERT INTO answers (learner_id, kind, payload, nudge_id, surface, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [learner_id, kind, json.dumps(payload), nudge_id, surface, iso(utcnow())],
-            )
-            answer_id = int(cursor.lastrowid or 0)
-            db.conn.executemany(
-                "INSERT INTO impressions (answer_id, position, course_id, reason) VALUES (?, ?, ?, ?)",
-                [(answer_id, i, p.course_id, p.reason.kind) for i, p in enumerate(picks) if seen],
-            )
+                "VALUES (:learner, :kind, :payload, :nudge, :surface, :now) RETURNING id",
+                {"learner": learner_id, "kind": kind, "payload": json.dumps(payload), "nudge": nudge_id,
+                 "surface": surface, "now": iso(utcnow())},
+            ))  # fmt: skip
+            sql.execute_many(
+                "INSERT INTO impressions (answer_id, position, course_id, reason) "
+                "VALUES (:answer, :position, :course, :reason)",
+                [{"answer": answer_id, "position": i, "course": p.course_id, "reason": p.reason.kind}
+                 for i, p in enumerate(picks) if seen],
+            )  # fmt: skip
         return answer_id
 
     def prune(self, before: datetime, batch: int = 2_000) -> int:
@@ -75,18 +78,18 @@ class AnswerRepository:
         transactions, so a large backlog never holds the write lock for long."""
         removed = 0
         while True:
-            gone = self.store.db.execute(
-                "DELETE FROM answers WHERE id IN (SELECT id FROM answers WHERE created_at < ? LIMIT ?)",
-                [iso(before), batch],
-            ).rowcount
+            gone = self.store.sql.execute(
+                "DELETE FROM answers WHERE id IN (SELECT id FROM answers WHERE created_at < :before LIMIT :batch)",
+                {"before": iso(before), "batch": batch},
+            )
             removed += gone
             if gone < batch:
                 return removed
 
     def get(self, answer_id: int) -> Answer | None:
-        row = self.store.db.execute(
-            "SELECT id, learner_id, kind, payload, nudge_id, surface FROM answers WHERE id = ?", [answer_id]
-        ).fetchone()
+        row = self.store.sql.row(
+            "SELECT id, learner_id, kind, payload, nudge_id, surface FROM answers WHERE id = :id", {"id": answer_id}
+        )
         if row is None:
             return None
         payload = parse_json(row[3])
@@ -99,20 +102,20 @@ class AnswerRepository:
 
     def shown(self, learner_id: str | None = None) -> dict[tuple[str, str], int]:
         """(learner, course id) -> how many times its card was shown to that learner; one learner's or everyone's."""
-        where, params = ("WHERE a.learner_id = ?", [learner_id]) if learner_id is not None else ("", [])
-        rows = self.store.db.execute(
+        where = "WHERE a.learner_id = :learner" if learner_id is not None else ""
+        rows = self.store.sql.rows(
             f"SELECT a.learner_id, i.course_id, count(*) FROM impressions i JOIN answers a ON a.id = i.answer_id "
-            f"{where} GROUP BY 1, 2",
-            params,
+            f"{where} GROUP BY a.learner_id, i.course_id",
+            {"learner": learner_id},
         )
         return {(learner, course): count for learner, course, count in rows}
 
     def shown_times(self, learner_id: str) -> dict[str, list[str]]:
         """Course id -> when its card was shown to this learner, oldest first."""
-        rows = self.store.db.execute(
+        rows = self.store.sql.rows(
             "SELECT i.course_id, a.created_at FROM impressions i JOIN answers a ON a.id = i.answer_id "
-            "WHERE a.learner_id = ? ORDER BY a.created_at",
-            [learner_id],
+            "WHERE a.learner_id = :learner ORDER BY a.created_at",
+            {"learner": learner_id},
         )
         times: dict[str, list[str]] = {}
         for course, at in rows:
@@ -122,3 +125,7 @@ class AnswerRepository:
     def about(self, learner_id: str) -> list[dict[str, Any]]:
         """Every answer shown about this learner, as whole rows without their ids (a column added later is included)."""
         return self.store.rows_about("answers", learner_id)
+
+    def erase(self, learner_ids: Sequence[str]) -> int:
+        """Delete every answer shown to these learner ids, with its impressions (forget me); how many answers went."""
+        return self.store.sql.execute("DELETE FROM answers WHERE learner_id IN (:ids)", {"ids": tuple(learner_ids)})

@@ -1,17 +1,20 @@
-"""The SQLite store: one file under UPNEXT_HOME, WAL mode, one connection per thread, versioned schema.
+"""The SQLite engine: one file under UPNEXT_HOME, WAL mode, one connection per thread, versioned schema.
 
-Every table the product keeps lives here; `MIGRATIONS` is append-only, and `PRAGMA user_version` records how many
-have run, so an older database is brought forward on start.
+The only module that speaks SQLite's own dialect. Repositories write portable SQL through `Store.sql` (named
+placeholders, `ON CONFLICT`, `RETURNING`) inside `Store.transaction`, ask `Store.dialect` for what SQL cannot say
+portably, and search words through `Store.keywords`. Every table's schema lives here; `MIGRATIONS` is append-only,
+and `PRAGMA user_version` records how many have run, so an older database is brought forward on start.
 """
 
 from __future__ import annotations
 
 import fcntl
 import functools
+import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -215,6 +218,155 @@ _V7_TRANSLATIONS = """
 MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY, _V3_ANSWERS, _V4_NUDGES, _V5_TRUST, _V6_MEASURING, _V7_TRANSLATIONS]
 
 
+Params = Mapping[str, Any]
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def expand_lists(sql: str, params: Params) -> tuple[str, dict[str, Any]]:
+    """Named placeholders whose value is a list, tuple or set become one placeholder per item (for `IN (:ids)`); an
+    empty one becomes NULL, so `IN (:ids)` matches nothing."""
+    lists = {name: list(value) for name, value in params.items() if isinstance(value, list | tuple | set | frozenset)}
+    flat = {name: value for name, value in params.items() if name not in lists}
+    if not lists:
+        return sql, flat
+
+    def spread(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in lists:
+            return match.group(0)
+        flat.update({f"{name}__{i}": item for i, item in enumerate(lists[name])})
+        return ", ".join(f":{name}__{i}" for i in range(len(lists[name]))) or "NULL"
+
+    return _NAMED.sub(spread, sql), flat
+
+
+class Sql:
+    """Portable statements on one connection: `:name` placeholders with a mapping of values (a list value expands
+    for `IN (:name)`). A write outside `Store.transaction` commits on its own."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+
+    def _run(self, sql: str, params: Params | None) -> sqlite3.Cursor:
+        text, values = expand_lists(sql, params or {})
+        return self._conn.execute(text, values)
+
+    def _committed(self, run: Callable[[], T]) -> T:
+        """Run a statement, committing the transaction it opened (none was open before); rolled back on error."""
+        was_open = self._conn.in_transaction
+        try:
+            result = run()
+        except BaseException:
+            if not was_open and self._conn.in_transaction:
+                self._conn.rollback()
+            raise
+        if not was_open and self._conn.in_transaction:
+            self._conn.commit()
+        return result
+
+    def rows(self, sql: str, params: Params | None = None) -> list[tuple[Any, ...]]:
+        """Every row the statement returns (a write with RETURNING included)."""
+        return self._committed(lambda: self._run(sql, params).fetchall())
+
+    def row(self, sql: str, params: Params | None = None) -> tuple[Any, ...] | None:
+        """The first row, or None."""
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def value(self, sql: str, params: Params | None = None) -> Any:
+        """The first column of the first row (a count, a max, the id of `INSERT ... RETURNING id`), or None."""
+        found = self.row(sql, params)
+        return found[0] if found else None
+
+    def records(self, sql: str, params: Params | None = None) -> list[dict[str, Any]]:
+        """Every row as a dict by column name."""
+
+        def fetch() -> list[dict[str, Any]]:
+            cursor = self._run(sql, params)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+        return self._committed(fetch)
+
+    def execute(self, sql: str, params: Params | None = None) -> int:
+        """Run a write; how many rows it changed (an insert skipped by `ON CONFLICT DO NOTHING` counts 0)."""
+        return self._committed(lambda: self._run(sql, params).rowcount)
+
+    def execute_many(self, sql: str, rows: Iterable[Params]) -> int:
+        """Run a write once per mapping of values (no list values here), all or none; how many rows it changed."""
+        return self._committed(lambda: self._conn.executemany(sql, rows).rowcount)
+
+
+class Dialect:
+    """SQL fragments for what the two engines spell differently; timestamps are ISO 8601 text (`clock.iso`)."""
+
+    @staticmethod
+    def plus_days(timestamp: str, days: int) -> str:
+        """The ISO 8601 timestamp `days` days after the expression `timestamp` (UTC, to the second)."""
+        return f"strftime('%Y-%m-%dT%H:%M:%S+00:00', {timestamp}, '+{int(days)} days')"
+
+    @staticmethod
+    def week_start(timestamp: str) -> str:
+        """The date (YYYY-MM-DD) of the Monday that starts the week of the expression `timestamp`."""
+        return f"date({timestamp}, '-6 days', 'weekday 1')"
+
+    @staticmethod
+    def json_value(column: str, *path: str) -> str:
+        """The value at `path` (keys, outermost first) in the JSON text of `column`; NULL when absent."""
+        return f"json_extract({column}, '$.{'.'.join(path)}')"
+
+    @staticmethod
+    def json_items(column: str, alias: str) -> str:
+        """A table of the items of the JSON list in `column`, each as `{alias}.value`, to join in FROM."""
+        return f"json_each({column}) AS {alias}"
+
+
+class KeywordIndex:
+    """Words of the courses (title, description, topics, path title), ranked by BM25: SQLite's FTS5 table
+    `courses_fts`, kept in step with `courses` by the triggers in the schema. Its only reader is search."""
+
+    def __init__(self, sql: Callable[[], Sql]):
+        self._sql = sql
+
+    def documents_with(self, term: str) -> int:
+        """How many courses contain the word (or a word with its stem)."""
+        return int(
+            self._sql().value("SELECT count(*) FROM courses_fts WHERE courses_fts MATCH :term", {"term": f'"{term}"'})
+        )
+
+    def search(
+        self, terms: Sequence[str], k: int, weights: Sequence[float], within: tuple[str, Params] | None = None
+    ) -> list[tuple[int, float]]:
+        """The k courses matching any of the terms, best first as (num, score), higher better; `weights` weigh
+        title, description, topics and path title; `within` is a condition on the courses (`c`) with its values."""
+        match = " OR ".join(f'"{t}"' for t in terms)
+        bm25 = ", ".join(str(float(w)) for w in weights)
+        if within is None:  # the fast path: FTS alone, no join
+            rows = self._sql().rows(
+                f"SELECT rowid, rank FROM courses_fts WHERE courses_fts MATCH :match AND rank MATCH 'bm25({bm25})' "
+                "ORDER BY rank LIMIT :k",
+                {"match": match, "k": k},
+            )
+        else:
+            condition, values = within
+            rows = self._sql().rows(
+                f"SELECT c.num, bm25(courses_fts, {bm25}) AS rank FROM courses_fts "
+                f"JOIN courses c ON c.num = courses_fts.rowid WHERE courses_fts MATCH :match AND {condition} "
+                "ORDER BY rank LIMIT :k",
+                {**values, "match": match, "k": k},
+            )
+        return [(num, -rank) for num, rank in rows]
+
+    def repair(self) -> bool:
+        """Check the index against the courses and rebuild it if they disagree; True when it was rebuilt."""
+        try:
+            self._sql().execute("INSERT INTO courses_fts(courses_fts, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError:
+            self._sql().execute("INSERT INTO courses_fts(courses_fts) VALUES ('rebuild')")
+            return True
+        return False
+
+
 class StoreError(RuntimeError):
     """The file at the store's path cannot be used as this Upnext's store; the message is one line."""
 
@@ -360,17 +512,39 @@ class Store:
                 self._connections.append(conn)
         return db
 
+    @property
+    def sql(self) -> Sql:
+        """Portable statements on this thread's connection (inside `transaction`, part of it)."""
+        sql = getattr(self._local, "sql", None)
+        if sql is None:
+            sql = self._local.sql = Sql(self.db.conn)
+        return sql
+
+    dialect = Dialect()
+
+    @property
+    def keywords(self) -> KeywordIndex:
+        """The courses' keyword index (search's)."""
+        return KeywordIndex(lambda: self.sql)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Sql]:
+        """One write transaction that holds the write lock from its first statement: committed whole at the end,
+        rolled back on an error. Every statement through `sql` on this thread meanwhile is part of it."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.sql
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
     @contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
-        """A read-modify-write transaction that holds the write lock from its first statement."""
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.rollback()
-            raise
-        db.commit()
+        """`transaction` for the catalog write path, which still writes through sqlite_utils."""
+        with self.transaction():
+            yield self.db
 
     def write_in_chunks(self, items: Sequence[T], write: Callable[[sqlite_utils.Database, Sequence[T]], None]) -> None:
         """A bulk write as short transactions of WRITE_CHUNK items, WRITE_PAUSE apart. Each commits whole, so an
@@ -405,8 +579,22 @@ class Store:
     def rows_about(self, table: str, learner_id: str) -> list[dict[str, Any]]:
         """Every row of `table` about this learner, whole but for the row and learner ids, so a column added later
         is included (the privacy export; each table's owner names its table)."""
-        rows = self.db.query(f"SELECT * FROM {table} WHERE learner_id = ? ORDER BY id", [learner_id])
+        rows = self.sql.records(
+            f"SELECT * FROM {table} WHERE learner_id = :learner ORDER BY id", {"learner": learner_id}
+        )
         return [{k: v for k, v in row.items() if k not in ("id", "learner_id")} for row in rows]
+
+    def exchange_rows(self, other: Path, table: str, key: tuple[str, Sequence[str]], direction: str) -> None:
+        """Copy the rows of `table` from the SQLite file `other` ("in") or into it ("out"), keeping the rows already
+        there; `key` is the unique index (name, columns) the other file keeps them by."""
+        db = self.db
+        db.execute(f"ATTACH DATABASE '{other}' AS shared")
+        db.execute(f"CREATE TABLE IF NOT EXISTS shared.{table} AS SELECT * FROM main.{table} WHERE 0")
+        db.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS shared.{key[0]} ON {table}({', '.join(key[1])})")
+        source, target = ("shared", "main") if direction == "in" else ("main", "shared")
+        db.execute(f"INSERT OR IGNORE INTO {target}.{table} SELECT * FROM {source}.{table}")
+        db.conn.commit()
+        db.execute("DETACH DATABASE shared")
 
     def scrub(self) -> None:
         """Make deletions final in the files too: secure_delete zeroes freed content as it goes, and a truncating

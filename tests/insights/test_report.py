@@ -123,7 +123,7 @@ def test_figures_from_real_slack_requests_match_hand_counts(seeded, encoder, upn
 
 
 def test_someone_forgotten_leaves_every_figure(seeded, encoder, upnext, db):
-    seeded.learners.forget(PEOPLE[0])
+    seeded.forget_me(PEOPLE[0])
     report = ReportBuilder(upnext.report_queries(), GapFinder(encoder), min_group=3).build(Window.last_weeks(1))
     assert report.adoption.active == 5 and report.adoption.known == 5
     assert (report.funnel.total.started, report.funnel.total.done) == (3, 0)

@@ -166,7 +166,7 @@ def test_deleted_users_bots_forgotten_and_email_only_people_are_never_messaged(s
     person(service, "UGONE", "UTC", ago, deleted=True)
     person(service, "UBOT", "UTC", ago, is_bot=True)
     person(service, "UFORGET", "UTC", ago)
-    service.learners.forget("UFORGET")
+    service.forget_me("UFORGET")
     pending = service.learners.ensure_pending("someone@example.com")
     service.history.record(pending.slack_id, SQL, "started", at=ago)
     assert planner.plan() == []
