@@ -6,8 +6,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from learning.store.engine import Store
+from learning.store.engine import Store, TableSteps
 from learning.timestamps import iso
+
+# The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
+# joins every owner's step N into migration N).
+TABLES: TableSteps = {
+    6: """
+        -- admin sign-in: one-time links and sessions, by a hash of their secret only
+        CREATE TABLE admin_tokens (
+            token_hash TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,               -- link | session
+            user_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT
+        );
+""",
+}
 
 
 class AdminTokenRepository:

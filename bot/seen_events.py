@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from learning.store.engine import Store
+from learning.store.engine import Store, TableSteps
 from learning.timestamps import iso, utcnow
+
+# The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
+# joins every owner's step N into migration N).
+TABLES: TableSteps = {
+    1: """
+        CREATE TABLE seen_slack_events (event_id TEXT PRIMARY KEY, seen_at TEXT NOT NULL);
+""",
+}
 
 
 class SeenEventRepository:

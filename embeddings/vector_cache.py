@@ -14,7 +14,23 @@ import numpy as np
 
 from embeddings.encoder import Encoder
 
+TableSteps = Mapping[int, str]  # as learning.store.engine.TableSteps (embeddings imports no store)
+
 KEY = ("vectors_key", ("content_hash", "model"))  # a shared file's unique index
+
+
+# The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
+# joins every owner's step N into migration N).
+TABLES: TableSteps = {
+    1: """
+        CREATE TABLE course_vectors (
+            content_hash TEXT NOT NULL,
+            model TEXT NOT NULL,
+            vector BLOB NOT NULL,             -- float32, L2-normalised
+            PRIMARY KEY (content_hash, model)
+        );
+""",
+}
 
 
 class Statements(Protocol):

@@ -32,6 +32,7 @@ from learning.search.course_search import CourseSearch
 from learning.service import LearningService
 from learning.store.engine import Store
 from learning.timestamps import utcnow
+from upnext.schema import open_store
 
 if TYPE_CHECKING:  # built on demand: a process that needs none of them does not import them
     from slack_sdk import WebClient
@@ -110,7 +111,7 @@ def build(
     """Open the store and index under UPNEXT_HOME; with `prepare`, import the bundled catalog into an empty store
     and repair the index if it fell behind the store."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.database_path)
+    store = open_store(settings.database_path)
     encoder = encoder or load_encoder(settings.encoder, settings.models_dir)
     courses = CourseRepository(store)
     index = CourseIndex(courses, VectorCache(store, encoder), settings.home)

@@ -13,11 +13,48 @@ from typing import Any
 
 from learning.catalog.json_input import loads as parse_json
 from learning.recommend.picks import Reason
-from learning.store.engine import Store
+from learning.store.engine import Store, TableSteps
 from learning.timestamps import iso, utcnow
 
 # Where an answer was shown. A nudge's answer is always on the nudge surface.
 SURFACES = ("dm", "mention", "assistant", "slash", "home", "nudge")
+
+
+# The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
+# joins every owner's step N into migration N).
+TABLES: TableSteps = {
+    3: """
+        -- what each answer showed (course ids and reasons), so a click can redraw it in place
+        CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            learner_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            nudge_id INTEGER,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX answers_learner ON answers(learner_id);
+""",
+    5: """
+        CREATE INDEX answers_created ON answers(created_at);  -- retention: old answers are pruned
+""",
+    6: """
+        -- where each answer was shown: dm | mention | assistant | slash | home | nudge
+        ALTER TABLE answers ADD COLUMN surface TEXT;
+        -- each card an answer showed (an impression), with its reason kind; goes with its answer
+        CREATE TABLE impressions (
+            answer_id INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            course_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (answer_id, position)
+        ) WITHOUT ROWID;
+        CREATE INDEX impressions_course ON impressions(course_id);
+        CREATE TRIGGER answers_impressions_ad AFTER DELETE ON answers BEGIN
+            DELETE FROM impressions WHERE answer_id = old.id;
+        END;
+""",
+}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from learning.store.engine import Store
+from learning.store.engine import Store, TableSteps
 from learning.timestamps import iso, utcnow
 
 # What a learner can do with a course, in the order a course usually goes through them.
@@ -19,6 +19,37 @@ KINDS = (ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, R
 RATINGS = ("up", "down")  # the value of a RATED event
 ENGAGED = (ENROLLED, STARTED, COMPLETED)  # kinds that say "took this course"
 SOURCES = ("slack", "import", "xapi", "nudge")
+
+
+# The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
+# joins every owner's step N into migration N).
+TABLES: TableSteps = {
+    1: """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            learner_id TEXT NOT NULL,
+            course_id TEXT,
+            kind TEXT NOT NULL,
+            value TEXT,
+            at TEXT NOT NULL,
+            source TEXT NOT NULL
+        );
+        CREATE INDEX events_learner ON events(learner_id, at);
+        CREATE INDEX events_course ON events(course_id, kind);
+""",
+    2: """
+        -- the same event twice (same learner, course, kind, second and source) is one event: imports are idempotent
+        CREATE UNIQUE INDEX events_unique ON events(learner_id, coalesce(course_id, ''), kind, at, source);
+""",
+    6: """
+        -- the answer whose card was clicked (attributes clicks to a surface and reason), and a rating's comment
+        ALTER TABLE events ADD COLUMN answer_id INTEGER;
+        ALTER TABLE events ADD COLUMN note TEXT;
+        CREATE INDEX events_answer ON events(answer_id) WHERE answer_id IS NOT NULL;
+        CREATE INDEX events_kind_at ON events(kind, at);
+        CREATE INDEX events_source_at ON events(source, at);   -- use of Upnext (slack, nudge) by time, for reports
+""",
+}
 
 
 @dataclass(frozen=True)

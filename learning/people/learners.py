@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from learning.people.history import EventRepository
-from learning.store.engine import Store
+from learning.store.engine import Store, TableSteps
 from learning.timestamps import iso, utcnow
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -22,6 +22,56 @@ MAX_INTERESTS = 12
 PROFILE_MAX_AGE = timedelta(days=7)  # a Slack profile older than this is asked for again before it is relied on
 MAX_PROFILE_CHARS = 100  # names and titles, as Slack's own profile fields
 REFUSE_ALL = "9999"  # an import barrier later than any date: nothing may be imported
+
+
+# The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
+# joins every owner's step N into migration N).
+TABLES: TableSteps = {
+    1: """
+        CREATE TABLE learners (
+            slack_id TEXT PRIMARY KEY,
+            team_id TEXT,
+            email TEXT,
+            real_name TEXT,
+            first_name TEXT,
+            title TEXT,                       -- the Slack profile title, used as the role
+            tz TEXT,
+            locale TEXT,
+            interests TEXT NOT NULL DEFAULT '[]',
+            is_bot INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            nudges TEXT NOT NULL DEFAULT 'on',
+            snoozed_until TEXT,
+            onboarded_at TEXT,
+            profile_refreshed_at TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX learners_email ON learners(email) WHERE email IS NOT NULL;
+""",
+    2: """
+        -- people who asked to be forgotten, by a hash of their Slack id, so no import or nudge brings them back
+        CREATE TABLE forgotten (id_hash TEXT PRIMARY KEY, at TEXT NOT NULL);
+""",
+    3: """
+        ALTER TABLE learners ADD COLUMN welcomed_at TEXT;
+""",
+    4: """
+        ALTER TABLE learners ADD COLUMN last_active_at TEXT;   -- last time they used Upnext in Slack
+""",
+    5: """
+        ALTER TABLE learners ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;  -- guest accounts: never nudged
+        -- only people who used Upnext in Slack are ever messaged first: credit those who did before this column
+        -- was kept (an answer shown outside a nudge, or a click), not those an import merely named
+        UPDATE learners SET last_active_at = (
+            SELECT max(at) FROM (
+                SELECT created_at AS at FROM answers
+                WHERE answers.learner_id = learners.slack_id AND answers.kind NOT LIKE 'nudge:%'
+                UNION ALL
+                SELECT at FROM events WHERE events.learner_id = learners.slack_id AND events.source = 'slack'
+            )
+        ) WHERE last_active_at IS NULL;
+""",
+}
 
 
 @dataclass(frozen=True)

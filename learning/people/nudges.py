@@ -15,8 +15,37 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from learning.store.engine import Store
+from learning.store.engine import Store, TableSteps
 from learning.timestamps import iso
+
+# The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
+# joins every owner's step N into migration N).
+TABLES: TableSteps = {
+    1: """
+        CREATE TABLE nudges (
+            id INTEGER PRIMARY KEY,
+            learner_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            period TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'planned',
+            due_at TEXT NOT NULL,
+            payload TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            planned_at TEXT NOT NULL,
+            sent_at TEXT,
+            UNIQUE (learner_id, kind, period)
+        );
+        CREATE INDEX nudges_status ON nudges(status, due_at);
+""",
+    4: """
+        ALTER TABLE nudges ADD COLUMN claimed_by TEXT;         -- the clock process sending it (status 'sending')
+        ALTER TABLE nudges ADD COLUMN claimed_at TEXT;
+        ALTER TABLE nudges ADD COLUMN channel TEXT;
+        ALTER TABLE nudges ADD COLUMN ts TEXT;                 -- the Slack message, once sent
+        CREATE INDEX nudges_learner ON nudges(learner_id, status, sent_at);
+""",
+}
 
 
 @dataclass

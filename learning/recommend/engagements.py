@@ -17,7 +17,7 @@ def first_engagements(store: Store, before: datetime | None = None) -> list[tupl
         for learner, num, at, title in store.sql.rows(
             "SELECT e.learner_id, c.num, min(e.at), l.title FROM events e JOIN courses c ON c.id = e.course_id "
             "LEFT JOIN learners l ON l.slack_id = e.learner_id WHERE e.kind IN (:engaged) AND e.at < :before "
-            "GROUP BY e.learner_id, c.num",
+            "GROUP BY e.learner_id, c.num, l.title",  # the title goes with the learner: no bare column
             {"engaged": ENGAGED, "before": iso(before) if before else "9999"},
         )
     ]

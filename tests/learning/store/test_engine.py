@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from learning.store.engine import Store
+from upnext.schema import open_store
 
 
 @pytest.fixture
 def engine(tmp_path: Path):
-    store = Store(tmp_path / "upnext.db")
+    store = open_store(tmp_path / "upnext.db")
     store.sql.execute_many(
         "INSERT INTO meta (key, value) VALUES (:key, :value)", [{"key": k, "value": "1"} for k in ("ab", "cd", "ef")]
     )
@@ -51,7 +52,7 @@ def test_a_transaction_that_fails_leaves_nothing_of_its_writes(engine: Store):
 
 def test_a_write_outside_a_transaction_is_committed_at_once(engine: Store, tmp_path: Path):
     engine.sql.execute("UPDATE meta SET value = 'seen' WHERE key = 'ab'")
-    other = Store(tmp_path / "upnext.db")
+    other = open_store(tmp_path / "upnext.db")
     try:
         assert other.sql.value("SELECT value FROM meta WHERE key = 'ab'") == "seen"
     finally:
