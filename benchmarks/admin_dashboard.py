@@ -26,7 +26,7 @@ from benchmarks.nudge_planning import NOW, build_store
 from benchmarks.usage_data import seed_usage
 from config import Settings
 from config.reporting import Reporting
-from learning.store.engine import Store
+from upnext.schema import open_store
 
 UNTIL = NOW.date().isoformat()
 SINCE = (NOW.date() - timedelta(days=83)).isoformat()
@@ -36,7 +36,7 @@ def build(home: Path, learners: int, courses: int, work: Path) -> dict:
     shared = work / "vectors" / "bundled.db"
     shared.parent.mkdir(parents=True, exist_ok=True)
     build_store(home, learners, courses, shared)
-    store = Store(home / "upnext.db")
+    store = open_store(home / "upnext.db")
     try:
         return seed_usage(store, NOW)
     finally:
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
     usage = {}
     if args.rebuild or args.smoke or not (home / "upnext.db").exists():
         usage = build(home, args.learners, args.courses, args.work)
-    store = Store(home / "upnext.db")
+    store = open_store(home / "upnext.db")
     events = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
     store.close()
     results = {"learners": args.learners, "courses": args.courses, "events": events, "usage_added": usage,

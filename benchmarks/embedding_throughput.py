@@ -20,8 +20,8 @@ from config import Settings
 from embeddings.encoder import load_encoder
 from learning.catalog.files import ParsedCatalog, read_catalog_file
 from learning.catalog.importer import bundled_catalog_path
-from learning.store.engine import Store
 from upnext.build import build_service
+from upnext.schema import open_store
 
 QUERIES = ["python for data analysis", "git branching", "sql joins", "machine learning", "shell loops"] * 20
 
@@ -33,7 +33,7 @@ def import_once(encoder, parsed: ParsedCatalog) -> tuple[float, float, int]:
         started = time.perf_counter()
         cold = service.catalog.import_parsed(parsed)
         cold_s = time.perf_counter() - started
-        store = Store(Path(home) / "upnext.db")
+        store = open_store(Path(home) / "upnext.db")
         store.db.execute("DELETE FROM courses")
         store.close()
         started = time.perf_counter()

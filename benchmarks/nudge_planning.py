@@ -26,9 +26,9 @@ from config import Settings, load_settings
 from learning.catalog.courses import Course
 from learning.catalog.files import ParsedCatalog, read_catalog_file
 from learning.catalog.importer import bundled_catalog_path
-from learning.store.engine import Store
 from learning.timestamps import iso
 from upnext.build import build_service
+from upnext.schema import open_store
 
 ZONES = ["Europe/Madrid", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "Europe/London", "Asia/Kolkata",
          "Australia/Sydney", "America/Sao_Paulo", "UTC"]  # fmt: skip
@@ -62,7 +62,7 @@ def build_store(home: Path, learners: int, courses: int, shared: Path, seed: int
         for j in range(rng.randint(3, 17)):
             at = iso(last - timedelta(days=7 * j))
             event_rows.append((slack_id, rng.choice(ids), "completed" if j else "started", at, "slack"))
-    store = Store(home / "upnext.db")
+    store = open_store(home / "upnext.db")
     with store.write() as db:
         db.conn.executemany(
             "INSERT INTO learners (slack_id, real_name, first_name, tz, locale, interests, created_at, last_active_at) "

@@ -15,8 +15,8 @@ from pathlib import Path
 from benchmarks.common import latency_summary, peak_rss_mb, report
 from benchmarks.nudge_planning import NOW, company_store
 from config import Settings
-from learning.store.engine import Store
 from upnext.build import build_service
+from upnext.schema import open_store
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> dict:
     recommender.signals.refresh()
     recommender.frames.current()
     build_s = time.perf_counter() - started
-    store = Store(home / "upnext.db")
+    store = open_store(home / "upnext.db")
     events = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
     ids = [row[0] for row in store.db.execute("SELECT slack_id FROM learners")]
     store.close()

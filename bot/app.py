@@ -129,7 +129,7 @@ def register_listeners(
     preferences = Preferences(service.learners, service.history, service.courses, settings.nudges, clock)
     clicks = CardClicks(service.courses, service.history, answers, clock)
     home_tab = HomePublisher(service.recommender, service.history, answers, settings.nudges, clock)
-    privacy = PrivacyRequests(service.privacy, service.learners, settings.reporting.min_group)
+    privacy = PrivacyRequests(service.privacy, service.forget_me, settings.reporting.min_group)
     admin = AdminAccess(SignIn(admin_tokens), settings.reporting)
     conversation = Conversation(identity, answering, preferences)
     commands.register(app, identity, answering, preferences, privacy, admin)

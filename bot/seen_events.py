@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from learning.store.engine import Store
+from learning.store.engine import Store, TableSteps
 from learning.timestamps import iso, utcnow
+
+# The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
+# joins every owner's step N into migration N).
+TABLES: TableSteps = {
+    1: """
+        CREATE TABLE seen_slack_events (event_id TEXT PRIMARY KEY, seen_at TEXT NOT NULL);
+""",
+}
 
 
 class SeenEventRepository:
@@ -16,9 +24,12 @@ class SeenEventRepository:
     def first_sighting(self, event_id: str) -> bool:
         """True the first time an event id is seen (Slack's retries reuse it); ids older than `keep` are forgotten."""
         now = utcnow()
-        inserted = self.store.db.execute(
-            "INSERT OR IGNORE INTO seen_slack_events (event_id, seen_at) VALUES (?, ?)", [event_id, iso(now)]
-        ).rowcount
+        inserted = self.store.sql.execute(
+            "INSERT INTO seen_slack_events (event_id, seen_at) VALUES (:id, :now) ON CONFLICT (event_id) DO NOTHING",
+            {"id": event_id, "now": iso(now)},
+        )
         if inserted and hash(event_id) % 100 == 0:
-            self.store.db.execute("DELETE FROM seen_slack_events WHERE seen_at < ?", [iso(now - self.keep)])
+            self.store.sql.execute(
+                "DELETE FROM seen_slack_events WHERE seen_at < :before", {"before": iso(now - self.keep)}
+            )
         return bool(inserted)

@@ -8,40 +8,73 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
-import sqlite_utils
 
 from embeddings.encoder import Encoder
 
+TableSteps = Mapping[int, str]  # as learning.store.engine.TableSteps (embeddings imports no store)
+
+KEY = ("vectors_key", ("content_hash", "model"))  # a shared file's unique index
+
+
+# The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
+# joins every owner's step N into migration N).
+TABLES: TableSteps = {
+    1: """
+        CREATE TABLE course_vectors (
+            content_hash TEXT NOT NULL,
+            model TEXT NOT NULL,
+            vector BLOB NOT NULL,             -- float32, L2-normalised
+            PRIMARY KEY (content_hash, model)
+        );
+""",
+}
+
+
+class Statements(Protocol):
+    """Portable SQL with named placeholders (the store's `Store.sql`)."""
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]: ...
+
+    def execute_many(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> int: ...
+
+
+class VectorTable(Protocol):
+    """What the cache needs of the store (`learning.store.engine.Store`): statements, and copying a table's rows
+    to or from another store file."""
+
+    @property
+    def sql(self) -> Statements: ...
+
+    def exchange_rows(self, other: Path, table: str, key: tuple[str, Sequence[str]], direction: str) -> None: ...
+
 
 class VectorCache:
-    def __init__(self, database: Callable[[], sqlite_utils.Database], encoder: Encoder):
-        self._database = database
+    def __init__(self, store: VectorTable, encoder: Encoder):
+        self._store = store
         self.encoder = encoder
 
     def get(self, content_hashes: Iterable[str]) -> dict[str, np.ndarray]:
         wanted = list(dict.fromkeys(content_hashes))
         found: dict[str, np.ndarray] = {}
-        db = self._database()
         for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = db.execute(
-                f"SELECT content_hash, vector FROM course_vectors WHERE model = ? AND content_hash IN ({marks})",
-                [self.encoder.name, *chunk],
+            rows = self._store.sql.rows(
+                "SELECT content_hash, vector FROM course_vectors WHERE model = :model AND content_hash IN (:hashes)",
+                {"model": self.encoder.name, "hashes": wanted[start : start + 500]},
             )
             for content_hash, blob in rows:
                 found[content_hash] = np.frombuffer(blob, dtype=np.float32)
         return found
 
     def put(self, vectors: Mapping[str, np.ndarray]) -> None:
-        db = self._database()
-        with db.atomic():
-            db.conn.executemany(
-                "INSERT OR REPLACE INTO course_vectors (content_hash, model, vector) VALUES (?, ?, ?)",
-                [(h, self.encoder.name, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()],
-            )
+        self._store.sql.execute_many(
+            "INSERT INTO course_vectors (content_hash, model, vector) VALUES (:hash, :model, :vector) "
+            "ON CONFLICT (content_hash, model) DO UPDATE SET vector = excluded.vector",
+            [{"hash": h, "model": self.encoder.name, "vector": np.asarray(v, dtype=np.float32).tobytes()}
+             for h, v in vectors.items()],
+        )  # fmt: skip
 
     def vectors_for(
         self,
@@ -64,12 +97,5 @@ class VectorCache:
         return vectors, len(missing)
 
     def exchange(self, other: Path, direction: str) -> None:
-        """Copy cached vectors from the SQLite file `other` ("in") or into it ("out"), keeping what is there."""
-        db = self._database()
-        db.execute(f"ATTACH DATABASE '{other}' AS shared")
-        db.execute("CREATE TABLE IF NOT EXISTS shared.course_vectors AS SELECT * FROM main.course_vectors WHERE 0")
-        db.execute("CREATE UNIQUE INDEX IF NOT EXISTS shared.vectors_key ON course_vectors(content_hash, model)")
-        source, target = ("shared", "main") if direction == "in" else ("main", "shared")
-        db.execute(f"INSERT OR IGNORE INTO {target}.course_vectors SELECT * FROM {source}.course_vectors")
-        db.conn.commit()
-        db.execute("DETACH DATABASE shared")
+        """Copy cached vectors from the store file `other` ("in") or into it ("out"), keeping what is there."""
+        self._store.exchange_rows(other, "course_vectors", KEY, direction)

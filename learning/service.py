@@ -10,6 +10,7 @@ from learning.catalog.courses import CourseRepository
 from learning.catalog.history_import import HistoryImporter
 from learning.catalog.importer import CatalogImporter
 from learning.people.answers import AnswerRepository
+from learning.people.forget_me import ForgetMe
 from learning.people.history import EventRepository
 from learning.people.learners import LearnerRepository
 from learning.people.nudges import NudgeRepository
@@ -29,6 +30,7 @@ class LearningService:
     answers: AnswerRepository
     nudges: NudgeRepository
     privacy: Privacy
+    forget_me: ForgetMe  # erases a person: every owner of rows about them, wired by the composition root
     close: Callable[[], None]  # closes the store underneath (tests, benchmarks, one-shot commands)
 
     @property

@@ -15,10 +15,10 @@ from urllib.parse import quote
 from bot.block_kit.text_render import blocks_to_text
 from bot.transports.console import DEMO_USER_ID, ConsoleSession
 from config import Settings
-from learning.store.engine import Store
 from scheduler.delivery import Sender, nudge_client
 from scheduler.planner import Planner
 from upnext.build import build
+from upnext.schema import open_store
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screens"
 BUILDER = "https://app.slack.com/block-kit-builder/#"
@@ -50,7 +50,7 @@ def main(home: str = "var") -> None:
     save("home", {"type": "home", "blocks": home_view["blocks"]})
     later = datetime.now(UTC) + timedelta(days=40)
     service.learners.touch(DEMO_USER_ID, later - timedelta(days=35))
-    store = Store(settings.database_path)
+    store = open_store(settings.database_path)
     store.db.execute("UPDATE events SET at = ? WHERE learner_id = ?",
                      [(later - timedelta(days=35)).isoformat(), DEMO_USER_ID])  # fmt: skip
     local = Settings(home=Path(home), slack_bot_token="xoxb-local", slack_api_url=session.slack.api_url)

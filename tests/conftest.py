@@ -26,6 +26,7 @@ from tests.fakes.signing import SIGNING_SECRET
 from tests.fakes.slack import FakeSlack
 from tests.helpers import MemoEncoder
 from upnext.build import Upnext, build
+from upnext.schema import open_store
 
 DATA = Path(__file__).parent / "data"
 PUBLIC_URL = "http://upnext.test"  # what UPNEXT_PUBLIC_URL says in tests; links are followed on the test server
@@ -115,7 +116,7 @@ def empty_service(upnext: Upnext) -> LearningService:
 @pytest.fixture
 def store(settings: Settings, empty_service: LearningService) -> Iterator[Store]:
     """The service's database opened on its own, for tests to arrange and inspect rows directly."""
-    opened = Store(settings.database_path)
+    opened = open_store(settings.database_path)
     yield opened
     opened.close()
 

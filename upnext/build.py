@@ -18,6 +18,7 @@ from learning.catalog.bundled_vectors import preload_bundled_vectors
 from learning.catalog.courses import CourseRepository
 from learning.catalog.importer import CatalogImporter
 from learning.people.answers import AnswerRepository
+from learning.people.forget_me import ForgetMe
 from learning.people.history import EventRepository
 from learning.people.learners import LearnerRepository
 from learning.people.nudges import NudgeRepository
@@ -32,6 +33,7 @@ from learning.search.course_search import CourseSearch
 from learning.service import LearningService
 from learning.store.engine import Store
 from learning.timestamps import utcnow
+from upnext.schema import open_store
 
 if TYPE_CHECKING:  # built on demand: a process that needs none of them does not import them
     from slack_sdk import WebClient
@@ -121,10 +123,10 @@ def build(
     """Open the store and index under UPNEXT_HOME; with `prepare`, import the bundled catalog into an empty store
     and repair the index if it fell behind the store."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.database_path)
+    store = open_store(settings.database_path)
     encoder = encoder or load_encoder(settings.encoder, settings.models_dir)
     courses = CourseRepository(store)
-    index = CourseIndex(courses, VectorCache(lambda: store.db, encoder), settings.home)
+    index = CourseIndex(courses, VectorCache(store, encoder), settings.home)
     catalog = CatalogImporter(courses, index)
     if prepare:
         if courses.count() == 0:
@@ -135,6 +137,8 @@ def build(
     history = EventRepository(store)
     answers = AnswerRepository(store)
     nudges = NudgeRepository(store)
+    learners = LearnerRepository(store, history)
+    admin_tokens = AdminTokenRepository(store)
     feedback = PickFeedback(answers.shown, answers.shown_times, history.took_up)
     recommender = Recommender(
         courses,
@@ -151,15 +155,16 @@ def build(
         courses=courses,
         catalog=catalog,
         search=search,
-        learners=LearnerRepository(store),
+        learners=learners,
         history=history,
         recommender=recommender,
         answers=answers,
         nudges=nudges,
         privacy=Privacy(history, nudges, answers),
+        forget_me=ForgetMe(store, learners, [history, nudges, answers, admin_tokens]),
         close=lambda: close_store(store),
     )
-    return Upnext(settings, store, service, SeenEventRepository(store), AdminTokenRepository(store))
+    return Upnext(settings, store, service, SeenEventRepository(store), admin_tokens)
 
 
 def build_service(

@@ -274,8 +274,9 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     from learning.store.backup import restore
+    from upnext.schema import MIGRATIONS
 
-    restore(Path(args.file), settings.database_path)
+    restore(Path(args.file), settings.database_path, MIGRATIONS)
     print(f"restored {args.file} into {settings.database_path}; run `upnext check` before starting Upnext again")
     return 0
 
@@ -333,7 +334,7 @@ def cmd_admin_link(settings: Settings, args: argparse.Namespace) -> int:
     from admin.tokens import AdminTokenRepository
     from bot.app import web_client
     from bot.use_cases.admin_access import admin_status
-    from learning.store.engine import Store
+    from upnext.schema import open_store
 
     if not settings.reporting.public_url:
         raise SettingsError("UPNEXT_PUBLIC_URL is required to make a link (the address of `upnext serve --http`)")
@@ -347,7 +348,7 @@ def cmd_admin_link(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         print(f"warning: {doubt}: the link signs them in only if they are one when they use it", file=sys.stderr)
     settings.home.mkdir(parents=True, exist_ok=True)
-    print(SignIn(AdminTokenRepository(Store(settings.database_path))).link(user, settings.reporting.public_url))
+    print(SignIn(AdminTokenRepository(open_store(settings.database_path))).link(user, settings.reporting.public_url))
     return 0
 
 

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from bot.block_kit import blocks
 from bot.block_kit.blocks import Message
 from bot.i18n import messages_for
-from learning.people.learners import Learner, LearnerRepository
+from learning.people.forget_me import ForgetMe
+from learning.people.learners import Learner
 from learning.people.privacy import Privacy
 
 
 @dataclass(frozen=True)
 class PrivacyRequests:
     privacy: Privacy
-    learners: LearnerRepository
+    forget_me: ForgetMe
     min_group: int
 
     def privacy_message(self, learner: Learner) -> Message:
@@ -28,4 +29,4 @@ class PrivacyRequests:
 
     def forget(self, user_id: str) -> None:
         """Erase everything about this person (Slack has already asked them to confirm)."""
-        self.learners.forget(user_id)
+        self.forget_me(user_id)

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 
-from learning.store.engine import Store
+from learning.store.engine import Store, TableSteps
 from learning.timestamps import iso, utcnow
 
 LEVELS = ("beginner", "intermediate", "advanced")
@@ -86,6 +86,40 @@ class Course:
 
 
 _HASHED = tuple(f.name for f in fields(Course) if f.name != "num")
+
+
+# The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
+# joins every owner's step N into migration N).
+TABLES: TableSteps = {
+    1: """
+        CREATE TABLE courses (
+            num INTEGER PRIMARY KEY,          -- stable integer id, used as the FAISS vector id
+            id TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            description TEXT,
+            topics TEXT NOT NULL DEFAULT '[]', -- JSON list
+            level TEXT,
+            duration_minutes INTEGER,
+            language TEXT,
+            url TEXT,
+            image_url TEXT,
+            provider TEXT,
+            path_id TEXT,
+            path_title TEXT,
+            position INTEGER,
+            published_at TEXT,
+            row_hash TEXT NOT NULL,           -- every field: tells updated from unchanged
+            content_hash TEXT NOT NULL,       -- the embedded text only: keys the vector cache
+            added_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX courses_path ON courses(path_id, position);
+        CREATE INDEX courses_published ON courses(published_at);
+""",
+    7: """
+        ALTER TABLE courses ADD COLUMN translation_of TEXT;    -- id of the course this one translates
+""",
+}
 
 
 _COLUMNS = (

@@ -6,17 +6,55 @@ click-through; impressions go with their answer when it is deleted (forget me, r
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from learning.catalog.json_input import loads as parse_json
 from learning.recommend.picks import Reason
-from learning.store.engine import Store
+from learning.store.engine import Store, TableSteps
 from learning.timestamps import iso, utcnow
 
 # Where an answer was shown. A nudge's answer is always on the nudge surface.
 SURFACES = ("dm", "mention", "assistant", "slash", "home", "nudge")
+
+
+# The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
+# joins every owner's step N into migration N).
+TABLES: TableSteps = {
+    3: """
+        -- what each answer showed (course ids and reasons), so a click can redraw it in place
+        CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            learner_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            nudge_id INTEGER,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX answers_learner ON answers(learner_id);
+""",
+    5: """
+        CREATE INDEX answers_created ON answers(created_at);  -- retention: old answers are pruned
+""",
+    6: """
+        -- where each answer was shown: dm | mention | assistant | slash | home | nudge
+        ALTER TABLE answers ADD COLUMN surface TEXT;
+        -- each card an answer showed (an impression), with its reason kind; goes with its answer
+        CREATE TABLE impressions (
+            answer_id INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            course_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (answer_id, position)
+        ) WITHOUT ROWID;
+        CREATE INDEX impressions_course ON impressions(course_id);
+        CREATE TRIGGER answers_impressions_ad AFTER DELETE ON answers BEGIN
+            DELETE FROM impressions WHERE answer_id = old.id;
+        END;
+""",
+}
 
 
 @dataclass(frozen=True)
@@ -57,17 +95,19 @@ class AnswerRepository:
             raise ValueError(f"unknown surface {surface!r}")
         payload = {"picks": [{"course_id": p.course_id, "reason": asdict(p.reason)} for p in picks],
                    "context": context or {}}  # fmt: skip
-        with self.store.write() as db:
-            cursor = db.execute(
+        with self.store.transaction() as sql:
+            answer_id = int(sql.value(
                 "INSERT INTO answers (learner_id, kind, payload, nudge_id, surface, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [learner_id, kind, json.dumps(payload), nudge_id, surface, iso(utcnow())],
-            )
-            answer_id = int(cursor.lastrowid or 0)
-            db.conn.executemany(
-                "INSERT INTO impressions (answer_id, position, course_id, reason) VALUES (?, ?, ?, ?)",
-                [(answer_id, i, p.course_id, p.reason.kind) for i, p in enumerate(picks) if seen],
-            )
+                "VALUES (:learner, :kind, :payload, :nudge, :surface, :now) RETURNING id",
+                {"learner": learner_id, "kind": kind, "payload": json.dumps(payload), "nudge": nudge_id,
+                 "surface": surface, "now": iso(utcnow())},
+            ))  # fmt: skip
+            sql.execute_many(
+                "INSERT INTO impressions (answer_id, position, course_id, reason) "
+                "VALUES (:answer, :position, :course, :reason)",
+                [{"answer": answer_id, "position": i, "course": p.course_id, "reason": p.reason.kind}
+                 for i, p in enumerate(picks) if seen],
+            )  # fmt: skip
         return answer_id
 
     def prune(self, before: datetime, batch: int = 2_000) -> int:
@@ -75,18 +115,18 @@ class AnswerRepository:
         transactions, so a large backlog never holds the write lock for long."""
         removed = 0
         while True:
-            gone = self.store.db.execute(
-                "DELETE FROM answers WHERE id IN (SELECT id FROM answers WHERE created_at < ? LIMIT ?)",
-                [iso(before), batch],
-            ).rowcount
+            gone = self.store.sql.execute(
+                "DELETE FROM answers WHERE id IN (SELECT id FROM answers WHERE created_at < :before LIMIT :batch)",
+                {"before": iso(before), "batch": batch},
+            )
             removed += gone
             if gone < batch:
                 return removed
 
     def get(self, answer_id: int) -> Answer | None:
-        row = self.store.db.execute(
-            "SELECT id, learner_id, kind, payload, nudge_id, surface FROM answers WHERE id = ?", [answer_id]
-        ).fetchone()
+        row = self.store.sql.row(
+            "SELECT id, learner_id, kind, payload, nudge_id, surface FROM answers WHERE id = :id", {"id": answer_id}
+        )
         if row is None:
             return None
         payload = parse_json(row[3])
@@ -99,20 +139,20 @@ class AnswerRepository:
 
     def shown(self, learner_id: str | None = None) -> dict[tuple[str, str], int]:
         """(learner, course id) -> how many times its card was shown to that learner; one learner's or everyone's."""
-        where, params = ("WHERE a.learner_id = ?", [learner_id]) if learner_id is not None else ("", [])
-        rows = self.store.db.execute(
+        where = "WHERE a.learner_id = :learner" if learner_id is not None else ""
+        rows = self.store.sql.rows(
             f"SELECT a.learner_id, i.course_id, count(*) FROM impressions i JOIN answers a ON a.id = i.answer_id "
-            f"{where} GROUP BY 1, 2",
-            params,
+            f"{where} GROUP BY a.learner_id, i.course_id",
+            {"learner": learner_id},
         )
         return {(learner, course): count for learner, course, count in rows}
 
     def shown_times(self, learner_id: str) -> dict[str, list[str]]:
         """Course id -> when its card was shown to this learner, oldest first."""
-        rows = self.store.db.execute(
+        rows = self.store.sql.rows(
             "SELECT i.course_id, a.created_at FROM impressions i JOIN answers a ON a.id = i.answer_id "
-            "WHERE a.learner_id = ? ORDER BY a.created_at",
-            [learner_id],
+            "WHERE a.learner_id = :learner ORDER BY a.created_at",
+            {"learner": learner_id},
         )
         times: dict[str, list[str]] = {}
         for course, at in rows:
@@ -122,3 +162,7 @@ class AnswerRepository:
     def about(self, learner_id: str) -> list[dict[str, Any]]:
         """Every answer shown about this learner, as whole rows without their ids (a column added later is included)."""
         return self.store.rows_about("answers", learner_id)
+
+    def erase(self, learner_ids: Sequence[str]) -> int:
+        """Delete every answer shown to these learner ids, with its impressions (forget me); how many answers went."""
+        return self.store.sql.execute("DELETE FROM answers WHERE learner_id IN (:ids)", {"ids": tuple(learner_ids)})

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from learning.store.engine import Store
+from learning.store.engine import Store, TableSteps
 from learning.timestamps import iso, utcnow
 
 # What a learner can do with a course, in the order a course usually goes through them.
@@ -19,6 +19,37 @@ KINDS = (ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, R
 RATINGS = ("up", "down")  # the value of a RATED event
 ENGAGED = (ENROLLED, STARTED, COMPLETED)  # kinds that say "took this course"
 SOURCES = ("slack", "import", "xapi", "nudge")
+
+
+# The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
+# joins every owner's step N into migration N).
+TABLES: TableSteps = {
+    1: """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            learner_id TEXT NOT NULL,
+            course_id TEXT,
+            kind TEXT NOT NULL,
+            value TEXT,
+            at TEXT NOT NULL,
+            source TEXT NOT NULL
+        );
+        CREATE INDEX events_learner ON events(learner_id, at);
+        CREATE INDEX events_course ON events(course_id, kind);
+""",
+    2: """
+        -- the same event twice (same learner, course, kind, second and source) is one event: imports are idempotent
+        CREATE UNIQUE INDEX events_unique ON events(learner_id, coalesce(course_id, ''), kind, at, source);
+""",
+    6: """
+        -- the answer whose card was clicked (attributes clicks to a surface and reason), and a rating's comment
+        ALTER TABLE events ADD COLUMN answer_id INTEGER;
+        ALTER TABLE events ADD COLUMN note TEXT;
+        CREATE INDEX events_answer ON events(answer_id) WHERE answer_id IS NOT NULL;
+        CREATE INDEX events_kind_at ON events(kind, at);
+        CREATE INDEX events_source_at ON events(source, at);   -- use of Upnext (slack, nudge) by time, for reports
+""",
+}
 
 
 @dataclass(frozen=True)
@@ -93,49 +124,50 @@ class EventRepository:
         Written in short transactions (Store.write_in_chunks), so a large import never holds the write lock long."""
         added = 0
 
-        def write(db, chunk: Sequence[Event]) -> None:
+        def write(_db: object, chunk: Sequence[Event]) -> None:
             nonlocal added
-            before = db.execute("SELECT total_changes()").fetchone()[0]
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO events (learner_id, course_id, kind, value, at, source, answer_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(e.learner_id, e.course_id, e.kind, e.value, e.at, e.source, e.answer_id) for e in chunk],
+            added += self.store.sql.execute_many(
+                "INSERT INTO events (learner_id, course_id, kind, value, at, source, answer_id) "
+                "VALUES (:learner_id, :course_id, :kind, :value, :at, :source, :answer_id) ON CONFLICT DO NOTHING",
+                [asdict(e) for e in chunk],
             )
-            added += db.execute("SELECT total_changes()").fetchone()[0] - before
 
         self.store.write_in_chunks(events, write)
         return added
 
     def last_activity_by_learner(self) -> dict[str, str]:
         """Learner -> the moment of their latest event, for everyone at once."""
-        return dict(self.store.db.execute("SELECT learner_id, max(at) FROM events GROUP BY learner_id").fetchall())
+        return dict(self.store.sql.rows("SELECT learner_id, max(at) FROM events GROUP BY learner_id"))
 
     def standings_by_learner(self) -> list[tuple[str, str, bool, bool, bool]]:
         """(learner, course, took it, completed it, dismissed it) for every course each learner has events on, each
         learner's most recently touched course first: what `course_states` says of everyone at once."""
-        rows = self.store.db.execute(
-            "SELECT learner_id, course_id, max(kind IN (?, ?, ?)), max(kind = ?), coalesce(max(CASE WHEN kind = ? "
-            "THEN at END) > coalesce(max(CASE WHEN kind = ? THEN at END), ''), 0) FROM events "
+        rows = self.store.sql.rows(
+            "SELECT learner_id, course_id, max(CASE WHEN kind IN (:engaged) THEN 1 ELSE 0 END), "
+            "max(CASE WHEN kind = :completed THEN 1 ELSE 0 END), "
+            "CASE WHEN max(CASE WHEN kind = :dismissed THEN at END) "
+            "> coalesce(max(CASE WHEN kind = :undismissed THEN at END), '') THEN 1 ELSE 0 END FROM events "
             "WHERE course_id IS NOT NULL GROUP BY learner_id, course_id "
             "ORDER BY learner_id, max(at) DESC, min(at) DESC",
-            [*ENGAGED, COMPLETED, DISMISSED, UNDISMISSED],
+            {"engaged": ENGAGED, "completed": COMPLETED, "dismissed": DISMISSED, "undismissed": UNDISMISSED},
         )
         return [(learner, course, bool(took), bool(done), bool(gone)) for learner, course, took, done, gone in rows]
 
     def for_learner(self, learner_id: str) -> list[Event]:
-        rows = self.store.db.execute(
-            "SELECT learner_id, course_id, kind, at, source, value FROM events WHERE learner_id = ? ORDER BY at",
-            [learner_id],
+        rows = self.store.sql.rows(
+            "SELECT learner_id, course_id, kind, at, source, value FROM events WHERE learner_id = :learner ORDER BY at",
+            {"learner": learner_id},
         )
         return [Event(*row) for row in rows]
 
     def finished(self, learner_id: str, course_id: str, by: datetime) -> bool:
         """Whether the learner had completed the course by `by` (on Slack or in an LMS import); looked up through the
-        learner's events ("+kind"), not through every completion."""
-        return self.store.db.execute(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE learner_id = ? AND course_id = ? AND +kind = ? AND at <= ?)",
-            [learner_id, course_id, COMPLETED, iso(by)],
-        ).fetchone()[0] == 1  # fmt: skip
+        learner's events (`kind || ''` keeps the kind index out of it), not through every completion."""
+        return self.store.sql.row(
+            "SELECT 1 FROM events WHERE learner_id = :learner AND course_id = :course AND kind || '' = :completed "
+            "AND at <= :by LIMIT 1",
+            {"learner": learner_id, "course": course_id, "completed": COMPLETED, "by": iso(by)},
+        ) is not None  # fmt: skip
 
     def rate(self, learner_id: str, course_id: str, value: str, at: datetime, answer_id: int | None = None) -> bool:
         """Record 👍 (up) or 👎 (down) from someone who finished the course; the latest rating counts, even a change
@@ -146,57 +178,55 @@ class EventRepository:
         if not self.finished(learner_id, course_id, at):
             return False
         if not self.record(learner_id, course_id, RATED, at=at, value=value, answer_id=answer_id):
-            self.store.db.execute(
-                "UPDATE events SET value = ?, answer_id = ? WHERE learner_id = ? AND course_id = ? AND kind = ? "
-                "AND at = ? AND source = 'slack'",
-                [value, answer_id, learner_id, course_id, RATED, iso(at)],
-            )
+            self.store.sql.execute(
+                "UPDATE events SET value = :value, answer_id = :answer WHERE learner_id = :learner "
+                "AND course_id = :course AND kind = :rated AND at = :at AND source = 'slack'",
+                {"value": value, "answer": answer_id, "learner": learner_id, "course": course_id, "rated": RATED,
+                 "at": iso(at)},
+            )  # fmt: skip
         return True
 
     def comment(self, learner_id: str, course_id: str, note: str) -> bool:
         """Attach a comment to the learner's latest rating of the course; False when they never rated it."""
-        return bool(self.store.db.execute(
-            "UPDATE events SET note = ? WHERE id = (SELECT id FROM events WHERE learner_id = ? AND course_id = ? "
-            "AND kind = ? ORDER BY at DESC, id DESC LIMIT 1)",
-            [note, learner_id, course_id, RATED],
-        ).rowcount)  # fmt: skip
+        return bool(self.store.sql.execute(
+            "UPDATE events SET note = :note WHERE id = (SELECT id FROM events WHERE learner_id = :learner "
+            "AND course_id = :course AND kind = :rated ORDER BY at DESC, id DESC LIMIT 1)",
+            {"note": note, "learner": learner_id, "course": course_id, "rated": RATED},
+        ))  # fmt: skip
 
     def states(self, learner_id: str) -> dict[str, CourseState]:
         return course_states(self.for_learner(learner_id))
 
     def everyone(self) -> list[Event]:
         """Every event, oldest first (training the ranker)."""
-        rows = self.store.db.execute("SELECT learner_id, course_id, kind, at, source, value FROM events ORDER BY at")
+        rows = self.store.sql.rows("SELECT learner_id, course_id, kind, at, source, value FROM events ORDER BY at")
         return [Event(*row) for row in rows]
-
-    def first_engagements(self, before: datetime | None = None) -> list[tuple[str, int, str, str | None]]:
-        """(learner, course num, first time they engaged with it, the learner's role title) for every pair with an
-        ENGAGED event, or only events before `before`: what the recommender's signals are built from. Reads the
-        courses and learners tables too, for the num and the role."""
-        marks = ",".join("?" * len(ENGAGED))
-        return self.store.db.execute(
-            f"SELECT e.learner_id, c.num, min(e.at), l.title FROM events e JOIN courses c ON c.id = e.course_id "
-            f"LEFT JOIN learners l ON l.slack_id = e.learner_id WHERE e.kind IN ({marks}) AND e.at < ? "
-            "GROUP BY e.learner_id, c.num",
-            [*ENGAGED, iso(before) if before else "9999"],
-        ).fetchall()
 
     def count(self) -> int:
         """The highest event id: grows with every event, cheap to read."""
-        return self.store.db.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+        return self.store.sql.value("SELECT max(id) FROM events") or 0
 
     def took_up(self, kinds: Sequence[str]) -> set[tuple[str, str]]:
         """Every (learner, course id) with an event of one of these kinds."""
-        marks = ",".join("?" * len(kinds))
-        rows = self.store.db.execute(
-            f"SELECT DISTINCT learner_id, course_id FROM events WHERE kind IN ({marks}) AND course_id IS NOT NULL",
-            list(kinds),
+        rows = self.store.sql.rows(
+            "SELECT DISTINCT learner_id, course_id FROM events WHERE kind IN (:kinds) AND course_id IS NOT NULL",
+            {"kinds": tuple(kinds)},
         )
         return {(learner, course) for learner, course in rows}
 
     def last_activity(self, learner_id: str) -> str | None:
-        row = self.store.db.execute("SELECT max(at) FROM events WHERE learner_id = ?", [learner_id]).fetchone()
-        return row[0] if row else None
+        return self.store.sql.value("SELECT max(at) FROM events WHERE learner_id = :learner", {"learner": learner_id})
+
+    def move(self, from_learner: str, to_learner: str) -> None:
+        """File every event of one learner id under another (history imported under an email, once its Slack user
+        shows up)."""
+        self.store.sql.execute(
+            "UPDATE events SET learner_id = :to WHERE learner_id = :from", {"to": to_learner, "from": from_learner}
+        )
+
+    def erase(self, learner_ids: Sequence[str]) -> int:
+        """Delete every event of these learner ids (forget me); how many went."""
+        return self.store.sql.execute("DELETE FROM events WHERE learner_id IN (:ids)", {"ids": tuple(learner_ids)})
 
     def about(self, learner_id: str) -> list[dict[str, Any]]:
         """Every event about this learner, as whole rows without their ids (a column added later is included)."""

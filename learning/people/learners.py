@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from learning.store.engine import Store
+from learning.people.history import EventRepository
+from learning.store.engine import Store, TableSteps
 from learning.timestamps import iso, utcnow
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -21,6 +22,56 @@ MAX_INTERESTS = 12
 PROFILE_MAX_AGE = timedelta(days=7)  # a Slack profile older than this is asked for again before it is relied on
 MAX_PROFILE_CHARS = 100  # names and titles, as Slack's own profile fields
 REFUSE_ALL = "9999"  # an import barrier later than any date: nothing may be imported
+
+
+# The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
+# joins every owner's step N into migration N).
+TABLES: TableSteps = {
+    1: """
+        CREATE TABLE learners (
+            slack_id TEXT PRIMARY KEY,
+            team_id TEXT,
+            email TEXT,
+            real_name TEXT,
+            first_name TEXT,
+            title TEXT,                       -- the Slack profile title, used as the role
+            tz TEXT,
+            locale TEXT,
+            interests TEXT NOT NULL DEFAULT '[]',
+            is_bot INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            nudges TEXT NOT NULL DEFAULT 'on',
+            snoozed_until TEXT,
+            onboarded_at TEXT,
+            profile_refreshed_at TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX learners_email ON learners(email) WHERE email IS NOT NULL;
+""",
+    2: """
+        -- people who asked to be forgotten, by a hash of their Slack id, so no import or nudge brings them back
+        CREATE TABLE forgotten (id_hash TEXT PRIMARY KEY, at TEXT NOT NULL);
+""",
+    3: """
+        ALTER TABLE learners ADD COLUMN welcomed_at TEXT;
+""",
+    4: """
+        ALTER TABLE learners ADD COLUMN last_active_at TEXT;   -- last time they used Upnext in Slack
+""",
+    5: """
+        ALTER TABLE learners ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;  -- guest accounts: never nudged
+        -- only people who used Upnext in Slack are ever messaged first: credit those who did before this column
+        -- was kept (an answer shown outside a nudge, or a click), not those an import merely named
+        UPDATE learners SET last_active_at = (
+            SELECT max(at) FROM (
+                SELECT created_at AS at FROM answers
+                WHERE answers.learner_id = learners.slack_id AND answers.kind NOT LIKE 'nudge:%'
+                UNION ALL
+                SELECT at FROM events WHERE events.learner_id = learners.slack_id AND events.source = 'slack'
+            )
+        ) WHERE last_active_at IS NULL;
+""",
+}
 
 
 @dataclass(frozen=True)
@@ -120,26 +171,29 @@ def _from_row(row: Mapping[str, Any]) -> Learner:
 
 
 class LearnerRepository:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, history: EventRepository):
         self.store = store
+        self.history = history  # a pending learner's events move to their Slack id
+
+    def _one(self, column: str, value: str) -> Learner | None:
+        rows = self.store.sql.records(f"SELECT * FROM learners WHERE {column} = :value", {"value": value})
+        return _from_row(rows[0]) if rows else None
 
     def get(self, slack_id: str) -> Learner | None:
-        row = next(self.store.db.query("SELECT * FROM learners WHERE slack_id = ?", [slack_id]), None)
-        return _from_row(row) if row else None
+        return self._one("slack_id", slack_id)
 
     def by_email(self, email: str) -> Learner | None:
-        row = next(self.store.db.query("SELECT * FROM learners WHERE email = ?", [email.lower()]), None)
-        return _from_row(row) if row else None
+        return self._one("email", email.lower())
 
     def all(self) -> Iterable[Learner]:
-        for row in self.store.db.query("SELECT * FROM learners ORDER BY slack_id"):
+        for row in self.store.sql.records("SELECT * FROM learners ORDER BY slack_id"):
             yield _from_row(row)
 
     def ensure(self, slack_id: str) -> Learner:
         """The learner, created bare if unknown (an import names them before they ever use Slack)."""
-        self.store.db.execute(
-            "INSERT INTO learners (slack_id, created_at) VALUES (?, ?) ON CONFLICT(slack_id) DO NOTHING",
-            [slack_id, iso(utcnow())],
+        self.store.sql.execute(
+            "INSERT INTO learners (slack_id, created_at) VALUES (:id, :now) ON CONFLICT (slack_id) DO NOTHING",
+            {"id": slack_id, "now": iso(utcnow())},
         )
         learner = self.get(slack_id)
         assert learner is not None
@@ -151,9 +205,10 @@ class LearnerRepository:
         if existing:
             return existing
         slack_id = PENDING_PREFIX + email.lower()
-        self.store.db.execute(
-            "INSERT INTO learners (slack_id, email, created_at) VALUES (?, ?, ?) ON CONFLICT(slack_id) DO NOTHING",
-            [slack_id, email.lower(), iso(utcnow())],
+        self.store.sql.execute(
+            "INSERT INTO learners (slack_id, email, created_at) VALUES (:id, :email, :now) "
+            "ON CONFLICT (slack_id) DO NOTHING",
+            {"id": slack_id, "email": email.lower(), "now": iso(utcnow())},
         )
         learner = self.get(slack_id)
         assert learner is not None
@@ -163,19 +218,22 @@ class LearnerRepository:
         """Create or refresh a learner from their Slack profile. History imported under their email (before they
         used Slack) moves to their Slack id."""
         now = iso(utcnow())
-        with self.store.write() as db:
+        with self.store.transaction() as sql:
             email = profile.get("email")
             if email:
                 pending = PENDING_PREFIX + email
-                if db.execute("SELECT 1 FROM learners WHERE slack_id = ?", [pending]).fetchone():
-                    db.execute("UPDATE events SET learner_id = ? WHERE learner_id = ?", [slack_id, pending])
-                    db.execute("DELETE FROM learners WHERE slack_id = ?", [pending])
-                db.execute("UPDATE learners SET email = NULL WHERE email = ? AND slack_id != ?", [email, slack_id])
+                if sql.row("SELECT 1 FROM learners WHERE slack_id = :id", {"id": pending}):
+                    self.history.move(pending, slack_id)
+                    sql.execute("DELETE FROM learners WHERE slack_id = :id", {"id": pending})
+                sql.execute(
+                    "UPDATE learners SET email = NULL WHERE email = :email AND slack_id != :id",
+                    {"email": email, "id": slack_id},
+                )
             columns = [k for k in profile if k != "slack_id"]
-            db.execute(
+            sql.execute(
                 f"INSERT INTO learners (slack_id, {', '.join(columns)}, profile_refreshed_at, created_at) "
                 f"VALUES (:slack_id, {', '.join(':' + c for c in columns)}, :now, :now) "
-                f"ON CONFLICT(slack_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns)}, "
+                f"ON CONFLICT (slack_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns)}, "
                 "profile_refreshed_at = excluded.profile_refreshed_at",
                 {**profile, "slack_id": slack_id, "now": now},
             )
@@ -185,7 +243,9 @@ class LearnerRepository:
 
     def touch(self, slack_id: str, now: datetime) -> None:
         """They used Upnext just now (for come-back nudges: idle days count from here)."""
-        self.store.db.execute("UPDATE learners SET last_active_at = ? WHERE slack_id = ?", [iso(now), slack_id])
+        self.store.sql.execute(
+            "UPDATE learners SET last_active_at = :now WHERE slack_id = :id", {"now": iso(now), "id": slack_id}
+        )
 
     def update(self, learner: Learner, **changes: Any) -> Learner:
         """Change settings the learner controls: interests, nudges, snooze, onboarding."""
@@ -194,41 +254,33 @@ class LearnerRepository:
         if "interests" in values:
             values["interests"] = json.dumps(list(dict.fromkeys(values["interests"]))[:MAX_INTERESTS])
         assignments = ", ".join(f"{k} = :{k}" for k in values)
-        self.store.db.execute(
+        self.store.sql.execute(
             f"UPDATE learners SET {assignments} WHERE slack_id = :slack_id", {**values, "slack_id": learner.slack_id}
         )
         return self.get(learner.slack_id) or updated
 
-    def forget(self, slack_id: str) -> int:
-        """Erase the learner and everything recorded about them, under their Slack id and their email (history an
-        LMS export filed under it); returns how many rows went. Only one-way hashes of those identifiers stay
-        behind, so that no import brings them back, and the files are scrubbed (see `Store.scrub`)."""
+    def known_as(self, slack_id: str) -> tuple[set[str], list[str]]:
+        """The identifiers of a person (Slack id, and email when known) and the learner ids their rows are filed
+        under (the Slack id, and `email:` for history an LMS export filed under their email)."""
         learner = self.get(slack_id)
         identifiers = {slack_id, *([learner.email] if learner and learner.email else [])}
-        owners = [slack_id, *(PENDING_PREFIX + i for i in identifiers if EMAIL.match(i))]
-        marks = ",".join("?" * len(owners))
-        now = iso(utcnow())
-        with self.store.write() as db:
-            removed = 0
-            for table, column in (
-                ("events", "learner_id"),
-                ("nudges", "learner_id"),
-                ("answers", "learner_id"),  # and, by trigger, the impressions of its cards
-                ("admin_tokens", "user_id"),  # an admin's sign-in links and sessions
-                ("learners", "slack_id"),
-            ):
-                removed += db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", owners).rowcount
-            db.conn.executemany(
-                "INSERT OR REPLACE INTO forgotten (id_hash, at) VALUES (?, ?)",
-                [(_id_hash(i), now) for i in identifiers],
-            )
-        self.store.scrub()
-        return removed
+        return identifiers, [slack_id, *(PENDING_PREFIX + i for i in identifiers if EMAIL.match(i))]
+
+    def erase(self, learner_ids: Sequence[str]) -> int:
+        """Delete these learners (forget me); how many went."""
+        return self.store.sql.execute("DELETE FROM learners WHERE slack_id IN (:ids)", {"ids": tuple(learner_ids)})
+
+    def remember_forgotten(self, identifiers: Iterable[str], now: datetime) -> None:
+        """Keep only one-way hashes of a forgotten person's identifiers, so that no import brings them back."""
+        self.store.sql.execute_many(
+            "INSERT INTO forgotten (id_hash, at) VALUES (:hash, :at) "
+            "ON CONFLICT (id_hash) DO UPDATE SET at = excluded.at",
+            [{"hash": _id_hash(i), "at": iso(now)} for i in identifiers],
+        )
 
     def forgotten_at(self, identifier: str) -> str | None:
         """When the person with this Slack id or email asked to be forgotten; None if they never did."""
-        row = self.store.db.execute("SELECT at FROM forgotten WHERE id_hash = ?", [_id_hash(identifier)]).fetchone()
-        return row[0] if row else None
+        return self.store.sql.value("SELECT at FROM forgotten WHERE id_hash = :hash", {"hash": _id_hash(identifier)})
 
     def import_barrier(self, identifier: str) -> str | None:
         """For someone who asked to be forgotten, events up to this moment may never be imported under this

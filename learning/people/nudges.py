@@ -10,13 +10,42 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from learning.store.engine import Store
+from learning.store.engine import Store, TableSteps
 from learning.timestamps import iso
+
+# The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
+# joins every owner's step N into migration N).
+TABLES: TableSteps = {
+    1: """
+        CREATE TABLE nudges (
+            id INTEGER PRIMARY KEY,
+            learner_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            period TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'planned',
+            due_at TEXT NOT NULL,
+            payload TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            planned_at TEXT NOT NULL,
+            sent_at TEXT,
+            UNIQUE (learner_id, kind, period)
+        );
+        CREATE INDEX nudges_status ON nudges(status, due_at);
+""",
+    4: """
+        ALTER TABLE nudges ADD COLUMN claimed_by TEXT;         -- the clock process sending it (status 'sending')
+        ALTER TABLE nudges ADD COLUMN claimed_at TEXT;
+        ALTER TABLE nudges ADD COLUMN channel TEXT;
+        ALTER TABLE nudges ADD COLUMN ts TEXT;                 -- the Slack message, once sent
+        CREATE INDEX nudges_learner ON nudges(learner_id, status, sent_at);
+""",
+}
 
 
 @dataclass
@@ -52,7 +81,7 @@ class NudgeRepository:
     # -- planning ----------------------------------------------------------------------------------------------------
     def by_learner(self) -> dict[str, list[NudgeRow]]:
         """Every learner's nudges, oldest due first: what the planner needs to respect caps and periods."""
-        rows = self.store.db.execute(
+        rows = self.store.sql.rows(
             "SELECT learner_id, kind, period, status, due_at, sent_at FROM nudges ORDER BY due_at"
         )
         found: dict[str, list[NudgeRow]] = defaultdict(list)
@@ -63,72 +92,75 @@ class NudgeRepository:
     def plan(self, rows: Iterable[tuple[str, str, str, str, datetime, dict[str, Any]]], now: datetime) -> int:
         """Insert (learner, kind, period, status, due, payload) rows; one planned before, by anyone, is left alone.
         Returns how many were new."""
-        with self.store.write() as db:
-            before = db.execute("SELECT total_changes()").fetchone()[0]
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO nudges (learner_id, kind, period, status, due_at, payload, planned_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(learner, kind, period, status, iso(due), json.dumps(payload), iso(now))
+        with self.store.transaction() as sql:
+            return sql.execute_many(
+                "INSERT INTO nudges (learner_id, kind, period, status, due_at, payload, planned_at) "
+                "VALUES (:learner, :kind, :period, :status, :due, :payload, :now) "
+                "ON CONFLICT (learner_id, kind, period) DO NOTHING",
+                [{"learner": learner, "kind": kind, "period": period, "status": status, "due": iso(due),
+                  "payload": json.dumps(payload), "now": iso(now)}
                  for learner, kind, period, status, due, payload in rows],
             )  # fmt: skip
-            return db.execute("SELECT total_changes()").fetchone()[0] - before
 
     # -- sending -----------------------------------------------------------------------------------------------------
     def due(self, now: datetime, limit: int | None = None) -> list[int]:
-        rows = self.store.db.execute(
-            "SELECT id FROM nudges WHERE status = 'planned' AND due_at <= ? ORDER BY due_at LIMIT ?",
-            [iso(now), limit or -1],
+        rows = self.store.sql.rows(
+            "SELECT id FROM nudges WHERE status = 'planned' AND due_at <= :now ORDER BY due_at"
+            + (" LIMIT :limit" if limit else ""),
+            {"now": iso(now), "limit": limit},
         )
         return [row[0] for row in rows]
 
     def claim(self, nudge_id: int, worker: str, now: datetime) -> ClaimedNudge | None:
         """Take a planned nudge for sending (planned -> sending); None if another process took it first."""
-        claimed = self.store.db.execute(
-            "UPDATE nudges SET status = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1 "
-            "WHERE id = ? AND status = 'planned'",
-            [worker, iso(now), nudge_id],
-        ).rowcount
-        if claimed != 1:
+        claimed = self.store.sql.row(
+            "UPDATE nudges SET status = 'sending', claimed_by = :worker, claimed_at = :now, attempts = attempts + 1 "
+            "WHERE id = :id AND status = 'planned' RETURNING learner_id, kind, payload, attempts",
+            {"worker": worker, "now": iso(now), "id": nudge_id},
+        )
+        if claimed is None:
             return None
-        learner_id, kind, payload, attempts = self.store.db.execute(
-            "SELECT learner_id, kind, payload, attempts FROM nudges WHERE id = ?", [nudge_id]
-        ).fetchone()
+        learner_id, kind, payload, attempts = claimed
         return ClaimedNudge(nudge_id, learner_id, kind, json.loads(payload or "{}"), attempts)
 
     def finish(self, nudge_id: int, status: str, **values: Any) -> None:
         """A claimed nudge's outcome (sent, failed, skipped) with the columns that go with it."""
         assignments = "".join(f", {k} = :{k}" for k in values)
-        self.store.db.execute(
+        self.store.sql.execute(
             f"UPDATE nudges SET status = :status{assignments} WHERE id = :id AND status = 'sending'",
             {"status": status, "id": nudge_id, **values},
         )
 
     def release(self, nudge_id: int, due: datetime | None = None, error: str | None = None) -> None:
         """Back to planned (for a retry at `due`, or for reconciliation that found nothing sent)."""
-        self.store.db.execute(
-            "UPDATE nudges SET status = 'planned', due_at = coalesce(?, due_at), error = coalesce(?, error), "
-            "claimed_by = NULL WHERE id = ? AND status = 'sending'",
-            [iso(due) if due else None, error, nudge_id],
+        self.store.sql.execute(
+            "UPDATE nudges SET status = 'planned', due_at = coalesce(:due, due_at), error = coalesce(:error, error), "
+            "claimed_by = NULL WHERE id = :id AND status = 'sending'",
+            {"due": iso(due) if due else None, "error": error, "id": nudge_id},
         )
 
     def ever_sent_to(self, learner_id: str) -> bool:
-        found = self.store.db.execute(
-            "SELECT 1 FROM nudges WHERE learner_id = ? AND status = 'sent' LIMIT 1", [learner_id]
-        ).fetchone()
+        found = self.store.sql.row(
+            "SELECT 1 FROM nudges WHERE learner_id = :learner AND status = 'sent' LIMIT 1", {"learner": learner_id}
+        )
         return found is not None
 
     def stale_claims(self, claimed_before: datetime) -> list[StaleClaim]:
         """Claims a process took and never finished (it died, or could not tell whether Slack got the message)."""
-        rows = self.store.db.execute(
-            "SELECT id, learner_id, channel, claimed_at FROM nudges WHERE status = 'sending' AND claimed_at < ?",
-            [iso(claimed_before)],
-        ).fetchall()
+        rows = self.store.sql.rows(
+            "SELECT id, learner_id, channel, claimed_at FROM nudges WHERE status = 'sending' AND claimed_at < :before",
+            {"before": iso(claimed_before)},
+        )
         return [StaleClaim(*row) for row in rows]
 
     def about(self, learner_id: str) -> list[dict[str, Any]]:
         """Every nudge about this learner, as whole rows without their ids (a column added later is included)."""
         return self.store.rows_about("nudges", learner_id)
 
+    def erase(self, learner_ids: Sequence[str]) -> int:
+        """Delete every nudge of these learner ids (forget me); how many went."""
+        return self.store.sql.execute("DELETE FROM nudges WHERE learner_id IN (:ids)", {"ids": tuple(learner_ids)})
+
     def status_counts(self) -> dict[str, int]:
         """Nudges by status, all kinds together (cheap enough for every metrics scrape)."""
-        return dict(self.store.db.execute("SELECT status, count(*) FROM nudges GROUP BY status").fetchall())
+        return dict(self.store.sql.rows("SELECT status, count(*) FROM nudges GROUP BY status"))

@@ -1,4 +1,4 @@
-"""What Upnext knows about a learner, in full, for "see" and "export"; erasing it is LearnerRepository.forget."""
+"""What Upnext knows about a learner, in full, for "see" and "export"; erasing it is `forget_me.ForgetMe`."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from scipy.linalg import lapack
 from learning.background import in_background
 from learning.catalog.courses import CourseRepository
 from learning.people.history import EventRepository
+from learning.recommend.engagements import first_engagements
 from learning.timestamps import utcnow
 
 TRENDING_DAYS = 14.0  # decay constants (e-folding, days) of the two popularity horizons
@@ -108,7 +109,7 @@ class Signals:
         """From every event, or only those before `before` (training the ranker at a cut of the history)."""
         size = courses.num_bound()
         last_event = history.count()
-        rows = history.first_engagements(before)
+        rows = first_engagements(history.store, before)
         now_s = (now or utcnow()).timestamp()
         learner_of: dict[str, int] = {}
         learner_rows = np.zeros(len(rows), np.int64)

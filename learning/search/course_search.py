@@ -1,4 +1,5 @@
-"""Course search: keyword (SQLite FTS5, BM25) beside dense (sentence embeddings, FAISS), fused by a weighted sum.
+"""Course search: keyword (the store's keyword index, BM25) beside dense (sentence embeddings, FAISS), fused by a
+weighted sum.
 
 Exact and near-exact title matches come first; words the catalog does not use anywhere (titles, descriptions,
 topics, paths) are also searched as the closest catalog word: a typo fix that never replaces a word the catalog
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import sqlite3
 import threading
 import time
 from collections import Counter, defaultdict
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embeddings.encoder import Encoder
+from learning.catalog.course_filters import course_condition, courses_passing
 from learning.catalog.courses import Course, CourseRepository
 from learning.search.course_index import CourseIndex
 from learning.search.query import Filters, Query, fold_case, parse_query
@@ -31,7 +32,7 @@ CANDIDATES = 100  # from each retriever, before fusion
 # Fused score = cosine similarity + KEYWORD_WEIGHT * BM25 / (best BM25 for this query). Chosen over reciprocal rank
 # fusion by measurement on MeTA and Coursera (BENCHMARKS.md, search quality).
 KEYWORD_WEIGHT = 0.3
-# bm25() column weights for courses_fts(title, description, topics, path_title)
+# BM25 weights of the keyword index's fields: title, description, topics, path title
 BM25_WEIGHTS = (10.0, 1.0, 4.0, 2.0)
 NEAR_TITLE = 0.9
 NO_FILTERS = Filters()
@@ -77,26 +78,6 @@ def title_rank(title: str, folded_query: str) -> int:
 
 def words(text: str) -> list[str]:
     return _WORD.findall(fold_case(text))
-
-
-def filter_sql(filters: Filters, alias: str = "c") -> tuple[str, list]:
-    """A WHERE fragment (starting with AND) and its parameters for the given filters."""
-    clauses: list[str] = []
-    params: list = []
-    if filters.level:
-        clauses.append(f"{alias}.level = ?")
-        params.append(filters.level)
-    if filters.max_minutes:
-        clauses.append(f"{alias}.duration_minutes > 0 AND {alias}.duration_minutes <= ?")
-        params.append(filters.max_minutes)
-    if filters.language:
-        clauses.append(f"({alias}.language = ? OR {alias}.language LIKE ?)")
-        params += [filters.language, filters.language + "-%"]
-    if filters.provider:
-        like = f"%{filters.provider}%"
-        clauses.append(f"({alias}.provider LIKE ? OR {alias}.path_title LIKE ? OR {alias}.path_id LIKE ?)")
-        params += [like, like, like]
-    return "".join(f" AND {c}" for c in clauses), params
 
 
 def combine(
@@ -154,7 +135,8 @@ class Vocabulary:
 
 
 class KeywordSearch:
-    """The keyword index (courses_fts, an FTS5 index over the courses table, kept by its triggers): its one owner."""
+    """Keyword search over the store's keyword index (`Store.keywords`): which words to match, and how often each
+    occurs in the catalog."""
 
     def __init__(self, store: Store, courses: CourseRepository):
         self.store = store
@@ -180,8 +162,7 @@ class KeywordSearch:
         if term not in self._frequency:
             if len(self._frequency) >= MAX_CACHED_TERMS:
                 self._frequency = {}
-            row = self.store.db.execute("SELECT count(*) FROM courses_fts WHERE courses_fts MATCH ?", [f'"{term}"'])
-            self._frequency[term] = row.fetchone()[0]
+            self._frequency[term] = self.store.keywords.documents_with(term)
         return self._frequency[term]
 
     def terms(self, text: str) -> list[str]:
@@ -199,38 +180,15 @@ class KeywordSearch:
         terms = self.terms(text)
         if not terms:
             return []
-        match = " OR ".join(f'"{t}"' for t in terms)
-        weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-        if not filters:  # the fast path: FTS alone, no join
-            rows = self.store.db.execute(
-                f"SELECT rowid, rank FROM courses_fts WHERE courses_fts MATCH ? AND rank MATCH 'bm25({weights})' "
-                "ORDER BY rank LIMIT ?",
-                [match, k],
-            ).fetchall()
-            return [(num, -rank) for num, rank in rows]
-        where, params = filter_sql(filters)
-        rows = self.store.db.execute(
-            f"SELECT c.num, bm25(courses_fts, {weights}) AS rank FROM courses_fts "
-            f"JOIN courses c ON c.num = courses_fts.rowid WHERE courses_fts MATCH ?{where} ORDER BY rank LIMIT ?",
-            [match, *params, k],
-        ).fetchall()
-        return [(num, -rank) for num, rank in rows]
+        return self.store.keywords.search(terms, k, BM25_WEIGHTS, course_condition(filters) if filters else None)
 
     def repair(self) -> bool:
         """Check the index against the courses and rebuild it if they disagree; True when it was rebuilt."""
-        try:
-            self.store.db.execute("INSERT INTO courses_fts(courses_fts, rank) VALUES ('integrity-check', 1)")
-        except sqlite3.DatabaseError:
-            self.store.db.execute("INSERT INTO courses_fts(courses_fts) VALUES ('rebuild')")
-            return True
-        return False
+        return self.store.keywords.repair()
 
     def allowed(self, filters: Filters) -> list[int] | None:
         """Course nums that pass the filters, or None when there are no filters."""
-        if not filters:
-            return None
-        where, params = filter_sql(filters)
-        return [row[0] for row in self.store.db.execute(f"SELECT c.num FROM courses c WHERE 1{where}", params)]
+        return courses_passing(self.store, filters) if filters else None
 
 
 class CourseSearch:

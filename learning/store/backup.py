@@ -16,7 +16,7 @@ import sqlite3
 import stat
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,7 +129,7 @@ def backup(database: Path, target: Path) -> BackupReport:
     return BackupReport(target, size, time.perf_counter() - started)
 
 
-def problems(path: Path) -> list[str]:
+def problems(path: Path, migrations: Sequence[str]) -> list[str]:
     """What is wrong with the database file at `path` for this Upnext: not a regular file, corruption, or not an
     Upnext store of a schema version it can use (every table, column, index and trigger that version has). Opened
     read-only; an empty list means it is sound."""
@@ -141,7 +141,7 @@ def problems(path: Path) -> list[str]:
             found = [row[0] for row in conn.execute("PRAGMA integrity_check")]
             if found != ["ok"]:
                 return [f"{path}: {line}" for line in found]
-            if verify_schema(conn, path) == 0:
+            if verify_schema(conn, path, migrations) == 0:
                 return [f"{path} is not an Upnext store (it has no Upnext schema)"]
         finally:
             conn.close()
@@ -152,10 +152,10 @@ def problems(path: Path) -> list[str]:
     return []
 
 
-def restore(source: Path, database: Path) -> None:
+def restore(source: Path, database: Path, migrations: Sequence[str]) -> None:
     """Replace the store at `database` with the backup at `source`, which is checked first. Refuses while any
     process has the store open. The restored store is migrated forward by the next start if it is older."""
-    found = problems(source)
+    found = problems(source, migrations)
     if found:
         raise BackupError(f"refusing to restore: {found[0]}")
     try:

@@ -1,17 +1,21 @@
-"""The SQLite store: one file under UPNEXT_HOME, WAL mode, one connection per thread, versioned schema.
+"""The SQLite engine: one file under UPNEXT_HOME, WAL mode, one connection per thread, versioned schema.
 
-Every table the product keeps lives here; `MIGRATIONS` is append-only, and `PRAGMA user_version` records how many
-have run, so an older database is brought forward on start.
+The only module that speaks SQLite's own dialect. Repositories write portable SQL through `Store.sql` (named
+placeholders, `ON CONFLICT`, `RETURNING`) inside `Store.transaction`, ask `Store.dialect` for what SQL cannot say
+portably, and search words through `Store.keywords`. Each table's owner declares its schema (`TableSteps`); the
+composition root joins them into the append-only migrations a Store is opened with, and `PRAGMA user_version`
+records how many have run, so an older database is brought forward on start.
 """
 
 from __future__ import annotations
 
 import fcntl
 import functools
+import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,33 +33,18 @@ WRITE_CHUNK_CHARS = 500_000
 WRITE_PAUSE = 0.1  # seconds between them: longer than a waiting writer's longest back-off (SQLite's is 100 ms)
 
 
-_V1_BASE = """
+TableSteps = Mapping[int, str]  # schema version -> what it brought to one owner's tables (DDL, data moves)
+
+# The engine's own tables: the meta key-value table, and the keyword index over the courses (FTS5, kept by
+# triggers on the courses table, so it comes after the courses in a migration).
+META: TableSteps = {
+    1: """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+""",
+}
 
-        CREATE TABLE courses (
-            num INTEGER PRIMARY KEY,          -- stable integer id, used as the FAISS vector id
-            id TEXT NOT NULL UNIQUE,
-            title TEXT NOT NULL,
-            description TEXT,
-            topics TEXT NOT NULL DEFAULT '[]', -- JSON list
-            level TEXT,
-            duration_minutes INTEGER,
-            language TEXT,
-            url TEXT,
-            image_url TEXT,
-            provider TEXT,
-            path_id TEXT,
-            path_title TEXT,
-            position INTEGER,
-            published_at TEXT,
-            row_hash TEXT NOT NULL,           -- every field: tells updated from unchanged
-            content_hash TEXT NOT NULL,       -- the embedded text only: keys the vector cache
-            added_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL
-        );
-        CREATE INDEX courses_path ON courses(path_id, position);
-        CREATE INDEX courses_published ON courses(published_at);
-
+KEYWORD_INDEX: TableSteps = {
+    1: """
         CREATE VIRTUAL TABLE courses_fts USING fts5(
             title, description, topics, path_title,
             content='courses', content_rowid='num',
@@ -75,148 +64,164 @@ _V1_BASE = """
             INSERT INTO courses_fts(rowid, title, description, topics, path_title)
             VALUES (new.num, new.title, new.description, new.topics, new.path_title);
         END;
+""",
+}
 
-        CREATE TABLE course_vectors (
-            content_hash TEXT NOT NULL,
-            model TEXT NOT NULL,
-            vector BLOB NOT NULL,             -- float32, L2-normalised
-            PRIMARY KEY (content_hash, model)
-        );
 
-        CREATE TABLE learners (
-            slack_id TEXT PRIMARY KEY,
-            team_id TEXT,
-            email TEXT,
-            real_name TEXT,
-            first_name TEXT,
-            title TEXT,                       -- the Slack profile title, used as the role
-            tz TEXT,
-            locale TEXT,
-            interests TEXT NOT NULL DEFAULT '[]',
-            is_bot INTEGER NOT NULL DEFAULT 0,
-            deleted INTEGER NOT NULL DEFAULT 0,
-            nudges TEXT NOT NULL DEFAULT 'on',
-            snoozed_until TEXT,
-            onboarded_at TEXT,
-            profile_refreshed_at TEXT,
-            created_at TEXT NOT NULL
-        );
-        CREATE UNIQUE INDEX learners_email ON learners(email) WHERE email IS NOT NULL;
+def migrations(*owners: TableSteps) -> tuple[str, ...]:
+    """The append-only migrations from every owner's steps: migration N joins each owner's step N, in the order the
+    owners are given (a table before what refers to it)."""
+    last = max(version for owner in owners for version in owner)
+    return tuple("\n".join(owner[v] for owner in owners if v in owner) for v in range(1, last + 1))
 
-        CREATE TABLE events (
-            id INTEGER PRIMARY KEY,
-            learner_id TEXT NOT NULL,
-            course_id TEXT,
-            kind TEXT NOT NULL,
-            value TEXT,
-            at TEXT NOT NULL,
-            source TEXT NOT NULL
-        );
-        CREATE INDEX events_learner ON events(learner_id, at);
-        CREATE INDEX events_course ON events(course_id, kind);
 
-        CREATE TABLE nudges (
-            id INTEGER PRIMARY KEY,
-            learner_id TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            period TEXT NOT NULL,
-            status TEXT NOT NULL DEFAULT 'planned',
-            due_at TEXT NOT NULL,
-            payload TEXT,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            error TEXT,
-            planned_at TEXT NOT NULL,
-            sent_at TEXT,
-            UNIQUE (learner_id, kind, period)
-        );
-        CREATE INDEX nudges_status ON nudges(status, due_at);
+Params = Mapping[str, Any]
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
-        CREATE TABLE seen_slack_events (event_id TEXT PRIMARY KEY, seen_at TEXT NOT NULL);
-"""
 
-_V2_HISTORY = """
-        -- the same event twice (same learner, course, kind, second and source) is one event: imports are idempotent
-        CREATE UNIQUE INDEX events_unique ON events(learner_id, coalesce(course_id, ''), kind, at, source);
-        -- people who asked to be forgotten, by a hash of their Slack id, so no import or nudge brings them back
-        CREATE TABLE forgotten (id_hash TEXT PRIMARY KEY, at TEXT NOT NULL);
-"""
+def expand_lists(sql: str, params: Params) -> tuple[str, dict[str, Any]]:
+    """Named placeholders whose value is a list, tuple or set become one placeholder per item (for `IN (:ids)`); an
+    empty one becomes NULL, so `IN (:ids)` matches nothing."""
+    lists = {name: list(value) for name, value in params.items() if isinstance(value, list | tuple | set | frozenset)}
+    flat = {name: value for name, value in params.items() if name not in lists}
+    if not lists:
+        return sql, flat
 
-_V3_ANSWERS = """
-        -- what each answer showed (course ids and reasons), so a click can redraw it in place
-        CREATE TABLE answers (
-            id INTEGER PRIMARY KEY,
-            learner_id TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            payload TEXT NOT NULL,
-            nudge_id INTEGER,
-            created_at TEXT NOT NULL
-        );
-        CREATE INDEX answers_learner ON answers(learner_id);
-        ALTER TABLE learners ADD COLUMN welcomed_at TEXT;
-"""
+    def spread(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in lists:
+            return match.group(0)
+        flat.update({f"{name}__{i}": item for i, item in enumerate(lists[name])})
+        return ", ".join(f":{name}__{i}" for i in range(len(lists[name]))) or "NULL"
 
-_V4_NUDGES = """
-        ALTER TABLE learners ADD COLUMN last_active_at TEXT;   -- last time they used Upnext in Slack
-        ALTER TABLE nudges ADD COLUMN claimed_by TEXT;         -- the clock process sending it (status 'sending')
-        ALTER TABLE nudges ADD COLUMN claimed_at TEXT;
-        ALTER TABLE nudges ADD COLUMN channel TEXT;
-        ALTER TABLE nudges ADD COLUMN ts TEXT;                 -- the Slack message, once sent
-        CREATE INDEX nudges_learner ON nudges(learner_id, status, sent_at);
-"""
+    return _NAMED.sub(spread, sql), flat
 
-_V5_TRUST = """
-        ALTER TABLE learners ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;  -- guest accounts: never nudged
-        -- only people who used Upnext in Slack are ever messaged first: credit those who did before this column
-        -- was kept (an answer shown outside a nudge, or a click), not those an import merely named
-        UPDATE learners SET last_active_at = (
-            SELECT max(at) FROM (
-                SELECT created_at AS at FROM answers
-                WHERE answers.learner_id = learners.slack_id AND answers.kind NOT LIKE 'nudge:%'
-                UNION ALL
-                SELECT at FROM events WHERE events.learner_id = learners.slack_id AND events.source = 'slack'
+
+class Sql:
+    """Portable statements on one connection: `:name` placeholders with a mapping of values (a list value expands
+    for `IN (:name)`). A write outside `Store.transaction` commits on its own."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+
+    def _run(self, sql: str, params: Params | None) -> sqlite3.Cursor:
+        text, values = expand_lists(sql, params or {})
+        return self._conn.execute(text, values)
+
+    def _committed(self, run: Callable[[], T]) -> T:
+        """Run a statement, committing the transaction it opened (none was open before); rolled back on error."""
+        was_open = self._conn.in_transaction
+        try:
+            result = run()
+        except BaseException:
+            if not was_open and self._conn.in_transaction:
+                self._conn.rollback()
+            raise
+        if not was_open and self._conn.in_transaction:
+            self._conn.commit()
+        return result
+
+    def rows(self, sql: str, params: Params | None = None) -> list[tuple[Any, ...]]:
+        """Every row the statement returns (a write with RETURNING included)."""
+        return self._committed(lambda: self._run(sql, params).fetchall())
+
+    def row(self, sql: str, params: Params | None = None) -> tuple[Any, ...] | None:
+        """The first row, or None."""
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def value(self, sql: str, params: Params | None = None) -> Any:
+        """The first column of the first row (a count, a max, the id of `INSERT ... RETURNING id`), or None."""
+        found = self.row(sql, params)
+        return found[0] if found else None
+
+    def records(self, sql: str, params: Params | None = None) -> list[dict[str, Any]]:
+        """Every row as a dict by column name."""
+
+        def fetch() -> list[dict[str, Any]]:
+            cursor = self._run(sql, params)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+        return self._committed(fetch)
+
+    def execute(self, sql: str, params: Params | None = None) -> int:
+        """Run a write; how many rows it changed (an insert skipped by `ON CONFLICT DO NOTHING` counts 0)."""
+        return self._committed(lambda: self._run(sql, params).rowcount)
+
+    def execute_many(self, sql: str, rows: Iterable[Params]) -> int:
+        """Run a write once per mapping of values (no list values here), all or none; how many rows it changed."""
+        return self._committed(lambda: self._conn.executemany(sql, rows).rowcount)
+
+
+class Dialect:
+    """SQL fragments for what the two engines spell differently; timestamps are ISO 8601 text (`clock.iso`)."""
+
+    @staticmethod
+    def plus_days(timestamp: str, days: int) -> str:
+        """The ISO 8601 timestamp `days` days after the expression `timestamp` (UTC, to the second)."""
+        return f"strftime('%Y-%m-%dT%H:%M:%S+00:00', {timestamp}, '+{int(days)} days')"
+
+    @staticmethod
+    def week_start(timestamp: str) -> str:
+        """The date (YYYY-MM-DD) of the Monday that starts the week of the expression `timestamp`."""
+        return f"date({timestamp}, '-6 days', 'weekday 1')"
+
+    @staticmethod
+    def json_value(column: str, *path: str) -> str:
+        """The value at `path` (keys, outermost first) in the JSON text of `column`; NULL when absent."""
+        return f"json_extract({column}, '$.{'.'.join(path)}')"
+
+    @staticmethod
+    def json_items(column: str, alias: str) -> str:
+        """A table of the items of the JSON list in `column`, each as `{alias}.value`, to join in FROM."""
+        return f"json_each({column}) AS {alias}"
+
+
+class KeywordIndex:
+    """Words of the courses (title, description, topics, path title), ranked by BM25: SQLite's FTS5 table
+    `courses_fts`, kept in step with `courses` by the triggers in the schema. Its only reader is search."""
+
+    def __init__(self, sql: Callable[[], Sql]):
+        self._sql = sql
+
+    def documents_with(self, term: str) -> int:
+        """How many courses contain the word (or a word with its stem)."""
+        return int(
+            self._sql().value("SELECT count(*) FROM courses_fts WHERE courses_fts MATCH :term", {"term": f'"{term}"'})
+        )
+
+    def search(
+        self, terms: Sequence[str], k: int, weights: Sequence[float], within: tuple[str, Params] | None = None
+    ) -> list[tuple[int, float]]:
+        """The k courses matching any of the terms, best first as (num, score), higher better; `weights` weigh
+        title, description, topics and path title; `within` is a condition on the courses (`c`) with its values."""
+        match = " OR ".join(f'"{t}"' for t in terms)
+        bm25 = ", ".join(str(float(w)) for w in weights)
+        if within is None:  # the fast path: FTS alone, no join
+            rows = self._sql().rows(
+                f"SELECT rowid, rank FROM courses_fts WHERE courses_fts MATCH :match AND rank MATCH 'bm25({bm25})' "
+                "ORDER BY rank LIMIT :k",
+                {"match": match, "k": k},
             )
-        ) WHERE last_active_at IS NULL;
-        CREATE INDEX answers_created ON answers(created_at);  -- retention: old answers are pruned
-"""
+        else:
+            condition, values = within
+            rows = self._sql().rows(
+                f"SELECT c.num, bm25(courses_fts, {bm25}) AS rank FROM courses_fts "
+                f"JOIN courses c ON c.num = courses_fts.rowid WHERE courses_fts MATCH :match AND {condition} "
+                "ORDER BY rank LIMIT :k",
+                {**values, "match": match, "k": k},
+            )
+        return [(num, -rank) for num, rank in rows]
 
-_V6_MEASURING = """
-        -- where each answer was shown: dm | mention | assistant | slash | home | nudge
-        ALTER TABLE answers ADD COLUMN surface TEXT;
-        -- each card an answer showed (an impression), with its reason kind; goes with its answer
-        CREATE TABLE impressions (
-            answer_id INTEGER NOT NULL,
-            position INTEGER NOT NULL,
-            course_id TEXT NOT NULL,
-            reason TEXT NOT NULL,
-            PRIMARY KEY (answer_id, position)
-        ) WITHOUT ROWID;
-        CREATE INDEX impressions_course ON impressions(course_id);
-        CREATE TRIGGER answers_impressions_ad AFTER DELETE ON answers BEGIN
-            DELETE FROM impressions WHERE answer_id = old.id;
-        END;
-        -- the answer whose card was clicked (attributes clicks to a surface and reason), and a rating's comment
-        ALTER TABLE events ADD COLUMN answer_id INTEGER;
-        ALTER TABLE events ADD COLUMN note TEXT;
-        CREATE INDEX events_answer ON events(answer_id) WHERE answer_id IS NOT NULL;
-        CREATE INDEX events_kind_at ON events(kind, at);
-        CREATE INDEX events_source_at ON events(source, at);   -- use of Upnext (slack, nudge) by time, for reports
-        -- admin sign-in: one-time links and sessions, by a hash of their secret only
-        CREATE TABLE admin_tokens (
-            token_hash TEXT PRIMARY KEY,
-            kind TEXT NOT NULL,               -- link | session
-            user_id TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            expires_at TEXT NOT NULL,
-            used_at TEXT
-        );
-"""
-
-_V7_TRANSLATIONS = """
-        ALTER TABLE courses ADD COLUMN translation_of TEXT;    -- id of the course this one translates
-"""
-
-# Append-only: migration N brings a database from user_version N-1 to N.
-MIGRATIONS: list[str] = [_V1_BASE, _V2_HISTORY, _V3_ANSWERS, _V4_NUDGES, _V5_TRUST, _V6_MEASURING, _V7_TRANSLATIONS]
+    def repair(self) -> bool:
+        """Check the index against the courses and rebuild it if they disagree; True when it was rebuilt."""
+        try:
+            self._sql().execute("INSERT INTO courses_fts(courses_fts, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError:
+            self._sql().execute("INSERT INTO courses_fts(courses_fts) VALUES ('rebuild')")
+            return True
+        return False
 
 
 class StoreError(RuntimeError):
@@ -253,18 +258,18 @@ def _schema(conn: sqlite3.Connection, names: Iterable[str] | None = None) -> Sch
 
 
 @functools.cache
-def expected_schema(version: int) -> Schema:
+def expected_schema(migrations: tuple[str, ...], version: int) -> Schema:
     """What an Upnext store of schema `version` holds, read from one the migrations build in memory: the list
     cannot drift from the migrations, and a store of any older version is judged by what it had then."""
     conn = sqlite3.connect(":memory:")
     try:
-        conn.executescript("\n".join(MIGRATIONS[:version]))
+        conn.executescript("\n".join(migrations[:version]))
         return _schema(conn)
     finally:
         conn.close()
 
 
-def verify_schema(conn: sqlite3.Connection, path: Path | str) -> int:
+def verify_schema(conn: sqlite3.Connection, path: Path | str, migrations: Sequence[str]) -> int:
     """The schema version of the database on `conn`, once it is known to be an Upnext store of that version (every
     table with its columns, index and trigger) or an empty database (version 0). Raises StoreError otherwise."""
     try:
@@ -274,13 +279,13 @@ def verify_schema(conn: sqlite3.Connection, path: Path | str) -> int:
             "ON sqlite_master.name NOT LIKE 'sqlite^_%' ESCAPE '^'"
         ).fetchall()
         version = rows[0][0]
-        if version > len(MIGRATIONS):
-            raise _newer(path, version, len(MIGRATIONS))
+        if version > len(migrations):
+            raise _newer(path, version, len(migrations))
         if version == 0:
             if any(name for _, name in rows):
                 raise NotAStoreError(f"{path} is not an Upnext store (it holds tables but no Upnext schema version)")
             return 0
-        expected = expected_schema(version)
+        expected = expected_schema(tuple(migrations), version)
         found = _schema(conn, expected)
     except sqlite3.DatabaseError as error:
         raise NotAStoreError(f"{path} is not an Upnext store ({error})") from None
@@ -294,7 +299,7 @@ def verify_schema(conn: sqlite3.Connection, path: Path | str) -> int:
     return version
 
 
-def migrate(conn: sqlite3.Connection, migrations: list[str], path: Path | str = "the store") -> None:
+def migrate(conn: sqlite3.Connection, migrations: Sequence[str], path: Path | str = "the store") -> None:
     """Run every pending migration in one transaction: a failure leaves the database exactly as it was.
 
     Refuses a database whose `user_version` is beyond `migrations`: this code does not know its schema.
@@ -335,8 +340,9 @@ class Store:
     a restore can tell that a server, clock or import is using the store (and waits at open while one runs).
     """
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, migrations: Sequence[str]):
         self.path = Path(path)
+        self.migrations = tuple(migrations)  # every owner's tables (upnext.schema)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._in_use = open(lock_path(self.path), "a")  # noqa: SIM115 - held until close()
         fcntl.flock(self._in_use, fcntl.LOCK_SH)
@@ -345,7 +351,7 @@ class Store:
         self._lock = threading.Lock()
         try:
             self._verify()
-            migrate(self.db.conn, MIGRATIONS, self.path)
+            migrate(self.db.conn, self.migrations, self.path)
         except StoreError:
             self.close()
             raise
@@ -355,7 +361,7 @@ class Store:
         header): read it on a connection of its own, without the pragmas."""
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
-            verify_schema(conn, self.path)
+            verify_schema(conn, self.path, self.migrations)
         finally:
             conn.close()
 
@@ -375,17 +381,39 @@ class Store:
                 self._connections.append(conn)
         return db
 
+    @property
+    def sql(self) -> Sql:
+        """Portable statements on this thread's connection (inside `transaction`, part of it)."""
+        sql = getattr(self._local, "sql", None)
+        if sql is None:
+            sql = self._local.sql = Sql(self.db.conn)
+        return sql
+
+    dialect = Dialect()
+
+    @property
+    def keywords(self) -> KeywordIndex:
+        """The courses' keyword index (search's)."""
+        return KeywordIndex(lambda: self.sql)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Sql]:
+        """One write transaction that holds the write lock from its first statement: committed whole at the end,
+        rolled back on an error. Every statement through `sql` on this thread meanwhile is part of it."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.sql
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
     @contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
-        """A read-modify-write transaction that holds the write lock from its first statement."""
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.rollback()
-            raise
-        db.commit()
+        """`transaction` for the catalog write path, which still writes through sqlite_utils."""
+        with self.transaction():
+            yield self.db
 
     def write_in_chunks(
         self,
@@ -410,13 +438,13 @@ class Store:
         return self.db.execute("PRAGMA user_version").fetchone()[0]
 
     def get_meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return row[0] if row else None
+        return self.sql.value("SELECT value FROM meta WHERE key = :key", {"key": key})
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db.execute(
-            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [key, value],
+        self.sql.execute(
+            "INSERT INTO meta (key, value) VALUES (:key, :value) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            {"key": key, "value": value},
         )
 
     def integrity_problems(self) -> list[str]:
@@ -427,8 +455,22 @@ class Store:
     def rows_about(self, table: str, learner_id: str) -> list[dict[str, Any]]:
         """Every row of `table` about this learner, whole but for the row and learner ids, so a column added later
         is included (the privacy export; each table's owner names its table)."""
-        rows = self.db.query(f"SELECT * FROM {table} WHERE learner_id = ? ORDER BY id", [learner_id])
+        rows = self.sql.records(
+            f"SELECT * FROM {table} WHERE learner_id = :learner ORDER BY id", {"learner": learner_id}
+        )
         return [{k: v for k, v in row.items() if k not in ("id", "learner_id")} for row in rows]
+
+    def exchange_rows(self, other: Path, table: str, key: tuple[str, Sequence[str]], direction: str) -> None:
+        """Copy the rows of `table` from the SQLite file `other` ("in") or into it ("out"), keeping the rows already
+        there; `key` is the unique index (name, columns) the other file keeps them by."""
+        db = self.db
+        db.execute(f"ATTACH DATABASE '{other}' AS shared")
+        db.execute(f"CREATE TABLE IF NOT EXISTS shared.{table} AS SELECT * FROM main.{table} WHERE 0")
+        db.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS shared.{key[0]} ON {table}({', '.join(key[1])})")
+        source, target = ("shared", "main") if direction == "in" else ("main", "shared")
+        db.execute(f"INSERT OR IGNORE INTO {target}.{table} SELECT * FROM {source}.{table}")
+        db.conn.commit()
+        db.execute("DETACH DATABASE shared")
 
     def scrub(self) -> None:
         """Make deletions final in the files too: secure_delete zeroes freed content as it goes, and a truncating

@@ -83,5 +83,5 @@ def test_forgetting_an_admin_ends_their_dashboard_sessions(service, upnext, db):
     onboard(service)
     SignIn(upnext.admin_tokens).link(ANA, "https://upnext.example")
     assert db.execute("SELECT count(*) FROM admin_tokens WHERE user_id = ?", [ANA]).fetchone()[0] == 1
-    service.learners.forget(ANA)
+    service.forget_me(ANA)
     assert db.execute("SELECT count(*) FROM admin_tokens WHERE user_id = ?", [ANA]).fetchone()[0] == 0

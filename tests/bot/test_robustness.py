@@ -8,17 +8,17 @@ import socket
 import threading
 from urllib.parse import urlparse
 
-from learning.store.engine import Store
 from tests.helpers import assert_valid_blocks, http
 from tests.slack_requests import ANA, dm, event, onboard, submit_interests
 from upnext.build import build_service
+from upnext.schema import open_store
 
 SQL = "swcarpentry/sql-novice-survey/01-select"
 
 
 def test_events_are_acknowledged_while_an_import_holds_the_write_lock(server, service, settings):
     onboard(service)
-    other = Store(settings.database_path)  # e.g. `upnext catalog import`
+    other = open_store(settings.database_path)  # e.g. `upnext catalog import`
     acked = threading.Event()
     with other.write():  # holds SQLite's write lock, as a long import transaction does
         responses = []

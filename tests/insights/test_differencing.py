@@ -36,6 +36,7 @@ from learning.store.engine import Store
 from scheduler.digest import WeeklyDigest
 from tests.conftest import OPERATOR_ADMIN, PUBLIC_URL
 from tests.helpers import http
+from upnext.schema import open_store
 
 MIN_GROUP = 3
 D = date(2026, 11, 18)  # a Wednesday
@@ -166,7 +167,7 @@ def stores(service, settings, tmp_path) -> Iterator[dict[str | None, Store]]:
                     seeder.regular(k, who)
             if erased != TARGET:
                 seeder.target()
-        opened[erased] = Store(path)
+        opened[erased] = open_store(path)
     yield opened
     for store in opened.values():
         store.close()

@@ -138,7 +138,7 @@ def test_figures_from_real_slack_requests_match_hand_counts(seeded, encoder, upn
 
 
 def test_someone_forgotten_leaves_every_figure(seeded, encoder, upnext, db):
-    seeded.learners.forget(PEOPLE[0])
+    seeded.forget_me(PEOPLE[0])
     report = this_week(upnext, encoder)
     assert report.adoption.active == 4 and report.adoption.known == 4  # and the Chief Unicorn Officer, as above
     assert (report.funnel.total.started, report.funnel.total.done) == (3, 0)

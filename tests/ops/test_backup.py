@@ -18,9 +18,9 @@ import pytest
 from config import Settings
 from learning.service import LearningService
 from learning.store.backup import BackupError, backup, restore
-from learning.store.engine import MIGRATIONS, Store
 from upnext.build import build
 from upnext.cli import main
+from upnext.schema import MIGRATIONS, open_store
 
 
 def _check(settings: Settings, encoder) -> list[str]:
@@ -53,7 +53,7 @@ def test_a_backup_taken_during_writes_restores_to_a_store_that_passes_check(
     writer.join()
 
     restored = replace(settings, home=tmp_path / "restored")
-    restore(copy.path, restored.database_path)
+    restore(copy.path, restored.database_path, MIGRATIONS)
     events = sqlite3.connect(restored.database_path).execute("SELECT count(*) FROM events").fetchone()[0]
     assert 20 <= events <= len(written)  # a consistent snapshot: some prefix of the writes, nothing torn
     assert _check(restored, encoder)[-1] == "store ok after 1 repair(s)"  # the index file is not in the backup
@@ -73,20 +73,20 @@ def test_restore_refuses_a_damaged_file_and_keeps_the_store(service: LearningSer
 
     for bad in (damaged, not_a_store, tmp_path / "missing.db"):
         with pytest.raises(BackupError, match="refusing to restore"):
-            restore(bad, settings.database_path)
+            restore(bad, settings.database_path, MIGRATIONS)
     assert sqlite3.connect(settings.database_path).execute("SELECT count(*) FROM courses").fetchone()[0] == courses
 
 
 def test_restore_refuses_while_the_store_is_open(service: LearningService, settings: Settings, tmp_path: Path):
     copy = backup(settings.database_path, tmp_path / "backup.db")
     with pytest.raises(BackupError, match="is using"):
-        restore(copy.path, settings.database_path)
+        restore(copy.path, settings.database_path, MIGRATIONS)
     service.close()
-    restore(copy.path, settings.database_path)
+    restore(copy.path, settings.database_path, MIGRATIONS)
 
 
 def test_check_rebuilds_a_damaged_keyword_index_and_missing_vectors(service: LearningService, settings, encoder):
-    store = Store(settings.database_path)
+    store = open_store(settings.database_path)
     store.db.execute("DELETE FROM course_vectors WHERE rowid IN (SELECT rowid FROM course_vectors LIMIT 3)")
     store.db.execute("INSERT INTO courses_fts(rowid, title) VALUES (9999, 'phantom')")  # FTS out of step with courses
     store.close()
@@ -116,9 +116,9 @@ def test_restore_refuses_while_a_server_runs_and_works_once_it_stopped(
     upnext = start_upnext()
 
     with pytest.raises(BackupError, match="is using"):
-        restore(copy.path, settings.database_path)
+        restore(copy.path, settings.database_path, MIGRATIONS)
     assert upnext.terminate() == 0
-    restore(copy.path, settings.database_path)
+    restore(copy.path, settings.database_path, MIGRATIONS)
 
 
 # -- what the commands refuse: one line on stderr, exit 2, and nothing at the target or in the store changed --------
@@ -255,7 +255,7 @@ def test_restore_accepts_a_store_from_the_previous_release(start_upnext, service
     service.close()
     status, lines = _run(start_upnext, "restore", str(PREVIOUS_RELEASE))
     assert status == 0, lines
-    assert Store(settings.database_path).schema_version == len(MIGRATIONS)  # migrated forward on open
+    assert open_store(settings.database_path).schema_version == len(MIGRATIONS)  # migrated forward on open
 
 
 @pytest.mark.parametrize("content", ["look-alike", "text", "empty", "missing"])

@@ -16,10 +16,10 @@ from insights.queries import ReportQueries
 from learning.people.answers import AnswerRepository
 from learning.people.nudges import NudgeRepository
 from learning.people.progress_strip import zone
-from learning.store.engine import Store
 from scheduler.delivery import Sender, nudge_client
 from scheduler.planner import CHECK_IN, COME_BACK, LOOKBACK_DAYS, WHATS_NEW, Planner
 from scheduler.windows import held_out, in_window, next_slot
+from upnext.schema import open_store
 
 SQL = "swcarpentry/sql-novice-survey/01-select"
 POLICY = NudgePolicy(holdout_share=0.0, sends_per_second=1000)
@@ -166,7 +166,7 @@ def test_deleted_users_bots_forgotten_and_email_only_people_are_never_messaged(s
     person(service, "UGONE", "UTC", ago, deleted=True)
     person(service, "UBOT", "UTC", ago, is_bot=True)
     person(service, "UFORGET", "UTC", ago)
-    service.learners.forget("UFORGET")
+    service.forget_me("UFORGET")
     pending = service.learners.ensure_pending("someone@example.com")
     service.history.record(pending.slack_id, SQL, "started", at=ago)
     assert planner.plan() == []
@@ -279,7 +279,7 @@ def test_two_clock_processes_over_one_store_never_send_twice(service, settings, 
         person(service, user, "UTC", clock.now - timedelta(days=31))
     Planner(service, POLICY, clock).plan()
     clock.now += timedelta(days=1)
-    stores = [Store(settings.database_path), Store(settings.database_path)]
+    stores = [open_store(settings.database_path), open_store(settings.database_path)]
     senders = []
     for i, store in enumerate(stores):
         other = replace(service, nudges=NudgeRepository(store), answers=AnswerRepository(store))  # another process's

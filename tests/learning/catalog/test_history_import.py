@@ -103,9 +103,9 @@ def test_history_imported_by_email_follows_the_person_to_slack(importer):
     assert learners.get("email:ana@example.com") is None
 
 
-def test_forgotten_people_are_not_brought_back_by_an_import(importer):
+def test_forgotten_people_are_not_brought_back_by_an_import(importer, service):
     importer.learners.ensure("U0GONE")
-    importer.learners.forget("U0GONE")
+    service.forget_me("U0GONE")
     report = importer.import_text(f"learner,course_id,status,date\nU0GONE,{SQL},completed,2024-03-01\n", xapi=False)
     assert report.added == 0 and "forget" in report.rejections[0].reason
     assert importer.learners.get("U0GONE") is None

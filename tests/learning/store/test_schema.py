@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from learning.store.engine import MIGRATIONS, NewerStoreError, Store, migrate
+from learning.store.engine import NewerStoreError, migrate
 from upnext.cli import main
+from upnext.schema import MIGRATIONS, OWNERS, open_store
 
 PREVIOUS_RELEASE = Path(__file__).parents[2] / "data" / "store-0e63be3.db"  # scripts/make_schema_fixture.py
 
@@ -33,7 +35,7 @@ def test_a_store_from_the_previous_release_upgrades_keeping_every_row(tmp_path: 
     before = _rows(path)
     assert sum(map(len, before.values())) >= 10
 
-    store = Store(path)
+    store = open_store(path)
     assert store.schema_version == len(MIGRATIONS)
     after = _rows(path)
     for table, rows in before.items():
@@ -62,15 +64,26 @@ def test_pending_migrations_run_in_one_transaction(tmp_path: Path):
 
 def test_a_store_from_a_newer_release_is_refused_with_one_line(tmp_path: Path, monkeypatch, capsys):
     path = tmp_path / "upnext.db"
-    Store(path).close()
+    open_store(path).close()
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     conn.close()
 
     with pytest.raises(NewerStoreError, match="newer than this Upnext"):
-        Store(path)
+        open_store(path)
     monkeypatch.setenv("UPNEXT_HOME", str(tmp_path))
     monkeypatch.chdir(tmp_path)
     assert main(["check"]) == 2
     message = capsys.readouterr().err
     assert message.count("\n") == 1 and f"schema version {len(MIGRATIONS) + 1}" in message
+
+
+def test_each_owner_declares_only_its_own_tables_and_no_table_has_two_owners():
+    created: list[str] = []
+    for steps in OWNERS:
+        ddl = "\n".join(steps.values())
+        own = re.findall(r"CREATE (?:VIRTUAL )?TABLE (\w+)", ddl)
+        changed = re.findall(r"(?m)(?:ALTER TABLE|^\s*UPDATE|INDEX \w+ ON) (\w+)", ddl)
+        assert set(changed) <= set(own), f"{own} changes {set(changed) - set(own)}"
+        created += own
+    assert len(created) == len(set(created)) and set(created) >= {"courses", "learners", "events", "admin_tokens"}

@@ -1,0 +1,38 @@
+"""Forget me: erase a person and everything recorded about them, by asking each owner of such rows, in one
+transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from learning.people.learners import LearnerRepository
+from learning.store.engine import Store
+from learning.timestamps import utcnow
+
+
+class Eraser(Protocol):
+    """An owner of rows about people (events, nudges, answers, admin sign-in tokens, …)."""
+
+    def erase(self, learner_ids: Sequence[str]) -> int:
+        """Delete every row about these learner ids; how many went."""
+        ...
+
+
+@dataclass(frozen=True)
+class ForgetMe:
+    store: Store
+    learners: LearnerRepository
+    erasers: Sequence[Eraser]  # every other owner of rows about a person; the composition root lists them
+
+    def __call__(self, slack_id: str) -> int:
+        """Erase the learner and everything recorded about them, under their Slack id and their email (history an
+        LMS export filed under it); returns how many rows went. Only one-way hashes of those identifiers stay
+        behind, so that no import brings them back, and the files are scrubbed (see `Store.scrub`)."""
+        identifiers, learner_ids = self.learners.known_as(slack_id)
+        with self.store.transaction():
+            removed = sum(eraser.erase(learner_ids) for eraser in self.erasers) + self.learners.erase(learner_ids)
+            self.learners.remember_forgotten(identifiers, utcnow())
+        self.store.scrub()
+        return removed

@@ -1,0 +1,25 @@
+"""The store's schema: every owner's tables, joined into the append-only migrations a store is opened with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from admin.tokens import TABLES as ADMIN_TOKENS
+from bot.seen_events import TABLES as SEEN_EVENTS
+from embeddings.vector_cache import TABLES as COURSE_VECTORS
+from learning.catalog.courses import TABLES as COURSES
+from learning.people.answers import TABLES as ANSWERS
+from learning.people.history import TABLES as EVENTS
+from learning.people.learners import TABLES as LEARNERS
+from learning.people.nudges import TABLES as NUDGES
+from learning.store.engine import KEYWORD_INDEX, META, Store, migrations
+
+# In the order each migration runs their steps: a table before what refers to it (the keyword index's triggers
+# are on the courses; a data move into learners reads answers and events, which an earlier version made).
+OWNERS = (META, COURSES, KEYWORD_INDEX, COURSE_VECTORS, LEARNERS, EVENTS, NUDGES, SEEN_EVENTS, ANSWERS, ADMIN_TOKENS)
+MIGRATIONS = migrations(*OWNERS)
+
+
+def open_store(path: Path | str) -> Store:
+    """The store at `path`, verified and brought forward to this Upnext's schema."""
+    return Store(path, MIGRATIONS)
