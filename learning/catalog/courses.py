@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 
-from learning.store.engine import Store, TableSteps
+from learning.store.engine import Sql, Store, TableSteps
 from learning.timestamps import iso, utcnow
 
 LEVELS = ("beginner", "intermediate", "advanced")
@@ -143,6 +143,9 @@ _UPSERT = (
 )
 
 
+IN_CHUNK = 500  # values in one IN list (SQLite accepts at most 32,766 placeholders in a statement)
+
+
 @dataclass
 class UpsertCounts:
     added: list[Course] = field(default_factory=list)
@@ -155,11 +158,11 @@ class CourseRepository:
         self.store = store
 
     def count(self) -> int:
-        return self.store.db.execute("SELECT count(*) FROM courses").fetchone()[0]
+        return self.store.sql.value("SELECT count(*) FROM courses")
 
     def num_bound(self) -> int:
         """One more than the highest course num: the length of arrays indexed by num."""
-        return (self.store.db.execute("SELECT max(num) FROM courses").fetchone()[0] or 0) + 1
+        return (self.store.sql.value("SELECT max(num) FROM courses") or 0) + 1
 
     def get(self, course_id: str) -> Course | None:
         found = self.many_by_id([course_id])
@@ -175,19 +178,21 @@ class CourseRepository:
         """(num, id, language, path_id, position, published_at, topics, title, level, translation_of) of every
         course: what the recommender's catalog frame is built from."""
         columns = "num, id, language, path_id, position, published_at, topics, title, level, translation_of"
-        return self.store.db.execute(f"SELECT {columns} FROM courses").fetchall()
+        return self.store.sql.rows(f"SELECT {columns} FROM courses")
 
     def vocabulary_version(self) -> str | None:
         """Changes whenever a course is added, removed or updated."""
-        return self.store.db.execute("SELECT count(*) || max(num) || max(updated_at) FROM courses").fetchone()[0]
+        return self.store.sql.value(
+            "SELECT CAST(count(*) AS TEXT) || CAST(max(num) AS TEXT) || max(updated_at) FROM courses"
+        )
 
     def title_words(self) -> list[tuple[str, str, str | None]]:
         """(title, topics as stored, path title) of every course."""
-        return self.store.db.execute("SELECT title, topics, path_title FROM courses").fetchall()
+        return self.store.sql.rows("SELECT title, topics, path_title FROM courses")
 
     def with_urls(self) -> list[Course]:
         """Every course that has a URL (history imports may name a course by it)."""
-        nums = [row[0] for row in self.store.db.execute("SELECT num FROM courses WHERE url IS NOT NULL")]
+        nums = [row[0] for row in self.store.sql.rows("SELECT num FROM courses WHERE url IS NOT NULL")]
         return list(self.many_by_num(nums).values())
 
     def titles(self, nums: Iterable[int]) -> dict[int, str]:
@@ -195,33 +200,34 @@ class CourseRepository:
         return dict(self._pairs("num, title", "num", list(nums)))
 
     def _pairs(self, columns: str, column: str, values: Sequence) -> Iterator[tuple]:
-        """Rows of `columns` where `column` is one of `values`, queried in chunks SQLite accepts."""
-        for start in range(0, len(values), 500):
-            chunk = list(values[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            yield from self.store.db.execute(f"SELECT {columns} FROM courses WHERE {column} IN ({marks})", chunk)
+        """Rows of `columns` where `column` is one of `values`, queried IN_CHUNK values at a time."""
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = list(values[start : start + IN_CHUNK])
+            yield from self.store.sql.rows(
+                f"SELECT {columns} FROM courses WHERE {column} IN (:values)", {"values": chunk}
+            )
 
     def _select_in(self, column: str, values: list, key: str) -> dict:
         found: dict = {}
-        for start in range(0, len(values), 500):
-            chunk = values[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.store.db.query(f"SELECT * FROM courses WHERE {column} IN ({marks})", chunk):
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = values[start : start + IN_CHUNK]
+            for row in self.store.sql.records(f"SELECT * FROM courses WHERE {column} IN (:values)", {"values": chunk}):
                 found[row[key]] = course_from_row(row)
         return found
 
     def top_topics(self, limit: int) -> list[str]:
-        """The catalog's most common topics, for the interests picker."""
-        rows = self.store.db.execute(
-            "SELECT value, count(*) AS n FROM courses, json_each(courses.topics) GROUP BY lower(value) "
-            "ORDER BY n DESC, value LIMIT ?",
-            [limit],
+        """The catalog's most common topics, for the interests picker (each in the spelling that sorts first)."""
+        topics = self.store.dialect.json_items("courses.topics", "topic")
+        rows = self.store.sql.rows(
+            f"SELECT min(topic.value), count(*) AS n FROM courses, {topics} GROUP BY lower(topic.value) "
+            f"ORDER BY n DESC, min(topic.value) LIMIT :limit",
+            {"limit": limit},
         )
         return [row[0] for row in rows]
 
     def content_hashes(self) -> dict[int, str]:
         """num -> content hash for every course: what the vector index must hold."""
-        return dict(self.store.db.execute("SELECT num, content_hash FROM courses").fetchall())
+        return dict(self.store.sql.rows("SELECT num, content_hash FROM courses"))
 
     def row_hashes(self, course_ids: Sequence[str]) -> dict[str, str]:
         return dict(self._pairs("id, row_hash", "id", course_ids))
@@ -248,10 +254,9 @@ class CourseRepository:
         counts = UpsertCounts()
         records = [(course, course.record()) for course in courses]
 
-        def write(db, chunk: Sequence[tuple[Course, dict]]) -> None:
-            marks = ",".join("?" * len(chunk))
+        def write(sql: Sql, chunk: Sequence[tuple[Course, dict]]) -> None:
             ids = [course.id for course, _ in chunk]
-            stored = dict(db.execute(f"SELECT id, row_hash FROM courses WHERE id IN ({marks})", ids).fetchall())
+            stored = dict(sql.rows("SELECT id, row_hash FROM courses WHERE id IN (:ids)", {"ids": ids}))
             now = iso(utcnow())
             changed = []
             for course, record in chunk:
@@ -263,7 +268,7 @@ class CourseRepository:
                 changed.append({**record, "now": now})
             if changed:
                 self.store.set_meta(CATALOG_VERSION, f"{now}/{uuid.uuid4().hex[:8]}")
-                db.conn.executemany(_UPSERT, changed)
+                sql.execute_many(_UPSERT, changed)
 
         self.store.write_in_chunks(records, write, chars=_text_length)
         return counts

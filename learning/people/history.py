@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from learning.store.engine import Store, TableSteps
+from learning.store.engine import Sql, Store, TableSteps
 from learning.timestamps import iso, utcnow
 
 # What a learner can do with a course, in the order a course usually goes through them.
@@ -124,9 +124,9 @@ class EventRepository:
         Written in short transactions (Store.write_in_chunks), so a large import never holds the write lock long."""
         added = 0
 
-        def write(_db: object, chunk: Sequence[Event]) -> None:
+        def write(sql: Sql, chunk: Sequence[Event]) -> None:
             nonlocal added
-            added += self.store.sql.execute_many(
+            added += sql.execute_many(
                 "INSERT INTO events (learner_id, course_id, kind, value, at, source, answer_id) "
                 "VALUES (:learner_id, :course_id, :kind, :value, :at, :source, :answer_id) ON CONFLICT DO NOTHING",
                 [asdict(e) for e in chunk],

@@ -409,16 +409,10 @@ class Store:
             raise
         conn.commit()
 
-    @contextmanager
-    def write(self) -> Iterator[sqlite_utils.Database]:
-        """`transaction` for the catalog write path, which still writes through sqlite_utils."""
-        with self.transaction():
-            yield self.db
-
     def write_in_chunks(
         self,
         items: Sequence[T],
-        write: Callable[[sqlite_utils.Database, Sequence[T]], None],
+        write: Callable[[Sql, Sequence[T]], None],
         chars: Callable[[T], int] | None = None,
     ) -> None:
         """A bulk write as short transactions of WRITE_CHUNK items (fewer once `chars` of them add up to
@@ -430,8 +424,8 @@ class Store:
         for number, chunk in enumerate(_chunks(items, chars)):
             if number:
                 time.sleep(WRITE_PAUSE)
-            with self.write() as db:
-                write(db, chunk)
+            with self.transaction() as sql:
+                write(sql, chunk)
 
     @property
     def schema_version(self) -> int:

@@ -20,7 +20,7 @@ def test_events_are_acknowledged_while_an_import_holds_the_write_lock(server, se
     onboard(service)
     other = open_store(settings.database_path)  # e.g. `upnext catalog import`
     acked = threading.Event()
-    with other.write():  # holds SQLite's write lock, as a long import transaction does
+    with other.transaction():  # holds SQLite's write lock, as a long import transaction does
         responses = []
         thread = threading.Thread(target=lambda: (responses.append(dm(server, "git")), acked.set()))
         thread.start()
