@@ -1,8 +1,11 @@
-"""Charts as inline SVG, drawn on the server: no script, no CDN, nothing fetched. Each is a <figure> whose SVG has a
-title and a description for screen readers, followed by its data as a table behind a <details> disclosure.
+"""Charts as inline SVG, drawn on the server: no script, no CDN, nothing fetched.
 
-Three shapes cover every figure: columns over time (stacked series), horizontal bars (a value per label) and
-horizontal intervals (a share per label with its 95% interval)."""
+Each is a <figure> whose SVG has a title and a description for screen readers, followed by its data as a table behind a
+<details> disclosure.
+
+Three shapes cover every figure: columns over time (stacked series), horizontal bars (a value per label) and horizontal
+intervals (a share per label with its 95% interval).
+"""
 
 from __future__ import annotations
 

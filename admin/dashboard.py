@@ -1,5 +1,7 @@
-"""The dashboard page: headline numbers, then one section per question the learning team asks, each chart with its
-data table. Server-rendered HTML, readable without script, at phone and desktop widths."""
+"""The dashboard page: headline numbers, then one section per question the learning team asks.
+
+Each chart comes with its data table. Server-rendered HTML, readable without script, at phone and desktop widths.
+"""
 
 from __future__ import annotations
 

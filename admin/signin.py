@@ -1,7 +1,9 @@
-"""Admin sign-in: a one-time link (10 minutes, single use) becomes an 8-hour session. Only a SHA-256 hash of each
-secret is stored, so a copy of the database signs nobody in. A session lasts only while its holder is an admin:
-`AdminRights` confirms it again once five minutes have passed, and a holder who is no longer one loses every
-session."""
+"""Admin sign-in: a one-time link (10 minutes, single use) becomes an 8-hour session.
+
+Only a SHA-256 hash of each secret is stored, so a copy of the database signs nobody in. A session lasts only while its
+holder is an admin: `AdminRights` confirms it again once five minutes have passed, and a holder who is no longer one
+loses every session.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The admin_tokens table: admin sign-in links and sessions, by a hash of their secret (`admin.signin` makes and
-checks the secrets; this only stores and finds the hashes)."""
+"""The admin_tokens table: admin sign-in links and sessions, by a hash of their secret.
+
+`admin.signin` makes and checks the secrets; this only stores and finds the hashes.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The last line of defence: any listener or middleware failure is logged with its request kind, and the person
-who was waiting gets the localised apology instead of silence."""
+"""The last line of defence against listener and middleware failures.
+
+Any such failure is logged with its request kind, and the person who was waiting gets the localised apology instead of
+silence.
+"""
 
 from __future__ import annotations
 

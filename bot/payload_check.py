@@ -1,6 +1,8 @@
-"""Shape checks for signed Slack payloads, before Bolt sees them: Bolt answers a payload that parses but lacks a
-field it expects (a view without a type, an action list that is empty) with a 500, or waits and answers 404. A
-malformed payload is the sender's error: 400."""
+"""Shape checks for signed Slack payloads, before Bolt sees them: a malformed payload is the sender's error, 400.
+
+Bolt answers a payload that parses but lacks a field it expects (a view without a type, an action list that is empty)
+with a 500, or waits and answers 404.
+"""
 
 from __future__ import annotations
 

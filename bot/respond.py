@@ -1,6 +1,8 @@
-"""Sending a Message, with the one retry that matters: Slack rejects a whole message when it cannot fetch one of
-its images, so it goes again without images rather than leaving the learner with nothing. And when building an
-answer fails, the learner gets an apology, never silence."""
+"""Sending a Message, with the one retry that matters, and an apology when building an answer fails.
+
+Slack rejects a whole message when it cannot fetch one of its images, so it goes again without images rather than
+leaving the learner with nothing. And when building an answer fails, the learner gets an apology, never silence.
+"""
 
 from __future__ import annotations
 

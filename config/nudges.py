@@ -1,5 +1,7 @@
-"""Nudge policy: when and how often Upnext may message a learner unprompted. Defaults here; each can be overridden
-from the environment (see README)."""
+"""Nudge policy: when and how often Upnext may message a learner unprompted.
+
+Defaults here; each can be overridden from the environment (see README).
+"""
 
 from __future__ import annotations
 

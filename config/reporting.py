@@ -1,5 +1,7 @@
-"""Who may see the learning team's figures, how few people a figure may come from before it is left out, where the
-dashboard lives and where the weekly digest goes."""
+"""Settings for the learning team's figures: who may see them, where the dashboard lives, where the weekly digest goes.
+
+They also say how few people a figure may come from before it is left out.
+"""
 
 from __future__ import annotations
 

@@ -1,18 +1,19 @@
-"""Weekly cells: how every figure the learning team sees is put together so that no figure, and no difference between
-the same figure in two windows, comes from fewer than the minimum group of people.
+"""Weekly cells: how every figure the learning team sees is put together.
+
+No figure, and no difference between the same figure in two windows, comes from fewer than the minimum group of people.
 
 What people did is recorded as rows: one person's contribution in one week, with the group it falls in for each
-breakdown shown (the total, the surface, the reason, the role, the course, ...) and its amount for each metric. A
-cell is one (week, breakdown, group, metric). A row counts only when every cell it falls in holds at least
-`min_group` distinct people; otherwise it is counted nowhere, not in the total either, so a total shown beside its
-parts never gives a small part away by subtraction. Leaving a row out can make another cell small, so this repeats
-until every cell left holds at least `min_group` people (the largest such set of rows, which does not depend on
-anyone whose rows all went: the figures are the same as if they had never been there).
+breakdown shown (the total, the surface, the reason, the role, the course, ...) and its amount for each metric. A cell
+is one (week, breakdown, group, metric). A row counts only when every cell it falls in holds at least `min_group`
+distinct people; otherwise it is counted nowhere, not in the total either, so a total shown beside its parts never gives
+a small part away by subtraction. Leaving a row out can make another cell small, so this repeats until every cell left
+holds at least `min_group` people (the largest such set of rows, which does not depend on anyone whose rows all went:
+the figures are the same as if they had never been there).
 
-A window's figure is the sum of its weeks' cells, so two windows (always whole weeks) differ only by whole cells.
-A count of distinct people over a window is not such a sum (someone active in many weeks counts once, so two
-windows can differ by one person who appears only in the extra weeks); those figures are reported as the average
-of the weekly counts instead.
+A window's figure is the sum of its weeks' cells, so two windows (always whole weeks) differ only by whole cells. A
+count of distinct people over a window is not such a sum (someone active in many weeks counts once, so two windows can
+differ by one person who appears only in the extra weeks); those figures are reported as the average of the weekly
+counts instead.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""The weekly digest's chart as a PNG, drawn with matplotlib's Agg backend (no display, no browser, no download),
-with the alt text that describes it to people who cannot see it."""
+"""The weekly digest's chart as a PNG, with the alt text that describes it to people who cannot see it.
+
+It is drawn with matplotlib's Agg backend (no display, no browser, no download).
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""The days and moments people type for the figures (the dashboard's since and until, `upnext report --since
---until`, `upnext nudges preview --at`), checked in one place: readable, between FIRST_DAY and LAST_DAY (so no date
-arithmetic on them can overflow), and since not after until. A refusal is a DateError whose message is one line,
-naming the input and showing what was typed escaped and cut short."""
+"""The days and moments people type for the figures, checked in one place.
+
+They are the dashboard's since and until, `upnext report --since --until` and `upnext nudges preview --at`. Each must be
+readable, between FIRST_DAY and LAST_DAY (so no date arithmetic on them can overflow), and since not after until. A
+refusal is a DateError whose message is one line, naming the input and showing what was typed escaped and cut short.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""95% intervals for proportions (Wilson score) and for the difference of two (Newcombe's hybrid score method, which
-stays inside [-1, 1] and behaves with small or extreme counts, unlike the textbook normal approximation)."""
+"""95% intervals for proportions (Wilson score) and for the difference of two (Newcombe's hybrid score method).
+
+Newcombe's method stays inside [-1, 1] and behaves with small or extreme counts, unlike the textbook normal
+approximation.
+"""
 
 from __future__ import annotations
 

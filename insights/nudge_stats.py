@@ -1,5 +1,7 @@
-"""What nudges did: planned, sent, failed, skipped, clicked and returned, per kind, and the hold-out comparison
-that says whether come-back nudges bring people back at all."""
+"""What nudges did: planned, sent, failed, skipped, clicked and returned, per kind, and the hold-out comparison.
+
+The hold-out comparison says whether come-back nudges bring people back at all.
+"""
 
 from __future__ import annotations
 

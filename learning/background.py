@@ -1,6 +1,8 @@
-"""Work that runs beside the requests (signals rebuilds, re-reads, the start-up warm-up): a daemon thread whose
-failure is logged with its cause, so the process keeps serving the last good state instead of failing silently, and
-which closing the store waits for (its connections must not close under a thread reading through them)."""
+"""Work that runs beside the requests (signals rebuilds, re-reads, the start-up warm-up) on a daemon thread.
+
+A failure is logged with its cause, so the process keeps serving the last good state instead of failing silently, and
+closing the store waits for the thread (its connections must not close under a thread reading through them).
+"""
 
 from __future__ import annotations
 

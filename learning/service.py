@@ -1,5 +1,7 @@
-"""The domain facade the Slack layer and the clock talk to; built once by the composition root. It hands out
-repositories and domain objects, never the store: SQL stays with the owner of each table."""
+"""The domain facade the Slack layer and the clock talk to; built once by the composition root.
+
+It hands out repositories and domain objects, never the store: SQL stays with the owner of each table.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""The weekly learning-team digest, posted by the clock to UPNEXT_REPORT_CHANNEL: last week's headline numbers with
-their change from the week before, and one chart uploaded as an image with alt text. Posted once per week: the
-week is recorded in the store, so a restarted clock does not post it again."""
+"""The weekly learning-team digest, posted by the clock to UPNEXT_REPORT_CHANNEL.
+
+Last week's headline numbers with their change from the week before, and one chart uploaded as an image with alt text.
+Posted once per week: the week is recorded in the store, so a restarted clock does not post it again.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""When a learner may be nudged: inside their own local working window, spread across it rather than all at the
-window's first minute, and whether they are in the hold-out group that never gets come-back nudges."""
+"""When a learner may be nudged, and whether they are in the hold-out group that never gets come-back nudges.
+
+A learner is nudged inside their own local working window, spread across it rather than all at the window's first
+minute.
+"""
 
 from __future__ import annotations
 

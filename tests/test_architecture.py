@@ -103,13 +103,35 @@ def test_no_folder_holds_more_than_twelve_modules():
     assert crowded == {}
 
 
+# TEMPORARY: being edited on another branch; the lead removes this after merging.
+PURPOSE_NOT_YET_ONE_LINE = {"insights/queries.py"}
+
+
+def opens_with_a_one_line_purpose(path: Path) -> bool:
+    """The docstring's first line is a complete sentence ending in ".", alone or followed by a blank line."""
+    docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")), clean=False) or ""
+    first, *rest = docstring.strip("\n").split("\n")
+    return first.strip().endswith(".") and (not rest or not rest[0].strip())
+
+
 def test_every_module_opens_with_a_one_line_purpose():
-    silent = [
-        str(path.relative_to(ROOT))
+    vague = [
+        name
         for path in product_modules().values()
-        if not (ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or "").strip()
+        if (name := str(path.relative_to(ROOT))) not in PURPOSE_NOT_YET_ONE_LINE
+        and not opens_with_a_one_line_purpose(path)
     ]
-    assert silent == []
+    assert vague == []
+
+
+def test_a_purpose_that_wraps_onto_a_second_line_is_not_one_line(tmp_path):
+    wrapped = tmp_path / "wrapped.py"
+    wrapped.write_text('"""Holds the figures, and the rules by which\nthey are counted."""\n', encoding="utf-8")
+    one_line = tmp_path / "one_line.py"
+    one_line.write_text('"""Holds the figures.\n\nAnd the rules by which\nthey are counted."""\n', encoding="utf-8")
+    silent = tmp_path / "silent.py"
+    silent.write_text("X = 1\n", encoding="utf-8")
+    assert [opens_with_a_one_line_purpose(p) for p in (wrapped, one_line, silent)] == [False, True, False]
 
 
 def test_the_cycle_finder_finds_a_cycle_through_three_nodes():

@@ -1,9 +1,11 @@
-"""Log set-up for every `upnext` command: plain lines, or one JSON object a line (UPNEXT_LOG_FORMAT=json) for log
-collectors. Either way the configured tokens and signing secret, and anything shaped like a Slack token, are
-replaced by `[redacted]` before a line is written, and anything shaped like a Slack id (a user, team, channel...)
-by a keyed pseudonym, `U#1a2b3c4d`: the same id gives the same pseudonym in every line and process of the install,
-and without the key (derived from the bot token) no list of ids can be hashed to find whose it is. What people type
-is never logged by Upnext's own code."""
+"""Log set-up for every `upnext` command, with secrets redacted and Slack ids replaced by pseudonyms.
+
+Lines are plain, or one JSON object a line (UPNEXT_LOG_FORMAT=json) for log collectors. Either way the configured tokens
+and signing secret, and anything shaped like a Slack token, are replaced by `[redacted]` before a line is written, and
+anything shaped like a Slack id (a user, team, channel...) by a keyed pseudonym, `U#1a2b3c4d`: the same id gives the
+same pseudonym in every line and process of the install, and without the key (derived from the bot token) no list of ids
+can be hashed to find whose it is. What people type is never logged by Upnext's own code.
+"""
 
 from __future__ import annotations
 

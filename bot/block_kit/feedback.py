@@ -1,5 +1,8 @@
-"""Block Kit for learner feedback after Done ("Worth your time? 👍 / 👎", then an optional comment in a modal) and
-for the admin's sign-in link. Pure builders: data in, validated Block Kit out."""
+"""Block Kit for learner feedback after Done and for the admin's sign-in link.
+
+Feedback asks "Worth your time? 👍 / 👎", then offers an optional comment in a modal. Pure builders: data in, validated
+Block Kit out.
+"""
 
 from __future__ import annotations
 

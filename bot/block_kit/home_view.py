@@ -1,5 +1,8 @@
-"""The App Home tab: a greeting by name in the learner's time of day, a progress strip, a few rows of picks with a
-"More" button each (never a long list), and the learner's settings. Always within Slack's 100-block limit."""
+"""The App Home tab's view, always within Slack's 100-block limit.
+
+A greeting by name in the learner's time of day, a progress strip, a few rows of picks with a "More" button each (never
+a long list), and the learner's settings.
+"""
 
 from __future__ import annotations
 

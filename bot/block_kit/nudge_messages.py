@@ -1,5 +1,8 @@
-"""Block Kit for nudges: the weekly "what's new for you" digest, the come-back note, and the one check-in that
-asks whether to continue. Every nudge says how to snooze or stop it."""
+"""Block Kit for nudges, each of which says how to snooze or stop it.
+
+The nudges are the weekly "what's new for you" digest, the come-back note, and the one check-in that asks whether to
+continue.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""HTTP mode: Bolt on /slack/events and a health check on /healthz, served by waitress (a production WSGI
-server, threaded, pure Python)."""
+"""HTTP mode: Bolt on /slack/events and a health check on /healthz, served by waitress.
+
+Waitress is a production WSGI server, threaded, pure Python.
+"""
 
 from __future__ import annotations
 

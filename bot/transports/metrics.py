@@ -1,5 +1,7 @@
-"""Prometheus metrics of the web process, served on `/metrics` (text format) when UPNEXT_METRICS=on: on a port of
-their own when UPNEXT_METRICS_PORT is set (and then not on the public port), else beside /slack/events.
+"""Prometheus metrics of the web process, served on `/metrics` (text format) when UPNEXT_METRICS=on.
+
+They are served on a port of their own when UPNEXT_METRICS_PORT is set (and then not on the public port), else beside
+/slack/events.
 
 - `upnext_requests_total{kind,outcome}`: Slack requests by kind (bot.request_kind) and HTTP outcome (ok, rejected,
   unauthorized, error); `upnext_ack_seconds{kind}`: time to the HTTP answer Slack waits for (the ack).
@@ -8,8 +10,8 @@ their own when UPNEXT_METRICS_PORT is set (and then not on the public port), els
 - `upnext_nudges{status}`: nudges in the store by status, read at scrape time (the clock writes them).
 - `upnext_rebuild_seconds{what}`: background rebuilds (the recommender's signals).
 
-The request kind travels from Bolt's middleware to the WSGI wrapper and to the listener pool in a thread-local:
-Bolt dispatches a request on the WSGI thread and submits its listener from that same thread.
+The request kind travels from Bolt's middleware to the WSGI wrapper and to the listener pool in a thread-local: Bolt
+dispatches a request on the WSGI thread and submits its listener from that same thread.
 """
 
 from __future__ import annotations

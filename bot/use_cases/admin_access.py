@@ -1,5 +1,4 @@
-"""`/learn admin`: a one-time sign-in link to the dashboard, for workspace admins and those named in
-UPNEXT_ADMINS only."""
+"""`/learn admin`: a one-time dashboard sign-in link, for workspace admins and those named in UPNEXT_ADMINS only."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Clicks on course cards (Start, Save, Done, Not for me, Undo) and the feedback after Done (👍 / 👎 and a
-comment), each recorded against the answer, and through it the nudge, that showed the card."""
+"""Clicks on course cards and the feedback after Done, each recorded against the answer that showed the card.
+
+The cards' buttons are Start, Save, Done, Not for me and Undo; the feedback after Done is 👍 / 👎 and a comment. Each is
+recorded against the answer, and through it the nudge, that showed the card.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The App Home tab: built from the learner's rows and progress, published with views.publish, and never left
-broken: a short notice goes up when it cannot be built."""
+"""Publishing the App Home tab with views.publish, and never leaving it broken.
+
+The tab is built from the learner's rows and progress; a short notice goes up when it cannot be built.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Who is asking: the learner behind a Slack user id, kept current from their Slack profile, and each Slack event
-answered once."""
+"""Who is asking: the learner behind a Slack user id, kept current from their Slack profile.
+
+Each Slack event is also answered once.
+"""
 
 from __future__ import annotations
 

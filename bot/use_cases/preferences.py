@@ -1,5 +1,7 @@
-"""What learners choose for themselves: their interests (asked for once, in a first welcome) and their nudges
-(on, off, snoozed)."""
+"""What learners choose for themselves: their interests and their nudges.
+
+Interests are asked for once, in a first welcome; nudges are on, off or snoozed.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Answers to what learners ask (what next, a search, their saved courses, `/learn done`), each recorded so its
-buttons can redraw it in place with what the learner has done since."""
+"""Answers to what learners ask, each recorded so its buttons can redraw it in place.
+
+Learners ask what next, search, ask for their saved courses or say `/learn done`; an answer redrawn in place shows what
+the learner has done since.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Which courses pass a search's filters (level, duration, language, provider): a condition on the courses table,
-kept beside its owner so search never spells the table's columns."""
+"""Which courses pass a search's filters (level, duration, language, provider): a condition on the courses table.
+
+It is kept beside its owner so search never spells the table's columns.
+"""
 
 from __future__ import annotations
 

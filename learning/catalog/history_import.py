@@ -1,6 +1,7 @@
-"""Learning history from an LMS: a CSV export (learner, course_id, status, date) or xAPI statements (a JSON array
-or JSON Lines). Same rules as the catalog import: each bad row or statement is reported by position with its
-reason, the good ones import, re-importing adds nothing, and nothing is dropped silently.
+"""Learning history from an LMS: a CSV export (learner, course_id, status, date) or xAPI statements.
+
+xAPI statements come as a JSON array or JSON Lines. Same rules as the catalog import: each bad row or statement is
+reported by position with its reason, the good ones import, re-importing adds nothing, and nothing is dropped silently.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
-"""Reading JSON from outside (catalog JSON Lines, xAPI statements, Slack payloads, button values): the one place
-such a document is parsed, so that no document, however deep, long or malformed, does more than reject itself.
+"""Reading JSON from outside: the one place such a document is parsed.
 
-`json.loads` raises more than JSONDecodeError on hostile input: RecursionError for deep nesting (100k `[`),
-ValueError for integers longer than Python's digit limit, MemoryError for huge values. All become `UnreadableJson`.
+Catalog JSON Lines, xAPI statements, Slack payloads and button values are all parsed here, so that no document, however
+deep, long or malformed, does more than reject itself.
+
+`json.loads` raises more than JSONDecodeError on hostile input: RecursionError for deep nesting (100k `[`), ValueError
+for integers longer than Python's digit limit, MemoryError for huge values. All become `UnreadableJson`.
 """
 
 from __future__ import annotations

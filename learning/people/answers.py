@@ -1,7 +1,10 @@
-"""What each answer showed, so that a click on one of its cards can redraw the whole answer in place (Slack does
-not send back the content of ephemeral messages) and be attributed to the nudge, surface and reason that carried
-it. Each card shown is also an impression row (answer, position, course, reason kind), the denominator of
-click-through; impressions go with their answer when it is deleted (forget me, retention)."""
+"""The record of what each answer showed, for redrawing it in place and attributing the clicks on it.
+
+A click on one of its cards can redraw the whole answer in place (Slack does not send back the content of ephemeral
+messages) and be attributed to the nudge, surface and reason that carried it. Each card shown is also an impression row
+(answer, position, course, reason kind), the denominator of click-through; impressions go with their answer when it is
+deleted (forget me, retention).
+"""
 
 from __future__ import annotations
 

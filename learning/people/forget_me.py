@@ -1,5 +1,7 @@
-"""Forget me: erase a person and everything recorded about them, by asking each owner of such rows, in one
-transaction."""
+"""Forget me: erase a person and everything recorded about them, in one transaction.
+
+It does so by asking each owner of such rows to erase them.
+"""
 
 from __future__ import annotations
 

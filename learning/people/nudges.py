@@ -1,9 +1,10 @@
-"""The nudges table: every planned, sent, skipped or held-out nudge. Its one owner: the planner and the sender read
-and write nudges only through here.
+"""The nudges table: every planned, sent, skipped or held-out nudge.
+
+Its one owner: the planner and the sender read and write nudges only through here.
 
 A row moves planned -> sending (claimed by one clock process) -> sent | failed | skipped, or back to planned for a
-retry; held_out rows are recorded and never sent. Every status change is one conditional UPDATE, so two processes
-never both move a row.
+retry; held_out rows are recorded and never sent. Every status change is one conditional UPDATE, so two processes never
+both move a row.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""The small progress strip on the Home tab: completed this month and the current weekly streak, in the learner's
-own time zone."""
+"""The small progress strip on the Home tab: completed this month and the current weekly streak.
+
+Both are counted in the learner's own time zone.
+"""
 
 from __future__ import annotations
 

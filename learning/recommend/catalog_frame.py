@@ -1,5 +1,8 @@
-"""The whole catalog as arrays indexed by course num, so the recommender can score every course at once: vectors,
-language, level, path and position, publication date, translations. Rebuilt when the catalog or its index changes."""
+"""The whole catalog as arrays indexed by course num, so the recommender can score every course at once.
+
+The arrays hold vectors, language, level, path and position, publication date, translations. Rebuilt when the catalog or
+its index changes.
+"""
 
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
-"""How close new courses are to learners, and which courses a learner can be offered at all: the one judgement
-behind "what's new", made for one learner (`Recommender.whats_new`, the digest's picks) or for everyone at once (the
-planner deciding who gets a digest), so the two never disagree.
+"""How close new courses are to learners, and which courses a learner can be offered at all.
+
+This is the one judgement behind "what's new", made for one learner (`Recommender.whats_new`, the digest's picks) or for
+everyone at once (the planner deciding who gets a digest), so the two never disagree.
 
 Learners come as a `Cohort`: sparse rows over the catalog frame's courses (their recency-weighted history, what they
-completed or dismissed) and their interests. Closeness to a new course is the best of three: cosine to the centroid
-of their history ("like yours"), cosine to one of their interests, and TOPIC_CLOSENESS times the share of their
-history in the course's main topic.
+completed or dismissed) and their interests. Closeness to a new course is the best of three: cosine to the centroid of
+their history ("like yours"), cosine to one of their interests, and TOPIC_CLOSENESS times the share of their history in
+the course's main topic.
 """
 
 from __future__ import annotations

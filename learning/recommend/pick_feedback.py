@@ -1,13 +1,15 @@
-"""Learning from what people do with their picks. For one learner: a pick shown again and again without a click
-sinks, a 👎 pushes the course and its close neighbours down (harder than being ignored; "Not for me" does too, in
-the recommender), a 👍 or a completion lifts close courses. Across everyone: new courses get a fair, bounded chance,
-at most one exploratory slot in five, by Thompson sampling on their click-through so far: a new course whose draw
-beats everyone's click-through on established picks takes the slot, so an ignored new course is tried less and
-less, and one that gets clicks keeps its chance until enough people took it for the other signals to know it.
+"""Learning from what people do with their picks.
+
+For one learner: a pick shown again and again without a click sinks, a 👎 pushes the course and its close neighbours
+down (harder than being ignored; "Not for me" does too, in the recommender), a 👍 or a completion lifts close courses.
+Across everyone: new courses get a fair, bounded chance, at most one exploratory slot in five, by Thompson sampling on
+their click-through so far: a new course whose draw beats everyone's click-through on established picks takes the slot,
+so an ignored new course is tried less and less, and one that gets clicks keeps its chance until enough people took it
+for the other signals to know it.
 
 Impressions are read from the answers log (every answer records the picks it showed); a click is any event of the
-learner's on a course (started, saved, completed, rated, dismissed), and only showings after the last click count
-as ignored (a course started and then shown again and again without being resumed sinks too).
+learner's on a course (started, saved, completed, rated, dismissed), and only showings after the last click count as
+ignored (a course started and then shown again and again without being resumed sinks too).
 """
 
 from __future__ import annotations

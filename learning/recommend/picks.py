@@ -1,5 +1,8 @@
-"""What the recommender hands out: picks, the reasons that name their evidence, Home rows, and the learner's profile
-as the scorer sees it (value types the recommender, its ranker and the Slack layer share)."""
+"""What the recommender hands out: picks, the reasons that name their evidence, Home rows, and the learner's profile.
+
+The profile is the learner as the scorer sees it. These are value types the recommender, its ranker and the Slack layer
+share.
+"""
 
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
-"""A learned ranker over the recommender's candidates: LightGBM LambdaRank on the blend's components, each
-candidate's rank in them, and a few facts about the learner and the course. It re-orders the blend's top CANDIDATES;
-without a model (too little history to train on, or a model that did not beat the blend on the newest cut) the
-blend's order stands.
+"""A learned ranker that re-orders the blend's top CANDIDATES among the recommender's candidates.
 
-The model is trained by `ranker_training.train` in the clock process (`scheduler.clock`), which saves it to a file
-under UPNEXT_HOME; the web process reads the newest saved model through `RankerFile`, so training never costs the web
-process time or memory.
+It is LightGBM LambdaRank on the blend's components, each candidate's rank in them, and a few facts about the learner
+and the course. Without a model (too little history to train on, or a model that did not beat the blend on the newest
+cut) the blend's order stands.
+
+The model is trained by `ranker_training.train` in the clock process (`scheduler.clock`), which saves it to a file under
+UPNEXT_HOME; the web process reads the newest saved model through `RankerFile`, so training never costs the web process
+time or memory.
 """
 
 from __future__ import annotations

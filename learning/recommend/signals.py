@@ -1,6 +1,7 @@
-"""What everyone's history says, precomputed for the recommender: popularity (two time-decayed horizons, per
-role), how fresh each course is, and which courses are taken together (EASE item-item weights, Steck 2019).
-Rebuilt from the events table when it changes, off the request path.
+"""What everyone's history says, precomputed for the recommender.
+
+Popularity (two time-decayed horizons, per role), how fresh each course is, and which courses are taken together (EASE
+item-item weights, Steck 2019). Rebuilt from the events table when it changes, off the request path.
 
 Courses are addressed by their integer key (`num`), so every signal is a dense array indexed by num.
 """

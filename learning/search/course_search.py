@@ -1,11 +1,12 @@
-"""Course search: keyword (the store's keyword index, BM25) beside dense (sentence embeddings, FAISS), fused by a
-weighted sum.
+"""Course search: keyword beside dense retrieval, fused by a weighted sum.
 
-Exact and near-exact title matches come first; words the catalog does not use anywhere (titles, descriptions,
-topics, paths) are also searched as the closest catalog word: a typo fix that never replaces a word the catalog
-knows ("hash table" stays, it is not "hash tableau"), is searched beside the query as typed, and counts for less
-than it, so a course matching the original wins;
-filters (level, duration, language, provider) restrict both retrievers before ranking, not after.
+Keyword search uses the store's keyword index (BM25); dense search uses sentence embeddings and FAISS.
+
+Exact and near-exact title matches come first; words the catalog does not use anywhere (titles, descriptions, topics,
+paths) are also searched as the closest catalog word: a typo fix that never replaces a word the catalog knows ("hash
+table" stays, it is not "hash tableau"), is searched beside the query as typed, and counts for less than it, so a course
+matching the original wins; filters (level, duration, language, provider) restrict both retrievers before ranking, not
+after.
 """
 
 from __future__ import annotations
