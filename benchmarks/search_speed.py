@@ -25,10 +25,10 @@ from benchmarks.slack_latency import QUERIES, VARIANTS
 from config import Settings
 from embeddings.encoder import Encoder, load_encoder
 from embeddings.index import VectorIndex
+from learning.catalog.course_index import CourseIndex
 from learning.catalog.courses import Course
 from learning.catalog.files import ParsedCatalog
 from learning.catalog.importer import CatalogImporter
-from learning.search.course_index import CourseIndex
 from upnext.build import build_service
 
 PREFIXES = ["", "learn ", "intro to "]

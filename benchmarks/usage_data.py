@@ -104,19 +104,19 @@ def seed_usage(store: Store, now: datetime, weeks: int = 12, answers_per_learner
                         None,
                     )
                 )
-    with store.write() as w:
-        w.conn.executemany("UPDATE learners SET title = ?, tz = ?, locale = ? WHERE slack_id = ?", profiles)
-        w.conn.executemany(
+    with store.transaction():  # the benchmark's raw bulk rows, in one write
+        store.db.conn.executemany("UPDATE learners SET title = ?, tz = ?, locale = ? WHERE slack_id = ?", profiles)
+        store.db.conn.executemany(
             "INSERT INTO answers (id, learner_id, kind, payload, surface, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             answers,
         )
-        w.conn.executemany("INSERT INTO impressions VALUES (?, ?, ?, ?)", impressions)
-        w.conn.executemany(
+        store.db.conn.executemany("INSERT INTO impressions VALUES (?, ?, ?, ?)", impressions)
+        store.db.conn.executemany(
             "INSERT OR IGNORE INTO events (learner_id, course_id, kind, value, at, source, answer_id, note) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             events,
         )
-        w.conn.executemany(
+        store.db.conn.executemany(
             "INSERT OR IGNORE INTO nudges (learner_id, kind, period, status, due_at, sent_at, planned_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             nudges,

@@ -22,8 +22,8 @@ from admin.tokens import AdminTokenRepository
 from bot import failures
 from bot.listeners import actions, assistant, commands, feedback, home, messages, users, views
 from bot.listeners.messages import Conversation
+from bot.metrics import MeasuredPool, MeasuredWebClient, Metrics
 from bot.seen_events import SeenEventRepository
-from bot.transports.metrics import MeasuredPool, MeasuredWebClient, Metrics
 from bot.use_cases.admin_access import AdminAccess
 from bot.use_cases.clicks import CardClicks
 from bot.use_cases.home_publisher import HomePublisher

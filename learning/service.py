@@ -9,11 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from learning.catalog.courses import CourseRepository
-from learning.catalog.history_import import HistoryImporter
 from learning.catalog.importer import CatalogImporter
 from learning.people.answers import AnswerRepository
 from learning.people.forget_me import ForgetMe
 from learning.people.history import EventRepository
+from learning.people.history_import import HistoryImporter
 from learning.people.learners import LearnerRepository
 from learning.people.nudges import NudgeRepository
 from learning.people.privacy import Privacy

@@ -86,6 +86,23 @@ def test_no_top_level_package_imports_itself_back_through_another():
     assert cycles(package_graph()) == []
 
 
+def unit_graph() -> dict[str, set[str]]:
+    """Imports between the units of the tree: a sub-package (learning.catalog, bot.use_cases) as one node, and each
+    module directly in a top-level package (learning.service, bot.app) as a node of its own."""
+
+    def unit(module: str) -> str:
+        return ".".join(module.split(".")[:2])
+
+    graph: dict[str, set[str]] = {}
+    for module, targets in module_graph().items():
+        graph.setdefault(unit(module), set()).update(unit(t) for t in targets if unit(t) != unit(module))
+    return graph
+
+
+def test_no_sub_package_imports_itself_back_through_another():
+    assert cycles(unit_graph()) == []
+
+
 def test_the_domain_and_its_figures_import_no_delivery_package():
     graph = package_graph()
     assert graph["learning"] <= {"embeddings", "config"}

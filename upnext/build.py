@@ -15,6 +15,7 @@ from embeddings.encoder import Encoder, load_encoder
 from embeddings.vector_cache import VectorCache
 from learning.background import wait_for_background
 from learning.catalog.bundled_vectors import preload_bundled_vectors
+from learning.catalog.course_index import CourseIndex
 from learning.catalog.courses import CourseRepository
 from learning.catalog.importer import CatalogImporter
 from learning.people.answers import AnswerRepository
@@ -28,7 +29,6 @@ from learning.recommend.pick_feedback import PickFeedback
 from learning.recommend.ranker import MODEL_FILE, RankerFile
 from learning.recommend.recommender import Recommender
 from learning.recommend.signals import SignalCache
-from learning.search.course_index import CourseIndex
 from learning.search.course_search import CourseSearch
 from learning.service import LearningService
 from learning.store.engine import Store
@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # built on demand: a process that needs none of them does not
     from admin.web import AdminWeb
     from insights.queries import ReportQueries
     from insights.report import ReportBuilder
-    from learning.store.check import CheckReport
+    from learning.check import CheckReport
     from scheduler.digest import WeeklyDigest
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class Upnext:
 
     def check(self) -> CheckReport:
         """`upnext check`: verify the store and repair what is derived from it."""
-        from learning.store.check import check_store
+        from learning.check import check_store
 
         service = self.service
         return check_store(self.store, service.search.keyword, service.courses, service.catalog.index)

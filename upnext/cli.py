@@ -68,7 +68,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         from admin.web import is_admin_path
         from bot.transports.http import SlackWsgiApp, catalog_health
         from bot.transports.http_server import serve_http
-        from bot.transports.metrics import MetricsWsgi
+        from bot.transports.metrics_page import MetricsWsgi
 
         assert settings.slack_signing_secret  # require_http() checked it
         wsgi = SlackWsgiApp(app, settings.slack_signing_secret, health=catalog_health(service),
@@ -86,7 +86,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _serve_metrics(metrics, port: int) -> None:
-    from bot.transports.metrics import serve_metrics
+    from bot.transports.metrics_page import serve_metrics
 
     try:
         serve_metrics(metrics, port)
@@ -103,7 +103,7 @@ def _warm(recommender) -> None:
 
 def _metrics(service):
     """/metrics for this web process; nudge counts are read from the store, which the clock writes."""
-    from bot.transports.metrics import Metrics
+    from bot.metrics import Metrics
 
     metrics = Metrics(service.nudges.status_counts)
     service.recommender.signals.on_rebuild = metrics.timed_rebuild("signals")

@@ -27,7 +27,8 @@ from bot.block_kit.mrkdwn import echo, escape, link, truncate
 from bot.i18n import Messages
 from learning.catalog.courses import Course
 from learning.people.learners import Learner
-from learning.recommend.picks import Pick, Reason
+from learning.reasons import Reason
+from learning.recommend.picks import Pick
 from learning.search.course_search import SearchResult, words
 from learning.search.query import Problem
 

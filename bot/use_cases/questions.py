@@ -16,7 +16,8 @@ from learning.catalog.courses import CourseRepository
 from learning.people.answers import Answer, AnswerRepository, ShownPick
 from learning.people.history import COMPLETED, CourseState, EventRepository
 from learning.people.learners import Learner
-from learning.recommend.picks import Pick, Reason
+from learning.reasons import Reason
+from learning.recommend.picks import Pick
 from learning.recommend.recommender import Recommender
 from learning.search.course_search import CourseSearch, words
 from learning.search.intent import EMPTY, GREETING, HELP, NEXT, classify

@@ -10,10 +10,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from learning.catalog.course_index import CourseIndex, SyncReport
 from learning.catalog.courses import Course, CourseRepository
 from learning.catalog.echoes import echoed
 from learning.catalog.files import ParsedCatalog, Rejection, ValueWarning, read_catalog_file
-from learning.search.course_index import CourseIndex, SyncReport
 
 BUNDLED_CATALOG = "catalog.jsonl"
 SHOWN_WARNINGS = 20  # printed one by one; the rest are counted by column

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from learning.catalog.json_input import loads as parse_json
-from learning.recommend.picks import Reason
+from learning.reasons import Reason
 from learning.store.engine import Store, TableSteps
 from learning.timestamps import iso, utcnow
 

@@ -12,8 +12,8 @@ from datetime import datetime
 
 import numpy as np
 
+from learning.catalog.course_index import CourseIndex
 from learning.catalog.courses import CATALOG_VERSION, LEVELS, CourseRepository
-from learning.search.course_index import CourseIndex
 from learning.search.query import fold_case
 from learning.store.engine import Store
 

@@ -13,20 +13,9 @@ import numpy as np
 from learning.catalog.courses import Course
 from learning.people.history import CourseState
 from learning.people.learners import Learner
+from learning.reasons import Reason
 from learning.recommend.closeness import Cohort
 from learning.recommend.pick_feedback import Reactions
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why a course was picked. `kind` selects the sentence; `evidence` is what it names (a course title, a topic,
-    a role, a path) and `evidence_id` the course id when the evidence is one of the learner's courses."""
-
-    # up_next continue taken_with taken_next like_yours builds_on topic interest role trending rising popular starter
-    # new_interest new_like (what's new), match saved (search, saved list), explore_interest explore_like explore
-    kind: str
-    evidence: str | None = None
-    evidence_id: str | None = None
 
 
 @dataclass(frozen=True)

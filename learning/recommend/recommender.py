@@ -33,10 +33,11 @@ from embeddings.encoder import Encoder
 from learning.catalog.courses import Course, CourseRepository
 from learning.people.history import Event, EventRepository, course_states
 from learning.people.learners import Learner
+from learning.reasons import Reason
 from learning.recommend.catalog_frame import CatalogFrame, FrameCache
 from learning.recommend.closeness import NEAR_DUPLICATE, by_recency, closeness, new_courses, unavailable
 from learning.recommend.pick_feedback import EXPLORE_EVERY, EXPLORE_MIN_LEARNERS, PickFeedback
-from learning.recommend.picks import Pick, Profile, Reason, Row
+from learning.recommend.picks import Pick, Profile, Row
 from learning.recommend.progression import builds_on
 from learning.recommend.ranker import RankerFile, candidates, features
 from learning.recommend.signals import SignalCache, Signals, role_key

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from embeddings.encoder import Encoder
-from learning.catalog.course_filters import course_condition, courses_passing
+from learning.catalog.course_index import CourseIndex
 from learning.catalog.courses import Course, CourseRepository
-from learning.search.course_index import CourseIndex
+from learning.search.course_filters import course_condition, courses_passing
 from learning.search.query import Filters, Query, fold_case, parse_query
 from learning.store.engine import Store
 

@@ -16,7 +16,8 @@ from bot.block_kit.nudge_messages import check_in_message, come_back_message, wh
 from bot.i18n import Messages
 from learning.people.learners import Learner
 from learning.people.progress_strip import Progress
-from learning.recommend.picks import Pick, Reason, Row
+from learning.reasons import Reason
+from learning.recommend.picks import Pick, Row
 from learning.search.course_search import SearchResult
 from learning.search.query import Problem, parse_query
 from tests.conftest import ANA_PROFILE

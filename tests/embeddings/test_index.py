@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from embeddings.index import VectorIndex
-from learning.search.course_index import CourseIndex
+from learning.catalog.course_index import CourseIndex
 from tests.helpers import CountingEncoder
 from upnext.build import build_service
 

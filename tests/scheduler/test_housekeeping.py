@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from learning.people.answers import ShownPick
-from learning.recommend.picks import Reason
+from learning.reasons import Reason
 from scheduler.housekeeping import Housekeeping
 
 NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)

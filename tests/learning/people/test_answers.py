@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from learning.people.answers import ShownPick
-from learning.recommend.picks import Reason
+from learning.reasons import Reason
 
 
 def picks(*course_ids: str) -> list[ShownPick]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from learning.people.answers import ShownPick
-from learning.recommend.picks import Reason
+from learning.reasons import Reason
 
 SQL = "swcarpentry/sql-novice-survey/01-select"
 

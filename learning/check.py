@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from learning.catalog.course_index import CourseIndex
 from learning.catalog.courses import CourseRepository
-from learning.search.course_index import CourseIndex
 from learning.search.course_search import KeywordSearch
 from learning.store.engine import Store
 

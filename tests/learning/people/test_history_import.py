@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from learning.catalog.history_import import HistoryImporter
 from learning.people.history import COMPLETED, STARTED
+from learning.people.history_import import HistoryImporter
 
 SQL = "swcarpentry/sql-novice-survey/01-select"
 GIT = "swcarpentry/git-novice/01-basics"
