@@ -1,6 +1,8 @@
-"""Read-only SQL for the learning team's figures. Every query takes a window [start, end) of ISO 8601 UTC
-timestamps and returns plain rows; nothing here writes. Learner ids are returned wherever the report module needs
-them to count the distinct people behind each weekly cell (insights.cells); it never lets them out."""
+"""Read-only SQL for the learning team's figures.
+
+Every query takes a window [start, end) of ISO 8601 UTC timestamps and returns plain rows; nothing here writes.
+Learner ids are returned wherever the report module needs them to count the distinct people behind each weekly cell
+(insights.cells); it never lets them out."""
 
 from __future__ import annotations
 
