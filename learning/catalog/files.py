@@ -103,11 +103,13 @@ def _text(limit: int) -> Callable[[object], str]:
 
 def _whole_number(low: int, high: int) -> Callable[[object], int]:
     def read(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueProblem("must be a whole number")
         try:
-            number = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+            number = float(value)
+        except ValueError:
             raise ValueProblem("must be a whole number") from None
-        if isinstance(value, bool) or not number.is_integer():
+        if not number.is_integer():
             raise ValueProblem("must be a whole number")
         if not low <= number <= high:
             raise ValueProblem(f"must be between {low} and {high}")
