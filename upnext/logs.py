@@ -2,9 +2,9 @@
 
 Lines are plain, or one JSON object a line (UPNEXT_LOG_FORMAT=json) for log collectors. Either way the configured tokens
 and signing secret, and anything shaped like a Slack token, are replaced by `[redacted]` before a line is written, and
-anything shaped like a Slack id (a user, team, channel...) by a keyed pseudonym, `U#1a2b3c4d`: the same id gives the
-same pseudonym in every line and process of the install, and without the key (derived from the bot token) no list of ids
-can be hashed to find whose it is. What people type is never logged by Upnext's own code.
+anything shaped like a Slack id (a user, team, channel...) or an email address by a keyed pseudonym, `U#1a2b3c4d`: the
+same id gives the same pseudonym in every line and process of the install, and without the key (derived from the bot
+token) no list of ids can be hashed to find whose it is. What people type is never logged by Upnext's own code.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from datetime import UTC, datetime
 from config import Settings
 
 TOKEN_SHAPE = re.compile(r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]+")
-SLACK_ID_SHAPE = re.compile(
-    r"\b[BCDEGTUW][A-Z0-9]{8,10}\b"
-)  # users U/W, teams T, enterprises E, channels C/D/G, bots B
+# users U/W, teams T, enterprises E, channels C/D/G, bots B: 9 or more capitals and digits, wherever they stand (glued
+# to other text as in "user%3DU0123ABCDEF" too); an uppercase word of that shape is hashed as well, which is harmless
+SLACK_ID_SHAPE = re.compile(r"[BCDEGTUW][A-Z0-9]{8,}(?![A-Z0-9])")
+EMAIL_SHAPE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 REDACTED = "[redacted]"
 MIN_SECRET = 8
 QUIET = ("faiss.loader", "sentence_transformers", "httpx")
@@ -45,13 +46,16 @@ class RedactingFormatter(logging.Formatter):
         self.key = pseudonym_key(secrets)
 
     def _pseudonym(self, found: re.Match[str]) -> str:
-        slack_id = found.group()
-        return f"{slack_id[0]}#{hmac.new(self.key, slack_id.encode(), hashlib.sha256).hexdigest()[:8]}"
+        """`U#1a2b3c4d` for a Slack id, `email#1a2b3c4d` for an email address (case folded)."""
+        text = found.group()
+        prefix, keyed = ("email", text.lower()) if "@" in text else (text[0], text)
+        return f"{prefix}#{hmac.new(self.key, keyed.encode(), hashlib.sha256).hexdigest()[:8]}"
 
     def redact(self, line: str) -> str:
         for secret in self.secrets:
             line = line.replace(secret, REDACTED)
-        return SLACK_ID_SHAPE.sub(self._pseudonym, TOKEN_SHAPE.sub(REDACTED, line))
+        line = EMAIL_SHAPE.sub(self._pseudonym, TOKEN_SHAPE.sub(REDACTED, line))
+        return SLACK_ID_SHAPE.sub(self._pseudonym, line)
 
     def format(self, record: logging.LogRecord) -> str:
         return self.redact(super().format(record))

@@ -87,6 +87,14 @@ def test_tokens_and_the_signing_secret_are_redacted_from_a_log_line():
     assert line["message"] == "auth failed for [redacted] with [redacted]"
 
 
+def test_slack_ids_glued_to_other_text_long_ids_and_emails_never_reach_a_log_line_in_clear():
+    hidden = ["U0123ABCDEF", "U0123ABCDEFGH", "E0123ABCDEFGHIJ", "ana.garcia@example.com"]
+    message = "user%%3DU0123ABCDEF start_U0123ABCDEFGH org E0123ABCDEFGHIJ email:ana.garcia@example.com"
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, message, (), None)
+    line = JsonFormatter(["s3cret-signing"]).format(record)
+    assert not [value for value in hidden if value in line]
+
+
 def test_metrics_on_their_own_port_are_not_served_on_the_public_one(start_upnext):
     port = free_port()
     upnext = start_upnext(env={"UPNEXT_METRICS": "on", "UPNEXT_METRICS_PORT": str(port)})
