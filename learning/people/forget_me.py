@@ -5,13 +5,20 @@ It does so by asking each owner of such rows to erase them.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from learning.background import in_background
 from learning.people.learners import LearnerRepository
 from learning.store.engine import Store
 from learning.timestamps import utcnow
+
+log = logging.getLogger(__name__)
+
+SCRUB_TRIES, SCRUB_PAUSE = 24, 5.0  # a long read (a backup of a large store) may hold the log for a minute or two
 
 
 class Eraser(Protocol):
@@ -36,5 +43,13 @@ class ForgetMe:
         with self.store.transaction():
             removed = sum(eraser.erase(learner_ids) for eraser in self.erasers) + self.learners.erase(learner_ids)
             self.learners.remember_forgotten(identifiers, utcnow())
-        self.store.scrub()
+        if not self.store.scrub():  # a long read still needs the log: try again once it is done
+            in_background("forget-me scrub", self._scrub_later)
         return removed
+
+    def _scrub_later(self) -> None:
+        for _ in range(SCRUB_TRIES):
+            time.sleep(SCRUB_PAUSE)
+            if self.store.scrub():
+                return
+        log.error("forget me: the write-ahead log stayed in use; the erased rows leave it at its next checkpoint")

@@ -25,6 +25,7 @@ import sqlite_utils
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 30_000
+SCRUB_WAIT_MS = 250  # how long one truncating checkpoint may hold other writers back while it waits for readers
 # Bulk writes (imports) hold the write lock in short transactions: WRITE_CHUNK rows, or fewer once their text
 # reaches WRITE_CHUNK_CHARS (indexing text for keyword search is where a write's time goes). Measured in
 # BENCHMARKS.md (issue 18): about 100 ms of lock a chunk, under 500 ms up to 100k courses on a loaded machine.
@@ -466,11 +467,19 @@ class Store:
         db.conn.commit()
         db.execute("DETACH DATABASE shared")
 
-    def scrub(self) -> None:
+    def scrub(self) -> bool:
         """Make deletions final in the files too: secure_delete zeroes freed content as it goes, and a truncating
         checkpoint moves every change into the database file and empties the write-ahead log, which would otherwise
-        still hold the pages as they were before the delete."""
-        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        still hold the pages as they were before the delete. One try: False when a reader of an older snapshot (a
+        backup, a report) still needs the log; the checkpoint waits at most SCRUB_WAIT_MS for it, holding other
+        writers back meanwhile, so it never stalls the app for the whole busy timeout."""
+        conn = self.db.conn
+        conn.execute(f"PRAGMA busy_timeout = {SCRUB_WAIT_MS}")
+        try:
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return not busy
 
     def close(self) -> None:
         with self._lock:

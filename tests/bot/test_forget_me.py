@@ -3,6 +3,8 @@ only a new use starts afresh, empty; and nothing of them survives in the databas
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -85,3 +87,31 @@ def test_forgetting_an_admin_ends_their_dashboard_sessions(service, upnext, db):
     assert db.execute("SELECT count(*) FROM admin_tokens WHERE user_id = ?", [ANA]).fetchone()[0] == 1
     service.forget_me(ANA)
     assert db.execute("SELECT count(*) FROM admin_tokens WHERE user_id = ?", [ANA]).fetchone()[0] == 0
+
+
+def test_a_reader_holding_an_old_snapshot_delays_the_scrub_but_never_leaves_a_trace_behind(server, service, settings):
+    """A long read (a backup, a report) keeps the write-ahead log from being emptied: forgetting still finishes, the
+    scrub is tried again in the background, and once the reader is done nothing of the person is left in the files."""
+    onboard(service)
+    dm(server, "what should I learn next?")
+    server.answer("chat.postMessage", "Up next")
+    service.history.record(ANA, SQL, "completed")
+    reader = sqlite3.connect(settings.database_path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM events").fetchone()  # holds the snapshot from before the erasure
+    try:
+        service.forget_me(ANA)
+        service.history.record("U0OTHER", SQL, "started")  # other writers go on meanwhile
+    finally:
+        reader.rollback()
+        reader.close()
+    files = [settings.database_path, settings.database_path.with_name("upnext.db-wal")]
+    deadline = time.monotonic() + 60  # a bound for the poll, not a timing claim
+
+    def traces() -> list[str]:
+        raw = b"".join(path.read_bytes() for path in files if path.exists())
+        return [trace for trace in (ANA, EMAIL, "García", "Data Analyst") if trace.encode() in raw]
+
+    while traces() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert traces() == []
