@@ -4,11 +4,14 @@ No figure, and no difference between the same figure in two windows, comes from 
 
 What people did is recorded as rows: one person's contribution in one week, with the group it falls in for each
 breakdown shown (the total, the surface, the reason, the role, the course, ...) and its amount for each metric. A cell
-is one (week, breakdown, group, metric). A row counts only when every cell it falls in holds at least `min_group`
-distinct people; otherwise it is counted nowhere, not in the total either, so a total shown beside its parts never gives
-a small part away by subtraction. Leaving a row out can make another cell small, so this repeats until every cell left
-holds at least `min_group` people (the largest such set of rows, which does not depend on anyone whose rows all went:
-the figures are the same as if they had never been there).
+is one (week, breakdown, group, metric). A row counts only when every cell it feeds holds at least `min_group`
+distinct people; otherwise it is counted nowhere, in no metric and not in the total either, so a total shown beside its
+parts never gives a small part away by subtraction. Where a metric is shown beside a part of it (questions and those
+with nothing clicked, courses started and finished), the people whose total exceeds their part form a cell too, held to
+the same minimum: otherwise "8 questions, 5 unclicked" gives away the one person who clicked. Leaving a row out can make
+another cell small, so this repeats until every cell left holds at least `min_group` people (the largest such set of
+rows, since a part never exceeds its total in any row; it does not depend on anyone whose rows all went: the figures
+are the same as if they had never been there).
 
 A window's figure is the sum of its weeks' cells, so two windows (always whole weeks) differ only by whole cells. A
 count of distinct people over a window is not such a sum (someone active in many weeks counts once, so two windows can
@@ -19,33 +22,40 @@ counts instead.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
-_Row = tuple[str, tuple[tuple[str, str], ...], int]  # (person, (breakdown, group) per breakdown, amount)
+
+@dataclass(frozen=True)
+class _Row:
+    """One `add`: a person's contribution in a week, the (breakdown, group) it falls in, its amount per metric."""
+
+    person: str
+    where: tuple[tuple[str, str], ...]
+    amounts: dict[str, int]
 
 
 class Cells:
-    """Rows by (week, metric); `people` metrics count distinct people, the others sum amounts."""
+    """Rows by week; `people` metrics count distinct people, the others sum amounts. Each (total, part) pair in
+    `complements` is shown beside each other, so the people in between form a cell of their own."""
 
-    def __init__(self, people: tuple[str, ...] = ()) -> None:
+    def __init__(self, people: tuple[str, ...] = (), complements: tuple[tuple[str, str], ...] = ()) -> None:
         self.people = set(people)
-        self._rows: dict[tuple[str, str], list[_Row]] = defaultdict(list)
+        self.complements = complements
+        self._rows: dict[str, list[_Row]] = defaultdict(list)
         self._shown: dict[int, dict[str, dict[tuple[str, str, str], int]]] = {}  # by min_group, until the next add
 
     def add(self, week: str, person: str, groups: dict[str, str], **amounts: int) -> None:
         """One person's contribution in `week`: the group it falls in per breakdown, and its amount per metric."""
-        where = tuple(groups.items())
         self._shown.clear()
-        for metric, amount in amounts.items():
-            if amount:
-                self._rows[(week, metric)].append((person, where, amount))
+        self._rows[week].append(_Row(person, tuple(groups.items()), {m: a for m, a in amounts.items() if a}))
 
     def weekly(self, min_group: int) -> dict[str, dict[tuple[str, str, str], int]]:
         """Week -> (breakdown, group, metric) -> the value of each cell shown."""
         if min_group not in self._shown:
-            shown: dict[str, dict[tuple[str, str, str], int]] = defaultdict(dict)
-            for (week, metric), rows in self._rows.items():
-                for (breakdown, group), value in self._cells(_counted(rows, min_group), metric).items():
-                    shown[week][(breakdown, group, metric)] = value
+            shown: dict[str, dict[tuple[str, str, str], int]] = {}
+            for week, rows in self._rows.items():
+                if values := self._values(self._counted(rows, min_group)):
+                    shown[week] = values
             self._shown[min_group] = shown
         return self._shown[min_group]
 
@@ -57,29 +67,46 @@ class Cells:
                 sums[key] += value
         return sums
 
-    def _cells(self, rows: list[_Row], metric: str) -> dict[tuple[str, str], int]:
-        values: dict[tuple[str, str], int] = defaultdict(int)
-        people: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for person, groups, amount in rows:
-            for where in groups:
-                values[where] += amount
-                people[where].add(person)
-        if metric in self.people:
-            return {where: len(who) for where, who in people.items()}
+    def _amount(self, rows: list[_Row], metric: str) -> int:
+        """What `rows` (one person's, in one cell) add to `metric`'s cell."""
+        amount = sum(row.amounts.get(metric, 0) for row in rows)
+        return min(amount, 1) if metric in self.people else amount
+
+    def _values(self, rows: list[_Row]) -> dict[tuple[str, str, str], int]:
+        values: dict[tuple[str, str, str], int] = defaultdict(int)
+        for (where, _), theirs in _by_cell_and_person(rows).items():
+            for metric in {m for row in theirs for m in row.amounts}:
+                values[(*where, metric)] += self._amount(theirs, metric)
         return dict(values)
 
+    def _counted(self, rows: list[_Row], min_group: int) -> list[_Row]:
+        """The largest set of rows in which every metric cell, and every cell of the people between a total and its
+        part, holds at least `min_group` distinct people."""
+        while True:
+            feeding: dict[tuple[tuple[str, str], str], set[str]] = defaultdict(set)  # (where, metric or pair) -> who
+            for (where, person), theirs in _by_cell_and_person(rows).items():
+                for metric in {m for row in theirs for m in row.amounts}:
+                    feeding[(where, metric)].add(person)
+                for total, part in self.complements:
+                    if self._amount(theirs, total) != self._amount(theirs, part):
+                        feeding[(where, f"{total}-{part}")].add(person)
+            small = {key: who for key, who in feeding.items() if len(who) < min_group}
+            if not small:
+                return rows
+            rows = [row for row in rows if not any(row.person in small.get((where, key), ()) for where in row.where
+                                                   for key in self._fed_by(row))]  # fmt: skip
 
-def _counted(rows: list[_Row], min_group: int) -> list[_Row]:
-    """The largest set of rows in which every cell holds at least `min_group` distinct people."""
-    while True:
-        people: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for person, groups, _ in rows:
-            for where in groups:
-                people[where].add(person)
-        small = {where for where, who in people.items() if len(who) < min_group}
-        if not small:
-            return rows
-        rows = [row for row in rows if small.isdisjoint(row[1])]
+    def _fed_by(self, row: _Row) -> list[str]:
+        """The metrics, and the pairs of a total and a part, whose cells `row` adds someone to."""
+        return [*row.amounts, *(f"{t}-{p}" for t, p in self.complements if row.amounts.get(t) != row.amounts.get(p))]
+
+
+def _by_cell_and_person(rows: list[_Row]) -> dict[tuple[tuple[str, str], str], list[_Row]]:
+    found: dict[tuple[tuple[str, str], str], list[_Row]] = defaultdict(list)
+    for row in rows:
+        for where in row.where:
+            found[(where, row.person)].append(row)
+    return found
 
 
 def weekly_average(total: int, weeks: int) -> int:

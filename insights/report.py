@@ -372,7 +372,7 @@ class ReportBuilder:
                           for name, value in fields.items()} for learner, fields in raw.items()}  # fmt: skip
 
     def funnel(self, window: Window) -> Funnel:
-        cells = Cells(people=("people",))
+        cells = Cells(people=("people",), complements=(("shown", "started"), ("started", "done")))
         for week, surface, reason, learner, shown, started, done in self.queries.picks(
             _reason_case(), window.start, window.end
         ):
@@ -391,7 +391,7 @@ class ReportBuilder:
         return Funnel(total=total, by_surface=rows("surface"), by_reason=rows("reason"))
 
     def search(self, window: Window) -> Search:
-        cells = Cells()
+        cells = Cells(complements=(("questions", "unclicked"),))
         asked_in: set[str] = set()
         for week, learner, questions, unclicked in self.queries.questions_by_week(window.start, window.end):
             cells.add(week, learner, {"all": "all"}, questions=questions, unclicked=unclicked)
@@ -440,7 +440,7 @@ class ReportBuilder:
                 if month in window.months and len(people) >= self.min_group:
                     comments.setdefault(course_id, []).extend(notes.get((course_id, month), []))
         courses = ({g for b, g, _ in totals if b == "course"} | set(comments)) - {OTHER}
-        starts = Cells(people=("started", "finished"))
+        starts = Cells(people=("started", "finished"), complements=(("started", "finished"),))
         for week, course_id, learner, done in self.queries.first_starts(window.start, window.end):
             starts.add(week, learner, {"course": course_id}, started=1, finished=done)
         started = starts.totals(self.min_group)
@@ -457,7 +457,9 @@ class ReportBuilder:
         return Feedback(ratings, totals[("course", OTHER, "up")], totals[("course", OTHER, "down")], drop_off)
 
     def nudges(self, window: Window) -> Nudges:
-        cells = Cells(people=("learners",))
+        cells = Cells(
+            people=("learners",), complements=(("sent", "clicked"), ("sent", "returned"), ("sent", "opted_out"))
+        )
         for week, kind, learner, sent, clicked, returned, opted_out in self.queries.nudges_sent(
             window.start, window.end, RETURN_DAYS
         ):
@@ -468,7 +470,7 @@ class ReportBuilder:
                            totals[("kind", k, "returned")], totals[("kind", k, "opted_out")],
                            weekly_average(totals[("kind", k, "learners")], n))
                  for k in sorted({g for _, g, m in totals if m == "sent"})]  # fmt: skip
-        outcomes = Cells()
+        outcomes = Cells(complements=(("nudges", "returned"),))
         for week, status, learner, nudges, returned in self.queries.come_backs(window.start, window.end):
             outcomes.add(week, learner, {"status": status}, nudges=nudges, returned=returned)
         h = outcomes.totals(self.min_group)

@@ -151,23 +151,35 @@ class Seeder:
 PEOPLE = [*REGULARS, TARGET]
 
 
-@pytest.fixture
-def stores(service, settings, tmp_path) -> Iterator[dict[str | None, Store]]:
-    """The seeded store (key None) and, for each person, the same store seeded without them."""
+def variants(settings, tmp_path, people: list[str], seed: Callable[[Seeder, str], None]) -> dict[str | None, Store]:
+    """The store seeded with `seed` for each of `people` (key None) and, for each person, the same store seeded without
+    them."""
     with sqlite3.connect(settings.database_path) as db:
         courses = [row[0] for row in db.execute("SELECT id FROM courses ORDER BY num LIMIT 3")]
     opened: dict[str | None, Store] = {}
-    for erased in [None, *PEOPLE]:
+    for erased in [None, *people]:
         path = tmp_path / f"variant-{erased or 'all'}.db"
         with sqlite3.connect(settings.database_path) as source, sqlite3.connect(path) as copy:
             source.backup(copy)
             seeder = Seeder(copy, courses)
-            for k, who in enumerate(REGULARS, start=1):
+            for who in people:
                 if who != erased:
-                    seeder.regular(k, who)
-            if erased != TARGET:
-                seeder.target()
+                    seed(seeder, who)
         opened[erased] = open_store(path)
+    return opened
+
+
+def _seed(seeder: Seeder, who: str) -> None:
+    if who == TARGET:
+        seeder.target()
+    else:
+        seeder.regular(REGULARS.index(who) + 1, who)
+
+
+@pytest.fixture
+def stores(service, settings, tmp_path) -> Iterator[dict[str | None, Store]]:
+    """The seeded store (key None) and, for each person, the same store seeded without them."""
+    opened = variants(settings, tmp_path, PEOPLE, _seed)
     yield opened
     for store in opened.values():
         store.close()
