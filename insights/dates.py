@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+from learning.catalog.echoes import echoed
+
 if TYPE_CHECKING:
     from insights.report import Window
 
@@ -21,10 +23,6 @@ class DateError(ValueError):
     pass
 
 
-def _typed(text: str) -> str:
-    return repr(text[:SHOWN_CHARS])  # quotes and escapes control characters: safe on a terminal and in a log
-
-
 def _check_range(name: str, day: date, shown: str) -> None:
     if not FIRST_DAY <= day <= LAST_DAY:
         raise DateError(f"{name} {shown} is outside {FIRST_DAY} to {LAST_DAY}")
@@ -34,7 +32,7 @@ def parse_day(text: str, name: str) -> date:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        raise DateError(f"{name} is not a date (YYYY-MM-DD): {_typed(text)}") from None
+        raise DateError(f"{name} is not a date (YYYY-MM-DD): {echoed(text, SHOWN_CHARS)}") from None
     _check_range(name, day, day.isoformat())
     return day
 
@@ -44,7 +42,7 @@ def parse_moment(text: str, name: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise DateError(f"{name} is not a date and time (ISO 8601): {_typed(text)}") from None
+        raise DateError(f"{name} is not a date and time (ISO 8601): {echoed(text, SHOWN_CHARS)}") from None
     _check_range(name, moment.date(), text.strip())
     return moment.astimezone(UTC)
 
