@@ -214,9 +214,6 @@ class EventRepository:
         )
         return {(learner, course) for learner, course in rows}
 
-    def last_activity(self, learner_id: str) -> str | None:
-        return self.store.sql.value("SELECT max(at) FROM events WHERE learner_id = :learner", {"learner": learner_id})
-
     def move(self, from_learner: str, to_learner: str) -> None:
         """File every event of one learner id under another (history imported under an email, once its Slack user
         shows up)."""
