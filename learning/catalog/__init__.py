@@ -1,1 +1,1 @@
-"""Catalog files and their import: reading, columns and values, courses, history import, the bundled data."""
+"""Catalog files and their import: reading, columns and values, courses and their vector index, the bundled data."""

@@ -1,1 +1,1 @@
-"""Learners and what they did: profiles, history events, answers shown, nudges, privacy, progress."""
+"""Learners and what they did: profiles, history events and their import, answers shown, nudges, privacy, progress."""

@@ -1,1 +1,1 @@
-"""Course search: the query and intent parsers, hybrid keyword and dense search, the FAISS index upkeep."""
+"""Course search: the query and intent parsers, hybrid keyword and dense search, the courses a filter passes."""

@@ -1,1 +1,1 @@
-"""The store: the SQLite engine with its schema and migrations, the integrity check, backups."""
+"""The store: the SQLite engine with its schema and migrations, and backups."""
