@@ -27,11 +27,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class _Row:
-    """One `add`: a person's contribution in a week, the (breakdown, group) it falls in, its amount per metric."""
+    """One `add`: a person's contribution in a week, the (breakdown, group) it falls in, its amount per metric; or one
+    `add_alike`: `people` people (no one in particular) with the same contribution."""
 
     person: str
     where: tuple[tuple[str, str], ...]
     amounts: dict[str, int]
+    people: int = 1
 
 
 class Cells:
@@ -46,8 +48,18 @@ class Cells:
 
     def add(self, week: str, person: str, groups: dict[str, str], **amounts: int) -> None:
         """One person's contribution in `week`: the group it falls in per breakdown, and its amount per metric."""
+        self._put(week, person, groups, amounts)
+
+    def add_alike(self, week: str, people: int, groups: dict[str, str], **amounts: int) -> None:
+        """`people` people, each with this contribution and no other in `week` (so they stay or go together): the
+        same as `people` calls to `add`, without holding a row for each."""
+        if people:
+            alike = f"\0alike{len(self._rows[week])}"  # no Slack id starts with a NUL
+            self._put(week, alike, groups, amounts, people)
+
+    def _put(self, week: str, person: str, groups: dict[str, str], amounts: dict[str, int], people: int = 1) -> None:
         self._shown.clear()
-        self._rows[week].append(_Row(person, tuple(groups.items()), {m: a for m, a in amounts.items() if a}))
+        self._rows[week].append(_Row(person, tuple(groups.items()), {m: a for m, a in amounts.items() if a}, people))
 
     def weekly(self, min_group: int) -> dict[str, dict[tuple[str, str, str], int]]:
         """Week -> (breakdown, group, metric) -> the value of each cell shown."""
@@ -76,21 +88,22 @@ class Cells:
         values: dict[tuple[str, str, str], int] = defaultdict(int)
         for (where, _), theirs in _by_cell_and_person(rows).items():
             for metric in {m for row in theirs for m in row.amounts}:
-                values[(*where, metric)] += self._amount(theirs, metric)
+                values[(*where, metric)] += self._amount(theirs, metric) * theirs[0].people
         return dict(values)
 
     def _counted(self, rows: list[_Row], min_group: int) -> list[_Row]:
         """The largest set of rows in which every metric cell, and every cell of the people between a total and its
         part, holds at least `min_group` distinct people."""
         while True:
-            feeding: dict[tuple[tuple[str, str], str], set[str]] = defaultdict(set)  # (where, metric or pair) -> who
+            # (where, metric or pair) -> who, and how many people each stands for
+            feeding: dict[tuple[tuple[str, str], str], dict[str, int]] = defaultdict(dict)
             for (where, person), theirs in _by_cell_and_person(rows).items():
                 for metric in {m for row in theirs for m in row.amounts}:
-                    feeding[(where, metric)].add(person)
+                    feeding[(where, metric)][person] = theirs[0].people
                 for total, part in self.complements:
                     if self._amount(theirs, total) != self._amount(theirs, part):
-                        feeding[(where, f"{total}-{part}")].add(person)
-            small = {key: who for key, who in feeding.items() if len(who) < min_group}
+                        feeding[(where, f"{total}-{part}")][person] = theirs[0].people
+            small = {key: who for key, who in feeding.items() if sum(who.values()) < min_group}
             if not small:
                 return rows
             rows = [row for row in rows if not any(row.person in small.get((where, key), ()) for where in row.where

@@ -11,6 +11,7 @@ leave every figure.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -113,7 +114,7 @@ class Week:
 
 @dataclass(frozen=True)
 class Adoption:
-    known: int  # known on Slack now, whatever the window (in role, time zone and language groups of the minimum)
+    known: int  # the average of the weekly counts of learners known (on Slack now, or active that week)
     active: int  # the average of the weekly counts of active learners
     weeks: list[Week]
     months: list[tuple[str, int]]
@@ -316,12 +317,11 @@ class ReportBuilder:
         )
 
     def adoption(self, window: Window) -> Adoption:
+        """Known and active learners from one set of weekly cells: known against active is a total beside its part,
+        so the people known but idle in a week are a cell of their own (else "6 analysts, 5 active" points at one)."""
         labels = self._profile_groups(self.queries.known_learners())
-        directory = Cells(people=("known",))
-        for learner, groups in labels.items():
-            directory.add("now", learner, {"all": "all", **groups}, known=1)
-        known = directory.totals(self.min_group)
-        weekly, monthly = Cells(people=("active",)), Cells(people=("active",))
+        weekly = Cells(people=("known", "active"), complements=(("known", "active"),))
+        monthly = Cells(people=("active",))
         months = set(window.months)
         days = self.queries.active_days(window.start, window.end)
         before = self.queries.active_before(window.start)
@@ -329,16 +329,22 @@ class ReportBuilder:
         for learner, day in days:
             first[learner] = min(day, first.get(learner, day))
         seen: set[tuple[str, str]] = set()
+        active: dict[str, set[str]] = defaultdict(set)
         for learner, day in days:
             week = _monday(day)
-            if (week, learner) not in seen:
-                seen.add((week, learner))
+            if learner not in active[week]:
+                active[week].add(learner)
                 split = "new" if learner not in before and _monday(first[learner]) == week else "returning"
                 groups = labels.get(learner, dict.fromkeys(PROFILE_FIELDS, OTHER))
-                weekly.add(week, learner, {"all": "all", "split": split, **groups}, active=1)
+                weekly.add(week, learner, {"all": "all", "split": split, **groups}, known=1, active=1)
             if day[:7] in months and (day[:7], learner) not in seen:
                 seen.add((day[:7], learner))
                 monthly.add(day[:7], learner, {"all": "all"}, active=1)
+        everyone = Counter(tuple(groups.items()) for groups in labels.values())
+        for week in window.weeks:
+            idle = everyone - Counter(tuple(labels[who].items()) for who in active[week] if who in labels)
+            for where, people in idle.items():
+                weekly.add_alike(week, people, {"all": "all", **dict(where)}, known=1)
         weeks = [Week(week, c.get(("all", "all", "active"), 0), c.get(("split", "new", "active"), 0),
                       c.get(("split", "returning", "active"), 0))
                  for week, c in sorted(weekly.weekly(self.min_group).items())]  # fmt: skip
@@ -346,11 +352,12 @@ class ReportBuilder:
 
         def by(name: str) -> list[Group]:
             groups = [Group(g, people, {"known": people, "active": weekly_average(totals[(name, g, "active")], n)})
-                      for b, g, _ in known if b == name and (people := known[(name, g, "known")])]  # fmt: skip
+                      for b, g, metric in list(totals) if b == name and metric == "known"
+                      and (people := weekly_average(totals[(name, g, "known")], n))]  # fmt: skip
             return sorted(groups, key=lambda g: (g.label == OTHER, -g.people, g.label))
 
         return Adoption(
-            known=known[("all", "all", "known")],
+            known=weekly_average(totals[("all", "all", "known")], n),
             active=weekly_average(totals[("all", "all", "active")], n),
             weeks=[w for w in weeks if w.active],
             months=sorted((m, c[("all", "all", "active")]) for m, c in monthly.weekly(self.min_group).items()),

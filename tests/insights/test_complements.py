@@ -4,7 +4,8 @@ against nudges sent, ...) comes from nobody in particular or from at least the m
 
 The store holds five people who all behave alike and a sixth who differs from them in one way for each figure (asks
 three questions and clicks every answer, does not finish, ignores a nudge); everyone is in every total and part, so
-each cell alone holds at least the minimum group.
+each cell alone holds at least the minimum group. A seventh analyst is known on Slack and never used Upnext: known
+learners against active ones is a pair like the others.
 """
 
 from __future__ import annotations
@@ -25,18 +26,21 @@ from tests.insights.test_differencing import LATER, Seeder, _at, numeric_leaves,
 MIN_GROUP = 5
 ALIKE = [f"U0ALIKE{i}" for i in range(1, 6)]
 ODD = "U0ODD"
-PEOPLE = [*ALIKE, ODD]
+IDLE = "U0IDLE"  # an analyst known on Slack who never used Upnext: "6 of 7 analysts active" would point at them
+PEOPLE = [*ALIKE, ODD, IDLE]
 TUESDAY = date(2026, 11, 10)
 WEEK = (date(2026, 11, 9), date(2026, 11, 15))
-PAIRS = (("questions", "unclicked"), ("shown", "started"), ("started", "done"), ("started", "finished"),
-         ("sent", "clicked"), ("sent", "returned"), ("sent", "opted_out"), ("nudged", "nudged_returned"),
-         ("held_out", "held_out_returned"))  # fmt: skip
+PAIRS = (("known", "active"), ("questions", "unclicked"), ("shown", "started"), ("started", "done"),
+         ("started", "finished"), ("sent", "clicked"), ("sent", "returned"), ("sent", "opted_out"),
+         ("nudged", "nudged_returned"), ("held_out", "held_out_returned"))  # fmt: skip
 
 
 def seed(seeder: Seeder, k: int, who: str) -> None:
-    """One week: searches, picks started (and finished by all but the odd one), a come-back nudge the next day
-    (clicked, followed by a return and nudges off, by all but the odd one)."""
+    """One week (but for the idle one): searches, picks started (and finished by all but the odd one), a come-back
+    nudge the next day (clicked, followed by a return and nudges off, by all but the odd one)."""
     seeder.learner(who, "Analyst", "Europe/Madrid", "en-US", date(2026, 10, 1))
+    if who == IDLE:
+        return
     if who == ODD:  # three questions, every answer clicked
         for minute in range(3):
             asked = seeder.answer(who, "search", "slash", _at(TUESDAY, 8, minute), [seeder.c], "match", "sql joins")

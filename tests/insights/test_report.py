@@ -165,6 +165,20 @@ def test_a_small_cell_is_counted_nowhere_so_no_total_gives_it_away():
     assert cells.totals(3)[("all", "all", "active")] == 3
 
 
+def test_people_added_alike_count_as_so_many_people_added_one_by_one():
+    one_by_one, alike = (Cells(people=("known", "active"), complements=(("known", "active"),)) for _ in range(2))
+    for cells in (one_by_one, alike):
+        for person in ("a1", "a2", "a3"):
+            cells.add("2026-11-16", person, {"all": "all", "role": "a"}, known=1, active=1)
+    for person in ("i1", "i2"):  # two analysts idle that week: the pair's cell of its own is under the minimum ...
+        one_by_one.add("2026-11-16", person, {"all": "all", "role": "a"}, known=1)
+    alike.add_alike("2026-11-16", 2, {"all": "all", "role": "a"}, known=1)
+    assert one_by_one.weekly(3) == alike.weekly(3)
+    assert alike.totals(3)[("role", "a", "known")] == 3  # ... so they count nowhere: 3 known, 3 active
+    alike.add_alike("2026-11-16", 1, {"all": "all", "role": "a"}, known=1)
+    assert alike.totals(3)[("role", "a", "known")] == 6  # three idle ones make a cell of the minimum
+
+
 def test_intervals_match_published_values():
     # Wilson 95% for 4/10 is 0.168 to 0.687 (Newcombe 1998, table I); an empty group says nothing
     i = wilson(4, 10)
