@@ -28,6 +28,7 @@ class Settings:
     slack_app_token: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
     home: Path = field(default_factory=lambda: Path("var"))
+    database_url: str | None = field(default=None, repr=False)  # PostgreSQL, shared; None: SQLite under home
     port: int = 3000
     listener_threads: int = 16
     encoder: str = "auto"
@@ -52,6 +53,11 @@ class Settings:
     @property
     def database_path(self) -> Path:
         return self.home / "upnext.db"
+
+    @property
+    def database(self) -> Path | str:
+        """Where the store is: DATABASE_URL when set, else the SQLite file under UPNEXT_HOME."""
+        return self.database_url or self.database_path
 
     @property
     def models_dir(self) -> Path:
@@ -104,6 +110,7 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         slack_app_token=_token(merged, "SLACK_APP_TOKEN", "xapp-"),
         slack_api_url=_api_url(merged),
         home=Path(_clean(merged.get("UPNEXT_HOME")) or "var"),
+        database_url=_database_url(merged),
         port=_int(merged, "PORT", 3000, 1, 65535),
         listener_threads=_int(merged, "UPNEXT_LISTENER_THREADS", 16, 1, 256),
         encoder=_choice(merged, "UPNEXT_ENCODER", ("auto", "onnx", "torch")),
@@ -116,6 +123,18 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         nudges=nudge_policy(merged),
         reporting=reporting(merged),
     )
+
+
+def _database_url(env: Mapping[str, str | None]) -> str | None:
+    raw = _clean(env.get("DATABASE_URL"))
+    if raw is None:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("postgresql", "postgres") or not (parsed.hostname or "host=" in parsed.query):
+        shown = raw.replace(parsed.password, "***") if parsed.password else raw
+        raise SettingsError(f"DATABASE_URL must be a PostgreSQL URL such as postgresql://user:***@host:5432/upnext, "
+                            f"got {shown!r}")  # fmt: skip
+    return raw
 
 
 def _metrics_port(env: Mapping[str, str | None], metrics: bool) -> int | None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 import threading
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ from learning.timestamps import utcnow
 from tests.fakes.signing import SIGNING_SECRET
 from tests.fakes.slack import FakeSlack
 from tests.helpers import MemoEncoder
+from tests.postgres import PostgresServer, binaries, start_server
 from upnext.build import Upnext, build
 from upnext.schema import open_store
 
@@ -37,10 +41,56 @@ SMALL_CATALOG = DATA / "catalog_small.jsonl"
 SLOW = ("tests/ops/", "tests/admin/test_browser.py", "tests/test_benchmarks_smoke.py")
 
 
+# The repository tests and the end-to-end Slack tests run on both engines: SQLite, and PostgreSQL (a throwaway
+# server, tests/postgres.py). Every other test runs on SQLite.
+BOTH_ENGINES = ("tests/learning/store/test_engine.py",)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "engine" in metafunc.fixturenames and metafunc.definition.nodeid.startswith(BOTH_ENGINES):
+        metafunc.parametrize("engine", ["sqlite", "postgres"], indirect=True)
+
+
+@pytest.fixture
+def engine(request: pytest.FixtureRequest) -> str:
+    """The store's engine for this test: sqlite, or postgres for the tests in BOTH_ENGINES (run on each)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the session, in a temporary folder."""
+    if binaries() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed: .ci/run installs Debian's postgresql package")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql): tests on PostgreSQL skip")
+    folder = Path(tempfile.mkdtemp(prefix="upnext-pg-"))  # not under pytest's root-only folder: the server reads it
+    server = start_server(folder)
+    yield server
+    server.stop("immediate")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, engine: str) -> Iterator[str | None]:
+    """DATABASE_URL for this test: None on SQLite; on PostgreSQL a new database, empty or (for tests that use
+    `service`) a copy of the catalog's."""
+    if engine != "postgres":
+        yield None
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    template = "template0"
+    if "service" in request.fixturenames:
+        template = request.getfixturevalue("catalog_database")[1]
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    yield server.create_database(name, template)
+    server.drop_database(name)
 
 
 @pytest.fixture(scope="session")
@@ -74,8 +124,9 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, fake_slack: FakeSlack) -> Settings:
+def settings(tmp_path: Path, fake_slack: FakeSlack, database_url: str | None) -> Settings:
     return Settings(
+        database_url=database_url,
         slack_bot_token="xoxb-test-token",
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.api_url,
@@ -97,12 +148,24 @@ def catalog_home(tmp_path_factory: pytest.TempPathFactory, encoder: MemoEncoder)
     return home
 
 
+@pytest.fixture(scope="session")
+def catalog_database(tmp_path_factory: pytest.TempPathFactory, encoder: MemoEncoder, postgres: PostgresServer):
+    """`catalog_home` on PostgreSQL: (the home with the FAISS index, the database a test's is copied from)."""
+    home = tmp_path_factory.mktemp("catalog-home-pg")
+    name = f"catalog_{uuid.uuid4().hex[:8]}"
+    built = build(Settings(home=home, database_url=postgres.create_database(name)), encoder=encoder, prepare=False)
+    assert built.service.catalog.import_file(SMALL_CATALOG).rejected == 0
+    built.close()
+    return home, name
+
+
 @pytest.fixture
 def upnext(request: pytest.FixtureRequest, settings: Settings, encoder: MemoEncoder) -> Iterator[Upnext]:
     """What the composition root builds: over an empty store, or over a copy of `catalog_home` when the test (or a
     fixture it uses) asks for `service`."""
     if "service" in request.fixturenames:
-        shutil.copytree(request.getfixturevalue("catalog_home"), settings.home)
+        copied = request.getfixturevalue("catalog_database")[0] if settings.database_url else None
+        shutil.copytree(copied or request.getfixturevalue("catalog_home"), settings.home)
     built = build(settings, encoder=encoder, prepare=False)
     yield built
     built.close()
@@ -116,7 +179,7 @@ def empty_service(upnext: Upnext) -> LearningService:
 @pytest.fixture
 def store(settings: Settings, empty_service: LearningService) -> Iterator[Store]:
     """The service's database opened on its own, for tests to arrange and inspect rows directly."""
-    opened = open_store(settings.database_path)
+    opened = open_store(settings.database)
     yield opened
     opened.close()
 

@@ -348,7 +348,7 @@ def cmd_admin_link(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         print(f"warning: {doubt}: the link signs them in only if they are one when they use it", file=sys.stderr)
     settings.home.mkdir(parents=True, exist_ok=True)
-    print(SignIn(AdminTokenRepository(open_store(settings.database_path))).link(user, settings.reporting.public_url))
+    print(SignIn(AdminTokenRepository(open_store(settings.database))).link(user, settings.reporting.public_url))
     return 0
 
 

@@ -12,7 +12,9 @@ from learning.people.answers import TABLES as ANSWERS
 from learning.people.history import TABLES as EVENTS
 from learning.people.learners import TABLES as LEARNERS
 from learning.people.nudges import TABLES as NUDGES
-from learning.store.engine import KEYWORD_INDEX, META, Store, migrations
+from learning.store.engine import META, Store, migrations
+from learning.store.postgres import PostgresStore, is_database_url
+from learning.store.sqlite import KEYWORD_INDEX, SqliteStore
 
 # In the order each migration runs their steps: a table before what refers to it (the keyword index's triggers
 # are on the courses; a data move into learners reads answers and events, which an earlier version made).
@@ -20,6 +22,9 @@ OWNERS = (META, COURSES, KEYWORD_INDEX, COURSE_VECTORS, LEARNERS, EVENTS, NUDGES
 MIGRATIONS = migrations(*OWNERS)
 
 
-def open_store(path: Path | str) -> Store:
-    """The store at `path`, verified and brought forward to this Upnext's schema."""
-    return Store(path, MIGRATIONS)
+def open_store(where: Path | str) -> Store:
+    """The store at `where` (a SQLite file's path, or a PostgreSQL URL), verified and brought forward to this
+    Upnext's schema."""
+    if is_database_url(where):
+        return PostgresStore(str(where), MIGRATIONS)
+    return SqliteStore(where, MIGRATIONS)

@@ -20,7 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from learning.store.engine import StoreError, lock_path, verify_schema
+from learning.store.engine import StoreError
+from learning.store.sqlite import lock_path, verify_schema
 
 BACKUP_MARK = 0x55504E42  # "UPNB" in PRAGMA application_id: a file `upnext backup` wrote (a restored store has 0)
 SQLITE_HEADER = b"SQLite format 3\x00"

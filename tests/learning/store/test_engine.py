@@ -11,8 +11,13 @@ from upnext.schema import open_store
 
 
 @pytest.fixture
-def engine(tmp_path: Path):
-    store = open_store(tmp_path / "upnext.db")
+def where(tmp_path: Path, database_url: str | None) -> Path | str:
+    return database_url or tmp_path / "upnext.db"
+
+
+@pytest.fixture
+def store(where: Path | str):
+    store = open_store(where)
     store.sql.execute_many(
         "INSERT INTO meta (key, value) VALUES (:key, :value)", [{"key": k, "value": "1"} for k in ("ab", "cd", "ef")]
     )
@@ -20,53 +25,53 @@ def engine(tmp_path: Path):
     store.close()
 
 
-def test_a_list_value_binds_every_item_of_an_in_list_and_an_empty_one_matches_nothing(engine: Store):
+def test_a_list_value_binds_every_item_of_an_in_list_and_an_empty_one_matches_nothing(store: Store):
     select = "SELECT key FROM meta WHERE key IN (:keys) AND value != :not ORDER BY key"
-    assert engine.sql.rows(select, {"keys": ["ab", "ef", "zz"], "not": ""}) == [("ab",), ("ef",)]
-    assert engine.sql.rows(select, {"keys": (), "not": ""}) == []
+    assert store.sql.rows(select, {"keys": ["ab", "ef", "zz"], "not": ""}) == [("ab",), ("ef",)]
+    assert store.sql.rows(select, {"keys": (), "not": ""}) == []
 
 
-def test_writes_count_the_rows_they_changed_and_an_insert_skipped_on_conflict_counts_nothing(engine: Store):
+def test_writes_count_the_rows_they_changed_and_an_insert_skipped_on_conflict_counts_nothing(store: Store):
     insert = "INSERT INTO meta (key, value) VALUES (:key, 'x') ON CONFLICT (key) DO NOTHING"
-    assert engine.sql.execute_many(insert, [{"key": "ab"}, {"key": "new"}, {"key": "new"}]) == 1
-    assert engine.sql.execute("UPDATE meta SET value = 'y' WHERE key IN (:keys)", {"keys": ["ab", "cd"]}) == 2
+    assert store.sql.execute_many(insert, [{"key": "ab"}, {"key": "new"}, {"key": "new"}]) == 1
+    assert store.sql.execute("UPDATE meta SET value = 'y' WHERE key IN (:keys)", {"keys": ["ab", "cd"]}) == 2
 
 
-def test_an_insert_returns_the_new_id(engine: Store):
-    first = engine.sql.value(
+def test_an_insert_returns_the_new_id(store: Store):
+    first = store.sql.value(
         "INSERT INTO answers (learner_id, kind, payload, created_at) VALUES ('U1', 'next', '{}', 'now') RETURNING id"
     )
-    second = engine.sql.value(
+    second = store.sql.value(
         "INSERT INTO answers (learner_id, kind, payload, created_at) VALUES ('U1', 'next', '{}', 'now') RETURNING id"
     )
-    assert second == first + 1 and engine.sql.value("SELECT count(*) FROM answers") == 2
+    assert second == first + 1 and store.sql.value("SELECT count(*) FROM answers") == 2
 
 
-def test_a_transaction_that_fails_leaves_nothing_of_its_writes(engine: Store):
-    with pytest.raises(RuntimeError), engine.transaction() as sql:
+def test_a_transaction_that_fails_leaves_nothing_of_its_writes(store: Store):
+    with pytest.raises(RuntimeError), store.transaction() as sql:
         sql.execute("DELETE FROM meta WHERE key = 'ab'")
-        engine.sql.execute("DELETE FROM meta WHERE key = 'cd'")  # the thread's statements are part of it
+        store.sql.execute("DELETE FROM meta WHERE key = 'cd'")  # the thread's statements are part of it
         raise RuntimeError("half way")
-    assert engine.sql.value("SELECT count(*) FROM meta WHERE key IN (:keys)", {"keys": ["ab", "cd"]}) == 2
+    assert store.sql.value("SELECT count(*) FROM meta WHERE key IN (:keys)", {"keys": ["ab", "cd"]}) == 2
 
 
-def test_a_write_outside_a_transaction_is_committed_at_once(engine: Store, tmp_path: Path):
-    engine.sql.execute("UPDATE meta SET value = 'seen' WHERE key = 'ab'")
-    other = open_store(tmp_path / "upnext.db")
+def test_a_write_outside_a_transaction_is_committed_at_once(store: Store, where: Path | str):
+    store.sql.execute("UPDATE meta SET value = 'seen' WHERE key = 'ab'")
+    other = open_store(where)
     try:
         assert other.sql.value("SELECT value FROM meta WHERE key = 'ab'") == "seen"
     finally:
         other.close()
 
 
-def test_the_dialect_spells_days_later_the_week_and_a_json_value_as_the_reports_do(engine: Store):
-    at, dialect = "'2026-03-05T10:20:30+00:00'", engine.dialect
-    assert engine.sql.value(f"SELECT {dialect.plus_days(at, 14)}") == "2026-03-19T10:20:30+00:00"
-    assert engine.sql.value(f"SELECT {dialect.week_start(at)}") == "2026-03-02"  # a Thursday's Monday
-    assert engine.sql.value(f"SELECT {dialect.week_start(repr('2026-03-02T00:00:00+00:00'))}") == "2026-03-02"
+def test_the_dialect_spells_days_later_the_week_and_a_json_value_as_the_reports_do(store: Store):
+    at, dialect = "'2026-03-05T10:20:30+00:00'", store.dialect
+    assert store.sql.value(f"SELECT {dialect.plus_days(at, 14)}") == "2026-03-19T10:20:30+00:00"
+    assert store.sql.value(f"SELECT {dialect.week_start(at)}") == "2026-03-02"  # a Thursday's Monday
+    assert store.sql.value(f"SELECT {dialect.week_start(repr('2026-03-02T00:00:00+00:00'))}") == "2026-03-02"
     payload = """'{"context": {"query": "sql", "top_similarity": 0.4}}'"""
-    assert engine.sql.value(f"SELECT {dialect.json_value(payload, 'context', 'query')}") == "sql"
-    assert engine.sql.value(f"SELECT {dialect.json_value(payload, 'context', 'missing')}") is None
+    assert store.sql.value(f"SELECT {dialect.json_value(payload, 'context', 'query')}") == "sql"
+    assert store.sql.value(f"SELECT {dialect.json_value(payload, 'context', 'missing')}") is None
     topics_json = """'["a", "b"]'"""
-    topics = engine.sql.rows(f"SELECT t.value FROM {dialect.json_items(topics_json, 't')}")
+    topics = store.sql.rows(f"SELECT t.value FROM {dialect.json_items(topics_json, 't')}")
     assert topics == [("a",), ("b",)]

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from learning.store.engine import NewerStoreError, migrate
+from learning.store.engine import NewerStoreError
+from learning.store.sqlite import migrate
 from upnext.cli import main
 from upnext.schema import MIGRATIONS, OWNERS, open_store
 

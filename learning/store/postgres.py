@@ -1,0 +1,351 @@
+"""The PostgreSQL engine: the shared store several processes on several machines use at once (DATABASE_URL).
+
+Statements borrow a connection from a pool (psycopg_pool) for as long as they run, or for a whole transaction;
+the pool checks a connection before lending it and replaces the broken ones, so a database that restarts is used
+again as soon as it is back, with no restart of ours. While it is unreachable every statement raises
+`StoreUnavailable` (callers answer "try again in a moment"). The schema is derived from the owners' migrations
+(`learning.store.pg_schema`); the version is kept in `meta`, and the migration runs under an advisory lock, so two
+processes starting at once migrate once. Keyword search is PostgreSQL's full-text search over a generated
+`tsvector` column. Nothing here, or in any message it raises, holds the password of DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg.adapt import Dumper, Loader
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from learning.store.engine import (
+    NAMED,
+    Dialect,
+    KeywordIndex,
+    Lease,
+    NotAStoreError,
+    Params,
+    Sql,
+    Store,
+    StoreUnavailable,
+    expand_lists,
+    newer,
+)
+from learning.store.pg_schema import pg_schema, pg_steps
+
+T = TypeVar("T")
+
+POOL_SIZE = 10  # connections a process keeps at most (each web process serves Slack and the dashboard)
+CONNECT_TIMEOUT = 5  # seconds to reach the server before a statement gives up on it
+WAIT_TIMEOUT = 10.0  # seconds a statement waits for a pooled connection (or the server) before StoreUnavailable
+MIGRATION_LOCK = 0x55504E58  # the advisory lock two processes starting at once migrate under ("UPNX")
+VERSION_KEY = "schema_version"
+
+# Keyword search: the courses' words with the weights of the four fields (A title ... D path title), kept by
+# PostgreSQL itself as a generated column; the engine's own schema, made after the owners'.
+KEYWORD_COLUMN = (
+    "ALTER TABLE courses ADD COLUMN IF NOT EXISTS words tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('english', coalesce(description, '')), 'B') || "
+    "setweight(to_tsvector('english', coalesce(topics, '')), 'C') || "
+    "setweight(to_tsvector('english', coalesce(path_title, '')), 'D')) STORED;\n"
+    "CREATE INDEX IF NOT EXISTS courses_words ON courses USING gin (words)"
+)
+
+
+def masked(url: str) -> str:
+    """The URL with its password replaced by ***: the only way DATABASE_URL is ever shown."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
+def is_database_url(where: object) -> bool:
+    return isinstance(where, str) and where.split("://", 1)[0] in ("postgresql", "postgres")
+
+
+class _NumericLoader(Loader):
+    """sum() and avg() of integers are NUMERIC in PostgreSQL: read them as int when whole, else float, as SQLite
+    gives them."""
+
+    def load(self, data: Any) -> int | float:
+        number = float(bytes(data).decode())
+        return int(number) if number.is_integer() else number
+
+
+class _BoolDumper(Dumper):
+    """A Python bool is written as 0 or 1: flags are integer columns, as in SQLite."""
+
+    oid = psycopg.postgres.types["int8"].oid
+
+    def dump(self, obj: bool) -> bytes:
+        return b"1" if obj else b"0"
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    conn.adapters.register_loader("numeric", _NumericLoader)
+    conn.adapters.register_dumper(bool, _BoolDumper)
+
+
+def _placeholders(sql: str) -> str:
+    """`:name` placeholders as psycopg's `%(name)s` (a literal % doubled)."""
+    return NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+class PostgresSql(Sql):
+    """Portable statements: on the thread's transaction when one is open, else each on a pooled connection of its own
+    (committed when it ends)."""
+
+    def __init__(self, store: PostgresStore):
+        self._store = store
+
+    def _run(self, sql: str, params: Params | None, fetch: Callable[[psycopg.Cursor], T]) -> T:
+        text, values = expand_lists(sql, params or {})
+        with self._store.connection() as conn:
+            return fetch(conn.execute(_placeholders(text), values))
+
+    def rows(self, sql: str, params: Params | None = None) -> list[tuple[Any, ...]]:
+        return self._run(sql, params, lambda cursor: cursor.fetchall() if cursor.description else [])
+
+    def records(self, sql: str, params: Params | None = None) -> list[dict[str, Any]]:
+        def fetch(cursor: psycopg.Cursor) -> list[dict[str, Any]]:
+            names = [column.name for column in cursor.description or ()]
+            return [dict(zip(names, row)) for row in cursor.fetchall()] if names else []
+
+        return self._run(sql, params, fetch)
+
+    def execute(self, sql: str, params: Params | None = None) -> int:
+        return self._run(sql, params, lambda cursor: max(cursor.rowcount, 0))
+
+    def execute_many(self, sql: str, rows: Iterable[Params]) -> int:
+        batch = list(rows)
+        if not batch:
+            return 0
+        with self._store.connection() as conn, conn.cursor() as cursor:
+            cursor.executemany(_placeholders(sql), batch)
+            return max(cursor.rowcount, 0)
+
+
+class PostgresDialect(Dialect):
+    @staticmethod
+    def plus_days(timestamp: str, days: int) -> str:
+        return (f"to_char(({timestamp})::timestamptz AT TIME ZONE 'UTC' + interval '{int(days)} days', "
+                "'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')")  # fmt: skip
+
+    @staticmethod
+    def week_start(timestamp: str) -> str:
+        return f"to_char(date_trunc('week', ({timestamp})::timestamptz AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+
+    @staticmethod
+    def json_value(column: str, *path: str) -> str:
+        return f"(({column})::jsonb #>> '{{{','.join(path)}}}')"
+
+    @staticmethod
+    def json_items(column: str, alias: str) -> str:
+        return f"jsonb_array_elements_text(({column})::jsonb) AS {alias}(value)"
+
+
+class TextSearchIndex(KeywordIndex):
+    """PostgreSQL's full-text search over `courses.words`, ranked by `ts_rank` with the fields' weights."""
+
+    @staticmethod
+    def _query(terms: Sequence[str]) -> tuple[str, dict[str, str]]:
+        names = {f"t{i}": term for i, term in enumerate(terms)}
+        return " || ".join(f"plainto_tsquery('english', :{n})" for n in names) or "''::tsquery", names
+
+    def documents_with(self, term: str) -> int:
+        query, values = self._query([term])
+        return int(self._sql().value(f"SELECT count(*) FROM courses WHERE words @@ ({query})", values))
+
+    def search(
+        self, terms: Sequence[str], k: int, weights: Sequence[float], within: tuple[str, Params] | None = None
+    ) -> list[tuple[int, float]]:
+        query, values = self._query(terms)
+        title, description, topics, path = (float(w) for w in weights)
+        condition, extra = within or ("TRUE", {})
+        return [(num, float(score)) for num, score in self._sql().rows(
+            f"SELECT c.num, ts_rank('{{{path}, {topics}, {description}, {title}}}', c.words, q, 1) AS score "
+            f"FROM courses c, ({query}) AS q WHERE c.words @@ q AND {condition} ORDER BY score DESC, c.num LIMIT :k",
+            {**extra, **values, "k": k},
+        )]  # fmt: skip
+
+    def repair(self) -> bool:
+        return False  # a generated column cannot disagree with its row
+
+
+class AdvisoryLease(Lease):
+    """A session advisory lock held on a connection of its own (outside the pool): PostgreSQL releases it when that
+    connection ends, so a holder killed with SIGKILL frees the role as soon as the server notices the dead socket
+    (keepalives make that seconds)."""
+
+    def __init__(self, url: str, key: int):
+        self.url, self.key = url, key
+        self._conn: psycopg.Connection | None = None
+
+    def acquire(self) -> bool:
+        if self.held():
+            return True
+        self.release()
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, **_CONNECT_OPTIONS)
+            if conn.execute("SELECT pg_try_advisory_lock(%s)", [self.key]).fetchone() == (True,):
+                self._conn = conn
+                return True
+            conn.close()
+        except psycopg.OperationalError:
+            pass
+        return False
+
+    def held(self) -> bool:
+        if self._conn is None:
+            return False
+        try:
+            self._conn.execute("SELECT 1")
+            return True
+        except psycopg.Error:
+            self.release()
+            return False
+
+    def release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+
+# TCP keepalives: a connection to a server that vanished is noticed in seconds, not hours.
+_CONNECT_OPTIONS: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT, "keepalives": 1, "keepalives_idle": 5,
+                    "keepalives_interval": 2, "keepalives_count": 3}  # fmt: skip
+
+
+class PostgresStore(Store):
+    def __init__(self, url: str, migrations: Sequence[str], pool_size: int = POOL_SIZE):
+        self.url = url
+        self.where = masked(url)
+        self.migrations = tuple(migrations)
+        self._local = threading.local()
+        self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, kwargs=_CONNECT_OPTIONS,
+                                    configure=_configure, check=ConnectionPool.check_connection, open=False,
+                                    timeout=WAIT_TIMEOUT, reconnect_timeout=0, name="upnext")  # fmt: skip
+        try:
+            self._pool.open(wait=True, timeout=CONNECT_TIMEOUT + 1)
+        except PoolTimeout:
+            self._pool.close()
+            raise StoreUnavailable(f"DATABASE_URL {self.where} cannot be reached: {self._why()}") from None
+        try:
+            self._migrate()
+        except BaseException:
+            self._pool.close()
+            raise
+
+    def _why(self) -> str:
+        """Why a fresh connection fails, in one line without the password."""
+        try:
+            psycopg.connect(self.url, **_CONNECT_OPTIONS).close()
+        except psycopg.Error as error:
+            text = " ".join(str(error).split())
+            password = urlsplit(self.url).password
+            return text.replace(password, "***") if password else text
+        return "no connection came within the time allowed"
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        """The thread's transaction's connection, or a pooled one for one statement (committed at the end)."""
+        open_one = getattr(self._local, "conn", None)
+        if open_one is not None:
+            yield open_one
+            return
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except (PoolTimeout, psycopg.OperationalError) as error:
+            raise StoreUnavailable(f"the database at {self.where} is unavailable ({type(error).__name__})") from None
+
+    @property
+    def sql(self) -> Sql:
+        return PostgresSql(self)
+
+    dialect = PostgresDialect()
+
+    @property
+    def keywords(self) -> KeywordIndex:
+        return TextSearchIndex(lambda: self.sql)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Sql]:
+        if getattr(self._local, "conn", None) is not None:
+            yield self.sql  # already in one on this thread: part of it
+            return
+        with self.connection() as conn:
+            self._local.conn = conn
+            try:
+                with conn.transaction():
+                    yield self.sql
+            finally:
+                self._local.conn = None
+
+    def _migrate(self) -> None:
+        with self.transaction() as sql:
+            sql.value("SELECT pg_advisory_xact_lock(:key)", {"key": MIGRATION_LOCK})
+            version = self._version(sql)
+            if version > len(self.migrations):
+                raise newer(self.where, version, len(self.migrations))
+            if version and (missing := self._missing(sql, version)):
+                shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+                raise NotAStoreError(f"{self.where} is not an Upnext store of version {version}: it has no {shown}")
+            if version < len(self.migrations):
+                for step in pg_steps(self.migrations, version, len(self.migrations)):
+                    sql.execute(step.ddl)
+                for statement in KEYWORD_COLUMN.split(";\n"):
+                    sql.execute(statement)
+                sql.execute(
+                    "INSERT INTO meta (key, value) VALUES (:key, :value) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    {"key": VERSION_KEY, "value": str(len(self.migrations))},
+                )
+
+    def _version(self, sql: Sql) -> int:
+        """The schema version recorded in the database: 0 for an empty one; NotAStoreError for one holding tables
+        that are not Upnext's."""
+        tables = {row[0] for row in sql.rows("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+        if not tables:
+            return 0
+        if "meta" not in tables or (found := sql.value("SELECT value FROM meta WHERE key = :k", {"k": VERSION_KEY})) \
+                is None:  # fmt: skip
+            raise NotAStoreError(f"{self.where} is not an Upnext store (it holds tables but no Upnext schema version)")
+        return int(found)
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.get_meta(VERSION_KEY) or 0)
+
+    def integrity_problems(self) -> list[str]:
+        """The columns its schema version has that the database lacks (PostgreSQL checks its own pages)."""
+        return [f"no column {name}" for name in self._missing(self.sql, self.schema_version)]
+
+    def _missing(self, sql: Sql, version: int) -> list[str]:
+        have = {f"{t}.{c}" for t, c in sql.rows("SELECT table_name, column_name FROM information_schema.columns "
+                                                "WHERE table_schema = current_schema()")}  # fmt: skip
+        return [o.name for o in pg_schema(self.migrations, version) if o.kind == "column" and o.name not in have]
+
+    def scrub(self) -> bool:
+        """Nothing to do at once: PostgreSQL's autovacuum reclaims deleted rows' space, and the server's own backups
+        and WAL archive are the platform's to expire (README, "Forget me")."""
+        return True
+
+    def lease(self, name: str) -> Lease:
+        return AdvisoryLease(self.url, int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "big") & 0x7FFFFFFFFFFFFFFF)
+
+    def columns(self, table: str) -> list[str]:
+        return [row[0] for row in self.sql.rows(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = :table ORDER BY ordinal_position", {"table": table})]  # fmt: skip
+
+    def close(self) -> None:
+        self._pool.close()
