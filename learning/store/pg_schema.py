@@ -87,7 +87,8 @@ def pg_schema(migrations: tuple[str, ...], version: int) -> tuple[PgObject, ...]
         objects = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY rowid").fetchall()
         made: list[PgObject] = []
         for kind, name, table, sql in objects:
-            if table in skipped or name.startswith("sqlite_") or sql is None:
+            feeds_skipped = kind == "trigger" and any(re.search(rf"\b{t}\b", sql) for t in skipped)
+            if table in skipped or feeds_skipped or name.startswith("sqlite_") or sql is None:
                 continue
             if kind == "table":
                 made += _table(conn, name)
