@@ -43,7 +43,12 @@ SLOW = ("tests/ops/", "tests/admin/test_browser.py", "tests/test_benchmarks_smok
 
 # The repository tests and the end-to-end Slack tests run on both engines: SQLite, and PostgreSQL (a throwaway
 # server, tests/postgres.py). Every other test runs on SQLite.
-BOTH_ENGINES = ("tests/learning/",)
+BOTH_ENGINES = (
+    "tests/learning/",
+    "tests/bot/test_slack_experience.py",
+    "tests/bot/test_forget_me.py",
+    "tests/bot/test_feedback.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
