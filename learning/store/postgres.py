@@ -146,6 +146,10 @@ class PostgresDialect(Dialect):
         return f"(({column})::jsonb #>> '{{{','.join(path)}}}')"
 
     @staticmethod
+    def json_number(column: str, *path: str) -> str:
+        return f"({PostgresDialect.json_value(column, *path)})::double precision"
+
+    @staticmethod
     def json_items(column: str, alias: str) -> str:
         return f"jsonb_array_elements_text(({column})::jsonb) AS {alias}(value)"
 
