@@ -48,6 +48,14 @@ BOTH_ENGINES = (
     "tests/bot/test_slack_experience.py",
     "tests/bot/test_forget_me.py",
     "tests/bot/test_feedback.py",
+    "tests/insights/test_report.py",
+    "tests/insights/test_ratings.py",
+    "tests/insights/test_gaps.py",
+    "tests/insights/test_csv_safety.py",
+    "tests/scheduler/test_nudges.py",
+    "tests/scheduler/test_who_is_nudged.py",
+    "tests/scheduler/test_digest.py",
+    "tests/scheduler/test_housekeeping.py",
 )
 
 
