@@ -190,3 +190,60 @@ def test_the_sqlite_only_rule_sees_each_construct_it_forbids(tmp_path: Path):
     module = tmp_path / "module.py"
     module.write_text("\n".join([*caught, *allowed]))
     assert [line.split(": ", 1)[1] for line in sqlite_only_lines(module)] == caught
+
+
+# A comparison is a number in SQLite but a boolean in PostgreSQL, which neither adds nor orders them: `sum(NOT EXISTS
+# ...)`, `max(kind = 'completed')` or `sum(id IN (...))` fail there. Count with `count(*) FILTER (WHERE ...)` or turn
+# it into a number with CASE. The rule reads the product's string literals (where its SQL is), not its Python.
+AGGREGATE_OF_A_BOOLEAN = re.compile(
+    r"(?<![.\w])(sum|max|min|avg|total)\((NOT\b|EXISTS\b|CASE\b.*\b(THEN|ELSE) (NOT )?EXISTS\b|"
+    r"[A-Za-z_][\w.]*( NOT)? IN \(|[A-Za-z_][\w.]* *(=|!=|<>|<=|>=|<|>)(?!=)|CAST\([^)]*\) *(NOT )?IN\b)"
+)
+
+
+def aggregates_of_a_boolean(path: Path) -> list[str]:
+    """The string literals (f-strings' text included) of `path` that aggregate a comparison, by line."""
+    found, nodes = [], list(ast.walk(ast.parse(path.read_text(encoding="utf-8"))))
+    in_f_strings = {id(part) for node in nodes if isinstance(node, ast.JoinedStr) for part in node.values}
+    for node in nodes:
+        if id(node) in in_f_strings:
+            continue
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(part.value if isinstance(part, ast.Constant) else "{}" for part in node.values)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        else:
+            continue
+        if AGGREGATE_OF_A_BOOLEAN.search(text):
+            found.append(f"{node.lineno}: {text.strip()}")
+    return found
+
+
+def test_no_sql_adds_or_orders_a_comparison():
+    found = {
+        name: lines
+        for path in product_modules().values()
+        if (lines := aggregates_of_a_boolean(path)) and (name := str(path.relative_to(ROOT)))
+    }
+    assert found == {}
+
+
+def test_the_boolean_aggregate_rule_sees_each_construct_it_forbids(tmp_path: Path):
+    caught = [
+        'f"sum(NOT EXISTS (SELECT 1 FROM events e WHERE e.answer_id = a.id))"',
+        "f\"max(kind = '{COMPLETED}') AS done\"",
+        '"sum(EXISTS (SELECT 1 FROM events e))"',
+        "\"sum(CAST(n.id AS TEXT) IN (SELECT value FROM events WHERE source = 'nudge'))\"",
+        '"sum(c.id NOT IN (SELECT course_id FROM shown))"',
+        '"sum(CASE WHEN c.done THEN 1 ELSE EXISTS (SELECT 1) END)"',
+    ]
+    allowed = [
+        '"count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM events))"',
+        "\"max(CASE WHEN kind = 'completed' THEN 1 ELSE 0 END)\"",
+        '"min(at) AS first_at"',
+        "late = sum(at > clicked for at in times)",  # Python, not SQL
+        "total = weights.sum(axis=1)",
+    ]
+    module = tmp_path / "module.py"
+    module.write_text("\n".join([*caught, *allowed]))
+    assert len(aggregates_of_a_boolean(module)) == len(caught)
