@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from config import Settings
 from learning.store.engine import Store
@@ -95,6 +96,22 @@ def traces(store: Store, settings: Settings) -> list[str]:
 def test_nothing_of_a_forgotten_person_survives_in_the_database(server, service, settings, store):
     forget_ana(server, service)
     assert traces(store, settings) == []
+
+
+def test_on_postgresql_a_forgotten_persons_words_leave_the_table_files_at_once(request, server, service, settings,
+                                                                          engine):  # fmt: skip
+    """PostgreSQL keeps a deleted row in its table file until VACUUM frees its space: forgetting vacuums, so what
+    only the rows held (a name, a role) is gone from the files; ids and emails stay in index pages until reused, and
+    in the server's WAL (README, "Forget me")."""
+    if engine != "postgres":
+        pytest.skip("PostgreSQL's table files: on SQLite, test_nothing_of_a_forgotten_person_survives_in_the_database")
+    forget_ana(server, service)
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")  # what is in shared memory reaches the files
+        folder = conn.execute("SELECT oid FROM pg_database WHERE datname = current_database()").fetchone()[0]
+    files = (request.getfixturevalue("postgres").folder / "data" / "base" / str(folder)).iterdir()
+    raw = b"".join(path.read_bytes() for path in files if path.is_file())
+    assert [trace for trace in ("García", "Data Analyst") if trace.encode() in raw] == []
 
 
 def test_forgetting_an_admin_ends_their_dashboard_sessions(service, upnext, store):
