@@ -12,6 +12,7 @@ waits to take the lease back.
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import threading
@@ -98,23 +99,27 @@ def run_clock(
         signal.signal(signum, lambda number, frame: stopping.set())
     retry = sender.policy.lease_retry_seconds
     try:
-        while not stopping.is_set() and _take(lease, where, stopping, retry):
+        waiting = f"another clock holds the store at {where}; waiting to take over"
+        while not stopping.is_set() and _take(lease, where, stopping, retry, waiting):
             _lead(planner, sender, housekeeping, lease, digest, ranker)
             lease.release()
             if not stopping.is_set():
                 log.warning("stopped planning and sending: the store at %s was lost; taking the clock back when it "
                             "can", where)  # fmt: skip
+                waiting = ""  # said
                 _pause(stopping, retry)
     finally:
         lease.release()
     log.info("clock stopped")
 
 
-def _take(lease: Lease, where: str, stopping: threading.Event, retry: float) -> bool:
-    """Wait until this process holds the lease (True), trying every `retry` seconds, or is stopping (False)."""
+def _take(lease: Lease, where: str, stopping: threading.Event, retry: float, waiting: str) -> bool:
+    """Wait until this process holds the lease (True), trying every `retry` seconds, or is stopping (False); log
+    `waiting` (when not empty) if it has to wait."""
     started = time.monotonic()
     if not lease.acquire():
-        log.info("another clock holds the store at %s; waiting to take over", where)
+        if waiting:
+            log.info(waiting)
         while not lease.acquire():
             if _pause(stopping, retry):
                 return False
@@ -148,11 +153,15 @@ def _lead(
     lost = threading.Event()
 
     def guard(job: Job) -> Job:
+        @functools.wraps(job)
         def guarded(*args: Any) -> None:
             if lost.is_set() or not lease.held():
                 lost.set()
                 return
-            job(*args)
+            try:
+                job(*args)
+            except StoreUnavailable as error:  # the lease's connection will tell whether the store is gone
+                log.warning("%s", error)
 
         return guarded
 

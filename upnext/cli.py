@@ -389,7 +389,8 @@ def parser() -> argparse.ArgumentParser:
         if name == "catalog":
             _catalog_import_options(importing)
 
-    commands.add_parser("clock", help="plan and send nudges (run exactly one)").set_defaults(func=cmd_clock)
+    clock = commands.add_parser("clock", help="plan and send nudges (one per store; another waits to take over)")
+    clock.set_defaults(func=cmd_clock)
     nudges = commands.add_parser("nudges", help="inspect nudges").add_subparsers(dest="nudges_command", required=True)
     preview = nudges.add_parser("preview", help="who would get what and why, without sending")
     preview.add_argument("--user", help="only this Slack user id")

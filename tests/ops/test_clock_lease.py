@@ -29,6 +29,12 @@ def wait_for_log(process: UpnextProcess, text: str, timeout: float = 90) -> str:
     return log
 
 
+def clock_env(settings) -> dict[str, str]:
+    """A clock on the test's store that sends fast and tries to take over every second."""
+    return {"UPNEXT_NUDGE_RATE": "50", "UPNEXT_NUDGE_HOLDOUT": "0", "UPNEXT_CLOCK_RETRY": "1",
+            "DATABASE_URL": settings.database_url or ""}  # fmt: skip
+
+
 def plan_for_idle_learners(service, count: int) -> list[str]:
     learners = [f"U0IDLE{n:02d}" for n in range(count)]
     course = service.courses.many_by_num([1])[1]
@@ -40,13 +46,21 @@ def plan_for_idle_learners(service, count: int) -> list[str]:
     return learners
 
 
+def wait_until_all_sent(store, learners: list[str], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while (statuses := dict(store.sql.rows("SELECT status, count(*) FROM nudges GROUP BY status"))) != {
+        "sent": len(learners)
+    }:
+        assert time.monotonic() < deadline, statuses
+        time.sleep(0.2)
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "postgres"], indirect=True)
 def test_the_waiting_clock_takes_over_from_a_killed_leader_and_every_nudge_goes_out_exactly_once(
     service, settings, fake_slack, start_upnext, store, record_property
 ):
     learners = plan_for_idle_learners(service, 30)
-    env = {"UPNEXT_NUDGE_RATE": "50", "UPNEXT_NUDGE_HOLDOUT": "0", "UPNEXT_CLOCK_RETRY": "1",
-           "DATABASE_URL": settings.database_url or ""}  # fmt: skip
+    env = clock_env(settings)
     fake_slack.slow("chat.postMessage", 1.0)  # the leader's batch takes a while: it is killed in the middle of it
     leader = start_upnext("clock", env=env, healthy=False)
     wait_for_log(leader, LEADING)
@@ -62,12 +76,7 @@ def test_the_waiting_clock_takes_over_from_a_killed_leader_and_every_nudge_goes_
     handover = time.monotonic() - killed
     waited = log[log.index(WAITING) : log.index(LEADING)]
     assert "planned" not in waited and "nudges:" not in waited  # it neither planned nor sent while the leader lived
-    deadline = time.monotonic() + 120
-    while (statuses := dict(store.sql.rows("SELECT status, count(*) FROM nudges GROUP BY status"))) != {
-        "sent": len(learners)
-    }:
-        assert time.monotonic() < deadline, statuses
-        time.sleep(0.2)
+    wait_until_all_sent(store, learners)
     everyone_done = time.monotonic() - killed
 
     per_learner = Counter(c.body["channel"] for c in fake_slack.calls_to("chat.postMessage"))
@@ -76,3 +85,27 @@ def test_the_waiting_clock_takes_over_from_a_killed_leader_and_every_nudge_goes_
     record_property("handover_seconds", round(handover, 1))
     record_property("all_sent_seconds", round(everyone_done, 1))
     print(f"hand-over {handover:.1f} s after SIGKILL; every nudge sent {everyone_done:.1f} s after it")
+
+
+@pytest.mark.parametrize("engine", ["postgres"], indirect=True)
+def test_a_clock_resumes_after_a_postgres_restart_mid_batch_without_doubling_a_nudge(
+    service, settings, fake_slack, start_upnext, store, postgres
+):
+    learners = plan_for_idle_learners(service, 20)
+    env = clock_env(settings)
+    fake_slack.slow("chat.postMessage", 1.0)
+    clock = start_upnext("clock", env=env, healthy=False)
+    wait_for_log(clock, LEADING)
+    fake_slack.wait_for_call("chat.postMessage", count=3, timeout=30)
+    postgres.stop("fast")  # every connection ends, the clock's lease with them
+    try:
+        fake_slack.slow("chat.postMessage", 0)
+        wait_for_log(clock, "taking the clock back")
+    finally:
+        postgres.start()  # the session's server, for the tests after this one too
+
+    wait_until_all_sent(store, learners)
+    per_learner = Counter(c.body["channel"] for c in fake_slack.calls_to("chat.postMessage"))
+    assert per_learner == dict.fromkeys(learners, 1)
+    assert clock.log.count(LEADING) == 2 and "Traceback" not in clock.log
+    assert clock.terminate() == 0
