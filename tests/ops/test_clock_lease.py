@@ -109,3 +109,11 @@ def test_a_clock_resumes_after_a_postgres_restart_mid_batch_without_doubling_a_n
     assert per_learner == dict.fromkeys(learners, 1)
     assert clock.log.count(LEADING) == 2 and "Traceback" not in clock.log
     assert clock.terminate() == 0
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"], indirect=True)
+def test_the_web_process_never_takes_the_clock_lease(service, settings, start_upnext, store):
+    start_upnext(env={"DATABASE_URL": settings.database_url or ""})  # `upnext serve --http`, healthy
+    lease = store.lease("clock")
+    assert lease.acquire()
+    lease.release()
