@@ -14,13 +14,13 @@ the whole LEASE.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import socket
 import threading
 import time
 import urllib.error
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -112,7 +112,6 @@ class Sender:
         self.sleep = sleep or self.stopping.wait
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.holder = self.worker  # who claims: the worker, and its term once it takes the lease (`take_over`)
-        self._terms = itertools.count(1)
         self.leading = leading
         self.answers = service.answers
         self.nudges = service.nudges
@@ -233,7 +232,7 @@ class Sender:
         and what earlier holders left claimed (a clock that died or lost the lease, or this one before an outage) is
         reconciled as soon as no message they began can still reach Slack. Returns when the rest can be (`recover`
         then), or None when nothing is left."""
-        self.holder = f"{self.worker}/{next(self._terms)}"
+        self.holder = f"{self.worker}/{uuid.uuid4().hex[:8]}"  # unique even where two machines share host and pid
         self.recover()
         newest = self.nudges.newest_claim_by_others(self.holder)
         return newest + IN_FLIGHT if newest else None

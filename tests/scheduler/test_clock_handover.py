@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from slack_sdk.errors import SlackApiError
 
 from learning.people.answers import AnswerRepository
 from learning.people.nudges import NudgeRepository
@@ -106,3 +107,13 @@ def test_a_late_outcome_from_an_earlier_holder_leaves_the_new_claim_alone(servic
         "sending",
         "second",
     )
+
+
+def test_a_clock_that_lost_the_lease_does_not_retry_a_rate_limited_message(settings, fake_slack):
+    fake_slack.fail("chat.postMessage", status=429, retry_after=0, times=1)
+    with pytest.raises(SlackApiError):
+        nudge_client(settings, leading=lambda: False).chat_postMessage(channel="U0ANA", text="hello")
+    assert fake_slack.calls_to("chat.postMessage") == []
+    fake_slack.fail("chat.postMessage", status=429, retry_after=0, times=1)
+    nudge_client(settings).chat_postMessage(channel="U0ANA", text="hello")  # the holder waits it out and sends
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
