@@ -29,7 +29,7 @@ from learning.timestamps import utcnow
 from tests.fakes.signing import SIGNING_SECRET
 from tests.fakes.slack import FakeSlack
 from tests.helpers import MemoEncoder
-from tests.postgres import PostgresServer, binaries, start_server
+from tests.postgres import Databases, PostgresServer, binaries, start_server
 from upnext.build import Upnext, build
 from upnext.schema import open_store
 
@@ -88,20 +88,37 @@ def postgres() -> Iterator[PostgresServer]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def databases(postgres: PostgresServer) -> Iterator[Databases]:
+    """New databases on the session's server, made ahead of the tests that take them."""
+    made = Databases(postgres)
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="session")
+def empty_database(postgres: PostgresServer) -> str:
+    """A database holding an empty store (migrated once), the template of the tests that start from nothing."""
+    name = f"empty_{uuid.uuid4().hex[:8]}"
+    open_store(postgres.create_database(name)).close()
+    return name
+
+
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, engine: str) -> Iterator[str | None]:
-    """DATABASE_URL for this test: None on SQLite; on PostgreSQL a new database, empty or (for tests that use
-    `service`) a copy of the catalog's."""
+    """DATABASE_URL for this test: None on SQLite; on PostgreSQL a new database, with an empty store or (for tests
+    that use `service`) a copy of the catalog's."""
     if engine != "postgres":
         yield None
         return
-    server: PostgresServer = request.getfixturevalue("postgres")
-    template = "template0"
+    databases: Databases = request.getfixturevalue("databases")
     if "service" in request.fixturenames:
         template = request.getfixturevalue("catalog_database")[1]
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    yield server.create_database(name, template)
-    server.drop_database(name)
+    else:
+        template = request.getfixturevalue("empty_database")
+    name = databases.take(template)
+    yield databases.server.url(name)
+    databases.drop(name)
 
 
 @pytest.fixture(scope="session")
@@ -208,10 +225,8 @@ def store_copies(request: pytest.FixtureRequest, settings: Settings, service: Le
 
     def copy(name: str) -> Store:
         if settings.database_url:
-            database = f"t_{uuid.uuid4().hex[:12]}"
-            where: str | Path = request.getfixturevalue("postgres").create_database(
-                database, request.getfixturevalue("catalog_database")[1]
-            )
+            database = request.getfixturevalue("databases").take(request.getfixturevalue("catalog_database")[1])
+            where: str | Path = request.getfixturevalue("postgres").url(database)
         else:
             where = settings.home / f"{name}.db"
             with sqlite3.connect(settings.database_path) as source, sqlite3.connect(where) as target:
@@ -226,7 +241,7 @@ def store_copies(request: pytest.FixtureRequest, settings: Settings, service: Le
     for store, database in opened:
         store.close()
         if database:
-            request.getfixturevalue("postgres").drop_database(database)
+            request.getfixturevalue("databases").drop(database)
 
 
 @pytest.fixture
