@@ -84,9 +84,17 @@ class Databases:
         self._conn: psycopg.Connection | None = None  # the worker's own, to the maintenance database
 
     def _run(self, statement: str) -> None:
-        if self._conn is None:
-            self._conn = psycopg.connect(self.server.url(), autocommit=True)
-        self._conn.execute(statement)
+        """Run on the worker's connection, connecting again once if it broke (a test restarted the server)."""
+        for again in (False, True):
+            try:
+                if self._conn is None or self._conn.closed:
+                    self._conn = psycopg.connect(self.server.url(), autocommit=True)
+                self._conn.execute(statement)
+                return
+            except psycopg.OperationalError:
+                self._conn = None
+                if again:
+                    raise
 
     def _create(self, template: str) -> str:
         name = f"t_{uuid.uuid4().hex[:12]}"
@@ -98,6 +106,8 @@ class Databases:
         """The name of a new database holding what `template` holds."""
         ready = self._ready.setdefault(template, deque())
         made = ready.popleft() if ready else self._worker.submit(self._create, template)
+        if made.exception() is not None:  # made while a test had the server stopped (tests/ops): once more
+            made = self._worker.submit(self._create, template)
         while len(ready) < self.AHEAD:
             ready.append(self._worker.submit(self._create, template))
         return made.result()
