@@ -11,7 +11,7 @@ from pathlib import Path
 
 from config import Settings, SettingsError, load_settings
 from insights.dates import DateError
-from learning.background import in_background
+from learning.background import every, in_background
 from learning.store.backup import BackupError
 from learning.store.engine import StoreError
 
@@ -38,6 +38,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import check_slack, create_app, listener_pool, web_client
+    from learning.catalog.course_index import FOLLOW_SECONDS
 
     port = args.port or settings.port
     http = args.http or not settings.socket_mode
@@ -64,6 +65,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     )
     log.info("ready in %.1fs", time.monotonic() - started)
     in_background("warm-up", lambda: _warm(service.recommender))
+    # a catalog another process imported reaches this one's index within a minute, asked for or not
+    every("catalog follow", FOLLOW_SECONDS, service.catalog.index.follow)
     if http:
         from admin.web import is_admin_path
         from bot.transports.http import SlackWsgiApp, catalog_health
