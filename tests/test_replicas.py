@@ -20,6 +20,7 @@ import pytest
 from config import Settings
 from learning.background import wait_for_background
 from learning.catalog.course_index import FOLLOW_SECONDS
+from learning.catalog.courses import Course
 from tests.conftest import RunningServer, serving
 from tests.fakes.slack import FakeSlack
 from tests.helpers import CountingEncoder, MemoEncoder, MovableClock, http
@@ -173,3 +174,16 @@ def test_a_catalog_imported_through_one_replica_reaches_the_others_index_without
     assert num in index.vectors.hashes
     assert b.service.search.dense(NEW_COURSE["title"], 1)[0][0] == num
     assert b.service.courses.get(NEW_COURSE["id"]).embedding_text() not in b.encoder.embedded  # A's vector, stored
+
+
+def test_a_replica_catching_up_embeds_nothing_and_indexes_a_course_once_its_vector_is_stored(replicas):
+    a, b = replicas
+    course = Course(id="replica-test/half-imported", title="Knot theory for sailors", description="Bowlines, hitches.")
+    a.service.courses.upsert([course])  # an import in another process has written the course, not yet its vector
+    index = b.service.catalog.index
+    assert index.catch_up().indexed == 0 and course.embedding_text() not in b.encoder.embedded
+    num = b.service.courses.get(course.id).num
+    assert num not in index.vectors.hashes
+    a.service.catalog.index.sync()  # the importer stores the vector
+    assert index.catch_up().indexed == 1 and num in index.vectors.hashes
+    assert index.catch_up() is None  # caught up: the next check reads the version and nothing else

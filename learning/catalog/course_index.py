@@ -94,10 +94,12 @@ class CourseIndex:
 
     def catch_up(self) -> SyncReport | None:
         """Sync when the store's catalog version differs from the one the index was last synced to (one read of
-        `meta` when it does not); None when nothing changed."""
+        `meta` when it does not); None when nothing changed. Embeds nothing: a course whose vector is not stored yet
+        (the importing process is still embedding it) is indexed by a later catch-up."""
         if self.courses.version() == self.version:
             return None
-        return self.sync()
+        with self._syncing:
+            return self._sync(self._vectors, None, embed=False)
 
     def sync(self, on_progress: Callable[[int, int], None] | None = None) -> SyncReport:
         with self._syncing:
@@ -109,7 +111,11 @@ class CourseIndex:
             return self._sync(VectorIndex(self.cache.encoder.dimension), None, fresh=True)
 
     def _sync(
-        self, base: VectorIndex, on_progress: Callable[[int, int], None] | None, fresh: bool = False
+        self,
+        base: VectorIndex,
+        on_progress: Callable[[int, int], None] | None,
+        fresh: bool = False,
+        embed: bool = True,
     ) -> SyncReport:
         """Bring a copy of `base` in step with the store and swap it in: searches meanwhile use the current one."""
         version = self.courses.version()  # read first: a change made while syncing is caught by the next catch-up
@@ -117,29 +123,28 @@ class CourseIndex:
         held = base.hashes
         stale = {num: content_hash for num, content_hash in wanted.items() if held.get(num) != content_hash}
         gone = [num for num in held if num not in wanted]
-        embedded, items = 0, {}
-        if stale or gone or fresh:
-            vectors, embedded = self._stored_vectors(stale, on_progress)
-            items = {
-                num: (h, vectors[h]) for num, h in stale.items() if h in vectors
-            }  # a course gone meanwhile has none
+        vectors, embedded = self._stored_vectors(stale, on_progress, embed) if stale else ({}, 0)
+        # a course removed meanwhile, or (not embedding) one whose vector is not stored yet, has none
+        items = {num: (h, vectors[h]) for num, h in stale.items() if h in vectors}
+        if items or gone or fresh:
             changed = base if fresh else base.copy()
             changed.upsert(items)
             changed.remove(gone)
             changed.save(self.path)
             with self._lock:
                 self._vectors, self._file, self.generation = changed, file_state(self.path), self.generation + 1
-        self.version = version
+        if len(items) == len(stale):  # else vectors are still to come: the next catch-up looks again
+            self.version = version
         return SyncReport(embedded=embedded, indexed=len(items), removed=len(gone))
 
     def _stored_vectors(
-        self, hashes_by_num: dict[int, str], on_progress: Callable[[int, int], None] | None
+        self, hashes_by_num: dict[int, str], on_progress: Callable[[int, int], None] | None, embed: bool
     ) -> tuple[dict[str, np.ndarray], int]:
-        """The vectors for these courses from the store, embedding (and storing) only those it lacks: the courses'
-        texts are read for those alone. Returns (vectors by content hash, how many were embedded)."""
+        """The vectors for these courses from the store, with `embed` embedding (and storing) those it lacks: the
+        courses' texts are read for those alone. Returns (vectors by content hash, how many were embedded)."""
         vectors = self.cache.get(hashes_by_num.values())
         missing = [num for num, content_hash in hashes_by_num.items() if content_hash not in vectors]
-        if not missing:
+        if not missing or not embed:
             return vectors, 0
         texts = {course.content_hash: course.embedding_text() for course in self.courses.many_by_num(missing).values()}
         found, embedded = self.cache.vectors_for(texts, on_progress=on_progress)
