@@ -190,14 +190,15 @@ def _digest(settings: Settings, upnext):
     return upnext.weekly_digest(nudge_client(settings))
 
 
-def _retraining(settings: Settings, service):
-    """The learned ranker's training, when UPNEXT_RANKER is on: the clock trains, the web process reads the file."""
+def _retraining(settings: Settings, upnext):
+    """The learned ranker's training, when UPNEXT_RANKER is on: the clock trains, web processes read the store."""
     if not settings.ranker:
         return None
-    from learning.recommend.ranker import MODEL_FILE
+    from learning.recommend.ranker import SavedRanker
     from learning.recommend.ranker_training import Retraining
 
-    return Retraining(service.recommender, service.learners, settings.home / MODEL_FILE)
+    service = upnext.service
+    return Retraining(service.recommender, service.learners, SavedRanker(upnext.store))
 
 
 def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
@@ -210,7 +211,7 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
 
     upnext, planner, sender = _nudge_parts(settings)
     housekeeping = Housekeeping(upnext.service, settings.answers_retention_days)
-    run_clock(planner, sender(), housekeeping, _digest(settings, upnext), _retraining(settings, upnext.service))
+    run_clock(planner, sender(), housekeeping, _digest(settings, upnext), _retraining(settings, upnext))
     return 0
 
 
