@@ -38,16 +38,32 @@ from upnext.build import build
 HEALTHY_WITHIN = 120.0  # seconds before a start counts as failed
 
 
-def import_catalog(settings: Settings, courses: int) -> None:
-    """The catalog as an import by another process leaves it: courses and their vectors in the store."""
+def import_catalog(settings: Settings, courses: int, first: int = 0) -> None:
+    """The catalog as an import by another process leaves it: courses and their vectors in the store (the courses
+    from `first` on: a later import adding to an earlier one)."""
     upnext = build(settings, prepare=False)
     cache = upnext.service.catalog.index.cache
     preload_bundled_vectors(cache, settings.models_dir)
     pairs = scaled(read_catalog_file(bundled_catalog_path()).courses, courses)
     cache.vectors_for({c.content_hash: c.embedding_text() for c, original in pairs if original is None})
     prefill_copies(cache, pairs)
-    upnext.service.catalog.import_parsed(ParsedCatalog(courses=[c for c, _ in pairs]))
+    upnext.service.catalog.import_parsed(ParsedCatalog(courses=[c for c, _ in pairs[first:]]))
     upnext.close()
+
+
+def catch_up(settings: Settings, importer: Settings, courses: int, added: int) -> dict:
+    """A running replica's catch-up with `added` courses another process imported: the time of one catch-up (after
+    it noticed the new catalog version), which runs in the background while the replica answers from its index."""
+    replica = build(settings)
+    import_catalog(importer, courses + added, first=courses)
+    index = replica.service.catalog.index
+    started = time.perf_counter()
+    report = index.catch_up()
+    seconds = time.perf_counter() - started
+    replica.close()
+    assert report is not None
+    return {"added": added, "catch_up_s": round(seconds, 2), "embedded": report.embedded, "indexed": report.indexed,
+            "index_size": len(index.vectors)}  # fmt: skip
 
 
 def _free_port() -> int:
@@ -137,6 +153,9 @@ def main(argv: list[str] | None = None) -> dict:
             import_catalog(Settings(home=work / "importer", models=args.models, database_url=url), args.courses)
             results["postgres_import_s"] = round(time.perf_counter() - started, 1)
             results["postgres_empty_disk"] = start_to_healthy(work / "replica", args.models, url, slack.api_url)
+            follower = Settings(home=work / "follower", models=args.models, database_url=url)
+            importer = Settings(home=work / "importer", models=args.models, database_url=url)
+            results["postgres_catch_up"] = catch_up(follower, importer, args.courses, max(10, args.courses // 10))
     finally:
         slack.stop()
         shutil.rmtree(work, ignore_errors=True)
