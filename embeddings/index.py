@@ -155,7 +155,7 @@ class VectorIndex:
             }
             if self._hnsw is not None:
                 parts.update(graph=faiss.serialize_index(self._hnsw), stale=_ids(self._stale), fresh=_ids(self._fresh))
-        tmp = path.with_name(path.name + ".tmp")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # per process: replicas may share one home
         with open(tmp, "wb") as out:
             np.savez(out, **parts)
             out.flush()

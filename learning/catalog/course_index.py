@@ -84,13 +84,13 @@ class CourseIndex:
         if self._following or self.clock() - self._checked < FOLLOW_SECONDS:
             return
         self._following, self._checked = True, self.clock()
-        in_background("catalog catch-up", self._catch_up_then_wait)
+        in_background("catalog catch-up", self._catch_up_in_background)
 
-    def _catch_up_then_wait(self) -> None:
+    def _catch_up_in_background(self) -> None:
         try:
             self.catch_up()
         finally:
-            self._checked, self._following = self.clock(), False
+            self._following = False
 
     def catch_up(self) -> SyncReport | None:
         """Sync when the store's catalog version differs from the one the index was last synced to (one read of
