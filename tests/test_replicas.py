@@ -26,6 +26,7 @@ from tests.fakes.slack import FakeSlack
 from tests.helpers import CountingEncoder, MemoEncoder, MovableClock, http
 from tests.slack_requests import ANA, answer_buttons, click, command, event, onboard, submit_interests
 from upnext.build import Upnext, build
+from upnext.cli import main
 
 SQL = "swcarpentry/sql-novice-survey/01-select"
 OTHER = "swcarpentry/git-novice/01-basics"
@@ -158,21 +159,34 @@ NEW_COURSE = {"id": "replica-test/quilted-kernels", "title": "Quilted kernels: p
               "topics": ["operating systems", "patchwork"]}  # fmt: skip
 
 
-def test_a_catalog_imported_through_one_replica_reaches_the_others_index_without_a_restart(replicas, tmp_path):
+def searches(calls: list) -> int:
+    """How many searches were answered so far (the replicas share one fake Slack)."""
+    return sum(call.method == "respond" and "Courses for" in call.body.get("text", "") for call in calls)
+
+
+def test_a_catalog_imported_by_the_cli_reaches_both_replicas_indexes_without_a_restart(
+    replicas, tmp_path, monkeypatch, models_dir, shared_database
+):
     a, b = replicas
     catalog = tmp_path / "new.jsonl"
     catalog.write_text(json.dumps(NEW_COURSE) + "\n")
-    assert a.service.catalog.import_file(catalog).added == 1
+    for name, value in {"DATABASE_URL": shared_database, "UPNEXT_HOME": str(tmp_path / "cli"),
+                        "UPNEXT_MODELS": str(models_dir)}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    assert main(["catalog", "import", str(catalog)]) == 0  # `upnext catalog import` on a third machine
     num = b.service.courses.get(NEW_COURSE["id"]).num
-    index = b.service.catalog.index
-    assert num not in index.vectors.hashes  # B's disk holds no newer index: it has to notice through the database
-    b.clock.ahead = FOLLOW_SECONDS + 1
-    command(b.server, "quilted kernels")  # a request after the check is due starts the catch-up beside it
-    b.server.answer("respond", "Courses for")
-    assert wait_for_background(30)
-    assert num in index.vectors.hashes
-    assert b.service.search.dense(NEW_COURSE["title"], 1)[0][0] == num
-    assert b.service.courses.get(NEW_COURSE["id"]).embedding_text() not in b.encoder.embedded  # A's vector, stored
+    for replica in (a, b):
+        index = replica.service.catalog.index
+        assert num not in index.vectors.hashes  # no disk is shared: each has to notice through the database
+        replica.clock.ahead = FOLLOW_SECONDS + 1
+        answered = searches(replica.server.slack.calls)
+        command(replica.server, "quilted kernels")  # a request once the check is due starts the catch-up beside it
+        replica.server.slack.wait_for(lambda calls, before=answered: searches(calls) > before)
+        assert wait_for_background(30)
+        assert num in index.vectors.hashes
+        assert replica.service.search.dense(NEW_COURSE["title"], 1)[0][0] == num
+        embedded = replica.service.courses.get(NEW_COURSE["id"]).embedding_text()
+        assert embedded not in replica.encoder.embedded  # the vector the CLI stored
 
 
 def test_a_replica_catching_up_embeds_nothing_and_indexes_a_course_once_its_vector_is_stored(replicas):
