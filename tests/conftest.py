@@ -47,9 +47,9 @@ SLOW = ("tests/ops/", "tests/admin/test_browser.py", "tests/test_benchmarks_smok
 # server, tests/postgres.py). Every other test runs on SQLite.
 BOTH_ENGINES = (
     "tests/learning/",
-    "tests/bot/test_slack_experience.py",
-    "tests/bot/test_forget_me.py",
-    "tests/bot/test_feedback.py",
+    "tests/bot/",
+    "tests/admin/test_report_dates.py",
+    "tests/admin/test_signin.py",
     "tests/insights/",
     "tests/scheduler/test_nudges.py",
     "tests/scheduler/test_who_is_nudged.py",

@@ -58,11 +58,11 @@ def test_someone_named_in_upnext_admins_gets_a_link_too(server):
     assert follow(server, link_from_slack(server, OPERATOR_ADMIN)).status == 200
 
 
-def test_anyone_else_gets_a_polite_no_and_no_link(server, service, db):
+def test_anyone_else_gets_a_polite_no_and_no_link(server, service, store):
     assert command(server, "admin", "U0ANA").status == 200
     reply = server.answer("respond", "only for workspace admins")
     assert not any(e.get("url") for b in reply["blocks"] for e in b.get("elements", []))
-    assert db.execute("SELECT count(*) FROM admin_tokens").fetchone()[0] == 0
+    assert store.sql.value("SELECT count(*) FROM admin_tokens") == 0
 
 
 def test_expired_forged_and_missing_links_and_no_session_are_refused(server, upnext):
