@@ -1,7 +1,7 @@
 """The last line of defence against listener and middleware failures.
 
-Any such failure is logged with its request kind, and the person who was waiting gets the localised apology instead of
-silence.
+Any such failure is logged with its request kind, and the person who was waiting gets the localised apology ("try again
+in a moment") instead of silence; a store that cannot be reached just now (`StoreUnavailable`) is answered the same.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from bot.block_kit.blocks import error_message
 from bot.i18n import messages_for
 from bot.request_kind import request_kind
 from learning.people.learners import LearnerRepository
+from learning.store.engine import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def register(app: App, learners: LearnerRepository, on_failure: Callable[[], Non
     @app.error
     def on_error(error: Exception, body: dict[str, Any], client: WebClient, respond: Respond | None) -> None:
         kind = request_kind(body)
-        log.error("%s request failed: %s", kind, type(error).__name__, exc_info=error)
+        log_failure(log, f"{kind} request failed", error)
         if on_failure:
             on_failure()
         if kind in WAITING:
@@ -35,6 +36,15 @@ def register(app: App, learners: LearnerRepository, on_failure: Callable[[], Non
                 apologise(client, respond, body, learners)
             except Exception:
                 log.exception("could not send the apology for a failed %s request", kind)
+
+
+def log_failure(logger: logging.Logger, what: str, error: BaseException) -> None:
+    """A database outage is one warning line per request (it is expected, and the pool reconnects by itself);
+    anything else is an error with its traceback."""
+    if isinstance(error, StoreUnavailable):
+        logger.warning("%s: %s", what, error)
+    else:
+        logger.error("%s: %s", what, type(error).__name__, exc_info=error)
 
 
 def apologise(client: WebClient, respond: Respond | None, body: dict[str, Any], learners: LearnerRepository) -> None:

@@ -12,6 +12,7 @@ processes starting at once migrate once. Keyword search is PostgreSQL's full-tex
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -41,6 +42,7 @@ T = TypeVar("T")
 POOL_SIZE = 10  # connections a process keeps at most (each web process serves Slack and the dashboard)
 CONNECT_TIMEOUT = 5  # seconds to reach the server before a statement gives up on it
 WAIT_TIMEOUT = 10.0  # seconds a statement waits for a pooled connection (or the server) before StoreUnavailable
+OUTAGE_WAIT = 1.0  # ... or this long once the pool failed to reach the server
 MIGRATION_LOCK = 0x55504E58  # the advisory lock two processes starting at once migrate under ("UPNX")
 VERSION_KEY = "schema_version"
 
@@ -230,9 +232,11 @@ class PostgresStore(Store):
         self.where = masked(url)
         self.migrations = tuple(migrations)
         self._local = threading.local()
+        self._unreachable = threading.Event()  # set when the pool fails to connect, cleared once one is lent again
         self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, kwargs=_CONNECT_OPTIONS,
                                     configure=_configure, check=ConnectionPool.check_connection, open=False,
-                                    timeout=WAIT_TIMEOUT, reconnect_timeout=0, name="upnext")  # fmt: skip
+                                    timeout=WAIT_TIMEOUT, reconnect_timeout=0, name="upnext",
+                                    reconnect_failed=lambda _: self._unreachable.set())  # fmt: skip
         try:
             self._pool.open(wait=True, timeout=CONNECT_TIMEOUT + 1)
         except PoolTimeout:
@@ -262,10 +266,28 @@ class PostgresStore(Store):
             yield open_one
             return
         try:
-            with self._pool.connection() as conn:
-                yield conn
+            conn = self._borrow()
+            try:
+                with conn:  # commits, or rolls back on an error
+                    yield conn
+            finally:
+                self._pool.putconn(conn)
         except (PoolTimeout, psycopg.OperationalError) as error:
             raise StoreUnavailable(f"the database at {self.where} is unavailable ({type(error).__name__})") from None
+
+    def _borrow(self) -> psycopg.Connection:
+        """A pooled connection, waiting up to WAIT_TIMEOUT while the others are busy but only OUTAGE_WAIT once the
+        pool failed to reach the server (then people hear "try again" at once, not after every statement's wait)."""
+        deadline = time.monotonic() + WAIT_TIMEOUT
+        while True:
+            try:
+                conn = self._pool.getconn(timeout=max(0.01, min(OUTAGE_WAIT, deadline - time.monotonic())))
+            except PoolTimeout:
+                if self._unreachable.is_set() or time.monotonic() >= deadline:
+                    raise
+                continue
+            self._unreachable.clear()
+            return conn
 
     @property
     def sql(self) -> Sql:
