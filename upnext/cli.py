@@ -13,7 +13,7 @@ from config import Settings, SettingsError, load_settings
 from insights.dates import DateError
 from learning.background import in_background
 from learning.store.backup import BackupError
-from learning.store.engine import StoreError
+from learning.store.engine import StoreError, StoreUnavailable
 
 log = logging.getLogger("upnext")
 
@@ -281,16 +281,43 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    """The SQLite store under UPNEXT_HOME copied into the empty PostgreSQL database of DATABASE_URL."""
+    from learning.store.postgres import PostgresStore
+    from learning.store.sqlite import SqliteStore
+    from learning.store.transfer import migrate
+    from upnext.schema import MIGRATIONS
+
+    if not settings.database_url:
+        raise SettingsError("DATABASE_URL is required to migrate: the empty PostgreSQL database to copy the store into")
+    if _no_store_at(settings.database_path):
+        return 2
+    SqliteStore(settings.database_path, MIGRATIONS).close()  # brought to this release's schema first
+    target = PostgresStore(settings.database_url, MIGRATIONS)
+    try:
+        copied = migrate(settings.database_path, target, lambda table, n: print(f"{table}: {n} row(s)"))
+    finally:
+        target.close()
+    print(f"migrated {sum(copied.values())} rows from {settings.database_path} into DATABASE_URL {target.where}; "
+          "start Upnext with DATABASE_URL set")  # fmt: skip
+    return 0
+
+
+def _no_store_at(path: Path) -> bool:
+    """Whether there is no SQLite store at `path` (said on stderr): commands that read one make none."""
+    if path.is_file() and path.stat().st_size:
+        return False
+    what = "an empty file" if path.is_file() else "something that is not a file" if path.exists() else "nothing"
+    print(f"error: no Upnext store at {path}: there is {what} (is UPNEXT_HOME right?)", file=sys.stderr)
+    return True
+
+
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     """Integrity of the store; vectors and indexes repaired where they disagree with the courses."""
     from upnext.build import build
 
-    path = settings.database_path
-    if not path.is_file() or path.stat().st_size == 0:  # checking makes no store where there was none
-        what = "an empty file" if path.is_file() else "something that is not a file" if path.exists() else "nothing"
-        print(f"error: no Upnext store at {path}: there is {what} (is UPNEXT_HOME right?)", file=sys.stderr)
+    if not settings.database_url and _no_store_at(settings.database_path):  # checking makes no store
         return 2
-
     report = build(settings, prepare=False).check()
     for line in report.lines():
         print(line)
@@ -406,6 +433,9 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("check", help="verify the store; rebuild vectors and indexes that disagree").set_defaults(
         func=cmd_check
     )
+    commands.add_parser(
+        "migrate", help="copy the SQLite store under UPNEXT_HOME into the empty PostgreSQL database of DATABASE_URL"
+    ).set_defaults(func=cmd_migrate)
     report = commands.add_parser("report", help="the learning team's figures (aggregates only)")
     report.add_argument("--since", help="first day, YYYY-MM-DD (default: 12 weeks before --until)")
     report.add_argument("--until", help="last day, YYYY-MM-DD (default: today, UTC)")
@@ -430,7 +460,19 @@ def _configure_logging(command: str, settings: Settings | None) -> None:
     """Servers log at INFO; interactive commands only show warnings, so answers stay readable."""
     from upnext.logs import configure_logging
 
-    one_off = ("console", "catalog", "history", "nudges", "backup", "restore", "check", "models", "report", "admin")
+    one_off = (
+        "console",
+        "catalog",
+        "history",
+        "nudges",
+        "backup",
+        "restore",
+        "check",
+        "migrate",
+        "models",
+        "report",
+        "admin",
+    )
     interactive = command in one_off or (command == "run" and not (settings and settings.has_slack))
     configure_logging(settings, logging.WARNING if interactive else logging.INFO)
 
@@ -448,6 +490,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
+    except StoreUnavailable as error:  # the server cannot be reached (now): nothing about the store is wrong
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except (BackupError, StoreError, DateError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -237,26 +237,25 @@ class PostgresStore(Store):
                                     configure=_configure, check=ConnectionPool.check_connection, open=False,
                                     timeout=WAIT_TIMEOUT, reconnect_timeout=0, name="upnext",
                                     reconnect_failed=lambda _: self._unreachable.set())  # fmt: skip
-        try:
+        try:  # one connection first: a server that cannot be reached is one line, not the pool's retries
+            psycopg.connect(url, **_CONNECT_OPTIONS).close()
             self._pool.open(wait=True, timeout=CONNECT_TIMEOUT + 1)
-        except PoolTimeout:
+        except (psycopg.Error, PoolTimeout) as error:
             self._pool.close()
-            raise StoreUnavailable(f"DATABASE_URL {self.where} cannot be reached: {self._why()}") from None
+            raise StoreUnavailable(f"DATABASE_URL {self.where} cannot be reached: {self._why(error)}") from None
         try:
             self._migrate()
         except BaseException:
             self._pool.close()
             raise
 
-    def _why(self) -> str:
-        """Why a fresh connection fails, in one line without the password."""
-        try:
-            psycopg.connect(self.url, **_CONNECT_OPTIONS).close()
-        except psycopg.Error as error:
-            text = " ".join(str(error).split())
-            password = urlsplit(self.url).password
-            return text.replace(password, "***") if password else text
-        return "no connection came within the time allowed"
+    def _why(self, error: Exception) -> str:
+        """Why connecting failed, in one line without the password."""
+        if isinstance(error, PoolTimeout):
+            return "no connection came within the time allowed"
+        text = " ".join(str(error).split())
+        password = urlsplit(self.url).password
+        return text.replace(password, "***") if password else text
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
