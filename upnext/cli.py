@@ -265,31 +265,41 @@ def _catalog_import_options(importing: argparse.ArgumentParser) -> None:
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
-    """A consistent copy of the store, safe while the server and clock run."""
+    """A consistent copy of the store, safe while the server and clock run (pg_dump's on PostgreSQL)."""
     from learning.store.backup import backup
+    from learning.store.pg_backup import pg_backup
 
-    print(backup(settings.database_path, Path(args.file)))
+    target = Path(args.file)
+    print(pg_backup(settings.database_url, target) if settings.database_url else backup(settings.database_path, target))
     return 0
 
 
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     from learning.store.backup import restore
+    from learning.store.pg_backup import pg_restore
+    from learning.store.postgres import masked
     from upnext.schema import MIGRATIONS
 
-    restore(Path(args.file), settings.database_path, MIGRATIONS)
-    print(f"restored {args.file} into {settings.database_path}; run `upnext check` before starting Upnext again")
+    if settings.database_url:
+        pg_restore(Path(args.file), settings.database_url)
+        into = f"DATABASE_URL {masked(settings.database_url)}"
+    else:
+        restore(Path(args.file), settings.database_path, MIGRATIONS)
+        into = str(settings.database_path)
+    print(f"restored {args.file} into {into}; run `upnext check` before starting Upnext again")
     return 0
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     """The SQLite store under UPNEXT_HOME copied into the empty PostgreSQL database of DATABASE_URL."""
-    from learning.store.postgres import PostgresStore
+    from learning.store.postgres import PostgresStore, reach
     from learning.store.sqlite import SqliteStore
     from learning.store.transfer import migrate
     from upnext.schema import MIGRATIONS
 
     if not settings.database_url:
         raise SettingsError("DATABASE_URL is required to migrate: the empty PostgreSQL database to copy the store into")
+    reach(settings.database_url).close()
     if _no_store_at(settings.database_path):
         return 2
     SqliteStore(settings.database_path, MIGRATIONS).close()  # brought to this release's schema first
@@ -419,7 +429,11 @@ def parser() -> argparse.ArgumentParser:
 
     for name, what, func in (
         ("backup", "copy the store to FILE, consistently, while Upnext runs", cmd_backup),
-        ("restore", "replace the store with the backup FILE (Upnext must be stopped)", cmd_restore),
+        (
+            "restore",
+            "replace the store with the backup FILE (Upnext stopped; on PostgreSQL an empty database)",
+            cmd_restore,
+        ),
     ):
         command = commands.add_parser(name, help=what)
         command.add_argument("file")

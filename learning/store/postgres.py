@@ -226,6 +226,17 @@ _CONNECT_OPTIONS: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT, "keepali
                     "keepalives_interval": 2, "keepalives_count": 3}  # fmt: skip
 
 
+def reach(url: str) -> psycopg.Connection:
+    """A connection of its own (autocommit), or StoreUnavailable: one line naming DATABASE_URL, password masked."""
+    try:
+        return psycopg.connect(url, autocommit=True, **_CONNECT_OPTIONS)
+    except psycopg.Error as error:
+        text = " ".join(str(error).split())
+        password = urlsplit(url).password
+        shown = text.replace(password, "***") if password else text
+        raise StoreUnavailable(f"DATABASE_URL {masked(url)} cannot be reached: {shown}") from None
+
+
 class PostgresStore(Store):
     def __init__(self, url: str, migrations: Sequence[str], pool_size: int = POOL_SIZE):
         self.url = url
@@ -237,25 +248,17 @@ class PostgresStore(Store):
                                     configure=_configure, check=ConnectionPool.check_connection, open=False,
                                     timeout=WAIT_TIMEOUT, reconnect_timeout=0, name="upnext",
                                     reconnect_failed=lambda _: self._unreachable.set())  # fmt: skip
-        try:  # one connection first: a server that cannot be reached is one line, not the pool's retries
-            psycopg.connect(url, **_CONNECT_OPTIONS).close()
+        reach(url).close()  # one connection first: a server that cannot be reached is one line, not pool retries
+        try:
             self._pool.open(wait=True, timeout=CONNECT_TIMEOUT + 1)
-        except (psycopg.Error, PoolTimeout) as error:
+        except PoolTimeout:
             self._pool.close()
-            raise StoreUnavailable(f"DATABASE_URL {self.where} cannot be reached: {self._why(error)}") from None
+            raise StoreUnavailable(f"DATABASE_URL {self.where} cannot be reached in time") from None
         try:
             self._migrate()
         except BaseException:
             self._pool.close()
             raise
-
-    def _why(self, error: Exception) -> str:
-        """Why connecting failed, in one line without the password."""
-        if isinstance(error, PoolTimeout):
-            return "no connection came within the time allowed"
-        text = " ".join(str(error).split())
-        password = urlsplit(self.url).password
-        return text.replace(password, "***") if password else text
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:

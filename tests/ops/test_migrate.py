@@ -17,10 +17,12 @@ from tests.conftest import DATA
 from tests.postgres import PASSWORD
 
 
-def upnext(home: Path, database_url: str, *args: str) -> subprocess.CompletedProcess:
+def upnext(home: Path, database_url: str, *args: str, path: str | None = None) -> subprocess.CompletedProcess:
+    """`upnext ARGS` on UPNEXT_HOME `home` and `database_url` (with PATH `path`, when given)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "UPNEXT_", "DATABASE_"))}
+    env.update({"UPNEXT_HOME": str(home), "DATABASE_URL": database_url, **({"PATH": path} if path else {})})
     command = [str(Path(sys.executable).with_name("upnext")), *args]
-    return subprocess.run(command, env={**env, "UPNEXT_HOME": str(home), "DATABASE_URL": database_url},
+    return subprocess.run(command, env=env,
                           capture_output=True, text=True, timeout=300, cwd=home)  # fmt: skip
 
 
@@ -29,9 +31,10 @@ def test_migrate_moves_every_row_of_an_earlier_releases_store_into_an_empty_post
     home.mkdir()
     shutil.copy(DATA / "store-0e63be3.db", home / "upnext.db")
     with sqlite3.connect(home / "upnext.db") as old:  # more events than one chunk of the copy
-        old.execute("INSERT INTO events (learner_id, course_id, kind, value, at, source) SELECT learner_id, course_id, "
-                    "kind, value, strftime('%Y-%m-%dT%H:%M:%S+00:00', at, '-' || i || ' minutes'), source FROM events, (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
-                    "FROM n WHERE i < 1500) SELECT i FROM n)")  # fmt: skip
+        old.execute("INSERT INTO events (learner_id, course_id, kind, value, at, source) "
+                    "SELECT learner_id, course_id, kind, value, strftime('%Y-%m-%dT%H:%M:%S+00:00', at, "
+                    "'-' || i || ' minutes'), source FROM events, (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+                    "SELECT i + 1 FROM n WHERE i < 1500) SELECT i FROM n)")  # fmt: skip
     old.close()
     url = postgres.create_database("migrated")
 
