@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, Respond
+from slack_bolt import App, BoltResponse, Respond
 from slack_sdk import WebClient
 
 from bot.block_kit.blocks import error_message
@@ -26,9 +26,17 @@ WAITING = ("command", "action", "view", "shortcut", "event:message", "event:app_
 
 def register(app: App, learners: LearnerRepository, on_failure: Callable[[], None] | None = None) -> None:
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], client: WebClient, respond: Respond | None) -> None:
+    def on_error(
+        error: Exception,
+        body: dict[str, Any],
+        client: WebClient,
+        respond: Respond | None,
+        response: BoltResponse | None,
+    ) -> None:
         kind = request_kind(body)
         log_failure(log, f"{kind} request failed", error)
+        if isinstance(error, StoreUnavailable) and response is not None:
+            response.status = 200  # failed before its ack: acknowledged all the same, so Slack does not retry
         if on_failure:
             on_failure()
         if kind in WAITING:

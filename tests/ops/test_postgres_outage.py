@@ -10,7 +10,7 @@ import pytest
 from tests.admin.test_signin import follow, link_from_slack, session_cookie
 from tests.conftest import OPERATOR_ADMIN
 from tests.helpers import http
-from tests.slack_requests import command, dm, onboard
+from tests.slack_requests import command, dm, onboard, submit_interests
 
 TRY_AGAIN = "Please try again in a moment"
 UP_NEXT = "Up next for you"
@@ -37,6 +37,7 @@ def test_a_database_outage_answers_try_again_and_service_returns_without_a_resta
         assert "Traceback" not in str(apology) and "psycopg" not in str(apology)
         assert dm(server, "next").status == 200
         server.answer("chat.postMessage", TRY_AGAIN)
+        assert submit_interests(server, [], "analyst").status == 200  # the modal's check reads the store before ack
         dashboard = http(server.url + SESSION_PAGE, headers={"Cookie": cookie})
         assert dashboard.status == 503 and b"try again" in dashboard.body.lower()
         assert http(server.url + "/healthz").status == 503
