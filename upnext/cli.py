@@ -292,6 +292,7 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     """The SQLite store under UPNEXT_HOME copied into the empty PostgreSQL database of DATABASE_URL."""
+    from learning.store.backup import sole_use
     from learning.store.postgres import PostgresStore, reach
     from learning.store.sqlite import SqliteStore
     from learning.store.transfer import migrate
@@ -302,6 +303,8 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     reach(settings.database_url).close()
     if _no_store_at(settings.database_path):
         return 2
+    with sole_use(settings.database_path, "migrate"):
+        pass  # refused while a server, clock or command has it open (README: stop them before migrating)
     SqliteStore(settings.database_path, MIGRATIONS).close()  # brought to this release's schema first
     target = PostgresStore(settings.database_url, MIGRATIONS)
     try:

@@ -16,7 +16,8 @@ import sqlite3
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,6 +161,19 @@ def problems(path: Path, migrations: Sequence[str]) -> list[str]:
     return []
 
 
+@contextmanager
+def sole_use(database: Path, what: str) -> Iterator[None]:
+    """The store's lock held exclusively meanwhile; BackupError at once when a server, clock or command has it open."""
+    with open(lock_path(database), "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BackupError(
+                f"refusing to {what}: an Upnext server, clock or command is using {database}; stop it first"
+            ) from None
+        yield
+
+
 def restore(source: Path, database: Path, migrations: Sequence[str]) -> None:
     """Replace the store at `database` with the backup at `source`, which is checked first. Refuses while any
     process has the store open. The restored store is migrated forward by the next start if it is older."""
@@ -168,13 +182,7 @@ def restore(source: Path, database: Path, migrations: Sequence[str]) -> None:
         raise BackupError(f"refusing to restore: {found[0]}")
     try:
         database.parent.mkdir(parents=True, exist_ok=True)
-        with open(lock_path(database), "a") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise BackupError(
-                    f"refusing to restore: an Upnext server, clock or command is using {database}; stop it first"
-                ) from None
+        with sole_use(database, "restore"):
             reader = _read_only(source)
             try:
                 # the old store's journal must never be applied to the restored one: gone just before the rename

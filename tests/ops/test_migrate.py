@@ -15,6 +15,7 @@ import psycopg
 
 from tests.conftest import DATA
 from tests.postgres import PASSWORD
+from upnext.schema import open_store
 
 
 def upnext(home: Path, database_url: str, *args: str, path: str | None = None) -> subprocess.CompletedProcess:
@@ -61,3 +62,19 @@ def test_migrate_moves_every_row_of_an_earlier_releases_store_into_an_empty_post
     again = upnext(home, url, "migrate")
     assert again.returncode == 2 and again.stderr.count("\n") == 1
     assert "already holds Upnext data" in again.stderr and PASSWORD not in again.stderr
+
+
+def test_migrate_refuses_while_upnext_uses_the_sqlite_store(tmp_path, postgres):
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(DATA / "store-0e63be3.db", home / "upnext.db")
+    url = postgres.create_database("while_serving")
+    serving = open_store(home / "upnext.db")  # as a web process or clock holds it
+    try:
+        refused = upnext(home, url, "migrate")
+    finally:
+        serving.close()
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+    assert "refusing to migrate" in refused.stderr and "stop it first" in refused.stderr
+    with psycopg.connect(url) as target:
+        assert target.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
