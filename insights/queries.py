@@ -18,6 +18,8 @@ PICK_KINDS = "(a.kind IN ('next', 'search') OR a.kind LIKE 'home:%' OR a.kind LI
 RETURN_DAYS = 7  # engaging within this many days of a nudge (or of being held out) counts as having returned
 _WHEN = "coalesce(n.sent_at, n.due_at)"  # when a nudge went out, or was due (held out, skipped)
 _KNOWN = f"is_bot = 0 AND deleted = 0 AND slack_id NOT LIKE '{PENDING_PREFIX}%'"
+# 1 when one of the group's events is a completion, else 0 (a comparison is a boolean in PostgreSQL: no max() of it)
+_ANY_COMPLETED = f"max(CASE WHEN kind = '{COMPLETED}' THEN 1 ELSE 0 END)"
 
 
 def sql_text(value: str) -> str:
@@ -89,12 +91,12 @@ class ReportQueries:
         return self._during(
             # "kind || ''": look events up by answer, and by learner, not through the (much larger) kind index
             f"SELECT {self.week('a.created_at')}, a.surface, {reason}, a.learner_id, count(*), "
-            f"count(c.answer_id), sum(CASE WHEN c.answer_id IS NULL THEN 0 WHEN c.done THEN 1 ELSE EXISTS (SELECT 1 "
+            f"count(c.answer_id), count(*) FILTER (WHERE c.done = 1 OR EXISTS (SELECT 1 "
             f"FROM events d WHERE d.learner_id = c.learner_id AND d.at >= c.first_at AND d.course_id = c.course_id "
-            f"AND d.kind || '' = '{COMPLETED}') END) "
+            f"AND d.kind || '' = '{COMPLETED}')) "
             f"FROM answers a JOIN impressions i ON i.answer_id = a.id "
             f"LEFT JOIN (SELECT answer_id, course_id, min(learner_id) AS learner_id, "
-            f"max(kind = '{COMPLETED}') AS done, min(at) AS first_at FROM events "
+            f"{_ANY_COMPLETED} AS done, min(at) AS first_at FROM events "
             f"WHERE answer_id IS NOT NULL AND kind || '' IN {_in(ENGAGED)} "
             f"GROUP BY answer_id, course_id) c ON c.answer_id = i.answer_id AND c.course_id = i.course_id "
             f"WHERE a.created_at >= :start AND a.created_at < :end AND {PICK_KINDS} GROUP BY 1, 2, 3, 4",
@@ -107,7 +109,7 @@ class ReportQueries:
         """(week, learner, questions, answered with nothing clicked)."""
         return self._during(
             f"SELECT {self.week('a.created_at')}, a.learner_id, count(*), "
-            f"sum(NOT EXISTS (SELECT 1 FROM events e WHERE e.answer_id = a.id)) "
+            f"count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.answer_id = a.id)) "
             f"FROM answers a WHERE a.kind = 'search' AND a.created_at >= :start AND a.created_at < :end GROUP BY 1, 2",
             start,
             end,
@@ -117,7 +119,7 @@ class ReportQueries:
         """(question, learner) for searches whose closest course was under `threshold` (the learner only to count
         distinct askers; it never leaves the report module)."""
         query = self.dialect.json_value("payload", "context", "query")
-        similarity = self.dialect.json_value("payload", "context", "top_similarity")
+        similarity = self.dialect.json_number("payload", "context", "top_similarity")
         return self.store.sql.rows(
             f"SELECT lower(trim({query})), learner_id FROM answers "
             f"WHERE kind = 'search' AND created_at >= :start AND created_at < :end "
@@ -156,7 +158,7 @@ class ReportQueries:
         every take: at 100k learners, twice as fast as looking each pair's earlier takes up)."""
         return self._during(
             f"SELECT {self.week('first_at')}, course_id, learner_id, done FROM ("
-            f"SELECT course_id, learner_id, min(at) AS first_at, max(kind = '{COMPLETED}') AS done FROM events "
+            f"SELECT course_id, learner_id, min(at) AS first_at, {_ANY_COMPLETED} AS done FROM events "
             f"WHERE kind IN {_in(ENGAGED)} AND course_id IS NOT NULL GROUP BY course_id, learner_id) AS takes "
             f"WHERE first_at >= :start AND first_at < :end",
             start,
@@ -179,9 +181,9 @@ class ReportQueries:
         followed by nudges off or a snooze within `days`) for nudges sent in the window."""
         return self._during(
             f"SELECT {self.week('n.sent_at')}, n.kind, n.learner_id, count(*), "
-            f"sum(CAST(n.id AS TEXT) IN (SELECT value FROM events WHERE source = 'nudge')), "
-            f"sum(EXISTS (SELECT 1 FROM events e WHERE {self.returned})), "
-            f"sum(EXISTS (SELECT 1 FROM events e WHERE e.learner_id = n.learner_id "
+            f"count(*) FILTER (WHERE CAST(n.id AS TEXT) IN (SELECT value FROM events WHERE source = 'nudge')), "
+            f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE {self.returned})), "
+            f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE e.learner_id = n.learner_id "
             f"AND e.kind IN {_in((NUDGES_OFF, NUDGES_SNOOZED))} AND e.at >= n.sent_at "
             f"AND e.at <= {self.dialect.plus_days('n.sent_at', days)})) "
             f"FROM nudges n WHERE n.status = 'sent' AND n.sent_at >= :start AND n.sent_at < :end GROUP BY 1, 2, 3",
@@ -193,7 +195,7 @@ class ReportQueries:
         """(week, sent | held_out, learner, come-back nudges, of which the learner was active within RETURN_DAYS)."""
         return self._during(
             f"SELECT {self.week(_WHEN)}, n.status, n.learner_id, count(*), "
-            f"sum(EXISTS (SELECT 1 FROM events e WHERE {self.returned})) FROM nudges n "
+            f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE {self.returned})) FROM nudges n "
             f"WHERE n.kind = 'come_back' AND n.status IN ('sent', 'held_out') AND {_WHEN} >= :start "
             f"AND {_WHEN} < :end GROUP BY 1, 2, 3",
             start,
@@ -213,8 +215,9 @@ class ReportQueries:
             f"started AS (SELECT DISTINCT course_id FROM events WHERE kind IN {_in(ENGAGED)} AND at < :end "
             f"AND course_id IS NOT NULL GROUP BY course_id, {self.week('at')} "
             f"HAVING count(DISTINCT learner_id) >= :min_group) "
-            f"SELECT c.language, c.level, count(*), sum(c.id NOT IN (SELECT course_id FROM shown)), "
-            f"sum(c.id NOT IN (SELECT course_id FROM started)) FROM courses c GROUP BY c.language, c.level",
+            f"SELECT c.language, c.level, count(*), count(*) FILTER (WHERE c.id NOT IN (SELECT course_id FROM shown)), "
+            f"count(*) FILTER (WHERE c.id NOT IN (SELECT course_id FROM started)) FROM courses c "
+            f"GROUP BY c.language, c.level",
             {"shown_since": shown_since, "end": end, "min_group": min_group},
         )
 

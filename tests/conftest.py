@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import tempfile
 import threading
 import uuid
@@ -43,7 +44,17 @@ SLOW = ("tests/ops/", "tests/admin/test_browser.py", "tests/test_benchmarks_smok
 
 # The repository tests and the end-to-end Slack tests run on both engines: SQLite, and PostgreSQL (a throwaway
 # server, tests/postgres.py). Every other test runs on SQLite.
-BOTH_ENGINES = ("tests/learning/store/test_engine.py",)
+BOTH_ENGINES = (
+    "tests/learning/",
+    "tests/bot/test_slack_experience.py",
+    "tests/bot/test_forget_me.py",
+    "tests/bot/test_feedback.py",
+    "tests/insights/",
+    "tests/scheduler/test_nudges.py",
+    "tests/scheduler/test_who_is_nudged.py",
+    "tests/scheduler/test_digest.py",
+    "tests/scheduler/test_housekeeping.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -187,6 +198,35 @@ def store(settings: Settings, empty_service: LearningService) -> Iterator[Store]
 @pytest.fixture
 def db(store: Store):
     return store.db
+
+
+@pytest.fixture
+def store_copies(request: pytest.FixtureRequest, settings: Settings, service: LearningService) -> Iterator:
+    """A function opening another store as the service's started (the small catalog) under a name of its own: a
+    copy of the SQLite file, or a new PostgreSQL database made from the catalog's. Closed (and dropped) at the end."""
+    opened: list[tuple[Store, str | None]] = []
+
+    def copy(name: str) -> Store:
+        if settings.database_url:
+            database = f"t_{uuid.uuid4().hex[:12]}"
+            where: str | Path = request.getfixturevalue("postgres").create_database(
+                database, request.getfixturevalue("catalog_database")[1]
+            )
+        else:
+            where = settings.home / f"{name}.db"
+            with sqlite3.connect(settings.database_path) as source, sqlite3.connect(where) as target:
+                source.backup(target)
+            source.close()
+            target.close()
+            database = None
+        opened.append((open_store(where), database))
+        return opened[-1][0]
+
+    yield copy
+    for store, database in opened:
+        store.close()
+        if database:
+            request.getfixturevalue("postgres").drop_database(database)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import io
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from config import Settings, SettingsError, load_settings
@@ -175,7 +176,11 @@ def _nudge_parts(settings: Settings):
 
     upnext = build(settings)
     service = upnext.service
-    return upnext, Planner(service, settings.nudges), lambda: Sender(service, nudge_client(settings), settings.nudges)
+
+    def sender(leading: Callable[[], bool] = lambda: True) -> Sender:
+        return Sender(service, nudge_client(settings, leading), settings.nudges, leading=leading)
+
+    return upnext, Planner(service, settings.nudges), sender
 
 
 def _digest(settings: Settings, upnext):
@@ -207,7 +212,9 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
 
     upnext, planner, sender = _nudge_parts(settings)
     housekeeping = Housekeeping(upnext.service, settings.answers_retention_days)
-    run_clock(planner, sender(), housekeeping, _digest(settings, upnext), _retraining(settings, upnext.service))
+    lease = upnext.store.lease("clock")  # one clock plans and sends for the store; any other waits to take over
+    run_clock(planner, sender(lease.held), housekeeping, lease, upnext.store.where, _digest(settings, upnext),
+              _retraining(settings, upnext.service))  # fmt: skip
     return 0
 
 
@@ -422,7 +429,8 @@ def parser() -> argparse.ArgumentParser:
         if name == "catalog":
             _catalog_import_options(importing)
 
-    commands.add_parser("clock", help="plan and send nudges (run exactly one)").set_defaults(func=cmd_clock)
+    clock = commands.add_parser("clock", help="plan and send nudges (one per store; another waits to take over)")
+    clock.set_defaults(func=cmd_clock)
     nudges = commands.add_parser("nudges", help="inspect nudges").add_subparsers(dest="nudges_command", required=True)
     preview = nudges.add_parser("preview", help="who would get what and why, without sending")
     preview.add_argument("--user", help="only this Slack user id")

@@ -50,6 +50,11 @@ def test_filters_restrict_both_retrievers(service):
     assert all(c.level == "beginner" for c in beginner.courses)
 
 
+def test_a_provider_filter_matches_whatever_the_case_it_is_typed_in(service):
+    typed = service.search.search('data provider:"library CARPENTRY"', 5)
+    assert typed.courses and all(c.provider == "Library Carpentry" for c in typed.courses)
+
+
 def test_filters_that_match_nothing_give_no_results_not_other_courses(service):
     assert service.search.search("git lang:ja", 5).hits == []
 
