@@ -71,9 +71,7 @@ def test_the_database_password_is_in_no_log_metrics_page_or_export_even_during_a
     assert upnext.terminate() == 0
     exports = [start_upnext("report", "--format", f, healthy=False) for f in ("json", "csv")]
     checked = start_upnext("check", healthy=False)
-    for done in exports:
-        done.process.wait(120)
-    assert checked.process.wait(120) == 0
+    assert [done.process.wait(120) for done in (*exports, checked)] == [0, 0, 0]
 
     assert "the database at postgresql://upnext:***@" in upnext.log  # the outage was logged, masked
     for shown in (upnext.log, metrics, *(done.log for done in (*exports, checked))):
