@@ -31,6 +31,11 @@ def test_a_postgresql_backup_restores_into_an_empty_database_with_every_row(tmp_
     assert made.returncode == 0, made.stderr
     assert made.stdout.startswith(f"backed up to {tmp_path / 'upnext.dump'}")
     assert (tmp_path / "upnext.dump").read_bytes().startswith(b"PGDMP")  # pg_dump's custom format
+    assert upnext(home, serving, "backup", str(tmp_path / "upnext.dump")).returncode == 0  # replaces its own dump
+    (tmp_path / "notes.txt").write_text("not a backup")
+    kept = upnext(home, serving, "backup", str(tmp_path / "notes.txt"))
+    assert kept.returncode == 2 and "refusing to replace" in kept.stderr
+    assert (tmp_path / "notes.txt").read_text() == "not a backup"
 
     refused = upnext(home, serving, "restore", str(tmp_path / "upnext.dump"))
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "not empty" in refused.stderr
