@@ -11,7 +11,7 @@ import pytest
 from tests.admin.test_signin import follow, link_from_slack, session_cookie
 from tests.conftest import OPERATOR_ADMIN
 from tests.helpers import http
-from tests.slack_requests import command, dm, onboard, submit_interests
+from tests.slack_requests import ANA, command, dm, event, onboard, submit_interests
 
 TRY_AGAIN = "Please try again in a moment"
 UP_NEXT = "Up next for you"
@@ -68,6 +68,10 @@ def test_a_database_outage_under_load_answers_try_again_and_service_returns_with
             assert dm(server, "next").status == 200
             server.answer("chat.postMessage", TRY_AGAIN)
             assert submit_interests(server, [], "analyst").status == 200  # its check reads the store before ack
+            thread = {"user_id": ANA, "channel_id": "D" + ANA, "thread_ts": "200.1", "context": {}}
+            assistant = {"type": "assistant_thread_started", "assistant_thread": thread, "event_ts": "200.2"}
+            assert event(server, assistant).status == 200  # the assistant's middleware
+            assert dm(server, "next", thread_ts="200.1").status == 200
             dashboard = http(server.url + "/admin", headers={"Cookie": cookie})
             assert dashboard.status == 503 and b"try again" in dashboard.body.lower()
             assert http(server.url + "/healthz").status == 503
