@@ -20,6 +20,7 @@ from admin.signin import SESSION_TTL, AdminRights, SignIn
 from insights.dates import DateError, asked_window
 from insights.formats import as_csv, as_json
 from insights.report import Report, Window
+from learning.store.engine import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,15 @@ class AdminWeb:
         return self.signin.session_user(morsel.value if morsel else None)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            return self._serve(environ, start_response)
+        except StoreUnavailable as error:
+            log.warning("dashboard request failed: %s", error)
+            return self._html(start_response, "503 Service Unavailable", page("Upnext: try again", (
+                '<main id="main"><h1>Please try again in a moment</h1><p>Upnext cannot reach its database just now.'
+                "</p></main>")), [("Retry-After", "10")])  # fmt: skip
+
+    def _serve(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "").rstrip("/") or PREFIX
         if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
             return self._html(start_response, "405 Method Not Allowed", page("Not allowed", "<p>GET only.</p>"),

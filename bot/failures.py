@@ -1,7 +1,7 @@
 """The last line of defence against listener and middleware failures.
 
-Any such failure is logged with its request kind, and the person who was waiting gets the localised apology instead of
-silence.
+Any such failure is logged with its request kind, and the person who was waiting gets the localised apology ("try again
+in a moment") instead of silence; a store that cannot be reached just now (`StoreUnavailable`) is answered the same.
 """
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, Respond
+from slack_bolt import App, BoltResponse, Respond
 from slack_sdk import WebClient
 
 from bot.block_kit.blocks import error_message
 from bot.i18n import messages_for
 from bot.request_kind import request_kind
 from learning.people.learners import LearnerRepository
+from learning.store.engine import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +26,17 @@ WAITING = ("command", "action", "view", "shortcut", "event:message", "event:app_
 
 def register(app: App, learners: LearnerRepository, on_failure: Callable[[], None] | None = None) -> None:
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], client: WebClient, respond: Respond | None) -> None:
+    def on_error(
+        error: Exception,
+        body: dict[str, Any],
+        client: WebClient,
+        respond: Respond | None,
+        response: BoltResponse | None,
+    ) -> None:
         kind = request_kind(body)
-        log.error("%s request failed: %s", kind, type(error).__name__, exc_info=error)
+        log_failure(log, f"{kind} request failed", error)
+        if isinstance(error, StoreUnavailable) and response is not None:
+            response.status = 200  # failed before its ack: acknowledged all the same, so Slack does not retry
         if on_failure:
             on_failure()
         if kind in WAITING:
@@ -35,6 +44,15 @@ def register(app: App, learners: LearnerRepository, on_failure: Callable[[], Non
                 apologise(client, respond, body, learners)
             except Exception:
                 log.exception("could not send the apology for a failed %s request", kind)
+
+
+def log_failure(logger: logging.Logger, what: str, error: BaseException) -> None:
+    """A database outage is one warning line per request (it is expected, and the pool reconnects by itself);
+    anything else is an error with its traceback."""
+    if isinstance(error, StoreUnavailable):
+        logger.warning("%s: %s", what, error)
+    else:
+        logger.error("%s: %s", what, type(error).__name__, exc_info=error)
 
 
 def apologise(client: WebClient, respond: Respond | None, body: dict[str, Any], learners: LearnerRepository) -> None:

@@ -7,7 +7,8 @@ They are served on a port of their own when UPNEXT_METRICS_PORT is set (and then
   unauthorized, error); `upnext_ack_seconds{kind}`: time to the HTTP answer Slack waits for (the ack).
 - `upnext_answer_seconds{kind,outcome}`: from the request's arrival until its listener finished (ok or error).
 - `upnext_slack_api_calls_total{method,outcome}` and `upnext_slack_rate_limited_total{method}` (429s).
-- `upnext_nudges{status}`: nudges in the store by status, read at scrape time (the clock writes them).
+- `upnext_nudges{status}`: nudges in the store by status, read at scrape time (the clock writes them); left out
+  while the store cannot be reached.
 - `upnext_rebuild_seconds{what}`: background rebuilds (the recommender's signals).
 
 The request kind travels from Bolt's middleware to the WSGI wrapper and to the listener pool in a thread-local: Bolt
@@ -36,6 +37,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 
 from bot.request_kind import request_kind
+from learning.store.engine import StoreUnavailable
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -98,8 +100,13 @@ class _NudgeCollector:
         self.counts = counts
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
+        """Left out while the store cannot be reached: the rest of the page is what an outage is watched by."""
+        try:
+            counts = self.counts()
+        except StoreUnavailable:
+            return
         family = GaugeMetricFamily("upnext_nudges", "Nudges in the store by status", labels=["status"])
-        for status, count in sorted(self.counts().items()):
+        for status, count in sorted(counts.items()):
             family.add_metric([status], count)
         yield family
 

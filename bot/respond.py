@@ -13,6 +13,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.block_kit.blocks import Message
+from bot.failures import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def build_and_send(
     """Build the answer and send it; if building fails, log it and send `fallback()` instead."""
     try:
         message = build()
-    except Exception:
-        log.exception("could not build an answer")
+    except Exception as error:
+        log_failure(log, "could not build an answer", error)
         message = fallback()
     send(post, message, **options)

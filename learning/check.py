@@ -67,7 +67,8 @@ def _repair_vectors(courses: CourseRepository, index: CourseIndex) -> int:
     if not wrong:
         return 0
     nums = [num for num, content_hash in hashes.items() if content_hash in wrong]
-    texts = {course.content_hash: course.embedding_text() for course in courses.many_by_num(nums).values()}
+    # keyed by the hash the store holds for the course, which is what the index reads the vector by
+    texts = {hashes[num]: course.embedding_text() for num, course in courses.many_by_num(nums).items()}
     encoded = index.cache.encoder.encode(list(texts.values()))
     index.cache.put(dict(zip(texts, encoded)))
     return len(texts)

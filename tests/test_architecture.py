@@ -151,7 +151,7 @@ def test_the_cycle_finder_finds_a_cycle_through_three_nodes():
 # The store's engines: the only modules that may speak SQLite's own dialect (`sqlite` is the SQLite engine, `backup`
 # copies the SQLite file itself, `pg_schema` reads the owners' SQLite DDL to derive PostgreSQL's, `engine` copies rows
 # to and from a SQLite file of bundled vectors). docs/architecture.md gives the same rule as a grep command.
-ENGINE_MODULES = {f"learning/store/{name}.py" for name in ("sqlite", "backup", "pg_schema", "engine")}
+ENGINE_MODULES = {f"learning/store/{name}.py" for name in ("sqlite", "backup", "pg_schema", "engine", "transfer")}
 # The owners' schema steps (`TABLES`) are DDL the SQLite engine replays verbatim, being append-only history: the
 # rule is for the statements repositories run.
 SQLITE_ONLY = re.compile(

@@ -14,7 +14,7 @@ from config import Settings, SettingsError, load_settings
 from insights.dates import DateError
 from learning.background import every, in_background
 from learning.store.backup import BackupError
-from learning.store.engine import StoreError
+from learning.store.engine import StoreError, StoreUnavailable
 
 log = logging.getLogger("upnext")
 
@@ -276,32 +276,72 @@ def _catalog_import_options(importing: argparse.ArgumentParser) -> None:
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
-    """A consistent copy of the store, safe while the server and clock run."""
+    """A consistent copy of the store, safe while the server and clock run (pg_dump's on PostgreSQL)."""
     from learning.store.backup import backup
+    from learning.store.pg_backup import pg_backup
 
-    print(backup(settings.database_path, Path(args.file)))
+    target = Path(args.file)
+    print(pg_backup(settings.database_url, target) if settings.database_url else backup(settings.database_path, target))
     return 0
 
 
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     from learning.store.backup import restore
+    from learning.store.pg_backup import pg_restore
+    from learning.store.postgres import masked
     from upnext.schema import MIGRATIONS
 
-    restore(Path(args.file), settings.database_path, MIGRATIONS)
-    print(f"restored {args.file} into {settings.database_path}; run `upnext check` before starting Upnext again")
+    if settings.database_url:
+        pg_restore(Path(args.file), settings.database_url)
+        into = f"DATABASE_URL {masked(settings.database_url)}"
+    else:
+        restore(Path(args.file), settings.database_path, MIGRATIONS)
+        into = str(settings.database_path)
+    print(f"restored {args.file} into {into}; run `upnext check` before starting Upnext again")
     return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    """The SQLite store under UPNEXT_HOME copied into the empty PostgreSQL database of DATABASE_URL."""
+    from learning.store.backup import sole_use
+    from learning.store.postgres import PostgresStore, reach
+    from learning.store.sqlite import SqliteStore
+    from learning.store.transfer import migrate
+    from upnext.schema import MIGRATIONS
+
+    if not settings.database_url:
+        raise SettingsError("DATABASE_URL is required to migrate: the empty PostgreSQL database to copy the store into")
+    reach(settings.database_url).close()
+    if _no_store_at(settings.database_path):
+        return 2
+    with sole_use(settings.database_path, "migrate"):
+        pass  # refused while a server, clock or command has it open (README: stop them before migrating)
+    SqliteStore(settings.database_path, MIGRATIONS).close()  # brought to this release's schema first
+    target = PostgresStore(settings.database_url, MIGRATIONS)
+    try:
+        copied = migrate(settings.database_path, target, lambda table, n: print(f"{table}: {n} row(s)"))
+    finally:
+        target.close()
+    print(f"migrated {sum(copied.values())} rows from {settings.database_path} into DATABASE_URL {target.where}; "
+          "start Upnext with DATABASE_URL set")  # fmt: skip
+    return 0
+
+
+def _no_store_at(path: Path) -> bool:
+    """Whether there is no SQLite store at `path` (said on stderr): commands that read one make none."""
+    if path.is_file() and path.stat().st_size:
+        return False
+    what = "an empty file" if path.is_file() else "something that is not a file" if path.exists() else "nothing"
+    print(f"error: no Upnext store at {path}: there is {what} (is UPNEXT_HOME right?)", file=sys.stderr)
+    return True
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     """Integrity of the store; vectors and indexes repaired where they disagree with the courses."""
     from upnext.build import build
 
-    path = settings.database_path
-    if not path.is_file() or path.stat().st_size == 0:  # checking makes no store where there was none
-        what = "an empty file" if path.is_file() else "something that is not a file" if path.exists() else "nothing"
-        print(f"error: no Upnext store at {path}: there is {what} (is UPNEXT_HOME right?)", file=sys.stderr)
+    if not settings.database_url and _no_store_at(settings.database_path):  # checking makes no store
         return 2
-
     report = build(settings, prepare=False).check()
     for line in report.lines():
         print(line)
@@ -404,7 +444,11 @@ def parser() -> argparse.ArgumentParser:
 
     for name, what, func in (
         ("backup", "copy the store to FILE, consistently, while Upnext runs", cmd_backup),
-        ("restore", "replace the store with the backup FILE (Upnext must be stopped)", cmd_restore),
+        (
+            "restore",
+            "replace the store with the backup FILE (Upnext stopped; on PostgreSQL an empty database)",
+            cmd_restore,
+        ),
     ):
         command = commands.add_parser(name, help=what)
         command.add_argument("file")
@@ -418,6 +462,9 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("check", help="verify the store; rebuild vectors and indexes that disagree").set_defaults(
         func=cmd_check
     )
+    commands.add_parser(
+        "migrate", help="copy the SQLite store under UPNEXT_HOME into the empty PostgreSQL database of DATABASE_URL"
+    ).set_defaults(func=cmd_migrate)
     report = commands.add_parser("report", help="the learning team's figures (aggregates only)")
     report.add_argument("--since", help="first day, YYYY-MM-DD (default: 12 weeks before --until)")
     report.add_argument("--until", help="last day, YYYY-MM-DD (default: today, UTC)")
@@ -442,7 +489,19 @@ def _configure_logging(command: str, settings: Settings | None) -> None:
     """Servers log at INFO; interactive commands only show warnings, so answers stay readable."""
     from upnext.logs import configure_logging
 
-    one_off = ("console", "catalog", "history", "nudges", "backup", "restore", "check", "models", "report", "admin")
+    one_off = (
+        "console",
+        "catalog",
+        "history",
+        "nudges",
+        "backup",
+        "restore",
+        "check",
+        "migrate",
+        "models",
+        "report",
+        "admin",
+    )
     interactive = command in one_off or (command == "run" and not (settings and settings.has_slack))
     configure_logging(settings, logging.WARNING if interactive else logging.INFO)
 
@@ -460,6 +519,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
+    except StoreUnavailable as error:  # the server cannot be reached (now): nothing about the store is wrong
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except (BackupError, StoreError, DateError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

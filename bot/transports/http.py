@@ -19,6 +19,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.payload_check import payload_problem
 from learning.service import LearningService
+from learning.store.engine import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,10 @@ class SlackWsgiApp:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH:
-            return _plain(start_response, "200 OK", self.health())
+            try:
+                return _plain(start_response, "200 OK", self.health())
+            except StoreUnavailable:  # logged by the store's pool; a balancer sends traffic elsewhere meanwhile
+                return _plain(start_response, "503 Service Unavailable", {"ok": False, "error": "store_unavailable"})
         if self.pages and self.pages_app and self.pages(path):
             return self.pages_app(environ, start_response)
         if path != EVENTS_PATH:

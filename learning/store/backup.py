@@ -16,7 +16,8 @@ import sqlite3
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,26 +78,33 @@ def _read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
 
-def _made_by_backup(path: Path) -> bool:
-    """Whether the regular file at `path` carries the backup mark (read without following a link or blocking)."""
+def header(path: Path) -> bytes:
+    """The first 100 bytes of the regular file at `path` (read without following a link or blocking); b"" for
+    anything else."""
     try:
         handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
-        return False
+        return b""
     try:
-        header = os.read(handle, 100) if stat.S_ISREG(os.fstat(handle).st_mode) else b""
+        return os.read(handle, 100) if stat.S_ISREG(os.fstat(handle).st_mode) else b""
     finally:
         os.close(handle)
-    mark = int.from_bytes(header[APPLICATION_ID_AT : APPLICATION_ID_AT + 4], "big")
-    return header.startswith(SQLITE_HEADER) and mark == BACKUP_MARK
+
+
+def _made_by_backup(path: Path) -> bool:
+    """Whether the regular file at `path` carries the backup mark."""
+    first = header(path)
+    mark = int.from_bytes(first[APPLICATION_ID_AT : APPLICATION_ID_AT + 4], "big")
+    return first.startswith(SQLITE_HEADER) and mark == BACKUP_MARK
 
 
 KINDS = {stat.S_IFLNK: "a symbolic link", stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO",
          stat.S_IFCHR: "a device", stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}  # fmt: skip
 
 
-def _check_replaceable(target: Path, database: Path) -> None:
-    """Nothing at `target`, or a backup Upnext made; otherwise BackupError naming what is there."""
+def check_replaceable(target: Path, database: Path | None, made_by_backup: Callable[[Path], bool] = _made_by_backup):
+    """Nothing at `target`, or a backup Upnext made (as `made_by_backup` tells); otherwise BackupError naming what
+    is there."""
     try:
         found = target.lstat()
     except FileNotFoundError:
@@ -104,9 +112,9 @@ def _check_replaceable(target: Path, database: Path) -> None:
     except OSError as error:  # e.g. a path through a file
         raise BackupError(f"cannot write the backup {target}: {_reason(error)}") from None
     kind = KINDS.get(stat.S_IFMT(found.st_mode))
-    if kind is None and database.exists() and os.path.samefile(target, database):
+    if kind is None and database is not None and database.exists() and os.path.samefile(target, database):
         kind = "the store itself"
-    if kind is None and not _made_by_backup(target):
+    if kind is None and not made_by_backup(target):
         kind = "not a backup made by Upnext"
     if kind is not None:
         raise BackupError(f"refusing to replace {target}: it is {kind} (choose a new file name, or remove it first)")
@@ -115,13 +123,13 @@ def _check_replaceable(target: Path, database: Path) -> None:
 def backup(database: Path, target: Path) -> BackupReport:
     if not database.is_file():
         raise BackupError(f"no store at {database} (is UPNEXT_HOME right?)")
-    _check_replaceable(target, database)
+    check_replaceable(target, database)
     started = time.perf_counter()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         source = sqlite3.connect(database, timeout=30)
         try:
-            _copy(source, target, BACKUP_MARK, lambda: _check_replaceable(target, database))
+            _copy(source, target, BACKUP_MARK, lambda: check_replaceable(target, database))
         finally:
             source.close()
         size = target.stat().st_size
@@ -153,6 +161,19 @@ def problems(path: Path, migrations: Sequence[str]) -> list[str]:
     return []
 
 
+@contextmanager
+def sole_use(database: Path, what: str) -> Iterator[None]:
+    """The store's lock held exclusively meanwhile; BackupError at once when a server, clock or command has it open."""
+    with open(lock_path(database), "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BackupError(
+                f"refusing to {what}: an Upnext server, clock or command is using {database}; stop it first"
+            ) from None
+        yield
+
+
 def restore(source: Path, database: Path, migrations: Sequence[str]) -> None:
     """Replace the store at `database` with the backup at `source`, which is checked first. Refuses while any
     process has the store open. The restored store is migrated forward by the next start if it is older."""
@@ -161,13 +182,7 @@ def restore(source: Path, database: Path, migrations: Sequence[str]) -> None:
         raise BackupError(f"refusing to restore: {found[0]}")
     try:
         database.parent.mkdir(parents=True, exist_ok=True)
-        with open(lock_path(database), "a") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise BackupError(
-                    f"refusing to restore: an Upnext server, clock or command is using {database}; stop it first"
-                ) from None
+        with sole_use(database, "restore"):
             reader = _read_only(source)
             try:
                 # the old store's journal must never be applied to the restored one: gone just before the rename

@@ -12,6 +12,7 @@ processes starting at once migrate once. Keyword search is PostgreSQL's full-tex
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -41,6 +42,7 @@ T = TypeVar("T")
 POOL_SIZE = 10  # connections a process keeps at most (each web process serves Slack and the dashboard)
 CONNECT_TIMEOUT = 5  # seconds to reach the server before a statement gives up on it
 WAIT_TIMEOUT = 10.0  # seconds a statement waits for a pooled connection (or the server) before StoreUnavailable
+OUTAGE_WAIT = 1.0  # ... or this long once the pool failed to reach the server
 MIGRATION_LOCK = 0x55504E58  # the advisory lock two processes starting at once migrate under ("UPNX")
 VERSION_KEY = "schema_version"
 
@@ -230,35 +232,39 @@ _CONNECT_OPTIONS: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT, "keepali
 _SERVER_KEEPALIVES = "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3"
 
 
+def reach(url: str) -> psycopg.Connection:
+    """A connection of its own (autocommit), or StoreUnavailable: one line naming DATABASE_URL, password masked."""
+    try:
+        return psycopg.connect(url, autocommit=True, **_CONNECT_OPTIONS)
+    except psycopg.Error as error:
+        text = " ".join(str(error).split())
+        password = urlsplit(url).password
+        shown = text.replace(password, "***") if password else text
+        raise StoreUnavailable(f"DATABASE_URL {masked(url)} cannot be reached: {shown}") from None
+
+
 class PostgresStore(Store):
     def __init__(self, url: str, migrations: Sequence[str], pool_size: int = POOL_SIZE):
         self.url = url
         self.where = masked(url)
         self.migrations = tuple(migrations)
         self._local = threading.local()
+        self._unreachable = threading.Event()  # set when the pool fails to connect, cleared once one is lent again
         self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, kwargs=_CONNECT_OPTIONS,
                                     configure=_configure, check=ConnectionPool.check_connection, open=False,
-                                    timeout=WAIT_TIMEOUT, reconnect_timeout=0, name="upnext")  # fmt: skip
+                                    timeout=WAIT_TIMEOUT, reconnect_timeout=0, name="upnext",
+                                    reconnect_failed=lambda _: self._unreachable.set())  # fmt: skip
+        reach(url).close()  # one connection first: a server that cannot be reached is one line, not pool retries
         try:
             self._pool.open(wait=True, timeout=CONNECT_TIMEOUT + 1)
         except PoolTimeout:
             self._pool.close()
-            raise StoreUnavailable(f"DATABASE_URL {self.where} cannot be reached: {self._why()}") from None
+            raise StoreUnavailable(f"DATABASE_URL {self.where} cannot be reached in time") from None
         try:
             self._migrate()
         except BaseException:
             self._pool.close()
             raise
-
-    def _why(self) -> str:
-        """Why a fresh connection fails, in one line without the password."""
-        try:
-            psycopg.connect(self.url, **_CONNECT_OPTIONS).close()
-        except psycopg.Error as error:
-            text = " ".join(str(error).split())
-            password = urlsplit(self.url).password
-            return text.replace(password, "***") if password else text
-        return "no connection came within the time allowed"
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
@@ -268,10 +274,28 @@ class PostgresStore(Store):
             yield open_one
             return
         try:
-            with self._pool.connection() as conn:
-                yield conn
+            conn = self._borrow()
+            try:
+                with conn:  # commits, or rolls back on an error
+                    yield conn
+            finally:
+                self._pool.putconn(conn)
         except (PoolTimeout, psycopg.OperationalError) as error:
             raise StoreUnavailable(f"the database at {self.where} is unavailable ({type(error).__name__})") from None
+
+    def _borrow(self) -> psycopg.Connection:
+        """A pooled connection, waiting up to WAIT_TIMEOUT while the others are busy but only OUTAGE_WAIT once the
+        pool failed to reach the server (then people hear "try again" at once, not after every statement's wait)."""
+        deadline = time.monotonic() + WAIT_TIMEOUT
+        while True:
+            try:
+                conn = self._pool.getconn(timeout=max(0.01, min(OUTAGE_WAIT, deadline - time.monotonic())))
+            except PoolTimeout:
+                if self._unreachable.is_set() or time.monotonic() >= deadline:
+                    raise
+                continue
+            self._unreachable.clear()
+            return conn
 
     @property
     def sql(self) -> Sql:

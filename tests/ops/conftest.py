@@ -57,13 +57,14 @@ def start_upnext(
     def start(*args: str, env: dict[str, str] | None = None, healthy: bool = True) -> UpnextProcess:
         port = free_port()
         environment = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "UPNEXT_"))},
+            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "UPNEXT_", "DATABASE_"))},
             "SLACK_BOT_TOKEN": settings.slack_bot_token or "",
             "SLACK_SIGNING_SECRET": settings.slack_signing_secret or "",
             "SLACK_API_URL": fake_slack.api_url,
             "UPNEXT_HOME": str(settings.home),
             "UPNEXT_MODELS": str(models_dir),
             "PORT": str(port),
+            **({"DATABASE_URL": settings.database_url} if settings.database_url else {}),
             **(env or {}),
         }
         log_path = tmp_path / f"upnext-{len(started)}.log"
