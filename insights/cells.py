@@ -66,7 +66,7 @@ class Cells:
         if min_group not in self._shown:
             shown: dict[str, dict[tuple[str, str, str], int]] = {}
             for week, rows in self._rows.items():
-                if values := self._values(self._counted(rows, min_group)):
+                if values := self._values(self._counted(_alike(rows), min_group)):
                     shown[week] = values
             self._shown[min_group] = shown
         return self._shown[min_group]
@@ -112,6 +112,22 @@ class Cells:
     def _fed_by(self, row: _Row) -> list[str]:
         """The metrics, and the pairs of a total and a part, whose cells `row` adds someone to."""
         return [*row.amounts, *(f"{t}-{p}" for t, p in self.complements if row.amounts.get(t) != row.amounts.get(p))]
+
+
+def _alike(rows: list[_Row]) -> list[_Row]:
+    """The same rows with the people whose contributions in the week are identical (the same rows, amounts and
+    groups) folded into one stand-in: they feed the same cells, so they are counted or left out together, and the
+    figures are those of the rows one by one (at 100k learners, a week's hundreds of thousands of rows are a few
+    thousand kinds of contribution)."""
+    theirs: dict[str, list[_Row]] = defaultdict(list)
+    for row in rows:
+        theirs[row.person].append(row)
+    kinds: dict[tuple, int] = defaultdict(int)
+    for person_rows in theirs.values():
+        kind = tuple(sorted((row.where, tuple(sorted(row.amounts.items()))) for row in person_rows))
+        kinds[kind] += person_rows[0].people
+    return [_Row(f"\0kind{n}", where, dict(amounts), people)
+            for n, (kind, people) in enumerate(kinds.items()) for where, amounts in kind]  # fmt: skip
 
 
 def _by_cell_and_person(rows: list[_Row]) -> dict[tuple[tuple[str, str], str], list[_Row]]:

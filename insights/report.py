@@ -328,18 +328,21 @@ class ReportBuilder:
         first: dict[str, str] = {}
         for learner, day in days:
             first[learner] = min(day, first.get(learner, day))
-        seen: set[tuple[str, str]] = set()
         active: dict[str, set[str]] = defaultdict(set)
+        in_month: dict[str, set[str]] = defaultdict(set)
         for learner, day in days:
-            week = _monday(day)
-            if learner not in active[week]:
-                active[week].add(learner)
-                split = "new" if learner not in before and _monday(first[learner]) == week else "returning"
-                groups = labels.get(learner, dict.fromkeys(PROFILE_FIELDS, OTHER))
-                weekly.add(week, learner, {"all": "all", "split": split, **groups}, known=1, active=1)
-            if day[:7] in months and (day[:7], learner) not in seen:
-                seen.add((day[:7], learner))
-                monthly.add(day[:7], learner, {"all": "all"}, active=1)
+            active[_monday(day)].add(learner)
+            if day[:7] in months:
+                in_month[day[:7]].add(learner)
+        unknown = tuple(dict.fromkeys(PROFILE_FIELDS, OTHER).items())
+        for week, learners in active.items():  # each active learner adds one row a week: alike ones add together
+            alike = Counter(("new" if learner not in before and _monday(first[learner]) == week else "returning",
+                             tuple(labels[learner].items()) if learner in labels else unknown)
+                            for learner in learners)  # fmt: skip
+            for (split, groups), people in alike.items():
+                weekly.add_alike(week, people, {"all": "all", "split": split, **dict(groups)}, known=1, active=1)
+        for month, learners in in_month.items():
+            monthly.add_alike(month, len(learners), {"all": "all"}, active=1)
         everyone = Counter(tuple(groups.items()) for groups in labels.values())
         for week in window.weeks:
             idle = everyone - Counter(tuple(labels[who].items()) for who in active[week] if who in labels)
