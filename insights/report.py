@@ -20,7 +20,8 @@ from config.reporting import MIN_GROUP_FLOOR
 from insights.cells import Cells, weekly_average
 from insights.gaps import GAP_SIMILARITY, Gap, GapFinder
 from insights.intervals import Interval, difference, wilson
-from insights.queries import RETURN_DAYS, ReportQueries, sql_text
+from insights.queries import RETURN_DAYS, ReportQueries
+from insights.rollups import sql_text
 from learning.timestamps import iso, utcnow
 
 OTHER = "other"
@@ -285,7 +286,7 @@ def _language(locale: str | None) -> str:
 
 def _reason_case() -> str:
     """SQL naming each impression's reason family (the families are constants written here, not input)."""
-    whens = " ".join(f"WHEN i.reason IN ({', '.join(sql_text(k) for k in kinds)}) THEN {sql_text(family)}"
+    whens = " ".join(f"WHEN p.reason IN ({', '.join(sql_text(k) for k in kinds)}) THEN {sql_text(family)}"
                      for family, kinds in REASON_FAMILIES.items())  # fmt: skip
     return f"CASE {whens} ELSE {sql_text(OTHER)} END"
 
@@ -301,6 +302,7 @@ class ReportBuilder:
     def build(self, requested: Window) -> Report:
         """The figures for the whole weeks holding `requested`, counting only the weeks that have ended: a week in
         progress would change between two looks at the same window by whatever happened in between."""
+        self.queries.catch_up()
         window = requested.snapped()
         counted = window.finished(self.clock().date())
         return Report(

@@ -27,3 +27,12 @@ def test_the_clock_trains_the_ranker_only_when_it_is_on(settings, service):
     on = replace(settings, ranker=True)
     assert "ranker" in jobs(on, service)
     assert _retraining(on, service).path == settings.home / MODEL_FILE  # where the web process reads it
+
+
+def test_the_clock_keeps_the_reports_rollups_current(settings, service):
+    assert "rollups" in jobs(settings, service)
+    service.history.record("U0CLOCK", service.courses.with_urls()[0].id, "started")
+    Housekeeping(service, 30).roll_up()  # the job, as the scheduler runs it
+    store = service.courses.store
+    assert store.sql.rows("SELECT learner_id, day FROM usage_days") == [("U0CLOCK", store.sql.value(
+        "SELECT substr(at, 1, 10) FROM events"))]  # fmt: skip
