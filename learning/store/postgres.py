@@ -166,11 +166,13 @@ class TextSearchIndex(KeywordIndex):
         self, terms: Sequence[str], k: int, weights: Sequence[float], within: tuple[str, Params] | None = None
     ) -> list[tuple[int, float]]:
         query, values = self._query(terms)
-        title, description, topics, path = (float(w) for w in weights)
+        top = max(weights) or 1.0  # ts_rank takes weights in [0, 1]: the same proportions, scaled to the largest
+        title, description, topics, path = (float(w) / top for w in weights)
         condition, extra = within or ("TRUE", {})
         return [(num, float(score)) for num, score in self._sql().rows(
-            f"SELECT c.num, ts_rank('{{{path}, {topics}, {description}, {title}}}', c.words, q, 1) AS score "
-            f"FROM courses c, ({query}) AS q WHERE c.words @@ q AND {condition} ORDER BY score DESC, c.num LIMIT :k",
+            f"SELECT c.num, ts_rank('{{{path}, {topics}, {description}, {title}}}', c.words, w.q, 1) AS score "
+            f"FROM courses c, (SELECT {query} AS q) AS w WHERE c.words @@ w.q AND {condition} "
+            "ORDER BY score DESC, c.num LIMIT :k",
             {**extra, **values, "k": k},
         )]  # fmt: skip
 
