@@ -26,6 +26,7 @@ class NudgePolicy:
     digest_every_days: int = 7
     sends_per_second: float = 1.0  # pacing under chat.postMessage's limits
     max_attempts: int = 5
+    lease_retry_seconds: float = 5.0  # how often a waiting clock tries to take over (well within a minute)
 
 
 def _hours(value: str) -> tuple[int, int]:
@@ -71,4 +72,5 @@ def nudge_policy(env: Mapping[str, str | None]) -> NudgePolicy:
         weekly_cap=number(env, "UPNEXT_NUDGE_WEEKLY_CAP", defaults.weekly_cap, 0, 20, whole=True),
         holdout_share=number(env, "UPNEXT_NUDGE_HOLDOUT", defaults.holdout_share, 0, 0.9),
         sends_per_second=number(env, "UPNEXT_NUDGE_RATE", defaults.sends_per_second, 0.01, 50),
+        lease_retry_seconds=number(env, "UPNEXT_CLOCK_RETRY", defaults.lease_retry_seconds, 0.5, 15),
     )

@@ -20,11 +20,6 @@ _WHEN = "coalesce(n.sent_at, n.due_at)"  # when a nudge went out, or was due (he
 _KNOWN = f"is_bot = 0 AND deleted = 0 AND slack_id NOT LIKE '{PENDING_PREFIX}%'"
 
 
-def _count_if(condition: str) -> str:
-    """SQL: how many rows of the group meet `condition` (PostgreSQL does not sum booleans)."""
-    return f"sum(CASE WHEN {condition} THEN 1 ELSE 0 END)"
-
-
 def _nudge_window(since: str | None, until: str | None) -> tuple[str, dict[str, str]]:
     """SQL condition (and its values) keeping nudges sent or held out in [since, until), all by default."""
     return f"{_WHEN} >= :since AND {_WHEN} < :until", {"since": since or "", "until": until or "9999"}
@@ -100,7 +95,7 @@ class ReportQueries:
         """(week, learner, questions, answered with nothing clicked)."""
         return self._during(
             f"SELECT {self.week('a.created_at')}, a.learner_id, count(*), "
-            f"{_count_if('NOT EXISTS (SELECT 1 FROM events e WHERE e.answer_id = a.id)')} "
+            f"count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.answer_id = a.id)) "
             f"FROM answers a WHERE a.kind = 'search' AND a.created_at >= :start AND a.created_at < :end GROUP BY 1, 2",
             start,
             end,
@@ -110,11 +105,11 @@ class ReportQueries:
         """(question, learner) for searches whose closest course was under `threshold` (the learner only to count
         distinct askers; it never leaves the report module)."""
         query = self.dialect.json_value("payload", "context", "query")
-        similarity = self.dialect.json_value("payload", "context", "top_similarity")
+        similarity = self.dialect.json_number("payload", "context", "top_similarity")
         return self.store.sql.rows(
             f"SELECT lower(trim({query})), learner_id FROM answers "
             f"WHERE kind = 'search' AND created_at >= :start AND created_at < :end "
-            f"AND CAST(coalesce({similarity}, '0') AS REAL) < :threshold AND trim(coalesce({query}, '')) != ''",
+            f"AND coalesce({similarity}, 0) < :threshold AND trim(coalesce({query}, '')) != ''",
             {"start": start, "end": end, "threshold": threshold},
         )
 
@@ -167,17 +162,13 @@ class ReportQueries:
     def nudges_sent(self, start: str, end: str, days: int) -> list[tuple[str, str, str, int, int, int, int]]:
         """(week, kind, learner, sent, with a click on their cards, followed by the learner's return within `days`,
         followed by nudges off or a snooze within `days`) for nudges sent in the window."""
-        clicked = "CAST(n.id AS TEXT) IN (SELECT value FROM events WHERE source = 'nudge')"
-        opted_out = (
-            f"EXISTS (SELECT 1 FROM events e WHERE e.learner_id = n.learner_id AND e.kind IN "
-            f"{sql_list((NUDGES_OFF, NUDGES_SNOOZED))} AND e.at >= n.sent_at "
-            f"AND e.at <= {self.dialect.plus_days('n.sent_at', days)})"
-        )
         return self._during(
             f"SELECT {self.week('n.sent_at')}, n.kind, n.learner_id, count(*), "
-            f"{_count_if(clicked)}, "
-            f"{_count_if(f'EXISTS (SELECT 1 FROM events e WHERE {self.returned})')}, "
-            f"{_count_if(opted_out)} "
+            f"count(*) FILTER (WHERE CAST(n.id AS TEXT) IN (SELECT value FROM events WHERE source = 'nudge')), "
+            f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE {self.returned})), "
+            f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE e.learner_id = n.learner_id "
+            f"AND e.kind IN {sql_list((NUDGES_OFF, NUDGES_SNOOZED))} AND e.at >= n.sent_at "
+            f"AND e.at <= {self.dialect.plus_days('n.sent_at', days)})) "
             f"FROM nudges n WHERE n.status = 'sent' AND n.sent_at >= :start AND n.sent_at < :end GROUP BY 1, 2, 3",
             start,
             end,
@@ -187,7 +178,7 @@ class ReportQueries:
         """(week, sent | held_out, learner, come-back nudges, of which the learner was active within RETURN_DAYS)."""
         return self._during(
             f"SELECT {self.week(_WHEN)}, n.status, n.learner_id, count(*), "
-            f"{_count_if(f'EXISTS (SELECT 1 FROM events e WHERE {self.returned})')} FROM nudges n "
+            f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE {self.returned})) FROM nudges n "
             f"WHERE n.kind = 'come_back' AND n.status IN ('sent', 'held_out') AND {_WHEN} >= :start "
             f"AND {_WHEN} < :end GROUP BY 1, 2, 3",
             start,
@@ -207,8 +198,9 @@ class ReportQueries:
             f"started AS (SELECT DISTINCT course_id FROM events WHERE kind IN {sql_list(ENGAGED)} AND at < :end "
             f"AND course_id IS NOT NULL GROUP BY course_id, {self.week('at')} "
             f"HAVING count(DISTINCT learner_id) >= :min_group) "
-            f"SELECT c.language, c.level, count(*), {_count_if('c.id NOT IN (SELECT course_id FROM shown)')}, "
-            f"{_count_if('c.id NOT IN (SELECT course_id FROM started)')} FROM courses c GROUP BY c.language, c.level",
+            f"SELECT c.language, c.level, count(*), count(*) FILTER (WHERE c.id NOT IN (SELECT course_id FROM shown)), "
+            f"count(*) FILTER (WHERE c.id NOT IN (SELECT course_id FROM started)) FROM courses c "
+            f"GROUP BY c.language, c.level",
             {"shown_since": shown_since, "end": end, "min_group": min_group},
         )
 

@@ -2,17 +2,28 @@
 
 APScheduler 3 with an in-memory job store: the state that matters (planned and sent nudges) lives in the store, so
 a restart loses nothing. UTC scheduler time zone; per-learner local times are computed by the planner.
+
+Several clocks may run (one on each of two machines, for a hand-over): only the one holding the store's "clock"
+lease plans and sends, and the others wait, trying to take it every `lease_retry_seconds`. The lease goes with its
+holder: killed, its PostgreSQL session (or its lock on the SQLite file) ends and a waiting clock takes over. A
+holder checks the lease before every job and every nudge; when its database connection drops it stops its jobs and
+waits to take the lease back.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from learning.store.engine import Lease, StoreUnavailable
 from scheduler.delivery import Sender
 from scheduler.digest import WeeklyDigest
 from scheduler.housekeeping import Housekeeping
@@ -30,6 +41,7 @@ ROLLUP_EVERY_MINUTES = 5  # the report's roll-ups (insights.rollups): a report t
 RANKER_CHECK_MINUTES = 60  # the learned ranker retrains at the first check after enough new events arrived
 # Deliberate job defaults (3.x defaults would silently drop a run that starts a second late).
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+Job = Callable[..., Any]
 
 
 def build_scheduler(
@@ -38,19 +50,21 @@ def build_scheduler(
     housekeeping: Housekeeping,
     digest: WeeklyDigest | None = None,
     ranker: Retraining | None = None,
+    guard: Callable[[Job], Job] = lambda job: job,
 ) -> BackgroundScheduler:
-    """The clock's jobs. The ranker's training runs here, in its own worker thread (first check at start), so
-    neither its minutes nor its memory are the web process's."""
+    """The clock's jobs, each run through `guard` (the lease check). The ranker's training runs here, in its own
+    worker thread (first check at start), so neither its minutes nor its memory are the web process's."""
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
-    scheduler.add_job(_plan, "interval", args=[planner], minutes=PLAN_EVERY_MINUTES, id="plan")
-    scheduler.add_job(_send, "interval", args=[sender], seconds=SEND_EVERY_SECONDS, id="send")
-    scheduler.add_job(housekeeping.run, "cron", hour=3, id="housekeeping")
-    scheduler.add_job(housekeeping.roll_up, "interval", minutes=ROLLUP_EVERY_MINUTES, id="rollups")
+    scheduler.add_job(guard(_plan), "interval", args=[planner], minutes=PLAN_EVERY_MINUTES, id="plan")
+    scheduler.add_job(guard(_send), "interval", args=[sender], seconds=SEND_EVERY_SECONDS, id="send")
+    scheduler.add_job(guard(housekeeping.run), "cron", hour=3, id="housekeeping")
+    scheduler.add_job(guard(housekeeping.roll_up), "interval", minutes=ROLLUP_EVERY_MINUTES, id="rollups")
     if digest is not None:
-        scheduler.add_job(_digest, "interval", args=[digest], hours=DIGEST_CHECK_HOURS, id="digest")
+        scheduler.add_job(guard(_digest), "interval", args=[digest], hours=DIGEST_CHECK_HOURS, id="digest")
     if ranker is not None:
         first = datetime.now(UTC)
-        scheduler.add_job(ranker.run, "interval", minutes=RANKER_CHECK_MINUTES, id="ranker", next_run_time=first)
+        scheduler.add_job(guard(ranker.run), "interval", minutes=RANKER_CHECK_MINUTES, id="ranker",
+                          next_run_time=first)  # fmt: skip
     return scheduler
 
 
@@ -74,24 +88,101 @@ def run_clock(
     planner: Planner,
     sender: Sender,
     housekeeping: Housekeeping,
+    lease: Lease,
+    where: str,
     digest: WeeklyDigest | None = None,
     ranker: Retraining | None = None,
 ) -> None:
-    """Tidy, plan, send (and post the digest if one is due) right away, after recovering anything a previous run
-    left half-done; then on the clock, until SIGTERM or Ctrl-C: then the nudge being sent is finished and recorded,
-    and nothing is left claimed."""
+    """Until SIGTERM or Ctrl-C: wait for the clock lease on the store at `where`, then lead (`_lead`) for as long as
+    it is held, and wait again if it is lost. On shutdown the nudge being sent is finished and recorded, nothing is
+    left claimed, and the lease is given up for a waiting clock."""
+    stopping = sender.stopping
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda number, frame: sender.stopping.set())
-    housekeeping.run()
-    sender.recover()
-    _plan(planner)
-    _send(sender)
-    if digest is not None:
-        _digest(digest)
-    scheduler = build_scheduler(planner, sender, housekeeping, digest, ranker)
-    if not sender.stopping.is_set():
-        scheduler.start()
-        while not sender.stopping.wait(1):  # timed: the signal may land on another thread; handlers run on this one
-            pass
-        scheduler.shutdown(wait=True)  # the running plan, send or digest finishes
+        signal.signal(signum, lambda number, frame: stopping.set())
+    retry = sender.policy.lease_retry_seconds
+    try:
+        waiting = f"another clock holds the store at {where}; waiting to take over"
+        while not stopping.is_set() and _take(lease, where, stopping, retry, waiting):
+            _lead(planner, sender, housekeeping, lease, digest, ranker)
+            lease.release()
+            if not stopping.is_set():
+                log.warning("stopped planning and sending: the store at %s was lost; taking the clock back when it "
+                            "can", where)  # fmt: skip
+                waiting = ""  # said
+                _pause(stopping, retry)
+    finally:
+        lease.release()
     log.info("clock stopped")
+
+
+def _take(lease: Lease, where: str, stopping: threading.Event, retry: float, waiting: str) -> bool:
+    """Wait until this process holds the lease (True), trying every `retry` seconds, or is stopping (False); log
+    `waiting` (when not empty) if it has to wait."""
+    started = time.monotonic()
+    if not lease.acquire():
+        if waiting:
+            log.info(waiting)
+        while not lease.acquire():
+            if _pause(stopping, retry):
+                return False
+    if stopping.is_set():
+        return False
+    log.info("this clock now plans and sends for the store at %s (waited %.1f s)", where, time.monotonic() - started)
+    return True
+
+
+def _pause(stopping: threading.Event, seconds: float) -> bool:
+    """Wait `seconds` in slices of a second (a signal may land on another thread; its handler runs on this one
+    between slices); True when stopping."""
+    deadline = time.monotonic() + seconds
+    while not stopping.wait(min(1.0, max(0.0, deadline - time.monotonic()))):
+        if time.monotonic() >= deadline:
+            return False
+    return True
+
+
+def _lead(
+    planner: Planner,
+    sender: Sender,
+    housekeeping: Housekeeping,
+    lease: Lease,
+    digest: WeeklyDigest | None,
+    ranker: Retraining | None,
+) -> None:
+    """Holding the lease: tidy, take over what an earlier clock left claimed, plan, send (and post the digest if
+    one is due) right away; then on the clock, each job only while the lease is held. Returns on shutdown or once
+    the lease is lost (its database connection dropped), after the running job finished."""
+    lost = threading.Event()
+
+    def guard(job: Job) -> Job:
+        @functools.wraps(job)
+        def guarded(*args: Any) -> None:
+            if lost.is_set() or not lease.held():
+                lost.set()
+                return
+            try:
+                job(*args)
+            except StoreUnavailable as error:  # the lease's connection will tell whether the store is gone
+                log.warning("%s", error)
+
+        return guarded
+
+    try:
+        housekeeping.run()
+        settled_at = sender.take_over()
+        _plan(planner)
+        _send(sender)
+        if digest is not None:
+            _digest(digest)
+    except StoreUnavailable as error:
+        log.warning("%s", error)
+        return
+    scheduler = build_scheduler(planner, sender, housekeeping, digest, ranker, guard)
+    if settled_at is not None:  # what the previous clock left claimed, once none of its messages can be on the way
+        scheduler.add_job(guard(sender.recover), "date", run_date=settled_at, id="reconcile")
+    if sender.stopping.is_set():
+        return
+    scheduler.start()
+    while not sender.stopping.wait(1) and not lost.is_set() and lease.held():
+        pass
+    scheduler.shutdown(wait=True)  # the running plan, send or digest finishes

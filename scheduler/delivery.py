@@ -5,6 +5,11 @@ message carries the nudge id in its metadata. If a process dies after claiming, 
 we cannot know whether Slack got the message, the row stays "sending"; recovery reads the DM's history for that
 metadata and marks the row sent, or returns it to planned. Sends are paced; 429s wait out Retry-After (in the
 client), connection errors back off and are reconciled the same way.
+
+Only the clock holding the store's "clock" lease sends (`leading`): it checks before each claim and again before
+the message, so a clock that lost the lease starts no message. Its successor reconciles what it left claimed once
+IN_FLIGHT has passed since the claim (a message begun before the lease went may still be on its way), not after
+the whole LEASE.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import socket
 import threading
 import time
 import urllib.error
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,21 +44,34 @@ from scheduler.planner import CHECK_IN, COME_BACK, WHATS_NEW
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "upnext_nudge"
-LEASE = timedelta(minutes=5)  # a claim older than this belongs to a process that died
+LEASE = timedelta(minutes=5)  # a claim of this clock's older than this is one whose send it could not finish
+SLACK_TIMEOUT = 15  # seconds one call to Slack may take
+IN_FLIGHT = timedelta(seconds=2 * SLACK_TIMEOUT)  # from a claim to the end of its message: users.info, then the post
 PERMANENT_ERRORS = {
     "user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found", "is_archived", "user_disabled",
     "invalid_blocks", "invalid_auth", "not_authed", "missing_scope", "msg_too_long", "no_text",
 }  # fmt: skip
 
 
-def nudge_client(settings: Settings) -> WebClient:
-    """A client that waits out 429s but never blindly resends after a dropped connection: that could double a
-    message, so the sender reconciles instead."""
+class _RateLimitWhileLeading(RateLimitErrorRetryHandler):
+    """Waits out a 429 and tries again only while this process still holds the clock."""
+
+    def __init__(self, leading: Callable[[], bool]):
+        super().__init__(max_retry_count=5)
+        self.leading = leading
+
+    def _can_retry(self, **attempt: Any) -> bool:
+        return super()._can_retry(**attempt) and self.leading()
+
+
+def nudge_client(settings: Settings, leading: Callable[[], bool] = lambda: True) -> WebClient:
+    """A client that waits out 429s (while `leading`) but never blindly resends after a dropped connection: that
+    could double a message, so the sender reconciles instead."""
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        timeout=15,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=5)],
+        timeout=SLACK_TIMEOUT,
+        retry_handlers=[_RateLimitWhileLeading(leading)],
     )
 
 
@@ -80,18 +99,22 @@ class Sender:
         client: WebClient,
         policy: NudgePolicy,
         clock: Callable[[], datetime] = utcnow,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] | None = None,
         worker: str | None = None,
+        leading: Callable[[], bool] = lambda: True,
     ):
+        """`leading`: whether this process still holds the clock lease (the clock's `Lease.held`)."""
         self.service = service
         self.client = client
         self.policy = policy
         self.clock = clock
-        self.sleep = sleep
+        self.stopping = threading.Event()  # set on shutdown: the nudge being sent is finished, no other is started
+        self.sleep = sleep or self.stopping.wait
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        self.holder = self.worker  # who claims: the worker, and its term once it takes the lease (`take_over`)
+        self.leading = leading
         self.answers = service.answers
         self.nudges = service.nudges
-        self.stopping = threading.Event()  # set on shutdown: the nudge being sent is finished, no other is started
 
     # -- the loop --------------------------------------------------------------------------------------------------
     def run_once(self, limit: int | None = None) -> SendReport:
@@ -100,7 +123,7 @@ class Sender:
         report.reconciled = self.recover()
         gap = 1.0 / self.policy.sends_per_second
         for nudge_id in self.nudges.due(self.clock(), limit):
-            if self.stopping.is_set():
+            if self.stopping.is_set() or not self.leading():
                 break
             started = time.monotonic()
             outcome = self.send(nudge_id)
@@ -115,7 +138,8 @@ class Sender:
 
     # -- one nudge -------------------------------------------------------------------------------------------------
     def send(self, nudge_id: int) -> tuple[str, str | None] | None:
-        claimed = self.nudges.claim(nudge_id, self.worker, self.clock())
+        holder = self.holder
+        claimed = self.nudges.claim(nudge_id, holder, self.clock())
         if claimed is None:
             return None
         learner_id, kind, payload, attempts = claimed.learner_id, claimed.kind, claimed.payload, claimed.attempts
@@ -127,18 +151,21 @@ class Sender:
             except (SlackApiError, urllib.error.URLError, OSError) as error:
                 code = _error_code(error)
                 if code in PERMANENT_ERRORS:
-                    self.nudges.finish(nudge_id, "skipped", error=code)
+                    self.nudges.finish(nudge_id, "skipped", holder, error=code)
                     return "skipped", code
-                self._retry_later(nudge_id, attempts, code)
+                self._retry_later(nudge_id, holder, attempts, code)
                 return "retry_later", code
             why_not = learner.why_not_nudged(self.clock())
         if why_not:
-            self.nudges.finish(nudge_id, "skipped", error=why_not)
+            self.nudges.finish(nudge_id, "skipped", holder, error=why_not)
             return "skipped", why_not
         assert learner is not None
+        if not self.leading():  # lost the clock meanwhile: its successor sends this one
+            self.nudges.release(nudge_id, holder)
+            return None
         message = self._message(nudge_id, kind, learner, payload)
         if message is None:
-            self.nudges.finish(nudge_id, "skipped", error="nothing close enough to suggest")
+            self.nudges.finish(nudge_id, "skipped", holder, error="nothing close enough to suggest")
             return "skipped", "nothing close enough to suggest"
         try:
             response = self.client.chat_postMessage(
@@ -148,20 +175,20 @@ class Sender:
         except SlackApiError as error:
             code = _error_code(error)
             if code in PERMANENT_ERRORS or attempts >= self.policy.max_attempts:
-                self.nudges.finish(nudge_id, "failed", error=code)
+                self.nudges.finish(nudge_id, "failed", holder, error=code)
                 return "failed", code
-            self._retry_later(nudge_id, attempts, code)
+            self._retry_later(nudge_id, holder, attempts, code)
             return "retry_later", code
         except (urllib.error.URLError, OSError, TimeoutError) as error:
             # Slack may or may not have the message: leave the claim for recovery to reconcile
             log.warning("nudge %s: connection failed (%s); will reconcile", nudge_id, error)
             return "retry_later", "connection"
-        self.nudges.finish(nudge_id, "sent", sent_at=iso(self.clock()), channel=response.get("channel"),
-                     ts=response.get("ts"), error=None)  # fmt: skip
+        self.nudges.finish(nudge_id, "sent", holder, sent_at=iso(self.clock()), channel=response.get("channel"),
+                           ts=response.get("ts"), error=None)  # fmt: skip
         return "sent", None
 
-    def _retry_later(self, nudge_id: int, attempts: int, reason: str) -> None:
-        self.nudges.release(nudge_id, due=self.clock() + timedelta(minutes=2**attempts), error=reason)
+    def _retry_later(self, nudge_id: int, holder: str, attempts: int, reason: str) -> None:
+        self.nudges.release(nudge_id, holder, due=self.clock() + timedelta(minutes=2**attempts), error=reason)
 
     def _checked(self, learner: Learner) -> Learner:
         """Before the first nudge to anyone, and when their profile is a week old, ask Slack who they are now
@@ -200,9 +227,21 @@ class Sender:
         return come_back_message(learner, picks, t, answer_id, int(payload.get("idle_days", 30)), cap)
 
     # -- recovery --------------------------------------------------------------------------------------------------
+    def take_over(self) -> datetime | None:
+        """Begin a term as the store's clock, just after taking the lease: claims from now on carry a new holder id,
+        and what earlier holders left claimed (a clock that died or lost the lease, or this one before an outage) is
+        reconciled as soon as no message they began can still reach Slack. Returns when the rest can be (`recover`
+        then), or None when nothing is left."""
+        self.holder = f"{self.worker}/{uuid.uuid4().hex[:8]}"  # unique even where two machines share host and pid
+        self.recover()
+        newest = self.nudges.newest_claim_by_others(self.holder)
+        return newest + IN_FLIGHT if newest else None
+
     def recover(self) -> int:
-        """Claims older than the lease: sent if the DM shows the message, else planned again. Returns how many."""
-        stale = self.nudges.stale_claims(self.clock() - LEASE)
+        """Claims nobody will finish, reconciled with the DM's history: sent if it shows the message, else planned
+        again. This clock's own after LEASE, an earlier holder's after IN_FLIGHT. Returns how many."""
+        now = self.clock()
+        stale = self.nudges.stale_claims(self.holder, now - LEASE, now - IN_FLIGHT)
         for claim in stale:
             try:
                 found = self._find_sent(claim.id, claim.learner_id, claim.channel, claim.claimed_at)
@@ -210,9 +249,10 @@ class Sender:
                 log.warning("nudge %s: could not reconcile yet (%s)", claim.id, error)
                 continue
             if found is not None:
-                self.nudges.finish(claim.id, "sent", sent_at=claim.claimed_at, channel=found[0], ts=found[1])
+                self.nudges.finish(claim.id, "sent", claim.claimed_by, sent_at=claim.claimed_at, channel=found[0],
+                                   ts=found[1])  # fmt: skip
             else:
-                self.nudges.release(claim.id)
+                self.nudges.release(claim.id, claim.claimed_by)
         return len(stale)
 
     def _find_sent(self, nudge_id: int, learner_id: str, channel: str | None, since: str) -> tuple[str, str] | None:

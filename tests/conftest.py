@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -43,7 +45,17 @@ SLOW = ("tests/ops/", "tests/admin/test_browser.py", "tests/test_benchmarks_smok
 
 # The repository tests and the end-to-end Slack tests run on both engines: SQLite, and PostgreSQL (a throwaway
 # server, tests/postgres.py). Every other test runs on SQLite.
-BOTH_ENGINES = ("tests/learning/store/test_engine.py",)
+BOTH_ENGINES = (
+    "tests/learning/",
+    "tests/bot/test_slack_experience.py",
+    "tests/bot/test_forget_me.py",
+    "tests/bot/test_feedback.py",
+    "tests/insights/",
+    "tests/scheduler/test_nudges.py",
+    "tests/scheduler/test_who_is_nudged.py",
+    "tests/scheduler/test_digest.py",
+    "tests/scheduler/test_housekeeping.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -190,6 +202,35 @@ def db(store: Store):
 
 
 @pytest.fixture
+def store_copies(request: pytest.FixtureRequest, settings: Settings, service: LearningService) -> Iterator:
+    """A function opening another store as the service's started (the small catalog) under a name of its own: a
+    copy of the SQLite file, or a new PostgreSQL database made from the catalog's. Closed (and dropped) at the end."""
+    opened: list[tuple[Store, str | None]] = []
+
+    def copy(name: str) -> Store:
+        if settings.database_url:
+            database = f"t_{uuid.uuid4().hex[:12]}"
+            where: str | Path = request.getfixturevalue("postgres").create_database(
+                database, request.getfixturevalue("catalog_database")[1]
+            )
+        else:
+            where = settings.home / f"{name}.db"
+            with sqlite3.connect(settings.database_path) as source, sqlite3.connect(where) as target:
+                source.backup(target)
+            source.close()
+            target.close()
+            database = None
+        opened.append((open_store(where), database))
+        return opened[-1][0]
+
+    yield copy
+    for store, database in opened:
+        store.close()
+        if database:
+            request.getfixturevalue("postgres").drop_database(database)
+
+
+@pytest.fixture
 def service(empty_service: LearningService) -> LearningService:
     """The service over the small catalog (the store and index were copied from `catalog_home` before it opened)."""
     return empty_service
@@ -232,13 +273,13 @@ def admin_clock() -> AdminClock:
     return AdminClock()
 
 
-@pytest.fixture
-def server(
-    settings: Settings, upnext: Upnext, service: LearningService, fake_slack: FakeSlack, admin_clock: AdminClock
-) -> Iterator[RunningServer]:
-    """`upnext serve --http` as it runs in production: the Bolt app under waitress, on a free local port."""
+@contextmanager
+def serving(settings: Settings, upnext: Upnext, slack: FakeSlack, admin_clock: AdminClock) -> Iterator[RunningServer]:
+    """`upnext serve --http` as it runs in production: the Bolt app under waitress, on a free local port, answering
+    through the fake Slack at SLACK_API_URL."""
     from waitress.server import create_server
 
+    service = upnext.service
     listeners = ThreadPoolExecutor(max_workers=8)
     app = create_app(settings, service, upnext.seen_events, upnext.admin_tokens, verify_token=True, executor=listeners)
     pages = upnext.admin_web(admin_clock)
@@ -261,8 +302,17 @@ def server(
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    yield RunningServer(url=f"http://127.0.0.1:{wsgi.effective_port}", slack=fake_slack, listeners=listeners)
+    yield RunningServer(url=f"http://127.0.0.1:{wsgi.effective_port}", slack=slack, listeners=listeners)
     stopping.set()
     wsgi.close()
     thread.join(timeout=5)
     listeners.shutdown(wait=True)  # let answers in flight finish before the store closes
+
+
+@pytest.fixture
+def server(
+    settings: Settings, upnext: Upnext, service: LearningService, fake_slack: FakeSlack, admin_clock: AdminClock
+) -> Iterator[RunningServer]:
+    """`upnext serve --http` over the small catalog (see `serving`)."""
+    with serving(settings, upnext, fake_slack, admin_clock) as running:
+        yield running

@@ -7,11 +7,12 @@ import io
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from config import Settings, SettingsError, load_settings
 from insights.dates import DateError
-from learning.background import in_background
+from learning.background import every, in_background
 from learning.store.backup import BackupError
 from learning.store.engine import StoreError
 
@@ -38,6 +39,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import check_slack, create_app, listener_pool, web_client
+    from learning.catalog.course_index import FOLLOW_SECONDS
 
     port = args.port or settings.port
     http = args.http or not settings.socket_mode
@@ -64,6 +66,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     )
     log.info("ready in %.1fs", time.monotonic() - started)
     in_background("warm-up", lambda: _warm(service.recommender))
+    # a catalog another process imported reaches this one's index within a minute, asked for or not
+    every("catalog follow", FOLLOW_SECONDS, service.catalog.index.follow)
     if http:
         from admin.web import is_admin_path
         from bot.transports.http import SlackWsgiApp, catalog_health
@@ -175,7 +179,11 @@ def _nudge_parts(settings: Settings):
 
     upnext = build(settings)
     service = upnext.service
-    return upnext, Planner(service, settings.nudges), lambda: Sender(service, nudge_client(settings), settings.nudges)
+
+    def sender(leading: Callable[[], bool] = lambda: True) -> Sender:
+        return Sender(service, nudge_client(settings, leading), settings.nudges, leading=leading)
+
+    return upnext, Planner(service, settings.nudges), sender
 
 
 def _digest(settings: Settings, upnext):
@@ -187,14 +195,15 @@ def _digest(settings: Settings, upnext):
     return upnext.weekly_digest(nudge_client(settings))
 
 
-def _retraining(settings: Settings, service):
-    """The learned ranker's training, when UPNEXT_RANKER is on: the clock trains, the web process reads the file."""
+def _retraining(settings: Settings, upnext):
+    """The learned ranker's training, when UPNEXT_RANKER is on: the clock trains, web processes read the store."""
     if not settings.ranker:
         return None
-    from learning.recommend.ranker import MODEL_FILE
+    from learning.recommend.ranker import SavedRanker
     from learning.recommend.ranker_training import Retraining
 
-    return Retraining(service.recommender, service.learners, settings.home / MODEL_FILE)
+    service = upnext.service
+    return Retraining(service.recommender, service.learners, SavedRanker(upnext.store))
 
 
 def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
@@ -207,7 +216,9 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
 
     upnext, planner, sender = _nudge_parts(settings)
     housekeeping = Housekeeping(upnext.service, settings.answers_retention_days)
-    run_clock(planner, sender(), housekeeping, _digest(settings, upnext), _retraining(settings, upnext.service))
+    lease = upnext.store.lease("clock")  # one clock plans and sends for the store; any other waits to take over
+    run_clock(planner, sender(lease.held), housekeeping, lease, upnext.store.where, _digest(settings, upnext),
+              _retraining(settings, upnext))  # fmt: skip
     return 0
 
 
@@ -382,7 +393,8 @@ def parser() -> argparse.ArgumentParser:
         if name == "catalog":
             _catalog_import_options(importing)
 
-    commands.add_parser("clock", help="plan and send nudges (run exactly one)").set_defaults(func=cmd_clock)
+    clock = commands.add_parser("clock", help="plan and send nudges (one per store; another waits to take over)")
+    clock.set_defaults(func=cmd_clock)
     nudges = commands.add_parser("nudges", help="inspect nudges").add_subparsers(dest="nudges_command", required=True)
     preview = nudges.add_parser("preview", help="who would get what and why, without sending")
     preview.add_argument("--user", help="only this Slack user id")

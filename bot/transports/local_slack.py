@@ -63,6 +63,7 @@ class LocalSlack:
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted there, for history
         self._failures: list[tuple[str, int, float, int, str]] = []  # (method, status, retry_after, left, error)
+        self._delays: dict[str, float] = {}  # method -> seconds each call waits after it is recorded
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -113,6 +114,12 @@ class LocalSlack:
         and `{"ok": false, "error": error}` as Slack reports most API errors."""
         with self._lock:
             self._failures.append((method, status, retry_after, times, error or "ratelimited"))
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer each call to `method` `seconds` late, after recording it (a message is in the history while its
+        sender still waits for the answer); 0 answers at once again."""
+        with self._lock:
+            self._delays[method] = seconds
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -168,6 +175,7 @@ class LocalSlack:
             if failure is None:
                 self.calls.append(Call(method, body, path=path))
                 self._lock.notify_all()
+            delay = self._delays.get(method, 0.0)
         if failure is not None:
             status, retry_after, error = failure
             headers = {"Retry-After": str(int(retry_after))} if status == 429 else {}
@@ -179,7 +187,9 @@ class LocalSlack:
             request.end_headers()
             request.wfile.write(b"ok")
             return
-        self._reply(request, 200, self.answer(method, body))
+        answer = self.answer(method, body)
+        time.sleep(delay)
+        self._reply(request, 200, answer)
 
     @staticmethod
     def _reply(request: BaseHTTPRequestHandler, status: int, payload: dict, headers: dict | None = None) -> None:
@@ -189,8 +199,11 @@ class LocalSlack:
         request.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             request.send_header(name, value)
-        request.end_headers()
-        request.wfile.write(data)
+        try:
+            request.end_headers()
+            request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the caller went away while it waited (a process killed mid-call)
 
     def answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         """What Slack would answer to a successful call."""

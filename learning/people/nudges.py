@@ -4,7 +4,9 @@ Its one owner: the planner and the sender read and write nudges only through her
 
 A row moves planned -> sending (claimed by one clock process) -> sent | failed | skipped, or back to planned for a
 retry; held_out rows are recorded and never sent. Every status change is one conditional UPDATE, so two processes never
-both move a row.
+both move a row: PostgreSQL, under READ COMMITTED, re-reads a row another transaction changed before updating it, so
+the second of two claims at once finds it no longer planned. A claim records who holds it, and only that holder's
+outcome moves it on: a late outcome from a clock that lost its claim to reconciliation changes nothing.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class StaleClaim:
     learner_id: str
     channel: str | None
     claimed_at: str
+    claimed_by: str
 
 
 class NudgeRepository:
@@ -124,20 +127,23 @@ class NudgeRepository:
         learner_id, kind, payload, attempts = claimed
         return ClaimedNudge(nudge_id, learner_id, kind, json.loads(payload or "{}"), attempts)
 
-    def finish(self, nudge_id: int, status: str, **values: Any) -> None:
-        """A claimed nudge's outcome (sent, failed, skipped) with the columns that go with it."""
+    def finish(self, nudge_id: int, status: str, holder: str, **values: Any) -> None:
+        """A claimed nudge's outcome (sent, failed, skipped) with the columns that go with it; nothing unless
+        `holder` still holds the claim."""
         assignments = "".join(f", {k} = :{k}" for k in values)
         self.store.sql.execute(
-            f"UPDATE nudges SET status = :status{assignments} WHERE id = :id AND status = 'sending'",
-            {"status": status, "id": nudge_id, **values},
+            f"UPDATE nudges SET status = :status{assignments} "
+            "WHERE id = :id AND status = 'sending' AND coalesce(claimed_by, '') = :holder",
+            {"status": status, "id": nudge_id, "holder": holder, **values},
         )
 
-    def release(self, nudge_id: int, due: datetime | None = None, error: str | None = None) -> None:
-        """Back to planned (for a retry at `due`, or for reconciliation that found nothing sent)."""
+    def release(self, nudge_id: int, holder: str, due: datetime | None = None, error: str | None = None) -> None:
+        """Back to planned (for a retry at `due`, or for reconciliation that found nothing sent); nothing unless
+        `holder` still holds the claim."""
         self.store.sql.execute(
             "UPDATE nudges SET status = 'planned', due_at = coalesce(:due, due_at), error = coalesce(:error, error), "
-            "claimed_by = NULL WHERE id = :id AND status = 'sending'",
-            {"due": iso(due) if due else None, "error": error, "id": nudge_id},
+            "claimed_by = NULL WHERE id = :id AND status = 'sending' AND coalesce(claimed_by, '') = :holder",
+            {"due": iso(due) if due else None, "error": error, "id": nudge_id, "holder": holder},
         )
 
     def ever_sent_to(self, learner_id: str) -> bool:
@@ -146,13 +152,23 @@ class NudgeRepository:
         )
         return found is not None
 
-    def stale_claims(self, claimed_before: datetime) -> list[StaleClaim]:
-        """Claims a process took and never finished (it died, or could not tell whether Slack got the message)."""
+    def stale_claims(self, holder: str, claimed_before: datetime, others_before: datetime) -> list[StaleClaim]:
+        """Claims a process took and never finished (it died, lost the clock, or could not tell whether Slack got
+        the message): `holder`'s own from before `claimed_before`, anyone else's from `others_before` or before."""
         rows = self.store.sql.rows(
-            "SELECT id, learner_id, channel, claimed_at FROM nudges WHERE status = 'sending' AND claimed_at < :before",
-            {"before": iso(claimed_before)},
+            "SELECT id, learner_id, channel, claimed_at, coalesce(claimed_by, '') FROM nudges WHERE status = 'sending' "
+            "AND (claimed_at < :before OR (coalesce(claimed_by, '') <> :holder AND claimed_at <= :others_before))",
+            {"holder": holder, "before": iso(claimed_before), "others_before": iso(others_before)},
         )
         return [StaleClaim(*row) for row in rows]
+
+    def newest_claim_by_others(self, holder: str) -> datetime | None:
+        """When the newest claim still held by someone other than `holder` was taken, if any."""
+        found = self.store.sql.value(
+            "SELECT max(claimed_at) FROM nudges WHERE status = 'sending' AND coalesce(claimed_by, '') <> :holder",
+            {"holder": holder},
+        )
+        return datetime.fromisoformat(found) if found else None
 
     def about(self, learner_id: str) -> list[dict[str, Any]]:
         """Every nudge about this learner, as whole rows without their ids (a column added later is included)."""

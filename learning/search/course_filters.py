@@ -10,6 +10,8 @@ from typing import Any
 from learning.search.query import Filters
 from learning.store.engine import Store
 
+PROVIDER_COLUMNS = ("provider", "path_title", "path_id")  # where a provider filter's words may be found
+
 
 def course_condition(filters: Filters, alias: str = "c") -> tuple[str, dict[str, Any]]:
     """A condition on the courses (as `alias`) and its values for the given (non-empty) filters."""
@@ -25,9 +27,9 @@ def course_condition(filters: Filters, alias: str = "c") -> tuple[str, dict[str,
         clauses.append(f"({alias}.language = :language OR {alias}.language LIKE :language_variant)")
         values |= {"language": filters.language, "language_variant": filters.language + "-%"}
     if filters.provider:
-        clauses.append(
-            f"({alias}.provider LIKE :provider OR {alias}.path_title LIKE :provider OR {alias}.path_id LIKE :provider)"
-        )
+        # lower() on both sides: LIKE ignores case in SQLite only
+        matches = " OR ".join(f"lower({alias}.{column}) LIKE lower(:provider)" for column in PROVIDER_COLUMNS)
+        clauses.append(f"({matches})")
         values["provider"] = f"%{filters.provider}%"
     return " AND ".join(clauses), values
 

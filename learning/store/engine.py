@@ -114,6 +114,10 @@ class Dialect(ABC):
         """The value (as text) at `path` (keys, outermost first) in the JSON text of `column`; NULL when absent."""
 
     @abstractmethod
+    def json_number(self, column: str, *path: str) -> str:
+        """The number at `path` in the JSON text of `column`, to compare or add as a number; NULL when absent."""
+
+    @abstractmethod
     def json_items(self, column: str, alias: str) -> str:
         """A table of the items of the JSON list in `column`, each as `{alias}.value`, to join in FROM."""
 

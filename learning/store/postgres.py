@@ -146,6 +146,10 @@ class PostgresDialect(Dialect):
         return f"(({column})::jsonb #>> '{{{','.join(path)}}}')"
 
     @staticmethod
+    def json_number(column: str, *path: str) -> str:
+        return f"({PostgresDialect.json_value(column, *path)})::double precision"
+
+    @staticmethod
     def json_items(column: str, alias: str) -> str:
         return f"jsonb_array_elements_text(({column})::jsonb) AS {alias}(value)"
 
@@ -199,7 +203,7 @@ class TextSearchIndex(KeywordIndex):
 class AdvisoryLease(Lease):
     """A session advisory lock held on a connection of its own (outside the pool): PostgreSQL releases it when that
     connection ends, so a holder killed with SIGKILL frees the role as soon as the server notices the dead socket
-    (keepalives make that seconds)."""
+    (keepalives both ways make that seconds, even when the holder's machine vanished without closing it)."""
 
     def __init__(self, url: str, key: int):
         self.url, self.key = url, key
@@ -210,7 +214,7 @@ class AdvisoryLease(Lease):
             return True
         self.release()
         try:
-            conn = psycopg.connect(self.url, autocommit=True, **_CONNECT_OPTIONS)
+            conn = psycopg.connect(self.url, autocommit=True, options=_SERVER_KEEPALIVES, **_CONNECT_OPTIONS)
             if conn.execute("SELECT pg_try_advisory_lock(%s)", [self.key]).fetchone() == (True,):
                 self._conn = conn
                 return True
@@ -230,16 +234,16 @@ class AdvisoryLease(Lease):
             return False
 
     def release(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            finally:
-                self._conn = None
+        conn, self._conn = self._conn, None  # the clock's jobs and its main thread both ask `held`
+        if conn is not None:
+            conn.close()
 
 
 # TCP keepalives: a connection to a server that vanished is noticed in seconds, not hours.
 _CONNECT_OPTIONS: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT, "keepalives": 1, "keepalives_idle": 5,
                     "keepalives_interval": 2, "keepalives_count": 3}  # fmt: skip
+# The same from the server's side of a lease's connection: a holder whose machine died frees the lease in seconds.
+_SERVER_KEEPALIVES = "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3"
 
 
 class PostgresStore(Store):

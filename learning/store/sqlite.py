@@ -119,6 +119,8 @@ class SqliteDialect(Dialect):
     def json_value(column: str, *path: str) -> str:
         return f"json_extract({column}, '$.{'.'.join(path)}')"
 
+    json_number = json_value  # json_extract gives a JSON number as an SQL number
+
     @staticmethod
     def json_items(column: str, alias: str) -> str:
         return f"json_each({column}) AS {alias}"

@@ -24,7 +24,7 @@ def submit_comment(server, view: dict, text: str):
     })  # fmt: skip
 
 
-def test_done_asks_worth_your_time_and_a_comment_follows(server, service, db):
+def test_done_asks_worth_your_time_and_a_comment_follows(server, service, store):
     onboard(service)
     done = next(b for b in answer_buttons(server, "sql") if b["action_id"] == "course_done")
     course_id = json.loads(done["value"])["c"]
@@ -47,22 +47,23 @@ def test_done_asks_worth_your_time_and_a_comment_follows(server, service, db):
     hostile = "<!channel> & worth it " + "x" * 600
     assert submit_comment(server, view, hostile).status == 200
     server.settle()
-    rows = db.execute(
-        "SELECT value, note, answer_id IS NOT NULL FROM events WHERE kind = 'rated' AND course_id = ? ORDER BY at, id",
-        [course_id],
-    ).fetchall()
+    rows = store.sql.rows(
+        "SELECT value, note, answer_id IS NOT NULL FROM events WHERE kind = 'rated' AND course_id = :course "
+        "ORDER BY at, id",
+        {"course": course_id},
+    )
     assert [r[0] for r in rows][-1] == "up" and all(r[2] for r in rows)  # attributed to the answer
     assert rows[-1][1] == hostile[:500]  # capped; the latest rating carries it
     shown = bars("Comments", [(rows[-1][1], 1)], "escaped")
     assert "<!channel>" not in shown and "&lt;!channel&gt; &amp; worth it" in shown
 
 
-def test_a_comment_without_a_rating_or_course_is_dropped(server, service, db):
+def test_a_comment_without_a_rating_or_course_is_dropped(server, service, store):
     onboard(service)
     view = {"callback_id": "rating_comment_modal", "private_metadata": "not json", "type": "modal"}
     assert submit_comment(server, view, "hello").status == 200
     server.settle()
-    assert db.execute("SELECT count(*) FROM events WHERE note IS NOT NULL").fetchone()[0] == 0
+    assert store.sql.value("SELECT count(*) FROM events WHERE note IS NOT NULL") == 0
 
 
 def test_privacy_says_what_admins_see(server, service):
@@ -74,7 +75,7 @@ def test_privacy_says_what_admins_see(server, service):
     assert "fewer than 5 people" in text
 
 
-def test_a_rating_for_a_course_never_finished_is_not_stored_and_the_learner_is_told(server, service, db):
+def test_a_rating_for_a_course_never_finished_is_not_stored_and_the_learner_is_told(server, service, store):
     """A signed course_rate_up for a course the learner only started (or never touched) is refused by the domain,
     whatever button sent it; the learner reads why in their own language."""
     for user in (ANA, "U0LUIS"):
@@ -85,6 +86,6 @@ def test_a_rating_for_a_course_never_finished_is_not_stored_and_the_learner_is_t
     assert click(server, "course_rate_up", start["value"], "U0LUIS").status == 200
     server.settle()
 
-    assert db.execute("SELECT count(*) FROM events WHERE kind = 'rated'").fetchone()[0] == 0
+    assert store.sql.value("SELECT count(*) FROM events WHERE kind = 'rated'") == 0
     assert server.answer("respond", "once you have finished it")["replace_original"] is True
     server.answer("respond", "cuando lo hayas terminado")

@@ -1,13 +1,19 @@
 """`/learn forget me` stays forgotten: no import, no glance at the Home tab, brings the person or their history back;
-only a new use starts afresh, empty; and nothing of them survives in the database files."""
+only a new use starts afresh, empty; and nothing of them survives in the database (on SQLite, in its files)."""
 
 from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
+
+from config import Settings
+from learning.store.engine import Store
 from tests.conftest import ANA_PROFILE
 from tests.slack_requests import ANA, click, dm, event, onboard
 
@@ -56,10 +62,10 @@ def test_opening_the_home_tab_after_forgetting_creates_nothing(server, service):
     assert "forgotten you" in str(server.slack.calls_to("views.publish")[-1].body["view"])
 
 
-def test_a_new_use_starts_an_empty_learner_that_old_imports_cannot_fill(server, service, tmp_path, db):
+def test_a_new_use_starts_an_empty_learner_that_old_imports_cannot_fill(server, service, tmp_path, store):
     forget_ana(server, service)
     yesterday = datetime.now(UTC) - timedelta(days=1)
-    db.execute("UPDATE forgotten SET at = ?", [yesterday.isoformat(timespec="seconds")])
+    store.sql.execute("UPDATE forgotten SET at = :at", {"at": yesterday.isoformat(timespec="seconds")})
     dm(server, "what should I learn next?")
     server.answer("chat.postMessage", "Up next", timeout=10)
     server.settle()
@@ -71,47 +77,67 @@ def test_a_new_use_starts_an_empty_learner_that_old_imports_cannot_fill(server, 
     assert service.history_importer.import_file(lms_export(tmp_path, EMAIL, since)).added == 1  # theirs again
 
 
-def test_nothing_of_a_forgotten_person_survives_in_the_database_files(server, service, settings):
-    forget_ana(server, service)
+TRACES = (ANA, EMAIL, "García", "Data Analyst")
+
+
+def traces(store: Store, settings: Settings) -> list[str]:
+    """What of Ana is left: on SQLite in the bytes of the database and its write-ahead log (old copies of rows
+    included); on PostgreSQL in any row of any table (its files and WAL are the server's: README, "Forget me")."""
+    if settings.database_url:
+        tables = [t for (t,) in store.sql.rows("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
+        raw = "\n".join(row for t in tables for (row,) in store.sql.rows(f"SELECT CAST(r AS text) FROM {t} r"))
+        return [trace for trace in TRACES if trace in raw]
     files = [settings.database_path, settings.database_path.with_name("upnext.db-wal")]
-    raw = b"".join(path.read_bytes() for path in files if path.exists())
-    for trace in (ANA, EMAIL, "García", "Data Analyst"):
-        assert trace.encode() not in raw, trace
+    raw_bytes = b"".join(path.read_bytes() for path in files if path.exists())
+    return [trace for trace in TRACES if trace.encode() in raw_bytes]
 
 
-def test_forgetting_an_admin_ends_their_dashboard_sessions(service, upnext, db):
+def test_nothing_of_a_forgotten_person_survives_in_the_database(server, service, settings, store):
+    forget_ana(server, service)
+    assert traces(store, settings) == []
+
+
+def test_forgetting_an_admin_ends_their_dashboard_sessions(service, upnext, store):
     from admin.signin import SignIn
 
     onboard(service)
     SignIn(upnext.admin_tokens).link(ANA, "https://upnext.example")
-    assert db.execute("SELECT count(*) FROM admin_tokens WHERE user_id = ?", [ANA]).fetchone()[0] == 1
+    tokens = "SELECT count(*) FROM admin_tokens WHERE user_id = :user"
+    assert store.sql.value(tokens, {"user": ANA}) == 1
     service.forget_me(ANA)
-    assert db.execute("SELECT count(*) FROM admin_tokens WHERE user_id = ?", [ANA]).fetchone()[0] == 0
+    assert store.sql.value(tokens, {"user": ANA}) == 0
 
 
-def test_a_reader_holding_an_old_snapshot_delays_the_scrub_but_never_leaves_a_trace_behind(server, service, settings):
+def test_a_reader_holding_an_old_snapshot_delays_the_scrub_but_never_leaves_a_trace_behind(
+    server, service, settings, store
+):
     """A long read (a backup, a report) keeps the write-ahead log from being emptied: forgetting still finishes, the
-    scrub is tried again in the background, and once the reader is done nothing of the person is left in the files."""
+    scrub is tried again in the background, and once the reader is done nothing of the person is left."""
     onboard(service)
     dm(server, "what should I learn next?")
     server.answer("chat.postMessage", "Up next")
     service.history.record(ANA, SQL, "completed")
-    reader = sqlite3.connect(settings.database_path)
-    reader.execute("BEGIN")
-    reader.execute("SELECT count(*) FROM events").fetchone()  # holds the snapshot from before the erasure
-    try:
+    with old_snapshot(settings):
         service.forget_me(ANA)
         service.history.record("U0OTHER", SQL, "started")  # other writers go on meanwhile
+    deadline = time.monotonic() + 60  # a bound for the poll, not a timing claim
+    while traces(store, settings) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert traces(store, settings) == []
+
+
+@contextmanager
+def old_snapshot(settings: Settings) -> Iterator[None]:
+    """A reader on its own connection holding a snapshot from before what happens inside."""
+    if settings.database_url:
+        reader = psycopg.connect(settings.database_url)
+        reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    else:
+        reader = sqlite3.connect(settings.database_path)
+        reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM events").fetchone()
+    try:
+        yield
     finally:
         reader.rollback()
         reader.close()
-    files = [settings.database_path, settings.database_path.with_name("upnext.db-wal")]
-    deadline = time.monotonic() + 60  # a bound for the poll, not a timing claim
-
-    def traces() -> list[str]:
-        raw = b"".join(path.read_bytes() for path in files if path.exists())
-        return [trace for trace in (ANA, EMAIL, "García", "Data Analyst") if trace.encode() in raw]
-
-    while traces() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert traces() == []

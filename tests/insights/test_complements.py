@@ -10,7 +10,6 @@ learners against active ones is a pair like the others.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -61,12 +60,9 @@ def seed(seeder: Seeder, k: int, who: str) -> None:
 
 
 @pytest.fixture
-def stores(service, settings, tmp_path) -> Iterator[dict[str | None, Store]]:
+def stores(store_copies) -> dict[str | None, Store]:
     """The seeded store (key None) and, for each person, the same store seeded without them."""
-    opened = variants(settings, tmp_path, PEOPLE, lambda seeder, who: seed(seeder, PEOPLE.index(who) + 1, who))
-    yield opened
-    for store in opened.values():
-        store.close()
+    return variants(store_copies, PEOPLE, lambda seeder, who: seed(seeder, PEOPLE.index(who) + 1, who))
 
 
 def report(store: Store, encoder, window: tuple[date, date] = WEEK) -> Report:

@@ -18,9 +18,9 @@ FORMULA_TITLE = '=HYPERLINK("https://evil.example","Reset your password")'
 FORMULA_ROLE = "@SUM(1+1)*cmd|' /C calc'!A0"
 
 
-def test_the_report_csv_neutralises_formulas_in_titles_and_roles(service, upnext, encoder, db):
-    course = db.execute("SELECT id FROM courses ORDER BY id LIMIT 1").fetchone()[0]
-    db.execute("UPDATE courses SET title = ? WHERE id = ?", [FORMULA_TITLE, course])
+def test_the_report_csv_neutralises_formulas_in_titles_and_roles(service, upnext, encoder, store):
+    course = store.sql.value("SELECT id FROM courses ORDER BY id LIMIT 1")
+    store.sql.execute("UPDATE courses SET title = :title WHERE id = :id", {"title": FORMULA_TITLE, "id": course})
     last_week = Window.last_weeks(1)  # figures count finished weeks only
     now = datetime.combine(last_week.until, time(12), UTC)
     for n in range(5):

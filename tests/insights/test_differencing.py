@@ -14,8 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -32,11 +31,10 @@ from insights.gaps import GapFinder
 from insights.queries import ReportQueries
 from insights.report import ReportBuilder, Window
 from learning.people.history import COMPLETED, NUDGES_OFF, RATED, STARTED
-from learning.store.engine import Store
+from learning.store.engine import Sql, Store
 from scheduler.digest import WeeklyDigest
 from tests.conftest import OPERATOR_ADMIN, PUBLIC_URL
 from tests.helpers import http
-from upnext.schema import open_store
 
 MIN_GROUP = 3
 D = date(2026, 11, 18)  # a Wednesday
@@ -73,44 +71,48 @@ def _at(day: date, hour: int = 10, minute: int = 0) -> str:
 class Seeder:
     """Writes people's use of Upnext into a store, as the listeners and the clock would have recorded it."""
 
-    def __init__(self, db: sqlite3.Connection, courses: list[str]):
-        self.db = db
+    def __init__(self, sql: Sql, courses: list[str]):
+        self.sql = sql
         self.a, self.b, self.c = courses[:3]
 
     def learner(self, who: str, title: str, tz: str, locale: str, created: date) -> None:
-        self.db.execute(
-            "INSERT INTO learners (slack_id, title, tz, locale, created_at) VALUES (?, ?, ?, ?, ?)",
-            [who, title, tz, locale, _at(created, 0)],
+        self.sql.execute(
+            "INSERT INTO learners (slack_id, title, tz, locale, created_at) VALUES (:who, :title, :tz, :locale, :at)",
+            {"who": who, "title": title, "tz": tz, "locale": locale, "at": _at(created, 0)},
         )
 
     def answer(self, who: str, kind: str, surface: str, at: str, courses: list[str], reason: str,
                query: str | None = None) -> int:  # fmt: skip
         context = {"query": query, "top_similarity": 0.1} if query else {}
         payload = json.dumps({"picks": [{"course_id": c} for c in courses], "context": context})
-        answer_id = self.db.execute(
-            "INSERT INTO answers (learner_id, kind, payload, surface, created_at) VALUES (?, ?, ?, ?, ?)",
-            [who, kind, payload, surface, at],
-        ).lastrowid
-        self.db.executemany(
-            "INSERT INTO impressions (answer_id, position, course_id, reason) VALUES (?, ?, ?, ?)",
-            [(answer_id, i, c, reason) for i, c in enumerate(courses)],
+        answer_id = self.sql.value(
+            "INSERT INTO answers (learner_id, kind, payload, surface, created_at) "
+            "VALUES (:who, :kind, :payload, :surface, :at) RETURNING id",
+            {"who": who, "kind": kind, "payload": payload, "surface": surface, "at": at},
+        )
+        self.sql.execute_many(
+            "INSERT INTO impressions (answer_id, position, course_id, reason) VALUES (:answer, :position, :course, "
+            ":reason)",
+            [{"answer": answer_id, "position": i, "course": c, "reason": reason} for i, c in enumerate(courses)],
         )
         return answer_id
 
     def event(self, who: str, course: str | None, kind: str, at: str, source: str = "slack", value: str | None = None,
               answer_id: int | None = None, note: str | None = None) -> None:  # fmt: skip
-        self.db.execute(
+        self.sql.execute(
             "INSERT INTO events (learner_id, course_id, kind, value, at, source, answer_id, note) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [who, course, kind, value, at, source, answer_id, note],
-        )
+            "VALUES (:who, :course, :kind, :value, :at, :source, :answer, :note)",
+            {"who": who, "course": course, "kind": kind, "value": value, "at": at, "source": source,
+             "answer": answer_id, "note": note},
+        )  # fmt: skip
 
     def nudge(self, who: str, status: str, day: date) -> int:
-        return self.db.execute(
+        return self.sql.value(
             "INSERT INTO nudges (learner_id, kind, period, status, due_at, planned_at, sent_at) "
-            "VALUES (?, 'come_back', ?, ?, ?, ?, ?)",
-            [who, day.isoformat(), status, _at(day, 9), _at(day, 8), _at(day, 9) if status == "sent" else None],
-        ).lastrowid
+            "VALUES (:who, 'come_back', :period, :status, :due, :planned, :sent) RETURNING id",
+            {"who": who, "period": day.isoformat(), "status": status, "due": _at(day, 9), "planned": _at(day, 8),
+             "sent": _at(day, 9) if status == "sent" else None},
+        )  # fmt: skip
 
     def regular(self, k: int, who: str) -> None:
         """Every week: picks in a DM (Start on the first), a search for the same missing topic, a come-back nudge
@@ -151,22 +153,23 @@ class Seeder:
 PEOPLE = [*REGULARS, TARGET]
 
 
-def variants(settings, tmp_path, people: list[str], seed: Callable[[Seeder, str], None]) -> dict[str | None, Store]:
+def variants(copies: Callable[[str], Store], people: list[str], seed: Callable[[Seeder, str], None]
+             ) -> dict[str | None, Store]:  # fmt: skip
     """The store seeded with `seed` for each of `people` (key None) and, for each person, the same store seeded without
-    them."""
-    with sqlite3.connect(settings.database_path) as db:
-        courses = [row[0] for row in db.execute("SELECT id FROM courses ORDER BY num LIMIT 3")]
+    them (each a copy of the service's, from `store_copies`)."""
     opened: dict[str | None, Store] = {}
     for erased in [None, *people]:
-        path = tmp_path / f"variant-{erased or 'all'}.db"
-        with sqlite3.connect(settings.database_path) as source, sqlite3.connect(path) as copy:
-            source.backup(copy)
-            seeder = Seeder(copy, courses)
+        store = opened[erased] = copies(f"variant-{erased or 'all'}")
+        with store.transaction() as sql:
+            seeder = Seeder(sql, first_courses(sql))
             for who in people:
                 if who != erased:
                     seed(seeder, who)
-        opened[erased] = open_store(path)
     return opened
+
+
+def first_courses(sql: Sql) -> list[str]:
+    return [row[0] for row in sql.rows("SELECT id FROM courses ORDER BY num LIMIT 3")]
 
 
 def _seed(seeder: Seeder, who: str) -> None:
@@ -177,12 +180,9 @@ def _seed(seeder: Seeder, who: str) -> None:
 
 
 @pytest.fixture
-def stores(service, settings, tmp_path) -> Iterator[dict[str | None, Store]]:
+def stores(store_copies) -> dict[str | None, Store]:
     """The seeded store (key None) and, for each person, the same store seeded without them."""
-    opened = variants(settings, tmp_path, PEOPLE, _seed)
-    yield opened
-    for store in opened.values():
-        store.close()
+    return variants(store_copies, PEOPLE, _seed)
 
 
 def numeric_leaves(value: Any, path: str = "") -> dict[str, float]:
@@ -251,7 +251,7 @@ def test_no_report_figure_or_difference_between_windows_singles_out_a_person(sto
         for window in WINDOWS
     }
     # the seeded store is what the test is about: the person on D is in the report's raw material ...
-    assert stores[None].db.execute("SELECT count(*) FROM events WHERE learner_id = ?", [TARGET]).fetchone()[0] == 5
+    assert stores[None].sql.value("SELECT count(*) FROM events WHERE learner_id = :who", {"who": TARGET}) == 5
     # ... and the figures are not all empty: the regulars' weeks show
     assert figures[WINDOWS[8]][None]["adoption.active"] > 0
     assert figures[WINDOWS[8]][None]["funnel.total.started"] > 0
@@ -315,10 +315,10 @@ def test_comments_show_only_in_month_blocks_of_enough_raters_and_long_windows(st
     assert "regular comment 1" in page
 
 
-def test_the_issues_two_windows_give_the_same_report_json(server, upnext, settings):
+def test_the_issues_two_windows_give_the_same_report_json(server, upnext, store):
     """/admin/report.json for D-1 alone and for D-1 to D: both cover D's whole week, so they are the same report."""
-    with sqlite3.connect(settings.database_path) as db:
-        seeder = Seeder(db, [row[0] for row in db.execute("SELECT id FROM courses ORDER BY num LIMIT 3")])
+    with store.transaction() as sql:
+        seeder = Seeder(sql, first_courses(sql))
         for k, who in enumerate(REGULARS, start=1):
             seeder.regular(k, who)
         seeder.target()

@@ -30,15 +30,15 @@ ASKED_ONCE = ("basket weaving classes", "learn basket weaving", "basket weaving 
 
 
 def _ask(server, user: str, words: str) -> None:
-    before = server.db.execute("SELECT count(*) FROM answers WHERE learner_id = ?", [user]).fetchone()[0]
+    answers = "SELECT count(*) FROM answers WHERE learner_id = :user"
+    before = server.store.sql.value(answers, {"user": user})
     assert command(server, words, user).status == 200
-    server.slack.wait_for(lambda calls: server.db.execute(
-        "SELECT count(*) FROM answers WHERE learner_id = ?", [user]).fetchone()[0] > before)  # fmt: skip
+    server.slack.wait_for(lambda calls: server.store.sql.value(answers, {"user": user}) > before)
 
 
-def test_one_persons_phrase_never_labels_a_gap_nor_is_listed(server, service, db, encoder, upnext):
+def test_one_persons_phrase_never_labels_a_gap_nor_is_listed(server, service, store, encoder, upnext):
     """The issue's case: one person types a phrase four times, four others ask related things once each."""
-    server.service, server.db = service, db
+    server.service, server.store = service, store
     people = [f"U0G{i:02d}" for i in range(5)]
     for user in people:
         onboard(service, user)

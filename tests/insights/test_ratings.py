@@ -10,9 +10,9 @@ from insights.report import ReportBuilder, Window
 from learning.people.history import COMPLETED, RATED
 
 
-def test_only_the_latest_rating_of_people_who_finished_the_course_counts(service, upnext, encoder, db):
+def test_only_the_latest_rating_of_people_who_finished_the_course_counts(service, upnext, encoder, store):
     history = service.history
-    [course, other] = [row[0] for row in db.execute("SELECT id FROM courses ORDER BY id LIMIT 2")]
+    [course, other] = [row[0] for row in store.sql.rows("SELECT id FROM courses ORDER BY id LIMIT 2")]
     last_week = Window.last_weeks(1)  # figures count finished weeks only
     now = datetime.combine(last_week.until, time(12), UTC)
     finished = [f"U0F{i}" for i in range(5)]

@@ -54,16 +54,16 @@ def _answer_buttons(server, user: str) -> list[dict]:
 
 def answer_ids(server, user: str) -> set[int]:
     """The learner's search answers so far."""
-    rows = server.db.execute("SELECT id FROM answers WHERE learner_id = ? AND kind = 'search'", [user])
+    rows = server.store.sql.rows("SELECT id FROM answers WHERE learner_id = :user AND kind = 'search'", {"user": user})
     return {row[0] for row in rows}
 
 
 @pytest.fixture
-def seeded(server, service, fake_slack, db):
+def seeded(server, service, fake_slack, store):
     """Six people (one with a role nobody else has) search `/learn sql databases`; four click Start on their first
     card, one of them Done on it too, and rates it 👍. Three of them also ask, each in their own words, for
     something the catalog does not teach."""
-    server.service, server.db = service, db
+    server.service, server.store = service, store
     for user in PEOPLE:
         fake_slack.users[user] = default_user(user)
         onboard(service, user)
@@ -103,12 +103,13 @@ def this_week(upnext, encoder) -> Report:
     return builder.build(Window.last_weeks(1, today=later.date()))
 
 
-def test_figures_from_real_slack_requests_match_hand_counts(seeded, encoder, upnext, db):
+def test_figures_from_real_slack_requests_match_hand_counts(seeded, encoder, upnext, store):
     # cards on the 9 answers but the first person's: their Done, alone, is under the minimum, so their picks count
     # nowhere (counted in "started" but not in "done", they would leave started - done to the other three)
-    shown = db.execute(
-        "SELECT count(*) FROM impressions i JOIN answers a ON a.id = i.answer_id WHERE a.learner_id != ?", [PEOPLE[0]]
-    ).fetchone()[0]
+    shown = store.sql.value(
+        "SELECT count(*) FROM impressions i JOIN answers a ON a.id = i.answer_id WHERE a.learner_id != :first",
+        {"first": PEOPLE[0]},
+    )
     report = this_week(upnext, encoder)
 
     # the Chief Unicorn Officer, alone in their role, is counted nowhere in adoption: beside the role groups, the
@@ -129,10 +130,10 @@ def test_figures_from_real_slack_requests_match_hand_counts(seeded, encoder, upn
     assert report.feedback.ratings == [] and (report.feedback.up, report.feedback.down) == (0, 0)
     assert report.catalog.courses == seeded.courses.count()
     assert report.catalog.never_started == report.catalog.courses - 1
-    shown_to_three = db.execute(  # a course counts as shown in a week when at least the minimum group saw it
+    shown_to_three = store.sql.value(  # a course counts as shown in a week when at least the minimum group saw it
         "SELECT count(*) FROM (SELECT i.course_id FROM impressions i JOIN answers a ON a.id = i.answer_id "
-        "GROUP BY i.course_id HAVING count(DISTINCT a.learner_id) >= 3)"
-    ).fetchone()[0]
+        "GROUP BY i.course_id HAVING count(DISTINCT a.learner_id) >= 3) AS shown"
+    )
     assert report.catalog.never_shown == report.catalog.courses - shown_to_three
     # the same figures in each export format
     assert json.loads(as_json(report))["funnel"]["total"]["started"] == 3
@@ -141,7 +142,7 @@ def test_figures_from_real_slack_requests_match_hand_counts(seeded, encoder, upn
     assert "Adoption: 5 active of 5 known learners" in as_text(report)
 
 
-def test_someone_forgotten_leaves_every_figure(seeded, encoder, upnext, db):
+def test_someone_forgotten_leaves_every_figure(seeded, encoder, upnext):
     seeded.forget_me(PEOPLE[0])
     report = this_week(upnext, encoder)
     assert report.adoption.active == 4 and report.adoption.known == 4  # and the Chief Unicorn Officer, as above

@@ -4,7 +4,6 @@ nothing behind under the old id, and the clock keeps them current."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, timedelta
 
 from insights.gaps import GapFinder
@@ -20,14 +19,13 @@ WEEK = Window(date(2026, 11, 9), date(2026, 11, 15))
 ROLLUPS = ("usage_days", "pick_days", "first_takes")
 
 
-def seeded(settings) -> Seeder:
-    db = sqlite3.connect(settings.database_path, isolation_level=None)
-    courses = [row[0] for row in db.execute("SELECT id FROM courses ORDER BY num LIMIT 3")]
-    return Seeder(db, courses)
+def seeded(upnext) -> Seeder:
+    courses = [row[0] for row in upnext.store.sql.rows("SELECT id FROM courses ORDER BY num LIMIT 3")]
+    return Seeder(upnext.store.sql, courses)
 
 
-def report(service, encoder) -> Report:
-    return ReportBuilder(ReportQueries(service.courses.store), GapFinder(encoder), 5, LATER).build(WEEK)
+def report(upnext, encoder) -> Report:
+    return ReportBuilder(ReportQueries(upnext.store), GapFinder(encoder), 5, LATER).build(WEEK)
 
 
 def started_picks(seeder: Seeder) -> None:
@@ -37,39 +35,39 @@ def started_picks(seeder: Seeder) -> None:
         seeder.event(who, seeder.a, STARTED, _at(TUESDAY, 11, k), answer_id=picks)
 
 
-def test_a_course_completed_after_a_report_counts_as_done_for_the_earlier_pick(service, settings, encoder):
-    seeder = seeded(settings)
+def test_a_course_completed_after_a_report_counts_as_done_for_the_earlier_pick(upnext, service, encoder):
+    seeder = seeded(upnext)
     started_picks(seeder)
-    before = report(service, encoder).funnel.total
+    before = report(upnext, encoder).funnel.total
     for k, who in enumerate(PEOPLE):  # completed later, without a click on the card: still the pick's doing
         seeder.event(who, seeder.a, COMPLETED, _at(TUESDAY + timedelta(days=1), 9, k))
-    after = report(service, encoder).funnel.total
+    after = report(upnext, encoder).funnel.total
     assert (before.shown, before.started, before.done) == (5, 5, 0)
     assert (after.shown, after.started, after.done) == (5, 5, 5)
 
 
-def test_forget_me_leaves_no_rollup_row_of_the_person(service, settings, encoder):
-    started_picks(seeded(settings))
-    report(service, encoder)
-    store = service.courses.store
+def test_forget_me_leaves_no_rollup_row_of_the_person(upnext, service, encoder):
+    started_picks(seeded(upnext))
+    report(upnext, encoder)
+    store = upnext.store
     assert all(store.sql.value(f"SELECT count(*) FROM {t} WHERE learner_id = :who", {"who": PEOPLE[0]})
                for t in ROLLUPS)  # fmt: skip
     service.forget_me(PEOPLE[0])
     assert [store.sql.value(f"SELECT count(*) FROM {t} WHERE learner_id = :who", {"who": PEOPLE[0]})
             for t in ROLLUPS] == [0, 0, 0]  # fmt: skip
-    assert report(service, encoder).funnel.total.shown == 0  # four people left: fewer than the minimum group
+    assert report(upnext, encoder).funnel.total.shown == 0  # four people left: fewer than the minimum group
 
 
-def test_history_imported_under_an_email_leaves_the_rollups_when_it_moves_to_the_slack_id(service, settings, encoder):
-    seeder = seeded(settings)
+def test_history_imported_under_an_email_leaves_the_rollups_when_it_moves_to_the_slack_id(upnext, service, encoder):
+    seeder = seeded(upnext)
     pending = PENDING_PREFIX + "ana@example.com"
-    seeder.db.execute("INSERT INTO learners (slack_id, email, created_at) VALUES (?, ?, ?)",
-                      [pending, "ana@example.com", _at(TUESDAY, 0)])  # fmt: skip
+    seeder.sql.execute("INSERT INTO learners (slack_id, email, created_at) VALUES (:id, :email, :at)",
+                       {"id": pending, "email": "ana@example.com", "at": _at(TUESDAY, 0)})  # fmt: skip
     seeder.event(pending, seeder.a, STARTED, _at(TUESDAY, 9), source="import")
     seeder.event(pending, seeder.a, COMPLETED, _at(TUESDAY, 10), source="import")
-    report(service, encoder)
-    store = service.courses.store
+    report(upnext, encoder)
+    store = upnext.store
     service.learners.save_profile("U0ANA", {"email": "ana@example.com", "real_name": "Ana"})
-    report(service, encoder)
+    report(upnext, encoder)
     takes = store.sql.rows("SELECT learner_id, course_id, first_at, done FROM first_takes")
     assert takes == [("U0ANA", seeder.a, _at(TUESDAY, 9), 1)]

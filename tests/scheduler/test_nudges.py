@@ -65,7 +65,7 @@ def deliver_until(sender: Sender, clock: Clock, end: datetime, step=timedelta(mi
         clock.now += step
 
 
-def test_madrid_and_new_york_each_get_their_nudge_inside_their_own_window(service, nudging, clock, fake_slack, db):
+def test_madrid_and_new_york_each_get_their_nudge_inside_their_own_window(service, nudging, clock, fake_slack, store):
     planner, sender = nudging
     ago = clock.now - timedelta(days=31)
     person(service, "UMADRID", "Europe/Madrid", ago)
@@ -76,7 +76,7 @@ def test_madrid_and_new_york_each_get_their_nudge_inside_their_own_window(servic
         assert in_window(plans[user].due_at, tz, POLICY)
     deliver_until(sender, clock, clock.now + timedelta(days=1))
     for user, tz in (("UMADRID", "Europe/Madrid"), ("UNEWYORK", "America/New_York")):
-        rows = db.execute("SELECT sent_at FROM nudges WHERE learner_id = ?", [user]).fetchall()
+        rows = store.sql.rows("SELECT sent_at FROM nudges WHERE learner_id = :user", {"user": user})
         assert len(rows) == 1 and in_window(datetime.fromisoformat(rows[0][0]), tz, POLICY)
         assert len(sent_to(fake_slack, user)) == 1
 
@@ -103,7 +103,7 @@ def test_sends_are_spread_across_the_window_not_all_at_ten():
     assert len(minutes) > 100 and min(minutes) >= 600 and max(minutes) < 960
 
 
-def test_thresholds_fire_once_each_then_one_check_in_then_silence(service, nudging, clock, fake_slack, db):
+def test_thresholds_fire_once_each_then_one_check_in_then_silence(service, nudging, clock, fake_slack, store):
     planner, sender = nudging
     start = clock.now
     person(service, "UIDLE", "UTC", start - timedelta(days=30))
@@ -113,7 +113,7 @@ def test_thresholds_fire_once_each_then_one_check_in_then_silence(service, nudgi
         for _ in range(2):  # planning twice a day plans nothing twice
             planner.plan()
         deliver_until(sender, clock, clock.now + timedelta(hours=12), step=timedelta(hours=1))
-    rows = db.execute("SELECT kind, period, status FROM nudges ORDER BY due_at").fetchall()
+    rows = store.sql.rows("SELECT kind, period, status FROM nudges ORDER BY due_at")
     kinds = [(k, p.split("-")[0]) for k, p, _ in rows]
     assert kinds == [(COME_BACK, "30d"), (COME_BACK, "60d"), (CHECK_IN, "check")]
     assert all(status == "sent" for *_, status in rows)
@@ -146,7 +146,7 @@ def test_coming_back_resets_the_spell(service, nudging, clock):
     assert [p.period.split("-")[0] for p in planner.plan()] == ["30d"]
 
 
-def test_off_and_snooze_are_honoured_at_planning_and_again_at_sending(service, nudging, clock, fake_slack, db):
+def test_off_and_snooze_are_honoured_at_planning_and_again_at_sending(service, nudging, clock, fake_slack, store):
     planner, sender = nudging
     ago = clock.now - timedelta(days=31)
     off, snoozed, changed = (person(service, u, "UTC", ago) for u in ("UOFF", "USNOOZE", "UCHANGED"))
@@ -156,7 +156,7 @@ def test_off_and_snooze_are_honoured_at_planning_and_again_at_sending(service, n
     service.learners.update(changed, nudges="off")  # after planning, before sending
     deliver_until(sender, clock, clock.now + timedelta(days=1))
     assert fake_slack.calls_to("chat.postMessage") == []
-    status, error = db.execute("SELECT status, error FROM nudges").fetchone()
+    status, error = store.sql.row("SELECT status, error FROM nudges")
     assert (status, error) == ("skipped", "nudges are off")
 
 
@@ -218,14 +218,14 @@ def test_the_planner_plans_a_digest_exactly_for_those_whats_new_has_something_fo
         assert bool(picks) == (plan is not None), learner.slack_id
 
 
-def test_the_weekly_cap_holds_across_kinds(service, clock, tmp_path, db):
+def test_the_weekly_cap_holds_across_kinds(service, clock, tmp_path, store):
     planner = Planner(service, replace(POLICY, weekly_cap=1), clock)
     sql_fan_with_a_new_course(service, clock, tmp_path, "Window functions in SQL", "sql", "Rank rows in a table")
     sent = (clock.now - timedelta(days=2)).isoformat()
-    db.execute(
+    store.sql.execute(
         "INSERT INTO nudges (learner_id, kind, period, status, due_at, planned_at, sent_at) "
-        "VALUES ('UNEWS', 'come_back', 'earlier', 'sent', ?, ?, ?)",
-        [sent, sent, sent],
+        "VALUES ('UNEWS', 'come_back', 'earlier', 'sent', :sent, :sent, :sent)",
+        {"sent": sent},
     )
     assert planner.plan() == []  # a what's new is due, but one nudge already went out this week
     clock.now += timedelta(days=5, hours=1)
@@ -249,7 +249,9 @@ def test_hold_out_learners_are_recorded_but_never_sent_a_come_back_nudge(service
     assert stats["held_out_learners"] == len(held) and stats["sent_learners"] == len(users) - len(held)
 
 
-def test_a_crash_between_plan_and_send_neither_duplicates_nor_drops(service, nudging, clock, fake_slack, settings, db):
+def test_a_crash_between_plan_and_send_neither_duplicates_nor_drops(
+    service, nudging, clock, fake_slack, settings, store
+):
     planner, _ = nudging
     for user in ("UA", "UB", "UC"):
         person(service, user, "UTC", clock.now - timedelta(days=31))
@@ -260,7 +262,7 @@ def test_a_crash_between_plan_and_send_neither_duplicates_nor_drops(service, nud
     due = first.nudges.due(clock.now)
     assert first.nudges.claim(due[0], "dead", clock.now)
     # and a second died after Slack accepted UB's nudge, before recording it
-    ub = db.execute("SELECT id FROM nudges WHERE learner_id = 'UB'").fetchone()[0]
+    ub = store.sql.value("SELECT id FROM nudges WHERE learner_id = 'UB'")
     assert first.nudges.claim(ub, "dead", clock.now)
     first.client.chat_postMessage(channel="UB", text="x", metadata={"event_type": "upnext_nudge",
                                                                     "event_payload": {"nudge_id": ub}})  # fmt: skip
@@ -270,7 +272,7 @@ def test_a_crash_between_plan_and_send_neither_duplicates_nor_drops(service, nud
     assert report.reconciled == 2
     for user in ("UA", "UB", "UC"):
         assert len(sent_to(fake_slack, "D" + user) + sent_to(fake_slack, user)) == 1, user
-    assert {s for (s,) in db.execute("SELECT status FROM nudges")} == {"sent"}
+    assert {s for (s,) in store.sql.rows("SELECT status FROM nudges")} == {"sent"}
 
 
 def test_two_clock_processes_over_one_store_never_send_twice(service, settings, clock, fake_slack):
@@ -279,7 +281,7 @@ def test_two_clock_processes_over_one_store_never_send_twice(service, settings, 
         person(service, user, "UTC", clock.now - timedelta(days=31))
     Planner(service, POLICY, clock).plan()
     clock.now += timedelta(days=1)
-    stores = [open_store(settings.database_path), open_store(settings.database_path)]
+    stores = [open_store(settings.database), open_store(settings.database)]
     senders = []
     for i, store in enumerate(stores):
         other = replace(service, nudges=NudgeRepository(store), answers=AnswerRepository(store))  # another process's
@@ -308,14 +310,14 @@ def test_a_slack_answering_429_still_gets_every_nudge_exactly_once(service, nudg
     assert sorted(c.body["channel"] for c in fake_slack.calls_to("chat.postMessage")) == sorted(users)
 
 
-def test_permanent_errors_are_recorded_as_failed_with_the_reason(service, nudging, clock, fake_slack, db):
+def test_permanent_errors_are_recorded_as_failed_with_the_reason(service, nudging, clock, fake_slack, store):
     planner, sender = nudging
     person(service, "UFAIL", "UTC", clock.now - timedelta(days=31))
     planner.plan()
     clock.now += timedelta(days=1)
     fake_slack.fail("chat.postMessage", status=200, times=1, error="account_inactive")
     assert sender.run_once().failed == 1
-    assert db.execute("SELECT status, error FROM nudges").fetchone() == ("failed", "account_inactive")
+    assert store.sql.row("SELECT status, error FROM nudges") == ("failed", "account_inactive")
 
 
 def test_clicks_on_nudge_cards_are_attributed_and_stats_add_up(service, nudging, clock, fake_slack, store):
@@ -339,8 +341,8 @@ def test_clicks_on_nudge_cards_are_attributed_and_stats_add_up(service, nudging,
     assert stats[COME_BACK].counts["sent"] == 1 and stats[COME_BACK].clicked == 1 and stats[COME_BACK].returned == 1
 
 
-def test_preview_plans_nothing(service, nudging, clock, db):
+def test_preview_plans_nothing(service, nudging, clock, store):
     planner, _ = nudging
     person(service, "UPREVIEW", "UTC", clock.now - timedelta(days=31))
     assert len(planner.plan(dry_run=True)) == 1
-    assert db.execute("SELECT count(*) FROM nudges").fetchone()[0] == 0
+    assert store.sql.value("SELECT count(*) FROM nudges") == 0

@@ -31,8 +31,8 @@ def test_a_nudge_answer_is_on_the_nudge_surface_and_surfaces_are_checked(empty_s
         log.save("U1", "next", picks("a"), surface="email")
 
 
-def test_impressions_go_with_their_answers_when_a_learner_is_forgotten(empty_service, db):
+def test_impressions_go_with_their_answers_when_a_learner_is_forgotten(empty_service, store):
     log = empty_service.answers
     log.save("U1", "next", picks("a", "b"), surface="dm")
     empty_service.forget_me("U1")
-    assert db.execute("SELECT count(*) FROM impressions").fetchone()[0] == 0
+    assert store.sql.value("SELECT count(*) FROM impressions") == 0

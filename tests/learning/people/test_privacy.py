@@ -8,15 +8,16 @@ from learning.reasons import Reason
 SQL = "swcarpentry/sql-novice-survey/01-select"
 
 
-def test_the_export_holds_every_row_about_the_learner_with_every_column(service, db):
+def test_the_export_holds_every_row_about_the_learner_with_every_column(service, store):
     learner = service.learners.save_profile("U0ME", {"real_name": "Me Myself", "tz": "UTC"})
     service.history.record("U0ME", SQL, "completed")
     for kind, period, status in (("come_back", "30d", "sent"), ("come_back", "60d", "held_out"),
                                  ("whats_new", "2026-W10", "planned")):  # fmt: skip
-        db.execute(
+        store.sql.execute(
             "INSERT INTO nudges (learner_id, kind, period, status, due_at, payload, planned_at, channel, ts) "
-            "VALUES (?, ?, ?, ?, '2026-03-02T10:00:00+00:00', '{\"idle_days\": 31}', '2026-03-02', 'DU0ME', '1.2')",
-            ["U0ME", kind, period, status],
+            "VALUES (:learner, :kind, :period, :status, '2026-03-02T10:00:00+00:00', '{\"idle_days\": 31}', "
+            "'2026-03-02', 'DU0ME', '1.2')",
+            {"learner": "U0ME", "kind": kind, "period": period, "status": status},
         )
     service.answers.save("U0ME", "search", [ShownPick(SQL, Reason("match"))], {"query": "sql"})
     service.history.record("U0OTHER", SQL, "completed")  # someone else's row never appears

@@ -72,6 +72,9 @@ def test_the_dialect_spells_days_later_the_week_and_a_json_value_as_the_reports_
     payload = """'{"context": {"query": "sql", "top_similarity": 0.4}}'"""
     assert store.sql.value(f"SELECT {dialect.json_value(payload, 'context', 'query')}") == "sql"
     assert store.sql.value(f"SELECT {dialect.json_value(payload, 'context', 'missing')}") is None
+    similarity = dialect.json_number(payload, "context", "top_similarity")
+    assert store.sql.value(f"SELECT coalesce({similarity}, 0) < :cut", {"cut": 0.5}) == 1  # True on PostgreSQL
+    assert store.sql.value(f"SELECT {dialect.json_number(payload, 'context', 'missing')}") is None
     topics_json = """'["a", "b"]'"""
     topics = store.sql.rows(f"SELECT t.value FROM {dialect.json_items(topics_json, 't')}")
     assert topics == [("a",), ("b",)]
