@@ -102,6 +102,11 @@ class Rollups:
     def update(self) -> None:
         """Bring every roll-up up to date with the rows written since the last update, in one transaction."""
         with self.store.transaction() as sql:
+            # one update at a time (web replicas' reports and the clock): the mark's row stays locked until commit
+            sql.execute(
+                "INSERT INTO meta (key, value) VALUES (:key, '0') ON CONFLICT (key) DO UPDATE SET value = meta.value",
+                {"key": _MARKS["events"]},
+            )
             events, answers = (int(sql.value("SELECT value FROM meta WHERE key = :key", {"key": key}) or 0)
                                for key in _MARKS.values())  # fmt: skip
             new_events = int(sql.value("SELECT coalesce(max(id), 0) FROM events"))

@@ -4,11 +4,13 @@ nothing behind under the old id, and the clock keeps them current."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 from insights.gaps import GapFinder
 from insights.queries import ReportQueries
 from insights.report import Report, ReportBuilder, Window
+from insights.rollups import Rollups
 from learning.people.history import COMPLETED, STARTED
 from learning.people.learners import PENDING_PREFIX
 from tests.insights.test_differencing import LATER, Seeder, _at
@@ -71,3 +73,28 @@ def test_history_imported_under_an_email_leaves_the_rollups_when_it_moves_to_the
     report(upnext, encoder)
     takes = store.sql.rows("SELECT learner_id, course_id, first_at, done FROM first_takes")
     assert takes == [("U0ANA", seeder.a, _at(TUESDAY, 9), 1)]
+
+
+def test_replicas_and_the_clock_catching_up_at_once_all_succeed(upnext, service, encoder):
+    """Each web replica's report and the clock may bring the roll-ups up to date at the same moment."""
+    seeder = seeded(upnext)
+    started_picks(seeder)
+    failures: list[Exception] = []
+    for minute in range(8):  # each round, a new click changes Tuesday: every catch-up recomputes it at once
+        seeder.event(PEOPLE[0], seeder.b, STARTED, _at(TUESDAY, 20, minute))
+        together = threading.Barrier(4)
+
+        def catch_up(together: threading.Barrier) -> None:
+            together.wait()
+            try:
+                Rollups(upnext.store).update()
+            except Exception as failure:
+                failures.append(failure)
+
+        threads = [threading.Thread(target=catch_up, args=(together,)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []
+    assert report(upnext, encoder).funnel.total.shown == 5
