@@ -1,12 +1,14 @@
 """The learning team's view at company scale: the /admin dashboard's latency and `upnext report`'s run time, on
 the nudge benchmark's store (100k learners, ~1M events) with twelve weeks of use added (benchmarks/usage_data.py).
 
-    python -m benchmarks.admin_dashboard [--learners 100000] [--courses 10000] [--requests 20] [--smoke]
+    python -m benchmarks.admin_dashboard [--learners 100000] [--courses 10000] [--requests 20] [--postgres] [--smoke]
 
 The dashboard is served by waitress as `upnext serve --http` serves it and fetched over HTTP with a session from a
 real sign-in link: the first request computes every figure, later ones reuse them (ReportCache, five minutes).
 The in-process build time of the whole report is measured separately, over several runs. `upnext report` runs as
-a separate process, start-up (model and store) included.
+a separate process, start-up (model and store) included. The report's roll-ups are first brought up to date, as the
+clock keeps them (that catch-up's time is reported apart). With `--postgres` (or `--database-url`) the store is
+copied into PostgreSQL and measured there too, in the same run (benchmarks/engines.py).
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
+from benchmarks import engines
 from benchmarks.common import latency_summary, report
 from benchmarks.nudge_planning import NOW, build_store
 from benchmarks.usage_data import seed_usage
 from config import Settings
 from config.reporting import Reporting
+from insights.rollups import Rollups
 from upnext.schema import open_store
 
 UNTIL = NOW.date().isoformat()
@@ -43,13 +47,14 @@ def build(home: Path, learners: int, courses: int, work: Path) -> dict:
         store.close()
 
 
-def time_dashboard(home: Path, requests: int) -> dict:
+def time_dashboard(home: Path, requests: int, url: str | None = None) -> dict:
     from waitress.server import create_server
 
     from admin.signin import SignIn
     from upnext.build import build
 
-    settings = Settings(home=home, reporting=Reporting(admins=frozenset({"UBENCH"}), public_url="http://bench.invalid"))
+    reporting = Reporting(admins=frozenset({"UBENCH"}), public_url="http://bench.invalid")
+    settings = Settings(home=home, database_url=url, reporting=reporting)
     upnext = build(settings, prepare=False)
     server = create_server(upnext.admin_web(), host="127.0.0.1", port=0, threads=4)
     threading.Thread(target=server.run, daemon=True).start()
@@ -72,12 +77,12 @@ def time_dashboard(home: Path, requests: int) -> dict:
     return {"first_request_s": round(cold, 2), "cached": latency_summary(seconds), "page_kb": round(size / 1024)}
 
 
-def time_build(home: Path, runs: int) -> dict:
+def time_build(home: Path, runs: int, url: str | None = None) -> dict:
     """Every figure computed from the store, uncached, `runs` times in one process (as the dashboard does)."""
     from insights.report import Window
     from upnext.build import build
 
-    builder = build(Settings(home=home), prepare=False).report_builder()
+    builder = build(Settings(home=home, database_url=url), prepare=False).report_builder()
     window = Window(date.fromisoformat(SINCE), date.fromisoformat(UNTIL))
     builder.build(window)  # warms SQLite's page cache and the encoder's memo of question phrases
     seconds = []
@@ -88,9 +93,11 @@ def time_build(home: Path, runs: int) -> dict:
     return latency_summary(seconds)
 
 
-def time_report(home: Path) -> dict:
+def time_report(home: Path, url: str | None = None) -> dict:
     env = {**os.environ, "UPNEXT_HOME": str(home)}
-    env = {k: v for k, v in env.items() if not k.startswith("SLACK_")}
+    env = {k: v for k, v in env.items() if not k.startswith("SLACK_") and k != "DATABASE_URL"}
+    if url:
+        env["DATABASE_URL"] = url
     runs = {}
     for fmt in ("json", "text"):
         started = time.perf_counter()
@@ -109,6 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--work", type=Path, default=Path("var") / "bench")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--smoke", action="store_true")
+    engines.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.smoke:
         args.learners, args.courses, args.requests, args.builds = 100, 60, 2, 2
@@ -120,10 +128,25 @@ def main(argv: list[str] | None = None) -> dict:
     events = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
     store.close()
     results = {"learners": args.learners, "courses": args.courses, "events": events, "usage_added": usage,
-               "report_build": time_build(home, args.builds), "dashboard": time_dashboard(home, args.requests),
-               "report_s": time_report(home)}  # fmt: skip
+               "sqlite": measure(home, args)}  # fmt: skip
+    with engines.postgres_server(args) as server:
+        if server:  # the same store, copied into PostgreSQL, measured the same way in the same run
+            url, results["postgres_copy"] = engines.copy_store(home / "upnext.db", server, "bench_admin")
+            results["postgres"] = measure(home, args, url)
     report("admin_dashboard", results)
     return results
+
+
+def measure(home: Path, args: argparse.Namespace, url: str | None = None) -> dict:
+    """The roll-ups brought up to date (as the clock keeps them), then the report built, the dashboard served and
+    `upnext report` run on the store at `home` (or at `url`)."""
+    store = open_store(url or home / "upnext.db")
+    started = time.perf_counter()
+    Rollups(store).update()
+    catch_up = time.perf_counter() - started
+    store.close()
+    return {"rollups_catch_up_s": round(catch_up, 1), "report_build": time_build(home, args.builds, url),
+            "dashboard": time_dashboard(home, args.requests, url), "report_s": time_report(home, url)}  # fmt: skip
 
 
 if __name__ == "__main__":

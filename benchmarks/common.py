@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from learning.store.postgres import masked
+
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
@@ -63,7 +65,7 @@ def report(name: str, results: dict[str, Any]) -> None:
     """Print a result block that can be pasted into BENCHMARKS.md."""
     header = {
         "benchmark": name,
-        "command": " ".join(["python -m", _module_name(), *sys.argv[1:]]),
+        "command": " ".join(["python -m", _module_name(), *(masked(arg) for arg in sys.argv[1:])]),
         "machine": machine(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }

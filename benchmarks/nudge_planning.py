@@ -1,7 +1,8 @@
 """Nudge planning at company scale: 100k learners (time zones around the world, a tenth with interests, ~10
 courses of history each, last active 0-120 days ago) and a 10k catalog with 200 courses published this month.
 
-    python -m benchmarks.nudge_planning [--learners 100000] [--courses 10000] [--smoke]
+    python -m benchmarks.nudge_planning [--learners 100000] [--courses 10000] [--store HOME]
+                                        [--postgres | --database-url URL] [--smoke]
 
 The store is built once under var/bench/ (the bundled catalog, copies up to the size with nearby vectors, see
 benchmarks/catalogs.py). The planning run is measured in a fresh process, so its peak RSS is planning's own
@@ -20,6 +21,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from benchmarks import engines
 from benchmarks.catalogs import prefill_copies, scaled
 from benchmarks.common import peak_rss_mb, report, share_vectors
 from config import Settings, load_settings
@@ -87,12 +89,12 @@ def company_store(work: Path, learners: int, courses: int, rebuild: bool = False
     return home
 
 
-def plan_once(home: Path) -> dict:
+def plan_once(home: Path, url: str | None = None) -> dict:
     """Runs in its own process: open the store as the clock does, plan once, report time and peak RSS."""
     from scheduler.planner import Planner
 
     started = time.perf_counter()
-    service = build_service(Settings(home=home), prepare=False)
+    service = build_service(Settings(home=home, database_url=url), prepare=False)
     planner = Planner(service, load_settings({}, env_file=None).nudges, clock=lambda: NOW)
     service.recommender.frames.current()
     load_s = time.perf_counter() - started
@@ -114,24 +116,37 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--work", type=Path, default=Path("var") / "bench")
     parser.add_argument("--rebuild", action="store_true", help="build the store even if it exists")
     parser.add_argument("--plan-only", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--plan-url", help=argparse.SUPPRESS)
+    parser.add_argument("--store", type=Path, help="plan on a copy of this UPNEXT_HOME's store instead of building one")
     parser.add_argument("--smoke", action="store_true")
+    engines.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.plan_only:
-        print(json.dumps(plan_once(args.plan_only)))
+        print(json.dumps(plan_once(args.plan_only, args.plan_url)))
         return {}
     if args.smoke:
         args.learners, args.courses = 100, 60
     started = time.perf_counter()
-    home = company_store(args.work, args.learners, args.courses, rebuild=args.rebuild or args.smoke)
+    home = args.store or company_store(args.work, args.learners, args.courses, rebuild=args.rebuild or args.smoke)
     build_s = time.perf_counter() - started
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.nudge_planning", "--plan-only", str(home)],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+    fresh = args.work / "nudge-planning-run"  # planning writes its plans: each run plans on a fresh copy
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(home, fresh, ignore=shutil.ignore_patterns("*.lock", "*-wal", "*-shm"))
     results = {"learners": args.learners, "courses": args.courses, "store_build_s": round(build_s, 1),
-               **json.loads(run.stdout.strip().splitlines()[-1])}  # fmt: skip
+               "sqlite": _plan_in_a_process(fresh)}  # fmt: skip
+    with engines.postgres_server(args) as server:
+        if server:  # the same store copied into PostgreSQL, planned the same way in the same run
+            url, results["postgres_copy"] = engines.copy_store(home / "upnext.db", server, "bench_nudges")
+            results["postgres"] = _plan_in_a_process(fresh, url)
     report("nudge_planning", results)
     return results
+
+
+def _plan_in_a_process(home: Path, url: str | None = None) -> dict:
+    command = [sys.executable, "-m", "benchmarks.nudge_planning", "--plan-only", str(home)]
+    run = subprocess.run([*command, *(["--plan-url", url] if url else [])], capture_output=True, text=True,
+                         check=True)  # fmt: skip
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@
 - Coursera 2019: for each course with in-catalog "related courses" links, rank the other courses by similarity to
   it; Recall@10 of the linked ones (the "Because you finished X" task).
 
-    python -m benchmarks.search_quality [--data ../shared/data] [--encoder torch|onnx] [--smoke]
+    python -m benchmarks.search_quality [--data ../shared/data] [--encoder torch|onnx] [--postgres] [--smoke]
+
+With `--postgres` (or `--database-url`) the same catalogs are measured on PostgreSQL too, in the same run: the
+Coursera related-courses task is the held-out set for the PostgreSQL keyword ranking, tuned on MeTA's queries.
 
 Each catalog is imported through the product's own catalog import into a store under var/bench/ (vectors are
 cached there, so reruns are fast); "hybrid" is the product's `CourseSearch.search` / `CourseSearch.similar`.
@@ -21,7 +24,9 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
+from benchmarks import engines
 from benchmarks.common import DEFAULT_DATA, report
+from benchmarks.engines import copy_store
 from config import Settings
 from embeddings.encoder import Encoder, load_encoder
 from learning.catalog.files import ParsedCatalog, validate_row
@@ -39,9 +44,14 @@ def recall_at(ranked: Sequence[str], relevant: set[str], k: int) -> float:
     return len(set(ranked[:k]) & relevant) / len(relevant) if relevant else 0.0
 
 
-def catalog_service(name: str, rows: list[dict], encoder: str | None, work: Path) -> LearningService:
-    home = work / name
-    service = build_service(Settings(home=home), encoder=load(encoder), prepare=False)
+def catalog_service(name: str, rows: list[dict], encoder: str | None, work: Path, server: str | None = None
+                    ) -> LearningService:  # fmt: skip
+    """The catalog imported into a SQLite store under `work`, or into a fresh database on the PostgreSQL `server`."""
+    home = work / (f"{name}-postgres" if server else name)
+    url = None
+    if server:  # the vectors SQLite's run computed are reused: the same encoder, the same texts
+        url = copy_store(work / name / "upnext.db", server, f"bench_search_{name}", only=("course_vectors",))[0]
+    service = build_service(Settings(home=home, database_url=url), encoder=load(encoder), prepare=False)
     parsed = ParsedCatalog(courses=[validate_row(row) for row in rows])
     service.catalog.import_parsed(parsed)
     return service
@@ -83,14 +93,14 @@ def meta_judgements(data: Path) -> tuple[list[str], dict[int, set[str]]]:
     return [q.strip() for q in queries if q.strip()], relevant
 
 
-def evaluate_meta(data: Path, encoder: str | None, smoke: bool, work: Path) -> dict:
+def evaluate_meta(data: Path, encoder: str | None, smoke: bool, work: Path, server: str | None = None) -> dict:
     rows = meta_rows(data)
     queries, relevant = meta_judgements(data)
     if smoke:
         queries = queries[:2]
         keep = set().union(*(relevant[q] for q in range(2))) | {str(i) for i in range(200)}
         rows = [r for r in rows if r["id"] in keep]
-    service = catalog_service("meta", rows, encoder, work)
+    service = catalog_service("meta", rows, encoder, work, server)
     search = service.search
     ids = {c.num: c.id for c in service.courses.many_by_id(r["id"] for r in rows).values()}
     systems: dict[str, Callable[[str], list[str]]] = {
@@ -143,13 +153,13 @@ def coursera_rows(data: Path) -> tuple[list[dict], dict[str, set[str]]]:
     return rows, links
 
 
-def evaluate_coursera(data: Path, encoder: str | None, smoke: bool, work: Path) -> dict:
+def evaluate_coursera(data: Path, encoder: str | None, smoke: bool, work: Path, server: str | None = None) -> dict:
     rows, links = coursera_rows(data)
     if smoke:
         rows = rows[:120]
         known = {r["id"] for r in rows}
         links = {c: ls & known for c, ls in links.items() if c in known and ls & known}
-    service = catalog_service("coursera", rows, encoder, work)
+    service = catalog_service("coursera", rows, encoder, work, server)
     search = service.search
     by_id = service.courses.many_by_id(r["id"] for r in rows)
     ids = {c.num: c.id for c in by_id.values()}
@@ -179,12 +189,19 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--encoder", choices=["torch", "onnx"], help="default: the product's default")
     parser.add_argument("--work", type=Path, default=Path("var") / "bench", help="stores and vector caches")
     parser.add_argument("--smoke", action="store_true", help="tiny subsets, for the tests")
+    engines.add_arguments(parser)
     args = parser.parse_args(argv)
     results = {
         "encoder": load(args.encoder).name,
         "meta_moocs": evaluate_meta(args.data, args.encoder, args.smoke, args.work),
         "coursera_related": evaluate_coursera(args.data, args.encoder, args.smoke, args.work),
     }
+    with engines.postgres_server(args) as server:
+        if server:  # the same catalogs and queries, keyword search by PostgreSQL's full-text search
+            results["postgres"] = {
+                "meta_moocs": evaluate_meta(args.data, args.encoder, args.smoke, args.work, server),
+                "coursera_related": evaluate_coursera(args.data, args.encoder, args.smoke, args.work, server),
+            }
     report("search_quality", results)
     return results
 

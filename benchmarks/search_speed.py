@@ -2,7 +2,8 @@
 embedding + keyword + dense + fusion, in process), approximate-index recall against exact, incremental update cost,
 and peak RSS.
 
-    python -m benchmarks.search_speed [--sizes 1500,10000,100000] [--queries 200] [--data ../shared/data] [--smoke]
+    python -m benchmarks.search_speed [--sizes 1500,10000,100000] [--queries 200] [--data ../shared/data]
+                                      [--postgres | --database-url URL] [--smoke]
 
 Catalogs come from benchmarks/catalogs.py (real catalogs, repeated with distinct ids above ~8.8k). Real texts are
 embedded once and kept in var/bench/vectors/, so reruns spend their time on what is measured.
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import engines
 from benchmarks.catalogs import prefill_copies, real_courses, scaled
 from benchmarks.common import DEFAULT_DATA, latency_summary, peak_rss_mb, report, share_vectors
 from benchmarks.slack_latency import QUERIES, VARIANTS
@@ -40,12 +42,15 @@ def timed(function, *args):
     return value, time.perf_counter() - started
 
 
-def measure_size(size: int, real: list[Course], encoder: Encoder, queries: list[str], work: Path) -> dict:
+def measure_size(size: int, real: list[Course], encoder: Encoder, queries: list[str], work: Path,
+                 server: str | None = None) -> dict:  # fmt: skip
+    """The measures at `size` courses, in a SQLite store, or in a fresh database on the PostgreSQL `server`."""
     home = work / f"speed-{size}"
+    url = engines.fresh_database(server, f"bench_speed_{size}") if server else None
     shared = work / "vectors" / f"{re.sub(r'[^A-Za-z0-9.-]+', '-', encoder.name)}.db"
     shared.parent.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(home, ignore_errors=True)
-    service = build_service(Settings(home=home), encoder=encoder, prepare=False)
+    service = build_service(Settings(home=home, database_url=url), encoder=encoder, prepare=False)
     share_vectors(service, shared, "in")
     pairs = scaled(real, size)
     originals = list({(o or c).id: (o or c) for c, o in pairs}.values())
@@ -128,6 +133,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--encoder", choices=["auto", "torch", "onnx"], default="auto")
     parser.add_argument("--work", type=Path, default=Path("var") / "bench", help="scratch and vector cache folder")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, for the tests")
+    engines.add_arguments(parser)
     args = parser.parse_args(argv)
     sizes = [150, 400] if args.smoke else [int(s) for s in args.sizes.split(",")]
     encoder = load_encoder(args.encoder)
@@ -137,9 +143,13 @@ def main(argv: list[str] | None = None) -> dict:
     texts = [p + q + v for p, v, q in itertools.product(PREFIXES, VARIANTS, QUERIES)]  # 300 distinct
     queries = list(itertools.islice(itertools.cycle(texts), 10 if args.smoke else args.queries))
     results = {"encoder": encoder.name, "real_courses": len(real)}
-    for size in sizes:
-        results[str(size)] = measure_size(size, real, encoder, queries, args.work)
-        print(f"{size}: {results[str(size)]['search']}", flush=True)
+    with engines.postgres_server(args) as server:
+        for size in sizes:
+            results[str(size)] = measure_size(size, real, encoder, queries, args.work)
+            print(f"{size}: {results[str(size)]['search']}", flush=True)
+            if server:  # the same catalog and queries on PostgreSQL, in the same run
+                results[f"{size} postgres"] = measure_size(size, real, encoder, queries, args.work, server)
+                print(f"{size} postgres: {results[f'{size} postgres']['search']}", flush=True)
     results["peak_rss_mb"] = round(peak_rss_mb())
     report("search_speed", results)
     return results

@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+_Contribution = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, int], ...]]
+
 
 @dataclass(frozen=True)
 class _Row:
@@ -43,7 +45,9 @@ class Cells:
     def __init__(self, people: tuple[str, ...] = (), complements: tuple[tuple[str, str], ...] = ()) -> None:
         self.people = set(people)
         self.complements = complements
-        self._rows: dict[str, list[_Row]] = defaultdict(list)
+        # week -> person -> what they add: (where, the amounts that are not 0) per `add`
+        self._rows: dict[str, dict[str, list[_Contribution]]] = defaultdict(lambda: defaultdict(list))
+        self._alike: dict[str, dict[str, int]] = defaultdict(dict)  # week -> stand-in -> how many people it is
         self._shown: dict[int, dict[str, dict[tuple[str, str, str], int]]] = {}  # by min_group, until the next add
 
     def add(self, week: str, person: str, groups: dict[str, str], **amounts: int) -> None:
@@ -54,19 +58,20 @@ class Cells:
         """`people` people, each with this contribution and no other in `week` (so they stay or go together): the
         same as `people` calls to `add`, without holding a row for each."""
         if people:
-            alike = f"\0alike{len(self._rows[week])}"  # no Slack id starts with a NUL
-            self._put(week, alike, groups, amounts, people)
+            alike = f"\0alike{len(self._alike[week])}"  # no Slack id starts with a NUL
+            self._alike[week][alike] = people
+            self._put(week, alike, groups, amounts)
 
-    def _put(self, week: str, person: str, groups: dict[str, str], amounts: dict[str, int], people: int = 1) -> None:
+    def _put(self, week: str, person: str, groups: dict[str, str], amounts: dict[str, int]) -> None:
         self._shown.clear()
-        self._rows[week].append(_Row(person, tuple(groups.items()), {m: a for m, a in amounts.items() if a}, people))
+        self._rows[week][person].append((tuple(groups.items()), tuple((m, a) for m, a in amounts.items() if a)))
 
     def weekly(self, min_group: int) -> dict[str, dict[tuple[str, str, str], int]]:
         """Week -> (breakdown, group, metric) -> the value of each cell shown."""
         if min_group not in self._shown:
             shown: dict[str, dict[tuple[str, str, str], int]] = {}
             for week, rows in self._rows.items():
-                if values := self._values(self._counted(rows, min_group)):
+                if values := self._values(self._counted(_alike(rows, self._alike[week]), min_group)):
                     shown[week] = values
             self._shown[min_group] = shown
         return self._shown[min_group]
@@ -112,6 +117,18 @@ class Cells:
     def _fed_by(self, row: _Row) -> list[str]:
         """The metrics, and the pairs of a total and a part, whose cells `row` adds someone to."""
         return [*row.amounts, *(f"{t}-{p}" for t, p in self.complements if row.amounts.get(t) != row.amounts.get(p))]
+
+
+def _alike(theirs: dict[str, list[_Contribution]], alike: dict[str, int]) -> list[_Row]:
+    """A week's rows, with the people whose contributions are identical (the same rows, amounts and groups) folded into
+    one stand-in: they feed the same cells, so they are counted or left out together, and the figures are those of the
+    rows one by one (at 100k learners, a week's hundreds of thousands of rows are a few thousand kinds)."""
+    kinds: dict[tuple[_Contribution, ...], int] = defaultdict(int)
+    for person, contributions in theirs.items():
+        kind = tuple(contributions) if len(contributions) == 1 else tuple(sorted(contributions))
+        kinds[kind] += alike.get(person, 1)
+    return [_Row(f"\0kind{n}", where, dict(amounts), people)
+            for n, (kind, people) in enumerate(kinds.items()) for where, amounts in kind]  # fmt: skip
 
 
 def _by_cell_and_person(rows: list[_Row]) -> dict[tuple[tuple[str, str], str], list[_Row]]:

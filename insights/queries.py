@@ -1,34 +1,23 @@
-"""Read-only SQL for the learning team's figures.
+"""SQL for the learning team's figures.
 
-Every query takes a window [start, end) of ISO 8601 UTC timestamps and returns plain rows; nothing here writes.
-Learner ids are returned wherever the report module needs them to count the distinct people behind each weekly cell
-(insights.cells); it never lets them out."""
+Every query takes a window [start, end) of ISO 8601 UTC timestamps and returns plain rows. The busiest figures read
+roll-ups (insights.rollups), which `catch_up` brings up to date first; nothing else here writes. Learner ids are
+returned wherever the report module needs them to count the distinct people behind each weekly cell (insights.cells);
+it never lets them out."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
+from insights.rollups import Rollups, sql_list
 from learning.people.history import COMPLETED, ENGAGED, NUDGES_OFF, NUDGES_SNOOZED, RATED
 from learning.people.learners import PENDING_PREFIX
 from learning.store.engine import Store
 
-ASKED_ON = ("dm", "mention", "assistant", "slash", "home")  # surfaces where an answer means someone asked
-PICK_KINDS = "(a.kind IN ('next', 'search') OR a.kind LIKE 'home:%' OR a.kind LIKE 'nudge:%')"
 RETURN_DAYS = 7  # engaging within this many days of a nudge (or of being held out) counts as having returned
 _WHEN = "coalesce(n.sent_at, n.due_at)"  # when a nudge went out, or was due (held out, skipped)
 _KNOWN = f"is_bot = 0 AND deleted = 0 AND slack_id NOT LIKE '{PENDING_PREFIX}%'"
-# 1 when one of the group's events is a completion, else 0 (a comparison is a boolean in PostgreSQL: no max() of it)
-_ANY_COMPLETED = f"max(CASE WHEN kind = '{COMPLETED}' THEN 1 ELSE 0 END)"
-
-
-def sql_text(value: str) -> str:
-    """A constant as an SQL string literal (for names written in code, never for input)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _in(values: Iterable[str]) -> str:
-    return "(" + ", ".join(sql_text(v) for v in values) + ")"
 
 
 def _nudge_window(since: str | None, until: str | None) -> tuple[str, dict[str, str]]:
@@ -36,19 +25,10 @@ def _nudge_window(since: str | None, until: str | None) -> tuple[str, dict[str, 
     return f"{_WHEN} >= :since AND {_WHEN} < :until", {"since": since or "", "until": until or "9999"}
 
 
-def _activity(start: str, end: str) -> tuple[str, dict[str, str]]:
-    """Someone used Upnext: asked for or opened something, or clicked (imports and nudges sent are not use)."""
-    sql = (
-        f"SELECT learner_id, created_at AS at FROM answers WHERE surface IN {_in(ASKED_ON)} "
-        f"AND created_at >= :start AND created_at < :end "
-        f"UNION ALL SELECT learner_id, at FROM events WHERE source IN ('slack', 'nudge') AND at >= :start AND at < :end"
-    )
-    return sql, {"start": start, "end": end}
-
-
 class ReportQueries:
     def __init__(self, store: Store):
         self.store = store
+        self.rollups = Rollups(store)
         self.dialect = dialect = store.dialect
         self.week = dialect.week_start  # the Monday that starts the week of a timestamp (SQL)
         # an event of the nudged (or held out) learner within RETURN_DAYS after it
@@ -62,6 +42,14 @@ class ReportQueries:
             f"AND d.kind || '' = '{COMPLETED}' AND d.at <= r.at)"
         )
 
+    def catch_up(self) -> None:
+        """Bring the roll-ups the figures read up to date with the store."""
+        self.rollups.update()
+
+    def _day_week(self, day: str) -> str:
+        """SQL: the Monday of the week of a day column (YYYY-MM-DD), whatever the session's time zone."""
+        return self.week(f"{day} || 'T00:00:00+00:00'")
+
     def _during(self, sql: str, start: str, end: str) -> list[tuple[Any, ...]]:
         """The rows of a statement over the window [:start, :end)."""
         return self.store.sql.rows(sql, {"start": start, "end": end})
@@ -73,33 +61,31 @@ class ReportQueries:
         return self.store.sql.rows(f"SELECT slack_id, title, tz, locale FROM learners WHERE {_KNOWN}")
 
     def active_days(self, start: str, end: str) -> list[tuple[str, str]]:
-        """(learner, day) for each day someone used Upnext in the window."""
-        activity, values = _activity(start, end)
-        return self.store.sql.rows(f"SELECT DISTINCT learner_id, substr(at, 1, 10) FROM ({activity}) AS used", values)
+        """(learner, day) for each day someone used Upnext in the window (asked for or opened something, or clicked:
+        imports and nudges sent are not use)."""
+        return self._during(
+            "SELECT DISTINCT learner_id, day FROM usage_days WHERE day >= substr(:start, 1, 10) "
+            "AND day < substr(:end, 1, 10)",
+            start,
+            end,
+        )
 
     def active_before(self, start: str) -> set[str]:
         """Everyone who had used Upnext before `start`."""
-        activity, values = _activity("", start)
-        return {row[0] for row in self.store.sql.rows(f"SELECT DISTINCT learner_id FROM ({activity}) AS used", values)}
+        rows = self.store.sql.rows(
+            "SELECT DISTINCT learner_id FROM usage_days WHERE day < substr(:start, 1, 10)", {"start": start}
+        )
+        return {row[0] for row in rows}
 
     # -- engagement funnel -------------------------------------------------------------------------------------
-    def picks(self, reason: str, start: str, end: str) -> list[tuple[str, str | None, str, str, int, int, int]]:
-        """(week, surface, reason family, learner, impressions, started, done) for answers in the window. `reason` is
-        an SQL expression over `i` (impressions). Started: the card's Start or Done was clicked; done: Done was
-        clicked on it, or the learner completed the course after a click on it. (An answer's clicks are its
-        learner's: `min(learner_id)` names the one learner of each group.)"""
+    def picks(self, reason: str, start: str, end: str) -> list[tuple[str, str, str, str, int, int, int]]:
+        """(week, surface or '', reason family, learner, impressions, started, done) for answers in the window.
+        `reason` is an SQL expression over `p.reason` (the impression's reason kind). Started: the card's Start or
+        Done was clicked; done: Done was clicked on it, or the learner completed the course after a click on it."""
         return self._during(
-            # "kind || ''": look events up by answer, and by learner, not through the (much larger) kind index
-            f"SELECT {self.week('a.created_at')}, a.surface, {reason}, a.learner_id, count(*), "
-            f"count(c.answer_id), count(*) FILTER (WHERE c.done = 1 OR EXISTS (SELECT 1 "
-            f"FROM events d WHERE d.learner_id = c.learner_id AND d.at >= c.first_at AND d.course_id = c.course_id "
-            f"AND d.kind || '' = '{COMPLETED}')) "
-            f"FROM answers a JOIN impressions i ON i.answer_id = a.id "
-            f"LEFT JOIN (SELECT answer_id, course_id, min(learner_id) AS learner_id, "
-            f"{_ANY_COMPLETED} AS done, min(at) AS first_at FROM events "
-            f"WHERE answer_id IS NOT NULL AND kind || '' IN {_in(ENGAGED)} "
-            f"GROUP BY answer_id, course_id) c ON c.answer_id = i.answer_id AND c.course_id = i.course_id "
-            f"WHERE a.created_at >= :start AND a.created_at < :end AND {PICK_KINDS} GROUP BY 1, 2, 3, 4",
+            f"SELECT {self._day_week('p.day')}, p.surface, {reason}, p.learner_id, sum(p.shown), sum(p.started), "
+            f"sum(p.done) FROM pick_days p WHERE p.day >= substr(:start, 1, 10) AND p.day < substr(:end, 1, 10) "
+            f"GROUP BY 1, 2, 3, 4",
             start,
             end,
         )
@@ -154,12 +140,9 @@ class ReportQueries:
         return {row[0] for row in rows}
 
     def first_starts(self, start: str, end: str) -> list[tuple[str, str, str, int]]:
-        """(week, course, learner, finished it since) for each course someone first took in the window (one pass over
-        every take: at 100k learners, twice as fast as looking each pair's earlier takes up)."""
+        """(week, course, learner, finished it since) for each course someone first took in the window."""
         return self._during(
-            f"SELECT {self.week('first_at')}, course_id, learner_id, done FROM ("
-            f"SELECT course_id, learner_id, min(at) AS first_at, {_ANY_COMPLETED} AS done FROM events "
-            f"WHERE kind IN {_in(ENGAGED)} AND course_id IS NOT NULL GROUP BY course_id, learner_id) AS takes "
+            f"SELECT {self.week('first_at')}, course_id, learner_id, done FROM first_takes "
             f"WHERE first_at >= :start AND first_at < :end",
             start,
             end,
@@ -184,7 +167,7 @@ class ReportQueries:
             f"count(*) FILTER (WHERE CAST(n.id AS TEXT) IN (SELECT value FROM events WHERE source = 'nudge')), "
             f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE {self.returned})), "
             f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE e.learner_id = n.learner_id "
-            f"AND e.kind IN {_in((NUDGES_OFF, NUDGES_SNOOZED))} AND e.at >= n.sent_at "
+            f"AND e.kind IN {sql_list((NUDGES_OFF, NUDGES_SNOOZED))} AND e.at >= n.sent_at "
             f"AND e.at <= {self.dialect.plus_days('n.sent_at', days)})) "
             f"FROM nudges n WHERE n.status = 'sent' AND n.sent_at >= :start AND n.sent_at < :end GROUP BY 1, 2, 3",
             start,
@@ -212,7 +195,7 @@ class ReportQueries:
             f"WITH shown AS (SELECT DISTINCT i.course_id FROM impressions i JOIN answers a ON a.id = i.answer_id "
             f"WHERE a.created_at >= :shown_since AND a.created_at < :end GROUP BY i.course_id, "
             f"{self.week('a.created_at')} HAVING count(DISTINCT a.learner_id) >= :min_group), "
-            f"started AS (SELECT DISTINCT course_id FROM events WHERE kind IN {_in(ENGAGED)} AND at < :end "
+            f"started AS (SELECT DISTINCT course_id FROM events WHERE kind IN {sql_list(ENGAGED)} AND at < :end "
             f"AND course_id IS NOT NULL GROUP BY course_id, {self.week('at')} "
             f"HAVING count(DISTINCT learner_id) >= :min_group) "
             f"SELECT c.language, c.level, count(*), count(*) FILTER (WHERE c.id NOT IN (SELECT course_id FROM shown)), "

@@ -20,7 +20,8 @@ from config.reporting import MIN_GROUP_FLOOR
 from insights.cells import Cells, weekly_average
 from insights.gaps import GAP_SIMILARITY, Gap, GapFinder
 from insights.intervals import Interval, difference, wilson
-from insights.queries import RETURN_DAYS, ReportQueries, sql_text
+from insights.queries import RETURN_DAYS, ReportQueries
+from insights.rollups import sql_text
 from learning.timestamps import iso, utcnow
 
 OTHER = "other"
@@ -285,7 +286,7 @@ def _language(locale: str | None) -> str:
 
 def _reason_case() -> str:
     """SQL naming each impression's reason family (the families are constants written here, not input)."""
-    whens = " ".join(f"WHEN i.reason IN ({', '.join(sql_text(k) for k in kinds)}) THEN {sql_text(family)}"
+    whens = " ".join(f"WHEN p.reason IN ({', '.join(sql_text(k) for k in kinds)}) THEN {sql_text(family)}"
                      for family, kinds in REASON_FAMILIES.items())  # fmt: skip
     return f"CASE {whens} ELSE {sql_text(OTHER)} END"
 
@@ -301,6 +302,7 @@ class ReportBuilder:
     def build(self, requested: Window) -> Report:
         """The figures for the whole weeks holding `requested`, counting only the weeks that have ended: a week in
         progress would change between two looks at the same window by whatever happened in between."""
+        self.queries.catch_up()
         window = requested.snapped()
         counted = window.finished(self.clock().date())
         return Report(
@@ -328,18 +330,21 @@ class ReportBuilder:
         first: dict[str, str] = {}
         for learner, day in days:
             first[learner] = min(day, first.get(learner, day))
-        seen: set[tuple[str, str]] = set()
         active: dict[str, set[str]] = defaultdict(set)
+        in_month: dict[str, set[str]] = defaultdict(set)
         for learner, day in days:
-            week = _monday(day)
-            if learner not in active[week]:
-                active[week].add(learner)
-                split = "new" if learner not in before and _monday(first[learner]) == week else "returning"
-                groups = labels.get(learner, dict.fromkeys(PROFILE_FIELDS, OTHER))
-                weekly.add(week, learner, {"all": "all", "split": split, **groups}, known=1, active=1)
-            if day[:7] in months and (day[:7], learner) not in seen:
-                seen.add((day[:7], learner))
-                monthly.add(day[:7], learner, {"all": "all"}, active=1)
+            active[_monday(day)].add(learner)
+            if day[:7] in months:
+                in_month[day[:7]].add(learner)
+        unknown = tuple(dict.fromkeys(PROFILE_FIELDS, OTHER).items())
+        for week, learners in active.items():  # each active learner adds one row a week: alike ones add together
+            alike = Counter(("new" if learner not in before and _monday(first[learner]) == week else "returning",
+                             tuple(labels[learner].items()) if learner in labels else unknown)
+                            for learner in learners)  # fmt: skip
+            for (split, groups), people in alike.items():
+                weekly.add_alike(week, people, {"all": "all", "split": split, **dict(groups)}, known=1, active=1)
+        for month, learners in in_month.items():
+            monthly.add_alike(month, len(learners), {"all": "all"}, active=1)
         everyone = Counter(tuple(groups.items()) for groups in labels.values())
         for week in window.weeks:
             idle = everyone - Counter(tuple(labels[who].items()) for who in active[week] if who in labels)

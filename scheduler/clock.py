@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 PLAN_EVERY_MINUTES = 15
 SEND_EVERY_SECONDS = 60
 DIGEST_CHECK_HOURS = 1  # the digest goes out at the first check after a week ends (once per week)
+ROLLUP_EVERY_MINUTES = 5  # the report's roll-ups (insights.rollups): a report then catches up on minutes, not days
 RANKER_CHECK_MINUTES = 60  # the learned ranker retrains at the first check after enough new events arrived
 # Deliberate job defaults (3.x defaults would silently drop a run that starts a second late).
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
@@ -57,6 +58,7 @@ def build_scheduler(
     scheduler.add_job(guard(_plan), "interval", args=[planner], minutes=PLAN_EVERY_MINUTES, id="plan")
     scheduler.add_job(guard(_send), "interval", args=[sender], seconds=SEND_EVERY_SECONDS, id="send")
     scheduler.add_job(guard(housekeeping.run), "cron", hour=3, id="housekeeping")
+    scheduler.add_job(guard(housekeeping.roll_up), "interval", minutes=ROLLUP_EVERY_MINUTES, id="rollups")
     if digest is not None:
         scheduler.add_job(guard(_digest), "interval", args=[digest], hours=DIGEST_CHECK_HOURS, id="digest")
     if ranker is not None:

@@ -34,14 +34,14 @@ def test_nudge_planning_smoke(tmp_path):
     from benchmarks import nudge_planning
 
     results = nudge_planning.main(["--smoke", "--work", str(tmp_path)])
-    assert results["learners"] == 100 and sum(results["planned"].values()) > 0
+    assert results["learners"] == 100 and sum(results["sqlite"]["planned"].values()) > 0
 
 
 def test_recommender_latency_smoke(tmp_path):
     from benchmarks import recommender_latency
 
     results = recommender_latency.main(["--smoke", "--work", str(tmp_path)])
-    assert results["next_for"]["n"] == 5
+    assert results["sqlite"]["next_for"]["n"] == 5
 
 
 def test_ranker_clock_smoke(tmp_path):
@@ -73,12 +73,9 @@ def test_admin_dashboard_smoke(tmp_path):
     from benchmarks import admin_dashboard
 
     results = admin_dashboard.main(["--smoke", "--work", str(tmp_path)])
-    assert (
-        results["usage_added"]["answers"] > 0
-        and results["dashboard"]["cached"]["n"] == 2
-        and results["report_build"]["n"] == 2
-    )
-    assert set(results["report_s"]) == {"json", "text"}
+    sqlite = results["sqlite"]
+    assert results["usage_added"]["answers"] > 0 and sqlite["dashboard"]["cached"]["n"] == 2
+    assert sqlite["report_build"]["n"] == 2 and set(sqlite["report_s"]) == {"json", "text"}
 
 
 def test_progression_smoke(tmp_path):

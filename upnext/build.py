@@ -13,6 +13,7 @@ from bot.seen_events import SeenEventRepository
 from config import Settings
 from embeddings.encoder import Encoder, load_encoder
 from embeddings.vector_cache import VectorCache
+from insights.rollups import Rollups
 from learning.background import wait_for_background
 from learning.catalog.bundled_vectors import preload_bundled_vectors
 from learning.catalog.course_index import CourseIndex
@@ -161,7 +162,7 @@ def build(
         answers=answers,
         nudges=nudges,
         privacy=Privacy(history, nudges, answers),
-        forget_me=ForgetMe(store, learners, [history, nudges, answers, admin_tokens]),
+        forget_me=ForgetMe(store, learners, [history, nudges, answers, admin_tokens, Rollups(store)]),
         close=lambda: close_store(store),
     )
     return Upnext(settings, store, service, SeenEventRepository(store), admin_tokens)

@@ -7,6 +7,7 @@ from pathlib import Path
 from admin.tokens import TABLES as ADMIN_TOKENS
 from bot.seen_events import TABLES as SEEN_EVENTS
 from embeddings.vector_cache import TABLES as COURSE_VECTORS
+from insights.rollups import TABLES as ROLLUPS
 from learning.catalog.courses import TABLES as COURSES
 from learning.people.answers import TABLES as ANSWERS
 from learning.people.history import TABLES as EVENTS
@@ -18,7 +19,19 @@ from learning.store.sqlite import KEYWORD_INDEX, SqliteStore
 
 # In the order each migration runs their steps: a table before what refers to it (the keyword index's triggers
 # are on the courses; a data move into learners reads answers and events, which an earlier version made).
-OWNERS = (META, COURSES, KEYWORD_INDEX, COURSE_VECTORS, LEARNERS, EVENTS, NUDGES, SEEN_EVENTS, ANSWERS, ADMIN_TOKENS)
+OWNERS = (
+    META,
+    COURSES,
+    KEYWORD_INDEX,
+    COURSE_VECTORS,
+    LEARNERS,
+    EVENTS,
+    NUDGES,
+    SEEN_EVENTS,
+    ANSWERS,
+    ADMIN_TOKENS,
+    ROLLUPS,
+)
 MIGRATIONS = migrations(*OWNERS)
 
 
