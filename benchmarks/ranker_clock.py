@@ -1,7 +1,7 @@
 """The learned ranker's training as the clock process runs it, on the company-scale store (10k courses, 100k
 learners, ~1M events; `benchmarks.nudge_planning.company_store`): a fresh process opens the store as `upnext clock`
 does, runs the retraining job once, and reports its time and this process's peak RSS. Then, in another fresh
-process, the web side: open the store, read the saved model (`RankerFile`) and answer `next_for`, with its peak RSS.
+process, the web side: open the store, read the saved model (`SavedRanker`) and answer `next_for`, with its peak RSS.
 
 The store is copied first (`--store`, never modified) unless `--work` already holds it.
 
@@ -22,25 +22,27 @@ from pathlib import Path
 from benchmarks.common import latency_summary, peak_rss_mb, report
 from benchmarks.nudge_planning import NOW, company_store
 from config import Settings
-from learning.recommend.ranker import MODEL_FILE, RankerFile
+from learning.recommend.ranker import MODEL_KEY, SavedRanker
 from learning.recommend.ranker_training import Retraining
-from upnext.build import build_service
+from upnext.build import build
+from upnext.schema import open_store
 
 
 def clock_side(home: Path, save_any: bool) -> dict:
     """One retraining, as the clock's job runs it (forced: the store has far more than enough new events)."""
     started = time.perf_counter()
-    service = build_service(Settings(home=home, ranker=True), prepare=False)
+    upnext = build(Settings(home=home, ranker=True), prepare=False)
+    service = upnext.service
     recommender = service.recommender
     recommender.clock = lambda: NOW
     recommender.frames.current()
     open_s = time.perf_counter() - started
-    retraining = Retraining(recommender, service.learners, home / MODEL_FILE, min_events=1, every=1)
+    retraining = Retraining(recommender, service.learners, SavedRanker(upnext.store), min_events=1, every=1)
     training = retraining.run()
     assert training is not None, "the company store has enough events to train"
     saved = training.kept
     if save_any and not saved and training.ranker is not None:
-        training.ranker.save(home / MODEL_FILE)  # to measure the web process serving a model
+        retraining.saved.save(training.ranker)  # to measure the web process serving a model
         saved = True
     return {
         "open_store_s": round(open_s, 1),
@@ -48,20 +50,20 @@ def clock_side(home: Path, save_any: bool) -> dict:
         "outcome": training.outcome,
         "validation_ndcg@10": training.validation,
         "learners_per_cut": training.queries,
-        "model_file_saved": saved,
+        "model_saved": saved,
         "peak_rss_mb": round(peak_rss_mb()),
     }
 
 
 def web_side(home: Path, samples: int) -> dict:
     """The web process: signals built, the saved model read, `next_for` answered for sampled learners."""
-    service = build_service(Settings(home=home, ranker=True), prepare=False)
+    service = build(Settings(home=home, ranker=True), prepare=False).service
     recommender = service.recommender
     recommender.clock = lambda: NOW
     recommender.signals.clock = lambda: NOW
     recommender.signals.refresh()
     recommender.frames.current()
-    assert isinstance(recommender.ranker, RankerFile)
+    assert isinstance(recommender.ranker, SavedRanker)
     serving = recommender.ranker.current() is not None
     ids = [learner.slack_id for learner in service.learners.all()]
     timings = []
@@ -98,7 +100,9 @@ def main(argv: list[str] | None = None) -> dict:
     if not (home / "upnext.db").exists():
         source = company_store(args.store, args.learners, args.courses, rebuild=args.smoke)
         shutil.copytree(source, home, dirs_exist_ok=True)
-    (home / MODEL_FILE).unlink(missing_ok=True)
+    store = open_store(home / "upnext.db")
+    store.sql.execute("DELETE FROM meta WHERE key = :key", {"key": MODEL_KEY})  # no model from an earlier run
+    store.close()
     results: dict = {}
     for side in ("clock", "web"):
         command = [sys.executable, "-m", "benchmarks.ranker_clock", "--side", side, "--work", str(args.work)]

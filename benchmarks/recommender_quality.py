@@ -35,7 +35,7 @@ from benchmarks.progression import repeat_share
 from learning.catalog.courses import LEVELS as LEVEL_NAMES
 from learning.catalog.files import ParsedCatalog, validate_row
 from learning.people.history import ENROLLED, Event
-from learning.recommend.ranker import RankerFile
+from learning.recommend.ranker import SavedRanker
 from learning.recommend.ranker_training import train
 
 K = 10
@@ -259,9 +259,9 @@ def main(argv: list[str] | None = None) -> dict:
     training = train(recommender, service.learners) if not args.blend else None
     if training is not None and (training.kept or (args.serve_any and training.ranker is not None)):
         assert training.ranker is not None
-        model_file = args.work / f"ranker-{args.cut}.json"
-        training.ranker.save(model_file)
-        recommender.ranker = RankerFile(model_file)  # the web process's way of reading the clock's model
+        saved = SavedRanker(service.courses.store)  # the store the benchmark's service is built on
+        saved.save(training.ranker)
+        recommender.ranker = saved  # the web process's way of reading the clock's model
     ranker_s = time.perf_counter() - started
 
     frame = recommender.frames.current()

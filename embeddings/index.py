@@ -63,6 +63,15 @@ class VectorIndex:
         """id -> content hash of the vector stored under that id."""
         return self._hashes
 
+    def copy(self) -> VectorIndex:
+        """An independent copy to change while searches go on in this one (the owner swaps it in when done)."""
+        with self._lock:
+            twin = VectorIndex(self.dimension, self.approximate_above)
+            twin._exact = faiss.clone_index(self._exact)
+            twin._hnsw = faiss.clone_index(self._hnsw) if self._hnsw is not None else None
+            twin._stale, twin._fresh, twin._hashes = set(self._stale), set(self._fresh), dict(self._hashes)
+        return twin
+
     def upsert(self, items: Mapping[int, tuple[str, np.ndarray]]) -> None:
         """Add or replace vectors: {id: (content_hash, vector)}."""
         if not items:
@@ -146,7 +155,7 @@ class VectorIndex:
             }
             if self._hnsw is not None:
                 parts.update(graph=faiss.serialize_index(self._hnsw), stale=_ids(self._stale), fresh=_ids(self._fresh))
-        tmp = path.with_name(path.name + ".tmp")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # per process: replicas may share one home
         with open(tmp, "wb") as out:
             np.savez(out, **parts)
             out.flush()

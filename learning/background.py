@@ -36,6 +36,23 @@ def in_background(name: str, work: Callable[[], object]) -> threading.Thread:
     return thread
 
 
+def every(name: str, seconds: float, work: Callable[[], object]) -> threading.Thread:
+    """Call `work` every `seconds` on a daemon thread for the life of the process (a failure is logged and the next
+    call comes as planned). Not background work that closing the store waits for: `work` should only start some."""
+
+    def loop() -> None:
+        while True:
+            time.sleep(seconds)
+            try:
+                work()
+            except Exception:
+                log.exception("%s failed; trying again in %.0f s", name, seconds)
+
+    thread = threading.Thread(target=loop, daemon=True, name=name)
+    thread.start()
+    return thread
+
+
 def wait_for_background(timeout: float) -> bool:
     """Wait up to `timeout` seconds for the background work running now; True when none is left."""
     deadline = time.monotonic() + timeout

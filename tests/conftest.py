@@ -10,6 +10,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -272,13 +273,13 @@ def admin_clock() -> AdminClock:
     return AdminClock()
 
 
-@pytest.fixture
-def server(
-    settings: Settings, upnext: Upnext, service: LearningService, fake_slack: FakeSlack, admin_clock: AdminClock
-) -> Iterator[RunningServer]:
-    """`upnext serve --http` as it runs in production: the Bolt app under waitress, on a free local port."""
+@contextmanager
+def serving(settings: Settings, upnext: Upnext, slack: FakeSlack, admin_clock: AdminClock) -> Iterator[RunningServer]:
+    """`upnext serve --http` as it runs in production: the Bolt app under waitress, on a free local port, answering
+    through the fake Slack at SLACK_API_URL."""
     from waitress.server import create_server
 
+    service = upnext.service
     listeners = ThreadPoolExecutor(max_workers=8)
     app = create_app(settings, service, upnext.seen_events, upnext.admin_tokens, verify_token=True, executor=listeners)
     pages = upnext.admin_web(admin_clock)
@@ -301,8 +302,17 @@ def server(
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    yield RunningServer(url=f"http://127.0.0.1:{wsgi.effective_port}", slack=fake_slack, listeners=listeners)
+    yield RunningServer(url=f"http://127.0.0.1:{wsgi.effective_port}", slack=slack, listeners=listeners)
     stopping.set()
     wsgi.close()
     thread.join(timeout=5)
     listeners.shutdown(wait=True)  # let answers in flight finish before the store closes
+
+
+@pytest.fixture
+def server(
+    settings: Settings, upnext: Upnext, service: LearningService, fake_slack: FakeSlack, admin_clock: AdminClock
+) -> Iterator[RunningServer]:
+    """`upnext serve --http` over the small catalog (see `serving`)."""
+    with serving(settings, upnext, fake_slack, admin_clock) as running:
+        yield running

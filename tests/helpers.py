@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -49,6 +50,16 @@ class CountingEncoder(MemoEncoder):
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         self.embedded.extend(texts)
         return super().encode(texts, batch_size)
+
+
+class MovableClock:
+    """A monotonic clock a test moves on, to make a periodic check due without waiting for it."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.ahead
 
 
 @dataclass

@@ -93,3 +93,14 @@ def test_feedback_simulation_smoke(tmp_path):
 
     results = feedback_simulation.main(["--smoke", "--catalog", str(SMALL_CATALOG), "--work", str(tmp_path)])
     assert results["feedback_on"]["ctr_by_week"] and results["feedback_off"]["ctr_by_week"]
+
+
+def test_replica_start_smoke(postgres, models_dir):
+    from benchmarks import replica_start
+
+    url = postgres.create_database("replica_start_smoke")
+    try:
+        results = replica_start.main(["--smoke", "--database-url", url, "--models", str(models_dir)])
+    finally:
+        postgres.drop_database("replica_start_smoke")
+    assert results["postgres_empty_disk"]["embedded"] == 0 and results["postgres_empty_disk"]["courses"] == 60

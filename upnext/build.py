@@ -26,7 +26,7 @@ from learning.people.nudges import NudgeRepository
 from learning.people.privacy import Privacy
 from learning.recommend.catalog_frame import FrameCache
 from learning.recommend.pick_feedback import PickFeedback
-from learning.recommend.ranker import MODEL_FILE, RankerFile
+from learning.recommend.ranker import SavedRanker
 from learning.recommend.recommender import Recommender
 from learning.recommend.signals import SignalCache
 from learning.search.course_search import CourseSearch
@@ -150,7 +150,7 @@ def build(
         feedback=feedback,
     )
     if settings.ranker:  # the model the clock process trained and saved, when there is one (BENCHMARKS.md)
-        recommender.ranker = RankerFile(settings.home / MODEL_FILE)
+        recommender.ranker = SavedRanker(store)
     service = LearningService(
         courses=courses,
         catalog=catalog,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from config import Settings, SettingsError, load_settings
 from insights.dates import DateError
-from learning.background import in_background
+from learning.background import every, in_background
 from learning.store.backup import BackupError
 from learning.store.engine import StoreError
 
@@ -39,6 +39,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import check_slack, create_app, listener_pool, web_client
+    from learning.catalog.course_index import FOLLOW_SECONDS
 
     port = args.port or settings.port
     http = args.http or not settings.socket_mode
@@ -65,6 +66,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     )
     log.info("ready in %.1fs", time.monotonic() - started)
     in_background("warm-up", lambda: _warm(service.recommender))
+    # a catalog another process imported reaches this one's index within a minute, asked for or not
+    every("catalog follow", FOLLOW_SECONDS, service.catalog.index.follow)
     if http:
         from admin.web import is_admin_path
         from bot.transports.http import SlackWsgiApp, catalog_health
@@ -192,14 +195,15 @@ def _digest(settings: Settings, upnext):
     return upnext.weekly_digest(nudge_client(settings))
 
 
-def _retraining(settings: Settings, service):
-    """The learned ranker's training, when UPNEXT_RANKER is on: the clock trains, the web process reads the file."""
+def _retraining(settings: Settings, upnext):
+    """The learned ranker's training, when UPNEXT_RANKER is on: the clock trains, web processes read the store."""
     if not settings.ranker:
         return None
-    from learning.recommend.ranker import MODEL_FILE
+    from learning.recommend.ranker import SavedRanker
     from learning.recommend.ranker_training import Retraining
 
-    return Retraining(service.recommender, service.learners, settings.home / MODEL_FILE)
+    service = upnext.service
+    return Retraining(service.recommender, service.learners, SavedRanker(upnext.store))
 
 
 def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
@@ -214,7 +218,7 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     housekeeping = Housekeeping(upnext.service, settings.answers_retention_days)
     lease = upnext.store.lease("clock")  # one clock plans and sends for the store; any other waits to take over
     run_clock(planner, sender(lease.held), housekeeping, lease, upnext.store.where, _digest(settings, upnext),
-              _retraining(settings, upnext.service))  # fmt: skip
+              _retraining(settings, upnext))  # fmt: skip
     return 0
 
 

@@ -180,6 +180,11 @@ class CourseRepository:
         columns = "num, id, language, path_id, position, published_at, topics, title, level, translation_of"
         return self.store.sql.rows(f"SELECT {columns} FROM courses")
 
+    def version(self) -> str | None:
+        """The catalog's version in the store, changed by every import that adds or changes a course (whichever
+        process made it): one read of `meta`, cheap enough to poll."""
+        return self.store.get_meta(CATALOG_VERSION)
+
     def vocabulary_version(self) -> str | None:
         """Changes whenever a course is added, removed or updated."""
         return self.store.sql.value(

@@ -102,10 +102,14 @@ class CatalogImporter:
         if dry_run:
             report.mapping = parsed.columns.describe() if parsed.columns else []
             report.preview = parsed.courses[:PREVIEW_COURSES]
-        counts = self.courses.classify(parsed.courses) if dry_run else self.courses.upsert(parsed.courses)
+        if dry_run:
+            counts = self.courses.classify(parsed.courses)
+        else:  # vectors first: a replica that sees the new courses finds their vectors stored, and embeds nothing
+            texts = {course.content_hash: course.embedding_text() for course in parsed.courses}
+            report.embedded = self.index.cache.vectors_for(texts, on_progress=on_progress)[1]
+            counts = self.courses.upsert(parsed.courses)
+            report.embedded += self.index.sync(on_progress).embedded
         report.added, report.updated, report.unchanged = len(counts.added), len(counts.updated), counts.unchanged
-        if not dry_run:
-            report.embedded = self.index.sync(on_progress).embedded
         return report
 
     def import_file(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ KINDS = (ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, R
 RATINGS = ("up", "down")  # the value of a RATED event
 ENGAGED = (ENROLLED, STARTED, COMPLETED)  # kinds that say "took this course"
 SOURCES = ("slack", "import", "xapi", "nudge")
+REWRITTEN = "events_rewritten"  # meta key: changed whenever events are erased or filed under another learner
 
 
 # The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
@@ -206,6 +208,15 @@ class EventRepository:
         """The highest event id: grows with every event, cheap to read."""
         return self.store.sql.value("SELECT max(id) FROM events") or 0
 
+    def version(self) -> tuple[int, str | None]:
+        """Changes whenever the events change, whichever process changed them: the highest event id (added ones)
+        and the version `erase` and `move` set (removed or moved ones). What caches built from everyone's events
+        compare, so forgetting someone on one web replica reaches every replica's signals."""
+        return self.count(), self.store.get_meta(REWRITTEN)
+
+    def _rewritten(self) -> None:
+        self.store.set_meta(REWRITTEN, uuid.uuid4().hex)
+
     def took_up(self, kinds: Sequence[str]) -> set[tuple[str, str]]:
         """Every (learner, course id) with an event of one of these kinds."""
         rows = self.store.sql.rows(
@@ -217,13 +228,18 @@ class EventRepository:
     def move(self, from_learner: str, to_learner: str) -> None:
         """File every event of one learner id under another (history imported under an email, once its Slack user
         shows up)."""
-        self.store.sql.execute(
+        moved = self.store.sql.execute(
             "UPDATE events SET learner_id = :to WHERE learner_id = :from", {"to": to_learner, "from": from_learner}
         )
+        if moved:
+            self._rewritten()
 
     def erase(self, learner_ids: Sequence[str]) -> int:
         """Delete every event of these learner ids (forget me); how many went."""
-        return self.store.sql.execute("DELETE FROM events WHERE learner_id IN (:ids)", {"ids": tuple(learner_ids)})
+        erased = self.store.sql.execute("DELETE FROM events WHERE learner_id IN (:ids)", {"ids": tuple(learner_ids)})
+        if erased:
+            self._rewritten()  # in the caller's transaction (forget me's) when there is one
+        return erased
 
     def about(self, learner_id: str) -> list[dict[str, Any]]:
         """Every event about this learner, as whole rows without their ids (a column added later is included)."""

@@ -4,25 +4,26 @@ It is LightGBM LambdaRank on the blend's components, each candidate's rank in th
 and the course. Without a model (too little history to train on, or a model that did not beat the blend on the newest
 cut) the blend's order stands.
 
-The model is trained by `ranker_training.train` in the clock process (`scheduler.clock`), which saves it to a file under
-UPNEXT_HOME; the web process reads the newest saved model through `RankerFile`, so training never costs the web process
-time or memory.
+The model is trained by `ranker_training.train` in the clock process (`scheduler.clock`), which saves it in the store;
+every web process, on whichever machine, reads the newest saved model through `SavedRanker`, so training never costs
+a web process time or memory.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import threading
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from learning.recommend.catalog_frame import CatalogFrame
-from learning.saved_file import file_state
+from learning.store.engine import Store
 
 if TYPE_CHECKING:
     import lightgbm
@@ -43,7 +44,8 @@ FEATURES = (
     "pool",  # how many courses are co-enrolled with their history at all
     "takers", "level", "readable", "position",
 )  # fmt: skip
-MODEL_FILE = "ranker.json"
+MODEL_KEY, MODEL_VERSION = "ranker_model", "ranker_model_version"  # meta keys: the JSON, and a version to poll
+CHECK_SECONDS = 30.0  # how often a web process asks the store whether the clock saved a newer model
 
 
 @dataclass(frozen=True)
@@ -58,25 +60,18 @@ class Ranker:
         predicted = self.model.predict(rows[:, columns], num_threads=1)
         return np.asarray(predicted, np.float32)
 
-    def save(self, path: Path) -> None:
-        """Write atomically: a reader sees the old file or the new one, never half of one."""
-        text = json.dumps({
+    def text(self) -> str:
+        return json.dumps({
             "features": list(self.features),
             "trained_on": self.trained_on,
             "validation": self.validation,
             "model": self.model.model_to_string(),
         })  # fmt: skip
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
 
     @classmethod
-    def load(cls, path: Path) -> Ranker | None:
-        """The saved model, or None when there is none or it reads features this version does not compute."""
-        try:
-            saved = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
+    def from_text(cls, text: str) -> Ranker | None:
+        """The saved model, or None when it reads features this version does not compute."""
+        saved = json.loads(text)
         features = tuple(saved["features"])
         if not set(features) <= set(FEATURES):
             return None
@@ -142,21 +137,35 @@ def features(
     return np.column_stack(columns).astype(np.float32)
 
 
-class RankerFile:
-    """The newest model another process (the clock) saved, reloaded when the file changes, like the course index.
-    No file, or a model this version cannot read: None, and the blend's order stands."""
+class SavedRanker:
+    """The newest model the clock saved in the store (`meta`), whichever machine it runs on: web processes read a
+    version at most every CHECK_SECONDS and load the model when it changed. No model, or one this version cannot
+    read: None, and the blend's order stands."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, store: Store, clock: Callable[[], float] = time.monotonic):
+        self.store = store
+        self.clock = clock
         self._lock = threading.Lock()
-        self._state: tuple[int, int, int] | None = None
+        self._version: str | None = None
+        self._checked = clock() - CHECK_SECONDS - 1
         self._ranker: Ranker | None = None
 
+    def save(self, ranker: Ranker) -> None:
+        with self.store.transaction():
+            self.store.set_meta(MODEL_KEY, ranker.text())
+            self.store.set_meta(MODEL_VERSION, uuid.uuid4().hex)
+
+    def latest(self) -> Ranker | None:
+        """The saved model, read now."""
+        text = self.store.get_meta(MODEL_KEY)
+        return Ranker.from_text(text) if text else None
+
     def current(self) -> Ranker | None:
-        state = file_state(self.path)
-        if state != self._state:
+        if self.clock() - self._checked > CHECK_SECONDS:
             with self._lock:
-                if state != self._state:
-                    self._ranker = Ranker.load(self.path) if state is not None else None
-                    self._state = state
+                if self.clock() - self._checked > CHECK_SECONDS:
+                    version = self.store.get_meta(MODEL_VERSION)
+                    if version != self._version:
+                        self._ranker, self._version = self.latest(), version
+                    self._checked = self.clock()
         return self._ranker

@@ -15,14 +15,13 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from learning.people.history import ENGAGED, Event
 from learning.people.learners import Learner, LearnerRepository
-from learning.recommend.ranker import FEATURES, Ranker, candidates, features
+from learning.recommend.ranker import FEATURES, Ranker, SavedRanker, candidates, features
 from learning.recommend.recommender import Recommender
 from learning.recommend.signals import Signals
 
@@ -92,23 +91,23 @@ class Training:
 
 class Retraining:
     """The clock's job: train when RETRAIN_EVENTS new events arrived since the last attempt (or the saved model),
-    and save a kept model to `path`, where the web process picks it up (`RankerFile`). A model that is not kept
-    leaves the saved one in place."""
+    and save a kept model in the store, where every web process picks it up (`SavedRanker`). A model that is not
+    kept leaves the saved one in place."""
 
     def __init__(
         self,
         recommender: Recommender,
         learners: LearnerRepository,
-        path: Path,
+        saved: SavedRanker,
         min_events: int = MIN_EVENTS,
         every: int = RETRAIN_EVENTS,
     ):
         self.recommender = recommender
         self.learners = learners
-        self.path = path
+        self.saved = saved
         self.min_events, self.every = min_events, every
-        saved = Ranker.load(path)
-        self.attempted_at = saved.trained_on if saved is not None else 0  # events when training last ran
+        latest = saved.latest()
+        self.attempted_at = latest.trained_on if latest is not None else 0  # events when training last ran
 
     def due(self) -> bool:
         events = self.recommender.history.count()
@@ -121,7 +120,7 @@ class Retraining:
         self.attempted_at = self.recommender.history.count()
         training = train(self.recommender, self.learners)
         if training.kept and training.ranker is not None:  # kept implies a ranker; said again for the type checker
-            training.ranker.save(self.path)
+            self.saved.save(training.ranker)
         log.info(
             "ranker: %s in %.0f s (NDCG@10 on the held-out learners: %s; learners per cut: %s)",
             training.outcome, training.seconds, training.validation, training.queries,

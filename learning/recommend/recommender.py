@@ -39,7 +39,7 @@ from learning.recommend.closeness import NEAR_DUPLICATE, by_recency, closeness, 
 from learning.recommend.pick_feedback import EXPLORE_EVERY, EXPLORE_MIN_LEARNERS, PickFeedback
 from learning.recommend.picks import Pick, Profile, Row
 from learning.recommend.progression import builds_on
-from learning.recommend.ranker import RankerFile, candidates, features
+from learning.recommend.ranker import SavedRanker, candidates, features
 from learning.recommend.signals import SignalCache, Signals, role_key
 from learning.search.course_search import CourseSearch
 from learning.timestamps import utcnow
@@ -96,7 +96,7 @@ class Recommender:
     ):
         self.clock = clock
         self.feedback = feedback  # None: picks are not adjusted by reactions, and nothing is explored
-        self.ranker: RankerFile | None = None  # None, or no model saved: the blend's order
+        self.ranker: SavedRanker | None = None  # None, or no model saved: the blend's order
         self.courses = courses
         self.history = history
         self.search = search

@@ -56,7 +56,7 @@ class Signals:
     together: sparse.csr_matrix = field(default_factory=lambda: sparse.csr_matrix((0, 0), dtype=np.float32))
     after: sparse.csr_matrix = field(default_factory=lambda: sparse.csr_matrix((0, 0), dtype=np.float32))
     learners: int = 0
-    built_from: tuple[int, int] = (0, 0)  # (max event id, max course num) the signals reflect
+    built_from: tuple[tuple[int, str | None], int] = ((0, None), 0)  # (events' version, num bound) they reflect
 
     def taken_with(self, nums: list[int], weights: np.ndarray, size: int) -> np.ndarray:
         """EASE scores over the catalog for a learner who took `nums`."""
@@ -109,7 +109,7 @@ class Signals:
     ) -> Signals:
         """From every event, or only those before `before` (training the ranker at a cut of the history)."""
         size = courses.num_bound()
-        last_event = history.count()
+        events_version = history.version()
         rows = first_engagements(history.store, before)
         now_s = (now or utcnow()).timestamp()
         learner_of: dict[str, int] = {}
@@ -130,7 +130,7 @@ class Signals:
         first = np.full(size, np.inf)
         np.minimum.at(first, course_cols, taken_at)
         seen = np.isfinite(first)
-        signals = cls(size=size, learners=len(learner_of), built_from=(last_event, size))
+        signals = cls(size=size, learners=len(learner_of), built_from=(events_version, size))
         signals.takers = np.bincount(course_cols, minlength=size).astype(np.float32)
         signals.trending = _log_scaled(np.bincount(course_cols, np.exp(-age_days / TRENDING_DAYS), size))
         signals.popular_decayed = _log_scaled(np.bincount(course_cols, np.exp(-age_days / POPULAR_DAYS), size))
@@ -299,7 +299,7 @@ class SignalCache:
 
     def _stale(self) -> bool:
         assert self._signals is not None
-        return (self.history.count(), self.courses.num_bound()) != self._signals.built_from
+        return (self.history.version(), self.courses.num_bound()) != self._signals.built_from
 
     def _build(self) -> Signals:
         return Signals.build(self.history, self.courses, self.clock())

@@ -139,20 +139,26 @@ class KeywordSearch:
     """Keyword search over the store's keyword index (`Store.keywords`): which words to match, and how often each
     occurs in the catalog."""
 
-    def __init__(self, store: Store, courses: CourseRepository):
+    def __init__(self, store: Store, courses: CourseRepository, clock: Callable[[], float] = time.monotonic):
         self.store = store
         self.courses = courses
-        self._frequency: dict[str, int] = {}  # term -> courses containing it, for the current catalog size
-        self._catalog_size = 0
-        self._checked = -VOCABULARY_CHECK_SECONDS
+        self.clock = clock
+        self._frequency: dict[str, int] = {}  # term -> courses containing it, in the catalog as of `_catalog`
+        self._catalog: tuple[int, str | None] = (0, None)  # its size and version
+        self._checked = clock() - VOCABULARY_CHECK_SECONDS - 1
+
+    @property
+    def _catalog_size(self) -> int:
+        return self._catalog[0]
 
     def _refresh(self) -> None:
-        """Catalog size at most every VOCABULARY_CHECK_SECONDS; a new size forgets the cached frequencies."""
-        if time.monotonic() - self._checked > VOCABULARY_CHECK_SECONDS:
-            self._checked = time.monotonic()
-            size = self.courses.count()
-            if size != self._catalog_size:
-                self._catalog_size, self._frequency = size, {}
+        """Catalog size and version at most every VOCABULARY_CHECK_SECONDS; a catalog changed by any process
+        forgets the cached frequencies."""
+        if self.clock() - self._checked > VOCABULARY_CHECK_SECONDS:
+            self._checked = self.clock()
+            catalog = (self.courses.count(), self.courses.version())
+            if catalog != self._catalog:
+                self._catalog, self._frequency = catalog, {}
 
     def known(self, word: str) -> bool:
         """Whether any course uses the word (or a word with its stem) in its title, description, topics or path."""

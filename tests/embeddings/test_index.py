@@ -80,7 +80,7 @@ def test_courses_removed_from_the_store_leave_the_index_on_start(service, settin
 
 def test_a_half_written_index_file_from_a_crash_is_ignored(service, settings, encoder):
     path = service.catalog.index.path
-    path.with_name(path.name + ".tmp").write_bytes(b"half an index")
+    path.with_name(f"{path.name}.12345.tmp").write_bytes(b"half an index")  # a process that died writing it
     restarted = build_service(settings, encoder=encoder)
     assert len(restarted.catalog.index.vectors) == service.courses.count()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from config.nudges import NudgePolicy
-from learning.recommend.ranker import MODEL_FILE
+from learning.recommend.ranker import SavedRanker
 from scheduler.clock import build_scheduler
 from scheduler.delivery import Sender, nudge_client
 from scheduler.housekeeping import Housekeeping
@@ -15,15 +15,17 @@ from upnext.cli import _retraining
 POLICY = NudgePolicy(holdout_share=0.0, sends_per_second=1000)
 
 
-def jobs(settings, service) -> set[str]:
+def jobs(settings, upnext) -> set[str]:
+    service = upnext.service
     planner = Planner(service, POLICY)
     sender = Sender(service, nudge_client(settings), POLICY, sleep=lambda s: None, worker="test")
-    scheduler = build_scheduler(planner, sender, Housekeeping(service, 30), None, _retraining(settings, service))
+    scheduler = build_scheduler(planner, sender, Housekeeping(service, 30), None, _retraining(settings, upnext))
     return {job.id for job in scheduler.get_jobs()}
 
 
-def test_the_clock_trains_the_ranker_only_when_it_is_on(settings, service):
-    assert "ranker" not in jobs(settings, service)
+def test_the_clock_trains_the_ranker_only_when_it_is_on(settings, upnext, service):
+    assert "ranker" not in jobs(settings, upnext)
     on = replace(settings, ranker=True)
-    assert "ranker" in jobs(on, service)
-    assert _retraining(on, service).path == settings.home / MODEL_FILE  # where the web process reads it
+    assert "ranker" in jobs(on, upnext)
+    saved = _retraining(on, upnext).saved
+    assert isinstance(saved, SavedRanker) and saved.store is upnext.store  # the store, where every web process reads

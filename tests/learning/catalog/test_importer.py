@@ -110,3 +110,14 @@ def _transaction_ids(store):
         return handed
 
     return since
+
+
+def test_an_import_stores_the_vectors_before_the_courses_that_need_them(empty_service, tmp_path):
+    """Another process that sees the new courses (a web replica catching up) finds their vectors already stored."""
+    in_store_while_embedding: list[object] = []
+    empty_service.catalog.import_file(
+        write(tmp_path / "c.jsonl", ROWS),
+        on_progress=lambda done, total: in_store_while_embedding.append(empty_service.courses.get("sql-1")),
+    )
+    assert in_store_while_embedding and all(course is None for course in in_store_while_embedding)
+    assert empty_service.catalog.index.cache.get([empty_service.courses.get("sql-1").content_hash])

@@ -1,5 +1,5 @@
-"""The learned ranker: trained by the clock on cuts of the store's own history, saved to a file the web process reads,
-and the blend's order whenever there is no model to read."""
+"""The learned ranker: trained by the clock on cuts of the store's own history, saved in the store every web process
+reads, and the blend's order whenever there is no model to read."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from learning.people.history import COMPLETED, STARTED
-from learning.recommend.ranker import MODEL_FILE, Ranker, RankerFile, candidates, features
+from learning.recommend.ranker import CHECK_SECONDS, MODEL_KEY, MODEL_VERSION, Ranker, SavedRanker, candidates, features
 from learning.recommend.ranker_training import USED, Queries, Retraining, fit, train
 from learning.recommend.signals import Signals
+from learning.store.engine import Store
+from tests.helpers import MovableClock
 from tests.learning.recommend.test_recommender import GIT, SQL, assert_truthful, learner, take
 
 FIT_ANYTHING = {"objective": "lambdarank", "min_data_in_leaf": 1, "min_data_in_bin": 1, "verbosity": -1}
@@ -48,48 +50,51 @@ def a_learner_with_history(service):
     return ana
 
 
-def test_with_too_little_history_nothing_is_trained_and_the_blend_stands(service, settings):
+def test_with_too_little_history_nothing_is_trained_and_the_blend_stands(service, store: Store):
     reco = service.recommender
     ana = a_learner_with_history(service)
     blend = [p.course.id for p in reco.next_for(ana, k=10)]
     assert train(reco, service.learners).outcome == "too little history"
-    retraining = Retraining(reco, service.learners, settings.home / MODEL_FILE, min_events=1, every=1)
+    retraining = Retraining(reco, service.learners, SavedRanker(store), min_events=1, every=1)
     assert retraining.run().outcome == "too little history"
-    assert not (settings.home / MODEL_FILE).exists()
-    reco.ranker = RankerFile(settings.home / MODEL_FILE)  # as UPNEXT_RANKER=on wires the web process
+    assert store.get_meta(MODEL_KEY) is None
+    reco.ranker = SavedRanker(store)  # as UPNEXT_RANKER=on wires the web process
     assert reco.ranker.current() is None
     assert [p.course.id for p in reco.next_for(ana, k=10)] == blend
 
 
-def test_the_web_process_serves_the_model_the_clock_saved_and_notices_a_newer_one(service, settings):
+def test_a_web_process_serves_the_model_the_clock_saved_and_notices_a_newer_one(service, store: Store):
     reco = service.recommender
     ana = a_learner_with_history(service)
     order, rows = blend_candidates(reco, ana)
-    path = settings.home / MODEL_FILE
-    reco.ranker = RankerFile(path)
+    clock = MovableClock()
+    reco.ranker = SavedRanker(store, clock)
+    the_clocks = SavedRanker(store)  # the clock process's, on another machine: the store is all they share
 
-    model_preferring(rows, slice(len(rows) - 5, None), trained_on=1).save(path)
+    the_clocks.save(model_preferring(rows, slice(len(rows) - 5, None), trained_on=1))
     picks = reco.next_for(ana, k=5)
     assert picks[0].course.id in order[-5:]  # the model's favourite: one of the blend's last candidates
     assert_truthful(service, ana, picks)  # re-ranking keeps each reason's real evidence
 
-    model_preferring(rows, slice(0, 5), trained_on=2).save(path)  # the clock saved a newer one
+    the_clocks.save(model_preferring(rows, slice(0, 5), trained_on=2))  # the clock saved a newer one
+    assert reco.ranker.current().trained_on == 1  # the store is asked at most every CHECK_SECONDS
+    clock.ahead = CHECK_SECONDS + 1
     picks = reco.next_for(ana, k=5)
     assert reco.ranker.current().trained_on == 2
     assert picks[0].course.id in order[:5]
     assert_truthful(service, ana, picks)
-    assert not list(path.parent.glob(".*partial"))  # written beside, then renamed into place
 
 
-def test_a_saved_model_that_reads_unknown_features_is_ignored(service, settings):
-    path = settings.home / MODEL_FILE
-    path.write_text(json.dumps({"features": ["from_a_later_version"], "trained_on": 1, "validation": {}, "model": ""}))
-    assert RankerFile(path).current() is None
+def test_a_saved_model_that_reads_unknown_features_is_ignored(service, store: Store):
+    store.set_meta(MODEL_KEY, json.dumps({"features": ["from_a_later_version"], "trained_on": 1, "validation": {},
+                                          "model": ""}))  # fmt: skip
+    store.set_meta(MODEL_VERSION, "from-a-later-version")
+    assert SavedRanker(store).current() is None
 
 
-def test_the_clock_retrains_only_after_enough_new_events(service, settings):
+def test_the_clock_retrains_only_after_enough_new_events(service, store: Store):
     reco = service.recommender
-    retraining = Retraining(reco, service.learners, settings.home / MODEL_FILE, min_events=3, every=2)
+    retraining = Retraining(reco, service.learners, SavedRanker(store), min_events=3, every=2)
     take(service, "U0A", f"{SQL}/01-select", STARTED)
     take(service, "U0A", f"{SQL}/02-sort-dup", STARTED)
     assert not retraining.due() and retraining.run() is None  # 2 events: below the minimum

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
-from learning.search.course_search import combine
+from learning.catalog.courses import CourseRepository
+from learning.search.course_search import VOCABULARY_CHECK_SECONDS, KeywordSearch, combine
+from tests.helpers import MovableClock
 
 
 def titles(result) -> list[str]:
@@ -107,3 +110,14 @@ def test_a_corrected_word_is_searched_beside_the_original_and_the_original_wins(
     result = service.search.search("shel git", 5)
     assert result.corrected == "shell git"
     assert result.courses[0].path_id == "swcarpentry/git-novice"
+
+
+def test_word_counts_follow_a_catalog_another_process_changed(service, store):
+    clock = MovableClock()
+    keywords = KeywordSearch(service.search.keyword.store, service.courses, clock)
+    assert not keywords.known("zanzibarian")
+    course = service.courses.get("swcarpentry/sql-novice-survey/01-select")
+    changed = dataclasses.replace(course, description="Selecting rows, the zanzibarian way.")
+    CourseRepository(store).upsert([changed])  # another process's import: the catalog keeps its size
+    clock.ahead = VOCABULARY_CHECK_SECONDS + 1
+    assert keywords.known("zanzibarian")
