@@ -47,6 +47,8 @@ METADATA_EVENT = "upnext_nudge"
 LEASE = timedelta(minutes=5)  # a claim of this clock's older than this is one whose send it could not finish
 SLACK_TIMEOUT = 15  # seconds one call to Slack may take
 IN_FLIGHT = timedelta(seconds=2 * SLACK_TIMEOUT)  # from a claim to the end of its message: users.info, then the post
+GONE = "learner is gone (asked to be forgotten)"
+NOTHING = "nothing close enough to suggest"
 PERMANENT_ERRORS = {
     "user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found", "is_archived", "user_disabled",
     "invalid_blocks", "invalid_auth", "not_authed", "missing_scope", "msg_too_long", "no_text",
@@ -155,7 +157,7 @@ class Sender:
                     return "skipped", code
                 self._retry_later(nudge_id, holder, attempts, code)
                 return "retry_later", code
-            why_not = learner.why_not_nudged(self.clock())
+            why_not = self._why_not(learner)
         if why_not:
             self.nudges.finish(nudge_id, "skipped", holder, error=why_not)
             return "skipped", why_not
@@ -164,9 +166,9 @@ class Sender:
             self.nudges.release(nudge_id, holder)
             return None
         message = self._message(nudge_id, kind, learner, payload)
-        if message is None:
-            self.nudges.finish(nudge_id, "skipped", holder, error="nothing close enough to suggest")
-            return "skipped", "nothing close enough to suggest"
+        if isinstance(message, str):
+            self.nudges.finish(nudge_id, "skipped", holder, error=message)
+            return "skipped", message
         try:
             response = self.client.chat_postMessage(
                 channel=learner.slack_id, text=message.text, blocks=message.blocks, unfurl_links=False,
@@ -190,23 +192,26 @@ class Sender:
     def _retry_later(self, nudge_id: int, holder: str, attempts: int, reason: str) -> None:
         self.nudges.release(nudge_id, holder, due=self.clock() + timedelta(minutes=2**attempts), error=reason)
 
-    def _checked(self, learner: Learner) -> Learner:
+    def _checked(self, learner: Learner) -> Learner | None:
         """Before the first nudge to anyone, and when their profile is a week old, ask Slack who they are now
-        (users.info): a deactivated account, a bot or a guest is never messaged on the strength of old data."""
+        (users.info): a deactivated account, a bot or a guest is never messaged on the strength of old data. None
+        when they were forgotten meanwhile: a refresh never brings a learner back."""
         first = not self.nudges.ever_sent_to(learner.slack_id)
         stale = (learner.profile_refreshed_at or "") < iso(self.clock() - PROFILE_MAX_AGE)
         if not (first or stale):
             return learner
         user = self.client.users_info(user=learner.slack_id, include_locale=True)["user"]
-        return self.service.learners.save_profile(learner.slack_id, profile_from_slack(user))
+        return self.service.learners.refresh_profile(learner.slack_id, profile_from_slack(user))
 
     def _why_not(self, learner: Learner | None) -> str | None:
         """Settings change between planning and sending; they are checked again at the last moment."""
         if learner is None:
-            return "learner is gone (asked to be forgotten)"
+            return GONE
         return learner.why_not_nudged(self.clock())
 
-    def _message(self, nudge_id: int, kind: str, learner: Learner, payload: dict) -> Message | None:
+    def _message(self, nudge_id: int, kind: str, learner: Learner, payload: dict) -> Message | str:
+        """The nudge's message, or why there is none. Its answer is recorded only while the learner is still there,
+        in one transaction (forget me waits for it, or has happened and nothing is recorded)."""
         recommender, t = self.service.recommender, Messages(learner.locale)
         cap = self.policy.weekly_cap
         if kind == CHECK_IN:
@@ -217,11 +222,15 @@ class Sender:
         elif kind == COME_BACK:
             picks = recommender.next_for(learner, k=3)
         else:
-            return None
+            return NOTHING
         if not picks:
-            return None
+            return NOTHING
         shown = [ShownPick(p.course.id, p.reason) for p in picks]
-        answer_id = self.answers.save(learner.slack_id, f"nudge:{kind}", shown, nudge_id=nudge_id)
+        hold = self.service.learners.hold
+        answer_id = self.answers.save_for_nudge(learner.slack_id, f"nudge:{kind}", shown, nudge_id,
+                                                lambda: hold(learner.slack_id))  # fmt: skip
+        if answer_id is None:
+            return GONE
         if kind == WHATS_NEW:
             return whats_new_message(learner, picks, t, answer_id, cap)
         return come_back_message(learner, picks, t, answer_id, int(payload.get("idle_days", 30)), cap)

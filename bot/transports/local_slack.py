@@ -64,6 +64,7 @@ class LocalSlack:
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted there, for history
         self._failures: list[tuple[str, int, float, int, str]] = []  # (method, status, retry_after, left, error)
         self._delays: dict[str, float] = {}  # method -> seconds each call waits after it is recorded
+        self._hooks: dict[str, Callable[[dict[str, Any]], object]] = {}  # method -> run before it is answered
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -121,6 +122,12 @@ class LocalSlack:
         with self._lock:
             self._delays[method] = seconds
 
+    def before(self, method: str, hook: Callable[[dict[str, Any]], object]) -> None:
+        """Run `hook(body)` on each call to `method` after recording it and before answering it: something happens
+        while the caller waits for Slack."""
+        with self._lock:
+            self._hooks[method] = hook
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -176,6 +183,7 @@ class LocalSlack:
                 self.calls.append(Call(method, body, path=path))
                 self._lock.notify_all()
             delay = self._delays.get(method, 0.0)
+            hook = self._hooks.get(method)
         if failure is not None:
             status, retry_after, error = failure
             headers = {"Retry-After": str(int(retry_after))} if status == 429 else {}
@@ -187,6 +195,8 @@ class LocalSlack:
             request.end_headers()
             request.wfile.write(b"ok")
             return
+        if hook is not None:
+            hook(body)
         answer = self.answer(method, body)
         time.sleep(delay)
         self._reply(request, 200, answer)

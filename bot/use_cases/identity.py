@@ -30,22 +30,29 @@ class Identity:
         """The person using Upnext right now (idle days for come-back nudges count from here), created or refreshed
         from their Slack profile (users.info) when new or a week old. Someone who asked to be forgotten and uses
         Upnext again starts afresh, with nothing from before."""
-        learner = self._profile(client, user_id)
+        learner = self._profile(client, user_id, create=True)
+        assert learner is not None
         self.learners.touch(user_id, self.clock())
         return learner
 
     def visitor(self, client: WebClient, user_id: str) -> Learner | None:
         """Someone who opened the Home tab or an assistant thread: the learner, or None for a person who asked to be
-        forgotten and has not used Upnext since. Looking is not using: nothing is created for them."""
-        if self.learners.get(user_id) is None and self.learners.forgotten_at(user_id):
+        forgotten and has not used Upnext since (or while they looked). Looking is not using: nothing is created for
+        them, and a known learner's profile is only refreshed, never recreated."""
+        known = self.learners.get(user_id)
+        if known is None and self.learners.forgotten_at(user_id):
             return None
-        return self.learner(client, user_id)
+        learner = self._profile(client, user_id, create=known is None)
+        if learner is not None:
+            self.learners.touch(user_id, self.clock())
+        return learner
 
     def known(self, user_id: str) -> Learner | None:
         """The learner as stored, without asking Slack or recording a use (for answers inside an ack)."""
         return self.learners.get(user_id)
 
-    def _profile(self, client: WebClient, user_id: str) -> Learner:
+    def _profile(self, client: WebClient, user_id: str, create: bool) -> Learner | None:
+        """Created (`create`) or refreshed from Slack when new or a week old; without `create`, None when gone."""
         known = self.learners.get(user_id)
         fresh = (
             known and known.profile_refreshed_at and known.profile_refreshed_at > iso(self.clock() - PROFILE_MAX_AGE)
@@ -56,8 +63,11 @@ class Identity:
             user = client.users_info(user=user_id, include_locale=True)["user"]
         except (SlackApiError, OSError) as error:
             log.warning("users.info failed for %s: %s", user_id, error)
-            return known or self.learners.ensure(user_id)
-        return self.learners.save_profile(user_id, profile_from_slack(user))
+            return known or (self.learners.ensure(user_id) if create else None)
+        profile = profile_from_slack(user)
+        if create:
+            return self.learners.save_profile(user_id, profile)
+        return self.learners.refresh_profile(user_id, profile)
 
     def first_delivery(self, body: dict[str, Any]) -> bool:
         """False for an event Slack delivered before (its retries reuse the event id): answer each once. Called by
@@ -71,5 +81,5 @@ class Identity:
 
     def refresh_profile(self, user: Any) -> None:
         """`user_change`: keep name, title, time zone and locale current (only for people Upnext already knows)."""
-        if isinstance(user, dict) and isinstance(user.get("id"), str) and self.learners.get(user["id"]):
-            self.learners.save_profile(user["id"], profile_from_slack(user))
+        if isinstance(user, dict) and isinstance(user.get("id"), str):
+            self.learners.refresh_profile(user["id"], profile_from_slack(user))

@@ -9,14 +9,14 @@ deleted (forget me, retention).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from learning.catalog.json_input import loads as parse_json
 from learning.reasons import Reason
-from learning.store.engine import Store, TableSteps
+from learning.store.engine import Sql, Store, TableSteps
 from learning.timestamps import iso, utcnow
 
 # Where an answer was shown. A nudge's answer is always on the nudge surface.
@@ -93,24 +93,45 @@ class AnswerRepository:
     ) -> int:
         """Record an answer; its cards count as impressions when `seen` (a Home tab refreshed in the background,
         which the learner may never look at, is recorded for its buttons but not counted as shown)."""
+        with self.store.transaction() as sql:
+            return self._insert(sql, learner_id, kind, picks, context, nudge_id, surface, seen)
+
+    def save_for_nudge(
+        self, learner_id: str, kind: str, picks: list[ShownPick], nudge_id: int, provided: Callable[[], bool]
+    ) -> int | None:
+        """A nudge's answer, recorded only if `provided()` holds inside the same transaction (the learner is still
+        there: `LearnerRepository.hold`); None, with nothing recorded, when it does not."""
+        with self.store.transaction() as sql:
+            return self._insert(sql, learner_id, kind, picks, None, nudge_id, "nudge", True) if provided() else None
+
+    @staticmethod
+    def _insert(
+        sql: Sql,
+        learner_id: str,
+        kind: str,
+        picks: list[ShownPick],
+        context: dict[str, Any] | None,
+        nudge_id: int | None,
+        surface: str | None,
+        seen: bool,
+    ) -> int:
         surface = "nudge" if nudge_id is not None else surface
         if surface is not None and surface not in SURFACES:
             raise ValueError(f"unknown surface {surface!r}")
         payload = {"picks": [{"course_id": p.course_id, "reason": asdict(p.reason)} for p in picks],
                    "context": context or {}}  # fmt: skip
-        with self.store.transaction() as sql:
-            answer_id = int(sql.value(
-                "INSERT INTO answers (learner_id, kind, payload, nudge_id, surface, created_at) "
-                "VALUES (:learner, :kind, :payload, :nudge, :surface, :now) RETURNING id",
-                {"learner": learner_id, "kind": kind, "payload": json.dumps(payload), "nudge": nudge_id,
-                 "surface": surface, "now": iso(utcnow())},
-            ))  # fmt: skip
-            sql.execute_many(
-                "INSERT INTO impressions (answer_id, position, course_id, reason) "
-                "VALUES (:answer, :position, :course, :reason)",
-                [{"answer": answer_id, "position": i, "course": p.course_id, "reason": p.reason.kind}
-                 for i, p in enumerate(picks) if seen],
-            )  # fmt: skip
+        answer_id = int(sql.value(
+            "INSERT INTO answers (learner_id, kind, payload, nudge_id, surface, created_at) "
+            "VALUES (:learner, :kind, :payload, :nudge, :surface, :now) RETURNING id",
+            {"learner": learner_id, "kind": kind, "payload": json.dumps(payload), "nudge": nudge_id,
+             "surface": surface, "now": iso(utcnow())},
+        ))  # fmt: skip
+        sql.execute_many(
+            "INSERT INTO impressions (answer_id, position, course_id, reason) "
+            "VALUES (:answer, :position, :course, :reason)",
+            [{"answer": answer_id, "position": i, "course": p.course_id, "reason": p.reason.kind}
+             for i, p in enumerate(picks) if seen],
+        )  # fmt: skip
         return answer_id
 
     def prune(self, before: datetime, batch: int = 2_000) -> int:

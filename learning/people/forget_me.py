@@ -41,7 +41,10 @@ class ForgetMe:
         behind, so that no import brings them back, and the files are scrubbed (see `Store.scrub`)."""
         identifiers, learner_ids = self.learners.known_as(slack_id)
         with self.store.transaction():
-            removed = sum(eraser.erase(learner_ids) for eraser in self.erasers) + self.learners.erase(learner_ids)
+            # the learner rows go first: a write about them that holds their row (`LearnerRepository.hold`, e.g. a
+            # nudge's answer) then either finished before, and its rows are erased below, or finds them gone
+            removed = self.learners.erase(learner_ids)
+            removed += sum(eraser.erase(learner_ids) for eraser in self.erasers)
             self.learners.remember_forgotten(identifiers, utcnow())
         if not self.store.scrub():  # a long read still needs the log: try again once it is done
             in_background("forget-me scrub", self._scrub_later)

@@ -215,10 +215,29 @@ class LearnerRepository:
         return learner
 
     def save_profile(self, slack_id: str, profile: Mapping[str, Any]) -> Learner:
-        """Create or refresh a learner from their Slack profile. History imported under their email (before they
-        used Slack) moves to their Slack id."""
+        """Create or refresh a learner from their Slack profile, when they use Upnext. History imported under their
+        email (before they used Slack) moves to their Slack id."""
+        learner = self._profile(slack_id, profile, create=True)
+        assert learner is not None
+        return learner
+
+    def refresh_profile(self, slack_id: str, profile: Mapping[str, Any]) -> Learner | None:
+        """Refresh a learner Upnext still has from their Slack profile (work they did not start themselves: a nudge
+        being sent, a `user_change`); None, with nothing written, when they are gone (forgotten meanwhile)."""
+        return self._profile(slack_id, profile, create=False)
+
+    def hold(self, slack_id: str) -> bool:
+        """Inside a transaction: lock this learner's row until it ends, so that forget me (which deletes the row
+        first) waits for it or has already happened; False when they are gone."""
+        return (
+            self.store.sql.execute("UPDATE learners SET slack_id = slack_id WHERE slack_id = :id", {"id": slack_id}) > 0
+        )
+
+    def _profile(self, slack_id: str, profile: Mapping[str, Any], create: bool) -> Learner | None:
         now = iso(utcnow())
         with self.store.transaction() as sql:
+            if not create and not self.hold(slack_id):
+                return None
             email = profile.get("email")
             if email:
                 pending = PENDING_PREFIX + email
@@ -237,9 +256,7 @@ class LearnerRepository:
                 "profile_refreshed_at = excluded.profile_refreshed_at",
                 {**profile, "slack_id": slack_id, "now": now},
             )
-        learner = self.get(slack_id)
-        assert learner is not None
-        return learner
+        return self.get(slack_id)
 
     def touch(self, slack_id: str, now: datetime) -> None:
         """They used Upnext just now (for come-back nudges: idle days count from here)."""

@@ -4,7 +4,8 @@
 reader never blocks the writers), so the copy is consistent however busy the app is. It writes a new file, or
 replaces one only if it is a regular file holding a backup Upnext made (marked in the SQLite header's
 application id): never a device, FIFO, symlink, directory or any other file. `restore` checks the file is an
-Upnext store first, then replaces the store only while nothing holds it open (see `learning.store.engine.lock_path`).
+Upnext store first, then replaces the store only while nothing holds it open (see `learning.store.engine.lock_path`),
+after folding the old store's write-ahead log into it (`_settle_journal`), and where a symbolic link points.
 Both write a temporary file beside the target and rename it into place, so the target is whole or untouched.
 """
 
@@ -176,23 +177,55 @@ def sole_use(database: Path, what: str) -> Iterator[None]:
 
 def restore(source: Path, database: Path, migrations: Sequence[str]) -> None:
     """Replace the store at `database` with the backup at `source`, which is checked first. Refuses while any
-    process has the store open. The restored store is migrated forward by the next start if it is older."""
+    process has the store open. The restored store is migrated forward by the next start if it is older. Where
+    `database` is a symbolic link, the store it points to is replaced and the link kept.
+
+    Crash-safe: the old store's write-ahead log is checkpointed into it first (a store that cannot be opened any
+    more keeps its log beside it under another name), so no step leaves the old store without a write it
+    committed, and no log is left for SQLite to apply to the restored file."""
     found = problems(source, migrations)
     if found:
         raise BackupError(f"refusing to restore: {found[0]}")
+    target = database.resolve()
+    if target.exists() and not target.is_file():
+        raise BackupError(f"refusing to restore: {database} is not a regular file")
     try:
         database.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         with sole_use(database, "restore"):
+            _settle_journal(target)
             reader = _read_only(source)
             try:
-                # the old store's journal must never be applied to the restored one: gone just before the rename
-                _copy(reader, database, 0, lambda: _drop_journal(database))
+                _copy(reader, target, 0, lambda: None)
             finally:
                 reader.close()
+            _journal(target, "-shm").unlink(missing_ok=True)  # the old wal-index: rebuilt by the next open anyway
     except (OSError, sqlite3.Error) as error:
         raise BackupError(f"cannot restore into {database}: {_reason(error)}") from None
 
 
-def _drop_journal(database: Path) -> None:
-    for leftover in ("-wal", "-shm"):
-        database.with_name(database.name + leftover).unlink(missing_ok=True)
+def _journal(database: Path, suffix: str) -> Path:
+    return database.with_name(database.name + suffix)
+
+
+def _settle_journal(database: Path) -> None:
+    """Leave no write-ahead log beside `database` while keeping every write it holds: checkpointed into the store
+    (its last connection closing removes the log), or, for a store SQLite can no longer open, kept aside as
+    `<name>-wal.before-restore` (SQLite never reads that name) for whoever wants to recover from it."""
+    wal = _journal(database, "-wal")
+    if not wal.exists():
+        return
+    try:
+        conn = sqlite3.connect(database)
+        try:
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:  # locked or busy: another program has it open
+        busy = 1
+    except sqlite3.DatabaseError:  # not a database any more (damaged): its log is all there is of its last writes
+        os.replace(wal, _journal(database, "-wal.before-restore"))
+        return
+    if busy:
+        raise BackupError(f"refusing to restore: another program has {database} open; stop it first")
+    wal.unlink(missing_ok=True)  # empty, if its last connection closing did not remove it

@@ -63,6 +63,19 @@ def test_opening_the_home_tab_after_forgetting_creates_nothing(server, service):
     assert "forgotten you" in str(server.slack.calls_to("views.publish")[-1].body["view"])
 
 
+def test_a_person_forgotten_while_their_home_tab_opens_is_not_brought_back(server, service, store):
+    """Forget me lands while Slack is asked who is looking (a known learner whose profile is a week old): the look
+    refreshes nothing into being, records no answer, and the Home tab shows the forgotten view."""
+    onboard(service)  # known, with no profile yet: the Home tab asks Slack who she is
+    server.slack.before("users.info", lambda body: service.forget_me(body["user"]))
+    event(server, {"type": "app_home_opened", "user": ANA, "tab": "home", "channel": "D" + ANA})
+    server.slack.wait_for_call("views.publish")
+    server.settle()
+    assert service.learners.get(ANA) is None
+    assert store.sql.value("SELECT count(*) FROM answers WHERE learner_id = :id", {"id": ANA}) == 0
+    assert "forgotten you" in str(server.slack.calls_to("views.publish")[-1].body["view"])
+
+
 def test_a_new_use_starts_an_empty_learner_that_old_imports_cannot_fill(server, service, tmp_path, store):
     forget_ana(server, service)
     yesterday = datetime.now(UTC) - timedelta(days=1)

@@ -7,6 +7,8 @@ import os
 import shutil
 import sqlite3
 import stat
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -276,3 +278,96 @@ def test_check_on_something_that_is_not_an_upnext_store_says_so_in_one_line(star
 
     assert "not an Upnext store" in line or "no Upnext store" in line, line
     assert (store.read_bytes() if store.exists() else None) == before
+
+
+# -- restore and the old store's write-ahead log, and a store path that is a symbolic link --------------------------
+
+AFTER_BACKUP = "UWRITTENAFTER"  # a learner committed to the old store after the backup, still only in its WAL
+
+
+def _commit_into_the_wal_and_die(database: Path) -> None:
+    """A writer that commits a row and dies without a checkpoint (a crashed server): the row is only in the -wal."""
+    script = (
+        "import os, sqlite3, sys\n"
+        "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "conn.execute('PRAGMA journal_mode = WAL'); conn.execute('PRAGMA wal_autocheckpoint = 0')\n"
+        "conn.execute(\"INSERT INTO learners (slack_id, created_at) VALUES (?, '2026-01-01')\", (sys.argv[2],))\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(database), AFTER_BACKUP], check=True, timeout=60)
+    assert database.with_name(database.name + "-wal").stat().st_size > 0
+
+
+def _restore_dying_at_the_rename(source: Path, database: Path) -> int:
+    """`restore` in a real process that dies (as if killed) just as it would rename the new store into place."""
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from learning.store.backup import restore\n"
+        "from upnext.schema import MIGRATIONS\n"
+        "os.replace = lambda *args, **kwargs: os._exit(9)\n"
+        "restore(Path(sys.argv[1]), Path(sys.argv[2]), MIGRATIONS)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    return subprocess.run([sys.executable, "-c", script, str(source), str(database)], env=env, timeout=120).returncode
+
+
+def _learners(database: Path) -> set[str]:
+    conn = sqlite3.connect(database)
+    try:
+        return {row[0] for row in conn.execute("SELECT slack_id FROM learners")}
+    finally:
+        conn.close()
+
+
+def test_a_restore_that_dies_before_its_rename_leaves_the_old_store_with_every_committed_write(
+    service: LearningService, settings: Settings, tmp_path: Path
+):
+    copy = backup(settings.database_path, tmp_path / "backup.db").path
+    service.close()
+    _commit_into_the_wal_and_die(settings.database_path)
+    assert _restore_dying_at_the_rename(copy, settings.database_path) == 9
+    assert AFTER_BACKUP in _learners(settings.database_path)
+
+
+def test_a_restored_store_never_takes_in_the_old_store_s_write_ahead_log(
+    service: LearningService, settings: Settings, tmp_path: Path
+):
+    copy = backup(settings.database_path, tmp_path / "backup.db").path
+    service.close()
+    _commit_into_the_wal_and_die(settings.database_path)
+    restore(copy, settings.database_path, MIGRATIONS)
+    assert _learners(settings.database_path) == _learners(copy)
+    assert open_store(settings.database_path).integrity_problems() == []
+
+
+def test_restore_writes_where_a_symlinked_store_path_points_and_keeps_the_link(
+    start_upnext, service: LearningService, settings: Settings, tmp_path: Path
+):
+    copy = backup(settings.database_path, tmp_path / "backup.db").path
+    service.history.record(AFTER_BACKUP, service.courses.many_by_num([1])[1].id, "started")  # not in the backup
+    service.close()
+    elsewhere = tmp_path / "bigger-disk" / "upnext.db"
+    elsewhere.parent.mkdir()
+    os.replace(settings.database_path, elsewhere)
+    settings.database_path.symlink_to(elsewhere)
+
+    status, lines = _run(start_upnext, "restore", str(copy))
+
+    assert status == 0, lines
+    assert settings.database_path.is_symlink() and settings.database_path.resolve() == elsewhere
+    assert _learners(elsewhere) == _learners(copy)
+
+
+def test_restore_over_a_store_sqlite_cannot_open_keeps_its_log_aside_and_restores(
+    service: LearningService, settings: Settings, tmp_path: Path
+):
+    copy = backup(settings.database_path, tmp_path / "backup.db").path
+    service.close()
+    _commit_into_the_wal_and_die(settings.database_path)
+    wal = settings.database_path.with_name("upnext.db-wal")
+    log = wal.read_bytes()
+    settings.database_path.write_bytes(b"\xff" * 8192)  # the store itself is damaged beyond opening
+    restore(copy, settings.database_path, MIGRATIONS)
+    assert not wal.exists() and wal.with_name("upnext.db-wal.before-restore").read_bytes() == log
+    assert _learners(settings.database_path) == _learners(copy)

@@ -5,17 +5,14 @@ LEASE, and a late outcome from an earlier holder never overwrites the claim of t
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from learning.people.answers import AnswerRepository
-from learning.people.nudges import NudgeRepository
 from scheduler.delivery import IN_FLIGHT, LEASE, METADATA_EVENT, Sender, nudge_client
 from scheduler.planner import Planner
-from tests.scheduler.test_nudges import POLICY, Clock, person
+from tests.scheduler.test_nudges import POLICY, Clock, another_process, person
 from upnext.schema import open_store
 
 pytestmark = pytest.mark.parametrize("engine", ["sqlite", "postgres"], indirect=True)
@@ -54,8 +51,7 @@ def test_two_senders_at_once_claim_each_nudge_exactly_once(service, settings, cl
     stores = [open_store(settings.database), open_store(settings.database)]
     senders = []
     for i, store in enumerate(stores):
-        other = replace(service, nudges=NudgeRepository(store), answers=AnswerRepository(store))  # another process's
-        senders.append(sender(other, settings, clock, f"clock{i}"))
+        senders.append(sender(another_process(service, store), settings, clock, f"clock{i}"))
     threads = [threading.Thread(target=s.run_once) for s in senders]
     for thread in threads:
         thread.start()

@@ -14,6 +14,8 @@ from config.nudges import NudgePolicy
 from insights.nudge_stats import holdout_comparison, nudge_stats
 from insights.queries import ReportQueries
 from learning.people.answers import AnswerRepository
+from learning.people.history import EventRepository
+from learning.people.learners import LearnerRepository
 from learning.people.nudges import NudgeRepository
 from learning.people.progress_strip import zone
 from scheduler.delivery import Sender, nudge_client
@@ -53,6 +55,12 @@ def person(service, slack_id: str, tz: str, active: datetime, **profile):
     service.history.record(slack_id, SQL, "started", at=active)
     service.learners.touch(slack_id, active)
     return service.learners.get(slack_id)
+
+
+def another_process(service, store):
+    """What a sender in another process works with: the repositories it sends through, on its own store."""
+    learners = LearnerRepository(store, EventRepository(store))
+    return replace(service, nudges=NudgeRepository(store), answers=AnswerRepository(store), learners=learners)
 
 
 def sent_to(fake_slack, user: str) -> list[dict]:
@@ -172,6 +180,21 @@ def test_deleted_users_bots_forgotten_and_email_only_people_are_never_messaged(s
     assert planner.plan() == []
 
 
+def test_a_person_forgotten_while_their_nudge_is_being_sent_stays_forgotten(service, nudging, clock, fake_slack, store):
+    """Forget me arrives between the claim and the message (while Slack is asked who they are): the refresh of
+    their profile creates no learner, no answer or impression is recorded, and no message goes to them."""
+    planner, sender = nudging
+    person(service, "UFORGET", "UTC", clock.now - timedelta(days=31))
+    assert [p.learner_id for p in planner.plan()] == ["UFORGET"]
+    fake_slack.before("users.info", lambda body: service.forget_me(body["user"]))
+    deliver_until(sender, clock, clock.now + timedelta(days=1))
+    assert fake_slack.calls_to("users.info")  # the forget happened mid-send
+    assert service.learners.get("UFORGET") is None
+    rows = "SELECT (SELECT count(*) FROM answers) + (SELECT count(*) FROM impressions) + (SELECT count(*) FROM nudges)"
+    assert store.sql.value(rows) == 0
+    assert sent_to(fake_slack, "UFORGET") == []
+
+
 def sql_fan_with_a_new_course(service, clock, tmp_path, title: str, topic: str, description: str) -> None:
     """A learner interested in SQL, active two days ago, and one course published yesterday."""
     learner = person(service, "UNEWS", "UTC", clock.now - timedelta(days=2))
@@ -284,7 +307,7 @@ def test_two_clock_processes_over_one_store_never_send_twice(service, settings, 
     stores = [open_store(settings.database), open_store(settings.database)]
     senders = []
     for i, store in enumerate(stores):
-        other = replace(service, nudges=NudgeRepository(store), answers=AnswerRepository(store))  # another process's
+        other = another_process(service, store)
         senders.append(Sender(other, nudge_client(settings), POLICY, clock, sleep=lambda s: None, worker=f"clock{i}"))
     threads = [threading.Thread(target=s.run_once) for s in senders]
     for thread in threads:
