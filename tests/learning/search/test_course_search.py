@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from learning.catalog.courses import CourseRepository
+from learning.catalog.courses import Course, CourseRepository
 from learning.search.course_search import VOCABULARY_CHECK_SECONDS, KeywordSearch, combine
 from tests.helpers import MovableClock
 
@@ -121,3 +121,28 @@ def test_word_counts_follow_a_catalog_another_process_changed(service, store):
     CourseRepository(store).upsert([changed])  # another process's import: the catalog keeps its size
     clock.ahead = VOCABULARY_CHECK_SECONDS + 1
     assert keywords.known("zanzibarian")
+
+
+def test_a_rare_word_outranks_a_common_one_and_the_ranking_follows_another_process_s_import(service, store):
+    """Two courses alike but for one title word: the one whose word fewer courses hold ranks first (BM25's idf).
+    Another process's import makes the other word the rarer one without changing the catalog's size, and the ranking
+    follows at the next catalog check, with no restart."""
+    clock = MovableClock()
+    keywords = KeywordSearch(service.search.keyword.store, service.courses, clock)
+    other = CourseRepository(store)
+
+    def notes(word: str) -> list[Course]:
+        return [Course(id=f"notes-{i}", title=f"Notes {i}", description=f"Seen: {word}.") for i in range(6)]
+
+    def ranked() -> list[str]:
+        nums = [num for num, _ in keywords.search("quokka wombat", 20)]
+        ids = [service.courses.many_by_num(nums)[num].id for num in nums]
+        return [id_ for id_ in ids if id_ in ("quokka", "wombat")]
+
+    guides = [Course(id=animal, title=f"{animal.title()} field guide", description="Where to look.")
+              for animal in ("quokka", "wombat")]  # fmt: skip
+    other.upsert([*guides, *notes("wombat")])
+    assert ranked() == ["quokka", "wombat"]
+    other.upsert(notes("quokka"))
+    clock.ahead = VOCABULARY_CHECK_SECONDS + 1
+    assert ranked() == ["wombat", "quokka"]
