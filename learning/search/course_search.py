@@ -183,7 +183,8 @@ class KeywordSearch:
         self._refresh()
         terms = list(dict.fromkeys([w for w in words(text) if w not in STOPWORDS] or words(text)))
         if len(terms) > 1 and self._catalog_size >= COMMON_TERM_MIN_CATALOG:
-            rare = [t for t in terms if self._document_frequency(t) <= COMMON_TERM_SHARE * self._catalog_size]
+            counts = self._document_frequencies(terms)
+            rare = [t for t in terms if counts[t] <= COMMON_TERM_SHARE * self._catalog_size]
             terms = rare or terms
         return terms
 
