@@ -146,3 +146,21 @@ def test_a_rare_word_outranks_a_common_one_and_the_ranking_follows_another_proce
     other.upsert(notes("quokka"))
     clock.ahead = VOCABULARY_CHECK_SECONDS + 1
     assert ranked() == ["wombat", "quokka"]
+
+
+def test_keyword_ranking_is_the_same_before_and_after_the_database_gathers_statistics(empty_service, store):
+    """BM25 weighs a word by how many of the catalog's courses hold it. On PostgreSQL the catalog's size was once the
+    planner's estimate, which a freshly imported table lacks: words were then weighed against the courses the query
+    matched (a rare word counted three times a common one here, not 1.2 times), and the same query ranked otherwise
+    once the database had analysed the table."""
+    herds = [Course(id=f"herd-{i}", title=f"Herd {i}", description="A bison herd.") for i in range(2)]
+    others = [Course(id=f"pottery-{i}", title=f"Pottery {i}", description="Clay and glaze.") for i in range(200)]
+    guides = [Course(id="alpaca", title="Alpaca basics"), Course(id="bison", title="Bison bison bison")]
+    CourseRepository(store).upsert([*guides, *herds, *others])
+
+    def ranked() -> list[int]:
+        return [num for num, _ in empty_service.search.keyword.search("alpaca bison", 5)]
+
+    before = ranked()
+    store.sql.execute("ANALYZE")
+    assert ranked() == before
