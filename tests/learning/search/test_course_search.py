@@ -164,3 +164,17 @@ def test_keyword_ranking_is_the_same_before_and_after_the_database_gathers_stati
     before = ranked()
     store.sql.execute("ANALYZE")
     assert ranked() == before
+
+
+def test_the_best_few_keyword_matches_are_the_head_of_the_longer_ranking(empty_service, store):
+    """A query mixing a rare word with one most courses hold: asking for the best 3 gives the first 3 of the best 50
+    (PostgreSQL ranks the rare word's courses first and stops there when nothing else can beat them)."""
+    sheets = [Course(id=f"sheet-{i}", title=f"Spreadsheet tricks {i}", description="Data in cells.") for i in range(5)]
+    tables = [Course(id=f"table-{i}", title=f"Tables {i}", description=f"Data, data and more data {i}.")
+              for i in range(30)]  # fmt: skip
+    others = [Course(id=f"pottery-{i}", title=f"Pottery {i}", description="Clay and glaze.") for i in range(100)]
+    CourseRepository(store).upsert([*sheets, *tables, *others])
+    keyword = empty_service.search.keyword
+
+    for query in ("spreadsheet data", "cells data", "data"):  # the rare word in titles, in descriptions, none
+        assert keyword.search(query, 3) == keyword.search(query, 50)[:3]
