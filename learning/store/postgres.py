@@ -49,7 +49,8 @@ OUTAGE_WAIT = 1.0  # ... or this long once the pool failed to reach the server
 MIGRATION_LOCK = 0x55504E58  # the advisory lock two processes starting at once migrate under ("UPNX")
 VERSION_KEY = "schema_version"
 
-COMMON_TERM_SHARE = 0.1  # keyword search ranks a term in more of the catalog last (measured best of 0.03, 0.1, 0.2)
+RARE_FIRST_SHARE = 0.1  # a keyword in more of the catalog is ranked after rarer ones (best of 0.03, 0.1 and 0.2)
+
 # Keyword search: the courses' words with the weights of the four fields (A title ... D path title), kept by
 # PostgreSQL itself as a generated column; the engine's own schema, made after the owners'.
 KEYWORD_COLUMN = (
@@ -184,7 +185,7 @@ class TextSearchIndex(KeywordIndex):
         title, description, topics, path = (float(w) / top for w in weights)
         condition, extra = within or ("TRUE", {})
         idf = _inverse_frequencies(names, counts)
-        common = [n for n, t in names.items() if counts.containing.get(t, 0) > COMMON_TERM_SHARE * counts.courses]
+        common = [n for n, t in names.items() if counts.containing.get(t, 0) > RARE_FIRST_SHARE * counts.courses]
         rare = [n for n in names if n not in common]
 
         def matches(chosen: Sequence[str], when: str = "TRUE") -> str:  # materialised: measured twice as fast
