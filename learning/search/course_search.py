@@ -26,7 +26,7 @@ from learning.catalog.course_index import CourseIndex
 from learning.catalog.courses import Course, CourseRepository
 from learning.search.course_filters import course_condition, courses_passing
 from learning.search.query import Filters, Query, fold_case, parse_query
-from learning.store.engine import Store
+from learning.store.engine import Store, TermCounts
 
 MAX_RESULTS = 50
 CANDIDATES = 100  # from each retriever, before fusion
@@ -166,11 +166,16 @@ class KeywordSearch:
         return self._document_frequency(word) > 0
 
     def _document_frequency(self, term: str) -> int:
-        if term not in self._frequency:
-            if len(self._frequency) >= MAX_CACHED_TERMS:
-                self._frequency = {}
-            self._frequency[term] = self.store.keywords.documents_with(term)
-        return self._frequency[term]
+        return self._document_frequencies([term])[term]
+
+    def _document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """Each term's count of courses, the ones not known yet read in one statement."""
+        known = self._frequency  # this one throughout: a catalog change seen meanwhile swaps in a new one
+        if missing := [t for t in dict.fromkeys(terms) if t not in known]:
+            if len(known) + len(missing) > MAX_CACHED_TERMS:
+                known = self._frequency = {}
+            known.update(zip(missing, self.store.keywords.documents_with(missing)))
+        return {term: known[term] for term in terms}
 
     def terms(self, text: str) -> list[str]:
         """The words worth matching: no stopwords, and no word most of a large catalog contains (BM25 gives
@@ -178,7 +183,8 @@ class KeywordSearch:
         self._refresh()
         terms = list(dict.fromkeys([w for w in words(text) if w not in STOPWORDS] or words(text)))
         if len(terms) > 1 and self._catalog_size >= COMMON_TERM_MIN_CATALOG:
-            rare = [t for t in terms if self._document_frequency(t) <= COMMON_TERM_SHARE * self._catalog_size]
+            counts = self._document_frequencies(terms)
+            rare = [t for t in terms if counts[t] <= COMMON_TERM_SHARE * self._catalog_size]
             terms = rare or terms
         return terms
 
@@ -187,7 +193,10 @@ class KeywordSearch:
         terms = self.terms(text)
         if not terms:
             return []
-        return self.store.keywords.search(terms, k, BM25_WEIGHTS, course_condition(filters) if filters else None)
+        counts = TermCounts(self._catalog_size, self._document_frequencies(terms))
+        return self.store.keywords.search(
+            terms, k, BM25_WEIGHTS, counts, course_condition(filters) if filters else None
+        )
 
     def repair(self) -> bool:
         """Check the index against the courses and rebuild it if they disagree; True when it was rebuilt."""

@@ -16,6 +16,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -122,6 +123,18 @@ class Dialect(ABC):
         """A table of the items of the JSON list in `column`, each as `{alias}.value`, to join in FROM."""
 
 
+Within = tuple[str, Params] | None  # a condition on the courses (`c`) with its values, or none
+
+
+@dataclass(frozen=True)
+class TermCounts:
+    """How many courses the catalog holds and how many of them contain each term, as the caller last read them: the
+    inverse document frequencies of a ranking."""
+
+    courses: int
+    containing: Mapping[str, int]
+
+
 class KeywordIndex(ABC):
     """Words of the courses (title, description, topics, path title), ranked by relevance. Its only reader is
     search; `sql` gives the statements of the calling thread."""
@@ -129,16 +142,29 @@ class KeywordIndex(ABC):
     def __init__(self, sql: Callable[[], Sql]):
         self._sql = sql
 
+    def documents_with(self, terms: Sequence[str]) -> list[int]:
+        """How many courses contain each word (or a word with its stem), in one statement."""
+        if not terms:
+            return []
+        counts = ", ".join(f"({self._counting(f't{i}')})" for i in range(len(terms)))
+        values = {f"t{i}": self._term(term) for i, term in enumerate(terms)}
+        return [int(n) for n in self._sql().rows(f"SELECT {counts}", values)[0]]
+
     @abstractmethod
-    def documents_with(self, term: str) -> int:
-        """How many courses contain the word (or a word with its stem)."""
+    def _counting(self, name: str) -> str:
+        """A query counting the courses that contain the term in placeholder `:name`."""
+
+    def _term(self, term: str) -> str:
+        """A term as the engine's query syntax takes it."""
+        return term
 
     @abstractmethod
     def search(
-        self, terms: Sequence[str], k: int, weights: Sequence[float], within: tuple[str, Params] | None = None
+        self, terms: Sequence[str], k: int, weights: Sequence[float], counts: TermCounts, within: Within = None
     ) -> list[tuple[int, float]]:
         """The k courses matching any of the terms, best first as (num, score), higher better; `weights` weigh
-        title, description, topics and path title; `within` is a condition on the courses (`c`) with its values."""
+        title, description, topics and path title; `counts` gives each term's document frequency (an index keeping
+        its own, as FTS5 does, need not read it); `within` is a condition on the courses (`c`) with its values."""
 
     @abstractmethod
     def repair(self) -> bool:

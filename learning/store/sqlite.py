@@ -27,6 +27,8 @@ from learning.store.engine import (
     Store,
     StoreError,
     TableSteps,
+    TermCounts,
+    Within,
     expand_lists,
     newer,
 )
@@ -129,14 +131,16 @@ class SqliteDialect(Dialect):
 class Fts5Index(KeywordIndex):
     """BM25 over SQLite's FTS5 table `courses_fts`, kept in step with `courses` by the triggers in the schema."""
 
-    def documents_with(self, term: str) -> int:
-        return int(
-            self._sql().value("SELECT count(*) FROM courses_fts WHERE courses_fts MATCH :term", {"term": f'"{term}"'})
-        )
+    def _counting(self, name: str) -> str:
+        return f"SELECT count(*) FROM courses_fts WHERE courses_fts MATCH :{name}"
+
+    def _term(self, term: str) -> str:
+        return f'"{term}"'  # a phrase: FTS5 reads no operator in it
 
     def search(
-        self, terms: Sequence[str], k: int, weights: Sequence[float], within: tuple[str, Params] | None = None
+        self, terms: Sequence[str], k: int, weights: Sequence[float], counts: TermCounts, within: Within = None
     ) -> list[tuple[int, float]]:
+        """FTS5's own BM25: it keeps its document frequencies, so `counts` is not read."""
         match = " OR ".join(f'"{t}"' for t in terms)
         bm25 = ", ".join(str(float(w)) for w in weights)
         if within is None:  # the fast path: FTS alone, no join

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from learning.catalog.courses import CourseRepository
+from learning.catalog.courses import Course, CourseRepository
 from learning.search.course_search import VOCABULARY_CHECK_SECONDS, KeywordSearch, combine
 from tests.helpers import MovableClock
 
@@ -121,3 +121,60 @@ def test_word_counts_follow_a_catalog_another_process_changed(service, store):
     CourseRepository(store).upsert([changed])  # another process's import: the catalog keeps its size
     clock.ahead = VOCABULARY_CHECK_SECONDS + 1
     assert keywords.known("zanzibarian")
+
+
+def test_a_rare_word_outranks_a_common_one_and_the_ranking_follows_another_process_s_import(service, store):
+    """Two courses alike but for one title word: the one whose word fewer courses hold ranks first (BM25's idf).
+    Another process's import makes the other word the rarer one without changing the catalog's size, and the ranking
+    follows at the next catalog check, with no restart."""
+    clock = MovableClock()
+    keywords = KeywordSearch(service.search.keyword.store, service.courses, clock)
+    other = CourseRepository(store)
+
+    def notes(word: str) -> list[Course]:
+        return [Course(id=f"notes-{i}", title=f"Notes {i}", description=f"Seen: {word}.") for i in range(6)]
+
+    def ranked() -> list[str]:
+        nums = [num for num, _ in keywords.search("quokka wombat", 20)]
+        ids = [service.courses.many_by_num(nums)[num].id for num in nums]
+        return [id_ for id_ in ids if id_ in ("quokka", "wombat")]
+
+    guides = [Course(id=animal, title=f"{animal.title()} field guide", description="Where to look.")
+              for animal in ("quokka", "wombat")]  # fmt: skip
+    other.upsert([*guides, *notes("wombat")])
+    assert ranked() == ["quokka", "wombat"]
+    other.upsert(notes("quokka"))
+    clock.ahead = VOCABULARY_CHECK_SECONDS + 1
+    assert ranked() == ["wombat", "quokka"]
+
+
+def test_keyword_ranking_is_the_same_before_and_after_the_database_gathers_statistics(empty_service, store):
+    """BM25 weighs a word by how many of the catalog's courses hold it. On PostgreSQL the catalog's size was once the
+    planner's estimate, which a freshly imported table lacks: words were then weighed against the courses the query
+    matched (a rare word counted three times a common one here, not 1.2 times), and the same query ranked otherwise
+    once the database had analysed the table."""
+    herds = [Course(id=f"herd-{i}", title=f"Herd {i}", description="A bison herd.") for i in range(2)]
+    others = [Course(id=f"pottery-{i}", title=f"Pottery {i}", description="Clay and glaze.") for i in range(200)]
+    guides = [Course(id="alpaca", title="Alpaca basics"), Course(id="bison", title="Bison bison bison")]
+    CourseRepository(store).upsert([*guides, *herds, *others])
+
+    def ranked() -> list[int]:
+        return [num for num, _ in empty_service.search.keyword.search("alpaca bison", 5)]
+
+    before = ranked()
+    store.sql.execute("ANALYZE")
+    assert ranked() == before
+
+
+def test_the_best_few_keyword_matches_are_the_head_of_the_longer_ranking(empty_service, store):
+    """A query mixing a rare word with one most courses hold: asking for the best 3 gives the first 3 of the best 50
+    (PostgreSQL ranks the rare word's courses first and stops there when nothing else can beat them)."""
+    sheets = [Course(id=f"sheet-{i}", title=f"Spreadsheet tricks {i}", description="Data in cells.") for i in range(5)]
+    tables = [Course(id=f"table-{i}", title=f"Tables {i}", description=f"Data, data and more data {i}.")
+              for i in range(30)]  # fmt: skip
+    others = [Course(id=f"pottery-{i}", title=f"Pottery {i}", description="Clay and glaze.") for i in range(100)]
+    CourseRepository(store).upsert([*sheets, *tables, *others])
+    keyword = empty_service.search.keyword
+
+    for query in ("spreadsheet data", "cells data", "data"):  # the rare word in titles, in descriptions, none
+        assert keyword.search(query, 3) == keyword.search(query, 50)[:3]
