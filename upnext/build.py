@@ -124,7 +124,7 @@ def build(
     """Open the store and index under UPNEXT_HOME; with `prepare`, import the bundled catalog into an empty store
     and repair the index if it fell behind the store."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    store = open_store(settings.database)
+    store = open_store(settings.database, settings.busy_timeout)
     encoder = encoder or load_encoder(settings.encoder, settings.models_dir)
     courses = CourseRepository(store)
     index = CourseIndex(courses, VectorCache(store, encoder), settings.home)
