@@ -89,11 +89,14 @@ class Upnext:
         sign_in = SignIn(self.admin_tokens, clock)
         return AdminWeb(sign_in, ReportCache(self.report_builder().build), rights, secure_cookie=secure)
 
-    def weekly_digest(self, client: WebClient, clock: Callable[[], datetime] = utcnow) -> WeeklyDigest:
-        """The learning team's weekly digest; the weeks it went out are recorded in the store's meta table."""
+    def weekly_digest(
+        self, client: WebClient, clock: Callable[[], datetime] = utcnow, leading: Callable[[], bool] = lambda: True
+    ) -> WeeklyDigest:
+        """The learning team's weekly digest, posted while `leading` (the clock lease is held); the weeks claimed
+        and posted are recorded in the store's meta table."""
         from scheduler.digest import WeeklyDigest
 
-        return WeeklyDigest(self.store, self.report_builder().build, client, self.settings.reporting, clock)
+        return WeeklyDigest(self.store, self.report_builder().build, client, self.settings.reporting, clock, leading)
 
     def check(self) -> CheckReport:
         """`upnext check`: verify the store and repair what is derived from it."""
