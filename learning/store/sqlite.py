@@ -66,6 +66,11 @@ KEYWORD_INDEX: TableSteps = {
 }
 
 
+def busy(error: sqlite3.Error) -> bool:
+    """Whether SQLite gave up waiting for a lock another connection holds."""
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 @contextmanager
 def available(where: Path) -> Iterator[None]:
     """SQLite's "database is locked" (another connection kept the write lock past the busy timeout) as what it is
@@ -73,7 +78,7 @@ def available(where: Path) -> Iterator[None]:
     try:
         yield
     except sqlite3.OperationalError as error:
-        if getattr(error, "sqlite_errorcode", 0) & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        if not busy(error):
             raise
         raise StoreUnavailable(f"the store at {where} is unavailable: busy, another process held its write lock "
                                f"past UPNEXT_SQLITE_BUSY_TIMEOUT ({error})") from None  # fmt: skip
@@ -225,6 +230,8 @@ def verify_schema(conn: sqlite3.Connection, path: Path | str, migrations: Sequen
         expected = expected_schema(tuple(migrations), version)
         found = _schema(conn, expected)
     except sqlite3.DatabaseError as error:
+        if busy(error):
+            raise
         raise NotAStoreError(f"{path} is not an Upnext store ({error})") from None
     missing = [name for name, (kind, _) in expected.items() if found.get(name, ("", None))[0] != kind] + [
         f"{name}.{column}" for name, (_, columns) in expected.items() if name in found
@@ -278,8 +285,9 @@ class SqliteStore(Store):
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         try:
-            self._verify()
-            migrate(self.db.conn, self.migrations, self.path)
+            with available(self.path):  # a write lock held elsewhere past the busy timeout: try again, not "foreign"
+                self._verify()
+                migrate(self.db.conn, self.migrations, self.path)
         except StoreError:
             self.close()
             raise
@@ -299,9 +307,14 @@ class SqliteStore(Store):
         if db is None:
             # Each thread uses only its own connection; check_same_thread=False just lets close() reach them all.
             conn = sqlite3.connect(self.path, timeout=self.busy_timeout, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten, not left in free pages
+            try:
+                with available(self.path):  # turning WAL on waits for a writer of a file not in WAL mode yet
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("PRAGMA synchronous = NORMAL")
+                    conn.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten, not left in free pages
+            except StoreUnavailable:
+                conn.close()
+                raise
             db = sqlite_utils.Database(conn)
             self._local.db = db
             with self._lock:

@@ -4,18 +4,14 @@ momentarily unavailable, answered like a PostgreSQL outage: "try again in a mome
 from __future__ import annotations
 
 import logging
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from config import Settings
 from tests.admin.test_signin import follow, link_from_slack, session_cookie
 from tests.conftest import OPERATOR_ADMIN
-from tests.helpers import http
+from tests.helpers import http, write_lock_held
 from tests.slack_requests import dm, onboard
 
 TRY_AGAIN = "Please try again in a moment"
@@ -26,18 +22,6 @@ def settings(settings: Settings, engine: str) -> Settings:
     if engine != "sqlite":
         pytest.skip("SQLite's store-wide write lock (PostgreSQL's outage is tests/ops/test_postgres_outage.py)")
     return replace(settings, busy_timeout=0.2)
-
-
-@contextmanager
-def write_lock_held(database: Path) -> Iterator[None]:
-    """Another process's long write transaction (an import, a backup tool, a stuck script)."""
-    other = sqlite3.connect(database, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
 
 
 def test_a_request_waiting_too_long_for_the_write_lock_is_told_to_try_again_without_a_traceback(
