@@ -61,7 +61,7 @@ class CourseIndex:
         self._lock = threading.Lock()  # guards swapping the index in
         self._syncing = threading.Lock()  # one sync at a time
         self._file = file_state(self.path)
-        self._vectors = VectorIndex.load(self.path) or VectorIndex(cache.encoder.dimension)
+        self._vectors = VectorIndex.load(self.path, cache.encoder.dimension) or VectorIndex(cache.encoder.dimension)
         self.generation = 0  # bumped whenever the vectors change: what caches built from them compare
         self.version: str | None = None  # the catalog version (CourseRepository.version) the last sync started from
         self._checked = clock()
@@ -76,7 +76,7 @@ class CourseIndex:
         if state != self._file and state is not None:
             with self._lock:
                 if state != self._file:
-                    loaded = VectorIndex.load(self.path)
+                    loaded = VectorIndex.load(self.path, self.cache.encoder.dimension)
                     if loaded is not None:
                         self._vectors, self.generation = loaded, self.generation + 1
                     self._file = state

@@ -123,7 +123,7 @@ def test_large_index_switches_to_hnsw_and_stays_correct_through_updates(tmp_path
     assert dict(index.search(vectors[300], 2)).keys() >= {7, 300}
 
     index.save(tmp_path / "i.npz")
-    reloaded = VectorIndex.load(tmp_path / "i.npz", approximate_above=500)
+    reloaded = VectorIndex.load(tmp_path / "i.npz", 16, approximate_above=500)
     assert reloaded.approximate and reloaded.search(vectors[300], 2) == index.search(vectors[300], 2)
 
 
@@ -202,3 +202,14 @@ def test_a_catalog_follower_skips_a_stored_vector_of_the_wrong_dimension_and_kee
     assert all(held.get(service.courses.get(r["id"]).num) for r in rows)
     assert malformed_lines(caplog) == [one_malformed(encoder)]
     assert service.catalog.index.catch_up() is None  # caught up: not looked at again
+
+
+def test_an_index_file_of_another_dimension_is_rebuilt_from_the_stored_vectors(service, settings, encoder):
+    """A file another model's build left under the same name, holding every course with today's content hashes."""
+    hashes = dict(service.catalog.index.vectors.hashes)
+    foreign = VectorIndex(8)
+    foreign.upsert({num: (h, vector) for (num, h), vector in zip(hashes.items(), _unit(len(hashes), seed=1)[:, :8])})
+    foreign.save(service.catalog.index.path)
+    restarted = build_service(settings, encoder=encoder)
+    assert restarted.catalog.index.vectors.dimension == encoder.dimension
+    assert restarted.search.search("version control", 3).hits[0].course.path_id == "swcarpentry/git-novice"
