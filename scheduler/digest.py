@@ -47,7 +47,6 @@ def last_full_week(today: date) -> Window:
 
 @dataclass(frozen=True)
 class Claim:
-    value: str  # as stored
     holder: str
     at: datetime
 
@@ -57,7 +56,7 @@ class Claim:
         parts = (value or "").split(" ")
         if len(parts) != 3 or parts[0] != CLAIMED:
             return None
-        return cls(value or "", parts[1], datetime.fromisoformat(parts[2]))
+        return cls(parts[1], datetime.fromisoformat(parts[2]))
 
 
 class WeeklyDigest:
