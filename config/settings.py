@@ -29,6 +29,7 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     home: Path = field(default_factory=lambda: Path("var"))
     database_url: str | None = field(default=None, repr=False)  # PostgreSQL, shared; None: SQLite under home
+    busy_timeout: float = 30.0  # seconds a SQLite statement waits for another process's write lock, then "try again"
     port: int = 3000
     listener_threads: int = 16
     encoder: str = "auto"
@@ -111,6 +112,7 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         slack_api_url=_api_url(merged),
         home=Path(_clean(merged.get("UPNEXT_HOME")) or "var"),
         database_url=_database_url(merged),
+        busy_timeout=number(merged, "UPNEXT_SQLITE_BUSY_TIMEOUT", 30.0, 0.1, 600.0),
         port=_int(merged, "PORT", 3000, 1, 65535),
         listener_threads=_int(merged, "UPNEXT_LISTENER_THREADS", 16, 1, 256),
         encoder=_choice(merged, "UPNEXT_ENCODER", ("auto", "onnx", "torch")),

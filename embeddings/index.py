@@ -163,8 +163,9 @@ class VectorIndex:
         os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path: Path, approximate_above: int = APPROXIMATE_ABOVE) -> VectorIndex | None:
-        """The saved index, or None when it is missing, unreadable or inconsistent (the caller rebuilds)."""
+    def load(cls, path: Path, dimension: int, approximate_above: int = APPROXIMATE_ABOVE) -> VectorIndex | None:
+        """The saved index, or None when it is missing, unreadable, inconsistent or of another `dimension` than the
+        encoder's (FAISS asserts on a query of another one): the caller rebuilds."""
         try:
             with np.load(path) as data:
                 loaded = cls(int(data["dimension"]), approximate_above)
@@ -178,6 +179,8 @@ class VectorIndex:
         except (OSError, ValueError, KeyError, RuntimeError, EOFError):
             return None
         exact_ids = faiss.vector_to_array(loaded._exact.id_map).tolist()
+        if loaded.dimension != dimension or loaded._exact.d != dimension:
+            return None
         if loaded._exact.ntotal != len(ids) or set(exact_ids) != set(ids):
             return None
         loaded._maintain()

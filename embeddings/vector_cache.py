@@ -57,16 +57,29 @@ class VectorCache:
         self.encoder = encoder
 
     def get(self, content_hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these hashes that are well formed (see `read`)."""
+        return self.read(content_hashes)[0]
+
+    def read(self, content_hashes: Iterable[str]) -> tuple[dict[str, np.ndarray], set[str]]:
+        """The stored vectors of these hashes, and the hashes whose stored vector is malformed: not `dimension`
+        finite float32 values (a damaged row, a truncated write). A malformed one is left out, as if missing, so
+        it never reaches FAISS, which cannot take a vector of another dimension."""
         wanted = list(dict.fromkeys(content_hashes))
         found: dict[str, np.ndarray] = {}
+        malformed: set[str] = set()
+        size = self.encoder.dimension * np.dtype(np.float32).itemsize
         for start in range(0, len(wanted), 500):
             rows = self._store.sql.rows(
                 "SELECT content_hash, vector FROM course_vectors WHERE model = :model AND content_hash IN (:hashes)",
                 {"model": self.encoder.name, "hashes": wanted[start : start + 500]},
             )
             for content_hash, blob in rows:
-                found[content_hash] = np.frombuffer(blob, dtype=np.float32)
-        return found
+                vector = np.frombuffer(blob, dtype=np.float32) if len(blob) == size else None
+                if vector is not None and np.isfinite(vector).all():
+                    found[content_hash] = vector
+                else:
+                    malformed.add(content_hash)
+        return found, malformed
 
     def put(self, vectors: Mapping[str, np.ndarray]) -> None:
         self._store.sql.execute_many(

@@ -1,7 +1,8 @@
 """Work that runs beside the requests (signals rebuilds, re-reads, the start-up warm-up) on a daemon thread.
 
-A failure is logged with its cause, so the process keeps serving the last good state instead of failing silently, and
-closing the store waits for the thread (its connections must not close under a thread reading through them).
+A failure is logged with its cause (a store unavailable just now in one line, anything else with its traceback), so
+the process keeps serving the last good state instead of failing silently, and closing the store waits for the thread
+(its connections must not close under a thread reading through them).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+
+from learning.store.engine import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +26,8 @@ def in_background(name: str, work: Callable[[], object]) -> threading.Thread:
     def guarded() -> None:
         try:
             work()
-        except Exception:
-            log.exception("%s failed; serving the last good state", name)
+        except Exception as error:
+            _failed(f"{name} failed; serving the last good state", error)
         finally:
             with _lock:
                 _running.discard(threading.current_thread())
@@ -45,12 +48,20 @@ def every(name: str, seconds: float, work: Callable[[], object]) -> threading.Th
             time.sleep(seconds)
             try:
                 work()
-            except Exception:
-                log.exception("%s failed; trying again in %.0f s", name, seconds)
+            except Exception as error:
+                _failed(f"{name} failed; trying again in {seconds:.0f} s", error)
 
     thread = threading.Thread(target=loop, daemon=True, name=name)
     thread.start()
     return thread
+
+
+def _failed(what: str, error: Exception) -> None:
+    """A store that cannot be used just now is expected (and comes back by itself): one warning line."""
+    if isinstance(error, StoreUnavailable):
+        log.warning("%s: %s", what, error)
+    else:
+        log.error("%s", what, exc_info=error)
 
 
 def wait_for_background(timeout: float) -> bool:

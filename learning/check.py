@@ -53,16 +53,13 @@ def check_store(store: Store, keywords: KeywordSearch, courses: CourseRepository
 
 
 def _repair_vectors(courses: CourseRepository, index: CourseIndex) -> int:
-    """Embed every course whose cached vector is missing or not a unit vector of the model's dimension."""
+    """Embed every course whose cached vector is missing, malformed (`VectorCache.read`) or not a unit vector."""
     hashes = courses.content_hashes()
     cached = index.cache.get(hashes.values())
-    dimension = index.cache.encoder.dimension
     wrong = {
         content_hash
         for content_hash in set(hashes.values())
-        if (vector := cached.get(content_hash)) is None
-        or vector.shape != (dimension,)
-        or abs(float(np.linalg.norm(vector)) - 1) > NORM_TOLERANCE
+        if (vector := cached.get(content_hash)) is None or abs(float(np.linalg.norm(vector)) - 1) > NORM_TOLERANCE
     }
     if not wrong:
         return 0

@@ -174,12 +174,15 @@ def _lead(
         _send(sender)
         if digest is not None:
             _digest(digest)
+        digest_settles_at = digest.settles_at() if digest is not None else None
     except StoreUnavailable as error:
         log.warning("%s", error)
         return
     scheduler = build_scheduler(planner, sender, housekeeping, digest, ranker, guard)
     if settled_at is not None:  # what the previous clock left claimed, once none of its messages can be on the way
         scheduler.add_job(guard(sender.recover), "date", run_date=settled_at, id="reconcile")
+    if digest_settles_at is not None:  # the same for a digest it left half posted
+        scheduler.add_job(guard(_digest), "date", args=[digest], run_date=digest_settles_at, id="digest-reconcile")
     if sender.stopping.is_set():
         return
     scheduler.start()

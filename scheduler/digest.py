@@ -1,14 +1,24 @@
 """The weekly learning-team digest, posted by the clock to UPNEXT_REPORT_CHANNEL.
 
 Last week's headline numbers with their change from the week before, and one chart uploaded as an image with alt text.
-Posted once per week: the week is recorded in the store, so a restarted clock does not post it again.
+Posted once per week, across restarts and clock hand-overs: the week is claimed in the store (with the claiming
+clock's term) before anything goes to Slack, and recorded once both parts are there. The message carries the week in
+its metadata and the chart's file name names the week, so a clock that finds a claim nobody finished (its holder died
+between Slack accepting the post and the store recording it) looks for them in the channel's history and posts only
+what is not there.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+import socket
+import urllib.error
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -18,9 +28,15 @@ from config.reporting import Reporting
 from insights.chart_png import weekly_active_png
 from insights.report import Report, Window
 from learning.store.engine import Store
-from learning.timestamps import utcnow
+from learning.timestamps import iso, utcnow
+from scheduler.delivery import SLACK_TIMEOUT
 
 log = logging.getLogger(__name__)
+
+METADATA_EVENT = "upnext_digest"
+IN_FLIGHT = timedelta(seconds=4 * SLACK_TIMEOUT)  # from a claim to the end of its last call to Slack (post, upload)
+CLAIMED = "claimed"  # a week's value while a clock posts it: `claimed <holder> <when>`; once posted, when it was
+HISTORY_SLACK = 60  # seconds before the claim that the history is read from (clocks of two machines disagree)
 
 
 def last_full_week(today: date) -> Window:
@@ -29,35 +45,132 @@ def last_full_week(today: date) -> Window:
     return Window(monday - timedelta(days=7), monday - timedelta(days=1))
 
 
+@dataclass(frozen=True)
+class Claim:
+    holder: str
+    at: datetime
+
+    @classmethod
+    def parse(cls, value: str | None) -> Claim | None:
+        """The claim a week's value holds, or None (not claimed, or posted)."""
+        parts = (value or "").split(" ")
+        if len(parts) != 3 or parts[0] != CLAIMED:
+            return None
+        return cls(parts[1], datetime.fromisoformat(parts[2]))
+
+
 class WeeklyDigest:
     def __init__(self, store: Store, build_report: Callable[[Window], Report], client: WebClient,
-                 reporting: Reporting, clock: Callable[[], datetime] = utcnow):  # fmt: skip
+                 reporting: Reporting, clock: Callable[[], datetime] = utcnow,
+                 leading: Callable[[], bool] = lambda: True):  # fmt: skip
+        """`leading`: whether this process still holds the clock lease (the clock's `Lease.held`)."""
         self.store = store
         self.build_report = build_report
         self.client = client
         self.reporting = reporting
         self.clock = clock
+        self.leading = leading
+        self.holder = f"{socket.gethostname()}:{os.getpid()}/{uuid.uuid4().hex[:8]}"
+
+    def _week(self) -> tuple[Window, str]:
+        week = last_full_week(self.clock().date())
+        return week, f"digest:{week.since.isoformat()}"
+
+    def settles_at(self) -> datetime | None:
+        """When another clock's unfinished claim on last week's digest can be reconciled (none of its calls to Slack
+        can still be on the way), or None when there is none."""
+        claim = Claim.parse(self.store.get_meta(self._week()[1]))
+        return claim.at + IN_FLIGHT if claim is not None and claim.holder != self.holder else None
 
     def post(self) -> bool:
-        """Post last week's digest unless it went out already (or no channel is set); True when posted."""
+        """Post last week's digest unless it went out already (or no channel is set); True when this call finished
+        it. A claim left by an earlier clock (or by this one, when Slack's answer was lost) is taken over once
+        IN_FLIGHT has passed, and only what the channel does not show yet is posted."""
         channel = self.reporting.report_channel
-        week = last_full_week(self.clock().date())
-        key = f"digest:{week.since.isoformat()}"
-        if not channel or self.store.get_meta(key):
+        week, key = self._week()
+        value = self.store.get_meta(key)
+        if not channel or (value is not None and Claim.parse(value) is None):
             return False
+        earlier = Claim.parse(value)
+        if earlier is not None and earlier.holder != self.holder and self.clock() < earlier.at + IN_FLIGHT:
+            return False  # its calls may still reach Slack: reconciled at `settles_at`
+        message, chart = self._content(week)
+        if not self.leading():
+            return False
+        claim = f"{CLAIMED} {self.holder} {iso(self.clock())}"
+        if not self.store.swap_meta(key, value, claim):
+            return False  # another clock claimed or finished it meanwhile
+        try:
+            posted = self._post(channel, week, message, chart, earlier)
+        except SlackApiError as error:
+            log.error("weekly digest not posted: %s", error)
+            self.store.swap_meta(key, claim, None)  # Slack refused the message: the next check tries again
+            return False
+        except (urllib.error.URLError, OSError, TimeoutError) as error:
+            log.warning("weekly digest: Slack could not be reached (%s); will reconcile with the channel", error)
+            return False
+        self.store.swap_meta(key, claim, iso(self.clock()))
+        return posted
+
+    def _content(self, week: Window) -> tuple[dict[str, Any], tuple[bytes, str]]:
+        """The message's arguments and the chart (PNG, alt text): built before claiming, as they take a while."""
         this_week = self.build_report(week)
         last_week = self.build_report(Window(week.since - timedelta(days=7), week.since - timedelta(days=1)))
         trend = self.build_report(Window(week.since - timedelta(days=7 * 11), week.until))
-        message = digest_message(this_week, last_week, self.reporting.public_url)
-        png, alt = weekly_active_png(trend.adoption.weeks)
+        return digest_message(this_week, last_week, self.reporting.public_url).as_kwargs(), weekly_active_png(
+            trend.adoption.weeks
+        )
+
+    def _post(
+        self, channel: str, week: Window, message: dict[str, Any], chart: tuple[bytes, str], earlier: Claim | None
+    ) -> bool:
+        """Post the message and upload the chart, each unless `earlier`'s holder got it to the channel; True when
+        anything was posted. The chart's failure alone is logged: the digest is the message."""
+        message_there, chart_there = self._found(channel, week, earlier) if earlier else (False, False)
+        if not message_there:
+            metadata = {"event_type": METADATA_EVENT, "event_payload": {"week": week.since.isoformat()}}
+            self.client.chat_postMessage(channel=channel, **message, unfurl_links=False, metadata=metadata)
+        if not chart_there:
+            try:
+                self.client.files_upload_v2(
+                    channel=channel, file=chart[0], filename=_chart_name(week), title="Active learners per week",
+                    alt_txt=chart[1],
+                )  # fmt: skip
+            except SlackApiError as error:
+                log.error("weekly digest posted without its chart: %s", error)
+        if message_there or chart_there:
+            log.info("weekly digest: an earlier clock had posted %s", "both parts" if message_there and chart_there
+                     else "the message" if message_there else "the chart")  # fmt: skip
+        return not (message_there and chart_there)
+
+    def _found(self, channel: str, week: Window, earlier: Claim) -> tuple[bool, bool]:
+        """Whether the channel shows this week's message and chart, posted since the earlier claim. A history the app
+        may not read (an install from before it asked for channels:history) shows neither: a week's digest is better
+        posted twice than lost."""
+        message = chart = False
         try:
-            self.client.chat_postMessage(channel=channel, **message.as_kwargs(), unfurl_links=False)
-            self.client.files_upload_v2(
-                channel=channel, file=png, filename="upnext-weekly.png", title="Active learners per week",
-                alt_txt=alt,
-            )  # fmt: skip
+            history = list(self._history(channel, earlier.at - timedelta(seconds=HISTORY_SLACK)))
         except SlackApiError as error:
-            log.error("weekly digest not posted: %s", error)
-            return False
-        self.store.set_meta(key, self.clock().isoformat())
-        return True
+            log.warning("weekly digest: cannot read the report channel's history (%s; the app needs channels:history, "
+                        "or groups:history for a private channel), so it may be posted twice", error)  # fmt: skip
+            return False, False
+        for posted in history:
+            metadata = posted.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            message |= metadata.get("event_type") == METADATA_EVENT and payload.get("week") == week.since.isoformat()
+            chart |= any(f.get("name") == _chart_name(week) for f in posted.get("files") or [])
+        return message, chart
+
+    def _history(self, channel: str, oldest: datetime) -> Iterator[dict[str, Any]]:
+        cursor = None
+        while True:
+            page = self.client.conversations_history(channel=channel, oldest=str(oldest.timestamp()),
+                                                     include_all_metadata=True, limit=200, cursor=cursor)  # fmt: skip
+            yield from page.get("messages") or []
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return
+
+
+def _chart_name(week: Window) -> str:
+    return f"upnext-weekly-{week.since.isoformat()}.png"

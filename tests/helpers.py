@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -109,3 +112,15 @@ def mrkdwn_texts(value: Any) -> list[str]:
         for item in value:
             found.extend(mrkdwn_texts(item))
     return found
+
+
+@contextmanager
+def write_lock_held(database: Path) -> Iterator[None]:
+    """Another process in a long write transaction on the SQLite file (an import, a backup tool, a stuck script)."""
+    other = sqlite3.connect(database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()

@@ -40,6 +40,7 @@ def test_environment_wins_over_dotenv(tmp_path: Path):
         ({"UPNEXT_REPORT_CHANNEL": "#learning"}, "UPNEXT_REPORT_CHANNEL must be a channel id"),
         ({"UPNEXT_METRICS_PORT": "9100"}, "UPNEXT_METRICS_PORT is set but UPNEXT_METRICS is off"),
         ({"UPNEXT_METRICS": "on", "UPNEXT_METRICS_PORT": "0"}, "UPNEXT_METRICS_PORT must be between 1 and 65535"),
+        ({"UPNEXT_SQLITE_BUSY_TIMEOUT": "0"}, "UPNEXT_SQLITE_BUSY_TIMEOUT must be between 0.1 and 600"),
     ],
 )
 def test_malformed_settings_name_the_variable(env, message):

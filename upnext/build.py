@@ -89,11 +89,14 @@ class Upnext:
         sign_in = SignIn(self.admin_tokens, clock)
         return AdminWeb(sign_in, ReportCache(self.report_builder().build), rights, secure_cookie=secure)
 
-    def weekly_digest(self, client: WebClient, clock: Callable[[], datetime] = utcnow) -> WeeklyDigest:
-        """The learning team's weekly digest; the weeks it went out are recorded in the store's meta table."""
+    def weekly_digest(
+        self, client: WebClient, clock: Callable[[], datetime] = utcnow, leading: Callable[[], bool] = lambda: True
+    ) -> WeeklyDigest:
+        """The learning team's weekly digest, posted while `leading` (the clock lease is held); the weeks claimed
+        and posted are recorded in the store's meta table."""
         from scheduler.digest import WeeklyDigest
 
-        return WeeklyDigest(self.store, self.report_builder().build, client, self.settings.reporting, clock)
+        return WeeklyDigest(self.store, self.report_builder().build, client, self.settings.reporting, clock, leading)
 
     def check(self) -> CheckReport:
         """`upnext check`: verify the store and repair what is derived from it."""
@@ -124,7 +127,7 @@ def build(
     """Open the store and index under UPNEXT_HOME; with `prepare`, import the bundled catalog into an empty store
     and repair the index if it fell behind the store."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    store = open_store(settings.database)
+    store = open_store(settings.database, settings.busy_timeout)
     encoder = encoder or load_encoder(settings.encoder, settings.models_dir)
     courses = CourseRepository(store)
     index = CourseIndex(courses, VectorCache(store, encoder), settings.home)

@@ -186,13 +186,13 @@ def _nudge_parts(settings: Settings):
     return upnext, Planner(service, settings.nudges), sender
 
 
-def _digest(settings: Settings, upnext):
+def _digest(settings: Settings, upnext, leading):
     """The weekly learning-team digest, when UPNEXT_REPORT_CHANNEL names a channel."""
     if not settings.reporting.report_channel:
         return None
     from scheduler.delivery import nudge_client
 
-    return upnext.weekly_digest(nudge_client(settings))
+    return upnext.weekly_digest(nudge_client(settings, leading), leading=leading)
 
 
 def _retraining(settings: Settings, upnext):
@@ -217,7 +217,8 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     upnext, planner, sender = _nudge_parts(settings)
     housekeeping = Housekeeping(upnext.service, settings.answers_retention_days)
     lease = upnext.store.lease("clock")  # one clock plans and sends for the store; any other waits to take over
-    run_clock(planner, sender(lease.held), housekeeping, lease, upnext.store.where, _digest(settings, upnext),
+    digest = _digest(settings, upnext, lease.held)
+    run_clock(planner, sender(lease.held), housekeeping, lease, upnext.store.where, digest,
               _retraining(settings, upnext))  # fmt: skip
     return 0
 

@@ -15,7 +15,7 @@ from learning.people.learners import TABLES as LEARNERS
 from learning.people.nudges import TABLES as NUDGES
 from learning.store.engine import META, Store, migrations
 from learning.store.postgres import PostgresStore, is_database_url
-from learning.store.sqlite import KEYWORD_INDEX, SqliteStore
+from learning.store.sqlite import BUSY_TIMEOUT, KEYWORD_INDEX, SqliteStore
 
 # In the order each migration runs their steps: a table before what refers to it (the keyword index's triggers
 # are on the courses; a data move into learners reads answers and events, which an earlier version made).
@@ -35,9 +35,9 @@ OWNERS = (
 MIGRATIONS = migrations(*OWNERS)
 
 
-def open_store(where: Path | str) -> Store:
+def open_store(where: Path | str, busy_timeout: float = BUSY_TIMEOUT) -> Store:
     """The store at `where` (a SQLite file's path, or a PostgreSQL URL), verified and brought forward to this
-    Upnext's schema."""
+    Upnext's schema; `busy_timeout`: seconds a SQLite statement waits for another process's write lock."""
     if is_database_url(where):
         return PostgresStore(str(where), MIGRATIONS)
-    return SqliteStore(where, MIGRATIONS)
+    return SqliteStore(where, MIGRATIONS, busy_timeout)

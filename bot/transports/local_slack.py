@@ -62,6 +62,7 @@ class LocalSlack:
         self.users: dict[str, dict[str, Any]] = dict(users or {})
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted there, for history
+        self.file_names: dict[str, str] = {}  # file id -> the name it was uploaded under
         self._failures: list[tuple[str, int, float, int, str]] = []  # (method, status, retry_after, left, error)
         self._delays: dict[str, float] = {}  # method -> seconds each call waits after it is recorded
         self._hooks: dict[str, Callable[[dict[str, Any]], object]] = {}  # method -> run before it is answered
@@ -215,6 +216,16 @@ class LocalSlack:
         except (BrokenPipeError, ConnectionResetError):
             pass  # the caller went away while it waited (a process killed mid-call)
 
+    def _share(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Uploaded files, shared to `channel_id` as Slack does: one message there listing them (name and title)."""
+        with self._lock:
+            files = [{"id": f.get("id"), "name": self.file_names.get(str(f.get("id")), ""), "title": f.get("title")}
+                     for f in body.get("files") or []]  # fmt: skip
+            if body.get("channel_id"):
+                message = {"text": body.get("initial_comment") or "", "ts": f"{time.time():.6f}", "files": files}
+                self.messages.setdefault(str(body["channel_id"]), []).append(message)
+        return {"ok": True, "files": [{"id": f["id"]} for f in files]}
+
     def answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         """What Slack would answer to a successful call."""
         if method == "auth.test":
@@ -247,12 +258,16 @@ class LocalSlack:
             oldest = float(body.get("oldest") or 0)
             with self._lock:
                 found = [m for m in self.messages.get(str(body.get("channel")), []) if float(m["ts"]) >= oldest]
+            if str(body.get("include_all_metadata")).lower() not in ("1", "true"):  # as Slack: metadata only if asked
+                found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
             return {"ok": True, "messages": list(reversed(found)), "has_more": False}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts):06d}"
+            with self._lock:
+                self.file_names[file_id] = str(body.get("filename") or "")
             return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
-            return {"ok": True, "files": [{"id": f.get("id")} for f in body.get("files") or []]}
+            return self._share(body)
         if method in ("views.publish", "views.open", "views.update", "views.push"):
             return {"ok": True, "view": {"id": f"V{next(self._ts)}", **(body.get("view") or {})}}
         return {"ok": True}

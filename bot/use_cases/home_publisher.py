@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.block_kit.home_view import home_view, notice_home, row_title
+from bot.failures import log_failure
 from bot.i18n import Messages, messages_for
 from bot.use_cases.questions import card_states, record_answer
 from config.nudges import NudgePolicy
@@ -56,8 +57,8 @@ class HomePublisher:
         instead: nothing stored about someone may lock them out of their own Home."""
         try:
             view = self.view(learner, opened)
-        except Exception:
-            log.exception("could not build the Home tab for %s", learner.slack_id)
+        except Exception as error:
+            log_failure(log, f"could not build the Home tab for {learner.slack_id}", error)
             view = notice_home(messages_for(learner)("home.unavailable"))
         self._publish(client, learner.slack_id, view)
 

@@ -14,6 +14,7 @@ swapped for the new one when it is ready. On one machine it also notices the fil
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +29,8 @@ from embeddings.vector_cache import VectorCache
 from learning.background import in_background
 from learning.catalog.courses import CourseRepository
 from learning.saved_file import file_state
+
+log = logging.getLogger(__name__)
 
 FOLLOW_SECONDS = 20.0  # how often a process asks the store whether the catalog changed (a new one is in within 1 min)
 
@@ -58,7 +61,7 @@ class CourseIndex:
         self._lock = threading.Lock()  # guards swapping the index in
         self._syncing = threading.Lock()  # one sync at a time
         self._file = file_state(self.path)
-        self._vectors = VectorIndex.load(self.path) or VectorIndex(cache.encoder.dimension)
+        self._vectors = VectorIndex.load(self.path, cache.encoder.dimension) or VectorIndex(cache.encoder.dimension)
         self.generation = 0  # bumped whenever the vectors change: what caches built from them compare
         self.version: str | None = None  # the catalog version (CourseRepository.version) the last sync started from
         self._checked = clock()
@@ -73,7 +76,7 @@ class CourseIndex:
         if state != self._file and state is not None:
             with self._lock:
                 if state != self._file:
-                    loaded = VectorIndex.load(self.path)
+                    loaded = VectorIndex.load(self.path, self.cache.encoder.dimension)
                     if loaded is not None:
                         self._vectors, self.generation = loaded, self.generation + 1
                     self._file = state
@@ -141,10 +144,15 @@ class CourseIndex:
         self, hashes_by_num: dict[int, str], on_progress: Callable[[int, int], None] | None, embed: bool
     ) -> tuple[dict[str, np.ndarray], int]:
         """The vectors for these courses from the store, with `embed` embedding (and storing) those it lacks: the
-        courses' texts are read for those alone. Returns (vectors by content hash, how many were embedded)."""
-        vectors = self.cache.get(hashes_by_num.values())
-        missing = [num for num, content_hash in hashes_by_num.items() if content_hash not in vectors]
-        if not missing or not embed:
+        courses' texts are read for those alone. A malformed stored vector is skipped and embedded again even
+        without `embed` (nobody else is about to store it). Returns (vectors by content hash, how many were
+        embedded)."""
+        vectors, malformed = self.cache.read(hashes_by_num.values())
+        if malformed:
+            log.warning("%d stored course vector(s) malformed (not %d float32 values): embedded again", len(malformed),
+                        self.cache.encoder.dimension)  # fmt: skip
+        missing = [num for num, h in hashes_by_num.items() if h not in vectors and (embed or h in malformed)]
+        if not missing:
             return vectors, 0
         texts = {course.content_hash: course.embedding_text() for course in self.courses.many_by_num(missing).values()}
         found, embedded = self.cache.vectors_for(texts, on_progress=on_progress)

@@ -293,6 +293,17 @@ class Store(ABC):
             {"key": key, "value": value},
         )
 
+    def swap_meta(self, key: str, old: str | None, new: str | None) -> bool:
+        """Set `key` to `new` only if it holds `old` now (None: absent, or to remove it), in one statement, so two
+        processes racing for it cannot both win; True when this one did."""
+        if old is None:
+            sql = "INSERT INTO meta (key, value) VALUES (:key, :new) ON CONFLICT (key) DO NOTHING"
+        elif new is None:
+            sql = "DELETE FROM meta WHERE key = :key AND value = :old"
+        else:
+            sql = "UPDATE meta SET value = :new WHERE key = :key AND value = :old"
+        return self.sql.execute(sql, {"key": key, "old": old, "new": new}) == 1
+
     def rows_about(self, table: str, learner_id: str) -> list[dict[str, Any]]:
         """Every row of `table` about this learner, whole but for the row and learner ids, so a column added later
         is included (the privacy export; each table's owner names its table)."""

@@ -26,6 +26,7 @@ from learning.store.engine import (
     Sql,
     Store,
     StoreError,
+    StoreUnavailable,
     TableSteps,
     TermCounts,
     Within,
@@ -35,7 +36,7 @@ from learning.store.engine import (
 
 T = TypeVar("T")
 
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT = 30.0  # seconds a statement waits for another connection's write lock (UPNEXT_SQLITE_BUSY_TIMEOUT)
 SCRUB_WAIT_MS = 250  # how long one truncating checkpoint may hold other writers back while it waits for readers
 
 
@@ -67,11 +68,30 @@ KEYWORD_INDEX: TableSteps = {
 }
 
 
+def busy(error: sqlite3.Error) -> bool:
+    """Whether SQLite gave up waiting for a lock another connection holds."""
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+@contextmanager
+def available(where: Path) -> Iterator[None]:
+    """SQLite's "database is locked" (another connection kept the write lock past the busy timeout) as what it is
+    to a caller: the store is unavailable just now, exactly like a PostgreSQL server restarting."""
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        if not busy(error):
+            raise
+        raise StoreUnavailable(f"the store at {where} is unavailable: busy, another process held its write lock "
+                               f"past UPNEXT_SQLITE_BUSY_TIMEOUT ({error})") from None  # fmt: skip
+
+
 class SqliteSql(Sql):
     """Portable statements on one SQLite connection."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, where: Path):
         self._conn = conn
+        self._where = where
 
     def _run(self, sql: str, params: Params | None) -> sqlite3.Cursor:
         text, values = expand_lists(sql, params or {})
@@ -81,13 +101,14 @@ class SqliteSql(Sql):
         """Run a statement, committing the transaction it opened (none was open before); rolled back on error."""
         was_open = self._conn.in_transaction
         try:
-            result = run()
+            with available(self._where):
+                result = run()
+                if not was_open and self._conn.in_transaction:
+                    self._conn.commit()
         except BaseException:
             if not was_open and self._conn.in_transaction:
                 self._conn.rollback()
             raise
-        if not was_open and self._conn.in_transaction:
-            self._conn.commit()
         return result
 
     def rows(self, sql: str, params: Params | None = None) -> list[tuple[Any, ...]]:
@@ -213,6 +234,8 @@ def verify_schema(conn: sqlite3.Connection, path: Path | str, migrations: Sequen
         expected = expected_schema(tuple(migrations), version)
         found = _schema(conn, expected)
     except sqlite3.DatabaseError as error:
+        if busy(error):
+            raise
         raise NotAStoreError(f"{path} is not an Upnext store ({error})") from None
     missing = [name for name, (kind, _) in expected.items() if found.get(name, ("", None))[0] != kind] + [
         f"{name}.{column}" for name, (_, columns) in expected.items() if name in found
@@ -254,8 +277,9 @@ class SqliteStore(Store):
     a restore can tell that a server, clock or import is using the store (and waits at open while one runs).
     """
 
-    def __init__(self, path: Path | str, migrations: Sequence[str]):
+    def __init__(self, path: Path | str, migrations: Sequence[str], busy_timeout: float = BUSY_TIMEOUT):
         self.path = Path(path)
+        self.busy_timeout = busy_timeout
         self.where = str(self.path)
         self.migrations = tuple(migrations)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -265,8 +289,9 @@ class SqliteStore(Store):
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         try:
-            self._verify()
-            migrate(self.db.conn, self.migrations, self.path)
+            with available(self.path):  # a write lock held elsewhere past the busy timeout: try again, not "foreign"
+                self._verify()
+                migrate(self.db.conn, self.migrations, self.path)
         except StoreError:
             self.close()
             raise
@@ -274,7 +299,7 @@ class SqliteStore(Store):
     def _verify(self) -> None:
         """Refuse a file that is not an Upnext store before anything is written to it (WAL mode rewrites the
         header): read it on a connection of its own, without the pragmas."""
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(self.path, timeout=self.busy_timeout)
         try:
             verify_schema(conn, self.path, self.migrations)
         finally:
@@ -285,11 +310,15 @@ class SqliteStore(Store):
         db = getattr(self._local, "db", None)
         if db is None:
             # Each thread uses only its own connection; check_same_thread=False just lets close() reach them all.
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten, not left in free pages
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, check_same_thread=False)
+            try:
+                with available(self.path):  # turning WAL on waits for a writer of a file not in WAL mode yet
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("PRAGMA synchronous = NORMAL")
+                    conn.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten, not left in free pages
+            except StoreUnavailable:
+                conn.close()
+                raise
             db = sqlite_utils.Database(conn)
             self._local.db = db
             with self._lock:
@@ -300,7 +329,7 @@ class SqliteStore(Store):
     def sql(self) -> Sql:
         sql = getattr(self._local, "sql", None)
         if sql is None:
-            sql = self._local.sql = SqliteSql(self.db.conn)
+            sql = self._local.sql = SqliteSql(self.db.conn, self.path)
         return sql
 
     dialect = SqliteDialect()
@@ -313,13 +342,15 @@ class SqliteStore(Store):
     def transaction(self) -> Iterator[Sql]:
         """Holds the write lock from its first statement (BEGIN IMMEDIATE)."""
         conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
+        with available(self.path):
+            conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.sql
+            with available(self.path):
+                conn.commit()
         except BaseException:
             conn.rollback()
             raise
-        conn.commit()
 
     @property
     def schema_version(self) -> int:
@@ -341,7 +372,7 @@ class SqliteStore(Store):
         try:
             busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         finally:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
         return not busy
 
     def columns(self, table: str) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from embeddings.index import VectorIndex
@@ -121,7 +123,7 @@ def test_large_index_switches_to_hnsw_and_stays_correct_through_updates(tmp_path
     assert dict(index.search(vectors[300], 2)).keys() >= {7, 300}
 
     index.save(tmp_path / "i.npz")
-    reloaded = VectorIndex.load(tmp_path / "i.npz", approximate_above=500)
+    reloaded = VectorIndex.load(tmp_path / "i.npz", 16, approximate_above=500)
     assert reloaded.approximate and reloaded.search(vectors[300], 2) == index.search(vectors[300], 2)
 
 
@@ -146,3 +148,68 @@ def test_graph_is_rebuilt_when_too_much_changed():
     index.upsert({i: (f"h{i}", v) for i, v in enumerate(vectors)})
     index.upsert({i: (f"x{i}", vectors[(i + 1) % 600]) for i in range(40)})  # > 5% stale
     assert index._stale == set()
+
+
+def damage_stored_vector(store, course, blob: bytes) -> None:
+    """What a damaged row or a vector written by another model's build looks like in the store."""
+    store.sql.execute("UPDATE course_vectors SET vector = :blob WHERE content_hash = :hash",
+                      {"blob": blob, "hash": course.content_hash})  # fmt: skip
+
+
+def malformed_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "malformed" in r.getMessage()]
+
+
+def one_malformed(encoder) -> str:
+    """The log line: how many, and nothing about the course."""
+    return f"1 stored course vector(s) malformed (not {encoder.dimension} float32 values): embedded again"
+
+
+def test_a_start_on_an_empty_disk_skips_a_truncated_stored_vector_and_embeds_it_again(
+    service, settings, encoder, store, caplog
+):
+    course = service.courses.get("swcarpentry/git-novice/01-basics")
+    stored = service.catalog.index.cache.get([course.content_hash])[course.content_hash]
+    damage_stored_vector(store, course, stored.tobytes()[:-3])  # not even a whole number of float32 values
+    service.catalog.index.path.unlink()  # a new replica: the index is built from the stored vectors
+    counting = CountingEncoder(encoder)
+
+    restarted = build_service(settings, encoder=counting)
+
+    assert len(restarted.catalog.index.vectors) == restarted.courses.count()
+    assert counting.embedded == [course.embedding_text()]  # that course alone
+    assert malformed_lines(caplog) == [one_malformed(encoder)]
+    assert course.title not in malformed_lines(caplog)[0]
+    assert restarted.catalog.index.cache.get([course.content_hash])[course.content_hash].shape == (encoder.dimension,)
+    assert course.num in [num for num, _ in restarted.search.keyword.search("git basics", 10)]
+
+
+def test_a_catalog_follower_skips_a_stored_vector_of_the_wrong_dimension_and_keeps_indexing(
+    service, settings, encoder, store, tmp_path, caplog
+):
+    rows = [{"id": f"follow-{i}", "title": f"Spreadsheet pivot tables, part {i}"} for i in range(3)]
+    (tmp_path / "more.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    other = build_service(settings, encoder=encoder, prepare=False)  # `upnext catalog import` elsewhere
+    assert other.catalog.import_file(tmp_path / "more.jsonl").added == 3
+    other.close()
+    broken = service.courses.get("follow-0")
+    damage_stored_vector(store, broken, np.ones(8, dtype=np.float32).tobytes())
+
+    report = service.catalog.index.catch_up()
+
+    assert report is not None and report.indexed == 3
+    held = service.catalog.index.vectors.hashes
+    assert all(held.get(service.courses.get(r["id"]).num) for r in rows)
+    assert malformed_lines(caplog) == [one_malformed(encoder)]
+    assert service.catalog.index.catch_up() is None  # caught up: not looked at again
+
+
+def test_an_index_file_of_another_dimension_is_rebuilt_from_the_stored_vectors(service, settings, encoder):
+    """A file another model's build left under the same name, holding every course with today's content hashes."""
+    hashes = dict(service.catalog.index.vectors.hashes)
+    foreign = VectorIndex(8)
+    foreign.upsert({num: (h, vector) for (num, h), vector in zip(hashes.items(), _unit(len(hashes), seed=1)[:, :8])})
+    foreign.save(service.catalog.index.path)
+    restarted = build_service(settings, encoder=encoder)
+    assert restarted.catalog.index.vectors.dimension == encoder.dimension
+    assert restarted.search.search("version control", 3).hits[0].course.path_id == "swcarpentry/git-novice"

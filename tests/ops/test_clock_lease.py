@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from config.nudges import NudgePolicy
+from learning.timestamps import utcnow
+from scheduler.digest import last_full_week
 from scheduler.planner import Planner
 from tests.ops.conftest import UpnextProcess
 
@@ -117,3 +119,29 @@ def test_the_web_process_never_takes_the_clock_lease(service, settings, start_up
     lease = store.lease("clock")
     assert lease.acquire()
     lease.release()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"], indirect=True)
+def test_a_digest_the_killed_leader_got_to_slack_but_never_recorded_is_not_posted_again(
+    service, settings, fake_slack, start_upnext, store
+):
+    env = {**clock_env(settings), "UPNEXT_REPORT_CHANNEL": "C0LEARNING"}
+    fake_slack.slow("files.completeUploadExternal", 600)  # Slack has the message and the chart; no answer comes
+    leader = start_upnext("clock", env=env, healthy=False)
+    wait_for_log(leader, LEADING)
+    follower = start_upnext("clock", env=env, healthy=False)
+    wait_for_log(follower, WAITING)
+    fake_slack.wait_for_call("files.completeUploadExternal", timeout=120)
+    leader.process.kill()
+    fake_slack.slow("files.completeUploadExternal", 0)
+
+    wait_for_log(follower, LEADING)
+    key = f"digest:{last_full_week(utcnow().date()).since}"
+    deadline = time.monotonic() + 180  # the claim is reconciled once the dead clock's calls cannot be in flight (60 s)
+    while (value := store.get_meta(key) or "").startswith("claimed") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert datetime.fromisoformat(value)  # recorded as posted
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert len(fake_slack.calls_to("files.completeUploadExternal")) == 1
+    assert "an earlier clock had posted both parts" in follower.log
+    assert follower.terminate() == 0

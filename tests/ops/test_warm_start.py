@@ -3,10 +3,12 @@ exploration totals), in the background: healthy at once, and the first learner t
 
 from __future__ import annotations
 
+import json
 import time
 
 from learning.people.history import ENROLLED, Event
 from tests.ops.conftest import http_status
+from tests.slack_requests import command, onboard
 
 FIRST_COURSE = "swcarpentry/shell-novice/01-intro"
 
@@ -32,3 +34,17 @@ def test_a_failed_warm_up_is_logged_with_its_cause_and_the_process_keeps_serving
     assert "warm-up failed" in upnext.log
     assert "ValueError" in upnext.log
     assert http_status(upnext.url + "/healthz") == 200
+
+
+def test_a_replica_on_an_empty_disk_with_a_truncated_stored_vector_is_healthy_and_finds_that_course(
+    start_upnext, service, store
+):
+    onboard(service)
+    course = service.courses.get("swcarpentry/git-novice/01-basics")
+    store.sql.execute("UPDATE course_vectors SET vector = :blob WHERE content_hash = :hash",
+                      {"blob": b"\x00\x01\x02", "hash": course.content_hash})  # fmt: skip
+    service.catalog.index.path.unlink()  # the index is built from the stored vectors at start
+    upnext = start_upnext()  # healthy (/healthz 200), or the test fails here
+    assert "1 stored course vector(s) malformed" in upnext.log and "Traceback" not in upnext.log
+    assert command(upnext, course.title).status == 200
+    upnext.slack.wait_for(lambda calls: any(course.title in json.dumps(c.body) for c in calls if c.method == "respond"))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from learning.store.engine import Store
+from learning.store.engine import Store, StoreUnavailable
+from tests.helpers import write_lock_held
+from tests.learning.store.test_schema import PREVIOUS_RELEASE
 from upnext.schema import open_store
 
 
@@ -78,3 +81,30 @@ def test_the_dialect_spells_days_later_the_week_and_a_json_value_as_the_reports_
     topics_json = """'["a", "b"]'"""
     topics = store.sql.rows(f"SELECT t.value FROM {dialect.json_items(topics_json, 't')}")
     assert topics == [("a",), ("b",)]
+
+
+def test_a_write_lock_held_past_the_busy_timeout_makes_the_store_unavailable_not_broken(tmp_path: Path, engine):
+    if engine != "sqlite":
+        pytest.skip("SQLite's file-wide write lock")
+    store = open_store(tmp_path / "upnext.db", busy_timeout=0.1)
+    with write_lock_held(tmp_path / "upnext.db"):
+        with pytest.raises(StoreUnavailable, match="unavailable"):
+            store.set_meta("k", "v")
+        with pytest.raises(StoreUnavailable), store.transaction() as sql:
+            sql.execute("DELETE FROM meta")
+        assert store.get_meta("k") is None  # reading goes on meanwhile
+    store.set_meta("k", "v")
+    assert store.get_meta("k") == "v"
+    store.close()
+
+
+def test_a_store_to_migrate_while_another_process_holds_its_write_lock_is_unavailable_not_foreign(
+    tmp_path: Path, engine
+):
+    if engine != "sqlite":
+        pytest.skip("SQLite's file-wide write lock")
+    path = tmp_path / "upnext.db"
+    shutil.copy(PREVIOUS_RELEASE, path)
+    with write_lock_held(path), pytest.raises(StoreUnavailable, match="unavailable"):
+        open_store(path, busy_timeout=0.1)
+    open_store(path).close()  # and migrated once it is free
