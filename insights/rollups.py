@@ -60,6 +60,7 @@ TABLES: TableSteps = {
 ASKED_ON = ("dm", "mention", "assistant", "slash", "home")  # surfaces where an answer means someone asked
 PICK_KINDS = "(a.kind IN ('next', 'search') OR a.kind LIKE 'home:%' OR a.kind LIKE 'nudge:%')"
 OVERLAP = 1_000  # ids read again at each update: a concurrent writer (PostgreSQL) may commit a lower id late
+CHUNK = 100_000  # new events (and answers) per transaction: a first catch-up holds SQLite's write lock a second or so
 _MARKS = {"events": "rollups.events", "answers": "rollups.answers"}
 
 
@@ -99,32 +100,44 @@ class Rollups:
     def __init__(self, store: Store):
         self.store = store
 
-    def update(self) -> None:
-        """Bring every roll-up up to date with the rows written since the last update, in one transaction."""
-        with self.store.transaction() as sql:
-            # one update at a time (web replicas' reports and the clock): the mark's row stays locked until commit
-            sql.execute(
-                "INSERT INTO meta (key, value) VALUES (:key, '0') ON CONFLICT (key) DO UPDATE SET value = meta.value",
-                {"key": _MARKS["events"]},
-            )
-            events, answers = (int(sql.value("SELECT value FROM meta WHERE key = :key", {"key": key}) or 0)
-                               for key in _MARKS.values())  # fmt: skip
-            new_events = int(sql.value("SELECT coalesce(max(id), 0) FROM events"))
-            new_answers = int(sql.value("SELECT coalesce(max(id), 0) FROM answers"))
-            self._moved(sql)
-            if (events, answers) == (new_events, new_answers) and events:
-                return
-            since = {"events": max(events - OVERLAP, 0), "answers": max(answers - OVERLAP, 0)}
-            self._usage(sql, since)
-            self._picks(sql, since)
-            self._first_takes(sql, since["events"])
-            self._forget_pruned(sql)
-            sql.execute_many(
-                "INSERT INTO meta (key, value) VALUES (:key, :value) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [{"key": _MARKS["events"], "value": str(new_events)},
-                 {"key": _MARKS["answers"], "value": str(new_answers)}],
-            )  # fmt: skip
+    def update(self, chunk: int = CHUNK) -> None:
+        """Bring every roll-up up to date with the rows written before this update started, in transactions of at
+        most `chunk` new events and `chunk` new answers each, the marks advanced with each (a first catch-up over
+        millions of rows would otherwise hold SQLite's write lock for many seconds)."""
+        target: tuple[int, int] | None = None
+        initial = False  # never rolled up: every day with answers is recomputed as its answers come, from all rows
+        while True:
+            with self.store.transaction() as sql:
+                # one update at a time (web replicas' reports and the clock): the mark's row stays locked until commit
+                sql.execute(
+                    "INSERT INTO meta (key, value) VALUES (:key, '0') "
+                    "ON CONFLICT (key) DO UPDATE SET value = meta.value",
+                    {"key": _MARKS["events"]},
+                )
+                events, answers = (int(sql.value("SELECT value FROM meta WHERE key = :key", {"key": key}) or 0)
+                                   for key in _MARKS.values())  # fmt: skip
+                first = target is None
+                if target is None:
+                    target = (int(sql.value("SELECT coalesce(max(id), 0) FROM events")),
+                              int(sql.value("SELECT coalesce(max(id), 0) FROM answers")))  # fmt: skip
+                    initial = answers == 0
+                    self._moved(sql)
+                if events >= target[0] and answers >= target[1] and (events or not first):
+                    return
+                back = OVERLAP if first else 0
+                ids = {"events": max(events - back, 0), "answers": max(answers - back, 0),
+                       "events_upto": max(events, min(events + chunk, target[0])),
+                       "answers_upto": max(answers, min(answers + chunk, target[1]))}  # fmt: skip
+                self._usage(sql, ids)
+                self._picks(sql, ids, initial)
+                self._first_takes(sql, ids)
+                self._forget_pruned(sql)
+                sql.execute_many(
+                    "INSERT INTO meta (key, value) VALUES (:key, :value) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [{"key": _MARKS["events"], "value": str(ids["events_upto"])},
+                     {"key": _MARKS["answers"], "value": str(ids["answers_upto"])}],
+                )  # fmt: skip
 
     def erase(self, learner_ids: Sequence[str]) -> int:
         """Delete every roll-up row of these learner ids (forget me); how many went."""
@@ -133,32 +146,36 @@ class Rollups:
                    for table in ("usage_days", "pick_days", "first_takes"))  # fmt: skip
 
     @staticmethod
-    def _usage(sql: Sql, since: dict[str, int]) -> None:
+    def _usage(sql: Sql, ids: dict[str, int]) -> None:
         sql.execute(
             f"INSERT INTO usage_days (learner_id, day, via) SELECT DISTINCT learner_id, substr(created_at, 1, 10), "
-            f"'answers' FROM answers WHERE id > :since AND surface IN {sql_list(ASKED_ON)} ON CONFLICT DO NOTHING",
-            {"since": since["answers"]},
+            f"'answers' FROM answers WHERE id > :answers AND id <= :answers_upto AND surface IN {sql_list(ASKED_ON)} "
+            f"ON CONFLICT DO NOTHING",
+            ids,
         )
         sql.execute(
             "INSERT INTO usage_days (learner_id, day, via) SELECT DISTINCT learner_id, substr(at, 1, 10), 'events' "
-            "FROM events WHERE id > :since AND source IN ('slack', 'nudge') ON CONFLICT DO NOTHING",
-            {"since": since["events"]},
+            "FROM events WHERE id > :events AND id <= :events_upto AND source IN ('slack', 'nudge') "
+            "ON CONFLICT DO NOTHING",
+            ids,
         )
 
     @staticmethod
-    def _picks(sql: Sql, since: dict[str, int]) -> None:
+    def _picks(sql: Sql, ids: dict[str, int], initial: bool) -> None:
         """Recompute the days whose picks changed: days of new answers, of answers clicked since, and of the answers
-        whose clicked course their learner has completed since."""
-        changed = "SELECT DISTINCT substr(created_at, 1, 10) FROM answers WHERE id > :answers"
-        if since["answers"]:  # else every day with answers changed: no need to look further
+        whose clicked course their learner has completed since (`initial`: every day with answers is recomputed in
+        the chunk of its answers, from every event: no need to look further)."""
+        changed = "SELECT DISTINCT substr(created_at, 1, 10) FROM answers WHERE id > :answers AND id <= :answers_upto"
+        if not initial:
             changed += (
                 " UNION SELECT DISTINCT substr(a.created_at, 1, 10) FROM events e JOIN answers a "
-                "ON a.id = e.answer_id WHERE e.id > :events "
+                "ON a.id = e.answer_id WHERE e.id > :events AND e.id <= :events_upto "
                 "UNION SELECT DISTINCT substr(a.created_at, 1, 10) FROM events d JOIN events c "
                 "ON c.learner_id = d.learner_id AND c.course_id = d.course_id AND c.answer_id IS NOT NULL "
-                f"JOIN answers a ON a.id = c.answer_id WHERE d.id > :events AND d.kind = '{COMPLETED}'"
+                f"JOIN answers a ON a.id = c.answer_id WHERE d.id > :events AND d.id <= :events_upto "
+                f"AND d.kind = '{COMPLETED}'"
             )
-        days = [row[0] for row in sql.rows(changed, since)]
+        days = [row[0] for row in sql.rows(changed, ids)]
         for start, end in _runs(sorted(days)):
             window = {"start": start, "end": end}
             sql.execute("DELETE FROM pick_days WHERE day >= :start AND day < :end", window)
@@ -167,16 +184,16 @@ class Rollups:
             )
 
     @staticmethod
-    def _first_takes(sql: Sql, since: int) -> None:
+    def _first_takes(sql: Sql, ids: dict[str, int]) -> None:
         """Fold the takes recorded since into each pair's first take."""
         sql.execute(
             f"INSERT INTO first_takes (learner_id, course_id, first_at, done, some_event) {_TAKES} "
-            f"WHERE id > :since AND kind IN {sql_list(ENGAGED)} AND course_id IS NOT NULL "
+            f"WHERE id > :events AND id <= :events_upto AND kind IN {sql_list(ENGAGED)} AND course_id IS NOT NULL "
             f"GROUP BY learner_id, course_id ON CONFLICT (learner_id, course_id) DO UPDATE SET "
             f"first_at = CASE WHEN excluded.first_at < first_takes.first_at THEN excluded.first_at "
             f"ELSE first_takes.first_at END, done = CASE WHEN excluded.done > first_takes.done THEN excluded.done "
             f"ELSE first_takes.done END",
-            {"since": since},
+            {"events": ids["events"], "events_upto": ids["events_upto"]},
         )
 
     @staticmethod

@@ -29,6 +29,13 @@ def last_full_week(today: date) -> Window:
     return Window(monday - timedelta(days=7), monday - timedelta(days=1))
 
 
+def digest_windows(today: date) -> list[Window]:
+    """What the digest reports: last week, the week before it, and the twelve weeks up to last week's end."""
+    week = last_full_week(today)
+    return [week, Window(week.since - timedelta(days=7), week.since - timedelta(days=1)),
+            Window(week.since - timedelta(days=7 * 11), week.until)]  # fmt: skip
+
+
 class WeeklyDigest:
     def __init__(self, store: Store, build_report: Callable[[Window], Report], client: WebClient,
                  reporting: Reporting, clock: Callable[[], datetime] = utcnow):  # fmt: skip
@@ -45,9 +52,7 @@ class WeeklyDigest:
         key = f"digest:{week.since.isoformat()}"
         if not channel or self.store.get_meta(key):
             return False
-        this_week = self.build_report(week)
-        last_week = self.build_report(Window(week.since - timedelta(days=7), week.since - timedelta(days=1)))
-        trend = self.build_report(Window(week.since - timedelta(days=7 * 11), week.until))
+        this_week, last_week, trend = (self.build_report(w) for w in digest_windows(self.clock().date()))
         message = digest_message(this_week, last_week, self.reporting.public_url)
         png, alt = weekly_active_png(trend.adoption.weeks)
         try:
