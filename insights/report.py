@@ -300,7 +300,9 @@ class Snapshots(Protocol):
 
     def get(self, counted: Window, min_group: int, computed_after: datetime) -> Report | None: ...
 
-    def put(self, counted: Window, min_group: int, report: Report) -> None: ...
+    def generation(self) -> str: ...
+
+    def put(self, counted: Window, min_group: int, report: Report, generation: str) -> bool: ...
 
 
 class ReportBuilder:
@@ -329,9 +331,11 @@ class ReportBuilder:
             kept = self.snapshots.get(counted, self.min_group, self.clock() - 2 * self.refresh)
             if kept is not None:
                 return replace(kept, window=window)  # the same weeks counted; the window as asked
+        if self.snapshots is None:
+            return self._compute(window, counted)
+        generation = self.snapshots.generation()  # kept only if nothing was dropped meanwhile (someone forgotten)
         report = self._compute(window, counted)
-        if self.snapshots is not None:
-            self.snapshots.put(counted, self.min_group, report)
+        self.snapshots.put(counted, self.min_group, report, generation)
         return report
 
     def _compute(self, window: Window, counted: Window) -> Report:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
@@ -38,6 +39,7 @@ TABLES: TableSteps = {
 }
 
 REPORT_FORMAT = 1  # bump whenever the Report's shape changes: snapshots of another shape are then never read
+GENERATION = "report_snapshots.generation"  # meta key: a new value whenever the snapshots are dropped
 _KEY = "first_day = :first_day AND last_day = :last_day AND min_group = :min_group AND format = :format"
 
 
@@ -100,17 +102,33 @@ class ReportSnapshots:
                                    {**self._key(counted, min_group), "after": iso(computed_after)})  # fmt: skip
         return decode(rows[0][0]) if rows else None
 
-    def put(self, counted: Window, min_group: int, report: Report) -> None:
-        self.store.sql.execute(
-            "INSERT INTO report_snapshots (first_day, last_day, min_group, format, computed_at, report) "
-            "VALUES (:first_day, :last_day, :min_group, :format, :computed_at, :report) "
-            "ON CONFLICT (first_day, last_day, min_group, format) DO UPDATE SET computed_at = excluded.computed_at, "
-            "report = excluded.report",
-            {**self._key(counted, min_group), "computed_at": report.generated_at, "report": encode(report)},
-        )
+    def generation(self) -> str:
+        """Read before computing a report, handed to `put`: it changes whenever the snapshots are dropped."""
+        sql = self.store.sql
+        sql.execute("INSERT INTO meta (key, value) VALUES (:key, '') ON CONFLICT (key) DO NOTHING", {"key": GENERATION})
+        return sql.value("SELECT value FROM meta WHERE key = :key", {"key": GENERATION})
+
+    def put(self, counted: Window, min_group: int, report: Report, generation: str) -> bool:
+        """Keep `report`, unless the snapshots were dropped since `generation` was read (the report may count someone
+        forgotten meanwhile): False then. The generation's row is locked first, so a forget me under way finishes
+        before (and this one is not kept) or starts after (and deletes it)."""
+        with self.store.transaction() as sql:
+            if not sql.execute("UPDATE meta SET value = value WHERE key = :key AND value = :generation",
+                               {"key": GENERATION, "generation": generation}):  # fmt: skip
+                return False
+            sql.execute(
+                "INSERT INTO report_snapshots (first_day, last_day, min_group, format, computed_at, report) "
+                "VALUES (:first_day, :last_day, :min_group, :format, :computed_at, :report) "
+                "ON CONFLICT (first_day, last_day, min_group, format) DO UPDATE SET "
+                "computed_at = excluded.computed_at, report = excluded.report",
+                {**self._key(counted, min_group), "computed_at": report.generated_at, "report": encode(report)},
+            )
+        return True
 
     def drop(self) -> int:
-        """Delete every snapshot (what they count changed); how many went."""
+        """Delete every snapshot (what they count changed), and any report being computed is not kept; how many
+        went."""
+        self.store.set_meta(GENERATION, uuid.uuid4().hex)
         return self.store.sql.execute("DELETE FROM report_snapshots")
 
     def erase(self, learner_ids: Sequence[str]) -> int:

@@ -99,6 +99,16 @@ def test_forget_me_then_the_report_does_not_count_the_person(upnext, service, en
     assert builder(upnext, encoder).build(WEEK).funnel.total.shown == 0  # four left: fewer than the minimum group
 
 
+def test_a_report_computed_while_someone_is_forgotten_is_not_kept(upnext, service, encoder):
+    started_picks(seeded(upnext))
+    kept = ReportSnapshots(upnext.store)
+    generation = kept.generation()  # the report's computation starts ...
+    report = uncached(upnext, encoder).build(WEEK)
+    service.forget_me(PEOPLE[0])  # ... someone it counts is forgotten before it is stored
+    assert not kept.put(uncached(upnext, encoder).counted(WEEK), 5, report, generation)
+    assert snapshots(upnext) == 0
+
+
 class Refused(RuntimeError):
     pass
 
