@@ -60,7 +60,9 @@ TABLES: TableSteps = {
 ASKED_ON = ("dm", "mention", "assistant", "slash", "home")  # surfaces where an answer means someone asked
 PICK_KINDS = "(a.kind IN ('next', 'search') OR a.kind LIKE 'home:%' OR a.kind LIKE 'nudge:%')"
 OVERLAP = 1_000  # ids read again at each update: a concurrent writer (PostgreSQL) may commit a lower id late
-CHUNK = 100_000  # new events (and answers) per transaction: a first catch-up holds SQLite's write lock a second or so
+# New rows rolled up per transaction, so a first catch-up (1.1M events, 125k answers at 100k learners) holds SQLite's
+# write lock about a second at a time: an answer carries its picks and their clicks, so fewer answers than events.
+EVENTS_CHUNK, ANSWERS_CHUNK, DAYS_CHUNK = 50_000, 20_000, 7
 _MARKS = {"events": "rollups.events", "answers": "rollups.answers"}
 
 
@@ -100,44 +102,63 @@ class Rollups:
     def __init__(self, store: Store):
         self.store = store
 
-    def update(self, chunk: int = CHUNK) -> None:
-        """Bring every roll-up up to date with the rows written before this update started, in transactions of at
-        most `chunk` new events and `chunk` new answers each, the marks advanced with each (a first catch-up over
-        millions of rows would otherwise hold SQLite's write lock for many seconds)."""
+    def update(self, events_chunk: int = EVENTS_CHUNK, answers_chunk: int = ANSWERS_CHUNK,
+               days_chunk: int = DAYS_CHUNK) -> None:  # fmt: skip
+        """Bring every roll-up up to date with the rows written before this update started, in short transactions
+        (a first catch-up over millions of rows would otherwise hold SQLite's write lock for many seconds): each chunk
+        of at most `events_chunk` new events and `answers_chunk` new answers, and the days of picks it changed
+        recomputed at most `days_chunk` days a transaction, the marks advanced once the chunk's days are done (so an
+        update stopped midway does that chunk again). A day is recomputed once per update, from every row."""
         target: tuple[int, int] | None = None
-        initial = False  # never rolled up: every day with answers is recomputed as its answers come, from all rows
+        ids: dict[str, int] | None = None  # the chunk under way
+        initial = False  # never rolled up: every day with answers is recomputed with its answers, from all rows
+        pending: list[str] = []  # the chunk's days still to recompute
+        done: set[str] = set()  # days recomputed in this update
+        back = OVERLAP  # read again before the first chunk
         while True:
             with self.store.transaction() as sql:
-                # one update at a time (web replicas' reports and the clock): the mark's row stays locked until commit
-                sql.execute(
-                    "INSERT INTO meta (key, value) VALUES (:key, '0') "
-                    "ON CONFLICT (key) DO UPDATE SET value = meta.value",
-                    {"key": _MARKS["events"]},
-                )
-                events, answers = (int(sql.value("SELECT value FROM meta WHERE key = :key", {"key": key}) or 0)
-                                   for key in _MARKS.values())  # fmt: skip
-                first = target is None
+                events, answers = self._marks(sql)
                 if target is None:
                     target = (int(sql.value("SELECT coalesce(max(id), 0) FROM events")),
                               int(sql.value("SELECT coalesce(max(id), 0) FROM answers")))  # fmt: skip
                     initial = answers == 0
                     self._moved(sql)
-                if events >= target[0] and answers >= target[1] and (events or not first):
+                    if (events, answers) == target and events:
+                        return
+                elif ids is None and events >= target[0] and answers >= target[1]:
                     return
-                back = OVERLAP if first else 0
-                ids = {"events": max(events - back, 0), "answers": max(answers - back, 0),
-                       "events_upto": max(events, min(events + chunk, target[0])),
-                       "answers_upto": max(answers, min(answers + chunk, target[1]))}  # fmt: skip
-                self._usage(sql, ids)
-                self._picks(sql, ids, initial)
-                self._first_takes(sql, ids)
-                self._forget_pruned(sql)
-                sql.execute_many(
-                    "INSERT INTO meta (key, value) VALUES (:key, :value) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    [{"key": _MARKS["events"], "value": str(ids["events_upto"])},
-                     {"key": _MARKS["answers"], "value": str(ids["answers_upto"])}],
-                )  # fmt: skip
+                if ids is None:
+                    ids = {"events": max(events - back, 0), "answers": max(answers - back, 0),
+                           "events_upto": max(events, min(events + events_chunk, target[0])),
+                           "answers_upto": max(answers, min(answers + answers_chunk, target[1]))}  # fmt: skip
+                    back = 0
+                    self._usage(sql, ids)
+                    self._first_takes(sql, ids)
+                    pending = sorted(set(self._changed_days(sql, ids, initial)) - done)
+                days, pending = pending[:days_chunk], pending[days_chunk:]
+                self._recompute(sql, days)
+                done.update(days)
+                if not pending:
+                    self._forget_pruned(sql)
+                    sql.execute_many(
+                        "INSERT INTO meta (key, value) VALUES (:key, :value) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        [{"key": _MARKS["events"], "value": str(max(events, ids["events_upto"]))},
+                         {"key": _MARKS["answers"], "value": str(max(answers, ids["answers_upto"]))}],
+                    )  # fmt: skip
+                    ids = None
+
+    @staticmethod
+    def _marks(sql: Sql) -> tuple[int, int]:
+        """The last event and answer ids rolled up; one update at a time (web replicas' reports and the clock): the
+        mark's row stays locked until commit."""
+        sql.execute(
+            "INSERT INTO meta (key, value) VALUES (:key, '0') ON CONFLICT (key) DO UPDATE SET value = meta.value",
+            {"key": _MARKS["events"]},
+        )
+        events, answers = (int(sql.value("SELECT value FROM meta WHERE key = :key", {"key": key}) or 0)
+                           for key in _MARKS.values())  # fmt: skip
+        return events, answers
 
     def erase(self, learner_ids: Sequence[str]) -> int:
         """Delete every roll-up row of these learner ids (forget me); how many went."""
@@ -161,10 +182,10 @@ class Rollups:
         )
 
     @staticmethod
-    def _picks(sql: Sql, ids: dict[str, int], initial: bool) -> None:
-        """Recompute the days whose picks changed: days of new answers, of answers clicked since, and of the answers
-        whose clicked course their learner has completed since (`initial`: every day with answers is recomputed in
-        the chunk of its answers, from every event: no need to look further)."""
+    def _changed_days(sql: Sql, ids: dict[str, int], initial: bool) -> list[str]:
+        """The days whose picks the chunk `ids` changed: days of new answers, of answers clicked since, and of the
+        answers whose clicked course their learner has completed since (`initial`: every day with answers is
+        recomputed with its answers, from every event: no need to look further)."""
         changed = "SELECT DISTINCT substr(created_at, 1, 10) FROM answers WHERE id > :answers AND id <= :answers_upto"
         if not initial:
             changed += (
@@ -175,8 +196,12 @@ class Rollups:
                 f"JOIN answers a ON a.id = c.answer_id WHERE d.id > :events AND d.id <= :events_upto "
                 f"AND d.kind = '{COMPLETED}'"
             )
-        days = [row[0] for row in sql.rows(changed, ids)]
-        for start, end in _runs(sorted(days)):
+        return [row[0] for row in sql.rows(changed, ids)]
+
+    @staticmethod
+    def _recompute(sql: Sql, days: list[str]) -> None:
+        """The picks of these days (YYYY-MM-DD, sorted) made again from every answer and event."""
+        for start, end in _runs(days):
             window = {"start": start, "end": end}
             sql.execute("DELETE FROM pick_days WHERE day >= :start AND day < :end", window)
             sql.execute(

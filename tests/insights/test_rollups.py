@@ -112,7 +112,7 @@ def rolled_up_in_one_go(store) -> dict[str, list[tuple]]:
         for table in ROLLUPS:
             sql.execute(f"DELETE FROM {table}")
         sql.execute("DELETE FROM meta WHERE key IN ('rollups.events', 'rollups.answers')")
-    Rollups(store).update(chunk=10**9)
+    Rollups(store).update(events_chunk=10**9, answers_chunk=10**9)
     return rolled_up(store)
 
 
@@ -126,7 +126,9 @@ def seed(store, people: list[str]) -> None:
 def test_a_first_catch_up_in_tiny_chunks_rolls_up_exactly_what_one_transaction_does(upnext, service):
     store = upnext.store
     seed(store, EVERYONE)
-    Rollups(store).update(chunk=3)  # a transaction per three events and three answers, marks advanced with each
+    Rollups(store).update(
+        events_chunk=3, answers_chunk=2
+    )  # a transaction per three events and two answers, marks advanced with each
     chunked = rolled_up(store)
     assert all(chunked.values())
     assert rolled_up_in_one_go(store) == chunked
@@ -135,14 +137,14 @@ def test_a_first_catch_up_in_tiny_chunks_rolls_up_exactly_what_one_transaction_d
 def test_catching_up_in_tiny_chunks_after_more_was_written_rolls_up_exactly_what_one_transaction_does(upnext, service):
     store = upnext.store
     seed(store, EVERYONE[: len(EVERYONE) // 2])
-    Rollups(store).update(chunk=2)
+    Rollups(store).update(events_chunk=2, answers_chunk=3, days_chunk=2)
     seed(store, EVERYONE[len(EVERYONE) // 2 :])
-    Rollups(store).update(chunk=2)
+    Rollups(store).update(events_chunk=2, answers_chunk=3, days_chunk=2)
     with store.transaction() as sql:  # clicks on answers already rolled up, and no answer beside them
         seeder = Seeder(sql, first_courses(sql))
         for who, answer, at in sql.rows("SELECT learner_id, min(id), min(created_at) FROM answers WHERE kind = 'next' "
                                         "GROUP BY learner_id"):  # fmt: skip
             seeder.event(who, seeder.b, STARTED, at.replace("T10:", "T22:"), answer_id=answer)
-    Rollups(store).update(chunk=2)
+    Rollups(store).update(events_chunk=2, answers_chunk=3, days_chunk=2)
     chunked = rolled_up(store)
     assert rolled_up_in_one_go(store) == chunked
