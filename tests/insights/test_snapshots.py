@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from admin.dashboard import dashboard_page
 from insights.formats import as_data, as_text
 from insights.gaps import GapFinder
 from insights.queries import ReportQueries
@@ -206,3 +207,4 @@ def test_generated_at_says_when_the_figures_were_computed(upnext, service, encod
     later = builder(upnext, encoder, lambda: computed + REFRESH).build(WEEK)
     assert later.generated_at == report.generated_at
     assert "Figures as of 09:05 UTC on 2026-12-14" in as_text(later)
+    assert "Figures as of 09:05 UTC on 2026-12-14" in dashboard_page(later)
