@@ -18,6 +18,7 @@ retention prunes it) and forget me erases a person's rows (`erase`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
@@ -63,6 +64,7 @@ OVERLAP = 1_000  # ids read again at each update: a concurrent writer (PostgreSQ
 # New rows rolled up per transaction, so a first catch-up (1.1M events, 125k answers at 100k learners) holds SQLite's
 # write lock about a second at a time: an answer carries its picks and their clicks, so fewer answers than events.
 EVENTS_CHUNK, ANSWERS_CHUNK, DAYS_CHUNK = 50_000, 20_000, 7
+GAP_SECONDS = 0.1  # between two transactions of one update: a writer waiting on SQLite's lock polls every 100 ms
 _MARKS = {"events": "rollups.events", "answers": "rollups.answers"}
 
 
@@ -116,6 +118,8 @@ class Rollups:
         done: set[str] = set()  # days recomputed in this update
         back = OVERLAP  # read again before the first chunk
         while True:
+            if target is not None:  # not the first transaction: let a writer waiting for the lock in first
+                time.sleep(GAP_SECONDS)
             with self.store.transaction() as sql:
                 events, answers = self._marks(sql)
                 if target is None:
