@@ -9,7 +9,7 @@ from html import escape
 
 from admin.charts import bars, columns, intervals
 from insights.dates import FIRST_DAY, LAST_DAY
-from insights.formats import percent
+from insights.formats import as_of, percent
 from insights.intervals import Interval, wilson
 from insights.report import Report
 
@@ -200,15 +200,14 @@ def dashboard_page(r: Report) -> str:
 <h1>Upnext: what learners do and ask for</h1>
 <p class="note">{since} to {until}, whole weeks (Monday to Sunday, UTC). Totals only: no one is named, a weekly count
 that fewer than {r.min_group} people contribute to is counted nowhere, and counts of people are weekly averages.
-Only weeks that have ended count: up to {r.counted_until.isoformat()}.</p>
+Only weeks that have ended count: up to {r.counted_until.isoformat()}. Figures as of {as_of(r)}.</p>
 <form class="window" method="get" action="/admin">
 <label>From <input type="date" name="since" value="{since}" {bounds} required></label>
 <label>To <input type="date" name="until" value="{until}" {bounds} required></label>
 <button type="submit">Show</button>
 <a href="/admin/report.csv?{query}">CSV</a> <a href="/admin/report.json?{query}">JSON</a></form></header>
 <main id="main">{_headline(r)}{body}</main>
-<footer><p class="note">Generated {escape(r.generated_at)}.
-Definitions: see the README's “What admins see”.</p></footer>""",
+<footer><p class="note">Definitions: see the README's “What admins see”.</p></footer>""",
     )
 
 

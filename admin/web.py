@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable
 from html import escape
 from http.cookies import CookieError, SimpleCookie
@@ -41,26 +40,28 @@ def is_admin_path(path: str) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
 
 
-class ReportCache:
-    """Reports by window, each reused for `ttl` seconds: the figures span weeks, so a few minutes' delay changes
-    nothing, and a dashboard opened by several people (or reloaded) computes them once. Requests for a report being
-    built wait for it rather than build it again."""
+class OneBuildAtATime:
+    """Reports by window from `build` (served from the store's snapshots, shared by every web replica: see
+    insights.snapshots), one build per window at a time in this process: requests for a window being computed wait
+    for it and are then served its snapshot rather than compute it again."""
 
-    def __init__(self, build: Callable[[Window], Report], ttl: float = 300, clock=time.monotonic):
+    def __init__(self, build: Callable[[Window], Report]):
         self.build = build
-        self.ttl = ttl
-        self.clock = clock
-        self._reports: dict[Window, tuple[float, Report]] = {}
+        self._building: dict[Window, tuple[threading.Lock, list[int]]] = {}
         self._lock = threading.Lock()
 
     def __call__(self, window: Window) -> Report:
         with self._lock:
-            built = self._reports.get(window)
-            if built is None or self.clock() - built[0] > self.ttl:
-                built = (self.clock(), self.build(window))
-                self._reports = {w: r for w, r in self._reports.items() if self.clock() - r[0] <= self.ttl}
-                self._reports[window] = built
-            return built[1]
+            lock, waiting = self._building.setdefault(window, (threading.Lock(), [0]))
+            waiting[0] += 1
+        try:
+            with lock:
+                return self.build(window)
+        finally:
+            with self._lock:
+                waiting[0] -= 1
+                if not waiting[0]:
+                    del self._building[window]
 
 
 class AdminWeb:

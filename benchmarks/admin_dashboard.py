@@ -3,12 +3,16 @@ the nudge benchmark's store (100k learners, ~1M events) with twelve weeks of use
 
     python -m benchmarks.admin_dashboard [--learners 100000] [--courses 10000] [--requests 20] [--postgres] [--smoke]
 
-The dashboard is served by waitress as `upnext serve --http` serves it and fetched over HTTP with a session from a
-real sign-in link: the first request computes every figure, later ones reuse them (ReportCache, five minutes).
-The in-process build time of the whole report is measured separately, over several runs. `upnext report` runs as
-a separate process, start-up (model and store) included. The report's roll-ups are first brought up to date, as the
-clock keeps them (that catch-up's time is reported apart). With `--postgres` (or `--database-url`) the store is
-copied into PostgreSQL and measured there too, in the same run (benchmarks/engines.py).
+Measured per engine, in this order, for the dashboard's default window (the last twelve finished weeks):
+- the roll-ups brought up to date, as the clock keeps them (and, with `--first-catch-up`, made again from nothing as
+  after the upgrade, with a writer beside it: the longest any of its writes waited);
+- every figure computed in process, uncached (`build(fresh=True)`), over several runs;
+- the clock's refresh of the report snapshots (insights.snapshots): computed and stored, the snapshots dropped first;
+- the dashboard, served by waitress as `upnext serve --http` serves it and fetched over HTTP with a session from a
+  real sign-in link: its first request after the clock's refresh (served from the snapshot), then later ones;
+- `upnext report` as its own process (start-up, model and store included) after the refresh, and with `--fresh`.
+With `--postgres` (or `--database-url`) the store is copied into PostgreSQL and measured there too, in the same run
+(benchmarks/engines.py).
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import sys
 import threading
 import time
 import urllib.request
-from datetime import date, timedelta
 from pathlib import Path
 
 from benchmarks import engines
@@ -29,11 +32,10 @@ from benchmarks.nudge_planning import NOW, build_store
 from benchmarks.usage_data import seed_usage
 from config import Settings
 from config.reporting import Reporting
+from insights.report import Window
 from insights.rollups import Rollups
+from insights.snapshots import ReportSnapshots
 from upnext.schema import open_store
-
-UNTIL = NOW.date().isoformat()
-SINCE = (NOW.date() - timedelta(days=83)).isoformat()
 
 
 def build(home: Path, learners: int, courses: int, work: Path) -> dict:
@@ -63,37 +65,79 @@ def time_dashboard(home: Path, requests: int, url: str | None = None) -> dict:
     with urllib.request.urlopen(link) as response:
         cookie = response.headers["Set-Cookie"].split(";")[0]
     seconds, size, cold = [], 0, 0.0
-    window = f"since={SINCE}&until={UNTIL}"  # the dashboard's default: the last twelve weeks
-    for i in range(requests + 1):
-        request = urllib.request.Request(f"{base}/admin?{window}", headers={"Cookie": cookie})
+    for i in range(requests + 1):  # the dashboard's default window: the last twelve finished weeks
+        request = urllib.request.Request(f"{base}/admin", headers={"Cookie": cookie})
         started = time.perf_counter()
         with urllib.request.urlopen(request, timeout=120) as response:
             size = len(response.read())
         if i:
             seconds.append(time.perf_counter() - started)
-        else:  # computes every figure; the rest reuse them (ReportCache) until they are five minutes old
+        else:  # the first request after the clock's refresh: served from the snapshot it stored
             cold = time.perf_counter() - started
     server.close()
     return {"first_request_s": round(cold, 2), "cached": latency_summary(seconds), "page_kb": round(size / 1024)}
 
 
 def time_build(home: Path, runs: int, url: str | None = None) -> dict:
-    """Every figure computed from the store, uncached, `runs` times in one process (as the dashboard does)."""
-    from insights.report import Window
+    """Every figure computed from the store, no snapshot read, `runs` times in one process."""
     from upnext.build import build
 
     builder = build(Settings(home=home, database_url=url), prepare=False).report_builder()
-    window = Window(date.fromisoformat(SINCE), date.fromisoformat(UNTIL))
-    builder.build(window)  # warms SQLite's page cache and the encoder's memo of question phrases
+    window = Window.last_weeks()
+    builder.build(window, fresh=True)  # warms SQLite's page cache and the encoder's memo of question phrases
     seconds = []
     for _ in range(runs):
         started = time.perf_counter()
-        builder.build(window)
+        builder.build(window, fresh=True)
         seconds.append(time.perf_counter() - started)
     return latency_summary(seconds)
 
 
-def time_report(home: Path, url: str | None = None) -> dict:
+def time_refresh(home: Path, url: str | None = None) -> float:
+    """The clock's refresh of the default window's snapshot, from none: computed and stored."""
+    from upnext.build import build
+
+    upnext = build(Settings(home=home, database_url=url), prepare=False)
+    ReportSnapshots(upnext.store).drop()
+    refresh = upnext.snapshot_refresh(with_digest=False)
+    started = time.perf_counter()
+    assert refresh.run() == 1
+    seconds = time.perf_counter() - started
+    upnext.close()
+    return round(seconds, 2)
+
+
+def time_first_catch_up(where: Path | str) -> dict:
+    """The roll-ups made again from nothing (as after the upgrade) while another connection writes a row every 50 ms:
+    the longest one of those writes waited is the longest the catch-up held the store's write lock."""
+    store, probe = open_store(where), open_store(where)
+    with store.transaction() as sql:
+        for table in ("usage_days", "pick_days", "first_takes"):
+            sql.execute(f"DELETE FROM {table}")
+        sql.execute("DELETE FROM meta WHERE key IN ('rollups.events', 'rollups.answers')")
+    waits: list[float] = []
+    done = threading.Event()
+
+    def write() -> None:
+        while not done.is_set():
+            started = time.perf_counter()
+            probe.set_meta("bench.probe", str(started))
+            waits.append(time.perf_counter() - started)
+            time.sleep(0.05)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    started = time.perf_counter()
+    Rollups(store).update()
+    seconds = time.perf_counter() - started
+    done.set()
+    writer.join()
+    store.close()
+    probe.close()
+    return {"s": round(seconds, 1), "writes": len(waits), "longest_write_wait_s": round(max(waits), 2)}
+
+
+def time_report(home: Path, url: str | None = None, *args: str) -> dict:
     env = {**os.environ, "UPNEXT_HOME": str(home)}
     env = {k: v for k, v in env.items() if not k.startswith("SLACK_") and k != "DATABASE_URL"}
     if url:
@@ -101,8 +145,8 @@ def time_report(home: Path, url: str | None = None) -> dict:
     runs = {}
     for fmt in ("json", "text"):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "upnext.cli", "report", "--since", SINCE, "--until", UNTIL,
-                        "--format", fmt], env=env, check=True, capture_output=True)  # fmt: skip
+        subprocess.run([sys.executable, "-m", "upnext.cli", "report", "--format", fmt, *args], env=env, check=True,
+                       capture_output=True)  # fmt: skip
         runs[fmt] = round(time.perf_counter() - started, 2)
     return runs
 
@@ -116,6 +160,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--work", type=Path, default=Path("var") / "bench")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--first-catch-up", action="store_true", help="also make the roll-ups again from nothing")
     engines.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.smoke:
@@ -138,15 +183,19 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def measure(home: Path, args: argparse.Namespace, url: str | None = None) -> dict:
-    """The roll-ups brought up to date (as the clock keeps them), then the report built, the dashboard served and
-    `upnext report` run on the store at `home` (or at `url`)."""
-    store = open_store(url or home / "upnext.db")
+    """The roll-ups brought up to date (as the clock keeps them), then the report built uncached, the clock's refresh,
+    the dashboard served and `upnext report` run (after the refresh, and `--fresh`) on the store at `home` (or at
+    `url`)."""
+    where = url or home / "upnext.db"
+    first = {"rollups_first_catch_up": time_first_catch_up(where)} if args.first_catch_up else {}
+    store = open_store(where)
     started = time.perf_counter()
     Rollups(store).update()
     catch_up = time.perf_counter() - started
     store.close()
-    return {"rollups_catch_up_s": round(catch_up, 1), "report_build": time_build(home, args.builds, url),
-            "dashboard": time_dashboard(home, args.requests, url), "report_s": time_report(home, url)}  # fmt: skip
+    return {**first, "rollups_catch_up_s": round(catch_up, 1), "report_build": time_build(home, args.builds, url),
+            "clock_refresh_s": time_refresh(home, url), "dashboard": time_dashboard(home, args.requests, url),
+            "report_s": time_report(home, url), "report_fresh_s": time_report(home, url, "--fresh")}  # fmt: skip
 
 
 if __name__ == "__main__":

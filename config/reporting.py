@@ -24,6 +24,7 @@ class Reporting:
     min_group: int = 5
     public_url: str | None = None  # where people reach the web process, e.g. https://upnext.example.com
     report_channel: str | None = None  # channel id for the weekly digest; none: no digest
+    refresh_minutes: float = 15  # the clock recomputes the report snapshots this often; older than twice it, unused
 
 
 def _admins(raw: str) -> frozenset[str]:
@@ -57,4 +58,5 @@ def reporting(env: Mapping[str, str | None]) -> Reporting:
         min_group=int(min_group),
         public_url=_public_url(text("UPNEXT_PUBLIC_URL")),
         report_channel=_channel(text("UPNEXT_REPORT_CHANNEL")),
+        refresh_minutes=number(env, "UPNEXT_REPORT_REFRESH_MINUTES", Reporting.refresh_minutes, 1, 24 * 60),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from insights.csv_cells import csv_text
@@ -108,6 +109,12 @@ def as_csv(report: Report) -> str:
     return csv_text(rows)
 
 
+def as_of(report: Report) -> str:
+    """When the figures were computed, as people read it: "09:05 UTC on 2026-12-14"."""
+    at = datetime.fromisoformat(report.generated_at).astimezone(UTC)
+    return f"{at:%H:%M} UTC on {at:%Y-%m-%d}"
+
+
 def percent(value: float) -> str:
     return f"{value:.1%}"
 
@@ -122,6 +129,7 @@ def as_text(report: Report) -> str:
         f"Upnext report {report.window.since} to {report.window.until}, whole weeks (weekly counts from fewer than "
         f"{report.min_group} people counted nowhere; people figures are weekly averages; weeks that have not ended "
         f"yet are not counted: up to {report.counted_until})",
+        f"Figures as of {as_of(report)}",
         "",
         f"Adoption: {a.active} active of {a.known} known learners",
     ]

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 
 from config.reporting import MIN_GROUP_FLOOR
 from insights.cells import Cells, weekly_average
@@ -43,6 +44,7 @@ PROFILE_FIELDS: dict[str, Callable[[str | None], str]] = {
     "timezone": lambda v: v or UNKNOWN,
     "language": lambda v: _language(v),
 }  # the learner fields active learners are broken down by, and how each is read
+REFRESH = timedelta(minutes=15)  # a report snapshot is served while younger than twice this (insights.snapshots)
 SURFACE_NAMES = {"dm": "DM", "mention": "mention", "assistant": "assistant", "slash": "/learn", "home": "Home",
                  "nudge": "nudge"}  # fmt: skip
 
@@ -291,20 +293,53 @@ def _reason_case() -> str:
     return f"CASE {whens} ELSE {sql_text(OTHER)} END"
 
 
+class Snapshots(Protocol):
+    """Reports kept in the store by counted window and minimum group (insights.snapshots.ReportSnapshots)."""
+
+    def computed_at(self, counted: Window, min_group: int) -> datetime | None: ...
+
+    def get(self, counted: Window, min_group: int, computed_after: datetime) -> Report | None: ...
+
+    def generation(self) -> str: ...
+
+    def put(self, counted: Window, min_group: int, report: Report, generation: str) -> bool: ...
+
+
 class ReportBuilder:
     def __init__(self, queries: ReportQueries, gaps: GapFinder, min_group: int = 5,
-                 clock: Callable[[], datetime] = utcnow):  # fmt: skip
+                 clock: Callable[[], datetime] = utcnow, snapshots: Snapshots | None = None,
+                 refresh: timedelta = REFRESH):  # fmt: skip
+        """With `snapshots`, a report computed within twice `refresh` for the same counted window is served."""
         self.queries = queries
         self.gaps = gaps
         self.min_group = max(MIN_GROUP_FLOOR, min_group)
         self.clock = clock
+        self.snapshots = snapshots
+        self.refresh = refresh
 
-    def build(self, requested: Window) -> Report:
+    def counted(self, requested: Window) -> Window:
+        """The weeks whose figures a report of `requested` counts: snapped to whole weeks, cut to those that ended."""
+        return requested.snapped().finished(self.clock().date())
+
+    def build(self, requested: Window, fresh: bool = False) -> Report:
         """The figures for the whole weeks holding `requested`, counting only the weeks that have ended: a week in
-        progress would change between two looks at the same window by whatever happened in between."""
+        progress would change between two looks at the same window by whatever happened in between. Served from a
+        snapshot of the same counted window younger than twice the refresh period unless `fresh`; a report computed
+        is stored as the snapshot. `generated_at` says when the figures were computed."""
+        window, counted = requested.snapped(), self.counted(requested)
+        if self.snapshots is not None and not fresh:
+            kept = self.snapshots.get(counted, self.min_group, self.clock() - 2 * self.refresh)
+            if kept is not None:
+                return replace(kept, window=window)  # the same weeks counted; the window as asked
+        if self.snapshots is None:
+            return self._compute(window, counted)
+        generation = self.snapshots.generation()  # kept only if nothing was dropped meanwhile (someone forgotten)
+        report = self._compute(window, counted)
+        self.snapshots.put(counted, self.min_group, report, generation)
+        return report
+
+    def _compute(self, window: Window, counted: Window) -> Report:
         self.queries.catch_up()
-        window = requested.snapped()
-        counted = window.finished(self.clock().date())
         return Report(
             window=window,
             min_group=self.min_group,

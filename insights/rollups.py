@@ -18,6 +18,7 @@ retention prunes it) and forget me erases a person's rows (`erase`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
@@ -60,6 +61,10 @@ TABLES: TableSteps = {
 ASKED_ON = ("dm", "mention", "assistant", "slash", "home")  # surfaces where an answer means someone asked
 PICK_KINDS = "(a.kind IN ('next', 'search') OR a.kind LIKE 'home:%' OR a.kind LIKE 'nudge:%')"
 OVERLAP = 1_000  # ids read again at each update: a concurrent writer (PostgreSQL) may commit a lower id late
+# New rows rolled up per transaction, so a first catch-up (1.1M events, 125k answers at 100k learners) holds SQLite's
+# write lock about a second at a time: an answer carries its picks and their clicks, so fewer answers than events.
+EVENTS_CHUNK, ANSWERS_CHUNK, DAYS_CHUNK = 50_000, 20_000, 7
+GAP_SECONDS = 0.1  # between two transactions of one update: a writer waiting on SQLite's lock polls every 100 ms
 _MARKS = {"events": "rollups.events", "answers": "rollups.answers"}
 
 
@@ -99,32 +104,65 @@ class Rollups:
     def __init__(self, store: Store):
         self.store = store
 
-    def update(self) -> None:
-        """Bring every roll-up up to date with the rows written since the last update, in one transaction."""
-        with self.store.transaction() as sql:
-            # one update at a time (web replicas' reports and the clock): the mark's row stays locked until commit
-            sql.execute(
-                "INSERT INTO meta (key, value) VALUES (:key, '0') ON CONFLICT (key) DO UPDATE SET value = meta.value",
-                {"key": _MARKS["events"]},
-            )
-            events, answers = (int(sql.value("SELECT value FROM meta WHERE key = :key", {"key": key}) or 0)
-                               for key in _MARKS.values())  # fmt: skip
-            new_events = int(sql.value("SELECT coalesce(max(id), 0) FROM events"))
-            new_answers = int(sql.value("SELECT coalesce(max(id), 0) FROM answers"))
-            self._moved(sql)
-            if (events, answers) == (new_events, new_answers) and events:
-                return
-            since = {"events": max(events - OVERLAP, 0), "answers": max(answers - OVERLAP, 0)}
-            self._usage(sql, since)
-            self._picks(sql, since)
-            self._first_takes(sql, since["events"])
-            self._forget_pruned(sql)
-            sql.execute_many(
-                "INSERT INTO meta (key, value) VALUES (:key, :value) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [{"key": _MARKS["events"], "value": str(new_events)},
-                 {"key": _MARKS["answers"], "value": str(new_answers)}],
-            )  # fmt: skip
+    def update(self, events_chunk: int = EVENTS_CHUNK, answers_chunk: int = ANSWERS_CHUNK,
+               days_chunk: int = DAYS_CHUNK) -> None:  # fmt: skip
+        """Bring every roll-up up to date with the rows written before this update started, in short transactions
+        (a first catch-up over millions of rows would otherwise hold SQLite's write lock for many seconds): each chunk
+        of at most `events_chunk` new events and `answers_chunk` new answers, and the days of picks it changed
+        recomputed at most `days_chunk` days a transaction, the marks advanced once the chunk's days are done (so an
+        update stopped midway does that chunk again). A day is recomputed once per update, from every row."""
+        target: tuple[int, int] | None = None
+        ids: dict[str, int] | None = None  # the chunk under way
+        initial = False  # never rolled up: every day with answers is recomputed with its answers, from all rows
+        pending: list[str] = []  # the chunk's days still to recompute
+        done: set[str] = set()  # days recomputed in this update
+        back = OVERLAP  # read again before the first chunk
+        while True:
+            if target is not None:  # not the first transaction: let a writer waiting for the lock in first
+                time.sleep(GAP_SECONDS)
+            with self.store.transaction() as sql:
+                events, answers = self._marks(sql)
+                if target is None:
+                    target = (int(sql.value("SELECT coalesce(max(id), 0) FROM events")),
+                              int(sql.value("SELECT coalesce(max(id), 0) FROM answers")))  # fmt: skip
+                    initial = answers == 0
+                    self._moved(sql)
+                    if (events, answers) == target and events:
+                        return
+                elif ids is None and events >= target[0] and answers >= target[1]:
+                    return
+                if ids is None:
+                    ids = {"events": max(events - back, 0), "answers": max(answers - back, 0),
+                           "events_upto": max(events, min(events + events_chunk, target[0])),
+                           "answers_upto": max(answers, min(answers + answers_chunk, target[1]))}  # fmt: skip
+                    back = 0
+                    self._usage(sql, ids)
+                    self._first_takes(sql, ids)
+                    pending = sorted(set(self._changed_days(sql, ids, initial)) - done)
+                days, pending = pending[:days_chunk], pending[days_chunk:]
+                self._recompute(sql, days)
+                done.update(days)
+                if not pending:
+                    self._forget_pruned(sql)
+                    sql.execute_many(
+                        "INSERT INTO meta (key, value) VALUES (:key, :value) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        [{"key": _MARKS["events"], "value": str(max(events, ids["events_upto"]))},
+                         {"key": _MARKS["answers"], "value": str(max(answers, ids["answers_upto"]))}],
+                    )  # fmt: skip
+                    ids = None
+
+    @staticmethod
+    def _marks(sql: Sql) -> tuple[int, int]:
+        """The last event and answer ids rolled up; one update at a time (web replicas' reports and the clock): the
+        mark's row stays locked until commit."""
+        sql.execute(
+            "INSERT INTO meta (key, value) VALUES (:key, '0') ON CONFLICT (key) DO UPDATE SET value = meta.value",
+            {"key": _MARKS["events"]},
+        )
+        events, answers = (int(sql.value("SELECT value FROM meta WHERE key = :key", {"key": key}) or 0)
+                           for key in _MARKS.values())  # fmt: skip
+        return events, answers
 
     def erase(self, learner_ids: Sequence[str]) -> int:
         """Delete every roll-up row of these learner ids (forget me); how many went."""
@@ -133,33 +171,41 @@ class Rollups:
                    for table in ("usage_days", "pick_days", "first_takes"))  # fmt: skip
 
     @staticmethod
-    def _usage(sql: Sql, since: dict[str, int]) -> None:
+    def _usage(sql: Sql, ids: dict[str, int]) -> None:
         sql.execute(
             f"INSERT INTO usage_days (learner_id, day, via) SELECT DISTINCT learner_id, substr(created_at, 1, 10), "
-            f"'answers' FROM answers WHERE id > :since AND surface IN {sql_list(ASKED_ON)} ON CONFLICT DO NOTHING",
-            {"since": since["answers"]},
+            f"'answers' FROM answers WHERE id > :answers AND id <= :answers_upto AND surface IN {sql_list(ASKED_ON)} "
+            f"ON CONFLICT DO NOTHING",
+            ids,
         )
         sql.execute(
             "INSERT INTO usage_days (learner_id, day, via) SELECT DISTINCT learner_id, substr(at, 1, 10), 'events' "
-            "FROM events WHERE id > :since AND source IN ('slack', 'nudge') ON CONFLICT DO NOTHING",
-            {"since": since["events"]},
+            "FROM events WHERE id > :events AND id <= :events_upto AND source IN ('slack', 'nudge') "
+            "ON CONFLICT DO NOTHING",
+            ids,
         )
 
     @staticmethod
-    def _picks(sql: Sql, since: dict[str, int]) -> None:
-        """Recompute the days whose picks changed: days of new answers, of answers clicked since, and of the answers
-        whose clicked course their learner has completed since."""
-        changed = "SELECT DISTINCT substr(created_at, 1, 10) FROM answers WHERE id > :answers"
-        if since["answers"]:  # else every day with answers changed: no need to look further
+    def _changed_days(sql: Sql, ids: dict[str, int], initial: bool) -> list[str]:
+        """The days whose picks the chunk `ids` changed: days of new answers, of answers clicked since, and of the
+        answers whose clicked course their learner has completed since (`initial`: every day with answers is
+        recomputed with its answers, from every event: no need to look further)."""
+        changed = "SELECT DISTINCT substr(created_at, 1, 10) FROM answers WHERE id > :answers AND id <= :answers_upto"
+        if not initial:
             changed += (
                 " UNION SELECT DISTINCT substr(a.created_at, 1, 10) FROM events e JOIN answers a "
-                "ON a.id = e.answer_id WHERE e.id > :events "
+                "ON a.id = e.answer_id WHERE e.id > :events AND e.id <= :events_upto "
                 "UNION SELECT DISTINCT substr(a.created_at, 1, 10) FROM events d JOIN events c "
                 "ON c.learner_id = d.learner_id AND c.course_id = d.course_id AND c.answer_id IS NOT NULL "
-                f"JOIN answers a ON a.id = c.answer_id WHERE d.id > :events AND d.kind = '{COMPLETED}'"
+                f"JOIN answers a ON a.id = c.answer_id WHERE d.id > :events AND d.id <= :events_upto "
+                f"AND d.kind = '{COMPLETED}'"
             )
-        days = [row[0] for row in sql.rows(changed, since)]
-        for start, end in _runs(sorted(days)):
+        return [row[0] for row in sql.rows(changed, ids)]
+
+    @staticmethod
+    def _recompute(sql: Sql, days: list[str]) -> None:
+        """The picks of these days (YYYY-MM-DD, sorted) made again from every answer and event."""
+        for start, end in _runs(days):
             window = {"start": start, "end": end}
             sql.execute("DELETE FROM pick_days WHERE day >= :start AND day < :end", window)
             sql.execute(
@@ -167,16 +213,16 @@ class Rollups:
             )
 
     @staticmethod
-    def _first_takes(sql: Sql, since: int) -> None:
+    def _first_takes(sql: Sql, ids: dict[str, int]) -> None:
         """Fold the takes recorded since into each pair's first take."""
         sql.execute(
             f"INSERT INTO first_takes (learner_id, course_id, first_at, done, some_event) {_TAKES} "
-            f"WHERE id > :since AND kind IN {sql_list(ENGAGED)} AND course_id IS NOT NULL "
+            f"WHERE id > :events AND id <= :events_upto AND kind IN {sql_list(ENGAGED)} AND course_id IS NOT NULL "
             f"GROUP BY learner_id, course_id ON CONFLICT (learner_id, course_id) DO UPDATE SET "
             f"first_at = CASE WHEN excluded.first_at < first_takes.first_at THEN excluded.first_at "
             f"ELSE first_takes.first_at END, done = CASE WHEN excluded.done > first_takes.done THEN excluded.done "
             f"ELSE first_takes.done END",
-            {"since": since},
+            {"events": ids["events"], "events_upto": ids["events_upto"]},
         )
 
     @staticmethod

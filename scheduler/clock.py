@@ -30,6 +30,7 @@ from scheduler.housekeeping import Housekeeping
 from scheduler.planner import Planner
 
 if TYPE_CHECKING:
+    from insights.snapshots import SnapshotRefresh
     from learning.recommend.ranker_training import Retraining
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 PLAN_EVERY_MINUTES = 15
 SEND_EVERY_SECONDS = 60
 DIGEST_CHECK_HOURS = 1  # the digest goes out at the first check after a week ends (once per week)
+SNAPSHOT_CHECK_MINUTES = 1  # the report snapshots: refreshed once a refresh period old, or missing (a week ended)
 ROLLUP_EVERY_MINUTES = 5  # the report's roll-ups (insights.rollups): a report then catches up on minutes, not days
 RANKER_CHECK_MINUTES = 60  # the learned ranker retrains at the first check after enough new events arrived
 # Deliberate job defaults (3.x defaults would silently drop a run that starts a second late).
@@ -51,6 +53,7 @@ def build_scheduler(
     digest: WeeklyDigest | None = None,
     ranker: Retraining | None = None,
     guard: Callable[[Job], Job] = lambda job: job,
+    snapshots: SnapshotRefresh | None = None,
 ) -> BackgroundScheduler:
     """The clock's jobs, each run through `guard` (the lease check). The ranker's training runs here, in its own
     worker thread (first check at start), so neither its minutes nor its memory are the web process's."""
@@ -59,6 +62,9 @@ def build_scheduler(
     scheduler.add_job(guard(_send), "interval", args=[sender], seconds=SEND_EVERY_SECONDS, id="send")
     scheduler.add_job(guard(housekeeping.run), "cron", hour=3, id="housekeeping")
     scheduler.add_job(guard(housekeeping.roll_up), "interval", minutes=ROLLUP_EVERY_MINUTES, id="rollups")
+    if snapshots is not None:  # first at start: a new clock finds the dashboard's figures ready
+        scheduler.add_job(guard(snapshots.run), "interval", minutes=SNAPSHOT_CHECK_MINUTES, id="snapshots",
+                          next_run_time=datetime.now(UTC))  # fmt: skip
     if digest is not None:
         scheduler.add_job(guard(_digest), "interval", args=[digest], hours=DIGEST_CHECK_HOURS, id="digest")
     if ranker is not None:
@@ -92,6 +98,7 @@ def run_clock(
     where: str,
     digest: WeeklyDigest | None = None,
     ranker: Retraining | None = None,
+    snapshots: SnapshotRefresh | None = None,
 ) -> None:
     """Until SIGTERM or Ctrl-C: wait for the clock lease on the store at `where`, then lead (`_lead`) for as long as
     it is held, and wait again if it is lost. On shutdown the nudge being sent is finished and recorded, nothing is
@@ -103,7 +110,7 @@ def run_clock(
     try:
         waiting = f"another clock holds the store at {where}; waiting to take over"
         while not stopping.is_set() and _take(lease, where, stopping, retry, waiting):
-            _lead(planner, sender, housekeeping, lease, digest, ranker)
+            _lead(planner, sender, housekeeping, lease, digest, ranker, snapshots)
             lease.release()
             if not stopping.is_set():
                 log.warning("stopped planning and sending: the store at %s was lost; taking the clock back when it "
@@ -148,6 +155,7 @@ def _lead(
     lease: Lease,
     digest: WeeklyDigest | None,
     ranker: Retraining | None,
+    snapshots: SnapshotRefresh | None = None,
 ) -> None:
     """Holding the lease: tidy, take over what an earlier clock left claimed, plan, send (and post the digest if
     one is due) right away; then on the clock, each job only while the lease is held. Returns on shutdown or once
@@ -178,7 +186,7 @@ def _lead(
     except StoreUnavailable as error:
         log.warning("%s", error)
         return
-    scheduler = build_scheduler(planner, sender, housekeeping, digest, ranker, guard)
+    scheduler = build_scheduler(planner, sender, housekeeping, digest, ranker, guard, snapshots)
     if settled_at is not None:  # what the previous clock left claimed, once none of its messages can be on the way
         scheduler.add_job(guard(sender.recover), "date", run_date=settled_at, id="reconcile")
     if digest_settles_at is not None:  # the same for a digest it left half posted

@@ -59,6 +59,13 @@ class Claim:
         return cls(parts[1], datetime.fromisoformat(parts[2]))
 
 
+def digest_windows(today: date) -> list[Window]:
+    """What the digest reports: last week, the week before it, and the twelve weeks up to last week's end."""
+    week = last_full_week(today)
+    return [week, Window(week.since - timedelta(days=7), week.since - timedelta(days=1)),
+            Window(week.since - timedelta(days=7 * 11), week.until)]  # fmt: skip
+
+
 class WeeklyDigest:
     def __init__(self, store: Store, build_report: Callable[[Window], Report], client: WebClient,
                  reporting: Reporting, clock: Callable[[], datetime] = utcnow,
@@ -114,9 +121,7 @@ class WeeklyDigest:
 
     def _content(self, week: Window) -> tuple[dict[str, Any], tuple[bytes, str]]:
         """The message's arguments and the chart (PNG, alt text): built before claiming, as they take a while."""
-        this_week = self.build_report(week)
-        last_week = self.build_report(Window(week.since - timedelta(days=7), week.since - timedelta(days=1)))
-        trend = self.build_report(Window(week.since - timedelta(days=7 * 11), week.until))
+        this_week, last_week, trend = (self.build_report(w) for w in digest_windows(week.until + timedelta(days=1)))
         return digest_message(this_week, last_week, self.reporting.public_url).as_kwargs(), weekly_active_png(
             trend.adoption.weeks
         )

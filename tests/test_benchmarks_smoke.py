@@ -76,6 +76,7 @@ def test_admin_dashboard_smoke(tmp_path):
     sqlite = results["sqlite"]
     assert results["usage_added"]["answers"] > 0 and sqlite["dashboard"]["cached"]["n"] == 2
     assert sqlite["report_build"]["n"] == 2 and set(sqlite["report_s"]) == {"json", "text"}
+    assert sqlite["clock_refresh_s"] > 0 and set(sqlite["report_fresh_s"]) == {"json", "text"}
 
 
 def test_progression_smoke(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from admin.tokens import AdminTokenRepository
@@ -14,6 +14,7 @@ from config import Settings
 from embeddings.encoder import Encoder, load_encoder
 from embeddings.vector_cache import VectorCache
 from insights.rollups import Rollups
+from insights.snapshots import ReportSnapshots
 from learning.background import wait_for_background
 from learning.catalog.bundled_vectors import preload_bundled_vectors
 from learning.catalog.course_index import CourseIndex
@@ -41,7 +42,8 @@ if TYPE_CHECKING:  # built on demand: a process that needs none of them does not
 
     from admin.web import AdminWeb
     from insights.queries import ReportQueries
-    from insights.report import ReportBuilder
+    from insights.report import ReportBuilder, Window
+    from insights.snapshots import SnapshotRefresh
     from learning.check import CheckReport
     from scheduler.digest import WeeklyDigest
 
@@ -62,12 +64,14 @@ class Upnext:
     admin_tokens: AdminTokenRepository  # /admin's sign-in links and sessions
 
     def report_builder(self) -> ReportBuilder:
-        """The learning team's figures over this store, with content gaps clustered by the service's encoder."""
+        """The learning team's figures over this store, with content gaps clustered by the service's encoder, served
+        from the store's snapshots (insights.snapshots) while they are younger than twice the refresh period."""
         from insights.gaps import GapFinder
         from insights.report import ReportBuilder
 
-        gaps = GapFinder(self.service.search.encoder)
-        return ReportBuilder(self.report_queries(), gaps, self.settings.reporting.min_group)
+        gaps, reporting = GapFinder(self.service.search.encoder), self.settings.reporting
+        return ReportBuilder(self.report_queries(), gaps, reporting.min_group, snapshots=ReportSnapshots(self.store),
+                             refresh=timedelta(minutes=reporting.refresh_minutes))  # fmt: skip
 
     def report_queries(self) -> ReportQueries:
         """Read-only figures across tables (reports, `upnext nudges stats`)."""
@@ -79,7 +83,7 @@ class Upnext:
         """/admin: sign-in and the dashboard, served by the web process beside /slack/events. Admin rights are
         asked of Slack (and UPNEXT_ADMINS) at sign-in and again every few minutes of a session."""
         from admin.signin import AdminRights, SignIn
-        from admin.web import AdminWeb, ReportCache
+        from admin.web import AdminWeb, OneBuildAtATime
         from bot.app import web_client
         from bot.use_cases.admin_access import admin_status
 
@@ -87,7 +91,7 @@ class Upnext:
         client, admins = web_client(self.settings), self.settings.reporting.admins
         rights = AdminRights(lambda user_id: admin_status(client, admins, user_id), clock)
         sign_in = SignIn(self.admin_tokens, clock)
-        return AdminWeb(sign_in, ReportCache(self.report_builder().build), rights, secure_cookie=secure)
+        return AdminWeb(sign_in, OneBuildAtATime(self.report_builder().build), rights, secure_cookie=secure)
 
     def weekly_digest(
         self, client: WebClient, clock: Callable[[], datetime] = utcnow, leading: Callable[[], bool] = lambda: True
@@ -97,6 +101,18 @@ class Upnext:
         from scheduler.digest import WeeklyDigest
 
         return WeeklyDigest(self.store, self.report_builder().build, client, self.settings.reporting, clock, leading)
+
+    def snapshot_refresh(self, with_digest: bool) -> SnapshotRefresh:
+        """The clock's job keeping the default windows' report snapshots current: the dashboard's (the last twelve
+        finished weeks) and, when the digest is posted, the digest's."""
+        from insights.report import Window
+        from insights.snapshots import SnapshotRefresh
+        from scheduler.digest import digest_windows
+
+        def windows(today: date) -> list[Window]:
+            return [Window.last_weeks(today=today), *(digest_windows(today) if with_digest else [])]
+
+        return SnapshotRefresh(self.report_builder(), windows)
 
     def check(self) -> CheckReport:
         """`upnext check`: verify the store and repair what is derived from it."""
@@ -131,7 +147,8 @@ def build(
     encoder = encoder or load_encoder(settings.encoder, settings.models_dir)
     courses = CourseRepository(store)
     index = CourseIndex(courses, VectorCache(store, encoder), settings.home)
-    catalog = CatalogImporter(courses, index)
+    snapshots = ReportSnapshots(store)
+    catalog = CatalogImporter(courses, index, snapshots.drop)
     if prepare:
         if courses.count() == 0:
             log.info("preloaded %d bundled course vectors", preload_bundled_vectors(index.cache, settings.models_dir))
@@ -165,7 +182,7 @@ def build(
         answers=answers,
         nudges=nudges,
         privacy=Privacy(history, nudges, answers),
-        forget_me=ForgetMe(store, learners, [history, nudges, answers, admin_tokens, Rollups(store)]),
+        forget_me=ForgetMe(store, learners, [history, nudges, answers, admin_tokens, Rollups(store), snapshots]),
         close=lambda: close_store(store),
     )
     return Upnext(settings, store, service, SeenEventRepository(store), admin_tokens)

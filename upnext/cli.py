@@ -219,7 +219,7 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     lease = upnext.store.lease("clock")  # one clock plans and sends for the store; any other waits to take over
     digest = _digest(settings, upnext, lease.held)
     run_clock(planner, sender(lease.held), housekeeping, lease, upnext.store.where, digest,
-              _retraining(settings, upnext))  # fmt: skip
+              _retraining(settings, upnext), upnext.snapshot_refresh(with_digest=digest is not None))  # fmt: skip
     return 0
 
 
@@ -375,7 +375,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     from upnext.build import build
 
     window = asked_window(args.since, args.until, ("--since", "--until"))
-    sys.stdout.write(as_format(build(settings).report_builder().build(window), args.format))
+    sys.stdout.write(as_format(build(settings).report_builder().build(window, fresh=args.fresh), args.format))
     return 0
 
 
@@ -470,6 +470,8 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--since", help="first day, YYYY-MM-DD (default: 12 weeks before --until)")
     report.add_argument("--until", help="last day, YYYY-MM-DD (default: today, UTC)")
     report.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    report.add_argument("--fresh", action="store_true", help="compute the figures now rather than read the ones the "
+                        "clock keeps (and keep these)")  # fmt: skip
     report.set_defaults(func=cmd_report)
 
     admin = commands.add_parser("admin", help="the learning-team dashboard").add_subparsers(

@@ -8,6 +8,7 @@ from admin.tokens import TABLES as ADMIN_TOKENS
 from bot.seen_events import TABLES as SEEN_EVENTS
 from embeddings.vector_cache import TABLES as COURSE_VECTORS
 from insights.rollups import TABLES as ROLLUPS
+from insights.snapshots import TABLES as REPORT_SNAPSHOTS
 from learning.catalog.courses import TABLES as COURSES
 from learning.people.answers import TABLES as ANSWERS
 from learning.people.history import TABLES as EVENTS
@@ -31,6 +32,7 @@ OWNERS = (
     ANSWERS,
     ADMIN_TOKENS,
     ROLLUPS,
+    REPORT_SNAPSHOTS,
 )
 MIGRATIONS = migrations(*OWNERS)
 

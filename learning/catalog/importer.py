@@ -85,9 +85,12 @@ def _shown(course: Course) -> dict:
 
 
 class CatalogImporter:
-    def __init__(self, courses: CourseRepository, index: CourseIndex):
+    def __init__(self, courses: CourseRepository, index: CourseIndex, changed: Callable[[], object] = lambda: None):
+        """`changed` runs after each import that wrote (what was derived from the catalog, e.g. the report
+        snapshots, goes)."""
         self.courses = courses
         self.index = index
+        self.changed = changed
 
     def import_parsed(
         self, parsed: ParsedCatalog, dry_run: bool = False, on_progress: Callable[[int, int], None] | None = None
@@ -109,6 +112,7 @@ class CatalogImporter:
             report.embedded = self.index.cache.vectors_for(texts, on_progress=on_progress)[1]
             counts = self.courses.upsert(parsed.courses)
             report.embedded += self.index.sync(on_progress).embedded
+            self.changed()
         report.added, report.updated, report.unchanged = len(counts.added), len(counts.updated), counts.unchanged
         return report
 

@@ -13,7 +13,8 @@ from insights.report import Report, ReportBuilder, Window
 from insights.rollups import Rollups
 from learning.people.history import COMPLETED, STARTED
 from learning.people.learners import PENDING_PREFIX
-from tests.insights.test_differencing import LATER, Seeder, _at
+from tests.insights.test_differencing import LATER, Seeder, _at, _seed, first_courses
+from tests.insights.test_differencing import PEOPLE as EVERYONE
 
 PEOPLE = [f"U0ROLL{i}" for i in range(1, 6)]
 TUESDAY = date(2026, 11, 10)
@@ -98,3 +99,52 @@ def test_replicas_and_the_clock_catching_up_at_once_all_succeed(upnext, service,
             thread.join()
     assert failures == []
     assert report(upnext, encoder).funnel.total.shown == 5
+
+
+def rolled_up(store) -> dict[str, list[tuple]]:
+    """Every roll-up row, in one order."""
+    return {table: sorted(store.sql.rows(f"SELECT * FROM {table}")) for table in ROLLUPS}
+
+
+def rolled_up_in_one_go(store) -> dict[str, list[tuple]]:
+    """The roll-ups made again from nothing, in one transaction."""
+    with store.transaction() as sql:
+        for table in ROLLUPS:
+            sql.execute(f"DELETE FROM {table}")
+        sql.execute("DELETE FROM meta WHERE key IN ('rollups.events', 'rollups.answers')")
+    Rollups(store).update(events_chunk=10**9, answers_chunk=10**9)
+    return rolled_up(store)
+
+
+def seed(store, people: list[str]) -> None:
+    with store.transaction() as sql:
+        seeder = Seeder(sql, first_courses(sql))
+        for who in people:
+            _seed(seeder, who)
+
+
+def test_a_first_catch_up_in_tiny_chunks_rolls_up_exactly_what_one_transaction_does(upnext, service):
+    store = upnext.store
+    seed(store, EVERYONE)
+    Rollups(store).update(
+        events_chunk=3, answers_chunk=2
+    )  # a transaction per three events and two answers, marks advanced with each
+    chunked = rolled_up(store)
+    assert all(chunked.values())
+    assert rolled_up_in_one_go(store) == chunked
+
+
+def test_catching_up_in_tiny_chunks_after_more_was_written_rolls_up_exactly_what_one_transaction_does(upnext, service):
+    store = upnext.store
+    seed(store, EVERYONE[: len(EVERYONE) // 2])
+    Rollups(store).update(events_chunk=2, answers_chunk=3, days_chunk=2)
+    seed(store, EVERYONE[len(EVERYONE) // 2 :])
+    Rollups(store).update(events_chunk=2, answers_chunk=3, days_chunk=2)
+    with store.transaction() as sql:  # clicks on answers already rolled up, and no answer beside them
+        seeder = Seeder(sql, first_courses(sql))
+        for who, answer, at in sql.rows("SELECT learner_id, min(id), min(created_at) FROM answers WHERE kind = 'next' "
+                                        "GROUP BY learner_id"):  # fmt: skip
+            seeder.event(who, seeder.b, STARTED, at.replace("T10:", "T22:"), answer_id=answer)
+    Rollups(store).update(events_chunk=2, answers_chunk=3, days_chunk=2)
+    chunked = rolled_up(store)
+    assert rolled_up_in_one_go(store) == chunked

@@ -1,0 +1,167 @@
+"""Report snapshots: each window's figures computed once and kept in the store for every process that reads them.
+
+A materialised report, as BI tools keep: every web replica, the digest and `upnext report` find it. The report
+counts only weeks that have ended (`Window.finished`), so a window's figures change only by late writes into those
+weeks, erasures, profile changes and catalog changes. A snapshot is served while it is younger than twice
+the refresh period (UPNEXT_REPORT_REFRESH_MINUTES); the clock recomputes the default windows' every period and at its
+first check after a week ends (`SnapshotRefresh`). Forget me drops every snapshot in the erasure's own transaction
+(one may count the person), and so does a catalog import (catalog health counts courses).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import fields, is_dataclass
+from datetime import date, datetime
+from typing import Any, get_args, get_origin, get_type_hints
+
+from insights.report import Report, ReportBuilder, Window
+from learning.store.engine import Store, TableSteps
+from learning.timestamps import iso
+
+log = logging.getLogger(__name__)
+
+TABLES: TableSteps = {
+    9: """
+        CREATE TABLE report_snapshots (
+            first_day TEXT NOT NULL,        -- the counted window: snapped to weeks, cut to the weeks that ended
+            last_day TEXT NOT NULL,
+            min_group INTEGER NOT NULL,
+            format INTEGER NOT NULL,        -- REPORT_FORMAT when it was stored
+            computed_at TEXT NOT NULL,
+            report TEXT NOT NULL,           -- the Report as JSON (`encode`)
+            PRIMARY KEY (first_day, last_day, min_group, format)
+        );
+""",
+}
+
+REPORT_FORMAT = 1  # bump whenever the Report's shape changes: snapshots of another shape are then never read
+GENERATION = "report_snapshots.generation"  # meta key: a new value whenever the snapshots are dropped
+_KEY = "first_day = :first_day AND last_day = :last_day AND min_group = :min_group AND format = :format"
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def _typed(value: Any, kind: Any) -> Any:
+    """`value` read back from JSON as `kind` (a dataclass, date, list, tuple, dict or plain value)."""
+    origin, args = get_origin(kind), get_args(kind)
+    if is_dataclass(kind):
+        hints = get_type_hints(kind)
+        return kind(**{f.name: _typed(value[f.name], hints[f.name]) for f in fields(kind)})
+    if kind is date:
+        return date.fromisoformat(value)
+    if origin is list:
+        return [_typed(item, args[0]) for item in value]
+    if origin is tuple:
+        kinds = [args[0]] * len(value) if args[-1] is Ellipsis else args
+        return tuple(_typed(item, k) for item, k in zip(value, kinds, strict=True))
+    if origin is dict:
+        return {key: _typed(item, args[1]) for key, item in value.items()}
+    return value
+
+
+def encode(report: Report) -> str:
+    return json.dumps(_plain(report), ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(text: str) -> Report:
+    return _typed(json.loads(text), Report)
+
+
+class ReportSnapshots:
+    """The store's report snapshots, by counted window and minimum group (insights.report.Snapshots)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    @staticmethod
+    def _key(counted: Window, min_group: int) -> dict[str, Any]:
+        return {"first_day": counted.since.isoformat(), "last_day": counted.until.isoformat(),
+                "min_group": min_group, "format": REPORT_FORMAT}  # fmt: skip
+
+    def computed_at(self, counted: Window, min_group: int) -> datetime | None:
+        found = self.store.sql.value(f"SELECT computed_at FROM report_snapshots WHERE {_KEY}",
+                                     self._key(counted, min_group))  # fmt: skip
+        return datetime.fromisoformat(found) if found else None
+
+    def get(self, counted: Window, min_group: int, computed_after: datetime) -> Report | None:
+        rows = self.store.sql.rows(f"SELECT report FROM report_snapshots WHERE {_KEY} AND computed_at > :after",
+                                   {**self._key(counted, min_group), "after": iso(computed_after)})  # fmt: skip
+        return decode(rows[0][0]) if rows else None
+
+    def generation(self) -> str:
+        """Read before computing a report, handed to `put`: it changes whenever the snapshots are dropped."""
+        sql = self.store.sql
+        sql.execute("INSERT INTO meta (key, value) VALUES (:key, '') ON CONFLICT (key) DO NOTHING", {"key": GENERATION})
+        return sql.value("SELECT value FROM meta WHERE key = :key", {"key": GENERATION})
+
+    def put(self, counted: Window, min_group: int, report: Report, generation: str) -> bool:
+        """Keep `report`, unless the snapshots were dropped since `generation` was read (the report may count someone
+        forgotten meanwhile): False then. The generation's row is locked first, so a forget me under way finishes
+        before (and this one is not kept) or starts after (and deletes it)."""
+        with self.store.transaction() as sql:
+            if not sql.execute("UPDATE meta SET value = value WHERE key = :key AND value = :generation",
+                               {"key": GENERATION, "generation": generation}):  # fmt: skip
+                return False
+            sql.execute(
+                "INSERT INTO report_snapshots (first_day, last_day, min_group, format, computed_at, report) "
+                "VALUES (:first_day, :last_day, :min_group, :format, :computed_at, :report) "
+                "ON CONFLICT (first_day, last_day, min_group, format) DO UPDATE SET "
+                "computed_at = excluded.computed_at, report = excluded.report",
+                {**self._key(counted, min_group), "computed_at": report.generated_at, "report": encode(report)},
+            )
+        return True
+
+    def drop(self) -> int:
+        """Delete every snapshot (what they count changed), and any report being computed is not kept; how many
+        went."""
+        self.store.set_meta(GENERATION, uuid.uuid4().hex)
+        return self.store.sql.execute("DELETE FROM report_snapshots")
+
+    def erase(self, learner_ids: Sequence[str]) -> int:
+        """Forget me: any snapshot may count the person, so every one goes (in the erasure's transaction)."""
+        return self.drop()
+
+    def prune(self, before: datetime) -> int:
+        """Delete the snapshots computed before `before` (never served again)."""
+        return self.store.sql.execute("DELETE FROM report_snapshots WHERE computed_at < :before",
+                                      {"before": iso(before)})  # fmt: skip
+
+
+class SnapshotRefresh:
+    """The clock's job: the snapshots of `windows(today)` (the dashboard's default window, the digest's) computed
+    again once they are a refresh period old or missing (a week just ended: a new counted window), and snapshots
+    that can no longer be served deleted."""
+
+    def __init__(self, builder: ReportBuilder, windows: Callable[[date], list[Window]]):
+        self.builder = builder
+        self.windows = windows
+
+    def run(self) -> int:
+        """Refresh what is due; how many windows were computed."""
+        builder, snapshots = self.builder, self.builder.snapshots
+        assert snapshots is not None, "the report builder keeps no snapshots"
+        now = builder.clock()
+        computed = 0
+        for window in self.windows(now.date()):
+            at = snapshots.computed_at(builder.counted(window), builder.min_group)
+            if at is None or now - at >= builder.refresh:
+                builder.build(window, fresh=True)
+                computed += 1
+        snapshots.prune(now - 2 * builder.refresh)
+        if computed:
+            log.info("refreshed %d report snapshot(s)", computed)
+        return computed
