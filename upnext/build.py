@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # built on demand: a process that needs none of them does not
     from slack_sdk import WebClient
 
     from admin.web import AdminWeb
+    from bot.installations import OAuthStores
     from insights.queries import ReportQueries
     from insights.report import ReportBuilder
     from learning.check import CheckReport
@@ -94,6 +95,12 @@ class Upnext:
         from scheduler.digest import WeeklyDigest
 
         return WeeklyDigest(self.store, self.report_builder().build, client, self.settings.reporting, clock)
+
+    def oauth_stores(self) -> OAuthStores:
+        """Installs by OAuth: each workspace's (or org's) installation, and the states of installs under way."""
+        from bot.installations import InstallationRepository, OAuthStates, OAuthStores
+
+        return OAuthStores(InstallationRepository(self.store), OAuthStates(self.store))
 
     def check(self) -> CheckReport:
         """`upnext check`: verify the store and repair what is derived from it."""

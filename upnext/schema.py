@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from admin.tokens import TABLES as ADMIN_TOKENS
+from bot.installations import TABLES as INSTALLATIONS
 from bot.seen_events import TABLES as SEEN_EVENTS
 from embeddings.vector_cache import TABLES as COURSE_VECTORS
 from insights.rollups import TABLES as ROLLUPS
@@ -31,6 +32,7 @@ OWNERS = (
     ANSWERS,
     ADMIN_TOKENS,
     ROLLUPS,
+    INSTALLATIONS,
 )
 MIGRATIONS = migrations(*OWNERS)
 
