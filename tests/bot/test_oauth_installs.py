@@ -11,15 +11,14 @@ import pytest
 
 from config import Settings
 from tests.conftest import PUBLIC_URL, RunningServer
-from tests.fakes.signing import JSON, json_body, post_signed
 from tests.fakes.slack import Grant
-from tests.helpers import HttpResult, http
+from tests.helpers import http
+from tests.oauth_flow import PUBLIC_HOST, dm_from, event_from, home_from, install, install_page, redirect
 from tests.slack_requests import onboard
 from upnext.logs import RedactingFormatter, secrets_of
 
 CLIENT_ID = "1234.5678"
 CLIENT_SECRET = "oauth-client-secret-0f9e8d7c"
-PUBLIC_HOST = {"Host": "upnext.test"}  # PUBLIC_URL's host: where the install page is served
 A = Grant(token="xoxb-team-a-000001", team_id="T0TEAMA")
 B = Grant(token="xoxb-team-b-000002", team_id="T0TEAMB")
 ORG = Grant(token="xoxb-org-e-000003", team_id=None, enterprise_id="E0ORG")
@@ -30,52 +29,6 @@ ANA, LUIS = "U0ANA", "U0LUIS"
 def settings(settings: Settings) -> Settings:
     """Installed by OAuth: no SLACK_BOT_TOKEN, the app's client id and secret instead."""
     return replace(settings, slack_bot_token=None, slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET)
-
-
-def install_page(server: RunningServer) -> tuple[HttpResult, str]:
-    """The install page, and the state its cookie carries."""
-    page = http(server.url + "/slack/install", headers=PUBLIC_HOST)
-    cookie = page.headers.get("Set-Cookie", "").split(";")[0]
-    return page, cookie.split("=", 1)[1] if "=" in cookie else ""
-
-
-def redirect(server: RunningServer, code: str, state: str, cookie_state: str | None = None) -> HttpResult:
-    """The installer's browser coming back from Slack's page with `code` and `state` (and the page's cookie)."""
-    cookie = {"Cookie": f"slack-app-oauth-state={cookie_state or state}"}
-    return http(f"{server.url}/slack/oauth_redirect?code={code}&state={state}", headers={**PUBLIC_HOST, **cookie})
-
-
-def install(server: RunningServer, grant: Grant, code: str) -> HttpResult:
-    """The whole flow: the install page, consent on Slack (which makes `code`), and the redirect back."""
-    page, state = install_page(server)
-    assert page.status == 200 and f"state={state}" in page.body.decode()
-    server.slack.grant(code, grant)
-    return redirect(server, code, state)
-
-
-def event_from(server: RunningServer, grant: Grant, payload: dict, team: str | None = None) -> HttpResult:
-    """An event from a workspace (`team`, by default the grant's own), as Slack sends it to that installation."""
-    org_wide = grant.team_id is None
-    body = {
-        "token": "x", "team_id": team or grant.team_id, "enterprise_id": grant.enterprise_id, "api_app_id": "AUPNEXT",
-        "type": "event_callback", "event_id": f"Ev{time.monotonic_ns()}", "event_time": int(time.time()),
-        "event": payload, "authorizations": [{"enterprise_id": grant.enterprise_id, "team_id": grant.team_id,
-                                              "user_id": grant.bot_user_id, "is_bot": True,
-                                              "is_enterprise_install": org_wide}],
-        "is_ext_shared_channel": False,
-    }  # fmt: skip
-    return post_signed(server, json_body(body), JSON)
-
-
-def dm_from(server: RunningServer, grant: Grant, user: str, text: str, team: str | None = None) -> HttpResult:
-    ts = f"{time.time():.6f}"
-    message = {"type": "message", "channel": "D" + user, "channel_type": "im", "user": user, "text": text, "ts": ts,
-               "event_ts": ts}  # fmt: skip
-    return event_from(server, grant, message, team)
-
-
-def home_from(server: RunningServer, grant: Grant, user: str) -> HttpResult:
-    return event_from(server, grant, {"type": "app_home_opened", "user": user, "tab": "home", "channel": "D" + user})
 
 
 def until(condition, timeout: float = 10) -> None:
