@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
@@ -20,7 +22,8 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from admin.signin import SignIn
 from admin.tokens import AdminTokenRepository
 from bot import failures
-from bot.listeners import actions, assistant, commands, feedback, home, messages, users, views
+from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, OAuthStores
+from bot.listeners import actions, assistant, commands, feedback, home, installs, messages, users, views
 from bot.listeners.messages import Conversation
 from bot.metrics import MeasuredPool, MeasuredWebClient, Metrics
 from bot.seen_events import SeenEventRepository
@@ -97,21 +100,56 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
     executor: Executor | None = None,
     metrics: Metrics | None = None,
+    oauth: OAuthStores | None = None,
 ) -> App:
+    """With `oauth` (SLACK_CLIENT_ID set) each request is answered with its workspace's installation, found in the
+    store; otherwise with SLACK_BOT_TOKEN."""
+    client = client or web_client(settings, metrics)
     app = App(
         name="upnext",
-        client=client or web_client(settings, metrics),
+        client=client,
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=verify_token,
         process_before_response=process_before_response,
         listener_executor=executor or listener_pool(settings, metrics),
         logger=log,
+        **(
+            {"oauth_settings": oauth_settings(settings, oauth, client)}
+            if oauth
+            else {"token": settings.slack_bot_token}
+        ),
     )
     if metrics:
         app.use(metrics.middleware)
     failures.register(app, service.learners, on_failure=metrics.listener_failed if metrics else None)
+    if oauth:
+        installs.register(app, oauth.installations)
     register_listeners(app, settings, service, seen_events, admin_tokens, clock)
     return app
+
+
+def oauth_settings(settings: Settings, oauth: OAuthStores, client: WebClient) -> OAuthSettings:
+    """Bolt's OAuth flow over our stores: Slack sends installers back to UPNEXT_PUBLIC_URL/slack/oauth_redirect."""
+    assert settings.slack_client_id and settings.slack_client_secret and settings.reporting.public_url
+    oauth_flow = OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=list(BOT_SCOPES),
+        user_scopes=[],
+        redirect_uri=settings.reporting.public_url.rstrip("/") + REDIRECT_PATH,
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        installation_store=oauth.installations,
+        state_store=oauth.states,
+        state_expiration_seconds=oauth.states.expiration_seconds,
+        logger=log,
+    )
+    # auth.test once per token (not once per request); an uninstalled workspace's token is no longer found, so never
+    # reaches this cache
+    oauth_flow.authorize = InstallationStoreAuthorize(
+        logger=log, installation_store=oauth.installations, client=client, cache_enabled=True
+    )
+    return oauth_flow
 
 
 def register_listeners(

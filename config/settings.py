@@ -26,6 +26,8 @@ class Settings:
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
+    slack_client_id: str | None = None  # with the secret: installs by OAuth, a token per workspace or org
+    slack_client_secret: str | None = field(default=None, repr=False)
     slack_api_url: str = DEFAULT_SLACK_API_URL
     home: Path = field(default_factory=lambda: Path("var"))
     database_url: str | None = field(default=None, repr=False)  # PostgreSQL, shared; None: SQLite under home
@@ -43,9 +45,14 @@ class Settings:
     reporting: Reporting = field(default_factory=Reporting)
 
     @property
+    def oauth(self) -> bool:
+        """Installs by OAuth (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET): each workspace's token is in the store."""
+        return self.slack_client_id is not None
+
+    @property
     def has_slack(self) -> bool:
         """True when there is enough to talk to a real Slack workspace."""
-        return self.slack_bot_token is not None
+        return self.slack_bot_token is not None or self.oauth
 
     @property
     def socket_mode(self) -> bool:
@@ -66,8 +73,10 @@ class Settings:
 
     def require_http(self) -> None:
         """HTTP mode verifies every request, so it cannot run without the signing secret."""
-        if not self.slack_bot_token:
+        if not self.has_slack:
             raise SettingsError("SLACK_BOT_TOKEN is required to serve Slack (it starts with xoxb-)")
+        if self.oauth and not self.reporting.public_url:
+            raise SettingsError("UPNEXT_PUBLIC_URL is required to install by OAuth (Slack redirects installers there)")
         if not self.slack_signing_secret:
             raise SettingsError("SLACK_SIGNING_SECRET is required for HTTP mode (Basic Information > App Credentials)")
 
@@ -109,6 +118,8 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         slack_bot_token=_token(merged, "SLACK_BOT_TOKEN", "xoxb-"),
         slack_signing_secret=_clean(merged.get("SLACK_SIGNING_SECRET")),
         slack_app_token=_token(merged, "SLACK_APP_TOKEN", "xapp-"),
+        slack_client_id=(client_id := _clean(merged.get("SLACK_CLIENT_ID"))),
+        slack_client_secret=_client_secret(merged, client_id),
         slack_api_url=_api_url(merged),
         home=Path(_clean(merged.get("UPNEXT_HOME")) or "var"),
         database_url=_database_url(merged),
@@ -125,6 +136,13 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         nudges=nudge_policy(merged),
         reporting=reporting(merged),
     )
+
+
+def _client_secret(env: Mapping[str, str | None], client_id: str | None) -> str | None:
+    secret = _clean(env.get("SLACK_CLIENT_SECRET"))
+    if (client_id is None) != (secret is None):
+        raise SettingsError("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together (Basic Information > App Credentials)")
+    return secret
 
 
 def _database_url(env: Mapping[str, str | None]) -> str | None:

@@ -296,10 +296,15 @@ def serving(settings: Settings, upnext: Upnext, slack: FakeSlack, admin_clock: A
 
     service = upnext.service
     listeners = ThreadPoolExecutor(max_workers=8)
-    app = create_app(settings, service, upnext.seen_events, upnext.admin_tokens, verify_token=True, executor=listeners)
+    oauth = upnext.oauth_stores() if settings.oauth else None
+    app = create_app(
+        settings, service, upnext.seen_events, upnext.admin_tokens, verify_token=True, executor=listeners, oauth=oauth
+    )
     pages = upnext.admin_web(admin_clock)
+    public_url = settings.reporting.public_url
+    routes = SlackWsgiApp(app, SIGNING_SECRET, catalog_health(service), is_admin_path, pages, public_url)
     wsgi = create_server(
-        SlackWsgiApp(app, SIGNING_SECRET, catalog_health(service), pages=is_admin_path, pages_app=pages),
+        routes,
         host="127.0.0.1",
         port=0,
         threads=8,

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.installations import BOT_SCOPES, REDIRECT_PATH
 from bot.request_kind import EVENTS
 
 MANIFEST = yaml.safe_load((Path(__file__).parent.parent / "config" / "manifest.yml").read_text())
@@ -24,3 +25,13 @@ def test_manifest_has_the_scopes_the_bot_uses():
 def test_every_event_the_manifest_subscribes_to_is_a_known_request_kind():
     subscribed = {name.split(".")[0] for name in MANIFEST["settings"]["event_subscriptions"]["bot_events"]}
     assert subscribed <= EVENTS
+
+
+def test_manifest_lets_the_app_be_installed_by_oauth_org_wide_and_told_when_it_leaves():
+    assert [url.endswith(REDIRECT_PATH) for url in MANIFEST["oauth_config"]["redirect_urls"]] == [True]
+    assert MANIFEST["settings"]["org_deploy_enabled"] is True
+    assert {"app_uninstalled", "tokens_revoked"} <= set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
+
+
+def test_the_install_page_asks_for_the_scopes_the_manifest_declares():
+    assert sorted(BOT_SCOPES) == sorted(MANIFEST["oauth_config"]["scopes"]["bot"])

@@ -41,6 +41,8 @@ def test_environment_wins_over_dotenv(tmp_path: Path):
         ({"UPNEXT_METRICS_PORT": "9100"}, "UPNEXT_METRICS_PORT is set but UPNEXT_METRICS is off"),
         ({"UPNEXT_METRICS": "on", "UPNEXT_METRICS_PORT": "0"}, "UPNEXT_METRICS_PORT must be between 1 and 65535"),
         ({"UPNEXT_SQLITE_BUSY_TIMEOUT": "0"}, "UPNEXT_SQLITE_BUSY_TIMEOUT must be between 0.1 and 600"),
+        ({"SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together"),
+        ({"SLACK_CLIENT_SECRET": "s3cret-client"}, "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together"),
     ],
 )
 def test_malformed_settings_name_the_variable(env, message):
@@ -53,6 +55,15 @@ def test_http_mode_requires_the_signing_secret():
     settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-1"}, env_file=None)
     with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET is required"):
         settings.require_http()
+
+
+def test_installing_by_oauth_serves_slack_without_a_bot_token_and_needs_the_public_url():
+    oauth = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s3cret-client", "SLACK_SIGNING_SECRET": "sign"}
+    settings = load_settings(oauth, env_file=None)
+    assert settings.oauth and settings.has_slack and "s3cret-client" not in repr(settings)
+    with pytest.raises(SettingsError, match="UPNEXT_PUBLIC_URL is required to install by OAuth"):
+        settings.require_http()
+    load_settings({**oauth, "UPNEXT_PUBLIC_URL": "https://upnext.example.com"}, env_file=None).require_http()
 
 
 def test_reporting_settings():

@@ -35,3 +35,15 @@ def test_a_token_slack_refuses_is_one_line_naming_slack_bot_token(monkeypatch, t
     fake_slack.fail("auth.test", status=200, error="invalid_auth")
     lines = serve_fails(monkeypatch, tmp_path, capsys, "xoxb-wrong", fake_slack.api_url)
     assert len(lines) == 1 and "SLACK_BOT_TOKEN" in lines[0] and "invalid_auth" in lines[0], lines
+
+
+def test_installing_by_oauth_in_socket_mode_is_one_line_asking_for_http_mode(monkeypatch, tmp_path, capsys):
+    oauth = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "client-secret", "SLACK_APP_TOKEN": "xapp-1",
+             "UPNEXT_HOME": str(tmp_path / "home")}  # fmt: skip
+    for name, value in oauth.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["serve"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "HTTP mode" in lines[0], lines

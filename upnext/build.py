@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # built on demand: a process that needs none of them does not
     from slack_sdk import WebClient
 
     from admin.web import AdminWeb
+    from bot.installations import OAuthStores
     from insights.queries import ReportQueries
     from insights.report import ReportBuilder, Window
     from insights.snapshots import SnapshotRefresh
@@ -113,6 +114,12 @@ class Upnext:
             return [Window.last_weeks(today=today), *(digest_windows(today) if with_digest else [])]
 
         return SnapshotRefresh(self.report_builder(), windows)
+
+    def oauth_stores(self) -> OAuthStores:
+        """Installs by OAuth: each workspace's (or org's) installation, and the states of installs under way."""
+        from bot.installations import InstallationRepository, OAuthStates, OAuthStores
+
+        return OAuthStores(InstallationRepository(self.store), OAuthStates(self.store))
 
     def check(self) -> CheckReport:
         """`upnext check`: verify the store and repair what is derived from it."""

@@ -47,9 +47,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         raise SettingsError("UPNEXT_METRICS_PORT must differ from the port Slack reaches: it keeps /metrics off it")
     if http:
         settings.require_http()
+    elif settings.oauth:
+        raise SettingsError(
+            "installing by OAuth needs HTTP mode (its install page): unset SLACK_APP_TOKEN or use --http"
+        )
     elif not settings.slack_bot_token:
         raise SettingsError("SLACK_BOT_TOKEN is required to serve Slack (it starts with xoxb-)")
-    check_slack(web_client(settings), settings)  # a wrong token or URL stops here, before minutes of start-up
+    if settings.slack_bot_token:
+        check_slack(web_client(settings), settings)  # a wrong token or URL stops here, before minutes of start-up
     started = time.monotonic()
     upnext = _build(settings)
     service = upnext.service
@@ -63,6 +68,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         verify_token=True,
         executor=listeners,
         metrics=metrics,
+        oauth=upnext.oauth_stores() if settings.oauth else None,
     )
     log.info("ready in %.1fs", time.monotonic() - started)
     in_background("warm-up", lambda: _warm(service.recommender))
@@ -76,7 +82,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
         assert settings.slack_signing_secret  # require_http() checked it
         wsgi = SlackWsgiApp(app, settings.slack_signing_secret, health=catalog_health(service),
-                            pages=is_admin_path, pages_app=upnext.admin_web())  # fmt: skip
+                            pages=is_admin_path, pages_app=upnext.admin_web(),
+                            public_url=settings.reporting.public_url)  # fmt: skip
         if metrics and settings.metrics_port:
             _serve_metrics(metrics, settings.metrics_port)
         measured = MetricsWsgi(wsgi, metrics, page=not settings.metrics_port) if metrics else wsgi

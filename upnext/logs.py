@@ -1,11 +1,11 @@
 """Log set-up for every `upnext` command, with secrets redacted and Slack ids replaced by pseudonyms.
 
 Lines are plain, or one JSON object a line (UPNEXT_LOG_FORMAT=json) for log collectors. Either way the configured
-tokens, signing secret and DATABASE_URL's password, and anything shaped like a Slack token, are replaced by `[redacted]`
-before a line is written, and anything shaped like a Slack id (a user, team, channel...) or an email address by a
-keyed pseudonym, `U#1a2b3c4d`: the same id gives the same pseudonym in every line and process of the install, and
-without the key (derived from the bot token) no list of ids can be hashed to find whose it is. What people type is
-never logged by Upnext's own code.
+tokens, signing secret, OAuth client secret and DATABASE_URL's password, and anything shaped like a Slack token, are
+replaced by `[redacted]` before a line is written, and anything shaped like a Slack id (a user, team, channel...) or an
+email address by a keyed pseudonym, `U#1a2b3c4d`: the same id gives the same pseudonym in every line and process of the
+install, and without the key (derived from the bot token, else the signing secret) no list of ids can be hashed to find
+whose it is. What people type is never logged by Upnext's own code.
 """
 
 from __future__ import annotations
@@ -76,10 +76,15 @@ class JsonFormatter(RedactingFormatter):
         return self.redact(json.dumps(entry, ensure_ascii=False))
 
 
+def secrets_of(settings: Settings) -> tuple[str | None, ...]:
+    """What no log line may hold, the bot token first (it keys the pseudonyms)."""
+    password = urlsplit(settings.database_url).password if settings.database_url else None
+    return (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
+            settings.slack_client_secret, password)  # fmt: skip
+
+
 def configure_logging(settings: Settings | None, level: int) -> None:
-    password = urlsplit(settings.database_url).password if settings and settings.database_url else None
-    secrets = (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token, password) \
-        if settings else ()  # fmt: skip
+    secrets = secrets_of(settings) if settings else ()
     if settings and settings.log_format == "json":
         formatter: logging.Formatter = JsonFormatter(secrets)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from admin.tokens import TABLES as ADMIN_TOKENS
+from bot.installations import TABLES as INSTALLATIONS
 from bot.seen_events import TABLES as SEEN_EVENTS
 from embeddings.vector_cache import TABLES as COURSE_VECTORS
 from insights.rollups import TABLES as ROLLUPS
@@ -33,6 +34,7 @@ OWNERS = (
     ADMIN_TOKENS,
     ROLLUPS,
     REPORT_SNAPSHOTS,
+    INSTALLATIONS,
 )
 MIGRATIONS = migrations(*OWNERS)
 

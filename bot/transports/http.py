@@ -1,4 +1,6 @@
-"""HTTP mode: Bolt on /slack/events and a health check on /healthz, served by waitress.
+"""HTTP mode: Bolt on /slack/events, a health check on /healthz, and the install pages, served by waitress.
+
+Installing by OAuth, Bolt also serves /slack/install and /slack/oauth_redirect.
 
 Waitress is a production WSGI server, threaded, pure Python.
 """
@@ -13,10 +15,12 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.installations import INSTALL_PATH, REDIRECT_PATH
 from bot.payload_check import payload_problem
 from learning.service import LearningService
 from learning.store.engine import StoreUnavailable
@@ -53,12 +57,24 @@ class SlackWsgiApp:
         health: Callable[[], dict[str, Any]] | None = None,
         pages: Callable[[str], bool] | None = None,
         pages_app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]] | None = None,
+        public_url: str | None = None,
     ):
-        """`pages_app` serves the paths `pages` accepts (the admin dashboard), on the same port."""
+        """`pages_app` serves the paths `pages` accepts (the admin dashboard), on the same port. An app installed by
+        OAuth serves its install page and redirect at `public_url` only: the state cookie the page sets must come
+        back with the redirect, which Slack sends there."""
         self.handler = SlackRequestHandler(app, path=EVENTS_PATH)
+        self.install_paths = (INSTALL_PATH, REDIRECT_PATH) if app.oauth_flow else ()
+        self.public_host = urlsplit(public_url).netloc if public_url else None
         self.secret = signing_secret.encode()
         self.health = health or (lambda: {"ok": True})
         self.pages, self.pages_app = pages, pages_app
+
+    def _install(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Bolt's install page and redirect (the state checked there), for requests to the public address."""
+        host = environ.get("HTTP_X_FORWARDED_HOST") or environ.get("HTTP_HOST")
+        if self.public_host and host != self.public_host:
+            return _plain(start_response, "404 Not Found", {"ok": False, "error": "install_at_public_url"})
+        return self.handler(environ, start_response)
 
     def _signed(self, body: bytes, headers: dict[str, str]) -> bool:
         """Slack's v0 signature over the raw bytes, with a timestamp at most five minutes off."""
@@ -79,6 +95,8 @@ class SlackWsgiApp:
                 return _plain(start_response, "503 Service Unavailable", {"ok": False, "error": "store_unavailable"})
         if self.pages and self.pages_app and self.pages(path):
             return self.pages_app(environ, start_response)
+        if path in self.install_paths and method == "GET":
+            return self._install(environ, start_response)
         if path != EVENTS_PATH:
             return _plain(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
         if method != "POST":

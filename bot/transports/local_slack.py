@@ -1,7 +1,9 @@
 """A local stand-in for Slack's Web API on 127.0.0.1, used by the console and by the tests.
 
-It records every call (method, parsed body) and every post to a response_url, answers the methods Upnext uses the
-way Slack does, and can be told to answer some calls with HTTP 429 and Retry-After, as Slack does under load.
+It records every call (method, parsed body, the token it carried) and every post to a response_url, answers the
+methods Upnext uses the way Slack does, and can be told to answer some calls with HTTP 429 and Retry-After, as Slack
+does under load. For installs by OAuth it hands out codes (`grant`) that `oauth.v2.access` exchanges once for a
+workspace's or an org's token, answers `auth.test` for each such token, and refuses a token once it is revoked.
 """
 
 from __future__ import annotations
@@ -27,6 +29,41 @@ class Call:
     body: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
     path: str = ""
+    token: str | None = None  # the bearer token (or `token` field) the call carried
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a user's consent on Slack's install page made: a token for a workspace, or for a whole org."""
+
+    token: str
+    team_id: str | None  # None for an org-wide install
+    enterprise_id: str | None = None
+    bot_user_id: str = BOT_USER_ID
+
+    def access(self) -> dict[str, Any]:
+        """oauth.v2.access's answer for this grant."""
+        org_wide = self.team_id is None
+        return {
+            "ok": True, "app_id": "AUPNEXT", "access_token": self.token, "token_type": "bot",
+            "scope": "chat:write,commands,users:read", "bot_user_id": self.bot_user_id,
+            "team": None if org_wide else {"id": self.team_id, "name": f"Team {self.team_id}"},
+            "enterprise": {"id": self.enterprise_id, "name": "Org"} if self.enterprise_id else None,
+            "is_enterprise_install": org_wide, "authed_user": {"id": "U0INSTALLER"},
+        }  # fmt: skip
+
+    def identity(self) -> dict[str, Any]:
+        """auth.test's answer for this grant's token."""
+        return {
+            "ok": True, "user_id": self.bot_user_id, "bot_id": "B" + self.token[-6:].upper(), "team_id": self.team_id,
+            "enterprise_id": self.enterprise_id, "is_enterprise_install": self.team_id is None, "user": "upnext",
+            "url": "https://local.slack.invalid/",
+        }  # fmt: skip
+
+
+def _token(headers: Any, body: dict[str, Any]) -> str | None:
+    bearer = str(headers.get("Authorization") or "")
+    return bearer.removeprefix("Bearer ") if bearer.startswith("Bearer ") else body.get("token")
 
 
 def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
@@ -69,6 +106,9 @@ class LocalSlack:
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
+        self._codes: dict[str, Grant] = {}  # OAuth codes not yet exchanged
+        self._granted: dict[str, Grant] = {}  # token -> its grant, until revoked
+        self._revoked: set[str] = set()
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> LocalSlack:
@@ -129,6 +169,21 @@ class LocalSlack:
         with self._lock:
             self._hooks[method] = hook
 
+    def grant(self, code: str, grant: Grant) -> None:
+        """A user approved the install on Slack's page: Slack redirects their browser with `code`."""
+        with self._lock:
+            self._codes[code] = grant
+
+    def revoke(self, token: str) -> None:
+        """The token stops working (an uninstall), as Slack does before it sends app_uninstalled."""
+        with self._lock:
+            self._granted.pop(token, None)
+            self._revoked.add(token)
+
+    def tokens_used(self) -> set[str | None]:
+        with self._lock:
+            return {c.token for c in self.calls}
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -181,7 +236,7 @@ class LocalSlack:
         with self._lock:
             failure = self._take_failure(method)
             if failure is None:
-                self.calls.append(Call(method, body, path=path))
+                self.calls.append(Call(method, body, path=path, token=_token(request.headers, body)))
                 self._lock.notify_all()
             delay = self._delays.get(method, 0.0)
             hook = self._hooks.get(method)
@@ -198,7 +253,7 @@ class LocalSlack:
             return
         if hook is not None:
             hook(body)
-        answer = self.answer(method, body)
+        answer = self._refusal(method, body, _token(request.headers, body)) or self.answer(method, body)
         time.sleep(delay)
         self._reply(request, 200, answer)
 
@@ -225,6 +280,21 @@ class LocalSlack:
                 message = {"text": body.get("initial_comment") or "", "ts": f"{time.time():.6f}", "files": files}
                 self.messages.setdefault(str(body["channel_id"]), []).append(message)
         return {"ok": True, "files": [{"id": f["id"]} for f in files]}
+
+    def _refusal(self, method: str, body: dict[str, Any], token: str | None) -> dict[str, Any] | None:
+        """Slack's answer when the call cannot succeed: a revoked token, or an OAuth code unknown or used before."""
+        with self._lock:
+            if token in self._revoked:
+                return {"ok": False, "error": "token_revoked"}
+            if method == "oauth.v2.access":
+                grant = self._codes.pop(str(body.get("code")), None)
+                if grant is None:
+                    return {"ok": False, "error": "invalid_code"}
+                self._granted[grant.token] = grant
+                return grant.access()
+            if method == "auth.test" and token in self._granted:
+                return self._granted[token].identity()
+        return None
 
     def answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         """What Slack would answer to a successful call."""

@@ -1,0 +1,41 @@
+"""Which installation serves a workspace: its own, else its Grid org's org-wide one; gone at once when deleted."""
+
+from __future__ import annotations
+
+from slack_sdk.oauth.installation_store import Installation
+
+from bot.installations import InstallationRepository
+
+
+def installation(token: str, team: str | None, enterprise: str | None = None) -> Installation:
+    return Installation(
+        bot_token=token, team_id=team, enterprise_id=enterprise, is_enterprise_install=team is None, user_id=""
+    )
+
+
+def token_for(installs: InstallationRepository, enterprise: str | None, team: str | None, org_wide=False) -> str | None:
+    found = installs.find_installation(enterprise_id=enterprise, team_id=team, is_enterprise_install=org_wide)
+    return found.bot_token if found else None
+
+
+def test_a_grid_workspace_is_served_by_its_own_install_else_by_its_org_wide_one(store):
+    installs = InstallationRepository(store)
+    installs.save(installation("xoxb-org", None, "E0ORG"))
+    installs.save(installation("xoxb-own", "T0OWN", "E0ORG"))
+    assert token_for(installs, "E0ORG", "T0OWN") == "xoxb-own"
+    assert token_for(installs, "E0ORG", "T0OTHER") == "xoxb-org"  # even when the payload does not say org-wide
+    assert token_for(installs, "E0ORG", None, org_wide=True) == "xoxb-org"
+    assert token_for(installs, "E0ELSE", "T0OTHER") is None and token_for(installs, None, "T0OTHER") is None
+
+
+def test_a_reinstall_replaces_the_token_and_a_deletion_is_seen_at_once_despite_the_cache(store):
+    installs = InstallationRepository(store)
+    installs.save(installation("xoxb-first", "T0A"))
+    assert token_for(installs, None, "T0A") == "xoxb-first"  # now cached
+    installs.save(installation("xoxb-second", "T0A"))
+    assert token_for(installs, None, "T0A") == "xoxb-second"
+    installs.delete_installation(enterprise_id=None, team_id="T0A", user_id="U0SOMEONE")  # a user's: none kept
+    assert token_for(installs, None, "T0A") == "xoxb-second"
+    installs.delete_bot(enterprise_id=None, team_id="T0A")
+    assert token_for(installs, None, "T0A") is None
+    assert store.sql.value("SELECT count(*) FROM slack_installations") == 0
