@@ -71,13 +71,19 @@ TABLES: TableSteps = {
             )
         ) WHERE last_active_at IS NULL;
 """,
+    11: """
+        -- the Enterprise Grid org of a learner (Slack ids are org-wide there); team_id is their workspace
+        ALTER TABLE learners ADD COLUMN enterprise_id TEXT;
+        CREATE INDEX learners_workspace ON learners(enterprise_id, team_id);
+""",
 }
 
 
 @dataclass(frozen=True)
 class Learner:
     slack_id: str
-    team_id: str | None = None
+    team_id: str | None = None  # their workspace
+    enterprise_id: str | None = None  # their Enterprise Grid org, if any
     email: str | None = None
     real_name: str | None = None
     first_name: str | None = None
@@ -139,10 +145,11 @@ def _text(value: Any) -> str | None:
 
 def profile_from_slack(user: Mapping[str, Any]) -> dict[str, Any]:
     """The fields Upnext keeps from a `users.info` user object."""
-    given = user.get("profile")
+    given, grid = user.get("profile"), user.get("enterprise_user")
     profile: Mapping[str, Any] = given if isinstance(given, dict) else {}
     return {
         "team_id": _text(user.get("team_id")),
+        "enterprise_id": _text(grid.get("enterprise_id")) if isinstance(grid, dict) else None,
         "email": (_text(profile.get("email")) or "").lower() or None,
         "real_name": _text(user.get("real_name")) or _text(profile.get("real_name")),
         "first_name": _text(profile.get("first_name")),
