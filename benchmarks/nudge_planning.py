@@ -1,12 +1,14 @@
 """Nudge planning at company scale: 100k learners (time zones around the world, a tenth with interests, ~10
 courses of history each, last active 0-120 days ago) and a 10k catalog with 200 courses published this month.
 
-    python -m benchmarks.nudge_planning [--learners 100000] [--courses 10000] [--store HOME]
+    python -m benchmarks.nudge_planning [--learners 100000] [--courses 10000] [--store HOME] [--workspaces 20]
                                         [--postgres | --database-url URL] [--smoke]
 
 The store is built once under var/bench/ (the bundled catalog, copies up to the size with nearby vectors, see
 benchmarks/catalogs.py). The planning run is measured in a fresh process, so its peak RSS is planning's own
-(model load included, as in the clock process).
+(model load included, as in the clock process). With `--workspaces N` the copy planned on has its learners spread
+round-robin over N workspaces, each installed by OAuth, and is planned as `upnext clock` installed by OAuth plans
+(only learners an installation serves); without it, as with one SLACK_BOT_TOKEN.
 """
 
 from __future__ import annotations
@@ -21,15 +23,18 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from slack_sdk.oauth.installation_store import Installation
+
 from benchmarks import engines
 from benchmarks.catalogs import prefill_copies, scaled
 from benchmarks.common import peak_rss_mb, report, share_vectors
+from bot.installations import InstallationRepository
 from config import Settings, load_settings
 from learning.catalog.courses import Course
 from learning.catalog.files import ParsedCatalog, read_catalog_file
 from learning.catalog.importer import bundled_catalog_path
 from learning.timestamps import iso
-from upnext.build import build_service
+from upnext.build import build, build_service
 from upnext.schema import open_store
 
 ZONES = ["Europe/Madrid", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "Europe/London", "Asia/Kolkata",
@@ -89,13 +94,39 @@ def company_store(work: Path, learners: int, courses: int, rebuild: bool = False
     return home
 
 
-def plan_once(home: Path, url: str | None = None) -> dict:
-    """Runs in its own process: open the store as the clock does, plan once, report time and peak RSS."""
+def spread_over_workspaces(db: Path, workspaces: int) -> None:
+    """The SQLite store at `db` with its learners spread round-robin over `workspaces` workspaces, each installed
+    by OAuth with a token of its own."""
+    store = open_store(db)
+    try:
+        ids = [slack_id for (slack_id,) in store.sql.rows("SELECT slack_id FROM learners ORDER BY slack_id")]
+        with store.transaction() as sql:
+            sql.execute_many("UPDATE learners SET team_id = :team, enterprise_id = NULL WHERE slack_id = :id",
+                             ({"team": _workspace(n % workspaces), "id": i} for n, i in enumerate(ids)))  # fmt: skip
+        installations = InstallationRepository(store)
+        for n in range(workspaces):
+            installations.save(Installation(app_id="AUPNEXT", team_id=_workspace(n), bot_token=f"xoxb-bench-{n:04d}",
+                                            bot_user_id="UUPNEXTBOT", user_id=""))  # fmt: skip
+    finally:
+        store.close()
+
+
+def _workspace(n: int) -> str:
+    return f"T{n:05d}"
+
+
+def plan_once(home: Path, url: str | None = None, by_installation: bool = False) -> dict:
+    """Runs in its own process: open the store as the clock does, plan once (only for learners an installation
+    serves, `by_installation`), report time and peak RSS."""
+    from scheduler.delivery import installation_clients
     from scheduler.planner import Planner
 
     started = time.perf_counter()
-    service = build_service(Settings(home=home, database_url=url), prepare=False)
-    planner = Planner(service, load_settings({}, env_file=None).nudges, clock=lambda: NOW)
+    settings = Settings(home=home, database_url=url)
+    upnext = build(settings, prepare=False)
+    service = upnext.service
+    clients = installation_clients(settings, upnext.oauth_stores().installations) if by_installation else None
+    planner = Planner(service, load_settings({}, env_file=None).nudges, clock=lambda: NOW, workspaces=clients)
     service.recommender.frames.current()
     load_s = time.perf_counter() - started
     started = time.perf_counter()
@@ -117,12 +148,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rebuild", action="store_true", help="build the store even if it exists")
     parser.add_argument("--plan-only", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--plan-url", help=argparse.SUPPRESS)
+    parser.add_argument("--plan-by-installation", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--workspaces", type=int, default=0,
+                        help="spread the learners over this many workspaces, each installed by OAuth")  # fmt: skip
     parser.add_argument("--store", type=Path, help="plan on a copy of this UPNEXT_HOME's store instead of building one")
     parser.add_argument("--smoke", action="store_true")
     engines.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.plan_only:
-        print(json.dumps(plan_once(args.plan_only, args.plan_url)))
+        print(json.dumps(plan_once(args.plan_only, args.plan_url, args.plan_by_installation)))
         return {}
     if args.smoke:
         args.learners, args.courses = 100, 60
@@ -132,20 +166,26 @@ def main(argv: list[str] | None = None) -> dict:
     fresh = args.work / "nudge-planning-run"  # planning writes its plans: each run plans on a fresh copy
     shutil.rmtree(fresh, ignore_errors=True)
     shutil.copytree(home, fresh, ignore=shutil.ignore_patterns("*.lock", "*-wal", "*-shm"))
-    results = {"learners": args.learners, "courses": args.courses, "store_build_s": round(build_s, 1),
-               "sqlite": _plan_in_a_process(fresh)}  # fmt: skip
+    results: dict = {"learners": args.learners, "courses": args.courses, "store_build_s": round(build_s, 1)}
+    if args.workspaces:
+        started = time.perf_counter()
+        spread_over_workspaces(fresh / "upnext.db", args.workspaces)
+        results |= {"workspaces": args.workspaces, "spread_s": round(time.perf_counter() - started, 1)}
+    by_installation = bool(args.workspaces)
     with engines.postgres_server(args) as server:
-        if server:  # the same store copied into PostgreSQL, planned the same way in the same run
-            url, results["postgres_copy"] = engines.copy_store(home / "upnext.db", server, "bench_nudges")
-            results["postgres"] = _plan_in_a_process(fresh, url)
+        if server:  # the same store copied into PostgreSQL before SQLite's run plans, planned the same way
+            url, results["postgres_copy"] = engines.copy_store(fresh / "upnext.db", server, "bench_nudges")
+        results["sqlite"] = _plan_in_a_process(fresh, by_installation=by_installation)
+        if server:
+            results["postgres"] = _plan_in_a_process(fresh, url, by_installation)
     report("nudge_planning", results)
     return results
 
 
-def _plan_in_a_process(home: Path, url: str | None = None) -> dict:
+def _plan_in_a_process(home: Path, url: str | None = None, by_installation: bool = False) -> dict:
     command = [sys.executable, "-m", "benchmarks.nudge_planning", "--plan-only", str(home)]
-    run = subprocess.run([*command, *(["--plan-url", url] if url else [])], capture_output=True, text=True,
-                         check=True)  # fmt: skip
+    options = [*(["--plan-url", url] if url else []), *(["--plan-by-installation"] if by_installation else [])]
+    run = subprocess.run([*command, *options], capture_output=True, text=True, check=True)
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 

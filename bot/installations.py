@@ -71,6 +71,16 @@ def key_of(enterprise_id: str | None, team_id: str | None, is_enterprise_install
     return enterprise_id or "", "" if is_enterprise_install else team_id or ""
 
 
+def serving_keys(
+    enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
+) -> list[Key]:
+    """The installations that may serve a workspace, preferred first: its own, then its Grid org's org-wide one."""
+    keys = [key_of(enterprise_id, team_id, is_enterprise_install)]
+    if enterprise_id and keys[0][1]:
+        keys.append((enterprise_id, ""))
+    return keys
+
+
 class InstallationRepository(InstallationStore):
     """The installations, with a per-process cache of the ones found (a lookup on each request costs a dict read).
     Saving or deleting clears it; another process's copy ages out after CACHE_SECONDS."""
@@ -121,16 +131,23 @@ class InstallationRepository(InstallationStore):
         team_id: str | None,
         user_id: str | None = None,
         is_enterprise_install: bool | None = False,
+        fresh: bool = False,
     ) -> Installation | None:
         """The installation serving this workspace: its own, else its org's org-wide one. `user_id` is ignored:
-        there are no user tokens, and every user of a workspace is served by its bot."""
-        keys = [key_of(enterprise_id, team_id, is_enterprise_install)]
-        if enterprise_id and keys[0][1]:
-            keys.append((enterprise_id, ""))
+        there are no user tokens, and every user of a workspace is served by its bot. `fresh`: read from the store
+        in one statement, not from this process's cache (which may hold one another process deleted)."""
+        keys = serving_keys(enterprise_id, team_id, is_enterprise_install)
+        if fresh:
+            return self._load(keys)
         for key in keys:
-            if found := self._cached(key) or self._load(key):
+            if found := self._cached(key) or self._load([key]):
                 return found
         return None
+
+    def installed(self) -> set[Key]:
+        """Every installation's key, read from the store."""
+        rows = self.store.sql.rows("SELECT enterprise_id, team_id FROM slack_installations")
+        return {(enterprise, team) for enterprise, team in rows}
 
     def find_bot(
         self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
@@ -168,15 +185,18 @@ class InstallationRepository(InstallationStore):
             hit = self._cache.get(key)
         return hit[1] if hit and self.monotonic() - hit[0] < CACHE_SECONDS else None
 
-    def _load(self, key: Key) -> Installation | None:
+    def _load(self, keys: list[Key]) -> Installation | None:
+        """The first of `keys` (which share one enterprise id) that is installed, cached."""
         records = self.store.sql.records(
             f"SELECT {', '.join(COLUMNS)} FROM slack_installations "
-            "WHERE enterprise_id = :enterprise AND team_id = :team",
-            {"enterprise": key[0], "team": key[1]},
+            "WHERE enterprise_id = :enterprise AND team_id IN (:teams)",
+            {"enterprise": keys[0][0], "teams": tuple(team for _, team in keys)},
         )
-        if not records:
+        found = {(r["enterprise_id"], r["team_id"]): r for r in records}
+        key = next((k for k in keys if k in found), None)
+        if key is None:
             return None
-        installation = _installation(records[0])
+        installation = _installation(found[key])
         with self._lock:
             self._cache[key] = (self.monotonic(), installation)
         return installation

@@ -10,6 +10,9 @@ Only the clock holding the store's "clock" lease sends (`leading`): it checks be
 the message, so a clock that lost the lease starts no message. Its successor reconciles what it left claimed once
 IN_FLIGHT has passed since the claim (a message begun before the lease went may still be on its way), not after
 the whole LEASE.
+
+Each learner is messaged with the client `WorkspaceClients` gives for them: the one token, or (installed by OAuth)
+their workspace's installation; a learner whose workspace has none is not messaged.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.block_kit.blocks import Message
 from bot.block_kit.nudge_messages import check_in_message, come_back_message, whats_new_message
 from bot.i18n import Messages
+from bot.installations import InstallationRepository
 from config import Settings
 from config.nudges import NudgePolicy
 from learning.people.answers import ShownPick
@@ -40,6 +44,7 @@ from learning.people.learners import PROFILE_MAX_AGE, Learner, profile_from_slac
 from learning.service import LearningService
 from learning.timestamps import iso, utcnow
 from scheduler.planner import CHECK_IN, COME_BACK, WHATS_NEW
+from scheduler.workspace_clients import InstallationClients, OneToken, WorkspaceClients
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +53,11 @@ LEASE = timedelta(minutes=5)  # a claim of this clock's older than this is one w
 SLACK_TIMEOUT = 15  # seconds one call to Slack may take
 IN_FLIGHT = timedelta(seconds=2 * SLACK_TIMEOUT)  # from a claim to the end of its message: users.info, then the post
 GONE = "learner is gone (asked to be forgotten)"
+NOT_INSTALLED = "no installation serves their workspace (uninstalled)"
 NOTHING = "nothing close enough to suggest"
 PERMANENT_ERRORS = {
     "user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found", "is_archived", "user_disabled",
-    "invalid_blocks", "invalid_auth", "not_authed", "missing_scope", "msg_too_long", "no_text",
+    "invalid_blocks", "invalid_auth", "not_authed", "missing_scope", "msg_too_long", "no_text", "token_revoked",
 }  # fmt: skip
 
 
@@ -66,15 +72,27 @@ class _RateLimitWhileLeading(RateLimitErrorRetryHandler):
         return super()._can_retry(**attempt) and self.leading()
 
 
-def nudge_client(settings: Settings, leading: Callable[[], bool] = lambda: True) -> WebClient:
+def nudge_client(
+    settings: Settings, leading: Callable[[], bool] = lambda: True, token: str | None = None, team_id: str | None = None
+) -> WebClient:
     """A client that waits out 429s (while `leading`) but never blindly resends after a dropped connection: that
-    could double a message, so the sender reconciles instead."""
+    could double a message, so the sender reconciles instead. With SLACK_BOT_TOKEN unless given an installation's
+    `token` (and, for an org-wide one, the `team_id` its calls act in)."""
     return WebClient(
-        token=settings.slack_bot_token,
+        token=token or settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=SLACK_TIMEOUT,
+        team_id=team_id,
         retry_handlers=[_RateLimitWhileLeading(leading)],
     )
+
+
+def installation_clients(
+    settings: Settings, installations: InstallationRepository, leading: Callable[[], bool] = lambda: True
+) -> InstallationClients:
+    """Installed by OAuth: each learner reached with their workspace's installation, by clients `nudge_client`
+    makes."""
+    return InstallationClients(installations, lambda token, team: nudge_client(settings, leading, token, team))
 
 
 def _error_code(error: Exception) -> str:
@@ -98,16 +116,17 @@ class Sender:
     def __init__(
         self,
         service: LearningService,
-        client: WebClient,
+        client: WebClient | WorkspaceClients,
         policy: NudgePolicy,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], object] | None = None,
         worker: str | None = None,
         leading: Callable[[], bool] = lambda: True,
     ):
-        """`leading`: whether this process still holds the clock lease (the clock's `Lease.held`)."""
+        """`client`: the one client of single-token mode, or the clients of each installation. `leading`: whether
+        this process still holds the clock lease (the clock's `Lease.held`)."""
         self.service = service
-        self.client = client
+        self.clients = OneToken(client) if isinstance(client, WebClient) else client
         self.policy = policy
         self.clock = clock
         self.stopping = threading.Event()  # set on shutdown: the nudge being sent is finished, no other is started
@@ -117,6 +136,11 @@ class Sender:
         self.leading = leading
         self.answers = service.answers
         self.nudges = service.nudges
+
+    @property
+    def client(self) -> WebClient | None:
+        """Single-token mode's one client (None when each installation has its own)."""
+        return self.clients.client if isinstance(self.clients, OneToken) else None
 
     # -- the loop --------------------------------------------------------------------------------------------------
     def run_once(self, limit: int | None = None) -> SendReport:
@@ -147,9 +171,10 @@ class Sender:
         learner_id, kind, payload, attempts = claimed.learner_id, claimed.kind, claimed.payload, claimed.attempts
         learner = self.service.learners.get(learner_id)
         why_not = self._why_not(learner)
-        if why_not is None and learner is not None:
+        client = self.clients.client_for(learner) if learner is not None and why_not is None else None
+        if learner is not None and client is not None:
             try:
-                learner = self._checked(learner)
+                learner = self._checked(learner, client)
             except (SlackApiError, urllib.error.URLError, OSError) as error:
                 code = _error_code(error)
                 if code in PERMANENT_ERRORS:
@@ -158,10 +183,12 @@ class Sender:
                 self._retry_later(nudge_id, holder, attempts, code)
                 return "retry_later", code
             why_not = self._why_not(learner)
+        elif why_not is None:
+            why_not = NOT_INSTALLED
         if why_not:
             self.nudges.finish(nudge_id, "skipped", holder, error=why_not)
             return "skipped", why_not
-        assert learner is not None
+        assert learner is not None and client is not None
         if not self.leading():  # lost the clock meanwhile: its successor sends this one
             self.nudges.release(nudge_id, holder)
             return None
@@ -170,7 +197,7 @@ class Sender:
             self.nudges.finish(nudge_id, "skipped", holder, error=message)
             return "skipped", message
         try:
-            response = self.client.chat_postMessage(
+            response = client.chat_postMessage(
                 channel=learner.slack_id, text=message.text, blocks=message.blocks, unfurl_links=False,
                 metadata={"event_type": METADATA_EVENT, "event_payload": {"nudge_id": nudge_id}},
             )  # fmt: skip
@@ -192,7 +219,7 @@ class Sender:
     def _retry_later(self, nudge_id: int, holder: str, attempts: int, reason: str) -> None:
         self.nudges.release(nudge_id, holder, due=self.clock() + timedelta(minutes=2**attempts), error=reason)
 
-    def _checked(self, learner: Learner) -> Learner | None:
+    def _checked(self, learner: Learner, client: WebClient) -> Learner | None:
         """Before the first nudge to anyone, and when their profile is a week old, ask Slack who they are now
         (users.info): a deactivated account, a bot or a guest is never messaged on the strength of old data. None
         when they were forgotten meanwhile: a refresh never brings a learner back."""
@@ -200,7 +227,7 @@ class Sender:
         stale = (learner.profile_refreshed_at or "") < iso(self.clock() - PROFILE_MAX_AGE)
         if not (first or stale):
             return learner
-        user = self.client.users_info(user=learner.slack_id, include_locale=True)["user"]
+        user = client.users_info(user=learner.slack_id, include_locale=True)["user"]
         return self.service.learners.refresh_profile(learner.slack_id, profile_from_slack(user))
 
     def _why_not(self, learner: Learner | None) -> str | None:
@@ -248,12 +275,17 @@ class Sender:
 
     def recover(self) -> int:
         """Claims nobody will finish, reconciled with the DM's history: sent if it shows the message, else planned
-        again. This clock's own after LEASE, an earlier holder's after IN_FLIGHT. Returns how many."""
+        again. This clock's own after LEASE, an earlier holder's after IN_FLIGHT. Returns how many. A claim whose
+        learner no installation serves any more cannot be read back, and is not sent: it is skipped."""
         now = self.clock()
         stale = self.nudges.stale_claims(self.holder, now - LEASE, now - IN_FLIGHT)
         for claim in stale:
+            client = self.clients.client_for(self.service.learners.get(claim.learner_id) or Learner(claim.learner_id))
+            if client is None:
+                self.nudges.finish(claim.id, "skipped", claim.claimed_by, error=NOT_INSTALLED)
+                continue
             try:
-                found = self._find_sent(claim.id, claim.learner_id, claim.channel, claim.claimed_at)
+                found = self._find_sent(client, claim.id, claim.learner_id, claim.channel, claim.claimed_at)
             except (SlackApiError, urllib.error.URLError, OSError) as error:
                 log.warning("nudge %s: could not reconcile yet (%s)", claim.id, error)
                 continue
@@ -264,10 +296,13 @@ class Sender:
                 self.nudges.release(claim.id, claim.claimed_by)
         return len(stale)
 
-    def _find_sent(self, nudge_id: int, learner_id: str, channel: str | None, since: str) -> tuple[str, str] | None:
-        channel = channel or self.client.conversations_open(users=learner_id)["channel"]["id"]
+    @staticmethod
+    def _find_sent(
+        client: WebClient, nudge_id: int, learner_id: str, channel: str | None, since: str
+    ) -> tuple[str, str] | None:
+        channel = channel or client.conversations_open(users=learner_id)["channel"]["id"]
         oldest = str(datetime.fromisoformat(since).timestamp() - 60)
-        history = self.client.conversations_history(channel=channel, oldest=oldest, include_all_metadata=True)
+        history = client.conversations_history(channel=channel, oldest=oldest, include_all_metadata=True)
         messages: list[dict[str, Any]] = history.get("messages", [])
         for message in messages:
             metadata = message.get("metadata") or {}

@@ -3,6 +3,8 @@
 Each planned nudge is a row keyed by (learner, kind, period): "whats_new" once per local week, "come_back" once
 per idle threshold of one idle spell, "check_in" once per spell. Planning twice, or from two processes, plans
 nothing new. Everyone is planned in bulk (array maths over all learners), so a run stays fast at 100k learners.
+Installed by OAuth, only the learners of a workspace (or Grid org) with an installation are planned, in the same
+single pass: a run reads the installations once.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from learning.recommend.closeness import Cohort, by_recency, closeness, new_cour
 from learning.service import LearningService
 from learning.timestamps import iso, utcnow
 from scheduler.windows import held_out, local_week, next_slot
+from scheduler.workspace_clients import WorkspaceClients
 
 WHATS_NEW, COME_BACK, CHECK_IN = "whats_new", "come_back", "check_in"
 LOOKBACK_DAYS = 30  # what's new never reaches further back than this
@@ -38,10 +41,18 @@ class Plan:
 
 
 class Planner:
-    def __init__(self, service: LearningService, policy: NudgePolicy, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        service: LearningService,
+        policy: NudgePolicy,
+        clock: Callable[[], datetime] = utcnow,
+        workspaces: WorkspaceClients | None = None,
+    ):
+        """`workspaces`: who can be reached (installed by OAuth); everyone when None (one token)."""
         self.service = service
         self.policy = policy
         self.clock = clock
+        self.workspaces = workspaces
         self.nudges = service.nudges
 
     # -- planning --------------------------------------------------------------------------------------------------
@@ -49,6 +60,9 @@ class Planner:
         now = now or self.clock()
         learners = [lr for lr in self.service.learners.all() if (user is None or lr.slack_id == user)]
         learners = [lr for lr in learners if lr.why_not_nudged(now) is None]
+        if self.workspaces is not None:
+            reachable = self.workspaces.reachable()
+            learners = [lr for lr in learners if reachable(lr)]
         nudges, activity = self.nudges.by_learner(), self.service.history.last_activity_by_learner()
         plans: list[Plan] = []
         wanting_news: list[tuple[Learner, datetime]] = []

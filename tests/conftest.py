@@ -53,6 +53,7 @@ BOTH_ENGINES = (
     "tests/insights/",
     "tests/scheduler/test_nudges.py",
     "tests/scheduler/test_who_is_nudged.py",
+    "tests/scheduler/test_nudges_per_installation.py",
     "tests/scheduler/test_digest.py",
     "tests/scheduler/test_housekeeping.py",
 )

@@ -1,13 +1,15 @@
-"""The OAuth install flow as a browser and Slack drive it, and events from one installation (a workspace, or a Grid
-org's workspaces), for tests against a running server or `upnext` process."""
+"""The OAuth install flow as a browser and Slack drive it, events from one installation (a workspace, or a Grid
+org's workspaces), and learners of a given workspace, for tests against a running server or `upnext` process."""
 
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
+from learning.people.learners import profile_from_slack
 from tests.fakes.signing import JSON, json_body, post_signed
-from tests.fakes.slack import Grant
+from tests.fakes.slack import Grant, default_user
 from tests.helpers import HttpResult, http
 
 PUBLIC_HOST = {"Host": "upnext.test"}  # the host of UPNEXT_PUBLIC_URL in tests: where the install page is served
@@ -57,3 +59,17 @@ def dm_from(server: Any, grant: Grant, user: str, text: str, team: str | None = 
 
 def home_from(server: Any, grant: Grant, user: str) -> HttpResult:
     return event_from(server, grant, {"type": "app_home_opened", "user": user, "tab": "home", "channel": "D" + user})
+
+
+def user_of(slack_id: str, team: str, enterprise: str | None = None) -> dict[str, Any]:
+    """users.info's user in workspace `team` (of Grid org `enterprise`)."""
+    grid = {"enterprise_user": {"id": slack_id, "enterprise_id": enterprise, "teams": [team]}} if enterprise else {}
+    return {**default_user(slack_id), "team_id": team, **grid}
+
+
+def idle_learner(service: Any, slack: Any, slack_id: str, team: str, enterprise: str | None, since: datetime) -> None:
+    """Someone of workspace `team` who used Upnext in Slack and has been idle `since` then (Slack knows them too)."""
+    slack.users[slack_id] = user_of(slack_id, team, enterprise)
+    service.learners.save_profile(slack_id, profile_from_slack(slack.users[slack_id]))
+    service.history.record(slack_id, service.courses.many_by_num([1])[1].id, "started", at=since)
+    service.learners.touch(slack_id, since)

@@ -37,6 +37,13 @@ def test_nudge_planning_smoke(tmp_path):
     assert results["learners"] == 100 and sum(results["sqlite"]["planned"].values()) > 0
 
 
+def test_nudge_planning_per_installation_smoke(tmp_path):
+    from benchmarks import nudge_planning
+
+    results = nudge_planning.main(["--smoke", "--workspaces", "4", "--work", str(tmp_path)])
+    assert results["workspaces"] == 4 and sum(results["sqlite"]["planned"].values()) > 0
+
+
 def test_recommender_latency_smoke(tmp_path):
     from benchmarks import recommender_latency
 

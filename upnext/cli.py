@@ -188,14 +188,24 @@ def _nudge_parts(settings: Settings):
     service = upnext.service
 
     def sender(leading: Callable[[], bool] = lambda: True) -> Sender:
-        return Sender(service, nudge_client(settings, leading), settings.nudges, leading=leading)
+        clients = _installation_clients(settings, upnext, leading) or nudge_client(settings, leading)
+        return Sender(service, clients, settings.nudges, leading=leading)
 
-    return upnext, Planner(service, settings.nudges), sender
+    return upnext, Planner(service, settings.nudges, workspaces=_installation_clients(settings, upnext)), sender
+
+
+def _installation_clients(settings: Settings, upnext, leading: Callable[[], bool] = lambda: True):
+    """Installed by OAuth: each learner reached with their workspace's installation (None with one token)."""
+    if not settings.oauth:
+        return None
+    from scheduler.delivery import installation_clients
+
+    return installation_clients(settings, upnext.oauth_stores().installations, leading)
 
 
 def _digest(settings: Settings, upnext, leading):
-    """The weekly learning-team digest, when UPNEXT_REPORT_CHANNEL names a channel."""
-    if not settings.reporting.report_channel:
+    """The weekly learning-team digest, when UPNEXT_REPORT_CHANNEL names a channel (posted with SLACK_BOT_TOKEN)."""
+    if not settings.reporting.report_channel or not settings.slack_bot_token:
         return None
     from scheduler.delivery import nudge_client
 
@@ -217,8 +227,9 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     """The only process with a scheduler: plans nudges and sends them."""
     from scheduler.clock import run_clock
 
-    if not settings.slack_bot_token:
-        raise SettingsError("SLACK_BOT_TOKEN is required to send nudges (it starts with xoxb-)")
+    if not settings.has_slack:
+        raise SettingsError("SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, to install by OAuth) is "
+                            "required to send nudges")  # fmt: skip
     from scheduler.housekeeping import Housekeeping
 
     upnext, planner, sender = _nudge_parts(settings)

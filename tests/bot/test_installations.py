@@ -39,3 +39,16 @@ def test_a_reinstall_replaces_the_token_and_a_deletion_is_seen_at_once_despite_t
     installs.delete_bot(enterprise_id=None, team_id="T0A")
     assert token_for(installs, None, "T0A") is None
     assert store.sql.value("SELECT count(*) FROM slack_installations") == 0
+
+
+def test_a_fresh_lookup_never_finds_an_installation_another_process_deleted_though_its_cache_still_holds_it(store):
+    clock, web = InstallationRepository(store), InstallationRepository(store)  # two processes' repositories
+    clock.save(installation("xoxb-org", None, "E0ORG"))
+    clock.save(installation("xoxb-own", "T0OWN", "E0ORG"))
+    assert token_for(clock, "E0ORG", "T0OWN") == "xoxb-own"  # now in the clock's cache
+    web.delete_bot(enterprise_id="E0ORG", team_id="T0OWN")  # the web process handles the uninstall
+    assert token_for(clock, "E0ORG", "T0OWN") == "xoxb-own"  # the cache ages out within CACHE_SECONDS
+    fresh = clock.find_installation(enterprise_id="E0ORG", team_id="T0OWN", fresh=True)
+    assert fresh is not None and fresh.bot_token == "xoxb-org"  # the org-wide install serves the workspace now
+    web.delete_bot(enterprise_id="E0ORG", team_id=None)
+    assert clock.find_installation(enterprise_id="E0ORG", team_id="T0OWN", fresh=True) is None

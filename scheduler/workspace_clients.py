@@ -1,0 +1,82 @@
+"""The Slack client the clock reaches each learner with: one token for everyone, or their workspace's installation.
+
+The clock sends outside any request, so nothing tells it which token to use but the learner's workspace
+(`learners.team_id`) and Grid org (`learners.enterprise_id`). `InstallationClients.installation_for` is the one
+place the clock gets an installation's token. It reads the store before every nudge rather than this process's
+cache: an uninstall is handled by the web process, whose deletion another process's cache would only see within
+a minute, and one indexed read is little beside a send's own writes and Slack call. A token revoked between that
+read and the message is refused by Slack (`token_revoked`), which the sender records as final.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import Installation
+
+from bot.installations import InstallationRepository, Key, key_of, serving_keys
+from learning.people.learners import Learner
+
+Reachable = Callable[[Learner], bool]
+MakeClient = Callable[[str, str | None], WebClient]  # (token, team_id an org-wide token acts in) -> client
+
+
+class WorkspaceClients(Protocol):
+    def reachable(self) -> Reachable:
+        """Whether a learner has a token to be reached with, as installed now (read once, for a planning run)."""
+        ...
+
+    def client_for(self, learner: Learner) -> WebClient | None:
+        """The client to message this learner with; None when no installation serves their workspace."""
+        ...
+
+
+class OneToken:
+    """Single-token mode (SLACK_BOT_TOKEN): one client for everyone."""
+
+    def __init__(self, client: WebClient):
+        self.client = client
+
+    def reachable(self) -> Reachable:
+        return lambda learner: True
+
+    def client_for(self, learner: Learner) -> WebClient:
+        return self.client
+
+
+class InstallationClients:
+    """Installs by OAuth: each learner is reached with the installation serving their workspace (its own, else
+    its org's org-wide one, which names their workspace in each call). One client per installation (and, for an
+    org-wide one, per workspace), made again when its token changes."""
+
+    def __init__(self, installations: InstallationRepository, make_client: MakeClient):
+        self.installations = installations
+        self.make_client = make_client
+        self._clients: dict[tuple[Key, str | None], tuple[str, WebClient]] = {}
+        self._lock = threading.Lock()
+
+    def reachable(self) -> Reachable:
+        installed = self.installations.installed()
+        return lambda learner: any(k in installed for k in serving_keys(learner.enterprise_id, learner.team_id))
+
+    def installation_for(self, learner: Learner) -> Installation | None:
+        """The installation serving this learner now, read from the store (never a deleted one)."""
+        return self.installations.find_installation(
+            enterprise_id=learner.enterprise_id, team_id=learner.team_id, fresh=True
+        )
+
+    def client_for(self, learner: Learner) -> WebClient | None:
+        installation = self.installation_for(learner)
+        if installation is None or not installation.bot_token:
+            return None
+        token = installation.bot_token
+        team = learner.team_id if installation.is_enterprise_install else None  # an org token names the workspace
+        key = (key_of(installation.enterprise_id, installation.team_id, installation.is_enterprise_install), team)
+        with self._lock:
+            cached = self._clients.get(key)
+            if cached is None or cached[0] != token:
+                cached = self._clients[key] = (token, self.make_client(token, team))
+        return cached[1]
