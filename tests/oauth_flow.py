@@ -57,3 +57,13 @@ def dm_from(server: Any, grant: Grant, user: str, text: str, team: str | None = 
 
 def home_from(server: Any, grant: Grant, user: str) -> HttpResult:
     return event_from(server, grant, {"type": "app_home_opened", "user": user, "tab": "home", "channel": "D" + user})
+
+
+def ask_and_open_home(server: Any, grant: Grant, user: str) -> None:
+    """The learner asks what to learn next, then opens the Home tab; returns once both were answered and no more
+    work runs (the server is settled)."""
+    assert dm_from(server, grant, user, "What should I learn next?").status == 200
+    server.answer("chat.postMessage", "Up next for you")
+    assert home_from(server, grant, user).status == 200
+    server.slack.wait_for_call("views.publish")
+    server.settle()
