@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import App
-from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -27,6 +26,7 @@ from bot.listeners import actions, assistant, commands, feedback, home, installs
 from bot.listeners.messages import Conversation
 from bot.metrics import MeasuredPool, MeasuredWebClient, Metrics
 from bot.seen_events import SeenEventRepository
+from bot.token_rotation import RefreshingAuthorize, token_refresher
 from bot.use_cases.admin_access import AdminAccess
 from bot.use_cases.clicks import CardClicks
 from bot.use_cases.home_publisher import HomePublisher
@@ -113,11 +113,7 @@ def create_app(
         process_before_response=process_before_response,
         listener_executor=executor or listener_pool(settings, metrics),
         logger=log,
-        **(
-            {"oauth_settings": oauth_settings(settings, oauth, client)}
-            if oauth
-            else {"token": settings.slack_bot_token}
-        ),
+        **({"oauth_settings": oauth_settings(settings, oauth)} if oauth else {"token": settings.slack_bot_token}),
     )
     if metrics:
         app.use(metrics.middleware)
@@ -128,8 +124,11 @@ def create_app(
     return app
 
 
-def oauth_settings(settings: Settings, oauth: OAuthStores, client: WebClient) -> OAuthSettings:
-    """Bolt's OAuth flow over our stores: Slack sends installers back to UPNEXT_PUBLIC_URL/slack/oauth_redirect."""
+def oauth_settings(settings: Settings, oauth: OAuthStores) -> OAuthSettings:
+    """Bolt's OAuth flow over our stores: Slack sends installers back to UPNEXT_PUBLIC_URL/slack/oauth_redirect. Each
+    request is authorized with its installation's token, refreshed first when it is about to expire (with
+    SLACK_TOKEN_ROTATION on) and checked with auth.test once per token; an uninstalled workspace's token is no longer
+    found, so never used."""
     assert settings.slack_client_id and settings.slack_client_secret and settings.reporting.public_url
     oauth_flow = OAuthSettings(
         client_id=settings.slack_client_id,
@@ -144,11 +143,7 @@ def oauth_settings(settings: Settings, oauth: OAuthStores, client: WebClient) ->
         state_expiration_seconds=oauth.states.expiration_seconds,
         logger=log,
     )
-    # auth.test once per token (not once per request); an uninstalled workspace's token is no longer found, so never
-    # reaches this cache
-    oauth_flow.authorize = InstallationStoreAuthorize(
-        logger=log, installation_store=oauth.installations, client=client, cache_enabled=True
-    )
+    oauth_flow.authorize = RefreshingAuthorize(oauth.installations, token_refresher(settings, oauth.installations))
     return oauth_flow
 
 

@@ -180,6 +180,16 @@ class InstallationRepository(InstallationStore):
         self.clear_cache()
         return gone
 
+    def hold(self, key: Key) -> Installation | None:
+        """Inside a transaction: lock this installation's row until it ends and read it as stored now (not as
+        cached), so one process at a time acts on it (a token refresh); None when it is gone."""
+        locked = self.store.sql.execute(
+            "UPDATE slack_installations SET bot_token = bot_token "
+            "WHERE enterprise_id = :enterprise AND team_id = :team",
+            {"enterprise": key[0], "team": key[1]},
+        )
+        return self._load(key) if locked else None
+
     def _cached(self, key: Key) -> Installation | None:
         with self._lock:
             hit = self._cache.get(key)

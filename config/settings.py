@@ -28,6 +28,7 @@ class Settings:
     slack_app_token: str | None = None
     slack_client_id: str | None = None  # with the secret: installs by OAuth, a token per workspace or org
     slack_client_secret: str | None = field(default=None, repr=False)
+    slack_token_rotation: bool = False  # installed tokens expire and are refreshed (the app's token rotation is on)
     slack_api_url: str = DEFAULT_SLACK_API_URL
     home: Path = field(default_factory=lambda: Path("var"))
     database_url: str | None = field(default=None, repr=False)  # PostgreSQL, shared; None: SQLite under home
@@ -120,6 +121,7 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         slack_app_token=_token(merged, "SLACK_APP_TOKEN", "xapp-"),
         slack_client_id=(client_id := _clean(merged.get("SLACK_CLIENT_ID"))),
         slack_client_secret=_client_secret(merged, client_id),
+        slack_token_rotation=_token_rotation(merged, client_id),
         slack_api_url=_api_url(merged),
         home=Path(_clean(merged.get("UPNEXT_HOME")) or "var"),
         database_url=_database_url(merged),
@@ -143,6 +145,14 @@ def _client_secret(env: Mapping[str, str | None], client_id: str | None) -> str 
     if (client_id is None) != (secret is None):
         raise SettingsError("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together (Basic Information > App Credentials)")
     return secret
+
+
+def _token_rotation(env: Mapping[str, str | None], client_id: str | None) -> bool:
+    rotation = _choice(env, "SLACK_TOKEN_ROTATION", ("off", "on")) == "on"
+    if rotation and client_id is None:
+        raise SettingsError("SLACK_TOKEN_ROTATION=on needs installs by OAuth (SLACK_CLIENT_ID and "
+                            "SLACK_CLIENT_SECRET): a pasted SLACK_BOT_TOKEN cannot be refreshed")  # fmt: skip
+    return rotation
 
 
 def _database_url(env: Mapping[str, str | None]) -> str | None:

@@ -73,3 +73,13 @@ def idle_learner(service: Any, slack: Any, slack_id: str, team: str, enterprise:
     service.learners.save_profile(slack_id, profile_from_slack(slack.users[slack_id]))
     service.history.record(slack_id, service.courses.many_by_num([1])[1].id, "started", at=since)
     service.learners.touch(slack_id, since)
+
+
+def ask_and_open_home(server: Any, grant: Grant, user: str) -> None:
+    """The learner asks what to learn next, then opens the Home tab; returns once both were answered and no more
+    work runs (the server is settled)."""
+    assert dm_from(server, grant, user, "What should I learn next?").status == 200
+    server.answer("chat.postMessage", "Up next for you")
+    assert home_from(server, grant, user).status == 200
+    server.slack.wait_for_call("views.publish")
+    server.settle()

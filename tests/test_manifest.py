@@ -6,6 +6,7 @@ import yaml
 
 from bot.installations import BOT_SCOPES, REDIRECT_PATH
 from bot.request_kind import EVENTS
+from config import load_settings
 
 MANIFEST = yaml.safe_load((Path(__file__).parent.parent / "config" / "manifest.yml").read_text())
 
@@ -35,3 +36,7 @@ def test_manifest_lets_the_app_be_installed_by_oauth_org_wide_and_told_when_it_l
 
 def test_the_install_page_asks_for_the_scopes_the_manifest_declares():
     assert sorted(BOT_SCOPES) == sorted(MANIFEST["oauth_config"]["scopes"]["bot"])
+
+
+def test_token_rotation_is_off_as_slack_token_rotation_is_by_default():
+    assert MANIFEST["settings"]["token_rotation_enabled"] is load_settings({}, env_file=None).slack_token_rotation

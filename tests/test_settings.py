@@ -43,6 +43,8 @@ def test_environment_wins_over_dotenv(tmp_path: Path):
         ({"UPNEXT_SQLITE_BUSY_TIMEOUT": "0"}, "UPNEXT_SQLITE_BUSY_TIMEOUT must be between 0.1 and 600"),
         ({"SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together"),
         ({"SLACK_CLIENT_SECRET": "s3cret-client"}, "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together"),
+        ({"SLACK_TOKEN_ROTATION": "yes"}, "SLACK_TOKEN_ROTATION must be one of off, on"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_TOKEN_ROTATION": "on"}, "SLACK_TOKEN_ROTATION=on needs installs by"),
     ],
 )
 def test_malformed_settings_name_the_variable(env, message):
@@ -64,6 +66,13 @@ def test_installing_by_oauth_serves_slack_without_a_bot_token_and_needs_the_publ
     with pytest.raises(SettingsError, match="UPNEXT_PUBLIC_URL is required to install by OAuth"):
         settings.require_http()
     load_settings({**oauth, "UPNEXT_PUBLIC_URL": "https://upnext.example.com"}, env_file=None).require_http()
+
+
+def test_token_rotation_is_off_unless_asked_for_with_installs_by_oauth():
+    oauth = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s3cret-client"}
+    assert load_settings(oauth, env_file=None).slack_token_rotation is False
+    assert load_settings({**oauth, "SLACK_TOKEN_ROTATION": "on"}, env_file=None).slack_token_rotation is True
+    assert load_settings({"SLACK_TOKEN_ROTATION": "off"}, env_file=None).slack_token_rotation is False
 
 
 def test_reporting_settings():

@@ -4,6 +4,8 @@ It records every call (method, parsed body, the token it carried) and every post
 methods Upnext uses the way Slack does, and can be told to answer some calls with HTTP 429 and Retry-After, as Slack
 does under load. For installs by OAuth it hands out codes (`grant`) that `oauth.v2.access` exchanges once for a
 workspace's or an org's token, answers `auth.test` for each such token, and refuses a token once it is revoked.
+With token rotation (a grant's `expires_in`) a token comes with a refresh token, stops working when it expires, and
+`oauth.v2.access` with `grant_type=refresh_token` exchanges a refresh token once for a new pair, as Slack does.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from urllib.parse import parse_qsl, urlparse
 
 BOT_USER_ID = "UUPNEXTBOT"
 TEAM_ID = "T0LOCAL"
+ROTATED_SECONDS = 12 * 3600  # how long a token got by a refresh lasts (Slack's 12 hours)
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Grant:
     team_id: str | None  # None for an org-wide install
     enterprise_id: str | None = None
     bot_user_id: str = BOT_USER_ID
+    expires_in: int | None = None  # token rotation on: seconds the token got by the code lasts, with a refresh token
 
     def access(self) -> dict[str, Any]:
         """oauth.v2.access's answer for this grant."""
@@ -109,6 +113,9 @@ class LocalSlack:
         self._codes: dict[str, Grant] = {}  # OAuth codes not yet exchanged
         self._granted: dict[str, Grant] = {}  # token -> its grant, until revoked
         self._revoked: set[str] = set()
+        self._expiry: dict[str, float] = {}  # a rotating token -> when it stops working (epoch seconds)
+        self._refresh_tokens: dict[str, Grant] = {}  # refresh tokens not yet used -> their grant
+        self._issued = itertools.count(1)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> LocalSlack:
@@ -179,6 +186,15 @@ class LocalSlack:
         with self._lock:
             self._granted.pop(token, None)
             self._revoked.add(token)
+
+    def expire(self, token: str) -> None:
+        """The token's time is up (its 12 hours passed): calls with it are refused from now on."""
+        with self._lock:
+            self._expiry[token] = time.time()
+
+    def refreshes(self) -> list[Call]:
+        """The calls that exchanged (or tried to exchange) a refresh token."""
+        return [c for c in self.calls_to("oauth.v2.access") if c.body.get("grant_type") == "refresh_token"]
 
     def tokens_used(self) -> set[str | None]:
         with self._lock:
@@ -282,19 +298,37 @@ class LocalSlack:
         return {"ok": True, "files": [{"id": f["id"]} for f in files]}
 
     def _refusal(self, method: str, body: dict[str, Any], token: str | None) -> dict[str, Any] | None:
-        """Slack's answer when the call cannot succeed: a revoked token, or an OAuth code unknown or used before."""
+        """Slack's answer when the call cannot succeed (a revoked or expired token, an OAuth code or refresh token
+        unknown or used before), or to an OAuth exchange."""
         with self._lock:
             if token in self._revoked:
                 return {"ok": False, "error": "token_revoked"}
+            if token in self._expiry and self._expiry[token] <= time.time():
+                return {"ok": False, "error": "token_expired"}
+            if method == "oauth.v2.access" and body.get("grant_type") == "refresh_token":
+                grant = self._refresh_tokens.pop(str(body.get("refresh_token")), None)
+                if grant is None:
+                    return {"ok": False, "error": "invalid_refresh_token"}
+                return self._issue(grant, f"xoxe.{grant.token}-{next(self._issued)}", ROTATED_SECONDS)
             if method == "oauth.v2.access":
                 grant = self._codes.pop(str(body.get("code")), None)
                 if grant is None:
                     return {"ok": False, "error": "invalid_code"}
-                self._granted[grant.token] = grant
-                return grant.access()
+                return self._issue(grant, grant.token, grant.expires_in)
             if method == "auth.test" and token in self._granted:
                 return self._granted[token].identity()
         return None
+
+    def _issue(self, grant: Grant, token: str, expires_in: int | None) -> dict[str, Any]:
+        """oauth.v2.access's answer handing out `token` for `grant` (with rotation: expiring, with a refresh token)."""
+        self._granted[token] = grant
+        answer = {**grant.access(), "access_token": token}
+        if expires_in is not None:
+            refresh_token = f"xoxe-1-{grant.token[-6:]}-{next(self._issued)}"
+            self._refresh_tokens[refresh_token] = grant
+            self._expiry[token] = time.time() + expires_in
+            answer.update(expires_in=expires_in, refresh_token=refresh_token)
+        return answer
 
     def answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         """What Slack would answer to a successful call."""

@@ -13,7 +13,16 @@ from config import Settings
 from tests.conftest import PUBLIC_URL, RunningServer
 from tests.fakes.slack import Grant
 from tests.helpers import http
-from tests.oauth_flow import PUBLIC_HOST, dm_from, event_from, home_from, install, install_page, redirect
+from tests.oauth_flow import (
+    PUBLIC_HOST,
+    ask_and_open_home,
+    dm_from,
+    event_from,
+    home_from,
+    install,
+    install_page,
+    redirect,
+)
 from tests.slack_requests import onboard
 from upnext.logs import RedactingFormatter, secrets_of
 
@@ -62,11 +71,7 @@ def test_a_learner_in_workspace_a_is_answered_and_sees_home_with_a_token_only(se
     install(server, B, "code-b")
     onboard(service, ANA)
     first = len(server.slack.calls)
-    assert dm_from(server, A, ANA, "What should I learn next?").status == 200
-    server.answer("chat.postMessage", "Up next for you")
-    assert home_from(server, A, ANA).status == 200
-    server.slack.wait_for_call("views.publish")
-    server.settle()
+    ask_and_open_home(server, A, ANA)
     assert {c.method for c in server.slack.calls[first:]} >= {"users.info", "chat.postMessage", "views.publish"}
     assert tokens_after(server, first) == {A.token}
 
