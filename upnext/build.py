@@ -126,10 +126,9 @@ class Upnext:
     def housekeeping(self, clock: Callable[[], datetime] = utcnow) -> Housekeeping:
         """The clock's tidying: the answers log pruned, workspaces that left purged after their retention period
         (the Grid orgs still installed somewhere keep their people), the report's roll-ups kept current."""
-        from bot.installations import InstallationRepository
         from scheduler.housekeeping import Housekeeping
 
-        settings, installations = self.settings, InstallationRepository(self.store, self.service.departures)
+        settings, installations = self.settings, self.oauth_stores().installations
         return Housekeeping(self.service, settings.answers_retention_days, clock, settings.uninstall_retention_days,
                             installations.organisations)  # fmt: skip
 

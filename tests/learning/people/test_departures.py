@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from learning.people.departures import LEFT
+from learning.people.departures import LEFT, Departures
+from learning.people.forget_me import ForgetMe
 from learning.people.learners import profile_from_slack
 from learning.timestamps import utcnow
 
@@ -93,3 +94,21 @@ def test_a_workspace_that_came_back_is_not_purged(upnext, empty_service):
     assert empty_service.departures.come_back("", "T0B")
     assert empty_service.departures.purge(LATER, served_orgs=set()) == 0
     assert known(empty_service, luis) == {luis}
+
+
+def test_a_workspace_that_comes_back_while_the_clock_purges_keeps_the_learners_not_yet_purged(upnext, empty_service):
+    users = [learner(empty_service, user, "T0B") for user in ("U0ANA", "U0EVA", "U0LUIS")]
+    leave(upnext, "", "T0B")
+    service = empty_service
+
+    class ReinstalledAfterTheFirst:
+        """An owner of rows erasing its own: B is installed again right after the first learner's rows went."""
+
+        def erase(self, learner_ids) -> int:
+            service.departures.come_back("", "T0B")
+            return 0
+
+    forget_me = ForgetMe(upnext.store, service.learners, [*service.forget_me.erasers, ReinstalledAfterTheFirst()])
+    departures = Departures(upnext.store, service.learners, service.nudges, forget_me)
+    assert departures.purge(LATER, served_orgs=set()) == 1
+    assert known(service, *users) == set(users[1:])
