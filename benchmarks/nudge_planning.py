@@ -34,7 +34,7 @@ from learning.catalog.courses import Course
 from learning.catalog.files import ParsedCatalog, read_catalog_file
 from learning.catalog.importer import bundled_catalog_path
 from learning.timestamps import iso
-from upnext.build import build, build_service
+from upnext.build import build, build_service, departures_of
 from upnext.schema import open_store
 
 ZONES = ["Europe/Madrid", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "Europe/London", "Asia/Kolkata",
@@ -103,7 +103,7 @@ def spread_over_workspaces(db: Path, workspaces: int) -> None:
         with store.transaction() as sql:
             sql.execute_many("UPDATE learners SET team_id = :team, enterprise_id = NULL WHERE slack_id = :id",
                              ({"team": _workspace(n % workspaces), "id": i} for n, i in enumerate(ids)))  # fmt: skip
-        installations = InstallationRepository(store)
+        installations = InstallationRepository(store, departures_of(store))
         for n in range(workspaces):
             installations.save(Installation(app_id="AUPNEXT", team_id=_workspace(n), bot_token=f"xoxb-bench-{n:04d}",
                                             bot_user_id="UUPNEXTBOT", user_id=""))  # fmt: skip

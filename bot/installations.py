@@ -20,6 +20,7 @@ from typing import Any
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 
+from learning.people.departures import Departures
 from learning.store.engine import Store, TableSteps
 from learning.timestamps import iso, utcnow
 
@@ -83,11 +84,20 @@ def serving_keys(
 
 class InstallationRepository(InstallationStore):
     """The installations, with a per-process cache of the ones found (a lookup on each request costs a dict read).
-    Saving or deleting clears it; another process's copy ages out after CACHE_SECONDS."""
+    Saving or deleting clears it; another process's copy ages out after CACHE_SECONDS. Deleting one is the workspace
+    (or org) leaving, saving one its coming back (`learning.people.departures`)."""
 
-    def __init__(self, store: Store, monotonic: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        store: Store,
+        departures: Departures,
+        monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.store = store
+        self.departures = departures
         self.monotonic = monotonic
+        self.clock = clock
         self._cache: dict[Key, tuple[float, Installation]] = {}
         self._lock = threading.Lock()
 
@@ -114,11 +124,13 @@ class InstallationRepository(InstallationStore):
         }  # fmt: skip
         names = ", ".join(COLUMNS)
         updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[2:])
-        self.store.sql.execute(
-            f"INSERT INTO slack_installations ({names}) VALUES ({', '.join(':' + c for c in COLUMNS)}) "
-            f"ON CONFLICT (enterprise_id, team_id) DO UPDATE SET {updates}",
-            row,
-        )
+        with self.store.transaction() as sql:
+            sql.execute(
+                f"INSERT INTO slack_installations ({names}) VALUES ({', '.join(':' + c for c in COLUMNS)}) "
+                f"ON CONFLICT (enterprise_id, team_id) DO UPDATE SET {updates}",
+                row,
+            )
+            self.departures.come_back(row["enterprise_id"], row["team_id"])  # within its retention period: all kept
         self.clear_cache()
 
     def save_bot(self, bot: Bot) -> None:
@@ -172,11 +184,15 @@ class InstallationRepository(InstallationStore):
         self.remove(key_of(enterprise_id, team_id, team_id is None))
 
     def remove(self, key: Key) -> int:
-        """Delete one installation at once (this process's cache included); how many rows went (0 or 1)."""
-        gone = self.store.sql.execute(
-            "DELETE FROM slack_installations WHERE enterprise_id = :enterprise AND team_id = :team",
-            {"enterprise": key[0], "team": key[1]},
-        )
+        """The workspace (or org) left: delete its installation at once (this process's cache included, once the
+        deletion is committed), record its departure and skip its learners' planned nudges, in one transaction; how
+        many installations went (0 or 1: an org-wide install that lost one workspace keeps its own)."""
+        with self.store.transaction() as sql:
+            gone = sql.execute(
+                "DELETE FROM slack_installations WHERE enterprise_id = :enterprise AND team_id = :team",
+                {"enterprise": key[0], "team": key[1]},
+            )
+            self.departures.leave(key[0], key[1], self.clock())
         self.clear_cache()
         return gone
 
@@ -189,6 +205,12 @@ class InstallationRepository(InstallationStore):
             {"enterprise": key[0], "team": key[1]},
         )
         return self._load(key) if locked else None
+
+    def organisations(self) -> set[str]:
+        """The Grid orgs with an installation, org-wide or in one of their workspaces: they still serve their
+        people."""
+        rows = self.store.sql.rows("SELECT DISTINCT enterprise_id FROM slack_installations WHERE enterprise_id <> ''")
+        return {row[0] for row in rows}
 
     def _cached(self, key: Key) -> Installation | None:
         with self._lock:

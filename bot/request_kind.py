@@ -8,7 +8,7 @@ from typing import Any
 # names is `event:other`, so a label set cannot be grown by made-up types
 EVENTS = frozenset(
     {"app_home_opened", "app_mention", "assistant_thread_started", "assistant_thread_context_changed", "message",
-     "user_change", "app_uninstalled", "tokens_revoked"}
+     "user_change", "app_uninstalled", "tokens_revoked", "team_access_revoked", "team_access_granted"}
 )  # fmt: skip
 
 INTERACTIVE = {

@@ -37,6 +37,7 @@ class Settings:
     listener_threads: int = 16
     encoder: str = "auto"
     answers_retention_days: int = 180  # what each answer showed is kept this long (redraws, attribution)
+    uninstall_retention_days: int = 30  # a workspace that left: its learners' data is kept this long, then purged
     models: Path | None = None  # the int8 model and the bundled catalog's vectors; default: UPNEXT_HOME/models
     metrics: bool = False  # /metrics on the web port
     metrics_port: int | None = None  # /metrics on this port instead (not on the public one)
@@ -130,6 +131,7 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         listener_threads=_int(merged, "UPNEXT_LISTENER_THREADS", 16, 1, 256),
         encoder=_choice(merged, "UPNEXT_ENCODER", ("auto", "onnx", "torch")),
         answers_retention_days=_int(merged, "UPNEXT_ANSWERS_RETENTION_DAYS", 180, 1, 3650),
+        uninstall_retention_days=_int(merged, "UPNEXT_UNINSTALL_RETENTION_DAYS", 30, 1, 3650),
         models=Path(models) if (models := _clean(merged.get("UPNEXT_MODELS"))) else None,
         metrics=(metrics := _choice(merged, "UPNEXT_METRICS", ("off", "on")) == "on"),
         metrics_port=_metrics_port(merged, metrics),

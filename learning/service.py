@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from learning.catalog.courses import CourseRepository
 from learning.catalog.importer import CatalogImporter
 from learning.people.answers import AnswerRepository
+from learning.people.departures import Departures
 from learning.people.forget_me import ForgetMe
 from learning.people.history import EventRepository
 from learning.people.history_import import HistoryImporter
@@ -33,6 +34,7 @@ class LearningService:
     nudges: NudgeRepository
     privacy: Privacy
     forget_me: ForgetMe  # erases a person: every owner of rows about them, wired by the composition root
+    departures: Departures  # workspaces that uninstalled Upnext, and the purge of their learners
     close: Callable[[], None]  # closes the store underneath (tests, benchmarks, one-shot commands)
 
     @property

@@ -31,7 +31,8 @@ def test_every_event_the_manifest_subscribes_to_is_a_known_request_kind():
 def test_manifest_lets_the_app_be_installed_by_oauth_org_wide_and_told_when_it_leaves():
     assert [url.endswith(REDIRECT_PATH) for url in MANIFEST["oauth_config"]["redirect_urls"]] == [True]
     assert MANIFEST["settings"]["org_deploy_enabled"] is True
-    assert {"app_uninstalled", "tokens_revoked"} <= set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
+    leaving = {"app_uninstalled", "tokens_revoked", "team_access_revoked", "team_access_granted"}
+    assert leaving <= set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
 
 
 def test_the_install_page_asks_for_the_scopes_the_manifest_declares():

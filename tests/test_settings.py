@@ -45,12 +45,19 @@ def test_environment_wins_over_dotenv(tmp_path: Path):
         ({"SLACK_CLIENT_SECRET": "s3cret-client"}, "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together"),
         ({"SLACK_TOKEN_ROTATION": "yes"}, "SLACK_TOKEN_ROTATION must be one of off, on"),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_TOKEN_ROTATION": "on"}, "SLACK_TOKEN_ROTATION=on needs installs by"),
+        ({"UPNEXT_UNINSTALL_RETENTION_DAYS": "0"}, "UPNEXT_UNINSTALL_RETENTION_DAYS must be between 1 and 3650"),
+        ({"UPNEXT_UNINSTALL_RETENTION_DAYS": "a month"}, "UPNEXT_UNINSTALL_RETENTION_DAYS must be a whole number"),
     ],
 )
 def test_malformed_settings_name_the_variable(env, message):
     with pytest.raises(SettingsError, match=re.escape(message)) as error:
         load_settings(env, env_file=None)
     assert "\n" not in str(error.value)
+
+
+def test_a_workspace_that_left_keeps_its_learners_data_thirty_days_unless_told_otherwise():
+    assert load_settings({}, env_file=None).uninstall_retention_days == 30
+    assert load_settings({"UPNEXT_UNINSTALL_RETENTION_DAYS": "90"}, env_file=None).uninstall_retention_days == 90
 
 
 def test_http_mode_requires_the_signing_secret():

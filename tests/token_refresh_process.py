@@ -14,13 +14,14 @@ from slack_sdk import WebClient
 from bot.installations import InstallationRepository
 from bot.token_rotation import token_refresher
 from config import load_settings
+from upnext.build import departures_of
 from upnext.schema import open_store
 
 
 def main(team_id: str) -> None:
     settings = load_settings(env_file=None)
     store = open_store(settings.database)
-    installations = InstallationRepository(store)
+    installations = InstallationRepository(store, departures_of(store))
     installation = installations.find_installation(enterprise_id=None, team_id=team_id)
     assert installation is not None
     print("ready", flush=True)

@@ -21,6 +21,7 @@ from learning.catalog.course_index import CourseIndex
 from learning.catalog.courses import CourseRepository
 from learning.catalog.importer import CatalogImporter
 from learning.people.answers import AnswerRepository
+from learning.people.departures import Departures
 from learning.people.forget_me import ForgetMe
 from learning.people.history import EventRepository
 from learning.people.learners import LearnerRepository
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # built on demand: a process that needs none of them does not
     from insights.snapshots import SnapshotRefresh
     from learning.check import CheckReport
     from scheduler.digest import WeeklyDigest
+    from scheduler.housekeeping import Housekeeping
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +121,16 @@ class Upnext:
         """Installs by OAuth: each workspace's (or org's) installation, and the states of installs under way."""
         from bot.installations import InstallationRepository, OAuthStates, OAuthStores
 
-        return OAuthStores(InstallationRepository(self.store), OAuthStates(self.store))
+        return OAuthStores(InstallationRepository(self.store, self.service.departures), OAuthStates(self.store))
+
+    def housekeeping(self, clock: Callable[[], datetime] = utcnow) -> Housekeeping:
+        """The clock's tidying: the answers log pruned, workspaces that left purged after their retention period
+        (the Grid orgs still installed somewhere keep their people), the report's roll-ups kept current."""
+        from scheduler.housekeeping import Housekeeping
+
+        settings, installations = self.settings, self.oauth_stores().installations
+        return Housekeeping(self.service, settings.answers_retention_days, clock, settings.uninstall_retention_days,
+                            installations.organisations)  # fmt: skip
 
     def check(self) -> CheckReport:
         """`upnext check`: verify the store and repair what is derived from it."""
@@ -139,6 +150,21 @@ def close_store(store: Store, wait: float = CLOSE_WAIT_SECONDS) -> None:
         store.close()
     else:
         log.warning("background work still running after %.0f s: the store closes with the process", wait)
+
+
+def departures_of(store: Store) -> Departures:
+    """Leaving and the purge over `store` alone, without a model: for a process that only handles installations."""
+    history, nudges = EventRepository(store), NudgeRepository(store)
+    learners = LearnerRepository(store, history)
+    owners = [
+        history,
+        nudges,
+        AnswerRepository(store),
+        AdminTokenRepository(store),
+        Rollups(store),
+        ReportSnapshots(store),
+    ]
+    return Departures(store, learners, nudges, ForgetMe(store, learners, owners))
 
 
 def build(
@@ -177,6 +203,7 @@ def build(
         encoder,
         feedback=feedback,
     )
+    forget_me = ForgetMe(store, learners, [history, nudges, answers, admin_tokens, Rollups(store), snapshots])
     if settings.ranker:  # the model the clock process trained and saved, when there is one (BENCHMARKS.md)
         recommender.ranker = SavedRanker(store)
     service = LearningService(
@@ -189,7 +216,8 @@ def build(
         answers=answers,
         nudges=nudges,
         privacy=Privacy(history, nudges, answers),
-        forget_me=ForgetMe(store, learners, [history, nudges, answers, admin_tokens, Rollups(store), snapshots]),
+        forget_me=forget_me,
+        departures=Departures(store, learners, nudges, forget_me),
         close=lambda: close_store(store),
     )
     return Upnext(settings, store, service, SeenEventRepository(store), admin_tokens)

@@ -230,10 +230,8 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.has_slack:
         raise SettingsError("SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, to install by OAuth) is "
                             "required to send nudges")  # fmt: skip
-    from scheduler.housekeeping import Housekeeping
-
     upnext, planner, sender = _nudge_parts(settings)
-    housekeeping = Housekeeping(upnext.service, settings.answers_retention_days)
+    housekeeping = upnext.housekeeping()
     lease = upnext.store.lease("clock")  # one clock plans and sends for the store; any other waits to take over
     digest = _digest(settings, upnext, lease.held)
     run_clock(planner, sender(lease.held), housekeeping, lease, upnext.store.where, digest,

@@ -12,6 +12,7 @@ from insights.rollups import TABLES as ROLLUPS
 from insights.snapshots import TABLES as REPORT_SNAPSHOTS
 from learning.catalog.courses import TABLES as COURSES
 from learning.people.answers import TABLES as ANSWERS
+from learning.people.departures import TABLES as DEPARTURES
 from learning.people.history import TABLES as EVENTS
 from learning.people.learners import TABLES as LEARNERS
 from learning.people.nudges import TABLES as NUDGES
@@ -35,6 +36,7 @@ OWNERS = (
     ROLLUPS,
     REPORT_SNAPSHOTS,
     INSTALLATIONS,
+    DEPARTURES,
 )
 MIGRATIONS = migrations(*OWNERS)
 

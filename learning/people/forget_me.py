@@ -1,6 +1,7 @@
 """Forget me: erase a person and everything recorded about them, in one transaction.
 
-It does so by asking each owner of such rows to erase them.
+It does so by asking each owner of such rows to erase them. The purge of a workspace that left
+(`learning.people.departures`) erases the same rows, without remembering the person as forgotten.
 """
 
 from __future__ import annotations
@@ -41,14 +42,23 @@ class ForgetMe:
         behind, so that no import brings them back, and the files are scrubbed (see `Store.scrub`)."""
         identifiers, learner_ids = self.learners.known_as(slack_id)
         with self.store.transaction():
-            # the learner rows go first: a write about them that holds their row (`LearnerRepository.hold`, e.g. a
-            # nudge's answer) then either finished before, and its rows are erased below, or finds them gone
-            removed = self.learners.erase(learner_ids)
-            removed += sum(eraser.erase(learner_ids) for eraser in self.erasers)
+            removed = self.erase(learner_ids)
             self.learners.remember_forgotten(identifiers, utcnow())
-        if not self.store.scrub():  # a long read still needs the log: try again once it is done
-            in_background("forget-me scrub", self._scrub_later)
+        self.scrub()
         return removed
+
+    def erase(self, learner_ids: Sequence[str]) -> int:
+        """Inside the caller's transaction: delete these learner ids and every row about them, keeping no trace
+        (forget me then remembers the hashes; a purge after an uninstall does not); how many rows went."""
+        # the learner rows go first: a write about them that holds their row (`LearnerRepository.hold`, e.g. a
+        # nudge's answer) then either finished before, and its rows are erased below, or finds them gone
+        removed = self.learners.erase(learner_ids)
+        return removed + sum(eraser.erase(learner_ids) for eraser in self.erasers)
+
+    def scrub(self) -> None:
+        """Make erasures final in the files too (`Store.scrub`): now, or once a long read no longer needs the log."""
+        if not self.store.scrub():
+            in_background("forget-me scrub", self._scrub_later)
 
     def _scrub_later(self) -> None:
         for _ in range(SCRUB_TRIES):

@@ -196,6 +196,13 @@ class LearnerRepository:
         for row in self.store.sql.records("SELECT * FROM learners ORDER BY slack_id"):
             yield _from_row(row)
 
+    def of_workspace(self, enterprise_id: str, team_id: str) -> list[Learner]:
+        """The learners of a workspace (`team_id`), or of a whole Enterprise Grid org when `team_id` is ''."""
+        column, value = ("team_id", team_id) if team_id else ("enterprise_id", enterprise_id)
+        rows = self.store.sql.records(f"SELECT * FROM learners WHERE {column} = :value ORDER BY slack_id",
+                                      {"value": value})  # fmt: skip
+        return [_from_row(row) for row in rows]
+
     def ensure(self, slack_id: str) -> Learner:
         """The learner, created bare if unknown (an import names them before they ever use Slack)."""
         self.store.sql.execute(

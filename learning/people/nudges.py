@@ -3,10 +3,11 @@
 Its one owner: the planner and the sender read and write nudges only through here.
 
 A row moves planned -> sending (claimed by one clock process) -> sent | failed | skipped, or back to planned for a
-retry; held_out rows are recorded and never sent. Every status change is one conditional UPDATE, so two processes never
-both move a row: PostgreSQL, under READ COMMITTED, re-reads a row another transaction changed before updating it, so
-the second of two claims at once finds it no longer planned. A claim records who holds it, and only that holder's
-outcome moves it on: a late outcome from a clock that lost its claim to reconciliation changes nothing.
+retry, or planned -> skipped when its learner's workspace uninstalls Upnext; held_out rows are recorded and never
+sent. Every status change is one conditional UPDATE, so two processes never both move a row: PostgreSQL, under READ
+COMMITTED, re-reads a row another transaction changed before updating it, so the second of two claims at once finds
+it no longer planned. A claim records who holds it, and only that holder's outcome moves it on: a late outcome from
+a clock that lost its claim to reconciliation changes nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any
 
 from learning.store.engine import Store, TableSteps
 from learning.timestamps import iso
+
+IDS_PER_STATEMENT = 1_000  # learner ids in one `IN (...)`: a whole org's would pass the engines' placeholder limits
 
 # The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
 # joins every owner's step N into migration N).
@@ -173,6 +176,16 @@ class NudgeRepository:
     def about(self, learner_id: str) -> list[dict[str, Any]]:
         """Every nudge about this learner, as whole rows without their ids (a column added later is included)."""
         return self.store.rows_about("nudges", learner_id)
+
+    def skip_planned(self, learner_ids: Sequence[str], why: str) -> int:
+        """Skip every planned (not yet claimed) nudge of these learners, `why` recorded as its error; how many."""
+        return sum(
+            self.store.sql.execute(
+                "UPDATE nudges SET status = 'skipped', error = :why WHERE status = 'planned' AND learner_id IN (:ids)",
+                {"why": why, "ids": tuple(learner_ids[start : start + IDS_PER_STATEMENT])},
+            )
+            for start in range(0, len(learner_ids), IDS_PER_STATEMENT)
+        )
 
     def erase(self, learner_ids: Sequence[str]) -> int:
         """Delete every nudge of these learner ids (forget me); how many went."""

@@ -340,8 +340,12 @@ class SqliteStore(Store):
 
     @contextmanager
     def transaction(self) -> Iterator[Sql]:
-        """Holds the write lock from its first statement (BEGIN IMMEDIATE)."""
+        """Holds the write lock from its first statement (BEGIN IMMEDIATE); inside another on this thread, part of it
+        (as on PostgreSQL)."""
         conn = self.db.conn
+        if conn.in_transaction:  # statements outside a transaction commit at once: this is one of ours
+            yield self.sql
+            return
         with available(self.path):
             conn.execute("BEGIN IMMEDIATE")
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_sdk.oauth.installation_store import Installation
 
 from bot.installations import InstallationRepository
+from upnext.build import departures_of
 
 
 def installation(token: str, team: str | None, enterprise: str | None = None) -> Installation:
@@ -18,8 +19,8 @@ def token_for(installs: InstallationRepository, enterprise: str | None, team: st
     return found.bot_token if found else None
 
 
-def test_a_grid_workspace_is_served_by_its_own_install_else_by_its_org_wide_one(store):
-    installs = InstallationRepository(store)
+def test_a_grid_workspace_is_served_by_its_own_install_else_by_its_org_wide_one(upnext, store):
+    installs = upnext.oauth_stores().installations
     installs.save(installation("xoxb-org", None, "E0ORG"))
     installs.save(installation("xoxb-own", "T0OWN", "E0ORG"))
     assert token_for(installs, "E0ORG", "T0OWN") == "xoxb-own"
@@ -28,8 +29,8 @@ def test_a_grid_workspace_is_served_by_its_own_install_else_by_its_org_wide_one(
     assert token_for(installs, "E0ELSE", "T0OTHER") is None and token_for(installs, None, "T0OTHER") is None
 
 
-def test_a_reinstall_replaces_the_token_and_a_deletion_is_seen_at_once_despite_the_cache(store):
-    installs = InstallationRepository(store)
+def test_a_reinstall_replaces_the_token_and_a_deletion_is_seen_at_once_despite_the_cache(upnext, store):
+    installs = upnext.oauth_stores().installations
     installs.save(installation("xoxb-first", "T0A"))
     assert token_for(installs, None, "T0A") == "xoxb-first"  # now cached
     installs.save(installation("xoxb-second", "T0A"))
@@ -42,7 +43,10 @@ def test_a_reinstall_replaces_the_token_and_a_deletion_is_seen_at_once_despite_t
 
 
 def test_a_fresh_lookup_never_finds_an_installation_another_process_deleted_though_its_cache_still_holds_it(store):
-    clock, web = InstallationRepository(store), InstallationRepository(store)  # two processes' repositories
+    clock, web = (
+        InstallationRepository(store, departures_of(store)),
+        InstallationRepository(store, departures_of(store)),
+    )  # two processes' repositories
     clock.save(installation("xoxb-org", None, "E0ORG"))
     clock.save(installation("xoxb-own", "T0OWN", "E0ORG"))
     assert token_for(clock, "E0ORG", "T0OWN") == "xoxb-own"  # now in the clock's cache

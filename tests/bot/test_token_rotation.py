@@ -22,6 +22,7 @@ from tests.conftest import RunningServer
 from tests.fakes.slack import Grant
 from tests.oauth_flow import ask_and_open_home, dm_from, home_from, install
 from tests.slack_requests import onboard
+from upnext.build import departures_of
 
 TEAM = "T0TEAMA"
 # Installed long enough ago that a minute of its 12 hours is left: within the margin, so due for a refresh
@@ -48,7 +49,7 @@ def settings(settings: Settings, rotation: bool) -> Settings:
 
 def stored(store) -> Installation:
     """The workspace's installation as the store holds it now (read past any cache)."""
-    found = InstallationRepository(store).find_installation(enterprise_id=None, team_id=TEAM)
+    found = InstallationRepository(store, departures_of(store)).find_installation(enterprise_id=None, team_id=TEAM)
     assert found is not None
     return found
 
@@ -103,7 +104,7 @@ def test_a_refresh_slack_refuses_changes_nothing_stored_and_the_next_request_ref
 
 def test_an_installation_uninstalled_before_its_refresh_is_not_refreshed(server, settings, store):
     install(server, EXPIRING, "code-a")
-    installations = InstallationRepository(store)
+    installations = InstallationRepository(store, departures_of(store))
     found = stored(store)
     installations.remove(key_of(None, TEAM, False))
     assert token_refresher(settings, installations).fresh(found) is None

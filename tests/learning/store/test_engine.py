@@ -58,6 +58,22 @@ def test_a_transaction_that_fails_leaves_nothing_of_its_writes(store: Store):
     assert store.sql.value("SELECT count(*) FROM meta WHERE key IN (:keys)", {"keys": ["ab", "cd"]}) == 2
 
 
+def test_a_transaction_opened_inside_another_on_the_same_thread_is_part_of_it(store: Store):
+    """A repository's own transaction (saving an installation) inside a caller's (a token refresh holding its row)
+    commits or rolls back with the caller's, on either engine."""
+    with pytest.raises(RuntimeError), store.transaction():
+        store.sql.execute("DELETE FROM meta WHERE key = 'ab'")
+        with store.transaction() as inner:
+            inner.execute("DELETE FROM meta WHERE key = 'cd'")
+        raise RuntimeError("after the inner one ended")
+    assert store.sql.value("SELECT count(*) FROM meta WHERE key IN (:keys)", {"keys": ["ab", "cd"]}) == 2
+    with store.transaction():
+        with store.transaction() as inner:
+            inner.execute("DELETE FROM meta WHERE key = 'ab'")
+        store.sql.execute("DELETE FROM meta WHERE key = 'cd'")
+    assert store.sql.value("SELECT count(*) FROM meta WHERE key IN (:keys)", {"keys": ["ab", "cd"]}) == 0
+
+
 def test_a_write_outside_a_transaction_is_committed_at_once(store: Store, where: Path | str):
     store.sql.execute("UPDATE meta SET value = 'seen' WHERE key = 'ab'")
     other = open_store(where)
