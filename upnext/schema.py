@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from admin.digests import TABLES as DIGEST_CHANNELS
 from admin.tokens import TABLES as ADMIN_TOKENS
 from bot.installations import TABLES as INSTALLATIONS
 from bot.seen_events import TABLES as SEEN_EVENTS
@@ -35,6 +36,7 @@ OWNERS = (
     ROLLUPS,
     REPORT_SNAPSHOTS,
     INSTALLATIONS,
+    DIGEST_CHANNELS,
 )
 MIGRATIONS = migrations(*OWNERS)
 
