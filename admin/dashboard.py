@@ -11,6 +11,7 @@ from admin.charts import bars, columns, intervals
 from insights.dates import FIRST_DAY, LAST_DAY
 from insights.formats import as_of, percent
 from insights.intervals import Interval, wilson
+from insights.queries import EVERYONE, Scope
 from insights.report import Report
 
 STYLE = """
@@ -24,7 +25,7 @@ p.note { color: var(--muted); margin: 4px 0; }
 .skip { position: absolute; left: -999px; } .skip:focus { left: 8px; top: 8px; background: #fff; padding: 4px; }
 form.window { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; margin: 8px 0; }
 form.window label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
-input, button { font: inherit; padding: 4px 8px; }
+input, button, select { font: inherit; padding: 4px 8px; }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 12px; padding: 0;
          margin: 12px 0; list-style: none; }
@@ -189,20 +190,35 @@ def _section(anchor: str, title: str, charts: list[str], extra: str = "") -> str
            f'<div class="grid">{"".join(charts)}</div>{extra}</section>'  # fmt: skip
 
 
-def dashboard_page(r: Report) -> str:
+def _scopes(scope: Scope, visible: list[Scope]) -> tuple[str, str]:
+    """Whose figures these are, and the picker of the others an admin may see (nothing when the whole store is all
+    there is, as with one token)."""
+    if visible == [EVERYONE]:
+        return "", ""
+    shown = f'<p class="note">Figures for <strong>{escape(scope.label)}</strong>.</p>'
+    if len(visible) == 1:
+        return shown, ""
+    options = "".join(f'<option value="{escape(s.key)}"{" selected" if s == scope else ""}>{escape(s.label)}'
+                      f"</option>" for s in visible)  # fmt: skip
+    return shown, f'<label>Whose figures <select name="scope">{options}</select></label>\n'
+
+
+def dashboard_page(r: Report, scope: Scope = EVERYONE, visible: list[Scope] | None = None) -> str:
+    """The dashboard of `scope`'s report `r`, with a picker of the `visible` scopes when there are several."""
     since, until = r.window.since.isoformat(), r.window.until.isoformat()
-    query = f"since={since}&amp;until={until}"
+    query = f"since={since}&amp;until={until}" + (f"&amp;scope={escape(scope.key)}" if scope.kind else "")
     bounds = f'min="{FIRST_DAY}" max="{LAST_DAY}"'  # the browser refuses what the server would (a 400) anyway
     body = "".join(f(r) for f in (_adoption, _funnel, _search, _feedback, _nudges, _catalog))
+    whose, picker = _scopes(scope, visible or [EVERYONE])
     return page(
         "Upnext: learning team",
         f"""<header><a class="skip" href="#main">Skip to the figures</a>
-<h1>Upnext: what learners do and ask for</h1>
+<h1>Upnext: what learners do and ask for</h1>{whose}
 <p class="note">{since} to {until}, whole weeks (Monday to Sunday, UTC). Totals only: no one is named, a weekly count
 that fewer than {r.min_group} people contribute to is counted nowhere, and counts of people are weekly averages.
 Only weeks that have ended count: up to {r.counted_until.isoformat()}. Figures as of {as_of(r)}.</p>
 <form class="window" method="get" action="/admin">
-<label>From <input type="date" name="since" value="{since}" {bounds} required></label>
+{picker}<label>From <input type="date" name="since" value="{since}" {bounds} required></label>
 <label>To <input type="date" name="until" value="{until}" {bounds} required></label>
 <button type="submit">Show</button>
 <a href="/admin/report.csv?{query}">CSV</a> <a href="/admin/report.json?{query}">JSON</a></form></header>

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from admin.tokens import AdminTokenRepository
+from insights.queries import Scope
 from learning.timestamps import utcnow
 
 LINK_TTL = timedelta(minutes=10)
@@ -62,26 +63,29 @@ class SignIn:
         self.tokens.remove(user_id, SESSION)
 
 
-class AdminRights:
-    """Whether someone is an admin now: `ask` (True, False, or None when it cannot tell, e.g. Slack is
-    unreachable) is asked again once RECHECK has passed since it last said yes. Shared by every session of the
-    process, so a dashboard that loads several pages asks once."""
+Granted = tuple[Scope, ...]  # the scopes an admin's right covers (each with what is inside it); () for no admin
 
-    def __init__(self, ask: Callable[[str], bool | None], clock: Callable[[], datetime] = utcnow):
+
+class AdminRights:
+    """Whether someone is an admin now, and of what: `ask` (the scopes their right covers, () for none, or None
+    when it cannot tell, e.g. Slack is unreachable) is asked again once RECHECK has passed since it last granted
+    some. Shared by every session of the process, so a dashboard that loads several pages asks once."""
+
+    def __init__(self, ask: Callable[[str], Granted | None], clock: Callable[[], datetime] = utcnow):
         self.ask = ask
         self.clock = clock
-        self._confirmed: dict[str, datetime] = {}
+        self._confirmed: dict[str, tuple[datetime, Granted]] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, user_id: str) -> bool | None:
+    def __call__(self, user_id: str) -> Granted | None:
         with self._lock:
             confirmed = self._confirmed.get(user_id)
-        if confirmed is not None and self.clock() - confirmed < RECHECK:
-            return True
+        if confirmed is not None and self.clock() - confirmed[0] < RECHECK:
+            return confirmed[1]
         answer = self.ask(user_id)
         with self._lock:
             if answer:
-                self._confirmed[user_id] = self.clock()
+                self._confirmed[user_id] = (self.clock(), answer)
             else:
                 self._confirmed.pop(user_id, None)
         return answer

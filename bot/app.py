@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
+from admin.digests import DigestChannels
 from admin.signin import SignIn
 from admin.tokens import AdminTokenRepository
 from bot import failures
@@ -163,7 +164,8 @@ def register_listeners(
     clicks = CardClicks(service.courses, service.history, answers, clock)
     home_tab = HomePublisher(service.recommender, service.history, answers, settings.nudges, clock)
     privacy = PrivacyRequests(service.privacy, service.forget_me, settings.reporting.min_group)
-    admin = AdminAccess(SignIn(admin_tokens), settings.reporting)
+    digests = DigestChannels(admin_tokens.store) if settings.oauth else None
+    admin = AdminAccess(SignIn(admin_tokens), settings.reporting, by_org=settings.oauth, digests=digests)
     conversation = Conversation(identity, answering, preferences)
     commands.register(app, identity, answering, preferences, privacy, admin)
     messages.register(app, identity, conversation)

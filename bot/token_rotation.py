@@ -63,6 +63,16 @@ class TokenRefresher:
             self.installations.save(refreshed)
         return refreshed
 
+    def usable(self, installation: Installation | None) -> Installation | None:
+        """`fresh`, for a caller that can only go on without it: None when Slack refuses the refresh (logged; the
+        workspace must install Upnext again)."""
+        try:
+            return self.fresh(installation) if installation else None
+        except SlackTokenRotationError as error:
+            log.error("Slack refused to refresh an installation's token (%s): it must be reinstalled",
+                      error.api_error.response.get("error"))  # fmt: skip
+            return None
+
     def _expiring(self, installation: Installation) -> bool:
         expires_at = installation.bot_token_expires_at
         return (
@@ -104,12 +114,7 @@ class RefreshingAuthorize(Authorize):
         found = self.installations.find_installation(
             enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=context.is_enterprise_install
         )
-        try:
-            installation = self.tokens.fresh(found) if found else None
-        except SlackTokenRotationError as error:
-            log.error("Slack refused to refresh an installation's token (%s): it must be reinstalled",
-                      error.api_error.response.get("error"))  # fmt: skip
-            return None
+        installation = self.tokens.usable(found)
         if installation is None or not installation.bot_token:
             return None
         return self._verify(context.client, installation)

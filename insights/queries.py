@@ -3,17 +3,81 @@
 Every query takes a window [start, end) of ISO 8601 UTC timestamps and returns plain rows. The busiest figures read
 roll-ups (insights.rollups), which `catch_up` brings up to date first; nothing else here writes. Learner ids are
 returned wherever the report module needs them to count the distinct people behind each weekly cell (insights.cells);
-it never lets them out."""
+it never lets them out.
+
+Whose figures a report counts (`Scope`): everyone in the store, the learners of one Enterprise Grid org, or of one
+workspace. A learner belongs to the workspace (`team_id`) and org (`enterprise_id`) their Slack profile names
+(learners, schema 11); someone known only by email, or whose profile has not been read since, is in no org or
+workspace and is counted only in the whole store's figures. With a scope, every query keeps that scope's learners'
+rows alone, and the report holds them to the minimum group like any other (insights.cells): a scope of fewer people
+shows nothing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from insights.rollups import Rollups, sql_list
 from learning.people.history import COMPLETED, ENGAGED, NUDGES_OFF, NUDGES_SNOOZED, RATED
 from learning.people.learners import PENDING_PREFIX
 from learning.store.engine import Store
+
+_ID = re.compile(r"^[A-Z0-9]{2,}$")
+ORG, WORKSPACE = "org", "workspace"
+_COLUMN = {ORG: "enterprise_id", WORKSPACE: "team_id"}
+
+
+@dataclass(frozen=True, order=True)
+class Scope:
+    """Everyone (`kind` ''), an org (`ident` its enterprise id) or a workspace (its team id: unique across Slack)."""
+
+    kind: str = ""
+    ident: str = ""
+
+    @classmethod
+    def org(cls, enterprise_id: str) -> Scope:
+        return cls(ORG, enterprise_id)
+
+    @classmethod
+    def workspace(cls, team_id: str) -> Scope:
+        return cls(WORKSPACE, team_id)
+
+    @property
+    def key(self) -> str:
+        """How the scope is named in a URL, a snapshot and a digest's claim: '' for everyone."""
+        return f"{self.kind}:{self.ident}" if self.kind else ""
+
+    @property
+    def label(self) -> str:
+        """How people read it: "Everyone", "Organisation E0123ABC", "Workspace T0123ABC"."""
+        return f"{'Organisation' if self.kind == ORG else 'Workspace'} {self.ident}" if self.kind else "Everyone"
+
+    @classmethod
+    def parse(cls, key: str) -> Scope:
+        """The scope a `key` names; ValueError for anything else."""
+        if not key:
+            return EVERYONE
+        kind, _, ident = key.partition(":")
+        if kind not in _COLUMN or not _ID.match(ident):
+            raise ValueError(f"not a scope: {key!r} (org:E0123ABC or workspace:T0123ABC)")
+        return cls(kind, ident)
+
+    def learners(self, column: str) -> str:
+        """An SQL condition keeping the rows whose `column` holds a learner of this scope (its value: `values`): ''
+        for everyone, so the whole store's statements are those of a report without scopes."""
+        return (
+            f" AND {column} IN (SELECT slack_id FROM learners WHERE {_COLUMN[self.kind]} = :scope)" if self.kind else ""
+        )
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The value `learners`' condition names."""
+        return {"scope": self.ident} if self.kind else {}
+
+
+EVERYONE = Scope()
 
 RETURN_DAYS = 7  # engaging within this many days of a nudge (or of being held out) counts as having returned
 _WHEN = "coalesce(n.sent_at, n.due_at)"  # when a nudge went out, or was due (held out, skipped)
@@ -26,8 +90,9 @@ def _nudge_window(since: str | None, until: str | None) -> tuple[str, dict[str, 
 
 
 class ReportQueries:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, scope: Scope = EVERYONE):
         self.store = store
+        self.scope = scope
         self.rollups = Rollups(store)
         self.dialect = dialect = store.dialect
         self.week = dialect.week_start  # the Monday that starts the week of a timestamp (SQL)
@@ -50,30 +115,47 @@ class ReportQueries:
         """SQL: the Monday of the week of a day column (YYYY-MM-DD), whatever the session's time zone."""
         return self.week(f"{day} || 'T00:00:00+00:00'")
 
+    def _in(self, column: str) -> str:
+        """SQL keeping the rows whose `column` is a learner of the scope ('' for everyone); its value is `_rows`'s."""
+        return self.scope.learners(column)
+
+    def _rows(self, sql: str, values: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """The rows of a statement that may name the scope's learners (`_in`)."""
+        return self.store.sql.rows(sql, {**(values or {}), **self.scope.values})
+
     def _during(self, sql: str, start: str, end: str) -> list[tuple[Any, ...]]:
         """The rows of a statement over the window [:start, :end)."""
-        return self.store.sql.rows(sql, {"start": start, "end": end})
+        return self._rows(sql, {"start": start, "end": end})
 
     # -- adoption ----------------------------------------------------------------------------------------------
     def known_learners(self) -> list[tuple[str, str | None, str | None, str | None]]:
         """(learner, title, tz, locale) of everyone known on Slack now (whatever the window: so that two windows
         never differ by who joined between their ends)."""
-        return self.store.sql.rows(f"SELECT slack_id, title, tz, locale FROM learners WHERE {_KNOWN}")
+        return self._rows(f"SELECT slack_id, title, tz, locale FROM learners WHERE {_KNOWN}{self._in('slack_id')}")
+
+    def inside(self) -> list[Scope]:
+        """The orgs and the workspaces the scope's known learners are in (none inside a workspace): orgs first."""
+        if self.scope.kind == WORKSPACE:
+            return []
+        rows = self._rows(f"SELECT DISTINCT enterprise_id, team_id FROM learners WHERE {_KNOWN}{self._in('slack_id')}")
+        orgs = {Scope.org(org) for org, _ in rows if org} if not self.scope.kind else set()
+        return sorted(orgs) + sorted({Scope.workspace(team) for _, team in rows if team})
 
     def active_days(self, start: str, end: str) -> list[tuple[str, str]]:
         """(learner, day) for each day someone used Upnext in the window (asked for or opened something, or clicked:
         imports and nudges sent are not use)."""
         return self._during(
             "SELECT DISTINCT learner_id, day FROM usage_days WHERE day >= substr(:start, 1, 10) "
-            "AND day < substr(:end, 1, 10)",
+            f"AND day < substr(:end, 1, 10){self._in('learner_id')}",
             start,
             end,
         )
 
     def active_before(self, start: str) -> set[str]:
         """Everyone who had used Upnext before `start`."""
-        rows = self.store.sql.rows(
-            "SELECT DISTINCT learner_id FROM usage_days WHERE day < substr(:start, 1, 10)", {"start": start}
+        rows = self._rows(
+            f"SELECT DISTINCT learner_id FROM usage_days WHERE day < substr(:start, 1, 10){self._in('learner_id')}",
+            {"start": start},
         )
         return {row[0] for row in rows}
 
@@ -84,8 +166,8 @@ class ReportQueries:
         Done was clicked; done: Done was clicked on it, or the learner completed the course after a click on it."""
         return self._during(
             f"SELECT {self._day_week('p.day')}, p.surface, {reason}, p.learner_id, sum(p.shown), sum(p.started), "
-            f"sum(p.done) FROM pick_days p WHERE p.day >= substr(:start, 1, 10) AND p.day < substr(:end, 1, 10) "
-            f"GROUP BY 1, 2, 3, 4",
+            f"sum(p.done) FROM pick_days p WHERE p.day >= substr(:start, 1, 10) AND p.day < substr(:end, 1, 10)"
+            f"{self._in('p.learner_id')} GROUP BY 1, 2, 3, 4",
             start,
             end,
         )
@@ -96,7 +178,8 @@ class ReportQueries:
         return self._during(
             f"SELECT {self.week('a.created_at')}, a.learner_id, count(*), "
             f"count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.answer_id = a.id)) "
-            f"FROM answers a WHERE a.kind = 'search' AND a.created_at >= :start AND a.created_at < :end GROUP BY 1, 2",
+            f"FROM answers a WHERE a.kind = 'search' AND a.created_at >= :start AND a.created_at < :end"
+            f"{self._in('a.learner_id')} GROUP BY 1, 2",
             start,
             end,
         )
@@ -106,10 +189,10 @@ class ReportQueries:
         distinct askers; it never leaves the report module)."""
         query = self.dialect.json_value("payload", "context", "query")
         similarity = self.dialect.json_number("payload", "context", "top_similarity")
-        return self.store.sql.rows(
+        return self._rows(
             f"SELECT lower(trim({query})), learner_id FROM answers "
             f"WHERE kind = 'search' AND created_at >= :start AND created_at < :end "
-            f"AND coalesce({similarity}, 0) < :threshold AND trim(coalesce({query}, '')) != ''",
+            f"AND coalesce({similarity}, 0) < :threshold AND trim(coalesce({query}, '')) != ''{self._in('learner_id')}",
             {"start": start, "end": end, "threshold": threshold},
         )
 
@@ -123,7 +206,7 @@ class ReportQueries:
             f"SELECT {self.week('at')}, substr(at, 1, 7), course_id, learner_id, value, note FROM ("
             f"SELECT r.course_id, r.learner_id, r.value, r.note, r.at, ROW_NUMBER() OVER ("
             f"PARTITION BY r.learner_id, r.course_id ORDER BY r.at DESC, r.id) AS newest FROM events r "
-            f"WHERE r.kind = '{RATED}' AND {self.finished_before_rating}) AS latest "
+            f"WHERE r.kind = '{RATED}' AND {self.finished_before_rating}{self._in('r.learner_id')}) AS latest "
             f"WHERE newest = 1 AND at >= :start AND at < :end",
             start,
             end,
@@ -132,9 +215,9 @@ class ReportQueries:
     def courses_rated_by(self, min_group: int) -> set[str]:
         """Courses that at least `min_group` people who finished them have rated (ever): each shown apart, the others
         together."""
-        rows = self.store.sql.rows(
-            f"SELECT r.course_id FROM events r WHERE r.kind = '{RATED}' AND {self.finished_before_rating} "
-            f"GROUP BY r.course_id HAVING count(DISTINCT r.learner_id) >= :min_group",
+        rows = self._rows(
+            f"SELECT r.course_id FROM events r WHERE r.kind = '{RATED}' AND {self.finished_before_rating}"
+            f"{self._in('r.learner_id')} GROUP BY r.course_id HAVING count(DISTINCT r.learner_id) >= :min_group",
             {"min_group": min_group},
         )
         return {row[0] for row in rows}
@@ -143,7 +226,7 @@ class ReportQueries:
         """(week, course, learner, finished it since) for each course someone first took in the window."""
         return self._during(
             f"SELECT {self.week('first_at')}, course_id, learner_id, done FROM first_takes "
-            f"WHERE first_at >= :start AND first_at < :end",
+            f"WHERE first_at >= :start AND first_at < :end{self._in('learner_id')}",
             start,
             end,
         )
@@ -169,7 +252,8 @@ class ReportQueries:
             f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE e.learner_id = n.learner_id "
             f"AND e.kind IN {sql_list((NUDGES_OFF, NUDGES_SNOOZED))} AND e.at >= n.sent_at "
             f"AND e.at <= {self.dialect.plus_days('n.sent_at', days)})) "
-            f"FROM nudges n WHERE n.status = 'sent' AND n.sent_at >= :start AND n.sent_at < :end GROUP BY 1, 2, 3",
+            f"FROM nudges n WHERE n.status = 'sent' AND n.sent_at >= :start AND n.sent_at < :end"
+            f"{self._in('n.learner_id')} GROUP BY 1, 2, 3",
             start,
             end,
         )
@@ -180,7 +264,7 @@ class ReportQueries:
             f"SELECT {self.week(_WHEN)}, n.status, n.learner_id, count(*), "
             f"count(*) FILTER (WHERE EXISTS (SELECT 1 FROM events e WHERE {self.returned})) FROM nudges n "
             f"WHERE n.kind = 'come_back' AND n.status IN ('sent', 'held_out') AND {_WHEN} >= :start "
-            f"AND {_WHEN} < :end GROUP BY 1, 2, 3",
+            f"AND {_WHEN} < :end{self._in('n.learner_id')} GROUP BY 1, 2, 3",
             start,
             end,
         )
@@ -191,12 +275,12 @@ class ReportQueries:
     ) -> list[tuple[str | None, str | None, int, int, int]]:
         """(language, level, courses, not shown in [shown_since, end), never started before `end`). A course counts
         as shown (started) only in a week when at least `min_group` people were shown (started) it."""
-        return self.store.sql.rows(
+        return self._rows(
             f"WITH shown AS (SELECT DISTINCT i.course_id FROM impressions i JOIN answers a ON a.id = i.answer_id "
-            f"WHERE a.created_at >= :shown_since AND a.created_at < :end GROUP BY i.course_id, "
-            f"{self.week('a.created_at')} HAVING count(DISTINCT a.learner_id) >= :min_group), "
+            f"WHERE a.created_at >= :shown_since AND a.created_at < :end{self._in('a.learner_id')} "
+            f"GROUP BY i.course_id, {self.week('a.created_at')} HAVING count(DISTINCT a.learner_id) >= :min_group), "
             f"started AS (SELECT DISTINCT course_id FROM events WHERE kind IN {sql_list(ENGAGED)} AND at < :end "
-            f"AND course_id IS NOT NULL GROUP BY course_id, {self.week('at')} "
+            f"AND course_id IS NOT NULL{self._in('learner_id')} GROUP BY course_id, {self.week('at')} "
             f"HAVING count(DISTINCT learner_id) >= :min_group) "
             f"SELECT c.language, c.level, count(*), count(*) FILTER (WHERE c.id NOT IN (SELECT course_id FROM shown)), "
             f"count(*) FILTER (WHERE c.id NOT IN (SELECT course_id FROM started)) FROM courses c "

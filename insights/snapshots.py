@@ -6,6 +6,10 @@ weeks, erasures, profile changes and catalog changes. A snapshot is served while
 the refresh period (UPNEXT_REPORT_REFRESH_MINUTES); the clock recomputes the default windows' every period and at its
 first check after a week ends (`SnapshotRefresh`). Forget me drops every snapshot in the erasure's own transaction
 (one may count the person), and so does a catalog import (catalog health counts courses).
+
+The whole store's reports are kept in `report_snapshots`; an org's or a workspace's (insights.queries.Scope) in
+`scope_snapshots`, by the scope's key besides. Those are computed when someone first asks for them (the dashboard,
+the digest), not kept current by the clock: see `SnapshotRefresh`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from typing import Any, get_args, get_origin, get_type_hints
 
+from insights.queries import EVERYONE, Scope
 from insights.report import Report, ReportBuilder, Window
 from learning.store.engine import Store, TableSteps
 from learning.timestamps import iso
@@ -36,7 +41,21 @@ TABLES: TableSteps = {
             PRIMARY KEY (first_day, last_day, min_group, format)
         );
 """,
+    12: """
+        -- an org's or a workspace's reports (insights.queries.Scope), as report_snapshots keeps the whole store's
+        CREATE TABLE scope_snapshots (
+            scope TEXT NOT NULL,            -- Scope.key: org:E... or workspace:T...
+            first_day TEXT NOT NULL,
+            last_day TEXT NOT NULL,
+            min_group INTEGER NOT NULL,
+            format INTEGER NOT NULL,
+            computed_at TEXT NOT NULL,
+            report TEXT NOT NULL,
+            PRIMARY KEY (scope, first_day, last_day, min_group, format)
+        );
+""",
 }
+TABLES_KEPT = ("report_snapshots", "scope_snapshots")
 
 REPORT_FORMAT = 1  # bump whenever the Report's shape changes: snapshots of another shape are then never read
 GENERATION = "report_snapshots.generation"  # meta key: a new value whenever the snapshots are dropped
@@ -82,23 +101,26 @@ def decode(text: str) -> Report:
 
 
 class ReportSnapshots:
-    """The store's report snapshots, by counted window and minimum group (insights.report.Snapshots)."""
+    """The store's report snapshots of one scope, by counted window and minimum group (insights.report.Snapshots)."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, scope: Scope = EVERYONE):
         self.store = store
+        self.scope = scope
+        self.table, self.where = ("scope_snapshots", f"scope = :scope_key AND {_KEY}") if scope.kind else (
+            "report_snapshots", _KEY)  # fmt: skip
 
-    @staticmethod
-    def _key(counted: Window, min_group: int) -> dict[str, Any]:
+    def _key(self, counted: Window, min_group: int) -> dict[str, Any]:
         return {"first_day": counted.since.isoformat(), "last_day": counted.until.isoformat(),
-                "min_group": min_group, "format": REPORT_FORMAT}  # fmt: skip
+                "min_group": min_group, "format": REPORT_FORMAT,
+                **({"scope_key": self.scope.key} if self.scope.kind else {})}  # fmt: skip
 
     def computed_at(self, counted: Window, min_group: int) -> datetime | None:
-        found = self.store.sql.value(f"SELECT computed_at FROM report_snapshots WHERE {_KEY}",
+        found = self.store.sql.value(f"SELECT computed_at FROM {self.table} WHERE {self.where}",
                                      self._key(counted, min_group))  # fmt: skip
         return datetime.fromisoformat(found) if found else None
 
     def get(self, counted: Window, min_group: int, computed_after: datetime) -> Report | None:
-        rows = self.store.sql.rows(f"SELECT report FROM report_snapshots WHERE {_KEY} AND computed_at > :after",
+        rows = self.store.sql.rows(f"SELECT report FROM {self.table} WHERE {self.where} AND computed_at > :after",
                                    {**self._key(counted, min_group), "after": iso(computed_after)})  # fmt: skip
         return decode(rows[0][0]) if rows else None
 
@@ -116,29 +138,30 @@ class ReportSnapshots:
             if not sql.execute("UPDATE meta SET value = value WHERE key = :key AND value = :generation",
                                {"key": GENERATION, "generation": generation}):  # fmt: skip
                 return False
+            scope = ("scope, ", ":scope_key, ") if self.scope.kind else ("", "")
             sql.execute(
-                "INSERT INTO report_snapshots (first_day, last_day, min_group, format, computed_at, report) "
-                "VALUES (:first_day, :last_day, :min_group, :format, :computed_at, :report) "
-                "ON CONFLICT (first_day, last_day, min_group, format) DO UPDATE SET "
+                f"INSERT INTO {self.table} ({scope[0]}first_day, last_day, min_group, format, computed_at, report) "
+                f"VALUES ({scope[1]}:first_day, :last_day, :min_group, :format, :computed_at, :report) "
+                f"ON CONFLICT ({scope[0]}first_day, last_day, min_group, format) DO UPDATE SET "
                 "computed_at = excluded.computed_at, report = excluded.report",
                 {**self._key(counted, min_group), "computed_at": report.generated_at, "report": encode(report)},
             )
         return True
 
     def drop(self) -> int:
-        """Delete every snapshot (what they count changed), and any report being computed is not kept; how many
-        went."""
+        """Delete every snapshot of every scope (what they count changed), and any report being computed is not kept;
+        how many went."""
         self.store.set_meta(GENERATION, uuid.uuid4().hex)
-        return self.store.sql.execute("DELETE FROM report_snapshots")
+        return sum(self.store.sql.execute(f"DELETE FROM {table}") for table in TABLES_KEPT)
 
     def erase(self, learner_ids: Sequence[str]) -> int:
         """Forget me: any snapshot may count the person, so every one goes (in the erasure's transaction)."""
         return self.drop()
 
     def prune(self, before: datetime) -> int:
-        """Delete the snapshots computed before `before` (never served again)."""
-        return self.store.sql.execute("DELETE FROM report_snapshots WHERE computed_at < :before",
-                                      {"before": iso(before)})  # fmt: skip
+        """Delete the snapshots of every scope computed before `before` (never served again)."""
+        return sum(self.store.sql.execute(f"DELETE FROM {table} WHERE computed_at < :before", {"before": iso(before)})
+                   for table in TABLES_KEPT)  # fmt: skip
 
 
 class SnapshotRefresh:

@@ -25,7 +25,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from learning.store.engine import Lease, StoreUnavailable
 from scheduler.delivery import Sender
-from scheduler.digest import WeeklyDigest
+from scheduler.digest import ScopedDigests, WeeklyDigest
 from scheduler.housekeeping import Housekeeping
 from scheduler.planner import Planner
 
@@ -50,7 +50,7 @@ def build_scheduler(
     planner: Planner,
     sender: Sender,
     housekeeping: Housekeeping,
-    digest: WeeklyDigest | None = None,
+    digest: WeeklyDigest | ScopedDigests | None = None,
     ranker: Retraining | None = None,
     guard: Callable[[Job], Job] = lambda job: job,
     snapshots: SnapshotRefresh | None = None,
@@ -74,7 +74,7 @@ def build_scheduler(
     return scheduler
 
 
-def _digest(digest: WeeklyDigest) -> None:
+def _digest(digest: WeeklyDigest | ScopedDigests) -> None:
     if digest.post():
         log.info("posted the weekly learning-team digest")
 
@@ -96,7 +96,7 @@ def run_clock(
     housekeeping: Housekeeping,
     lease: Lease,
     where: str,
-    digest: WeeklyDigest | None = None,
+    digest: WeeklyDigest | ScopedDigests | None = None,
     ranker: Retraining | None = None,
     snapshots: SnapshotRefresh | None = None,
 ) -> None:
@@ -153,7 +153,7 @@ def _lead(
     sender: Sender,
     housekeeping: Housekeeping,
     lease: Lease,
-    digest: WeeklyDigest | None,
+    digest: WeeklyDigest | ScopedDigests | None,
     ranker: Retraining | None,
     snapshots: SnapshotRefresh | None = None,
 ) -> None:

@@ -37,6 +37,7 @@ from bot.block_kit.blocks import Message
 from bot.block_kit.nudge_messages import check_in_message, come_back_message, whats_new_message
 from bot.i18n import Messages
 from bot.installations import InstallationRepository
+from bot.token_rotation import token_refresher
 from config import Settings
 from config.nudges import NudgePolicy
 from learning.people.answers import ShownPick
@@ -92,7 +93,8 @@ def installation_clients(
 ) -> InstallationClients:
     """Installed by OAuth: each learner reached with their workspace's installation, by clients `nudge_client`
     makes."""
-    return InstallationClients(installations, lambda token, team: nudge_client(settings, leading, token, team))
+    make_client = lambda token, team: nudge_client(settings, leading, token, team)  # noqa: E731
+    return InstallationClients(installations, make_client, token_refresher(settings, installations))
 
 
 def _error_code(error: Exception) -> str:

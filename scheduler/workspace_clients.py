@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
 
 from bot.installations import InstallationRepository, Key, key_of, serving_keys
+from bot.token_rotation import TokenRefresher
 from learning.people.learners import Learner
 
 Reachable = Callable[[Learner], bool]
@@ -52,9 +53,10 @@ class InstallationClients:
     its org's org-wide one, which names their workspace in each call). One client per installation (and, for an
     org-wide one, per workspace), made again when its token changes."""
 
-    def __init__(self, installations: InstallationRepository, make_client: MakeClient):
+    def __init__(self, installations: InstallationRepository, make_client: MakeClient, tokens: TokenRefresher):
         self.installations = installations
         self.make_client = make_client
+        self.tokens = tokens  # refreshes a token about to expire (SLACK_TOKEN_ROTATION), one process at a time
         self._clients: dict[tuple[Key, str | None], tuple[str, WebClient]] = {}
         self._lock = threading.Lock()
 
@@ -63,9 +65,12 @@ class InstallationClients:
         return lambda learner: any(k in installed for k in serving_keys(learner.enterprise_id, learner.team_id))
 
     def installation_for(self, learner: Learner) -> Installation | None:
-        """The installation serving this learner now, read from the store (never a deleted one)."""
-        return self.installations.find_installation(
-            enterprise_id=learner.enterprise_id, team_id=learner.team_id, fresh=True
+        """The installation serving this learner now, read from the store (never a deleted one), its token
+        refreshed first when about to expire."""
+        return self.tokens.usable(
+            self.installations.find_installation(
+                enterprise_id=learner.enterprise_id, team_id=learner.team_id, fresh=True
+            )
         )
 
     def client_for(self, learner: Learner) -> WebClient | None:

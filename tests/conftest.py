@@ -40,7 +40,12 @@ OPERATOR_ADMIN = "U0OPERATOR"  # named in UPNEXT_ADMINS
 SMALL_CATALOG = DATA / "catalog_small.jsonl"
 # End-to-end tests that start `upnext` processes, a browser or a benchmark script: `make test` runs them,
 # `make test-fast` (the inner loop) leaves them out.
-SLOW = ("tests/ops/", "tests/admin/test_browser.py", "tests/test_benchmarks_smoke.py")
+SLOW = (
+    "tests/ops/",
+    "tests/admin/test_browser.py",
+    "tests/admin/test_browser_scopes.py",
+    "tests/test_benchmarks_smoke.py",
+)
 
 
 # The repository tests and the end-to-end Slack tests run on both engines: SQLite, and PostgreSQL (a throwaway
@@ -50,11 +55,13 @@ BOTH_ENGINES = (
     "tests/bot/",
     "tests/admin/test_report_dates.py",
     "tests/admin/test_signin.py",
+    "tests/admin/test_who_sees_what.py",
     "tests/insights/",
     "tests/scheduler/test_nudges.py",
     "tests/scheduler/test_who_is_nudged.py",
     "tests/scheduler/test_nudges_per_installation.py",
     "tests/scheduler/test_digest.py",
+    "tests/scheduler/test_scoped_digest.py",
     "tests/scheduler/test_housekeeping.py",
 )
 

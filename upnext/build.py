@@ -13,6 +13,7 @@ from bot.seen_events import SeenEventRepository
 from config import Settings
 from embeddings.encoder import Encoder, load_encoder
 from embeddings.vector_cache import VectorCache
+from insights.queries import EVERYONE, Scope
 from insights.rollups import Rollups
 from insights.snapshots import ReportSnapshots
 from learning.background import wait_for_background
@@ -41,13 +42,15 @@ from upnext.schema import open_store
 if TYPE_CHECKING:  # built on demand: a process that needs none of them does not import them
     from slack_sdk import WebClient
 
+    from admin.signin import Granted
     from admin.web import AdminWeb
+    from bot.installation_clients import ClientFor
     from bot.installations import OAuthStores
     from insights.queries import ReportQueries
-    from insights.report import ReportBuilder, Window
+    from insights.report import Report, ReportBuilder, Window
     from insights.snapshots import SnapshotRefresh
     from learning.check import CheckReport
-    from scheduler.digest import WeeklyDigest
+    from scheduler.digest import ScopedDigests, WeeklyDigest
     from scheduler.housekeeping import Housekeeping
 
 log = logging.getLogger(__name__)
@@ -66,35 +69,67 @@ class Upnext:
     seen_events: SeenEventRepository  # the Bolt app's: Slack event ids already handled
     admin_tokens: AdminTokenRepository  # /admin's sign-in links and sessions
 
-    def report_builder(self) -> ReportBuilder:
-        """The learning team's figures over this store, with content gaps clustered by the service's encoder, served
-        from the store's snapshots (insights.snapshots) while they are younger than twice the refresh period."""
+    def report_builder(self, scope: Scope = EVERYONE) -> ReportBuilder:
+        """The learning team's figures over this store (or one org's or workspace's learners: `scope`), with content
+        gaps clustered by the service's encoder, served from the store's snapshots (insights.snapshots) while they
+        are younger than twice the refresh period."""
         from insights.gaps import GapFinder
         from insights.report import ReportBuilder
 
         gaps, reporting = GapFinder(self.service.search.encoder), self.settings.reporting
-        return ReportBuilder(self.report_queries(), gaps, reporting.min_group, snapshots=ReportSnapshots(self.store),
+        return ReportBuilder(self.report_queries(scope), gaps, reporting.min_group,
+                             snapshots=ReportSnapshots(self.store, scope),
                              refresh=timedelta(minutes=reporting.refresh_minutes))  # fmt: skip
 
-    def report_queries(self) -> ReportQueries:
-        """Read-only figures across tables (reports, `upnext nudges stats`)."""
+    def build_report(self, scope: Scope, window: Window) -> Report:
+        """`scope`'s report of `window` (see `report_builder`)."""
+        return self.report_builder(scope).build(window)
+
+    def report_queries(self, scope: Scope = EVERYONE) -> ReportQueries:
+        """Read-only figures across tables (reports, `upnext nudges stats`), of everyone or of `scope`'s learners."""
         from insights.queries import ReportQueries
 
-        return ReportQueries(self.store)
+        return ReportQueries(self.store, scope)
 
     def admin_web(self, clock: Callable[[], datetime] = utcnow) -> AdminWeb:
         """/admin: sign-in and the dashboard, served by the web process beside /slack/events. Admin rights are
-        asked of Slack (and UPNEXT_ADMINS) at sign-in and again every few minutes of a session."""
+        asked of Slack (and UPNEXT_ADMINS) at sign-in and again every few minutes of a session: with one token, for
+        the whole store; installed by OAuth, with the token of the admin's workspace, for their workspace or org and
+        the workspaces inside it (bot.use_cases.admin_access)."""
         from admin.signin import AdminRights, SignIn
         from admin.web import AdminWeb, OneBuildAtATime
-        from bot.app import web_client
-        from bot.use_cases.admin_access import admin_status
 
         secure = (self.settings.reporting.public_url or "").startswith("https://")
-        client, admins = web_client(self.settings), self.settings.reporting.admins
-        rights = AdminRights(lambda user_id: admin_status(client, admins, user_id), clock)
+        rights = AdminRights(self._admin_scopes(), clock)
         sign_in = SignIn(self.admin_tokens, clock)
-        return AdminWeb(sign_in, OneBuildAtATime(self.report_builder().build), rights, secure_cookie=secure)
+        within = (lambda scope: self.report_queries(scope).inside()) if self.settings.oauth else (lambda scope: [])
+        return AdminWeb(sign_in, OneBuildAtATime(self.build_report), rights, secure_cookie=secure, within=within)
+
+    def _admin_scopes(self) -> Callable[[str], Granted | None]:
+        """Whom an admin's right covers, asked of Slack with SLACK_BOT_TOKEN, or (installed by OAuth) with the token
+        of the installation serving the workspace their profile names."""
+        from bot.app import web_client
+        from bot.use_cases.admin_access import admin_scopes
+
+        admins = self.settings.reporting.admins
+        if not self.settings.oauth:
+            client = web_client(self.settings)
+            return lambda user_id: admin_scopes(client, admins, user_id, by_org=False)
+        client_for, learners = self.installation_clients(), self.service.learners
+
+        def ask(user_id: str) -> Granted | None:
+            learner = learners.get(user_id)
+            client = client_for(learner.enterprise_id, learner.team_id) if learner and learner.team_id else None
+            return admin_scopes(client, admins, user_id, by_org=True)
+
+        return ask
+
+    def installation_clients(self) -> ClientFor:
+        """A client with the token of the installation serving a workspace (bot.installation_clients)."""
+        from bot.installation_clients import installation_clients
+        from bot.installations import InstallationRepository
+
+        return installation_clients(self.settings, InstallationRepository(self.store))
 
     def weekly_digest(
         self, client: WebClient, clock: Callable[[], datetime] = utcnow, leading: Callable[[], bool] = lambda: True
@@ -104,6 +139,17 @@ class Upnext:
         from scheduler.digest import WeeklyDigest
 
         return WeeklyDigest(self.store, self.report_builder().build, client, self.settings.reporting, clock, leading)
+
+    def scoped_digests(
+        self, clock: Callable[[], datetime] = utcnow, leading: Callable[[], bool] = lambda: True
+    ) -> ScopedDigests:
+        """Installed by OAuth: each org's or workspace's weekly digest of its own learners, to the channel one of its
+        admins chose (admin.digests), posted with the token of the installation serving that channel's workspace."""
+        from scheduler.digest import ScopedDigests
+
+        clients = self.installation_clients()
+        client_for = lambda chosen: clients(chosen.enterprise_id, chosen.team_id)  # noqa: E731
+        return ScopedDigests(self.store, self.build_report, client_for, self.settings.reporting, clock, leading)
 
     def snapshot_refresh(self, with_digest: bool) -> SnapshotRefresh:
         """The clock's job keeping the default windows' report snapshots current: the dashboard's (the last twelve

@@ -204,8 +204,11 @@ def _installation_clients(settings: Settings, upnext, leading: Callable[[], bool
 
 
 def _digest(settings: Settings, upnext, leading):
-    """The weekly learning-team digest, when UPNEXT_REPORT_CHANNEL names a channel (posted with SLACK_BOT_TOKEN)."""
-    if not settings.reporting.report_channel or not settings.slack_bot_token:
+    """The weekly learning-team digest, when UPNEXT_REPORT_CHANNEL names a channel; installed by OAuth, each org's
+    or workspace's, to the channel its admins chose."""
+    if settings.oauth:
+        return upnext.scoped_digests(leading=leading)
+    if not settings.reporting.report_channel:
         return None
     from scheduler.delivery import nudge_client
 
@@ -384,14 +387,27 @@ def _slack_user(text: str) -> str:
     return text
 
 
+def _slack_scope(text: str) -> str:
+    from insights.queries import Scope
+
+    try:
+        return Scope.parse(f"org:{text}").ident
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a Slack org or workspace id (E0123ABC, T0123ABC): {text!r}") from None
+
+
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
-    """Every figure the learning team sees, for scripts: aggregates only, from weekly cells of the minimum group."""
+    """Every figure the learning team sees, for scripts: aggregates only, from weekly cells of the minimum group; of
+    everyone, or of one org's or workspace's learners."""
     from insights.dates import asked_window
     from insights.formats import as_format
+    from insights.queries import EVERYONE, Scope
     from upnext.build import build
 
     window = asked_window(args.since, args.until, ("--since", "--until"))
-    sys.stdout.write(as_format(build(settings).report_builder().build(window, fresh=args.fresh), args.format))
+    scope = Scope.org(args.org) if args.org else Scope.workspace(args.workspace) if args.workspace else EVERYONE
+    report = build(settings).report_builder(scope).build(window, fresh=args.fresh)
+    sys.stdout.write(as_format(report, args.format))
     return 0
 
 
@@ -486,6 +502,9 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--since", help="first day, YYYY-MM-DD (default: 12 weeks before --until)")
     report.add_argument("--until", help="last day, YYYY-MM-DD (default: today, UTC)")
     report.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    whose = report.add_mutually_exclusive_group()
+    whose.add_argument("--org", type=_slack_scope, help="only this Enterprise Grid org's learners (E...)")
+    whose.add_argument("--workspace", type=_slack_scope, help="only this workspace's learners (T...)")
     report.add_argument("--fresh", action="store_true", help="compute the figures now rather than read the ones the "
                         "clock keeps (and keep these)")  # fmt: skip
     report.set_defaults(func=cmd_report)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from admin.digests import TABLES as DIGEST_CHANNELS
 from admin.tokens import TABLES as ADMIN_TOKENS
 from bot.installations import TABLES as INSTALLATIONS
 from bot.seen_events import TABLES as SEEN_EVENTS
@@ -37,6 +38,7 @@ OWNERS = (
     REPORT_SNAPSHOTS,
     INSTALLATIONS,
     DEPARTURES,
+    DIGEST_CHANNELS,
 )
 MIGRATIONS = migrations(*OWNERS)
 

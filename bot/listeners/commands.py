@@ -36,7 +36,7 @@ def register(
         word, _, rest = text.partition(" ")
         word = word.lower()
         if word == "admin":  # before any welcome: this is about the dashboard, not learning
-            send(respond, admin.admin_link(client, learner), response_type="ephemeral")
+            send(respond, admin.answer(client, learner, rest, command), response_type="ephemeral")
             return
         if word == "interests" and command.get("trigger_id"):
             client.views_open(trigger_id=command["trigger_id"], view=preferences.interests_view(learner, "command"))

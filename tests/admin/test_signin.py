@@ -117,3 +117,12 @@ def test_a_link_made_for_someone_who_is_not_an_admin_does_not_sign_them_in(serve
     link = SignIn(upnext.admin_tokens).link("U0ANA", PUBLIC_URL)
     refused = follow(server, link)
     assert refused.status == 403 and "Set-Cookie" not in refused.headers
+
+
+def test_with_one_token_an_admin_sees_everyone_with_no_picker_and_the_digest_stays_the_operators(server, admin):
+    cookie = session_cookie(follow(server, link_from_slack(server, admin)))
+    page = _page(server, cookie)
+    assert page.status == 200 and b"<select" not in page.body and b"Figures for" not in page.body
+    assert http(server.url + "/admin?scope=workspace:T0LOCAL", headers={"Cookie": cookie}).status == 403
+    assert command(server, "admin digest here", admin).status == 200
+    assert "UPNEXT_REPORT_CHANNEL" in server.answer("respond", "weekly digest")["text"]
