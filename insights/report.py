@@ -304,6 +304,8 @@ class Snapshots(Protocol):
 
     def put(self, counted: Window, min_group: int, report: Report, generation: str) -> bool: ...
 
+    def prune(self, before: datetime) -> int: ...
+
 
 class ReportBuilder:
     def __init__(self, queries: ReportQueries, gaps: GapFinder, min_group: int = 5,

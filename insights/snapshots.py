@@ -77,7 +77,7 @@ def _plain(value: Any) -> Any:
 def _typed(value: Any, kind: Any) -> Any:
     """`value` read back from JSON as `kind` (a dataclass, date, list, tuple, dict or plain value)."""
     origin, args = get_origin(kind), get_args(kind)
-    if is_dataclass(kind):
+    if isinstance(kind, type) and is_dataclass(kind):
         hints = get_type_hints(kind)
         return kind(**{f.name: _typed(value[f.name], hints[f.name]) for f in fields(kind)})
     if kind is date:
