@@ -130,7 +130,9 @@ class InstallationRepository(InstallationStore):
                 f"ON CONFLICT (enterprise_id, team_id) DO UPDATE SET {updates}",
                 row,
             )
-            self.departures.come_back(row["enterprise_id"], row["team_id"])  # within its retention period: all kept
+            self.departures.come_back(
+                *key_of(installation.enterprise_id, installation.team_id, installation.is_enterprise_install)
+            )  # within its retention period: all kept
         self.clear_cache()
 
     def save_bot(self, bot: Bot) -> None:
@@ -204,7 +206,7 @@ class InstallationRepository(InstallationStore):
             "WHERE enterprise_id = :enterprise AND team_id = :team",
             {"enterprise": key[0], "team": key[1]},
         )
-        return self._load(key) if locked else None
+        return self._load([key]) if locked else None
 
     def organisations(self) -> set[str]:
         """The Grid orgs with an installation, org-wide or in one of their workspaces: they still serve their

@@ -23,7 +23,7 @@ from learning.catalog.courses import CourseRepository
 from learning.catalog.importer import CatalogImporter
 from learning.people.answers import AnswerRepository
 from learning.people.departures import Departures
-from learning.people.forget_me import ForgetMe
+from learning.people.forget_me import Eraser, ForgetMe
 from learning.people.history import EventRepository
 from learning.people.learners import LearnerRepository
 from learning.people.nudges import NudgeRepository
@@ -127,9 +127,8 @@ class Upnext:
     def installation_clients(self) -> ClientFor:
         """A client with the token of the installation serving a workspace (bot.installation_clients)."""
         from bot.installation_clients import installation_clients
-        from bot.installations import InstallationRepository
 
-        return installation_clients(self.settings, InstallationRepository(self.store))
+        return installation_clients(self.settings, self.oauth_stores().installations)
 
     def weekly_digest(
         self, client: WebClient, clock: Callable[[], datetime] = utcnow, leading: Callable[[], bool] = lambda: True
@@ -202,7 +201,7 @@ def departures_of(store: Store) -> Departures:
     """Leaving and the purge over `store` alone, without a model: for a process that only handles installations."""
     history, nudges = EventRepository(store), NudgeRepository(store)
     learners = LearnerRepository(store, history)
-    owners = [
+    owners: list[Eraser] = [
         history,
         nudges,
         AnswerRepository(store),

@@ -57,7 +57,8 @@ def admin_scopes(client: WebClient | None, admins: Collection[str], user_id: str
         return None if user is None else ()
     if not by_org:
         return (EVERYONE,) if user.get("is_admin") or user.get("is_owner") else ()
-    grid = user.get("enterprise_user") if isinstance(user.get("enterprise_user"), dict) else {}
+    given = user.get("enterprise_user")
+    grid: dict[str, Any] = given if isinstance(given, dict) else {}
     if (grid.get("is_admin") or grid.get("is_owner")) and grid.get("enterprise_id"):
         return (Scope.org(grid["enterprise_id"]),)
     if (user.get("is_admin") or user.get("is_owner")) and user.get("team_id"):
