@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from config import Settings
-from scheduler.delivery import METADATA_EVENT, NOT_INSTALLED, Sender, installation_clients
+from learning.people.departures import LEFT
+from scheduler.delivery import METADATA_EVENT, Sender, installation_clients
 from scheduler.planner import Planner
 from scheduler.workspace_clients import InstallationClients
 from tests.fakes.slack import Grant
@@ -134,7 +135,8 @@ def test_a_nudge_planned_before_its_workspace_uninstalled_is_not_sent_and_the_ot
     first = len(fake_slack.calls)
     clock.now += timedelta(days=1)
     sender(service, clients, clock).run_once()
-    assert statuses(store) == {"U0ANA": ("sent", None), "U0LUIS": ("skipped", NOT_INSTALLED)}
+    # the uninstall cancelled Luis's planned nudge; the clock, its cache still holding B, sent nothing with B's token
+    assert statuses(store) == {"U0ANA": ("sent", None), "U0LUIS": ("skipped", LEFT)}
     assert {c.token for c in fake_slack.calls[first:]} == {A.token}
 
 
