@@ -61,12 +61,18 @@ class InstallationClients:
         self._lock = threading.Lock()
 
     def reachable(self) -> Reachable:
-        installed = self.installations.installed()
-        return lambda learner: any(k in installed for k in serving_keys(learner.enterprise_id, learner.team_id))
+        installed, gone = self.installations.installed(), self.installations.departures.gone()
+        return lambda learner: (
+            (learner.enterprise_id or "", learner.team_id or "") not in gone
+            and any(k in installed for k in serving_keys(learner.enterprise_id, learner.team_id))
+        )
 
     def installation_for(self, learner: Learner) -> Installation | None:
         """The installation serving this learner now, read from the store (never a deleted one), its token
-        refreshed first when about to expire."""
+        refreshed first when about to expire; None for a workspace that left (an org-wide install may still reach
+        it)."""
+        if self.installations.departures.has_left(learner.enterprise_id, learner.team_id):
+            return None
         return self.tokens.usable(
             self.installations.find_installation(
                 enterprise_id=learner.enterprise_id, team_id=learner.team_id, fresh=True

@@ -72,6 +72,18 @@ class Departures:
             {"enterprise": enterprise_id, "team": team_id},
         ))  # fmt: skip
 
+    def gone(self) -> set[tuple[str, str]]:
+        """(enterprise_id, team_id) of every workspace (or org, team_id '') that left and has not come back: nothing
+        is planned or sent to its learners, even where an org-wide install still reaches the workspace."""
+        return {(row[0], row[1]) for row in self.store.sql.rows("SELECT enterprise_id, team_id FROM departures")}
+
+    def has_left(self, enterprise_id: str | None, team_id: str | None) -> bool:
+        """Whether this workspace (of this org) left: one indexed read, before a send."""
+        return bool(self.store.sql.value(
+            "SELECT 1 FROM departures WHERE enterprise_id = :enterprise AND team_id = :team",
+            {"enterprise": enterprise_id or "", "team": team_id or ""},
+        ))  # fmt: skip
+
     def purge(self, left_before: datetime, served_orgs: Collection[str]) -> int:
         """Purge the learners of every workspace that left before `left_before` and has not come back, but those of
         a Grid org in `served_orgs` (still installed somewhere); how many learners went. A departure is done once

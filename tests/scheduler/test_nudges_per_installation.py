@@ -100,6 +100,19 @@ def test_an_org_wide_install_nudges_learners_of_its_workspaces_with_the_org_toke
                                                  ("chat.postMessage", ORG.token, "T0TWO")}  # fmt: skip
 
 
+def test_a_workspace_an_org_wide_install_lost_access_to_gets_nothing_planned_or_sent_and_the_others_do(
+    server, service, fake_slack, clients, clock, store
+):
+    install(server, ORG, "code-org")
+    idle_learner(service, fake_slack, "U0ANA", "T0ONE", "E0ORG", IDLE_SINCE)
+    idle_learner(service, fake_slack, "U0LUIS", "T0TWO", "E0ORG", IDLE_SINCE)
+    assert event_from(server, ORG, {"type": "team_access_revoked", "team_ids": ["T0TWO"]}).status == 200
+    server.settle()
+    plan_and_send(service, clients, clock)
+    assert statuses(store) == {"U0ANA": ("sent", None)}  # the org's token still serves T0ONE, and only it
+    assert calls_about(fake_slack, "U0LUIS") == set()
+
+
 def test_a_grid_workspace_installed_on_its_own_is_nudged_with_its_own_token_not_the_org_s(
     server, service, fake_slack, clients, clock
 ):
