@@ -38,6 +38,7 @@ from bot.block_kit.nudge_messages import check_in_message, come_back_message, wh
 from bot.i18n import Messages
 from bot.installations import InstallationRepository
 from bot.token_rotation import token_refresher
+from bot.workspace_clients import InstallationClients, OneToken, WorkspaceClients
 from config import Settings
 from config.nudges import NudgePolicy
 from learning.people.answers import ShownPick
@@ -45,7 +46,6 @@ from learning.people.learners import PROFILE_MAX_AGE, Learner, profile_from_slac
 from learning.service import LearningService
 from learning.timestamps import iso, utcnow
 from scheduler.planner import CHECK_IN, COME_BACK, WHATS_NEW
-from scheduler.workspace_clients import InstallationClients, OneToken, WorkspaceClients
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.workspace_clients import WorkspaceClients
 from config.nudges import NudgePolicy
 from learning.people.learners import Learner
 from learning.people.nudges import NudgeRow
@@ -22,7 +23,6 @@ from learning.recommend.closeness import Cohort, by_recency, closeness, new_cour
 from learning.service import LearningService
 from learning.timestamps import iso, utcnow
 from scheduler.windows import held_out, local_week, next_slot
-from scheduler.workspace_clients import WorkspaceClients
 
 WHATS_NEW, COME_BACK, CHECK_IN = "whats_new", "come_back", "check_in"
 LOOKBACK_DAYS = 30  # what's new never reaches further back than this

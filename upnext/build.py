@@ -44,8 +44,8 @@ if TYPE_CHECKING:  # built on demand: a process that needs none of them does not
 
     from admin.signin import Granted
     from admin.web import AdminWeb
-    from bot.installation_clients import ClientFor
     from bot.installations import OAuthStores
+    from bot.workspace_clients import InstallationClients
     from insights.queries import ReportQueries
     from insights.report import Report, ReportBuilder, Window
     from insights.snapshots import SnapshotRefresh
@@ -115,20 +115,21 @@ class Upnext:
         if not self.settings.oauth:
             client = web_client(self.settings)
             return lambda user_id: admin_scopes(client, admins, user_id, by_org=False)
-        client_for, learners = self.installation_clients(), self.service.learners
+        clients, learners = self.installation_clients(), self.service.learners
 
         def ask(user_id: str) -> Granted | None:
             learner = learners.get(user_id)
-            client = client_for(learner.enterprise_id, learner.team_id) if learner and learner.team_id else None
+            client = clients.client_in(learner.enterprise_id, learner.team_id) if learner and learner.team_id else None
             return admin_scopes(client, admins, user_id, by_org=True)
 
         return ask
 
-    def installation_clients(self) -> ClientFor:
-        """A client with the token of the installation serving a workspace (bot.installation_clients)."""
-        from bot.installation_clients import installation_clients
+    def installation_clients(self, leading: Callable[[], bool] = lambda: True) -> InstallationClients:
+        """Clients with the token of the installation serving a workspace (bot.workspace_clients), waiting out rate
+        limits while `leading`."""
+        from scheduler.delivery import installation_clients
 
-        return installation_clients(self.settings, self.oauth_stores().installations)
+        return installation_clients(self.settings, self.oauth_stores().installations, leading)
 
     def weekly_digest(
         self, client: WebClient, clock: Callable[[], datetime] = utcnow, leading: Callable[[], bool] = lambda: True
@@ -146,8 +147,8 @@ class Upnext:
         admins chose (admin.digests), posted with the token of the installation serving that channel's workspace."""
         from scheduler.digest import ScopedDigests
 
-        clients = self.installation_clients()
-        client_for = lambda chosen: clients(chosen.enterprise_id, chosen.team_id)  # noqa: E731
+        clients = self.installation_clients(leading)
+        client_for = lambda chosen: clients.client_in(chosen.enterprise_id, chosen.team_id)  # noqa: E731
         return ScopedDigests(self.store, self.build_report, client_for, self.settings.reporting, clock, leading)
 
     def snapshot_refresh(self, with_digest: bool) -> SnapshotRefresh:
@@ -197,19 +198,20 @@ def close_store(store: Store, wait: float = CLOSE_WAIT_SECONDS) -> None:
         log.warning("background work still running after %.0f s: the store closes with the process", wait)
 
 
+def forget_me_of(store: Store, learners: LearnerRepository, history: EventRepository, nudges: NudgeRepository
+                 ) -> ForgetMe:  # fmt: skip
+    """Forget me over every owner of a person's rows: the one list, for a learner's own request and the purge."""
+    owners: list[Eraser] = [
+        history, nudges, AnswerRepository(store), AdminTokenRepository(store), Rollups(store), ReportSnapshots(store)
+    ]  # fmt: skip
+    return ForgetMe(store, learners, owners)
+
+
 def departures_of(store: Store) -> Departures:
     """Leaving and the purge over `store` alone, without a model: for a process that only handles installations."""
     history, nudges = EventRepository(store), NudgeRepository(store)
     learners = LearnerRepository(store, history)
-    owners: list[Eraser] = [
-        history,
-        nudges,
-        AnswerRepository(store),
-        AdminTokenRepository(store),
-        Rollups(store),
-        ReportSnapshots(store),
-    ]
-    return Departures(store, learners, nudges, ForgetMe(store, learners, owners))
+    return Departures(store, learners, nudges, forget_me_of(store, learners, history, nudges))
 
 
 def build(
@@ -248,7 +250,7 @@ def build(
         encoder,
         feedback=feedback,
     )
-    forget_me = ForgetMe(store, learners, [history, nudges, answers, admin_tokens, Rollups(store), snapshots])
+    forget_me = forget_me_of(store, learners, history, nudges)
     if settings.ranker:  # the model the clock process trained and saved, when there is one (BENCHMARKS.md)
         recommender.ranker = SavedRanker(store)
     service = LearningService(

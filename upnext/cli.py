@@ -198,9 +198,7 @@ def _installation_clients(settings: Settings, upnext, leading: Callable[[], bool
     """Installed by OAuth: each learner reached with their workspace's installation (None with one token)."""
     if not settings.oauth:
         return None
-    from scheduler.delivery import installation_clients
-
-    return installation_clients(settings, upnext.oauth_stores().installations, leading)
+    return upnext.installation_clients(leading)
 
 
 def _digest(settings: Settings, upnext, leading):

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.workspace_clients import InstallationClients
 from config import Settings
 from learning.people.departures import LEFT
 from scheduler.delivery import METADATA_EVENT, Sender, installation_clients
 from scheduler.planner import Planner
-from scheduler.workspace_clients import InstallationClients
 from tests.fakes.slack import Grant
 from tests.oauth_flow import event_from, idle_learner, install
 from tests.scheduler.test_nudges import POLICY, Clock

@@ -59,7 +59,7 @@ def test_each_workspace_gets_its_own_digest_with_its_own_token_once_a_week(serve
     store = open_store(settings.database)  # another clock, on its own connection: the weeks are claimed
     try:
         clients = upnext.installation_clients()
-        client_for = lambda chosen: clients(chosen.enterprise_id, chosen.team_id)  # noqa: E731
+        client_for = lambda chosen: clients.client_in(chosen.enterprise_id, chosen.team_id)  # noqa: E731
         other = ScopedDigests(store, upnext.build_report, client_for, settings.reporting)
         assert other.post() is False and upnext.scoped_digests().post() is False
     finally:

@@ -1,11 +1,12 @@
-"""The Slack client the clock reaches each learner with: one token for everyone, or their workspace's installation.
+"""The Slack client for work outside a Slack request: one token for everyone, or a workspace's installation.
 
-The clock sends outside any request, so nothing tells it which token to use but the learner's workspace
-(`learners.team_id`) and Grid org (`learners.enterprise_id`). `InstallationClients.installation_for` is the one
-place the clock gets an installation's token. It reads the store before every nudge rather than this process's
-cache: an uninstall is handled by the web process, whose deletion another process's cache would only see within
-a minute, and one indexed read is little beside a send's own writes and Slack call. A token revoked between that
-read and the message is refused by Slack (`token_revoked`), which the sender records as final.
+Nothing outside a request tells which token to use but the workspace: a learner's (`learners.team_id`, and their
+Grid org, `learners.enterprise_id`) for the clock's nudges, a digest channel's for the digest, an admin's for the
+dashboard's admin check. `InstallationClients.installation_in` is the one place any of them gets an installation's
+token. It reads the store each time rather than this process's cache: an uninstall is handled by the web process,
+whose deletion another process's cache would only see within a minute, and one indexed read is little beside a
+Slack call. A token revoked between that read and the call is refused by Slack (`token_revoked`), which the sender
+records as final.
 """
 
 from __future__ import annotations
@@ -67,24 +68,28 @@ class InstallationClients:
             and any(k in installed for k in serving_keys(learner.enterprise_id, learner.team_id))
         )
 
-    def installation_for(self, learner: Learner) -> Installation | None:
-        """The installation serving this learner now, read from the store (never a deleted one), its token
-        refreshed first when about to expire; None for a workspace that left (an org-wide install may still reach
-        it)."""
-        if self.installations.departures.has_left(learner.enterprise_id, learner.team_id):
+    def installation_in(self, enterprise_id: str | None, team_id: str | None) -> Installation | None:
+        """The installation serving this workspace now (with only `enterprise_id`, the org's org-wide one), read
+        from the store (never a deleted one), its token refreshed first when about to expire; None for a workspace
+        that left (an org-wide install may still reach it)."""
+        if self.installations.departures.has_left(enterprise_id, team_id):
             return None
         return self.tokens.usable(
             self.installations.find_installation(
-                enterprise_id=learner.enterprise_id, team_id=learner.team_id, fresh=True
+                enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=not team_id, fresh=True
             )
         )
 
     def client_for(self, learner: Learner) -> WebClient | None:
-        installation = self.installation_for(learner)
+        return self.client_in(learner.enterprise_id, learner.team_id)
+
+    def client_in(self, enterprise_id: str | None, team_id: str | None) -> WebClient | None:
+        """A client with the token of the installation serving this workspace (see `installation_in`), or None."""
+        installation = self.installation_in(enterprise_id, team_id)
         if installation is None or not installation.bot_token:
             return None
         token = installation.bot_token
-        team = learner.team_id if installation.is_enterprise_install else None  # an org token names the workspace
+        team = team_id if installation.is_enterprise_install else None  # an org token names the workspace
         key = (key_of(installation.enterprise_id, installation.team_id, installation.is_enterprise_install), team)
         with self._lock:
             cached = self._clients.get(key)
