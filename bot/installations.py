@@ -98,7 +98,7 @@ class InstallationRepository(InstallationStore):
         self.departures = departures
         self.monotonic = monotonic
         self.clock = clock
-        self._cache: dict[Key, tuple[float, Installation]] = {}
+        self._cache: dict[tuple[Key, ...], tuple[float, Installation]] = {}  # by the keys looked up
         self._lock = threading.Lock()
 
     @property
@@ -151,12 +151,7 @@ class InstallationRepository(InstallationStore):
         there are no user tokens, and every user of a workspace is served by its bot. `fresh`: read from the store
         in one statement, not from this process's cache (which may hold one another process deleted)."""
         keys = serving_keys(enterprise_id, team_id, is_enterprise_install)
-        if fresh:
-            return self._load(keys)
-        for key in keys:
-            if found := self._cached(key) or self._load([key]):
-                return found
-        return None
+        return self._load(keys) if fresh else self._cached(keys) or self._load(keys)
 
     def installed(self) -> set[Key]:
         """Every installation's key, read from the store."""
@@ -214,13 +209,14 @@ class InstallationRepository(InstallationStore):
         rows = self.store.sql.rows("SELECT DISTINCT enterprise_id FROM slack_installations WHERE enterprise_id <> ''")
         return {row[0] for row in rows}
 
-    def _cached(self, key: Key) -> Installation | None:
+    def _cached(self, keys: list[Key]) -> Installation | None:
         with self._lock:
-            hit = self._cache.get(key)
+            hit = self._cache.get(tuple(keys))
         return hit[1] if hit and self.monotonic() - hit[0] < CACHE_SECONDS else None
 
     def _load(self, keys: list[Key]) -> Installation | None:
-        """The first of `keys` (which share one enterprise id) that is installed, cached."""
+        """The first of `keys` (which share one enterprise id) that is installed, in one statement; cached for these
+        `keys`, so a workspace the org-wide install serves is found like one with its own."""
         records = self.store.sql.records(
             f"SELECT {', '.join(COLUMNS)} FROM slack_installations "
             "WHERE enterprise_id = :enterprise AND team_id IN (:teams)",
@@ -232,7 +228,7 @@ class InstallationRepository(InstallationStore):
             return None
         installation = _installation(found[key])
         with self._lock:
-            self._cache[key] = (self.monotonic(), installation)
+            self._cache[tuple(keys)] = (self.monotonic(), installation)
         return installation
 
 

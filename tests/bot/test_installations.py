@@ -56,3 +56,20 @@ def test_a_fresh_lookup_never_finds_an_installation_another_process_deleted_thou
     assert fresh is not None and fresh.bot_token == "xoxb-org"  # the org-wide install serves the workspace now
     web.delete_bot(enterprise_id="E0ORG", team_id=None)
     assert clock.find_installation(enterprise_id="E0ORG", team_id="T0OWN", fresh=True) is None
+
+
+def test_a_workspace_served_by_its_orgs_install_is_answered_from_the_cache_like_one_with_its_own(store):
+    """The lookup on each request reads the store once per workspace, not on every request of every workspace the
+    org-wide install serves (its own installation is not found there, and that absence was not remembered)."""
+    web, other = (
+        InstallationRepository(store, departures_of(store)),
+        InstallationRepository(store, departures_of(store)),
+    )  # two processes' repositories
+    web.save(installation("xoxb-org", None, "E0ORG"))
+    web.save(installation("xoxb-own", "T0OWN", "E0ORG"))
+    assert token_for(web, "E0ORG", "T0OWN") == "xoxb-own" and token_for(web, "E0ORG", "T0GRID") == "xoxb-org"
+    other.delete_bot(enterprise_id="E0ORG", team_id="T0OWN")  # another process: this one's cache holds both
+    other.save(installation("xoxb-grid", "T0GRID", "E0ORG"))
+    assert token_for(web, "E0ORG", "T0OWN") == "xoxb-own"
+    assert token_for(web, "E0ORG", "T0GRID") == "xoxb-org"  # from the cache, as for a workspace's own install
+    assert web.find_installation(enterprise_id="E0ORG", team_id="T0GRID", fresh=True).bot_token == "xoxb-grid"
