@@ -90,12 +90,12 @@ def measure(store_at: str | Path, count: int, requests: int, slack: LocalSlack) 
         installations.store.close()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workspaces", type=int, default=20, help="standalone workspaces, and as many in one org")
     parser.add_argument("--requests", type=int, default=5000)
     add_arguments(parser)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     slack = LocalSlack().start()
     results: dict = {"workspaces": args.workspaces, "org_workspaces": args.workspaces, "requests": args.requests}
     try:
@@ -108,6 +108,7 @@ def main() -> None:
     finally:
         slack.stop()
     report("installation_lookup", results)
+    return results
 
 
 if __name__ == "__main__":

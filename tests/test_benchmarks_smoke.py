@@ -109,3 +109,10 @@ def test_replica_start_smoke(postgres, models_dir):
     finally:
         postgres.drop_database("replica_start_smoke")
     assert results["postgres_empty_disk"]["embedded"] == 0 and results["postgres_empty_disk"]["courses"] == 60
+
+
+def test_installation_lookup_smoke():
+    from benchmarks import installation_lookup
+
+    results = installation_lookup.main(["--workspaces", "2", "--requests", "20"])
+    assert results["sqlite"]["cached_ms"]["p95_ms"] >= 0 and "postgres" not in results
