@@ -4,7 +4,7 @@
 - Coursera 2019: for each course with in-catalog "related courses" links, rank the other courses by similarity to
   it; Recall@10 of the linked ones (the "Because you finished X" task).
 
-    python -m benchmarks.search_quality [--data ../shared/data] [--encoder torch|onnx] [--postgres] [--smoke]
+    python -m benchmarks.search_quality [--data ../shared/data] [--encoder NAME] [--postgres] [--smoke]
 
 With `--postgres` (or `--database-url`) the same catalogs are measured on PostgreSQL too, in the same run: the
 Coursera related-courses task is the held-out set for the PostgreSQL keyword ranking, tuned on MeTA's queries.
@@ -186,7 +186,9 @@ def evaluate_coursera(data: Path, encoder: str | None, smoke: bool, work: Path, 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--encoder", choices=["torch", "onnx"], help="default: the product's default")
+    parser.add_argument(
+        "--encoder", help="torch, onnx, a multilingual candidate or two joined by + (embeddings.encoder.load_encoder)"
+    )
     parser.add_argument("--work", type=Path, default=Path("var") / "bench", help="stores and vector caches")
     parser.add_argument("--smoke", action="store_true", help="tiny subsets, for the tests")
     engines.add_arguments(parser)

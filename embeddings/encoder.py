@@ -65,14 +65,32 @@ def file_slug(encoder_name: str) -> str:
 
 
 ENCODERS = ("auto", "onnx", "torch")
+# Multilingual candidates, not yet dependencies of the product (embeddings.multilingual); "A+B" or "A+B@w" joins two
+# encoders, A weighted w (default 0.5).
+CANDIDATES = ("use-multilingual", "e5-multilingual")
 DEFAULT_MODELS_DIR = Path("var") / "models"
 
 
 def load_encoder(kind: str = "auto", models_dir: Path = DEFAULT_MODELS_DIR) -> Encoder:
     """The product's encoder: int8 ONNX Runtime ("auto" or "onnx"; built once from the bundled model into
-    `models_dir`), or sentence-transformers on PyTorch ("torch"), which stays available as the reference."""
+    `models_dir`), or sentence-transformers on PyTorch ("torch"), which stays available as the reference; or one of
+    the multilingual CANDIDATES, or two encoders joined ("onnx+use-multilingual")."""
+    if "+" in kind:
+        from embeddings.multilingual import JointEncoder
+
+        pair, _, weight = kind.partition("@")
+        first, _, second = pair.partition("+")
+        return JointEncoder(load_encoder(first, models_dir), load_encoder(second, models_dir), float(weight or 0.5))
+    if kind == "use-multilingual":
+        from embeddings.multilingual import UseEncoder
+
+        return UseEncoder()
+    if kind == "e5-multilingual":
+        from embeddings.multilingual import E5Encoder
+
+        return E5Encoder()
     if kind not in ENCODERS:
-        raise ValueError(f"unknown encoder {kind!r} (one of {', '.join(ENCODERS)})")
+        raise ValueError(f"unknown encoder {kind!r} (one of {', '.join(ENCODERS + CANDIDATES)}, or two joined by +)")
     if kind == "torch":
         return TorchEncoder()
     return OnnxEncoder(models_dir / "all-MiniLM-L6-v2-int8.onnx")

