@@ -8,6 +8,7 @@ import platform
 import resource
 import statistics
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,3 +92,23 @@ def fresh_service(home: Path, shared: Path) -> Any:
 def share_vectors(service: Any, shared: Path, direction: str) -> None:
     """Copy cached vectors between the run's store and the long-lived shared cache."""
     service.catalog.index.cache.exchange(shared, direction)
+
+
+def join_cached_vectors(db: Path, encoder: Any, hashes: Iterable[str]) -> int:
+    """For a joint encoder ("onnx+use-multilingual"), its vectors made from those its two parts already cached in the
+    store at `db`, so joint weights are compared without embedding anything again. Returns how many were made."""
+    from embeddings.multilingual import JointEncoder
+    from embeddings.vector_cache import VectorCache
+    from upnext.schema import open_store
+
+    if not isinstance(encoder, JointEncoder) or not db.exists():
+        return 0
+    store = open_store(db)
+    try:
+        first, second = (VectorCache(store, part) for part in encoder.parts)
+        firsts = first.get(hashes)
+        seconds = second.get(firsts)
+        VectorCache(store, encoder).put({h: encoder.join(firsts[h], seconds[h]) for h in seconds})
+    finally:
+        store.close()
+    return len(seconds)

@@ -22,12 +22,12 @@ import json
 import math
 import statistics
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from importlib import import_module
 from pathlib import Path
 
-from benchmarks.common import DEFAULT_DATA, latency_summary, peak_rss_mb, report
+from benchmarks.common import DEFAULT_DATA, join_cached_vectors, latency_summary, peak_rss_mb, report
 from config import Settings
 from embeddings.encoder import DEFAULT_MODELS_DIR, Encoder, load_encoder
 from embeddings.model import bundled_model_dir
@@ -39,12 +39,18 @@ from upnext.build import build_service
 
 K = 5
 SMOKE_GROUPS, SMOKE_OTHERS = 4, 30
+MIN_POOL = 30  # courses in the target language for a pair to count in the "large targets" mean
 RATE_SAMPLE = 300  # course texts encoded (uncached) to measure the encode rate
 
 
 def ndcg_at(ranked: list[str], relevant: str, k: int = K) -> float:
     """nDCG@k for one relevant item: 1 at rank 1, 1/log2(rank + 1) down to rank k, else 0."""
     return next((1 / math.log2(rank + 2) for rank, doc in enumerate(ranked[:k]) if doc == relevant), 0.0)
+
+
+def chance(pool: int, k: int = K) -> float:
+    """nDCG@k of a random ranking of `pool` courses with one right answer: small pools score high by luck."""
+    return sum(1 / math.log2(rank + 2) for rank in range(min(k, pool))) / pool if pool else 0.0
 
 
 def episode_groups(items: Path, catalog_ids: set[str]) -> list[dict[str, dict]]:
@@ -63,8 +69,9 @@ def query_texts(row: dict) -> list[str]:
     return list(dict.fromkeys(text for text in (row["title"], *(row.get("questions") or [])) if text and text.strip()))
 
 
-def evaluate(search: CourseSearch, groups: list[dict[str, dict]]) -> dict[str, dict]:
-    """nDCG@K per "s->t" pair: each query of each row in language s, searched with the filter lang:t."""
+def evaluate(search: CourseSearch, groups: list[dict[str, dict]], pools: Counter[str]) -> dict[str, dict]:
+    """nDCG@K per "s->t" pair: each query of each row in language s, searched with the filter lang:t; beside it the
+    chance level for t's number of courses (`pools`)."""
     scores: dict[str, list[float]] = defaultdict(list)
     for group in groups:
         for source, row in group.items():
@@ -73,13 +80,26 @@ def evaluate(search: CourseSearch, groups: list[dict[str, dict]]) -> dict[str, d
                     query = Query(text=normalise(text), filters=Filters(language=target))
                     ranked = [course.id for course in search.search(query, K).courses]
                     scores[f"{source}->{target}"].append(ndcg_at(ranked, answer["id"]))
-    return {pair: {"queries": len(v), f"ndcg@{K}": round(statistics.fmean(v), 4)} for pair, v in sorted(scores.items())}
+    return {
+        pair: {
+            "queries": len(v),
+            f"ndcg@{K}": round(statistics.fmean(v), 4),
+            "chance": round(chance(pools[pair.split("->")[1]]), 4),
+        }
+        for pair, v in sorted(scores.items())
+    }
 
 
-def averages(pairs: dict[str, dict]) -> dict[str, float]:
+def averages(pairs: dict[str, dict], pools: Counter[str]) -> dict[str, float]:
+    """Macro (each pair counts once) and micro (each query counts once) means; the macro mean over pairs whose target
+    language has at least MIN_POOL courses leaves out pairs a random ranking already scores well on."""
+
     def is_cross(pair: str) -> bool:
         source, target = pair.split("->")
         return source != target
+
+    def large_target(pair: str) -> bool:
+        return is_cross(pair) and pools[pair.split("->")[1]] >= MIN_POOL
 
     def macro(keep: Callable[[str], bool]) -> float:
         return round(statistics.fmean(v[f"ndcg@{K}"] for p, v in pairs.items() if keep(p)), 4)
@@ -91,6 +111,7 @@ def averages(pairs: dict[str, dict]) -> dict[str, float]:
     return {
         f"cross_language_ndcg@{K}_macro": macro(is_cross),
         f"cross_language_ndcg@{K}_micro": micro(is_cross),
+        f"cross_language_ndcg@{K}_macro_targets_of_{MIN_POOL}+": macro(large_target),
         f"same_language_ndcg@{K}_micro": micro(lambda p: not is_cross(p)),
         "cross_language_queries": sum(v["queries"] for p, v in pairs.items() if is_cross(p)),
     }
@@ -160,13 +181,16 @@ def main(argv: list[str] | None = None) -> dict:
     encoder = load_encoder(args.encoder, args.models)
     load_s = time.perf_counter() - started
     parsed = catalog(args.smoke, lambda ids: episode_groups(items, ids))
-    service = build_service(Settings(home=args.work / "cross-language"), encoder=encoder, prepare=False)
+    home = args.work / "cross-language"
+    join_cached_vectors(home / "upnext.db", encoder, (c.content_hash for c in parsed.courses))
+    service = build_service(Settings(home=home), encoder=encoder, prepare=False)
     service.catalog.import_parsed(parsed)
     groups = episode_groups(items, {c.id for c in parsed.courses})
     if args.smoke:
         groups = groups[:SMOKE_GROUPS]
     started = time.perf_counter()
-    pairs = evaluate(service.search, groups)
+    pools = Counter(c.language for c in parsed.courses)
+    pairs = evaluate(service.search, groups, pools)
     search_s = time.perf_counter() - started
     service.close()
     texts = [c.embedding_text() for c in parsed.courses[: 10 if args.smoke else RATE_SAMPLE]]
@@ -178,7 +202,7 @@ def main(argv: list[str] | None = None) -> dict:
         "encode": encode_rate(encoder, texts),
         "courses": len(parsed.courses),
         "episodes_in_2+_languages": len(groups),
-        **averages(pairs),
+        **averages(pairs, pools),
         "pairs": pairs,
         "search_s": round(search_s, 1),
         "peak_rss_mb": round(peak_rss_mb()),

@@ -2,7 +2,9 @@
 same run: courses/s when importing into a fresh store (cold) and when every vector is already cached (warm: the
 catalog re-imported into an empty courses table); query latency; and how close the two encoders' vectors are.
 
-    python -m benchmarks.embedding_throughput [--encoders torch,onnx] [--rounds 2] [--limit N] [--smoke]
+    python -m benchmarks.embedding_throughput [--encoders torch,onnx] [--rounds 2] [--limit N] [--models DIR] [--smoke]
+
+Any `embeddings.encoder.load_encoder` kinds can be compared (--encoders onnx,use-multilingual,e5-multilingual).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--encoders", default="torch,onnx")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per encoder (median reported)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N courses")
+    parser.add_argument("--models", type=Path, help="the int8 model's folder (built if missing); default: a fresh one")
     parser.add_argument("--smoke", action="store_true", help="a few seconds on tiny data (used by the tests)")
     args = parser.parse_args(argv)
     limit = 20 if args.smoke else args.limit
@@ -57,10 +60,10 @@ def main(argv: list[str] | None = None) -> dict:
         parsed.courses = parsed.courses[:limit]
     names = args.encoders.split(",")
     encoders, load_s = {}, {}
-    with tempfile.TemporaryDirectory() as models:
+    with tempfile.TemporaryDirectory() as scratch:
         for name in names:
             started = time.perf_counter()
-            encoders[name] = load_encoder(name, Path(models))
+            encoders[name] = load_encoder(name, args.models or Path(scratch))
             load_s[name] = round(time.perf_counter() - started, 2)
         runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in names}
         for _ in range(1 if args.smoke else args.rounds):

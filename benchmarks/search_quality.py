@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 
 from benchmarks import engines
-from benchmarks.common import DEFAULT_DATA, report
+from benchmarks.common import DEFAULT_DATA, join_cached_vectors, report
 from benchmarks.engines import copy_store
 from config import Settings
 from embeddings.encoder import Encoder, load_encoder
@@ -51,8 +51,9 @@ def catalog_service(name: str, rows: list[dict], encoder: str | None, work: Path
     url = None
     if server:  # the vectors SQLite's run computed are reused: the same encoder, the same texts
         url = copy_store(work / name / "upnext.db", server, f"bench_search_{name}", only=("course_vectors",))[0]
-    service = build_service(Settings(home=home, database_url=url), encoder=load(encoder), prepare=False)
     parsed = ParsedCatalog(courses=[validate_row(row) for row in rows])
+    join_cached_vectors(home / "upnext.db", load(encoder), (c.content_hash for c in parsed.courses))
+    service = build_service(Settings(home=home, database_url=url), encoder=load(encoder), prepare=False)
     service.catalog.import_parsed(parsed)
     return service
 

@@ -31,3 +31,31 @@ def test_encoding_keeps_order_and_handles_empty_input(encoder):
     together = onnx.encode(TEXTS)
     alone = np.vstack([onnx.encode([t]) for t in TEXTS])
     assert float(np.min(np.sum(together * alone, axis=1))) > 0.98
+
+
+def test_a_joint_encoder_scores_the_weighted_mean_of_its_two_models_cosines(encoder):
+    from embeddings.multilingual import JointEncoder
+
+    onnx = encoder.inner
+    joint = JointEncoder(onnx, _Prefixed(onnx), first_weight=0.7)
+    documents, query = joint.encode(TEXTS[:3]), joint.encode_query("git branches")
+    first = onnx.encode(TEXTS[:3]) @ onnx.encode_query("git branches")
+    second = onnx.encode([f"Slides: {t}" for t in TEXTS[:3]]) @ onnx.encode_query("Slides: git branches")
+    assert documents.shape == (3, 768) and np.allclose(np.linalg.norm(documents, axis=1), 1, atol=1e-3)
+    assert np.allclose(documents @ query, 0.7 * first + 0.3 * second, atol=1e-5)
+    assert joint.name == f"{onnx.name}+prefixed@0.7" and joint.encode([]).shape == (0, 768)
+
+
+class _Prefixed:
+    """A second model that scores differently from the first: the same model reading every text after "Slides: "."""
+
+    name, dimension = "prefixed", 384
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def encode(self, texts, batch_size=64):
+        return self.inner.encode([f"Slides: {t}" for t in texts], batch_size)
+
+    def encode_query(self, text):
+        return self.inner.encode_query(f"Slides: {text}")
