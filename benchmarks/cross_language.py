@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from benchmarks.common import DEFAULT_DATA, join_cached_vectors, latency_summary, peak_rss_mb, report
 from config import Settings
@@ -142,7 +143,7 @@ def model_size(kind: str, models_dir: Path) -> dict[str, float]:
     return sizes
 
 
-def encode_rate(encoder: Encoder, texts: list[str]) -> dict[str, float]:
+def encode_rate(encoder: Encoder, texts: list[str]) -> dict[str, Any]:
     """Texts per second for course texts, and single-query latency, nothing cached (fresh strings)."""
     started = time.perf_counter()
     encoder.encode(texts)
@@ -189,7 +190,7 @@ def main(argv: list[str] | None = None) -> dict:
     if args.smoke:
         groups = groups[:SMOKE_GROUPS]
     started = time.perf_counter()
-    pools = Counter(c.language for c in parsed.courses)
+    pools = Counter(c.language or "" for c in parsed.courses)
     pairs = evaluate(service.search, groups, pools)
     search_s = time.perf_counter() - started
     service.close()

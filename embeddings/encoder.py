@@ -11,21 +11,12 @@ import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
 from embeddings.model import DIMENSION, MAX_QUERY_CHARS, MODEL_NAME, bundled_model_dir, offline
 from embeddings.onnx_runtime import OnnxEncoder
-
-
-class Encoder(Protocol):
-    name: str  # identifies the vectors it makes (model and runtime), so cached vectors never mix
-    dimension: int
-
-    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
-
-    def encode_query(self, text: str) -> np.ndarray: ...
+from embeddings.protocol import Encoder
 
 
 class TorchEncoder:

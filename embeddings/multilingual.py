@@ -18,14 +18,11 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from embeddings.model import MAX_QUERY_CHARS
-
-if TYPE_CHECKING:
-    from embeddings.encoder import Encoder
+from embeddings.protocol import Encoder
 
 
 class _Cached:
