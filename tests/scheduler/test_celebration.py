@@ -4,6 +4,7 @@ ranking, no counts; once per week across clocks."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 from bot.app import web_client
@@ -45,7 +46,7 @@ def posted_in(fake_slack, channel: str) -> list[dict]:
 
 
 def test_the_weekly_post_lists_last_weeks_wins_of_only_the_people_who_turned_celebrations_on(
-    server, service, settings, store, fake_slack
+    server, service, upnext, settings, fake_slack
 ):
     onboard(service)
     onboard(service, "U0LUIS")
@@ -56,7 +57,8 @@ def test_the_weekly_post_lists_last_weeks_wins_of_only_the_people_who_turned_cel
         service.history.record("U0LUIS", f"{SHELL}/{step}", COMPLETED, at=last_week())
     server.settle()
 
-    assert wins_post(settings, store).post() is True
+    reporting = replace(settings.reporting, celebrate_channels=(("", CHANNEL),))  # UPNEXT_CELEBRATE_CHANNEL=C0WINS
+    assert replace(upnext, settings=replace(settings, reporting=reporting)).celebrations(clock=lambda: NOW).post()
     [post] = posted_in(fake_slack, CHANNEL)
     assert_valid_message(post)
     text = json.dumps(post, ensure_ascii=False)
