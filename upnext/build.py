@@ -156,13 +156,14 @@ class Upnext:
     def celebrations(self, leading: Callable[[], bool] = lambda: True, clock: Callable[[], datetime] = utcnow
                      ) -> WeeklyPosts:  # fmt: skip
         """The weekly learning-wins post to each UPNEXT_CELEBRATE_CHANNEL: with one token, everyone's wins in one
-        channel; installed by OAuth, each workspace's own people's, with the installation serving it."""
+        channel; installed by OAuth, each workspace's own people's, with the installation serving it (its own, or
+        its Grid org's org-wide one)."""
         from scheduler.celebration import celebrations
         from scheduler.delivery import nudge_client
 
         if self.settings.oauth:
-            clients = self.installation_clients(leading)
-            client_for = lambda team: clients.client_in(None, team)  # noqa: E731
+            clients, learners = self.installation_clients(leading), self.service.learners
+            client_for = lambda team: clients.client_in(learners.organisation_of(team), team)  # noqa: E731
         else:
             client = nudge_client(self.settings, leading)
             client_for = lambda team: client  # noqa: E731
