@@ -94,10 +94,20 @@ def silo(learners: str) -> str:
 
 
 class Silos(dict[str, str]):
-    """Learner -> their silo (`silo`): anyone not listed is in NO_SILO."""
+    """Learner -> their silo (`silo`): anyone not listed is in NO_SILO. `apart`: whether the scope's learners may be
+    in more than one silo (`everyone`: the scope may hold people not listed)."""
+
+    def __init__(self, listed: Iterable[tuple[str, str]] = (), everyone: bool = False) -> None:
+        super().__init__(listed)
+        self.apart = len(set(self.values()) | ({NO_SILO} if self and everyone else set())) > 1
 
     def __missing__(self, learner: str) -> str:
         return NO_SILO
+
+    def by_silo(self, learner: str) -> tuple[str, str]:
+        """SQL joining the learner of column `learner` to their row (as `l`), and grouping by their silo; neither when
+        the scope is one silo (the same figures, without a lookup per row)."""
+        return (f" LEFT JOIN learners l ON l.slack_id = {learner}", f", {silo('l')}") if self.apart else ("", "")
 
 
 RETURN_DAYS = 7  # engaging within this many days of a nudge (or of being held out) counts as having returned
@@ -167,7 +177,7 @@ class ReportQueries:
         return Silos(self._rows(
             f"SELECT l.slack_id, {silo('l')} FROM learners l WHERE (l.enterprise_id IS NOT NULL "
             f"OR l.team_id IS NOT NULL){self._in('l.slack_id')}"
-        ))  # fmt: skip
+        ), everyone=not self.scope.kind)  # fmt: skip
 
     def active_days(self, start: str, end: str) -> list[tuple[str, str]]:
         """(learner, day) for each day someone used Upnext in the window (asked for or opened something, or clicked:
@@ -300,20 +310,21 @@ class ReportQueries:
 
     # -- catalog health ----------------------------------------------------------------------------------------
     def catalog_health(
-        self, shown_since: str, end: str, min_group: int
+        self, shown_since: str, end: str, min_group: int, silos: Silos
     ) -> list[tuple[str | None, str | None, int, int, int]]:
         """(language, level, courses, not shown in [shown_since, end), never started before `end`). A course counts
-        as shown (started) only in a week when at least `min_group` people of one silo were shown (started) it."""
+        as shown (started) only in a week when at least `min_group` people of one silo (`silos`, the scope's) were
+        shown (started) it."""
+        shown_join, shown_silo = silos.by_silo("a.learner_id")
+        started_join, started_silo = silos.by_silo("e.learner_id")
         return self._rows(
-            f"WITH shown AS (SELECT DISTINCT i.course_id FROM impressions i JOIN answers a ON a.id = i.answer_id "
-            f"LEFT JOIN learners l ON l.slack_id = a.learner_id "
-            f"WHERE a.created_at >= :shown_since AND a.created_at < :end{self._in('a.learner_id')} "
-            f"GROUP BY i.course_id, {self.week('a.created_at')}, {silo('l')} "
+            f"WITH shown AS (SELECT DISTINCT i.course_id FROM impressions i JOIN answers a ON a.id = i.answer_id"
+            f"{shown_join} WHERE a.created_at >= :shown_since AND a.created_at < :end{self._in('a.learner_id')} "
+            f"GROUP BY i.course_id, {self.week('a.created_at')}{shown_silo} "
             f"HAVING count(DISTINCT a.learner_id) >= :min_group), "
-            f"started AS (SELECT DISTINCT e.course_id FROM events e LEFT JOIN learners l ON l.slack_id = e.learner_id "
-            f"WHERE e.kind IN {sql_list(ENGAGED)} AND e.at < :end AND e.course_id IS NOT NULL"
-            f"{self._in('e.learner_id')} GROUP BY e.course_id, {self.week('e.at')}, {silo('l')} "
-            f"HAVING count(DISTINCT e.learner_id) >= :min_group) "
+            f"started AS (SELECT DISTINCT e.course_id FROM events e{started_join} WHERE e.kind IN {sql_list(ENGAGED)} "
+            f"AND e.at < :end AND e.course_id IS NOT NULL{self._in('e.learner_id')} GROUP BY e.course_id, "
+            f"{self.week('e.at')}{started_silo} HAVING count(DISTINCT e.learner_id) >= :min_group) "
             f"SELECT c.language, c.level, count(*), count(*) FILTER (WHERE c.id NOT IN (SELECT course_id FROM shown)), "
             f"count(*) FILTER (WHERE c.id NOT IN (SELECT course_id FROM started)) FROM courses c "
             f"GROUP BY c.language, c.level",

@@ -359,7 +359,7 @@ class ReportBuilder:
             search=self.search(counted, silos),
             feedback=self.feedback(counted, silos),
             nudges=self.nudges(counted, silos),
-            catalog=self.catalog(counted.end),
+            catalog=self.catalog(counted.end, silos),
             counted_until=counted.until,
         )
 
@@ -545,9 +545,9 @@ class ReportBuilder:
                           min(nudged, held) >= self.min_group)  # fmt: skip
         return Nudges(kinds, holdout)
 
-    def catalog(self, end: str) -> Catalog:
+    def catalog(self, end: str, silos: Silos) -> Catalog:
         shown_since = iso(datetime.fromisoformat(end) - timedelta(weeks=NEVER_SHOWN_WEEKS))
-        rows = self.queries.catalog_health(shown_since, end, self.min_group)
+        rows = self.queries.catalog_health(shown_since, end, self.min_group, silos)
 
         def by(index: int) -> list[CatalogGroup]:
             totals: dict[str, list[int]] = {}
