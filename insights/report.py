@@ -38,6 +38,8 @@ REASON_FAMILIES = {
     "popular in role": ("role", "popular", "trending"),
     "what's new": ("new_interest", "new_like", "rising"),
     "search": ("match",),
+    "recommended by a colleague": ("recommended_colleague",),
+    "recommended by a manager": ("recommended_manager",),
 }
 PROFILE_FIELDS: dict[str, Callable[[str | None], str]] = {
     "role": lambda v: (v or "").strip() or UNKNOWN,
@@ -259,6 +261,18 @@ class Catalog:
 
 
 @dataclass(frozen=True)
+class Shares:
+    """Courses people shared with colleagues, per week: a week's count shows only when at least the minimum group
+    of people shared that week."""
+
+    weeks: list[tuple[str, int]]  # (week, shares sent)
+
+    @property
+    def sent(self) -> int:
+        return sum(n for _, n in self.weeks)
+
+
+@dataclass(frozen=True)
 class Report:
     window: Window
     min_group: int
@@ -269,6 +283,7 @@ class Report:
     feedback: Feedback
     nudges: Nudges
     catalog: Catalog
+    shares: Shares
     counted_until: date  # the last finished week's Sunday the figures count (the week in progress never counts)
 
 
@@ -352,6 +367,7 @@ class ReportBuilder:
             feedback=self.feedback(counted),
             nudges=self.nudges(counted),
             catalog=self.catalog(counted.end),
+            shares=self.shares(counted),
             counted_until=counted.until,
         )
 
@@ -470,6 +486,13 @@ class ReportBuilder:
                 other += folded
         found = [Gap(label, n, weekly_average(askers[label], weeks), examples[label]) for label, n in questions.items()]
         return sorted(found, key=lambda g: (-g.questions, g.label)), other
+
+    def shares(self, window: Window) -> Shares:
+        cells = Cells()
+        for week, sharer, shares in self.queries.shares_by_week(window.start, window.end):
+            cells.add(week, sharer, {"all": "all"}, shares=shares)
+        weeks = [(w, c.get(("all", "all", "shares"), 0)) for w, c in sorted(cells.weekly(self.min_group).items())]
+        return Shares([w for w in weeks if w[1]])
 
     def feedback(self, window: Window) -> Feedback:
         popular = self.queries.courses_rated_by(self.min_group)

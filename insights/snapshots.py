@@ -57,7 +57,7 @@ TABLES: TableSteps = {
 }
 TABLES_KEPT = ("report_snapshots", "scope_snapshots")
 
-REPORT_FORMAT = 1  # bump whenever the Report's shape changes: snapshots of another shape are then never read
+REPORT_FORMAT = 2  # bump whenever the Report's shape changes: snapshots of another shape are then never read
 GENERATION = "report_snapshots.generation"  # meta key: a new value whenever the snapshots are dropped
 _KEY = "first_day = :first_day AND last_day = :last_day AND min_group = :min_group AND format = :format"
 

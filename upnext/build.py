@@ -28,6 +28,7 @@ from learning.people.history import EventRepository
 from learning.people.learners import LearnerRepository
 from learning.people.nudges import NudgeRepository
 from learning.people.privacy import Privacy
+from learning.people.shares import ShareRepository
 from learning.recommend.catalog_frame import FrameCache
 from learning.recommend.pick_feedback import PickFeedback
 from learning.recommend.ranker import SavedRanker
@@ -202,7 +203,8 @@ def forget_me_of(store: Store, learners: LearnerRepository, history: EventReposi
                  ) -> ForgetMe:  # fmt: skip
     """Forget me over every owner of a person's rows: the one list, for a learner's own request and the purge."""
     owners: list[Eraser] = [
-        history, nudges, AnswerRepository(store), AdminTokenRepository(store), Rollups(store), ReportSnapshots(store)
+        history, nudges, AnswerRepository(store), AdminTokenRepository(store), Rollups(store), ReportSnapshots(store),
+        ShareRepository(store),
     ]  # fmt: skip
     return ForgetMe(store, learners, owners)
 
@@ -239,6 +241,7 @@ def build(
     answers = AnswerRepository(store)
     nudges = NudgeRepository(store)
     learners = LearnerRepository(store, history)
+    shares = ShareRepository(store)
     admin_tokens = AdminTokenRepository(store)
     feedback = PickFeedback(answers.shown, answers.shown_times, history.took_up)
     recommender = Recommender(
@@ -249,6 +252,8 @@ def build(
         FrameCache(store, courses, index),
         encoder,
         feedback=feedback,
+        recommended=shares,
+        name_of=lambda slack_id: learner.name if (learner := learners.get(slack_id)) else None,
     )
     forget_me = forget_me_of(store, learners, history, nudges)
     if settings.ranker:  # the model the clock process trained and saved, when there is one (BENCHMARKS.md)
@@ -262,7 +267,8 @@ def build(
         recommender=recommender,
         answers=answers,
         nudges=nudges,
-        privacy=Privacy(history, nudges, answers),
+        shares=shares,
+        privacy=Privacy(history, nudges, answers, shares),
         forget_me=forget_me,
         departures=Departures(store, learners, nudges, forget_me),
         close=lambda: close_store(store),

@@ -9,6 +9,7 @@ from learning.people.answers import AnswerRepository
 from learning.people.history import EventRepository
 from learning.people.learners import Learner
 from learning.people.nudges import NudgeRepository
+from learning.people.shares import ShareRepository
 
 
 @dataclass(frozen=True)
@@ -19,10 +20,11 @@ class Privacy:
     history: EventRepository
     nudges: NudgeRepository
     answers: AnswerRepository
+    shares: ShareRepository
 
     def export(self, learner: Learner) -> dict[str, Any]:
         """Everything stored about this learner, as plain data."""
-        return {"profile": asdict(learner), **self._records(learner)}
+        return {"profile": asdict(learner), **self._records(learner), **self.shares.about(learner.slack_id)}
 
     def summary(self, learner: Learner) -> dict[str, int]:
         """Counts for the privacy message: how much of each kind of record there is."""
