@@ -23,8 +23,8 @@ from bot.block_kit.mrkdwn import escape, truncate, unescape
 from bot.block_kit.share import ShareRequest, share_card, share_modal
 from bot.i18n import Messages, messages_for
 from bot.respond import send
+from bot.use_cases.clicks import course_on_card
 from learning.catalog.courses import Course, CourseRepository
-from learning.catalog.json_input import loads as parse_json
 from learning.people.learners import Learner, LearnerRepository, profile_from_slack
 from learning.people.shares import ShareRepository
 from learning.timestamps import utcnow
@@ -68,11 +68,8 @@ class Sharing:
     clock: Callable[[], datetime] = utcnow
 
     def card_modal(self, learner: Learner, value: str) -> dict[str, Any] | None:
-        """The share modal for the course on a card (its button's value is {"a": answer, "c": course})."""
-        try:
-            course = self.courses.get(str(parse_json(value)["c"]))
-        except (ValueError, KeyError, TypeError):
-            return None
+        """The share modal for the course on the card whose Share button was clicked (`value`: the button's)."""
+        course = course_on_card(self.courses, value)
         return share_modal(course, messages_for(learner)) if course else None
 
     def message_modal(self, learner: Learner, message: dict[str, Any], channel_id: str | None) -> dict[str, Any] | None:
