@@ -28,9 +28,10 @@ class Privacy:
 
     def summary(self, learner: Learner) -> dict[str, int]:
         """Counts for the privacy message: how much of each kind of record there is."""
-        records = self._records(learner)
+        records, shares = self._records(learner), self.shares.about(learner.slack_id)
         return {"events": len(records["history"]), "nudges": len(records["nudges"]),
-                "answers": len(records["answers_shown"])}  # fmt: skip
+                "answers": len(records["answers_shown"]), "shares_sent": len(shares["shares_sent"]),
+                "shares_received": len(shares["shares_received"])}  # fmt: skip
 
     def _records(self, learner: Learner) -> dict[str, list[dict[str, Any]]]:
         return {

@@ -246,3 +246,19 @@ def test_the_export_holds_the_shares_a_person_sent_and_received(server, service,
     assert [(s["course_id"], s["note"], s["people"]) for s in export["shares_sent"]] == [(SHELL, "for you", 1)]
     assert [(s["course_id"], s["shared_by"]) for s in export["shares_received"]] == [(SHELL, BEA)]
     assert export["shares"] == "on"
+    command(server, "privacy")
+    assert "Courses you shared: 1; shared with you: 1" in str(server.answer("respond", "What Upnext knows")["blocks"])
+
+
+def test_share_on_a_card_inside_a_modal_stacks_the_share_modal_on_it(server, service):
+    """A Home row's "More" modal shows cards too: Slack opens a modal from a modal only by pushing it."""
+    onboard(service)
+    interact(server, {
+        "type": "block_actions", "user": {"id": ANA}, "team": {"id": "T0LOCAL"}, "api_app_id": "AUPNEXT",
+        "trigger_id": "1.3.trigger", "container": {"type": "view", "view_id": "V7"},
+        "view": {"id": "V7", "type": "modal", "callback_id": "", "state": {"values": {}}},
+        "actions": [{"action_id": "course_share", "value": json.dumps({"a": 0, "c": SHELL}), "block_id": "b",
+                     "type": "button"}],
+    })  # fmt: skip
+    (pushed,) = server.slack.wait_for_call("views.push")
+    assert pushed.body["view"]["callback_id"] == "share_modal" and server.slack.calls_to("views.open") == []
