@@ -120,9 +120,12 @@ class Recommender:
         self.encoder = encoder
 
     # -- building blocks -----------------------------------------------------------------------------------------
-    def profile(self, learner: Learner, frame: CatalogFrame, events: list[Event] | None = None) -> Profile:
+    def profile(
+        self, learner: Learner, frame: CatalogFrame, events: list[Event] | None = None, recommended: bool = True
+    ) -> Profile:
         """The learner now, or as of the given events (their history at a cut, for training the ranker: no
-        reactions, since what they were shown then is not known)."""
+        reactions, since what they were shown then is not known); without `recommended`, leaving out what was
+        recommended to them (what's new, which only ranks new courses, spares the read)."""
         as_of = events is not None
         events = events if events is not None else self.history.for_learner(learner.slack_id)
         profile = Profile(learner, course_states(events))
@@ -145,7 +148,7 @@ class Recommender:
                 if state.completed_at:
                     profile.finished.append(num)
         profile.up_next = self._up_next(profile, frame)
-        if not as_of:
+        if recommended and not as_of:
             profile.recommended = self._recommended(learner, frame)
         return profile
 
@@ -398,7 +401,7 @@ class Recommender:
         the learner takes or wants (content and interests) plus a bridge: the collaborative score of the existing
         courses each new one most resembles. None whose `closeness` is below `minimum` (silence beats noise)."""
         frame, signals = self.frames.current(), self.signals.current()
-        profile = self.profile(learner, frame)
+        profile = self.profile(learner, frame, recommended=False)
         scores, parts = self.score(profile, frame, signals)
         new = new_courses(frame, since, self.clock())
         new = new[np.isfinite(scores[new])]
