@@ -262,3 +262,15 @@ def test_share_on_a_card_inside_a_modal_stacks_the_share_modal_on_it(server, ser
     })  # fmt: skip
     (pushed,) = server.slack.wait_for_call("views.push")
     assert pushed.body["view"]["callback_id"] == "share_modal" and server.slack.calls_to("views.open") == []
+
+
+def test_a_share_to_someone_who_asked_to_be_forgotten_reaches_them_and_records_nothing_about_them(
+    server, service, colleagues, store
+):
+    """Being sent a course is not using Upnext: nothing about a forgotten person comes back until they use it."""
+    onboard(service)
+    service.learners.remember_forgotten([BEA], utcnow())
+    submit_share(server, [BEA], note="welcome back?")
+    told_to_sharer(server)
+    assert len(posts_to(server, BEA)) == 1
+    assert store.sql.value("SELECT count(*) FROM share_recipients") == 0 and service.learners.get(BEA) is None
