@@ -62,6 +62,7 @@ def _headline(r: Report) -> str:
         _card("questions asked", str(s.questions),
               f"{percent(s.unclicked / s.questions) if s.questions else '0%'} with nothing clicked"),
         _card("worth their time", percent(fb.up / rated) if rated else "no ratings", f"{rated} ratings"),
+        _card("courses shared", str(r.shares.sent), f"with colleagues (weeks with {r.min_group}+ sharers)"),
         _card("come-back nudge lift", lift, _ci(h.lift) if h.enough else f"needs {r.min_group} in each group"),
     ]  # fmt: skip
     return f'<ul class="cards" aria-label="Headline numbers">{"".join(cards)}</ul>'

@@ -23,7 +23,7 @@ from admin.signin import SignIn
 from admin.tokens import AdminTokenRepository
 from bot import failures
 from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, OAuthStores
-from bot.listeners import actions, assistant, commands, feedback, home, installs, messages, users, views
+from bot.listeners import actions, assistant, commands, feedback, home, installs, messages, sharing, users, views
 from bot.listeners.messages import Conversation
 from bot.metrics import MeasuredPool, MeasuredWebClient, Metrics
 from bot.seen_events import SeenEventRepository
@@ -35,6 +35,7 @@ from bot.use_cases.identity import Identity
 from bot.use_cases.preferences import Preferences
 from bot.use_cases.privacy_requests import PrivacyRequests
 from bot.use_cases.questions import Questions
+from bot.use_cases.sharing import Sharing
 from bot.use_cases.wins import Wins
 from config import Settings, SettingsError
 from learning.service import LearningService
@@ -169,8 +170,9 @@ def register_listeners(
     privacy = PrivacyRequests(service.privacy, service.forget_me, settings.reporting.min_group)
     digests = DigestChannels(admin_tokens.store) if settings.oauth else None
     admin = AdminAccess(SignIn(admin_tokens), settings.reporting, by_org=settings.oauth, digests=digests)
+    shares = Sharing(service.shares, service.courses, service.learners, clock)
     conversation = Conversation(identity, answering, preferences)
-    commands.register(app, identity, answering, preferences, privacy, admin, wins)
+    commands.register(app, identity, answering, preferences, privacy, admin, wins, shares)
     messages.register(app, identity, conversation)
     assistant.register(app, identity, conversation)
     home.register(app, identity, home_tab, answering, preferences)
@@ -178,3 +180,4 @@ def register_listeners(
     feedback.register(app, identity, clicks)
     views.register(app, identity, preferences, home_tab, wins)
     users.register(app, identity)
+    sharing.register(app, identity, shares)

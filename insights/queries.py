@@ -158,6 +158,17 @@ class ReportQueries:
         """The rows of a statement over the window [:start, :end)."""
         return self._rows(sql, {"start": start, "end": end})
 
+    # -- shares ------------------------------------------------------------------------------------------------
+    def shares_by_week(self, start: str, end: str) -> list[tuple[str, str, int]]:
+        """(week, sharer, courses they shared with colleagues): shares by the scope's learners (a forgotten sharer's
+        shares name no one and count nowhere)."""
+        return self._during(
+            f"SELECT {self.week('s.at')}, s.sharer_id, count(*) FROM shares s WHERE s.kind = 'colleague' "
+            f"AND s.sharer_id IS NOT NULL AND s.at >= :start AND s.at < :end{self._in('s.sharer_id')} GROUP BY 1, 2",
+            start,
+            end,
+        )
+
     # -- adoption ----------------------------------------------------------------------------------------------
     def known_learners(self) -> list[tuple[str, str | None, str | None, str | None]]:
         """(learner, title, tz, locale) of everyone known on Slack now (whatever the window: so that two windows

@@ -44,6 +44,8 @@ REASON_FAMILIES = {
     "popular in role": ("role", "popular", "trending"),
     "what's new": ("new_interest", "new_like", "rising"),
     "search": ("match",),
+    "recommended by a colleague": ("recommended_colleague",),
+    "recommended by a manager": ("recommended_manager",),
 }
 PROFILE_FIELDS: dict[str, Callable[[str | None], str]] = {
     "role": lambda v: (v or "").strip() or UNKNOWN,
@@ -266,6 +268,18 @@ class Catalog:
 
 
 @dataclass(frozen=True)
+class Shares:
+    """Courses people shared with colleagues, per week: a week's count shows only when at least the minimum group
+    of people shared that week."""
+
+    weeks: list[tuple[str, int]]  # (week, shares sent)
+
+    @property
+    def sent(self) -> int:
+        return sum(n for _, n in self.weeks)
+
+
+@dataclass(frozen=True)
 class Report:
     window: Window
     min_group: int
@@ -276,6 +290,7 @@ class Report:
     feedback: Feedback
     nudges: Nudges
     catalog: Catalog
+    shares: Shares
     counted_until: date  # the last finished week's Sunday the figures count (the week in progress never counts)
 
 
@@ -360,6 +375,7 @@ class ReportBuilder:
             feedback=self.feedback(counted, silos),
             nudges=self.nudges(counted, silos),
             catalog=self.catalog(counted.end, silos),
+            shares=self.shares(counted, silos),
             counted_until=counted.until,
         )
 
@@ -484,6 +500,13 @@ class ReportBuilder:
                     other += folded
         found = [Gap(label, n, weekly_average(askers[label], weeks), examples[label]) for label, n in questions.items()]
         return sorted(found, key=lambda g: (-g.questions, g.label)), other
+
+    def shares(self, window: Window, silos: Silos) -> Shares:
+        cells = Cells()
+        for week, sharer, shares in self.queries.shares_by_week(window.start, window.end):
+            cells.add(week, sharer, {"all": "all"}, silo=silos[sharer], shares=shares)
+        weeks = [(w, c.get(("all", "all", "shares"), 0)) for w, c in sorted(cells.weekly(self.min_group).items())]
+        return Shares([w for w in weeks if w[1]])
 
     def feedback(self, window: Window, silos: Silos) -> Feedback:
         """Ratings, comments and drop-off; which courses' ratings show apart, and each month's comment block, are

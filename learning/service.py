@@ -19,6 +19,7 @@ from learning.people.history_import import HistoryImporter
 from learning.people.learners import LearnerRepository
 from learning.people.nudges import NudgeRepository
 from learning.people.privacy import Privacy
+from learning.people.shares import ShareRepository
 from learning.recommend.recommender import Recommender
 from learning.search.course_search import CourseSearch
 
@@ -33,6 +34,7 @@ class LearningService:
     recommender: Recommender
     answers: AnswerRepository
     nudges: NudgeRepository
+    shares: ShareRepository  # courses people shared, and who turned shares off
     privacy: Privacy
     forget_me: ForgetMe  # erases a person: every owner of rows about them, wired by the composition root
     departures: Departures  # workspaces that uninstalled Upnext, and the purge of their learners

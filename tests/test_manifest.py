@@ -41,3 +41,12 @@ def test_the_install_page_asks_for_the_scopes_the_manifest_declares():
 
 def test_token_rotation_is_off_as_slack_token_rotation_is_by_default():
     assert MANIFEST["settings"]["token_rotation_enabled"] is load_settings({}, env_file=None).slack_token_rotation
+
+
+def test_the_manifest_declares_the_share_message_shortcut_the_app_listens_for():
+    from bot.block_kit.share import SHORTCUT_CALLBACK
+
+    shortcuts = MANIFEST["features"]["shortcuts"]
+    assert [(s["type"], s["callback_id"]) for s in shortcuts] == [("message", SHORTCUT_CALLBACK)]
+    assert all(len(s["name"]) <= 24 and len(s["description"]) <= 80 for s in shortcuts)  # Slack's own limits
+    assert {"channels:read", "groups:read"} <= set(MANIFEST["oauth_config"]["scopes"]["bot"])  # conversations.info

@@ -29,6 +29,7 @@ from learning.people.history import EventRepository
 from learning.people.learners import LearnerRepository
 from learning.people.nudges import NudgeRepository
 from learning.people.privacy import Privacy
+from learning.people.shares import ShareRepository
 from learning.recommend.catalog_frame import FrameCache
 from learning.recommend.pick_feedback import PickFeedback
 from learning.recommend.ranker import SavedRanker
@@ -224,6 +225,7 @@ def forget_me_of(store: Store, learners: LearnerRepository, history: EventReposi
     owners: list[Eraser] = [
         history, nudges, AnswerRepository(store), AdminTokenRepository(store), Rollups(store), ReportSnapshots(store),
         AchievementRepository(store),
+        ShareRepository(store),
     ]  # fmt: skip
     return ForgetMe(store, learners, owners)
 
@@ -260,6 +262,7 @@ def build(
     answers = AnswerRepository(store)
     nudges = NudgeRepository(store)
     learners = LearnerRepository(store, history)
+    shares = ShareRepository(store)
     admin_tokens = AdminTokenRepository(store)
     feedback = PickFeedback(answers.shown, answers.shown_times, history.took_up)
     recommender = Recommender(
@@ -270,6 +273,8 @@ def build(
         FrameCache(store, courses, index),
         encoder,
         feedback=feedback,
+        recommended=shares,
+        name_of=lambda slack_id: learner.name if (learner := learners.get(slack_id)) else None,
     )
     forget_me = forget_me_of(store, learners, history, nudges)
     achievements = AchievementRepository(store)
@@ -284,7 +289,8 @@ def build(
         recommender=recommender,
         answers=answers,
         nudges=nudges,
-        privacy=Privacy(history, nudges, answers, achievements),
+        shares=shares,
+        privacy=Privacy(history, nudges, answers, achievements, shares),
         forget_me=forget_me,
         departures=Departures(store, learners, nudges, forget_me),
         achievements=Achievements(achievements, history, courses, learners),

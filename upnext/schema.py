@@ -18,6 +18,7 @@ from learning.people.departures import TABLES as DEPARTURES
 from learning.people.history import TABLES as EVENTS
 from learning.people.learners import TABLES as LEARNERS
 from learning.people.nudges import TABLES as NUDGES
+from learning.people.shares import TABLES as SHARES
 from learning.store.engine import META, Store, migrations
 from learning.store.postgres import PostgresStore, is_database_url
 from learning.store.sqlite import BUSY_TIMEOUT, KEYWORD_INDEX, SqliteStore
@@ -41,6 +42,7 @@ OWNERS = (
     DEPARTURES,
     DIGEST_CHANNELS,
     ACHIEVEMENTS,
+    SHARES,
 )
 MIGRATIONS = migrations(*OWNERS)
 

@@ -36,6 +36,7 @@ MESSAGE_BLOCKS = 50
 SURFACE_BLOCKS = 100  # Home tab and modals
 FALLBACK_CHARS = 3000
 DESCRIPTION_CHARS = 220
+SHARE_ACTION = "course_share"  # a card's Share button: opens the share modal (bot.block_kit.share)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ def button_value(answer_id: int, course_id: str) -> str:
 
 
 def reason_text(reason: Reason, t: Messages) -> str:
+    if reason.names_a_person:  # "Recommended by your colleague Ana", or "by a colleague" once unnamed
+        return t.named(f"reason.{reason.kind}", echo(reason.evidence) if reason.evidence else None)
     if reason.kind == "starter" and reason.evidence:
         return t("reason.starter_path", evidence=echo(reason.evidence))
     if reason.evidence:
@@ -124,7 +127,8 @@ def course_card(
     answer_id: int | None = None,
 ) -> list[Block]:
     """One course: linked title, meta line, short description, image with alt text, why it was picked, and the
-    one-click actions (when the card belongs to a recorded answer)."""
+    one-click actions (when the card belongs to a recorded answer, or is 0 for a card no answer records), Share
+    last."""
     lines = [f"*{link(course.url, truncate(course.title, 200))}*"]
     if state.dismissed:
         blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=lines[0]))]
@@ -163,6 +167,7 @@ def course_card(
         if not state.done:
             buttons.append(_button(t("button.done"), "course_done", value, f"{t('button.done')}: {title}"))
             buttons.append(_button(t("button.dismiss"), "course_dismiss", value, f"{t('button.dismiss')}: {title}"))
+        buttons.append(_button(t("button.share"), SHARE_ACTION, value, f"{t('button.share')}: {title}"))
         blocks.append(ActionsBlock(elements=buttons))
     return blocks
 

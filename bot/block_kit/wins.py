@@ -81,7 +81,7 @@ def earned_message(win: Win, t: Messages) -> Message:
 def shared_text(win: Win, learner: Learner, t: Messages) -> str:
     """The sentence a shared win becomes: "*Ana* finished the *Python* path 🎉"."""
     who = display_name(learner)  # never empty: no anonymous twin needed
-    key = f"share.post_{win.kind}"
+    key = f"win_share.post_{win.kind}"
     return t(key, who=who, path=_path(win)) if win.kind == PATH else t(key, who=who)
 
 
@@ -101,14 +101,14 @@ def share_modal(win: Win, learner: Learner, t: Messages) -> dict[str, Any]:
     view = View(
         type="modal",
         callback_id=SHARE_CALLBACK,
-        title=truncate(t("share.title"), 24),
-        submit=truncate(t("share.submit"), 24),
+        title=truncate(t("win_share.title"), 24),
+        submit=truncate(t("win_share.submit"), 24),
         close=truncate(t("modal.close"), 24),
         private_metadata=str(win.id),
         blocks=[
-            section(t("share.preview", post=shared_text(win, learner, t))),
-            InputBlock(block_id=CHANNEL_BLOCK, label=t("share.channel_label"), element=picker),
-            ContextBlock(elements=[MarkdownTextObject(text=t("share.needs_upnext"))]),
+            section(t("win_share.preview", post=shared_text(win, learner, t))),
+            InputBlock(block_id=CHANNEL_BLOCK, label=t("win_share.channel_label"), element=picker),
+            ContextBlock(elements=[MarkdownTextObject(text=t("win_share.needs_upnext"))]),
         ],
     )
     return view.to_dict()

@@ -1,4 +1,5 @@
-"""`/learn` and its subcommands: next, <words>, saved, done, interests, nudges, celebrate, privacy, forget me, help."""
+"""`/learn` and its subcommands: next, <words>, saved, done, interests, nudges, celebrate, shares, privacy, forget
+me, help."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bot.use_cases.identity import Identity
 from bot.use_cases.preferences import Preferences
 from bot.use_cases.privacy_requests import PrivacyRequests
 from bot.use_cases.questions import Questions
+from bot.use_cases.sharing import Sharing
 from bot.use_cases.wins import Wins
 
 HELP_WORDS = {"", "help", "?", "-h", "--help", "ayuda"}
@@ -28,6 +30,7 @@ def register(
     privacy: PrivacyRequests,
     admin: AdminAccess,
     wins: Wins,
+    sharing: Sharing,
 ) -> None:
     @app.command("/learn")
     def on_learn(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
@@ -62,6 +65,8 @@ def register(
                 return preferences.set_nudges(learner, rest)
             if word == "celebrate":
                 return wins.celebrate(learner, rest)
+            if word == "shares":
+                return sharing.set_accepting(learner, rest)
             if word == "privacy":
                 return privacy.privacy_message(learner)
             return answering.for_text(learner, text, surface=SURFACE)

@@ -104,6 +104,7 @@ class LocalSlack:
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted there, for history
         self.file_names: dict[str, str] = {}  # file id -> the name it was uploaded under
+        self.channels: dict[str, bool] = {}  # channel id -> whether Upnext is in it (a channel not listed: it is)
         self._failures: list[tuple[str, int, float, int, str]] = []  # (method, status, retry_after, left, error)
         self._delays: dict[str, float] = {}  # method -> seconds each call waits after it is recorded
         self._hooks: dict[str, Callable[[dict[str, Any]], object]] = {}  # method -> run before it is answered
@@ -175,6 +176,11 @@ class LocalSlack:
         while the caller waits for Slack."""
         with self._lock:
             self._hooks[method] = hook
+
+    def channel(self, channel_id: str, member: bool) -> None:
+        """A channel Upnext is in, or not: conversations.info says so, and a post there fails with not_in_channel."""
+        with self._lock:
+            self.channels[channel_id] = member
 
     def grant(self, code: str, grant: Grant) -> None:
         """A user approved the install on Slack's page: Slack redirects their browser with `code`."""
@@ -348,8 +354,14 @@ class LocalSlack:
             return {"ok": True, "user": user}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(body.get("users", "X")).split(",")[0]}}
+        if method == "conversations.info":
+            channel = str(body.get("channel") or "")
+            member = self.channels.get(channel, True)
+            return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_member": member}}
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             channel = str(body.get("channel") or "")
+            if not self.channels.get(channel, True):
+                return {"ok": False, "error": "not_in_channel"}
             if channel[:1] in ("U", "W"):  # posting to a user id opens (or reuses) the DM with the app
                 channel = "D" + channel
             ts = body.get("ts") or f"{time.time():.6f}"

@@ -34,6 +34,14 @@ ACTION_EVENTS = {
 }
 
 
+def course_on_card(courses: CourseRepository, value: str) -> Course | None:
+    """The course a card's button names (its value is {"a": answer, "c": course}); None for a bad value."""
+    try:
+        return courses.get(str(parse_json(value)["c"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 @dataclass(frozen=True)
 class CardClicks:
     courses: CourseRepository
@@ -92,10 +100,7 @@ class CardClicks:
         return rating_thanks(course.id, t)
 
     def comment_view(self, learner: Learner, value: str) -> dict[str, Any] | None:
-        try:
-            course = self.courses.get(str(parse_json(value)["c"]))
-        except (ValueError, KeyError, TypeError):
-            return None
+        course = course_on_card(self.courses, value)
         return comment_modal(course, messages_for(learner)) if course else None
 
     def save_comment(self, learner_id: str, view: dict[str, Any]) -> bool:

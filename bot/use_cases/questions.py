@@ -6,7 +6,7 @@ the learner has done since.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.block_kit import blocks
 from bot.block_kit.blocks import CardState, Message
@@ -121,8 +121,13 @@ class Questions:
         return [Pick(by_id[p.course_id], p.reason) for p in answer.picks if p.course_id in by_id]
 
     def redraw(self, answer: Answer, learner: Learner) -> Message | None:
-        """The answer again, as it was, with each card showing what the learner has done since."""
+        """The answer again, as it was, with each card showing what the learner has done since (and, for a course
+        recommended to them, who recommended it: a stored answer keeps no name)."""
         picks = self.picks_of(answer)
+        if any(p.reason.names_a_person for p in picks):
+            named = self.recommender.recommended_reasons(learner)
+            picks = [replace(p, reason=named.get(p.course.id, p.reason)) if p.reason.names_a_person else p
+                     for p in picks]  # fmt: skip
         t, states = messages_for(learner), self.states(learner)
         courses = [p.course for p in picks]
         if answer.kind == "search":

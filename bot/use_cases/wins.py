@@ -69,10 +69,10 @@ class Wins:
         except SlackApiError as error:
             code = error.response.get("error") if error.response is not None else None
             if code in NOT_THERE:
-                return text_message(t("share.not_in_channel", channel=channel))
+                return text_message(t("win_share.not_in_channel", channel=channel))
             log.warning("could not share a win in %s: %s", channel, error)
-            return text_message(t("share.failed", channel=channel))
-        return text_message(t("share.posted", channel=channel))
+            return text_message(t("win_share.failed", channel=channel))
+        return text_message(t("win_share.posted", channel=channel))
 
     def celebrate(self, learner: Learner, words: str) -> Message:
         """`/learn celebrate on|off`: the learner's wins in the weekly learning-wins post, or not (the default)."""

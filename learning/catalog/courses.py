@@ -126,6 +126,9 @@ TABLES: TableSteps = {
     7: """
         ALTER TABLE courses ADD COLUMN translation_of TEXT;    -- id of the course this one translates
 """,
+    13: """
+        CREATE INDEX courses_url ON courses(url);  -- a course found from a link to it (a shared message)
+""",
 }
 
 
@@ -206,6 +209,11 @@ class CourseRepository:
         """Every course that has a URL (history imports may name a course by it)."""
         nums = [row[0] for row in self.store.sql.rows("SELECT num FROM courses WHERE url IS NOT NULL")]
         return list(self.many_by_num(nums).values())
+
+    def by_urls(self, urls: Sequence[str]) -> list[Course]:
+        """The courses at any of these exact URLs, in the order of `urls`."""
+        by_url = {c.url: c for c in self._select_in("url", list(dict.fromkeys(urls)), key="id").values()}
+        return [by_url[url] for url in dict.fromkeys(urls) if url in by_url]
 
     def titles(self, nums: Iterable[int]) -> dict[int, str]:
         """num -> title, lighter than loading whole courses."""

@@ -10,6 +10,7 @@ from learning.people.answers import AnswerRepository
 from learning.people.history import EventRepository
 from learning.people.learners import Learner
 from learning.people.nudges import NudgeRepository
+from learning.people.shares import ShareRepository
 
 
 @dataclass(frozen=True)
@@ -21,16 +22,18 @@ class Privacy:
     nudges: NudgeRepository
     answers: AnswerRepository
     achievements: AchievementRepository
+    shares: ShareRepository
 
     def export(self, learner: Learner) -> dict[str, Any]:
         """Everything stored about this learner, as plain data."""
-        return {"profile": asdict(learner), **self._records(learner)}
+        return {"profile": asdict(learner), **self._records(learner), **self.shares.about(learner.slack_id)}
 
     def summary(self, learner: Learner) -> dict[str, int]:
         """Counts for the privacy message: how much of each kind of record there is."""
-        records = self._records(learner)
+        records, shares = self._records(learner), self.shares.about(learner.slack_id)
         return {"events": len(records["history"]), "nudges": len(records["nudges"]),
-                "answers": len(records["answers_shown"])}  # fmt: skip
+                "answers": len(records["answers_shown"]), "shares_sent": len(shares["shares_sent"]),
+                "shares_received": len(shares["shares_received"])}  # fmt: skip
 
     def _records(self, learner: Learner) -> dict[str, list[dict[str, Any]]]:
         return {

@@ -47,6 +47,7 @@ class Profile:
     # courses in a language they read: their Slack locale's, English, or one they have taken
     readable: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     up_next: list[tuple[int, Reason]] = field(default_factory=list)  # in progress, then next steps of their paths
+    recommended: dict[int, Reason] = field(default_factory=dict)  # shared with them by a colleague, or their manager
     reactions: Reactions = field(default_factory=Reactions)  # to picks shown before
 
     @property

@@ -13,6 +13,8 @@ for the whole catalog at once from what is precomputed in `Signals` and `Catalog
 The learner's history is weighted by recency (the newest course counts most).
 - interests / role: the topics the learner picked, and what people with the same job title take
 - up_next: the next course of a path the learner is in
+- recommended: a course a colleague shared with the learner, or their manager recommended (`RecommendedBy`),
+  in the last 90 days; its reason names who, to the learner only
 
 A light MMR re-rank keeps a list from being five near-identical courses, and nothing that would only repeat a course
 finished (a translation of it, or a close course at the same or a lower level: `progression`) is picked. Courses
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 import numpy as np
 
@@ -33,7 +36,8 @@ from embeddings.encoder import Encoder
 from learning.catalog.courses import Course, CourseRepository
 from learning.people.history import Event, EventRepository, course_states
 from learning.people.learners import Learner
-from learning.reasons import Reason
+from learning.people.shares import Recommendation
+from learning.reasons import Reason, recommended_by
 from learning.recommend.catalog_frame import CatalogFrame, FrameCache
 from learning.recommend.closeness import NEAR_DUPLICATE, by_recency, closeness, new_courses, unavailable
 from learning.recommend.pick_feedback import EXPLORE_EVERY, EXPLORE_MIN_LEARNERS, PickFeedback
@@ -61,6 +65,7 @@ WEIGHTS = {
     "interests": 3.0,
     "role": 1.2,
     "up_next": 6.0,
+    "recommended": 4.0,  # someone the learner works with thought of them: ahead of everything but their own paths
 }
 HISTORY_SLOPE = {
     "taken_with": 0.122,
@@ -82,6 +87,12 @@ NEW_DAYS = 90
 HINT_MATCHES, HINT_FLOOR, HINT_WEIGHT = 20, 0.6, 2.0  # "next in data": the closest matches, then personal order
 
 
+class RecommendedBy(Protocol):
+    """Where courses recommended to a learner come from (colleagues' shares, managers' recommendations)."""
+
+    def recommended_to(self, learner_id: str, now: datetime) -> list[Recommendation]: ...
+
+
 class Recommender:
     def __init__(
         self,
@@ -93,8 +104,12 @@ class Recommender:
         encoder: Encoder,
         clock: Callable[[], datetime] = utcnow,
         feedback: PickFeedback | None = None,
+        recommended: RecommendedBy | None = None,
+        name_of: Callable[[str], str | None] = lambda slack_id: None,
     ):
         self.clock = clock
+        self.recommended = recommended  # None: nobody's recommendations lift a course
+        self.name_of = name_of  # how a recommender is named to the learner (None: "a colleague")
         self.feedback = feedback  # None: picks are not adjusted by reactions, and nothing is explored
         self.ranker: SavedRanker | None = None  # None, or no model saved: the blend's order
         self.courses = courses
@@ -105,9 +120,12 @@ class Recommender:
         self.encoder = encoder
 
     # -- building blocks -----------------------------------------------------------------------------------------
-    def profile(self, learner: Learner, frame: CatalogFrame, events: list[Event] | None = None) -> Profile:
+    def profile(
+        self, learner: Learner, frame: CatalogFrame, events: list[Event] | None = None, recommended: bool = True
+    ) -> Profile:
         """The learner now, or as of the given events (their history at a cut, for training the ranker: no
-        reactions, since what they were shown then is not known)."""
+        reactions, since what they were shown then is not known); without `recommended`, leaving out what was
+        recommended to them (what's new, which only ranks new courses, spares the read)."""
         as_of = events is not None
         events = events if events is not None else self.history.for_learner(learner.slack_id)
         profile = Profile(learner, course_states(events))
@@ -130,7 +148,23 @@ class Recommender:
                 if state.completed_at:
                     profile.finished.append(num)
         profile.up_next = self._up_next(profile, frame)
+        if recommended and not as_of:
+            profile.recommended = self._recommended(learner, frame)
         return profile
+
+    def _recommended(self, learner: Learner, frame: CatalogFrame) -> dict[int, Reason]:
+        """Courses recommended to the learner (by num), each with its reason naming who recommended it."""
+        found = self.recommended_reasons(learner)
+        return {frame.by_id[course_id]: reason for course_id, reason in found.items() if course_id in frame.by_id}
+
+    def recommended_reasons(self, learner: Learner) -> dict[str, Reason]:
+        """Course id -> why it is recommended to the learner, naming who recommended it (while they are known)."""
+        if self.recommended is None:
+            return {}
+        return {
+            r.course_id: recommended_by(r.kind, self.name_of(r.by) if r.by else None)
+            for r in self.recommended.recommended_to(learner.slack_id, self.clock())
+        }
 
     def _interest_scores(self, learner: Learner, frame: CatalogFrame) -> np.ndarray:
         """Per course: best cosine to any of the learner's interests (topic words embedded)."""
@@ -162,6 +196,9 @@ class Recommender:
         if role and signals.role_learners.get(role, 0) >= 3:
             parts["role"] = _normalise(np.log1p(_fit(signals.by_role[role], size)))
         parts["up_next"] = self._up_next_mask(profile, frame)
+        if profile.recommended:
+            parts["recommended"] = np.zeros(frame.size, np.float32)
+            parts["recommended"][list(profile.recommended)] = 1.0
         return parts
 
     def _up_next_mask(self, profile: Profile, frame: CatalogFrame) -> np.ndarray:
@@ -213,9 +250,12 @@ class Recommender:
         for up_num, reason in profile.up_next:
             if up_num == num:
                 return reason
+        if num in profile.recommended:
+            return profile.recommended[num]
         weights = _weights(len(profile.history))
         contributions = {name: weights[name] * float(values[num]) for name, values in parts.items()}
         contributions.pop("up_next", None)
+        contributions.pop("recommended", None)
         best = max(contributions, key=contributions.__getitem__, default="popular")
         if contributions.get(best, 0) <= 0:
             return Reason("starter")
@@ -316,7 +356,8 @@ class Recommender:
     def _learned(
         self, scores: np.ndarray, parts: dict, profile: Profile, frame: CatalogFrame, signals: Signals
     ) -> np.ndarray:
-        """The blend's top candidates re-scored by the learned ranker (the rest drop out); path steps stay first."""
+        """The blend's top candidates re-scored by the learned ranker (the rest drop out); path steps and
+        recommendations stay first."""
         ranker = self.ranker.current() if self.ranker is not None else None
         if ranker is None:
             return scores
@@ -325,7 +366,10 @@ class Recommender:
             return scores
         rows = features(top, parts, scores, profile, signals, frame, self.clock())
         learned = np.full(frame.size, -np.inf, np.float32)
-        learned[top] = ranker.scores(rows) + WEIGHTS["up_next"] * parts["up_next"][top]
+        kept = WEIGHTS["up_next"] * parts["up_next"][top]  # path steps and recommendations stay first
+        if "recommended" in parts:
+            kept += WEIGHTS["recommended"] * parts["recommended"][top]
+        learned[top] = ranker.scores(rows) + kept
         return learned
 
     def _explore(
@@ -340,7 +384,7 @@ class Recommender:
         closeness = np.maximum(parts.get("like_yours", parts["interests"]), parts["interests"])
         picks = list(picks)
         for slot in range(EXPLORE_EVERY - 1, len(picks), EXPLORE_EVERY):
-            if picks[slot].reason.kind in ("continue", "up_next"):
+            if picks[slot].reason.kind in ("continue", "up_next") or picks[slot].reason.names_a_person:
                 continue
             num = self.feedback.explore(frame, signals.takers, eligible, closeness, self.clock().timestamp())
             if num is None:
@@ -357,7 +401,7 @@ class Recommender:
         the learner takes or wants (content and interests) plus a bridge: the collaborative score of the existing
         courses each new one most resembles. None whose `closeness` is below `minimum` (silence beats noise)."""
         frame, signals = self.frames.current(), self.signals.current()
-        profile = self.profile(learner, frame)
+        profile = self.profile(learner, frame, recommended=False)
         scores, parts = self.score(profile, frame, signals)
         new = new_courses(frame, since, self.clock())
         new = new[np.isfinite(scores[new])]

@@ -28,7 +28,9 @@ PERSON_TABLES = {
     "learners": "slack_id", "events": "learner_id", "answers": "learner_id", "nudges": "learner_id",
     "usage_days": "learner_id", "pick_days": "learner_id", "first_takes": "learner_id", "admin_tokens": "user_id",
     "achievements": "learner_id", "celebrations": "learner_id",
+    "shares": "sharer_id", "share_recipients": "recipient_id", "shares_off": "learner_id",
 }  # fmt: skip
+PERSON_COLUMNS = ("learner_id", "slack_id", "user_id", "sharer_id", "recipient_id")
 
 
 @pytest.fixture
@@ -54,8 +56,8 @@ def people(fake_slack) -> None:
 
 def uses_upnext(server, service, upnext, grant: Grant, user: str, team: str | None = None) -> None:
     """Someone who uses Upnext: asks in a DM (their profile, an answer and its cards), saves and finishes a course
-    (their first: a win, which they want celebrated), has a nudge sent and one planned, and signs in to the
-    dashboard."""
+    (their first: a win, which they want celebrated), has a nudge sent and one planned, signs in to the dashboard,
+    and shares courses."""
     onboard(service, user)
     asked = len(server.slack.calls_to("chat.postMessage"))
     dm_from(server, grant, user, "What should I learn next?", team=team)
@@ -69,6 +71,9 @@ def uses_upnext(server, service, upnext, grant: Grant, user: str, team: str | No
     service.nudges.plan([(user, "come_back", "30", "sent", now - timedelta(days=3), {}),
                          (user, "whats_new", "2099-W01", "planned", now + timedelta(days=1), {})], now)  # fmt: skip
     upnext.admin_tokens.add(f"hash-{user}", "session", user, now, now + timedelta(hours=8))
+    service.shares.record(user, SQL, [f"{user}X"], now, note="worth it")  # shared a course with a colleague,
+    service.shares.record(f"{user}X", SQL, [user], now)  # was shared one, and turned shares off
+    service.shares.set_accepting(user, False, now)
 
 
 def two_workspaces_in_use(server, service, upnext) -> None:
@@ -131,7 +136,7 @@ def departures(store) -> set[tuple[str, str]]:
 
 
 def test_every_table_about_a_person_is_checked_by_these_tests(upnext, store, engine):
-    named = {t for t in tables(store, engine) for c in store.columns(t) if c in ("learner_id", "slack_id", "user_id")}
+    named = {t for t in tables(store, engine) for c in store.columns(t) if c in PERSON_COLUMNS}
     assert named == set(PERSON_TABLES)  # and impressions (by answer) and report_snapshots (anyone): below
 
 
