@@ -20,6 +20,8 @@ from learning.people.nudges import NudgeRepository
 from learning.people.privacy import Privacy
 from learning.recommend.recommender import Recommender
 from learning.search.course_search import CourseSearch
+from learning.teams.people_file import PeopleImporter
+from learning.teams.reporting import ReportingLines
 
 
 @dataclass
@@ -32,6 +34,7 @@ class LearningService:
     recommender: Recommender
     answers: AnswerRepository
     nudges: NudgeRepository
+    reporting: ReportingLines  # who reports to whom, and managers' recommendations to their team
     privacy: Privacy
     forget_me: ForgetMe  # erases a person: every owner of rows about them, wired by the composition root
     departures: Departures  # workspaces that uninstalled Upnext, and the purge of their learners
@@ -40,3 +43,7 @@ class LearningService:
     @property
     def history_importer(self) -> HistoryImporter:
         return HistoryImporter(self.courses, self.learners, self.history)
+
+    @property
+    def people_importer(self) -> PeopleImporter:
+        return PeopleImporter(self.reporting, self.learners)

@@ -36,6 +36,7 @@ from learning.recommend.signals import SignalCache
 from learning.search.course_search import CourseSearch
 from learning.service import LearningService
 from learning.store.engine import Store
+from learning.teams.reporting import ReportingLines
 from learning.timestamps import utcnow
 from upnext.schema import open_store
 
@@ -202,7 +203,8 @@ def forget_me_of(store: Store, learners: LearnerRepository, history: EventReposi
                  ) -> ForgetMe:  # fmt: skip
     """Forget me over every owner of a person's rows: the one list, for a learner's own request and the purge."""
     owners: list[Eraser] = [
-        history, nudges, AnswerRepository(store), AdminTokenRepository(store), Rollups(store), ReportSnapshots(store)
+        history, nudges, AnswerRepository(store), AdminTokenRepository(store), Rollups(store), ReportSnapshots(store),
+        ReportingLines(store),
     ]  # fmt: skip
     return ForgetMe(store, learners, owners)
 
@@ -262,6 +264,7 @@ def build(
         recommender=recommender,
         answers=answers,
         nudges=nudges,
+        reporting=ReportingLines(store),
         privacy=Privacy(history, nudges, answers),
         forget_me=forget_me,
         departures=Departures(store, learners, nudges, forget_me),

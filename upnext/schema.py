@@ -20,6 +20,7 @@ from learning.people.nudges import TABLES as NUDGES
 from learning.store.engine import META, Store, migrations
 from learning.store.postgres import PostgresStore, is_database_url
 from learning.store.sqlite import BUSY_TIMEOUT, KEYWORD_INDEX, SqliteStore
+from learning.teams.reporting import TABLES as REPORTING
 
 # In the order each migration runs their steps: a table before what refers to it (the keyword index's triggers
 # are on the courses; a data move into learners reads answers and events, which an earlier version made).
@@ -39,6 +40,7 @@ OWNERS = (
     INSTALLATIONS,
     DEPARTURES,
     DIGEST_CHANNELS,
+    REPORTING,
 )
 MIGRATIONS = migrations(*OWNERS)
 

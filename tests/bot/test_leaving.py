@@ -12,6 +12,7 @@ import pytest
 from config import Settings
 from insights.report import Window
 from learning.people.departures import LEFT
+from learning.teams.reporting import Line
 from learning.timestamps import utcnow
 from tests.bot.test_oauth_installs import CLIENT_ID, CLIENT_SECRET, ORG, A, B, installed, tokens_after, until
 from tests.conftest import ANA_PROFILE, LUIS_PROFILE
@@ -27,6 +28,7 @@ RETENTION = 30
 PERSON_TABLES = {
     "learners": "slack_id", "events": "learner_id", "answers": "learner_id", "nudges": "learner_id",
     "usage_days": "learner_id", "pick_days": "learner_id", "first_takes": "learner_id", "admin_tokens": "user_id",
+    "reporting_lines": "learner_id", "team_picks": "learner_id",  # and reporting_lines.manager_id: test_forget_me
 }  # fmt: skip
 
 
@@ -53,7 +55,8 @@ def people(fake_slack) -> None:
 
 def uses_upnext(server, service, upnext, grant: Grant, user: str, team: str | None = None) -> None:
     """Someone who uses Upnext: asks in a DM (their profile, an answer and its cards), saves and finishes a course,
-    has a nudge sent and one planned, and signs in to the dashboard."""
+    has a nudge sent and one planned, signs in to the dashboard, is in the people file and recommends a course to
+    their team."""
     onboard(service, user)
     asked = len(server.slack.calls_to("chat.postMessage"))
     dm_from(server, grant, user, "What should I learn next?", team=team)
@@ -65,6 +68,14 @@ def uses_upnext(server, service, upnext, grant: Grant, user: str, team: str | No
     service.nudges.plan([(user, "come_back", "30", "sent", now - timedelta(days=3), {}),
                          (user, "whats_new", "2099-W01", "planned", now + timedelta(days=1), {})], now)  # fmt: skip
     upnext.admin_tokens.add(f"hash-{user}", "session", user, now, now + timedelta(hours=8))
+    in_the_people_file(upnext, user, now)
+    service.reporting.recommend(user, SQL, now)  # to their team
+
+
+def in_the_people_file(upnext, user: str, now) -> None:
+    """The people file, imported again with `user` in it (reporting to U0BOSS) beside everyone it had."""
+    had = [Line(*row) for row in upnext.store.sql.rows("SELECT learner_id, manager_id FROM reporting_lines")]
+    upnext.service.reporting.replace([*had, Line(user, "U0BOSS")], now)
 
 
 def two_workspaces_in_use(server, service, upnext) -> None:
