@@ -35,7 +35,9 @@ from bot.use_cases.identity import Identity
 from bot.use_cases.preferences import Preferences
 from bot.use_cases.privacy_requests import PrivacyRequests
 from bot.use_cases.questions import Questions
+from bot.use_cases.team import Team
 from config import Settings, SettingsError
+from insights.teams.figures import TeamFigures
 from learning.service import LearningService
 from learning.timestamps import utcnow
 
@@ -167,11 +169,14 @@ def register_listeners(
     digests = DigestChannels(admin_tokens.store) if settings.oauth else None
     admin = AdminAccess(SignIn(admin_tokens), settings.reporting, by_org=settings.oauth, digests=digests)
     conversation = Conversation(identity, answering, preferences)
-    commands.register(app, identity, answering, preferences, privacy, admin)
+    figures = TeamFigures(service.reporting.store, service.courses)  # read-only, as DigestChannels reads its own
+    team = Team(service.reporting, service.learners, service.courses, service.search, figures,
+                settings.reporting.min_group, clock)  # fmt: skip
+    commands.register(app, identity, answering, preferences, privacy, admin, team)
     messages.register(app, identity, conversation)
     assistant.register(app, identity, conversation)
     home.register(app, identity, home_tab, answering, preferences)
-    actions.register(app, identity, clicks, answering, home_tab, privacy)
+    actions.register(app, identity, clicks, answering, home_tab, privacy, team)
     feedback.register(app, identity, clicks)
     views.register(app, identity, preferences, home_tab)
     users.register(app, identity)

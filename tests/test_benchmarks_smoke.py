@@ -109,3 +109,11 @@ def test_replica_start_smoke(postgres, models_dir):
     finally:
         postgres.drop_database("replica_start_smoke")
     assert results["postgres_empty_disk"]["embedded"] == 0 and results["postgres_empty_disk"]["courses"] == 60
+
+
+def test_people_import_smoke(tmp_path):
+    from benchmarks import people_import
+
+    results = people_import.main(["--smoke", "--work", str(tmp_path)])
+    assert results["rows"] == 2_000 and results["sqlite"]["rejected_lines"] > 0
+    assert "reporting lines of the previous import were replaced" in results["sqlite"]["reimport_summary"]
