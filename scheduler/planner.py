@@ -103,12 +103,11 @@ class Planner:
         team = team_of(manager, self.service.reporting, self.service.learners) if manager else []
         plans = []
         for report in (lr for lr in team if user is None or lr.slack_id == user):
-            payload, why = {"pick": pick.id}, report.why_not_nudged(now)
-            free = self._cap_frees(nudges.get(report.slack_id, []), now)
-            if why is None and free is None:
-                why = "the weekly cap is 0"
-            if why is not None:
-                plans.append(Plan(report.slack_id, TEAM_PICK, pick.course_id, now, why, payload, status="skipped"))
+            payload, free = {"pick": pick.id}, self._cap_frees(nudges.get(report.slack_id, []), now)
+            why = report.why_not_nudged(now) or (None if free else "the weekly cap is 0")
+            if why is not None or free is None:
+                plans.append(Plan(report.slack_id, TEAM_PICK, pick.course_id, now, why or "", payload,
+                                  status="skipped"))  # fmt: skip
                 continue
             due = next_slot(free, report.tz, report.slack_id, self.policy)
             plans.append(Plan(report.slack_id, TEAM_PICK, pick.course_id, due, "recommended by their manager", payload))

@@ -199,9 +199,9 @@ def resolve(
             assign(target, by_key[_key(target)])
     vendor = fields.presets[preset] if preset else None
     for target, candidates in vendor.columns.items() if vendor else ():
-        index = next((by_key[_key(c)] for c in candidates if _key(c) in by_key), None)
-        if index is not None:
-            assign(target, index)
+        first = next((by_key[_key(c)] for c in candidates if _key(c) in by_key), None)
+        if first is not None:
+            assign(target, first)
     for target, column in (chosen or {}).items():
         if not column:
             found.pop(target, None)
