@@ -3,7 +3,8 @@
 A person and their manager are filed as rows about people are (`learners.filed_as`): a Slack id, or `email:` and the
 address for someone the file names by email only. Such a row is matched to a learner when it is read, by the email
 of their Slack profile, so an import needs no Slack and names nobody into Upnext's learners. Each import replaces the
-previous lines as a whole, in one transaction: readers see the old lines or the new ones.
+previous lines as a whole: staged in short transactions, then swapped in at once (readers see the old lines or the
+new ones).
 
 Reports are direct reports only: a manager's team is the people who name them as their manager.
 """
@@ -30,6 +31,14 @@ TABLES: TableSteps = {
             imported_at TEXT NOT NULL
         );
         CREATE INDEX reporting_lines_manager ON reporting_lines(manager_id);
+        -- an import's lines, written in short transactions, then moved into reporting_lines in one
+        CREATE TABLE reporting_lines_next (
+            learner_id TEXT PRIMARY KEY,
+            manager_id TEXT,
+            department TEXT,
+            location TEXT,
+            imported_at TEXT NOT NULL
+        );
         CREATE TABLE team_picks (
             id INTEGER PRIMARY KEY,
             learner_id TEXT NOT NULL,        -- the manager who recommended the course to their team
@@ -40,6 +49,9 @@ TABLES: TableSteps = {
         CREATE INDEX team_picks_unplanned ON team_picks(planned_at);
 """,
 }
+
+
+_COLUMNS = "learner_id, manager_id, department, location, imported_at"
 
 
 @dataclass(frozen=True)
@@ -65,15 +77,24 @@ class ReportingLines:
         self.store = store
 
     def replace(self, lines: Sequence[Line], now: datetime) -> int:
-        """The people file's lines instead of the previous import's, in one transaction; how many lines went."""
+        """The people file's lines instead of the previous import's; how many lines went. They are staged in short
+        transactions (`Store.write_in_chunks`), so that a large file never holds the write lock long, then `swap`ped
+        in at once."""
+        self.store.sql.execute("DELETE FROM reporting_lines_next")
+        rows = [{"person": ln.person, "manager": ln.manager, "department": ln.department, "location": ln.location,
+                 "now": iso(now)} for ln in lines]  # fmt: skip
+        self.store.write_in_chunks(rows, lambda sql, chunk: sql.execute_many(
+            "INSERT INTO reporting_lines_next (learner_id, manager_id, department, location, imported_at) "
+            "VALUES (:person, :manager, :department, :location, :now)", chunk))  # fmt: skip
+        return self.swap()
+
+    def swap(self) -> int:
+        """The staged lines replace the current ones in one transaction (readers see the old lines or the new);
+        how many lines went."""
         with self.store.transaction() as sql:
             replaced = sql.execute("DELETE FROM reporting_lines")
-            sql.execute_many(
-                "INSERT INTO reporting_lines (learner_id, manager_id, department, location, imported_at) "
-                "VALUES (:person, :manager, :department, :location, :now)",
-                [{"person": ln.person, "manager": ln.manager, "department": ln.department, "location": ln.location,
-                  "now": iso(now)} for ln in lines],
-            )  # fmt: skip
+            sql.execute(f"INSERT INTO reporting_lines ({_COLUMNS}) SELECT {_COLUMNS} FROM reporting_lines_next")
+            sql.execute("DELETE FROM reporting_lines_next")
         return replaced
 
     def count(self) -> int:
@@ -120,8 +141,10 @@ class ReportingLines:
         forget me."""
         ids = {"ids": tuple(learner_ids)}
         with self.store.transaction() as sql:
-            removed = sql.execute("DELETE FROM reporting_lines WHERE learner_id IN (:ids)", ids)
-            removed += sql.execute("UPDATE reporting_lines SET manager_id = NULL WHERE manager_id IN (:ids)", ids)
+            removed = 0
+            for table in ("reporting_lines", "reporting_lines_next"):  # the lines, and those of an import under way
+                removed += sql.execute(f"DELETE FROM {table} WHERE learner_id IN (:ids)", ids)
+                removed += sql.execute(f"UPDATE {table} SET manager_id = NULL WHERE manager_id IN (:ids)", ids)
             return removed + sql.execute("DELETE FROM team_picks WHERE learner_id IN (:ids)", ids)
 
 

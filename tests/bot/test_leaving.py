@@ -28,7 +28,8 @@ RETENTION = 30
 PERSON_TABLES = {
     "learners": "slack_id", "events": "learner_id", "answers": "learner_id", "nudges": "learner_id",
     "usage_days": "learner_id", "pick_days": "learner_id", "first_takes": "learner_id", "admin_tokens": "user_id",
-    "reporting_lines": "learner_id", "team_picks": "learner_id",  # and reporting_lines.manager_id: test_forget_me
+    "reporting_lines": "learner_id", "reporting_lines_next": "learner_id", "team_picks": "learner_id",
+    # and reporting_lines.manager_id: test_forget_me
 }  # fmt: skip
 
 
@@ -73,9 +74,15 @@ def uses_upnext(server, service, upnext, grant: Grant, user: str, team: str | No
 
 
 def in_the_people_file(upnext, user: str, now) -> None:
-    """The people file, imported again with `user` in it (reporting to U0BOSS) beside everyone it had."""
-    had = [Line(*row) for row in upnext.store.sql.rows("SELECT learner_id, manager_id FROM reporting_lines")]
-    upnext.service.reporting.replace([*had, Line(user, "U0BOSS")], now)
+    """The people file, imported again with `user` in it (reporting to U0BOSS) beside everyone it had; and the next
+    import under way, its line for `user` staged."""
+    sql = upnext.store.sql
+    had, staged = (sql.rows(f"SELECT learner_id FROM {table}") for table in ("reporting_lines", "reporting_lines_next"))
+    upnext.service.reporting.replace([*(Line(who, "U0BOSS") for (who,) in had), Line(user, "U0BOSS")], now)
+    sql.execute_many(
+        "INSERT INTO reporting_lines_next (learner_id, manager_id, imported_at) VALUES (:who, 'U0BOSS', :now)",
+        [{"who": who, "now": now.isoformat()} for who in [*(w for (w,) in staged), user]],
+    )
 
 
 def two_workspaces_in_use(server, service, upnext) -> None:
