@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from learning.people.learners import Learner, LearnerRepository
-from learning.store.engine import Store, TableSteps
+from learning.store.engine import Sql, Store, TableSteps
 from learning.timestamps import iso
 
 # The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
@@ -83,9 +83,15 @@ class ReportingLines:
         self.store.sql.execute("DELETE FROM reporting_lines_next")
         rows = [{"person": ln.person, "manager": ln.manager, "department": ln.department, "location": ln.location,
                  "now": iso(now)} for ln in lines]  # fmt: skip
-        self.store.write_in_chunks(rows, lambda sql, chunk: sql.execute_many(
-            "INSERT INTO reporting_lines_next (learner_id, manager_id, department, location, imported_at) "
-            "VALUES (:person, :manager, :department, :location, :now)", chunk))  # fmt: skip
+
+        def stage(sql: Sql, chunk: Sequence[dict[str, str | None]]) -> None:
+            sql.execute_many(
+                "INSERT INTO reporting_lines_next (learner_id, manager_id, department, location, imported_at) "
+                "VALUES (:person, :manager, :department, :location, :now)",
+                chunk,
+            )
+
+        self.store.write_in_chunks(rows, stage)
         return self.swap()
 
     def swap(self) -> int:
