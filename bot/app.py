@@ -36,8 +36,10 @@ from bot.use_cases.preferences import Preferences
 from bot.use_cases.privacy_requests import PrivacyRequests
 from bot.use_cases.questions import Questions
 from bot.use_cases.sharing import Sharing
+from bot.use_cases.team import Team
 from bot.use_cases.wins import Wins
 from config import Settings, SettingsError
+from insights.teams.figures import TeamFigures
 from learning.service import LearningService
 from learning.timestamps import utcnow
 
@@ -172,11 +174,14 @@ def register_listeners(
     admin = AdminAccess(SignIn(admin_tokens), settings.reporting, by_org=settings.oauth, digests=digests)
     shares = Sharing(service.shares, service.courses, service.learners, clock)
     conversation = Conversation(identity, answering, preferences)
-    commands.register(app, identity, answering, preferences, privacy, admin, wins, shares)
+    figures = TeamFigures(service.reporting.store, service.courses)  # read-only, as DigestChannels reads its own
+    team = Team(service.reporting, service.learners, service.courses, service.search, figures,
+                settings.reporting.min_group, clock)  # fmt: skip
+    commands.register(app, identity, answering, preferences, privacy, admin, wins, shares, team)
     messages.register(app, identity, conversation)
     assistant.register(app, identity, conversation)
     home.register(app, identity, home_tab, answering, preferences)
-    actions.register(app, identity, clicks, answering, home_tab, privacy, wins)
+    actions.register(app, identity, clicks, answering, home_tab, privacy, wins, team)
     feedback.register(app, identity, clicks)
     views.register(app, identity, preferences, home_tab, wins)
     users.register(app, identity)

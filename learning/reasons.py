@@ -40,3 +40,8 @@ class Reason:
 def recommended_by(kind: str, name: str | None) -> Reason:
     """A course recommended to the learner by a colleague or their manager (`kind`), named when known."""
     return Reason(RECOMMENDED[kind], name or None)
+
+
+# A course the learner's manager recommended to their team (`/learn team recommend`): "Recommended by your manager".
+# Stored answers and nudge cards carry no name (the learner knows who their manager is).
+MANAGER = RECOMMENDED["manager"]

@@ -22,6 +22,8 @@ from learning.people.privacy import Privacy
 from learning.people.shares import ShareRepository
 from learning.recommend.recommender import Recommender
 from learning.search.course_search import CourseSearch
+from learning.teams.people_file import PeopleImporter
+from learning.teams.reporting import ReportingLines
 
 
 @dataclass
@@ -35,6 +37,7 @@ class LearningService:
     answers: AnswerRepository
     nudges: NudgeRepository
     shares: ShareRepository  # courses people shared, and who turned shares off
+    reporting: ReportingLines  # who reports to whom, and managers' recommendations to their team
     privacy: Privacy
     forget_me: ForgetMe  # erases a person: every owner of rows about them, wired by the composition root
     departures: Departures  # workspaces that uninstalled Upnext, and the purge of their learners
@@ -44,3 +47,7 @@ class LearningService:
     @property
     def history_importer(self) -> HistoryImporter:
         return HistoryImporter(self.courses, self.learners, self.history)
+
+    @property
+    def people_importer(self) -> PeopleImporter:
+        return PeopleImporter(self.reporting, self.learners)

@@ -116,3 +116,11 @@ def test_installation_lookup_smoke():
 
     results = installation_lookup.main(["--workspaces", "2", "--requests", "20"])
     assert results["sqlite"]["cached_ms"]["p95_ms"] >= 0 and "postgres" not in results
+
+
+def test_people_import_smoke(tmp_path):
+    from benchmarks import people_import
+
+    results = people_import.main(["--smoke", "--work", str(tmp_path)])
+    assert results["rows"] == 2_000 and results["sqlite"]["rejected_lines"] > 0
+    assert "reporting lines of the previous import were replaced" in results["sqlite"]["reimport_summary"]

@@ -38,6 +38,7 @@ from learning.recommend.signals import SignalCache
 from learning.search.course_search import CourseSearch
 from learning.service import LearningService
 from learning.store.engine import Store
+from learning.teams.reporting import ReportingLines
 from learning.timestamps import utcnow
 from upnext.schema import open_store
 
@@ -226,6 +227,7 @@ def forget_me_of(store: Store, learners: LearnerRepository, history: EventReposi
         history, nudges, AnswerRepository(store), AdminTokenRepository(store), Rollups(store), ReportSnapshots(store),
         AchievementRepository(store),
         ShareRepository(store),
+        ReportingLines(store),
     ]  # fmt: skip
     return ForgetMe(store, learners, owners)
 
@@ -290,6 +292,7 @@ def build(
         answers=answers,
         nudges=nudges,
         shares=shares,
+        reporting=ReportingLines(store),
         privacy=Privacy(history, nudges, answers, achievements, shares),
         forget_me=forget_me,
         departures=Departures(store, learners, nudges, forget_me),

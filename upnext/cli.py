@@ -154,14 +154,23 @@ def _import(args: argparse.Namespace, run, what: str) -> int:
     return 1 if report.rejected else 0
 
 
-def cmd_catalog_import(settings: Settings, args: argparse.Namespace) -> int:
+def _mapping(args: argparse.Namespace, fields) -> dict[str, str] | None:
+    """The `--map` choices for these fields; None (said on stderr) when one is unusable."""
     from learning.catalog.columns import parse_map
-    from upnext.build import build_service
 
     try:
-        mapping = parse_map(args.map or [])
+        return parse_map(args.map or [], fields)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
+        return None
+
+
+def cmd_catalog_import(settings: Settings, args: argparse.Namespace) -> int:
+    from learning.catalog.columns import CATALOG
+    from upnext.build import build_service
+
+    mapping = _mapping(args, CATALOG)
+    if mapping is None:
         return 2
     service = build_service(settings, prepare=False)
     reading = {"preset": args.preset, "mapping": mapping, "strict": args.strict}
@@ -170,6 +179,26 @@ def cmd_catalog_import(settings: Settings, args: argparse.Namespace) -> int:
         lambda path: service.catalog.import_file(path, args.dry_run, on_progress=_progress, **reading),
         "courses",
     )
+
+
+def cmd_people_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Who reports to whom, replacing the previous import's lines (the file is the whole organisation)."""
+    from learning.people.history import EventRepository
+    from learning.people.learners import LearnerRepository
+    from learning.teams.people_file import PEOPLE, PeopleImporter
+    from learning.teams.reporting import ReportingLines
+    from upnext.schema import open_store
+
+    mapping = _mapping(args, PEOPLE)
+    if mapping is None:
+        return 2
+    settings.home.mkdir(parents=True, exist_ok=True)
+    store = open_store(settings.database)  # the store alone: no model, no catalog, no Slack
+    try:
+        importer = PeopleImporter(ReportingLines(store), LearnerRepository(store, EventRepository(store)))
+        return _import(args, lambda path: importer.import_file(path, args.dry_run, args.preset, mapping), "people")
+    finally:
+        store.close()
 
 
 def cmd_history_import(settings: Settings, args: argparse.Namespace) -> int:
@@ -255,7 +284,7 @@ def cmd_nudges_preview(settings: Settings, args: argparse.Namespace) -> int:
     _, planner, _ = _nudge_parts(settings)
     plans = planner.plan(now=at, user=args.user, dry_run=True)
     for plan in sorted(plans, key=lambda p: p.due_at):
-        held = " (hold-out: not sent)" if plan.status == "held_out" else ""
+        held = {"held_out": " (hold-out: not sent)", "skipped": " (skipped: not sent)"}.get(plan.status, "")
         print(f"{plan.due_at:%Y-%m-%d %H:%M}Z  {plan.learner_id}  {plan.kind}  {plan.period}  {plan.why}{held}")
     print(f"{len(plans)} nudge(s) would be planned")
     return 0
@@ -280,24 +309,33 @@ def cmd_nudges_stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _catalog_import_options(importing: argparse.ArgumentParser) -> None:
-    from learning.catalog.columns import PRESETS, TARGETS
-
+def _column_options(importing: argparse.ArgumentParser, fields) -> None:
+    """--preset and --map, for an import whose columns `fields` (learning.catalog.columns.Fields) describes."""
     importing.add_argument(
         "--preset",
-        choices=sorted(PRESETS),
+        choices=sorted(fields.presets),
         help="read a vendor's export by its column names: "
-        + "; ".join(f"{p.name}: {p.what}" for p in PRESETS.values()),
+        + "; ".join(f"{p.name}: {p.what}" for p in fields.presets.values()),
     )
     importing.add_argument(
         "--map",
         action="append",
         metavar='FIELD="Column"',
-        help=f"fill FIELD from this column (repeatable; over a preset). Fields: {', '.join(TARGETS)}",
+        help=f"fill FIELD from this column (repeatable; over a preset). Fields: {', '.join(fields.targets)}",
     )
-    importing.add_argument(
-        "--strict", action="store_true", help="reject a row whose optional value cannot be understood"
-    )
+
+
+def _import_options(name: str, importing: argparse.ArgumentParser) -> None:
+    from learning.catalog.columns import CATALOG
+    from learning.teams.people_file import PEOPLE
+
+    if name == "catalog":
+        _column_options(importing, CATALOG)
+        importing.add_argument(
+            "--strict", action="store_true", help="reject a row whose optional value cannot be understood"
+        )
+    elif name == "people":
+        _column_options(importing, PEOPLE)
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
@@ -462,14 +500,19 @@ def parser() -> argparse.ArgumentParser:
     for name, what, func in (
         ("catalog", "import courses from CSV, .xlsx or JSON Lines", cmd_catalog_import),
         ("history", "import completions: CSV (learner, course_id, status, date) or xAPI", cmd_history_import),
+        (
+            "people",
+            "import who reports to whom: CSV or .xlsx (person, manager, department, location); each import "
+            "replaces the previous one's reporting lines",
+            cmd_people_import,
+        ),
     ):
         group = commands.add_parser(name, help=f"{name}: {what}").add_subparsers(dest=f"{name}_command", required=True)
         importing = group.add_parser("import", help=what)
         importing.add_argument("file")
         importing.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
         importing.set_defaults(func=func)
-        if name == "catalog":
-            _catalog_import_options(importing)
+        _import_options(name, importing)
 
     clock = commands.add_parser("clock", help="plan and send nudges (one per store; another waits to take over)")
     clock.set_defaults(func=cmd_clock)
@@ -536,6 +579,7 @@ def _configure_logging(command: str, settings: Settings | None) -> None:
         "console",
         "catalog",
         "history",
+        "people",
         "nudges",
         "backup",
         "restore",

@@ -22,6 +22,7 @@ from learning.people.shares import TABLES as SHARES
 from learning.store.engine import META, Store, migrations
 from learning.store.postgres import PostgresStore, is_database_url
 from learning.store.sqlite import BUSY_TIMEOUT, KEYWORD_INDEX, SqliteStore
+from learning.teams.reporting import TABLES as REPORTING
 
 # In the order each migration runs their steps: a table before what refers to it (the keyword index's triggers
 # are on the courses; a data move into learners reads answers and events, which an earlier version made).
@@ -43,6 +44,7 @@ OWNERS = (
     DIGEST_CHANNELS,
     ACHIEVEMENTS,
     SHARES,
+    REPORTING,
 )
 MIGRATIONS = migrations(*OWNERS)
 

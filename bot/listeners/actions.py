@@ -1,4 +1,4 @@
-"""Clicks on course cards (Start, Save, Done, Not for me, Undo), on *Share with #channel* and on privacy buttons."""
+"""Button clicks: course cards, *Share with #channel*, privacy buttons and *Recommend to my team*."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.block_kit import blocks
 from bot.block_kit.modals import more_modal
+from bot.block_kit.team import RECOMMEND_ACTION
 from bot.block_kit.wins import SHARE_ACTION
 from bot.i18n import messages_for
 from bot.respond import open_modal, send
@@ -19,6 +20,7 @@ from bot.use_cases.home_publisher import HomePublisher
 from bot.use_cases.identity import Identity
 from bot.use_cases.privacy_requests import PrivacyRequests
 from bot.use_cases.questions import Questions
+from bot.use_cases.team import Team
 from bot.use_cases.wins import Wins
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,7 @@ def register(
     home_tab: HomePublisher,
     privacy: PrivacyRequests,
     wins: Wins,
+    team: Team,
 ) -> None:
     @app.action(re.compile(f"^({'|'.join(ACTION_EVENTS)})$"))
     def on_course_action(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
@@ -88,3 +91,10 @@ def register(
         privacy.forget(user_id)
         send(respond, blocks.text_message(t("forget.done")), replace_original=True)
         home_tab.publish_forgotten(client, user_id, t)
+
+    @app.action(RECOMMEND_ACTION)
+    def on_recommend(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+        """A manager chose a course for their team: the choice is replaced by what happens next."""
+        ack()
+        manager = identity.learner(client, body["user"]["id"])
+        send(respond, team.recommend(manager, action.get("value") or ""), replace_original=True)

@@ -1,5 +1,4 @@
-"""`/learn` and its subcommands: next, <words>, saved, done, interests, nudges, celebrate, shares, privacy, forget
-me, help."""
+"""`/learn` and its subcommands (`/learn help` lists them): each acks, then delegates to a use case."""
 
 from __future__ import annotations
 
@@ -15,6 +14,7 @@ from bot.use_cases.preferences import Preferences
 from bot.use_cases.privacy_requests import PrivacyRequests
 from bot.use_cases.questions import Questions
 from bot.use_cases.sharing import Sharing
+from bot.use_cases.team import Team
 from bot.use_cases.wins import Wins
 
 HELP_WORDS = {"", "help", "?", "-h", "--help", "ayuda"}
@@ -31,6 +31,7 @@ def register(
     admin: AdminAccess,
     wins: Wins,
     sharing: Sharing,
+    team: Team,
 ) -> None:
     @app.command("/learn")
     def on_learn(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
@@ -67,6 +68,8 @@ def register(
                 return wins.celebrate(learner, rest)
             if word == "shares":
                 return sharing.set_accepting(learner, rest)
+            if word == "team":
+                return team.answer(learner, rest)
             if word == "privacy":
                 return privacy.privacy_message(learner)
             return answering.for_text(learner, text, surface=SURFACE)

@@ -15,12 +15,12 @@ from typing import Any
 from learning.catalog import values as catalog_values
 from learning.catalog.courses import Course, CourseRepository
 from learning.catalog.echoes import echoed, echoed_all
-from learning.catalog.files import Rejection
+from learning.catalog.files import Rejection, RowCounts
 from learning.catalog.json_input import UnreadableJson, array_items, json_lines
 from learning.catalog.tabular import csv_table
 from learning.catalog.values import ValueProblem
 from learning.people.history import COMPLETED, DISMISSED, ENROLLED, STARTED, Event, EventRepository
-from learning.people.learners import EMAIL, SLACK_USER_ID, SLACKBOT, LearnerRepository
+from learning.people.learners import SLACK_USER_ID, SLACKBOT, LearnerRepository, person_key
 from learning.timestamps import iso
 
 STATUSES = {
@@ -38,21 +38,13 @@ CSV_COLUMNS = ("learner", "course_id", "status", "date")
 
 
 @dataclass
-class HistoryReport:
+class HistoryReport(RowCounts):
     added: int = 0
     unchanged: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     learners_created: int = 0
     dry_run: bool = False
     rows: int = 0  # rows or statements read, good or bad: 0 means the file holds no history at all
-
-    @property
-    def rejected(self) -> int:
-        return len(self.rejections)
-
-    @property
-    def empty(self) -> bool:
-        return self.rows == 0
 
     def lines(self) -> list[str]:
         summary = (
@@ -94,9 +86,10 @@ def _learner_key(value: Any) -> str:
     text = (value or "").strip() if isinstance(value, str) else ""
     if text == SLACKBOT:
         raise HistoryRowError("learner USLACKBOT is Slackbot, not a person")
-    if SLACK_USER_ID.match(text) or EMAIL.match(text):
-        return text if SLACK_USER_ID.match(text) else text.lower()
-    raise HistoryRowError(f"learner must be a Slack user id (U…) or an email address, got {echoed(text)}")
+    key = person_key(text)
+    if key is None:
+        raise HistoryRowError(f"learner must be a Slack user id (U…) or an email address, got {echoed(text)}")
+    return key
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, _Row | None, str | None]]:

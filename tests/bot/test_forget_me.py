@@ -148,6 +148,29 @@ def test_forgetting_removes_every_achievement_and_the_celebration_choice(server,
     }
 
 
+def test_forgetting_a_manager_removes_their_line_their_place_above_their_reports_and_their_recommendations(
+    server, service, store, tmp_path
+):
+    """Ana reports to U0BOSS and manages two people (one named by her Slack id, one by her email), and recommended a
+    course to her team: every row naming her goes, table by table; her reports keep their own lines."""
+    onboard(service)
+    dm(server, "what should I learn next?")  # she uses Upnext: her email comes from her Slack profile
+    server.answer("chat.postMessage", "Up next")
+    server.settle()
+    people = tmp_path / "people.csv"
+    people.write_text(f"person,manager\n{ANA},U0BOSS\nU0ONE,{ANA}\nU0TWO,{EMAIL}\n")
+    assert service.people_importer.import_file(people).imported == 3
+    service.reporting.recommend(ANA, SQL, datetime.now(UTC))
+    service.forget_me(ANA)
+    named = {"ids": (ANA, f"email:{EMAIL}")}
+    assert store.sql.value("SELECT count(*) FROM reporting_lines WHERE learner_id IN (:ids)", named) == 0
+    assert store.sql.value("SELECT count(*) FROM reporting_lines WHERE manager_id IN (:ids)", named) == 0
+    assert store.sql.value("SELECT count(*) FROM team_picks WHERE learner_id IN (:ids)", named) == 0
+    assert store.sql.rows("SELECT learner_id, manager_id FROM reporting_lines ORDER BY 1") == [
+        ("U0ONE", None), ("U0TWO", None)
+    ]  # fmt: skip
+
+
 def test_forgetting_an_admin_ends_their_dashboard_sessions(service, upnext, store):
     from admin.signin import SignIn
 
