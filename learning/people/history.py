@@ -19,6 +19,7 @@ NUDGES_OFF, NUDGES_SNOOZED = "nudges_off", "nudges_snoozed"  # no course: the le
 KINDS = (ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, RATED, NUDGES_OFF, NUDGES_SNOOZED)
 RATINGS = ("up", "down")  # the value of a RATED event
 ENGAGED = (ENROLLED, STARTED, COMPLETED)  # kinds that say "took this course"
+TAKEN = (STARTED, COMPLETED)  # what "Taken by N people in your role" counts: an enrolment alone is not taking it
 SOURCES = ("slack", "import", "xapi", "nudge")
 REWRITTEN = "events_rewritten"  # meta key: changed whenever events are erased or filed under another learner
 
