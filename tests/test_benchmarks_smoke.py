@@ -109,3 +109,10 @@ def test_replica_start_smoke(postgres, models_dir):
     finally:
         postgres.drop_database("replica_start_smoke")
     assert results["postgres_empty_disk"]["embedded"] == 0 and results["postgres_empty_disk"]["courses"] == 60
+
+
+def test_social_proof_smoke(tmp_path):
+    from benchmarks import social_proof
+
+    results = social_proof.main(["--smoke", "--work", str(tmp_path)])
+    assert results["one_token"]["added_per_answer"]["n"] == results["by_workspace"]["lookup"]["n"] > 0
