@@ -23,7 +23,19 @@ from admin.signin import SignIn
 from admin.tokens import AdminTokenRepository
 from bot import failures
 from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, OAuthStores
-from bot.listeners import actions, assistant, commands, feedback, home, installs, messages, sharing, users, views
+from bot.listeners import (
+    actions,
+    assistant,
+    commands,
+    feedback,
+    home,
+    installs,
+    links,
+    messages,
+    sharing,
+    users,
+    views,
+)
 from bot.listeners.messages import Conversation
 from bot.metrics import MeasuredPool, MeasuredWebClient, Metrics
 from bot.seen_events import SeenEventRepository
@@ -32,6 +44,7 @@ from bot.use_cases.admin_access import AdminAccess
 from bot.use_cases.clicks import CardClicks
 from bot.use_cases.home_publisher import HomePublisher
 from bot.use_cases.identity import Identity
+from bot.use_cases.link_unfurls import LinkUnfurls
 from bot.use_cases.preferences import Preferences
 from bot.use_cases.privacy_requests import PrivacyRequests
 from bot.use_cases.questions import Questions
@@ -40,6 +53,7 @@ from bot.use_cases.team import Team
 from bot.use_cases.wins import Wins
 from config import Settings, SettingsError
 from insights.teams.figures import TeamFigures
+from learning.catalog.course_links import CourseLinks
 from learning.service import LearningService
 from learning.timestamps import utcnow
 
@@ -186,3 +200,4 @@ def register_listeners(
     views.register(app, identity, preferences, home_tab, wins)
     users.register(app, identity)
     sharing.register(app, identity, shares)
+    links.register(app, identity, LinkUnfurls(CourseLinks(service.courses), settings.work_objects))

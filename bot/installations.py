@@ -58,7 +58,8 @@ REDIRECT_PATH = "/slack/oauth_redirect"  # where Slack sends the installer back,
 # What config/manifest.yml asks for: the install page asks each workspace for the same
 BOT_SCOPES = (
     "app_mentions:read", "assistant:write", "channels:history", "channels:read", "chat:write", "commands",
-    "files:write", "groups:history", "groups:read", "im:history", "im:read", "im:write", "users:read",
+    "files:write", "groups:history", "groups:read", "im:history", "im:read", "im:write", "links:read", "links:write",
+    "users:read",
     "users:read.email",
 )  # fmt: skip
 CACHE_SECONDS = 60.0  # how long another process may go on using a token this one's uninstall deleted

@@ -42,6 +42,7 @@ class Settings:
     metrics: bool = False  # /metrics on the web port
     metrics_port: int | None = None  # /metrics on this port instead (not on the public one)
     ranker: bool = False  # train the learned ranker in the background (experimental)
+    work_objects: bool = False  # unfurled course links also carry a Work Object (content_item) for the side panel
     log_format: str = "text"
     nudges: NudgePolicy = field(default_factory=NudgePolicy)
     reporting: Reporting = field(default_factory=Reporting)
@@ -136,6 +137,7 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         metrics=(metrics := _choice(merged, "UPNEXT_METRICS", ("off", "on")) == "on"),
         metrics_port=_metrics_port(merged, metrics),
         ranker=_choice(merged, "UPNEXT_RANKER", ("off", "on")) == "on",
+        work_objects=_choice(merged, "UPNEXT_WORK_OBJECTS", ("off", "on")) == "on",
         log_format=_choice(merged, "UPNEXT_LOG_FORMAT", ("text", "json")),
         nudges=nudge_policy(merged),
         reporting=_reporting(merged, client_id),

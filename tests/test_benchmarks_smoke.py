@@ -124,3 +124,10 @@ def test_people_import_smoke(tmp_path):
     results = people_import.main(["--smoke", "--work", str(tmp_path)])
     assert results["rows"] == 2_000 and results["sqlite"]["rejected_lines"] > 0
     assert "reporting lines of the previous import were replaced" in results["sqlite"]["reimport_summary"]
+
+
+def test_social_proof_smoke(tmp_path):
+    from benchmarks import social_proof
+
+    results = social_proof.main(["--smoke", "--work", str(tmp_path)])
+    assert results["one_token"]["added_per_answer"]["n"] == results["by_workspace"]["lookup"]["n"] > 0

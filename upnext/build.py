@@ -34,7 +34,7 @@ from learning.recommend.catalog_frame import FrameCache
 from learning.recommend.pick_feedback import PickFeedback
 from learning.recommend.ranker import SavedRanker
 from learning.recommend.recommender import Recommender
-from learning.recommend.signals import SignalCache
+from learning.recommend.signals import ProofPolicy, SignalCache
 from learning.search.course_search import CourseSearch
 from learning.service import LearningService
 from learning.store.engine import Store
@@ -271,7 +271,7 @@ def build(
         courses,
         history,
         search,
-        SignalCache(history, courses),
+        SignalCache(history, courses, proof=ProofPolicy(settings.reporting.min_group, by_workspace=settings.oauth)),
         FrameCache(store, courses, index),
         encoder,
         feedback=feedback,

@@ -422,6 +422,33 @@ def cmd_models_build(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_manifest(settings: Settings, args: argparse.Namespace) -> int:
+    """config/manifest.yml for this catalog: its link hosts as the unfurl domains (with Work Objects, their event)."""
+    from learning.catalog.course_links import CourseLinks
+    from learning.catalog.courses import CourseRepository
+    from upnext.manifest import MAX_UNFURL_DOMAINS, manifest_text
+    from upnext.schema import open_store
+
+    hosts: list[tuple[str, int]] = []
+    path = settings.database_path
+    if settings.database_url or (path.is_file() and path.stat().st_size):  # printing a manifest makes no store
+        store = open_store(settings.database, settings.busy_timeout)
+        try:
+            hosts = CourseLinks(CourseRepository(store)).hosts()
+        finally:
+            store.close()
+    if not hosts:
+        print("note: no catalog with course links in the store yet: the bundled catalog's hosts are listed",
+              file=sys.stderr)  # fmt: skip
+    left_out = hosts[MAX_UNFURL_DOMAINS:]
+    if left_out:
+        named = ", ".join(f"{host} ({n})" for host, n in left_out)
+        print(f"note: Slack registers at most {MAX_UNFURL_DOMAINS} unfurl domains: links to the courses on these "
+              f"hosts will not unfold: {named}", file=sys.stderr)  # fmt: skip
+    sys.stdout.write(manifest_text([host for host, _ in hosts], settings.work_objects))
+    return 0
+
+
 def _slack_user(text: str) -> str:
     from learning.people.learners import SLACK_USER_ID
 
@@ -546,6 +573,9 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "migrate", help="copy the SQLite store under UPNEXT_HOME into the empty PostgreSQL database of DATABASE_URL"
     ).set_defaults(func=cmd_migrate)
+    commands.add_parser(
+        "manifest", help="print config/manifest.yml with the catalog's link hosts as its unfurl domains"
+    ).set_defaults(func=cmd_manifest)
     report = commands.add_parser("report", help="the learning team's figures (aggregates only)")
     report.add_argument("--since", help="first day, YYYY-MM-DD (default: 12 weeks before --until)")
     report.add_argument("--until", help="last day, YYYY-MM-DD (default: today, UTC)")
@@ -588,6 +618,7 @@ def _configure_logging(command: str, settings: Settings | None) -> None:
         "models",
         "report",
         "admin",
+        "manifest",
     )
     interactive = command in one_off or (command == "run" and not (settings and settings.has_slack))
     configure_logging(settings, logging.WARNING if interactive else logging.INFO)

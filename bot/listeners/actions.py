@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.block_kit import blocks
+from bot.block_kit.blocks import Message
 from bot.block_kit.modals import more_modal
 from bot.block_kit.team import RECOMMEND_ACTION
 from bot.block_kit.wins import SHARE_ACTION
@@ -41,8 +42,10 @@ def register(
         ack()
         learner = identity.learner(client, body["user"]["id"])
         answer = clicks.course_action(learner, action["action_id"], action.get("value") or "")
-        view = body.get("view") or {}
-        if answer is not None and body.get("container", {}).get("type") == "message":
+        view, container = body.get("view") or {}, body.get("container") or {}
+        if _from_unfurl(container):
+            _confirm_in_conversation(client, container, learner.slack_id, clicks.confirmation(learner, action))
+        elif answer is not None and container.get("type") == "message":
             message = answering.redraw(answer, learner)
             if message is not None:
                 send(respond, message, replace_original=True)
@@ -98,3 +101,20 @@ def register(
         ack()
         manager = identity.learner(client, body["user"]["id"])
         send(respond, team.recommend(manager, action.get("value") or ""), replace_original=True)
+
+
+def _from_unfurl(container: dict) -> bool:
+    """A card a catalog link unfolded into: an attachment of someone else's message, the same for everyone in the
+    conversation, so it is never redrawn for one person (they are told what their click did instead)."""
+    return container.get("is_app_unfurl") is True or container.get("type") == "message_attachment"
+
+
+def _confirm_in_conversation(client: WebClient, container: dict, user_id: str, confirmation: Message | None) -> None:
+    """Only the person who clicked sees it (an ephemeral message in the conversation the unfurl is in)."""
+    channel = container.get("channel_id")
+    if confirmation is None or not isinstance(channel, str) or not channel:
+        return
+    try:
+        send(client.chat_postEphemeral, confirmation, channel=channel, user=user_id)
+    except SlackApiError as error:
+        log.warning("could not confirm a click on an unfurled course: %s", error.response.get("error"))

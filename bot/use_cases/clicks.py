@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.block_kit.blocks import Message, text_message
 from bot.block_kit.feedback import RATE_ACTIONS, comment_modal, rating_prompt, rating_thanks, submitted_comment
+from bot.block_kit.mrkdwn import escape, truncate
 from bot.i18n import messages_for
 from learning.catalog.courses import Course, CourseRepository
 from learning.catalog.json_input import loads as parse_json
@@ -77,6 +78,14 @@ class CardClicks:
             at=self.clock(), value=str(nudge) if nudge else None, answer_id=answer.id if answer else None,
         )  # fmt: skip
         return answer
+
+    def confirmation(self, learner: Learner, action: dict[str, Any]) -> Message | None:
+        """What a Start or Save click on an unfurled course did, told to the person who clicked."""
+        clicked = self._clicked_card(learner, action.get("value") or "")
+        kind = {"course_start": "unfurl.started", "course_save": "unfurl.saved"}.get(action.get("action_id", ""))
+        if clicked is None or kind is None:
+            return None
+        return text_message(messages_for(learner)(kind, title=escape(truncate(clicked[1].title, 150))))
 
     def rating_prompt(self, learner: Learner, value: str) -> Message | None:
         """After Done: "Worth your time?" for the course on the clicked card."""

@@ -67,8 +67,8 @@ class Questions:
     def next_answer(self, learner: Learner, hint: str = "", *, surface: str) -> Message:
         picks = self.recommender.next_for(learner, query=hint or None, k=5)
         answer_id = self._record(learner, "next", picks, surface, {"hint": hint})
-        t = messages_for(learner)
-        return blocks.picks_answer(picks, t, learner.name, hint or None, answer_id, self.states(learner))
+        t, takers = messages_for(learner), self.recommender.taken_in_role(learner, [p.course for p in picks])
+        return blocks.picks_answer(picks, t, learner.name, hint or None, answer_id, self.states(learner), takers)
 
     def search_answer(self, learner: Learner, text: str, *, surface: str) -> Message:
         """Search; the question is kept with how close the catalog's best match came (for content gaps)."""
@@ -137,5 +137,7 @@ class Questions:
         if answer.kind == "saved":
             return blocks.saved_answer(courses, t, answer.id, states)
         if answer.kind == "next":
-            return blocks.picks_answer(picks, t, learner.name, answer.context.get("hint") or None, answer.id, states)
+            takers = self.recommender.taken_in_role(learner, courses)
+            hint = answer.context.get("hint") or None
+            return blocks.picks_answer(picks, t, learner.name, hint, answer.id, states, takers)
         return None  # Home rows and modals are redrawn by publishing the view again

@@ -205,10 +205,9 @@ class CourseRepository:
         """(title, topics as stored, path title) of every course."""
         return self.store.sql.rows("SELECT title, topics, path_title FROM courses")
 
-    def with_urls(self) -> list[Course]:
-        """Every course that has a URL (history imports may name a course by it)."""
-        nums = [row[0] for row in self.store.sql.rows("SELECT num FROM courses WHERE url IS NOT NULL")]
-        return list(self.many_by_num(nums).values())
+    def urls(self) -> list[tuple[str, str]]:
+        """(id, url) of every course that has a URL (a link or an LMS export may name a course by it)."""
+        return self.store.sql.rows("SELECT id, url FROM courses WHERE url IS NOT NULL")
 
     def by_urls(self, urls: Sequence[str]) -> list[Course]:
         """The courses at any of these exact URLs, in the order of `urls`."""

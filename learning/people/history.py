@@ -21,6 +21,7 @@ KINDS = (ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, R
          NUDGES_ON)  # fmt: skip
 RATINGS = ("up", "down")  # the value of a RATED event
 ENGAGED = (ENROLLED, STARTED, COMPLETED)  # kinds that say "took this course"
+TAKEN = (STARTED, COMPLETED)  # what "Taken by N people in your role" counts: an enrolment alone is not taking it
 SOURCES = ("slack", "import", "xapi", "nudge")
 REWRITTEN = "events_rewritten"  # meta key: changed whenever events are erased or filed under another learner
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from learning.catalog import values as catalog_values
+from learning.catalog.course_links import CourseLinks
 from learning.catalog.courses import Course, CourseRepository
 from learning.catalog.echoes import echoed, echoed_all
 from learning.catalog.files import Rejection, RowCounts
@@ -175,13 +176,17 @@ class HistoryImporter:
         self.learners = learners
         self.history = history
 
-    def _course(self, key: str, by_url: dict[str, Course]) -> Course | None:
-        return self.courses.get(key) or by_url.get(key.rstrip("/"))
+    def _course(self, key: str, links: CourseLinks) -> Course | None:
+        """The course by id, else by its link however the LMS wrote it (scheme, `www.`, trailing slash, tracking)."""
+        found = self.courses.get(key)
+        if found is None and (course_id := links.course_id_for(key)):
+            found = self.courses.get(course_id)
+        return found
 
     def import_text(self, text: str, xapi: bool, dry_run: bool = False) -> HistoryReport:
         report = HistoryReport(dry_run=dry_run)
         unit = "statement" if xapi and text.lstrip().startswith("[") else "line"
-        by_url = {course.url.rstrip("/"): course for course in self.courses.with_urls() if course.url}
+        links = CourseLinks(self.courses)
         events: list[Event] = []
         known_before = {learner.slack_id for learner in self.learners.all()}
         for position, row, problem in _xapi_rows(text) if xapi else _csv_rows(text):
@@ -189,7 +194,7 @@ class HistoryImporter:
             if row is None:
                 report.rejections.append(Rejection(position, problem or "unreadable", unit=unit))
                 continue
-            course = self._course(row.course, by_url)
+            course = self._course(row.course, links)
             if course is None:
                 reason = f"course {echoed(row.course)} is not in the catalog (import the catalog first)"
                 report.rejections.append(Rejection(position, reason, unit=unit))

@@ -455,6 +455,12 @@ class Recommender:
         if self.feedback is not None:
             self.feedback.totals()
 
+    def taken_in_role(self, learner: Learner, courses: Iterable[Course]) -> dict[str, int]:
+        """Course id -> how many people of the learner's workspace and role started or finished it, for the courses
+        where that is at least the minimum group (from the precomputed signals: a few look-ups, no query)."""
+        takers = self.signals.current().takers_in_role(learner.team_id, learner.role)
+        return {course.id: takers[course.num] for course in courses if course.num in takers}
+
     def rows_for(self, learner: Learner, size: int = ROW_MAX) -> list[Row]:
         """The Home page: at most 4 rows of 3-5 picks (`size` more for a row's "More"), no course twice."""
         frame, signals = self.frames.current(), self.signals.current()
