@@ -36,7 +36,7 @@ REASON_FAMILIES = {
     "because you took": ("like_yours", "taken_with", "taken_next"),
     "interests": ("interest", "topic"),
     "popular in role": ("role", "popular", "trending"),
-    "what's new": ("new_interest", "new_like", "rising"),
+    "what's new": ("new_interest", "new_like", "rising", "new_in_path"),
     "search": ("match",),
 }
 PROFILE_FIELDS: dict[str, Callable[[str | None], str]] = {

@@ -6,10 +6,25 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
+
 from learning.people.answers import ShownPick
 from learning.people.history import RATED, SAVED, STARTED
 from learning.recommend.pick_feedback import EXPLORE_MIN_LEARNERS
+from tests.conftest import SMALL_CATALOG
 from tests.learning.recommend.test_recommender import GIT, SQL, assert_truthful, learner, take
+
+
+@pytest.fixture
+def standalone(service, tmp_path):
+    """The Git and SQL lessons' episodes as courses in no path. Reactions are about courses: in a path, only its
+    start (or next step) is offered (test_first_steps), which would leave one course per lesson to compare."""
+    rows = [json.loads(line) for line in SMALL_CATALOG.read_text(encoding="utf-8").splitlines() if line.strip()]
+    alone = [{**r, "path_id": None, "position": None} for r in rows if r["path_id"] in (GIT, SQL)]  # same text
+    path = tmp_path / "standalone.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in alone))
+    assert service.catalog.import_file(path).updated == len(alone)
+    return service
 
 
 def show(service, person, picks, times: int) -> None:
@@ -26,7 +41,8 @@ def score_of(picks, course_id: str) -> float:
     return next(p.score for p in picks if p.course.id == course_id)
 
 
-def test_a_pick_shown_several_times_and_never_clicked_sinks(service):
+def test_a_pick_shown_several_times_and_never_clicked_sinks(standalone):
+    service = standalone
     reco = service.recommender
     ana = service.learners.update(learner(service), interests=("version control with git",))
     before = reco.next_for(ana, k=10)
@@ -40,7 +56,8 @@ def test_a_pick_shown_several_times_and_never_clicked_sinks(service):
     assert reco.next_for(ana, k=10)[0].course.id != ignored.course.id
 
 
-def test_a_thumbs_down_sinks_similar_courses_and_weighs_more_than_being_ignored(service):
+def test_a_thumbs_down_sinks_similar_courses_and_weighs_more_than_being_ignored(standalone):
+    service = standalone
     reco = service.recommender
     ana = service.learners.update(learner(service), interests=("databases and SQL",))
     bob = service.learners.update(learner(service, "U0BOB"), interests=("databases and SQL",))
@@ -54,7 +71,8 @@ def test_a_thumbs_down_sinks_similar_courses_and_weighs_more_than_being_ignored(
     assert rank(rated, disliked.id) > rank(ignored, disliked.id) > rank(before, disliked.id)
 
 
-def test_a_thumbs_up_lifts_similar_courses(service):
+def test_a_thumbs_up_lifts_similar_courses(standalone):
+    service = standalone
     reco = service.recommender
     ana = service.learners.update(learner(service), interests=("databases and SQL",))
     liked = service.courses.get(f"{GIT}/04-changes")
