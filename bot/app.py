@@ -23,12 +23,13 @@ from admin.signin import SignIn
 from admin.tokens import AdminTokenRepository
 from bot import failures
 from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, OAuthStores
-from bot.listeners import actions, assistant, commands, feedback, home, installs, messages, users, views
+from bot.listeners import actions, assistant, browse, commands, feedback, home, installs, messages, users, views
 from bot.listeners.messages import Conversation
 from bot.metrics import MeasuredPool, MeasuredWebClient, Metrics
 from bot.seen_events import SeenEventRepository
 from bot.token_rotation import RefreshingAuthorize, token_refresher
 from bot.use_cases.admin_access import AdminAccess
+from bot.use_cases.browse import Browsing, fallback_cover
 from bot.use_cases.clicks import CardClicks
 from bot.use_cases.home_publisher import HomePublisher
 from bot.use_cases.identity import Identity
@@ -167,11 +168,14 @@ def register_listeners(
     digests = DigestChannels(admin_tokens.store) if settings.oauth else None
     admin = AdminAccess(SignIn(admin_tokens), settings.reporting, by_org=settings.oauth, digests=digests)
     conversation = Conversation(identity, answering, preferences)
-    commands.register(app, identity, answering, preferences, privacy, admin)
+    cover = fallback_cover(settings.reporting.public_url)
+    browsing = Browsing(service.shelves, service.courses, service.history, answers, cover)
+    commands.register(app, identity, answering, preferences, privacy, admin, browsing)
     messages.register(app, identity, conversation)
     assistant.register(app, identity, conversation)
     home.register(app, identity, home_tab, answering, preferences)
-    actions.register(app, identity, clicks, answering, home_tab, privacy)
+    actions.register(app, identity, clicks, answering, home_tab, privacy, browsing)
+    browse.register(app, identity, browsing)
     feedback.register(app, identity, clicks)
     views.register(app, identity, preferences, home_tab)
     users.register(app, identity)

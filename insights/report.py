@@ -37,6 +37,7 @@ REASON_FAMILIES = {
     "interests": ("interest", "topic"),
     "popular in role": ("role", "popular", "trending"),
     "what's new": ("new_interest", "new_like", "rising", "new_in_path"),
+    "browse": ("browse",),
     "search": ("match",),
 }
 PROFILE_FIELDS: dict[str, Callable[[str | None], str]] = {

@@ -19,6 +19,7 @@ from learning.people.learners import LearnerRepository
 from learning.people.nudges import NudgeRepository
 from learning.people.privacy import Privacy
 from learning.recommend.recommender import Recommender
+from learning.recommend.shelves import ShelfCache
 from learning.search.course_search import CourseSearch
 
 
@@ -30,6 +31,7 @@ class LearningService:
     learners: LearnerRepository
     history: EventRepository
     recommender: Recommender
+    shelves: ShelfCache  # the catalog at a glance, for browsing
     answers: AnswerRepository
     nudges: NudgeRepository
     privacy: Privacy

@@ -10,9 +10,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.block_kit import blocks
+from bot.block_kit.browse import SHELF_CALLBACK, Place
 from bot.block_kit.modals import more_modal
 from bot.i18n import messages_for
-from bot.respond import send
+from bot.respond import send, show_view
+from bot.use_cases.browse import Browsing
 from bot.use_cases.clicks import ACTION_EVENTS, CardClicks
 from bot.use_cases.home_publisher import HomePublisher
 from bot.use_cases.identity import Identity
@@ -29,6 +31,7 @@ def register(
     answering: Questions,
     home_tab: HomePublisher,
     privacy: PrivacyRequests,
+    browsing: Browsing,
 ) -> None:
     @app.action(re.compile(f"^({'|'.join(ACTION_EVENTS)})$"))
     def on_course_action(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
@@ -36,7 +39,10 @@ def register(
         learner = identity.learner(client, body["user"]["id"])
         answer = clicks.course_action(learner, action["action_id"], action.get("value") or "")
         view = body.get("view") or {}
-        if answer is not None and body.get("container", {}).get("type") == "message":
+        if view.get("callback_id") == SHELF_CALLBACK and view.get("id"):  # a card on a browse page
+            place = Place.of(view.get("private_metadata"))
+            show_view(client.views_update, browsing.shelf_view(learner, place, redraw=True), view_id=view["id"])
+        elif answer is not None and body.get("container", {}).get("type") == "message":
             message = answering.redraw(answer, learner)
             if message is not None:
                 send(respond, message, replace_original=True)
