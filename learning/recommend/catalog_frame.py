@@ -122,6 +122,10 @@ class FrameCache:
         self._frame: CatalogFrame | None = None
         self._lock = threading.Lock()
 
+    def version(self) -> tuple[str | None, int, int]:
+        """The version the current catalog's frame has (cheap: no frame is built)."""
+        return _version(self.store, self.index)
+
     def current(self) -> CatalogFrame:
         version = _version(self.store, self.index)
         frame = self._frame

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from learning.background import in_background
 from learning.catalog.courses import LEVELS, CourseRepository
 from learning.recommend.catalog_frame import CatalogFrame, FrameCache
 from learning.search.query import fold_case
@@ -135,20 +136,35 @@ def build_shelves(frame: CatalogFrame, courses: CourseRepository) -> Shelves:
 
 
 class ShelfCache:
-    """The shelves of the current catalog generation, rebuilt when the catalog frame is."""
+    """The shelves of the current catalog generation, rebuilt when the catalog frame is.
+
+    Only the first build is waited for: after a catalog import the last shelves are served while the new ones are
+    built in the background, so opening a modal never waits for a rebuild (Slack's trigger_id lasts 3 seconds).
+    """
 
     def __init__(self, frames: FrameCache, courses: CourseRepository):
         self.frames = frames
         self.courses = courses
         self._shelves: Shelves | None = None
         self._lock = threading.Lock()
+        self._rebuilding = False
 
     def current(self) -> Shelves:
-        frame = self.frames.current()
         shelves = self._shelves
-        if shelves is None or shelves.version != frame.version:
+        if shelves is None:
             with self._lock:
-                if self._shelves is shelves:
-                    self._shelves = build_shelves(frame, self.courses)
-        assert self._shelves is not None
-        return self._shelves
+                if self._shelves is None:
+                    self._shelves = build_shelves(self.frames.current(), self.courses)
+                return self._shelves
+        if shelves.version != self.frames.version():
+            with self._lock:
+                start, self._rebuilding = not self._rebuilding, True
+            if start:
+                in_background("browse shelves", self._rebuild)
+        return shelves
+
+    def _rebuild(self) -> None:
+        try:
+            self._shelves = build_shelves(self.frames.current(), self.courses)
+        finally:
+            self._rebuilding = False
