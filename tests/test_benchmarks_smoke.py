@@ -109,3 +109,11 @@ def test_replica_start_smoke(postgres, models_dir):
     finally:
         postgres.drop_database("replica_start_smoke")
     assert results["postgres_empty_disk"]["embedded"] == 0 and results["postgres_empty_disk"]["courses"] == 60
+
+
+def test_browse_smoke(tmp_path):
+    from benchmarks import browse
+
+    data = make_bench_data(tmp_path / "data")
+    results = browse.main(["--smoke", "--data", str(data), "--work", str(tmp_path / "work")])
+    assert results["300"]["courses"] == 300 and results["300"]["open_subjects"]["n"] == 20
