@@ -81,6 +81,10 @@ OTHER_LANGUAGE = 0.15  # score factor for a course in a language the learner doe
 ROW_MIN, ROW_MAX, MAX_ROWS = 3, 5, 4
 NEW_DAYS = 90
 HINT_MATCHES, HINT_FLOOR, HINT_WEIGHT = 20, 0.6, 2.0  # "next in data": the closest matches, then personal order
+# A path's start borrows this share of its best later step's score and components: a path whose start itself
+# matches comes before one that matches only through a later step (on the bundled catalog, a Julia lesson's start
+# otherwise stood for "python" through one episode on calling Python).
+LEND = 0.8
 
 
 class Recommender:
@@ -581,15 +585,15 @@ def _weights(history_length: int) -> dict[str, float]:
 
 def _enter_paths(total: np.ndarray, parts: dict[str, np.ndarray], offered: np.ndarray, alive: np.ndarray) -> np.ndarray:
     """In place: each course offered through another (a step in the middle of a path, through the path's entry)
-    lends that one its blended score and components where they are higher. Only `alive` courses (not done,
-    dismissed or unavailable) lend or borrow. Returns the courses offered through another: they are out."""
+    lends that one LEND times its blended score and components where that is higher. Only `alive` courses (not
+    done, dismissed or unavailable) lend or borrow. Returns the courses offered through another: they are out."""
     moved = np.flatnonzero(offered != np.arange(len(offered)))
     targets = offered[moved]
     live = (targets >= 0) & alive[moved]
     live[live] = alive[targets[live]]
     lenders, borrowers = moved[live], targets[live]
     for values in (total, *parts.values()):
-        np.maximum.at(values, borrowers, values[lenders])
+        np.maximum.at(values, borrowers, LEND * values[lenders])
     return moved
 
 
