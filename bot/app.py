@@ -26,6 +26,7 @@ from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, OAuthStor
 from bot.listeners import (
     actions,
     assistant,
+    browse,
     commands,
     feedback,
     home,
@@ -41,6 +42,7 @@ from bot.metrics import MeasuredPool, MeasuredWebClient, Metrics
 from bot.seen_events import SeenEventRepository
 from bot.token_rotation import RefreshingAuthorize, token_refresher
 from bot.use_cases.admin_access import AdminAccess
+from bot.use_cases.browse import Browsing, fallback_cover
 from bot.use_cases.clicks import CardClicks
 from bot.use_cases.home_publisher import HomePublisher
 from bot.use_cases.identity import Identity
@@ -191,11 +193,14 @@ def register_listeners(
     figures = TeamFigures(service.reporting.store, service.courses)  # read-only, as DigestChannels reads its own
     team = Team(service.reporting, service.learners, service.courses, service.search, figures,
                 settings.reporting.min_group, clock)  # fmt: skip
-    commands.register(app, identity, answering, preferences, privacy, admin, wins, shares, team)
+    cover = fallback_cover(settings.reporting.public_url)
+    browsing = Browsing(service.shelves, service.courses, service.history, answers, cover)
+    commands.register(app, identity, answering, preferences, privacy, admin, wins, shares, team, browsing)
     messages.register(app, identity, conversation)
     assistant.register(app, identity, conversation)
     home.register(app, identity, home_tab, answering, preferences)
-    actions.register(app, identity, clicks, answering, home_tab, privacy, wins, team)
+    actions.register(app, identity, clicks, answering, home_tab, privacy, wins, team, browsing)
+    browse.register(app, identity, browsing)
     feedback.register(app, identity, clicks)
     views.register(app, identity, preferences, home_tab, wins)
     users.register(app, identity)

@@ -21,6 +21,7 @@ from learning.people.nudges import NudgeRepository
 from learning.people.privacy import Privacy
 from learning.people.shares import ShareRepository
 from learning.recommend.recommender import Recommender
+from learning.recommend.shelves import ShelfCache
 from learning.search.course_search import CourseSearch
 from learning.teams.people_file import PeopleImporter
 from learning.teams.reporting import ReportingLines
@@ -34,6 +35,7 @@ class LearningService:
     learners: LearnerRepository
     history: EventRepository
     recommender: Recommender
+    shelves: ShelfCache  # the catalog at a glance, for browsing
     answers: AnswerRepository
     nudges: NudgeRepository
     shares: ShareRepository  # courses people shared, and who turned shares off

@@ -131,3 +131,11 @@ def test_social_proof_smoke(tmp_path):
 
     results = social_proof.main(["--smoke", "--work", str(tmp_path)])
     assert results["one_token"]["added_per_answer"]["n"] == results["by_workspace"]["lookup"]["n"] > 0
+
+
+def test_browse_smoke(tmp_path):
+    from benchmarks import browse
+
+    data = make_bench_data(tmp_path / "data")
+    results = browse.main(["--smoke", "--data", str(data), "--work", str(tmp_path / "work")])
+    assert results["300"]["courses"] == 300 and results["300"]["open_subjects"]["n"] == 20

@@ -34,6 +34,7 @@ from learning.recommend.catalog_frame import FrameCache
 from learning.recommend.pick_feedback import PickFeedback
 from learning.recommend.ranker import SavedRanker
 from learning.recommend.recommender import Recommender
+from learning.recommend.shelves import ShelfCache
 from learning.recommend.signals import ProofPolicy, SignalCache
 from learning.search.course_search import CourseSearch
 from learning.service import LearningService
@@ -289,6 +290,7 @@ def build(
         learners=learners,
         history=history,
         recommender=recommender,
+        shelves=ShelfCache(recommender.frames, courses),
         answers=answers,
         nudges=nudges,
         shares=shares,

@@ -71,7 +71,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         oauth=upnext.oauth_stores() if settings.oauth else None,
     )
     log.info("ready in %.1fs", time.monotonic() - started)
-    in_background("warm-up", lambda: _warm(service.recommender))
+    in_background("warm-up", lambda: _warm(service))
     # a catalog another process imported reaches this one's index within a minute, asked for or not
     every("catalog follow", FOLLOW_SECONDS, service.catalog.index.follow)
     if http:
@@ -105,10 +105,12 @@ def _serve_metrics(metrics, port: int) -> None:
         raise SettingsError(f"cannot serve metrics on UPNEXT_METRICS_PORT={port} ({error.strerror})") from None
 
 
-def _warm(recommender) -> None:
-    """In the background, so the process is healthy at once and the first learner to ask does not wait."""
+def _warm(service) -> None:
+    """In the background, so the process is healthy at once and the first learner to ask (or browse) does not
+    wait."""
     started = time.monotonic()
-    recommender.warm()
+    service.recommender.warm()
+    service.shelves.current()
     log.info("recommendations ready in %.1fs", time.monotonic() - started)
 
 

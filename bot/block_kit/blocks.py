@@ -29,6 +29,7 @@ from learning.catalog.courses import Course
 from learning.people.learners import Learner
 from learning.reasons import Reason
 from learning.recommend.picks import Pick
+from learning.recommend.shelves import shown_image
 from learning.search.course_search import SearchResult, words
 from learning.search.query import Problem
 
@@ -57,10 +58,12 @@ class Message:
 
     def without_images(self) -> Message:
         """The same message with image accessories removed, for when Slack cannot fetch an image."""
-        blocks = [
-            {k: v for k, v in b.items() if not (k == "accessory" and v.get("type") == "image")} for b in self.blocks
-        ]
-        return Message(self.text, blocks)
+        return Message(self.text, without_images(self.blocks))
+
+
+def without_images(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rendered blocks with their image accessories removed, for when Slack cannot fetch an image."""
+    return [{k: v for k, v in b.items() if not (k == "accessory" and v.get("type") == "image")} for b in blocks]
 
 
 def render(blocks: Sequence[Block]) -> list[dict[str, Any]]:
@@ -132,9 +135,8 @@ def course_summary(course: Course, t: Messages) -> SectionBlock:
         lines.append(meta)
     if course.description:
         lines.append(escape(truncate(course.description, DESCRIPTION_CHARS)))
-    accessory = (
-        ImageElement(image_url=course.image_url, alt_text=truncate(course.title, 150)) if course.image_url else None
-    )
+    image = shown_image(course.image_url)
+    accessory = ImageElement(image_url=image, alt_text=truncate(course.title, 150)) if image else None
     return SectionBlock(text=MarkdownTextObject(text="\n".join(lines)), accessory=accessory)
 
 

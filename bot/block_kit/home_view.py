@@ -1,7 +1,7 @@
 """The App Home tab's view, always within Slack's 100-block limit.
 
-A greeting by name in the learner's time of day, a progress strip, the latest few wins (two blocks at most), a few
-rows of picks with a "More" button each (never a long list), and the learner's settings.
+A greeting by name in the learner's time of day, a progress strip, the latest few wins (two blocks at most), a button
+to browse the catalog, a few rows of picks with a "More" button each (never a long list), and the learner's settings.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.block_kit.blocks import SURFACE_BLOCKS, CardState, course_card, reason_text, section, welcome_block
+from bot.block_kit.browse import OPEN_BROWSE
 from bot.block_kit.mrkdwn import echo, truncate
 from bot.block_kit.wins import home_wins
 from bot.i18n import Messages
@@ -109,6 +110,8 @@ def home_view(
     blocks += home_wins(wins, t)
     if not learner.onboarded_at:
         blocks.append(welcome_block(learner, t, "home"))
+    browse = ButtonElement(text=t("button.browse"), action_id=OPEN_BROWSE, value="home")
+    blocks.append(ActionsBlock(block_id="browse", elements=[browse]))
     if not rows:
         blocks.append(section(t("home.empty")))
     for row in rows:

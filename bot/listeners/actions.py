@@ -11,11 +11,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot.block_kit import blocks
 from bot.block_kit.blocks import Message
+from bot.block_kit.browse import SHELF_CALLBACK, Place
 from bot.block_kit.modals import more_modal
 from bot.block_kit.team import RECOMMEND_ACTION
 from bot.block_kit.wins import SHARE_ACTION
 from bot.i18n import messages_for
-from bot.respond import open_modal, send
+from bot.respond import open_modal, send, show_view
+from bot.use_cases.browse import Browsing
 from bot.use_cases.clicks import ACTION_EVENTS, CardClicks
 from bot.use_cases.home_publisher import HomePublisher
 from bot.use_cases.identity import Identity
@@ -36,6 +38,7 @@ def register(
     privacy: PrivacyRequests,
     wins: Wins,
     team: Team,
+    browsing: Browsing,
 ) -> None:
     @app.action(re.compile(f"^({'|'.join(ACTION_EVENTS)})$"))
     def on_course_action(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
@@ -45,6 +48,9 @@ def register(
         view, container = body.get("view") or {}, body.get("container") or {}
         if _from_unfurl(container):
             _confirm_in_conversation(client, container, learner.slack_id, clicks.confirmation(learner, action))
+        elif view.get("callback_id") == SHELF_CALLBACK and view.get("id"):  # a card on a browse page
+            place = Place.of(view.get("private_metadata"))
+            show_view(client.views_update, browsing.shelf_view(learner, place, redraw=True), view_id=view["id"])
         elif answer is not None and container.get("type") == "message":
             message = answering.redraw(answer, learner)
             if message is not None:

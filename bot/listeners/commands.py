@@ -6,9 +6,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.block_kit import blocks
+from bot.block_kit.browse import Place
 from bot.i18n import messages_for
-from bot.respond import build_and_send, send
+from bot.respond import build_and_send, send, show_view
 from bot.use_cases.admin_access import AdminAccess
+from bot.use_cases.browse import Browsing
 from bot.use_cases.identity import Identity
 from bot.use_cases.preferences import Preferences
 from bot.use_cases.privacy_requests import PrivacyRequests
@@ -32,6 +34,7 @@ def register(
     wins: Wins,
     sharing: Sharing,
     team: Team,
+    browsing: Browsing,
 ) -> None:
     @app.command("/learn")
     def on_learn(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
@@ -46,6 +49,9 @@ def register(
             return
         if word == "interests" and command.get("trigger_id"):
             client.views_open(trigger_id=command["trigger_id"], view=preferences.interests_view(learner, "command"))
+            return
+        if word == "browse" and command.get("trigger_id"):
+            show_view(client.views_open, browsing.subjects_view(learner, Place()), trigger_id=command["trigger_id"])
             return
         welcome = preferences.welcome(learner)
         if welcome is not None:

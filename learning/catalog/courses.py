@@ -190,6 +190,10 @@ class CourseRepository:
         columns = "num, id, language, path_id, position, published_at, topics, title, level, translation_of"
         return self.store.sql.rows(f"SELECT {columns} FROM courses")
 
+    def shelf_rows(self) -> list[tuple]:
+        """(num, topics, image_url, path_id, path_title) of every course: what browsing's shelves are built from."""
+        return self.store.sql.rows("SELECT num, topics, image_url, path_id, path_title FROM courses")
+
     def version(self) -> str | None:
         """The catalog's version in the store, changed by every import that adds or changes a course (whichever
         process made it): one read of `meta`, cheap enough to poll."""
