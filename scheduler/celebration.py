@@ -16,7 +16,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from slack_sdk import WebClient
 
-from bot.block_kit.wins import Celebrated, celebration_message, display_name
+from bot.block_kit.social.wins import Celebrated, celebration_message, display_name
 from bot.i18n import Messages
 from config.reporting import EVERY_WORKSPACE
 from insights.queries import EVERYONE, Scope

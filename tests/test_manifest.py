@@ -52,7 +52,7 @@ def test_token_rotation_is_off_as_slack_token_rotation_is_by_default():
 
 
 def test_the_manifest_declares_the_share_message_shortcut_the_app_listens_for():
-    from bot.block_kit.share import SHORTCUT_CALLBACK
+    from bot.block_kit.social.share import SHORTCUT_CALLBACK
 
     shortcuts = MANIFEST["features"]["shortcuts"]
     assert [(s["type"], s["callback_id"]) for s in shortcuts] == [("message", SHORTCUT_CALLBACK)]

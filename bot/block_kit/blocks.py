@@ -37,7 +37,7 @@ MESSAGE_BLOCKS = 50
 SURFACE_BLOCKS = 100  # Home tab and modals
 FALLBACK_CHARS = 3000
 DESCRIPTION_CHARS = 220
-SHARE_ACTION = "course_share"  # a card's Share button: opens the share modal (bot.block_kit.share)
+SHARE_ACTION = "course_share"  # a card's Share button: opens the share modal (bot.block_kit.social.share)
 
 
 @dataclass(frozen=True)

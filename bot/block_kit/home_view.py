@@ -24,7 +24,7 @@ from slack_sdk.models.views import View
 from bot.block_kit.blocks import SURFACE_BLOCKS, CardState, course_card, reason_text, section, welcome_block
 from bot.block_kit.browse import OPEN_BROWSE
 from bot.block_kit.mrkdwn import echo, truncate
-from bot.block_kit.wins import home_wins
+from bot.block_kit.social.wins import home_wins
 from bot.i18n import Messages
 from learning.people.achievements import Win
 from learning.people.learners import Learner

@@ -13,8 +13,8 @@ from bot.block_kit import blocks
 from bot.block_kit.blocks import Message
 from bot.block_kit.browse import SHELF_CALLBACK, Place
 from bot.block_kit.modals import more_modal
-from bot.block_kit.team import RECOMMEND_ACTION
-from bot.block_kit.wins import SHARE_ACTION
+from bot.block_kit.social.team import RECOMMEND_ACTION
+from bot.block_kit.social.wins import SHARE_ACTION
 from bot.i18n import messages_for
 from bot.respond import open_modal, send, show_view
 from bot.use_cases.browse import Browsing

@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 
 from bot.block_kit import blocks
 from bot.block_kit.blocks import SHARE_ACTION
-from bot.block_kit.share import SHARE_CALLBACK, SHORTCUT_CALLBACK, submitted_share
+from bot.block_kit.social.share import SHARE_CALLBACK, SHORTCUT_CALLBACK, submitted_share
 from bot.i18n import messages_for
 from bot.respond import send
 from bot.use_cases.identity import Identity

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.block_kit.modals import INTERESTS_BLOCK, INTERESTS_CALLBACK, MIN_INTERESTS, submitted_interests
-from bot.block_kit.wins import SHARE_CALLBACK
+from bot.block_kit.social.wins import SHARE_CALLBACK
 from bot.i18n import messages_for
 from bot.respond import send
 from bot.use_cases.home_publisher import HomePublisher

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.block_kit.blocks import Message, text_message
 from bot.block_kit.mrkdwn import escape, truncate, unescape
-from bot.block_kit.share import ShareRequest, share_card, share_modal
+from bot.block_kit.social.share import ShareRequest, share_card, share_modal
 from bot.i18n import Messages, messages_for
 from bot.respond import send
 from bot.use_cases.clicks import course_on_card

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.block_kit.blocks import Message, text_message
-from bot.block_kit.team import recommend_choices, recommended, team_message, team_refusal
+from bot.block_kit.social.team import recommend_choices, recommended, team_message, team_refusal
 from bot.i18n import messages_for
 from insights.teams.figures import TeamFigures
 from learning.catalog.courses import CourseRepository

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.block_kit.blocks import Message, text_message
-from bot.block_kit.wins import chosen_channel, earned_message, share_modal, shared_post
+from bot.block_kit.social.wins import chosen_channel, earned_message, share_modal, shared_post
 from bot.i18n import messages_for
 from bot.respond import send
 from learning.people.achievements import Achievements, Win

@@ -157,6 +157,8 @@ class Recommender:
         profile.offered = self._offered_as(profile, frame, steps)
         if recommended and not as_of:
             profile.recommended = self._recommended(learner, frame)
+            named = list(profile.recommended)  # a course a colleague or manager picked is offered as itself, even
+            profile.offered[named] = named  # in the middle of a path: they chose that step for the learner
         return profile
 
     def _recommended(self, learner: Learner, frame: CatalogFrame) -> dict[int, Reason]:

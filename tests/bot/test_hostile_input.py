@@ -14,7 +14,7 @@ from bot.block_kit import blocks
 from bot.block_kit.home_view import home_view, row_title
 from bot.block_kit.modals import interests_modal, more_modal
 from bot.block_kit.nudge_messages import check_in_message, come_back_message, whats_new_message
-from bot.block_kit.share import share_card, share_modal
+from bot.block_kit.social.share import share_card, share_modal
 from bot.i18n import Messages
 from learning.people.learners import Learner
 from learning.people.progress_strip import Progress

@@ -211,7 +211,7 @@ def test_shares_sent_count_only_in_weeks_enough_people_shared_and_a_forgotten_sh
 ):
     """Three people share four courses this week (the minimum group here is 3): four shares; once one of them is
     forgotten, two sharers are too few and the week counts nowhere. No format names a sharer."""
-    course = service.courses.with_urls()[0].id
+    course = service.courses.urls()[0][0]
     for user, times in zip(PEOPLE[:3], (2, 1, 1)):
         service.learners.ensure(user)
         for _ in range(times):

@@ -3,7 +3,7 @@ write, and never counts people against each other."""
 
 from __future__ import annotations
 
-from bot.block_kit.wins import Celebrated, celebration_message, home_wins
+from bot.block_kit.social.wins import Celebrated, celebration_message, home_wins
 from bot.i18n import Messages
 from learning.people.achievements import FIRST_COURSE, PATH, Win
 from tests.helpers import assert_valid_blocks, mrkdwn_texts
