@@ -62,6 +62,7 @@ def _headline(r: Report) -> str:
         _card("questions asked", str(s.questions),
               f"{percent(s.unclicked / s.questions) if s.questions else '0%'} with nothing clicked"),
         _card("worth their time", percent(fb.up / rated) if rated else "no ratings", f"{rated} ratings"),
+        _card("courses shared", str(r.shares.sent), f"with colleagues (weeks with {r.min_group}+ sharers)"),
         _card("come-back nudge lift", lift, _ci(h.lift) if h.enough else f"needs {r.min_group} in each group"),
     ]  # fmt: skip
     return f'<ul class="cards" aria-label="Headline numbers">{"".join(cards)}</ul>'
@@ -79,8 +80,8 @@ def _adoption(r: Report) -> str:
     ]  # fmt: skip
     for name, groups in (("role", a.by_role), ("time zone", a.by_timezone), ("language", a.by_language)):
         rows = [(g.label, g.values["active"]) for g in groups]
-        note = (f"Active learners by {name} (weekly average); a {name} fewer than {r.min_group} known people share "
-                f"is in 'other'.")  # fmt: skip
+        note = (f"Active learners by {name} (weekly average); a {name} fewer than {r.min_group} known people of one "
+                f"workspace share is in 'other'.")  # fmt: skip
         charts.append(bars(f"Active learners by {name}", rows, note))
     return _section("adoption", "Adoption", charts)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from benchmarks.common import DEFAULT_DATA
 
 STANDALONE = ["embedding_throughput", "slack_latency", "fresh_start", "recommender_latency", "nudge_planning",
-              "backup_time"]  # fmt: skip
+              "backup_time", "people_import"]  # fmt: skip
 WITH_DATA = ["search_quality", "search_speed", "recommender_quality"]
 
 

@@ -23,19 +23,39 @@ from admin.signin import SignIn
 from admin.tokens import AdminTokenRepository
 from bot import failures
 from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, OAuthStores
-from bot.listeners import actions, assistant, commands, feedback, home, installs, messages, users, views
+from bot.listeners import (
+    actions,
+    assistant,
+    browse,
+    commands,
+    feedback,
+    home,
+    installs,
+    links,
+    messages,
+    sharing,
+    users,
+    views,
+)
 from bot.listeners.messages import Conversation
 from bot.metrics import MeasuredPool, MeasuredWebClient, Metrics
 from bot.seen_events import SeenEventRepository
 from bot.token_rotation import RefreshingAuthorize, token_refresher
 from bot.use_cases.admin_access import AdminAccess
+from bot.use_cases.browse import Browsing, fallback_cover
 from bot.use_cases.clicks import CardClicks
 from bot.use_cases.home_publisher import HomePublisher
 from bot.use_cases.identity import Identity
+from bot.use_cases.link_unfurls import LinkUnfurls
 from bot.use_cases.preferences import Preferences
 from bot.use_cases.privacy_requests import PrivacyRequests
 from bot.use_cases.questions import Questions
+from bot.use_cases.sharing import Sharing
+from bot.use_cases.team import Team
+from bot.use_cases.wins import Wins
 from config import Settings, SettingsError
+from insights.teams.figures import TeamFigures
+from learning.catalog.course_links import CourseLinks
 from learning.service import LearningService
 from learning.timestamps import utcnow
 
@@ -162,16 +182,27 @@ def register_listeners(
     answering = Questions(service.recommender, service.search, service.courses, service.history, answers)
     preferences = Preferences(service.learners, service.history, service.courses, settings.nudges, clock)
     clicks = CardClicks(service.courses, service.history, answers, clock)
-    home_tab = HomePublisher(service.recommender, service.history, answers, settings.nudges, clock)
+    home_tab = HomePublisher(service.recommender, service.history, answers, settings.nudges, service.achievements,
+                             clock)  # fmt: skip
+    wins = Wins(service.achievements, clock)
     privacy = PrivacyRequests(service.privacy, service.forget_me, settings.reporting.min_group)
     digests = DigestChannels(admin_tokens.store) if settings.oauth else None
     admin = AdminAccess(SignIn(admin_tokens), settings.reporting, by_org=settings.oauth, digests=digests)
+    shares = Sharing(service.shares, service.courses, service.learners, clock)
     conversation = Conversation(identity, answering, preferences)
-    commands.register(app, identity, answering, preferences, privacy, admin)
+    figures = TeamFigures(service.reporting.store, service.courses)  # read-only, as DigestChannels reads its own
+    team = Team(service.reporting, service.learners, service.courses, service.search, figures,
+                settings.reporting.min_group, clock)  # fmt: skip
+    cover = fallback_cover(settings.reporting.public_url)
+    browsing = Browsing(service.shelves, service.courses, service.history, answers, cover)
+    commands.register(app, identity, answering, preferences, privacy, admin, wins, shares, team, browsing)
     messages.register(app, identity, conversation)
     assistant.register(app, identity, conversation)
     home.register(app, identity, home_tab, answering, preferences)
-    actions.register(app, identity, clicks, answering, home_tab, privacy)
+    actions.register(app, identity, clicks, answering, home_tab, privacy, wins, team, browsing)
+    browse.register(app, identity, browsing)
     feedback.register(app, identity, clicks)
-    views.register(app, identity, preferences, home_tab)
+    views.register(app, identity, preferences, home_tab, wins)
     users.register(app, identity)
+    sharing.register(app, identity, shares)
+    links.register(app, identity, LinkUnfurls(CourseLinks(service.courses), settings.work_objects))

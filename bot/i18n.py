@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
 from learning.people.learners import Learner
 
 DEFAULT_LANGUAGE = "en"
+
+
+def _one_or_other(count: int) -> str:
+    return "one" if count == 1 else "other"
+
+
+# CLDR's cardinal plural categories for each language with a catalog (a new language adds its rule here)
+PLURAL_RULES: dict[str, Callable[[int], str]] = {"en": _one_or_other, "es": _one_or_other}
 
 
 @cache
@@ -34,6 +43,11 @@ class Messages:
     def __call__(self, key: str, **values: object) -> str:
         template = self._strings.get(key) or self._fallback[key]
         return template.format(**values) if values else template
+
+    def plural(self, key: str, count: int, **values: object) -> str:
+        """`key.one` or `key.other` by the language's plural rule for `count` (which fills `{count}`)."""
+        form = PLURAL_RULES.get(self.language, _one_or_other)(count)
+        return self(f"{key}.{form}", count=count, **values)
 
     def named(self, key: str, name: str | None, **values: object) -> str:
         """`key` addressed to `name`, or its `_anonymous` twin when the name is unknown."""

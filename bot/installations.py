@@ -57,8 +57,10 @@ INSTALL_PATH = "/slack/install"  # the install page, at UPNEXT_PUBLIC_URL only
 REDIRECT_PATH = "/slack/oauth_redirect"  # where Slack sends the installer back, with a code and the state
 # What config/manifest.yml asks for: the install page asks each workspace for the same
 BOT_SCOPES = (
-    "app_mentions:read", "assistant:write", "channels:history", "chat:write", "commands", "files:write",
-    "groups:history", "im:history", "im:read", "im:write", "users:read", "users:read.email",
+    "app_mentions:read", "assistant:write", "channels:history", "channels:read", "chat:write", "commands",
+    "files:write", "groups:history", "groups:read", "im:history", "im:read", "im:write", "links:read", "links:write",
+    "users:read",
+    "users:read.email",
 )  # fmt: skip
 CACHE_SECONDS = 60.0  # how long another process may go on using a token this one's uninstall deleted
 COLUMNS = (

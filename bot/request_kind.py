@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-# the events config/manifest.yml subscribes to (`message.im` arrives as `message`): any other type a signed request
-# names is `event:other`, so a label set cannot be grown by made-up types
+# the events config/manifest.yml subscribes to (`message.im` arrives as `message`; `entity_details_requested` with Work
+# Objects on, see `upnext manifest`): any other type a signed request names is `event:other`, so a label set cannot be
+# grown by made-up types
 EVENTS = frozenset(
     {"app_home_opened", "app_mention", "assistant_thread_started", "assistant_thread_context_changed", "message",
-     "user_change", "app_uninstalled", "tokens_revoked", "team_access_revoked", "team_access_granted"}
+     "user_change", "app_uninstalled", "tokens_revoked", "team_access_revoked", "team_access_granted", "link_shared",
+     "entity_details_requested"}
 )  # fmt: skip
 
 INTERACTIVE = {

@@ -1,7 +1,7 @@
-"""Sending a Message, with the one retry that matters, and an apology when building an answer fails.
+"""Sending a Message or showing a modal with the one retry that matters, and an apology when building one fails.
 
-Slack rejects a whole message when it cannot fetch one of its images, so it goes again without images rather than
-leaving the learner with nothing. And when building an answer fails, the learner gets an apology, never silence.
+Slack rejects a whole message or view when it cannot fetch one of its images, so it goes again without images rather
+than leaving the learner with nothing. And when building an answer fails, the learner gets an apology, never silence.
 """
 
 from __future__ import annotations
@@ -12,14 +12,28 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.block_kit.blocks import Message
+from bot.block_kit.blocks import Message, without_images
 from bot.failures import log_failure
 
 log = logging.getLogger(__name__)
 
 
 def _image_problem(detail: str) -> bool:
-    return "invalid_blocks" in detail and ("image" in detail or "downloading" in detail)
+    refused = "invalid_blocks" in detail or "invalid_arguments" in detail  # a message's blocks, a view's
+    return refused and ("image" in detail or "downloading" in detail)
+
+
+def show_view(call: Callable[..., Any], view: dict[str, Any], **options: Any) -> None:
+    """Open, push or update a modal with `call` (a client's views_open, views_push or views_update); again without
+    images if Slack refuses one of them."""
+    try:
+        call(view=view, **options)
+    except SlackApiError as error:
+        detail = str(error.response.data if error.response is not None else error)
+        if not _image_problem(detail):
+            raise
+        log.warning("view refused for an image, showing it without images: %s", detail)
+        call(view={**view, "blocks": without_images(view.get("blocks", []))}, **options)
 
 
 def send(post: Callable[..., Any], message: Message, **options: Any) -> None:
@@ -54,3 +68,9 @@ def build_and_send(
         log_failure(log, "could not build an answer", error)
         message = fallback()
     send(post, message, **options)
+
+
+def open_modal(client: Any, body: dict[str, Any], view: dict[str, Any] | None) -> None:
+    """Open `view` (when there is one) as the modal a click asked for, with the click's trigger."""
+    if view is not None and body.get("trigger_id"):
+        client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -65,6 +65,8 @@ def as_data(report: Report) -> dict[str, Any]:
                         "held_out_returned": h.held_out_returned, "enough_people": h.enough,
                         "difference": _interval(h.lift) if h.enough else None},
         },
+        "shares": {"sent": report.shares.sent,
+                   "weeks": [{"week": w, "sent": sent} for w, sent in report.shares.weeks]},
         "catalog": {
             "courses": c.courses, "never_shown_30_days": c.never_shown, "never_started": c.never_started,
             "by_language": [vars(g) for g in c.by_language], "by_level": [vars(g) for g in c.by_level],
@@ -104,7 +106,7 @@ def as_csv(report: Report) -> str:
     rows: list[list[object]] = [["section", "group", "metric", "value"],
                                 ["window", "all", "since", data["window"]["since"]],
                                 ["window", "all", "until", data["window"]["until"]]]  # fmt: skip
-    for section in ("adoption", "funnel", "search", "feedback", "nudges", "catalog"):
+    for section in ("adoption", "funnel", "search", "feedback", "nudges", "shares", "catalog"):
         _leaves(section, data[section], "all", rows)
     return csv_text(rows)
 
@@ -167,6 +169,8 @@ def as_text(report: Report) -> str:
                      f"{h.held_out_returned}/{h.held_out}; difference {ci(h.lift)}")  # fmt: skip
     else:
         lines.append(f"  hold-out comparison: too few people yet (needs {report.min_group} in each group)")
+    lines += ["", f"Shares: {report.shares.sent} courses shared with colleagues"]
+    lines += [f"  week of {w}: {sent} shared" for w, sent in report.shares.weeks]
     lines += [
         "",
         f"Catalog: {c.courses} courses, {c.never_shown} not shown in 30 days, {c.never_started} never started",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from learning.catalog.courses import CourseRepository
 from learning.catalog.importer import CatalogImporter
+from learning.people.achievements import Achievements
 from learning.people.answers import AnswerRepository
 from learning.people.departures import Departures
 from learning.people.forget_me import ForgetMe
@@ -18,8 +19,12 @@ from learning.people.history_import import HistoryImporter
 from learning.people.learners import LearnerRepository
 from learning.people.nudges import NudgeRepository
 from learning.people.privacy import Privacy
+from learning.people.shares import ShareRepository
 from learning.recommend.recommender import Recommender
+from learning.recommend.shelves import ShelfCache
 from learning.search.course_search import CourseSearch
+from learning.teams.people_file import PeopleImporter
+from learning.teams.reporting import ReportingLines
 
 
 @dataclass
@@ -30,13 +35,21 @@ class LearningService:
     learners: LearnerRepository
     history: EventRepository
     recommender: Recommender
+    shelves: ShelfCache  # the catalog at a glance, for browsing
     answers: AnswerRepository
     nudges: NudgeRepository
+    shares: ShareRepository  # courses people shared, and who turned shares off
+    reporting: ReportingLines  # who reports to whom, and managers' recommendations to their team
     privacy: Privacy
     forget_me: ForgetMe  # erases a person: every owner of rows about them, wired by the composition root
     departures: Departures  # workspaces that uninstalled Upnext, and the purge of their learners
+    achievements: Achievements  # wins earned from what learners finished, and who wants them celebrated
     close: Callable[[], None]  # closes the store underneath (tests, benchmarks, one-shot commands)
 
     @property
     def history_importer(self) -> HistoryImporter:
         return HistoryImporter(self.courses, self.learners, self.history)
+
+    @property
+    def people_importer(self) -> PeopleImporter:
+        return PeopleImporter(self.reporting, self.learners)

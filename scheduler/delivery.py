@@ -34,7 +34,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.block_kit.blocks import Message
-from bot.block_kit.nudge_messages import check_in_message, come_back_message, whats_new_message
+from bot.block_kit.nudge_messages import check_in_message, come_back_message, team_pick_message, whats_new_message
 from bot.i18n import Messages
 from bot.installations import InstallationRepository
 from bot.token_rotation import token_refresher
@@ -43,9 +43,10 @@ from config import Settings
 from config.nudges import NudgePolicy
 from learning.people.answers import ShownPick
 from learning.people.learners import PROFILE_MAX_AGE, Learner, profile_from_slack
+from learning.reasons import MANAGER, Reason
 from learning.service import LearningService
 from learning.timestamps import iso, utcnow
-from scheduler.planner import CHECK_IN, COME_BACK, WHATS_NEW
+from scheduler.planner import CHECK_IN, COME_BACK, TEAM_PICK, WHATS_NEW
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ IN_FLIGHT = timedelta(seconds=2 * SLACK_TIMEOUT)  # from a claim to the end of i
 GONE = "learner is gone (asked to be forgotten)"
 NOT_INSTALLED = "no installation serves their workspace (uninstalled)"
 NOTHING = "nothing close enough to suggest"
+WITHDRAWN = "the recommendation is gone (its manager asked to be forgotten)"
+TAKEN = "the course is gone from the catalog, or they finished or dismissed it"
 PERMANENT_ERRORS = {
     "user_not_found", "account_inactive", "cannot_dm_bot", "channel_not_found", "is_archived", "user_disabled",
     "invalid_blocks", "invalid_auth", "not_authed", "missing_scope", "msg_too_long", "no_text", "token_revoked",
@@ -245,6 +248,8 @@ class Sender:
         cap = self.policy.weekly_cap
         if kind == CHECK_IN:
             return check_in_message(learner, t)
+        if kind == TEAM_PICK:
+            return self._team_pick(nudge_id, learner, payload, t)
         if kind == WHATS_NEW:
             since = datetime.fromisoformat(payload.get("since") or iso(self.clock() - timedelta(days=7)))
             picks = recommender.whats_new(learner, since, k=5, minimum=self.policy.digest_min_closeness)
@@ -263,6 +268,25 @@ class Sender:
         if kind == WHATS_NEW:
             return whats_new_message(learner, picks, t, answer_id, cap)
         return come_back_message(learner, picks, t, answer_id, int(payload.get("idle_days", 30)), cap)
+
+    def _team_pick(self, nudge_id: int, learner: Learner, payload: dict, t: Messages) -> Message | str:
+        """A course the learner's manager recommended, unless the recommendation went (forget me) or the learner
+        finished or dismissed the course meanwhile; answered like any nudge, its reason "Recommended by your
+        manager"."""
+        pick = self.service.reporting.pick(int(payload.get("pick", 0)))
+        if pick is None:
+            return WITHDRAWN
+        course = self.service.courses.get(pick.course_id)
+        state = self.service.history.states(learner.slack_id).get(pick.course_id)
+        if course is None or (state is not None and (state.completed_at or state.dismissed)):
+            return TAKEN
+        hold = self.service.learners.hold
+        shown = [ShownPick(course.id, Reason(MANAGER))]
+        answer_id = self.answers.save_for_nudge(learner.slack_id, f"nudge:{TEAM_PICK}", shown, nudge_id,
+                                                lambda: hold(learner.slack_id))  # fmt: skip
+        if answer_id is None:
+            return GONE
+        return team_pick_message(learner, course, t, answer_id, self.policy.weekly_cap)
 
     # -- recovery --------------------------------------------------------------------------------------------------
     def take_over(self) -> datetime | None:

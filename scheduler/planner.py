@@ -1,7 +1,8 @@
 """Who gets which nudge, and when. Planning only writes rows; delivery sends them.
 
 Each planned nudge is a row keyed by (learner, kind, period): "whats_new" once per local week, "come_back" once
-per idle threshold of one idle spell, "check_in" once per spell. Planning twice, or from two processes, plans
+per idle threshold of one idle spell, "check_in" once per spell, "team_pick" (a course their manager recommended to
+the team) once per course. Planning twice, or from two processes, plans
 nothing new. Everyone is planned in bulk (array maths over all learners), so a run stays fast at 100k learners.
 Installed by OAuth, only the learners of a workspace (or Grid org) with an installation are planned, in the same
 single pass: a run reads the installations once.
@@ -21,10 +22,11 @@ from learning.people.nudges import NudgeRow
 from learning.recommend.catalog_frame import CatalogFrame
 from learning.recommend.closeness import Cohort, by_recency, closeness, new_courses, unavailable
 from learning.service import LearningService
+from learning.teams.reporting import TeamPick, team_of
 from learning.timestamps import iso, utcnow
 from scheduler.windows import held_out, local_week, next_slot
 
-WHATS_NEW, COME_BACK, CHECK_IN = "whats_new", "come_back", "check_in"
+WHATS_NEW, COME_BACK, CHECK_IN, TEAM_PICK = "whats_new", "come_back", "check_in", "team_pick"
 LOOKBACK_DAYS = 30  # what's new never reaches further back than this
 ACTIVE_STATUSES = ("planned", "sending", "sent")
 
@@ -79,9 +81,52 @@ class Planner:
             if since is not None:
                 wanting_news.append((learner, since))
         plans += self._whats_new(wanting_news, nudges, now)
+        for plan in plans:  # this run's plans count toward the cap of a recommendation planned after them
+            nudges.setdefault(plan.learner_id, []).append(
+                NudgeRow(plan.kind, plan.period, plan.status, iso(plan.due_at), None)
+            )
+        picks = self.service.reporting.unplanned()
+        for pick in picks:
+            plans += self._team_pick(pick, nudges, now, user)
         if not dry_run:
             self._write(plans, now)
+            for pick in picks:
+                self.service.reporting.planned(pick.id, now)
         return plans
+
+    def _team_pick(self, pick: TeamPick, nudges: dict[str, list[NudgeRow]], now: datetime, user: str | None
+                   ) -> list[Plan]:  # fmt: skip
+        """A manager's recommendation as a nudge to each report who used Upnext: skipped (and recorded so) for one
+        who may not be nudged now (nudges off, snoozed, ...), and, for one whose weekly cap is full, due once it
+        frees a place: it counts toward the cap like any nudge. Once per course and report, whoever recommends it."""
+        manager = self.service.learners.get(pick.manager_id)
+        team = team_of(manager, self.service.reporting, self.service.learners) if manager else []
+        plans = []
+        for report in (lr for lr in team if user is None or lr.slack_id == user):
+            payload, free = {"pick": pick.id}, self._cap_frees(nudges.get(report.slack_id, []), now)
+            why = report.why_not_nudged(now) or (None if free else "the weekly cap is 0")
+            if why is not None or free is None:
+                plans.append(Plan(report.slack_id, TEAM_PICK, pick.course_id, now, why or "", payload,
+                                  status="skipped"))  # fmt: skip
+                continue
+            due = next_slot(free, report.tz, report.slack_id, self.policy)
+            plans.append(Plan(report.slack_id, TEAM_PICK, pick.course_id, due, "recommended by their manager", payload))
+            nudges.setdefault(report.slack_id, []).append(
+                NudgeRow(TEAM_PICK, pick.course_id, "planned", iso(due), None)
+            )
+        return plans
+
+    def _cap_frees(self, history: list[NudgeRow], now: datetime) -> datetime | None:
+        """When one more nudge fits under the weekly cap: now, or when an earlier one leaves the week (None if the
+        cap is 0)."""
+        if self.policy.weekly_cap == 0:
+            return None
+        if not self._capped(history, now):
+            return now
+        week_ago = iso(now - timedelta(days=7))
+        counted = sorted(n.sent_at or n.due_at for n in history if n.status in ACTIVE_STATUSES
+                         and (n.sent_at or n.due_at) >= week_ago)  # fmt: skip
+        return max(now, datetime.fromisoformat(counted[-self.policy.weekly_cap]) + timedelta(days=7))
 
     def _capped(self, history: list[NudgeRow], now: datetime) -> bool:
         week_ago = iso(now - timedelta(days=7))

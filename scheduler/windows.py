@@ -43,8 +43,8 @@ def next_slot(now: datetime, tz: str | None, learner_id: str, policy: NudgePolic
         date = (local_now + timedelta(days=day)).date()
         if date.weekday() not in policy.weekdays:
             continue
-        opens = datetime.combine(date, time(policy.window_start_hour), tzinfo=local_zone)
-        closes = datetime.combine(date, time(policy.window_end_hour), tzinfo=local_zone)
+        midnight = datetime.combine(date, time(), tzinfo=local_zone)  # hours after it: a window may end at 24
+        opens, closes = (midnight + timedelta(hours=h) for h in (policy.window_start_hour, policy.window_end_hour))
         slot = opens + offset
         if local_now <= slot:
             return slot.astimezone(UTC)

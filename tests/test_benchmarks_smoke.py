@@ -140,3 +140,25 @@ def test_cross_language_smoke_with_a_multilingual_candidate(tmp_path, candidate)
     data = make_bench_data(tmp_path / "data")
     results = cross_language.main(["--smoke", "--encoder", candidate, "--data", str(data), "--work", str(tmp_path)])
     assert results["cross_language_ndcg@5_micro"] > 0 and results["model_size"]["package_mb"] > 0
+
+def test_people_import_smoke(tmp_path):
+    from benchmarks import people_import
+
+    results = people_import.main(["--smoke", "--work", str(tmp_path)])
+    assert results["rows"] == 2_000 and results["sqlite"]["rejected_lines"] > 0
+    assert "reporting lines of the previous import were replaced" in results["sqlite"]["reimport_summary"]
+
+
+def test_social_proof_smoke(tmp_path):
+    from benchmarks import social_proof
+
+    results = social_proof.main(["--smoke", "--work", str(tmp_path)])
+    assert results["one_token"]["added_per_answer"]["n"] == results["by_workspace"]["lookup"]["n"] > 0
+
+
+def test_browse_smoke(tmp_path):
+    from benchmarks import browse
+
+    data = make_bench_data(tmp_path / "data")
+    results = browse.main(["--smoke", "--data", str(data), "--work", str(tmp_path / "work")])
+    assert results["300"]["courses"] == 300 and results["300"]["open_subjects"]["n"] == 20

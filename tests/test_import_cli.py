@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -130,3 +133,34 @@ def test_a_history_file_header_is_echoed_escaped(upnext, tmp_path: Path):
     path.write_text("learner,course_id,\x1b[31mstatus,date\nU0ANA,x,completed,2024-01-01\n")
     code, _, err = upnext("history", "import", str(path))
     assert code == 2 and _raw_controls(err) == [] and "\\x1b[31mstatus" in err
+
+
+def people_import(tmp_path: Path, text: str, *argv: str) -> subprocess.CompletedProcess:
+    """`upnext people import` in its own process, on UPNEXT_HOME under `tmp_path`, without Slack."""
+    path = tmp_path / "hris.csv"
+    path.write_text(text)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SLACK_")}
+    env["UPNEXT_HOME"] = str(tmp_path / "home")
+    return subprocess.run([sys.executable, "-m", "upnext.cli", "people", "import", str(path), *argv],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)  # fmt: skip
+
+
+def test_people_import_reports_a_bad_row_by_line_imports_the_rest_and_replaces_the_previous_lines(tmp_path: Path):
+    header = "Employee Email,Manager Email,Department,Location\n"
+    rows = "ana@example.com,boss@example.com,Data,Madrid\nluis@example.com,nobody,Data,Lisbon\nboss@example.com,,,\n"
+    first = people_import(tmp_path, header + rows, "--preset", "hris")
+    assert first.returncode == 1, first.stderr
+    assert first.stdout.splitlines() == [
+        "rejected line 3: manager must be a Slack user id (U…) or an email address, got 'nobody'",
+        "2 people (1 with a manager), 1 rejected; the 0 reporting lines of the previous import were replaced",
+    ]
+    again = people_import(tmp_path, header + "ana@example.com,boss@example.com,Data,Madrid\n", "--preset", "hris")
+    assert again.returncode == 0 and again.stdout.splitlines() == [
+        "1 people (1 with a manager), 0 rejected; the 2 reporting lines of the previous import were replaced"
+    ]
+
+
+def test_people_import_refuses_a_map_to_a_field_it_does_not_have(tmp_path: Path):
+    done = people_import(tmp_path, "person,manager\n", "--map", "colour=Colour")
+    assert done.returncode == 2
+    assert "'colour' is not a people field (person, manager, department, location)" in done.stderr

@@ -71,7 +71,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         oauth=upnext.oauth_stores() if settings.oauth else None,
     )
     log.info("ready in %.1fs", time.monotonic() - started)
-    in_background("warm-up", lambda: _warm(service.recommender))
+    in_background("warm-up", lambda: _warm(service))
     # a catalog another process imported reaches this one's index within a minute, asked for or not
     every("catalog follow", FOLLOW_SECONDS, service.catalog.index.follow)
     if http:
@@ -105,10 +105,12 @@ def _serve_metrics(metrics, port: int) -> None:
         raise SettingsError(f"cannot serve metrics on UPNEXT_METRICS_PORT={port} ({error.strerror})") from None
 
 
-def _warm(recommender) -> None:
-    """In the background, so the process is healthy at once and the first learner to ask does not wait."""
+def _warm(service) -> None:
+    """In the background, so the process is healthy at once and the first learner to ask (or browse) does not
+    wait."""
     started = time.monotonic()
-    recommender.warm()
+    service.recommender.warm()
+    service.shelves.current()
     log.info("recommendations ready in %.1fs", time.monotonic() - started)
 
 
@@ -154,14 +156,23 @@ def _import(args: argparse.Namespace, run, what: str) -> int:
     return 1 if report.rejected else 0
 
 
-def cmd_catalog_import(settings: Settings, args: argparse.Namespace) -> int:
+def _mapping(args: argparse.Namespace, fields) -> dict[str, str] | None:
+    """The `--map` choices for these fields; None (said on stderr) when one is unusable."""
     from learning.catalog.columns import parse_map
-    from upnext.build import build_service
 
     try:
-        mapping = parse_map(args.map or [])
+        return parse_map(args.map or [], fields)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
+        return None
+
+
+def cmd_catalog_import(settings: Settings, args: argparse.Namespace) -> int:
+    from learning.catalog.columns import CATALOG
+    from upnext.build import build_service
+
+    mapping = _mapping(args, CATALOG)
+    if mapping is None:
         return 2
     service = build_service(settings, prepare=False)
     reading = {"preset": args.preset, "mapping": mapping, "strict": args.strict}
@@ -170,6 +181,26 @@ def cmd_catalog_import(settings: Settings, args: argparse.Namespace) -> int:
         lambda path: service.catalog.import_file(path, args.dry_run, on_progress=_progress, **reading),
         "courses",
     )
+
+
+def cmd_people_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Who reports to whom, replacing the previous import's lines (the file is the whole organisation)."""
+    from learning.people.history import EventRepository
+    from learning.people.learners import LearnerRepository
+    from learning.teams.people_file import PEOPLE, PeopleImporter
+    from learning.teams.reporting import ReportingLines
+    from upnext.schema import open_store
+
+    mapping = _mapping(args, PEOPLE)
+    if mapping is None:
+        return 2
+    settings.home.mkdir(parents=True, exist_ok=True)
+    store = open_store(settings.database)  # the store alone: no model, no catalog, no Slack
+    try:
+        importer = PeopleImporter(ReportingLines(store), LearnerRepository(store, EventRepository(store)))
+        return _import(args, lambda path: importer.import_file(path, args.dry_run, args.preset, mapping), "people")
+    finally:
+        store.close()
 
 
 def cmd_history_import(settings: Settings, args: argparse.Namespace) -> int:
@@ -199,6 +230,12 @@ def _installation_clients(settings: Settings, upnext, leading: Callable[[], bool
     if not settings.oauth:
         return None
     return upnext.installation_clients(leading)
+
+
+def _weekly(settings: Settings, upnext, leading) -> list:
+    """The clock's weekly posts: the learning-team digest and the learning-wins post, each where it is set."""
+    celebrations = upnext.celebrations(leading) if settings.reporting.celebrate_channels else None
+    return [post for post in (_digest(settings, upnext, leading), celebrations) if post is not None]
 
 
 def _digest(settings: Settings, upnext, leading):
@@ -234,9 +271,10 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     upnext, planner, sender = _nudge_parts(settings)
     housekeeping = upnext.housekeeping()
     lease = upnext.store.lease("clock")  # one clock plans and sends for the store; any other waits to take over
-    digest = _digest(settings, upnext, lease.held)
-    run_clock(planner, sender(lease.held), housekeeping, lease, upnext.store.where, digest,
-              _retraining(settings, upnext), upnext.snapshot_refresh(with_digest=digest is not None))  # fmt: skip
+    weekly = _weekly(settings, upnext, lease.held)
+    with_digest = any(post.kind == "digest" for post in weekly)
+    run_clock(planner, sender(lease.held), housekeeping, lease, upnext.store.where, weekly,
+              _retraining(settings, upnext), upnext.snapshot_refresh(with_digest=with_digest))  # fmt: skip
     return 0
 
 
@@ -248,7 +286,7 @@ def cmd_nudges_preview(settings: Settings, args: argparse.Namespace) -> int:
     _, planner, _ = _nudge_parts(settings)
     plans = planner.plan(now=at, user=args.user, dry_run=True)
     for plan in sorted(plans, key=lambda p: p.due_at):
-        held = " (hold-out: not sent)" if plan.status == "held_out" else ""
+        held = {"held_out": " (hold-out: not sent)", "skipped": " (skipped: not sent)"}.get(plan.status, "")
         print(f"{plan.due_at:%Y-%m-%d %H:%M}Z  {plan.learner_id}  {plan.kind}  {plan.period}  {plan.why}{held}")
     print(f"{len(plans)} nudge(s) would be planned")
     return 0
@@ -273,24 +311,33 @@ def cmd_nudges_stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _catalog_import_options(importing: argparse.ArgumentParser) -> None:
-    from learning.catalog.columns import PRESETS, TARGETS
-
+def _column_options(importing: argparse.ArgumentParser, fields) -> None:
+    """--preset and --map, for an import whose columns `fields` (learning.catalog.columns.Fields) describes."""
     importing.add_argument(
         "--preset",
-        choices=sorted(PRESETS),
+        choices=sorted(fields.presets),
         help="read a vendor's export by its column names: "
-        + "; ".join(f"{p.name}: {p.what}" for p in PRESETS.values()),
+        + "; ".join(f"{p.name}: {p.what}" for p in fields.presets.values()),
     )
     importing.add_argument(
         "--map",
         action="append",
         metavar='FIELD="Column"',
-        help=f"fill FIELD from this column (repeatable; over a preset). Fields: {', '.join(TARGETS)}",
+        help=f"fill FIELD from this column (repeatable; over a preset). Fields: {', '.join(fields.targets)}",
     )
-    importing.add_argument(
-        "--strict", action="store_true", help="reject a row whose optional value cannot be understood"
-    )
+
+
+def _import_options(name: str, importing: argparse.ArgumentParser) -> None:
+    from learning.catalog.columns import CATALOG
+    from learning.teams.people_file import PEOPLE
+
+    if name == "catalog":
+        _column_options(importing, CATALOG)
+        importing.add_argument(
+            "--strict", action="store_true", help="reject a row whose optional value cannot be understood"
+        )
+    elif name == "people":
+        _column_options(importing, PEOPLE)
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
@@ -377,6 +424,33 @@ def cmd_models_build(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_manifest(settings: Settings, args: argparse.Namespace) -> int:
+    """config/manifest.yml for this catalog: its link hosts as the unfurl domains (with Work Objects, their event)."""
+    from learning.catalog.course_links import CourseLinks
+    from learning.catalog.courses import CourseRepository
+    from upnext.manifest import MAX_UNFURL_DOMAINS, manifest_text
+    from upnext.schema import open_store
+
+    hosts: list[tuple[str, int]] = []
+    path = settings.database_path
+    if settings.database_url or (path.is_file() and path.stat().st_size):  # printing a manifest makes no store
+        store = open_store(settings.database, settings.busy_timeout)
+        try:
+            hosts = CourseLinks(CourseRepository(store)).hosts()
+        finally:
+            store.close()
+    if not hosts:
+        print("note: no catalog with course links in the store yet: the bundled catalog's hosts are listed",
+              file=sys.stderr)  # fmt: skip
+    left_out = hosts[MAX_UNFURL_DOMAINS:]
+    if left_out:
+        named = ", ".join(f"{host} ({n})" for host, n in left_out)
+        print(f"note: Slack registers at most {MAX_UNFURL_DOMAINS} unfurl domains: links to the courses on these "
+              f"hosts will not unfold: {named}", file=sys.stderr)  # fmt: skip
+    sys.stdout.write(manifest_text([host for host, _ in hosts], settings.work_objects))
+    return 0
+
+
 def _slack_user(text: str) -> str:
     from learning.people.learners import SLACK_USER_ID
 
@@ -455,14 +529,19 @@ def parser() -> argparse.ArgumentParser:
     for name, what, func in (
         ("catalog", "import courses from CSV, .xlsx or JSON Lines", cmd_catalog_import),
         ("history", "import completions: CSV (learner, course_id, status, date) or xAPI", cmd_history_import),
+        (
+            "people",
+            "import who reports to whom: CSV or .xlsx (person, manager, department, location); each import "
+            "replaces the previous one's reporting lines",
+            cmd_people_import,
+        ),
     ):
         group = commands.add_parser(name, help=f"{name}: {what}").add_subparsers(dest=f"{name}_command", required=True)
         importing = group.add_parser("import", help=what)
         importing.add_argument("file")
         importing.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
         importing.set_defaults(func=func)
-        if name == "catalog":
-            _catalog_import_options(importing)
+        _import_options(name, importing)
 
     clock = commands.add_parser("clock", help="plan and send nudges (one per store; another waits to take over)")
     clock.set_defaults(func=cmd_clock)
@@ -496,6 +575,9 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "migrate", help="copy the SQLite store under UPNEXT_HOME into the empty PostgreSQL database of DATABASE_URL"
     ).set_defaults(func=cmd_migrate)
+    commands.add_parser(
+        "manifest", help="print config/manifest.yml with the catalog's link hosts as its unfurl domains"
+    ).set_defaults(func=cmd_manifest)
     report = commands.add_parser("report", help="the learning team's figures (aggregates only)")
     report.add_argument("--since", help="first day, YYYY-MM-DD (default: 12 weeks before --until)")
     report.add_argument("--until", help="last day, YYYY-MM-DD (default: today, UTC)")
@@ -529,6 +611,7 @@ def _configure_logging(command: str, settings: Settings | None) -> None:
         "console",
         "catalog",
         "history",
+        "people",
         "nudges",
         "backup",
         "restore",
@@ -537,6 +620,7 @@ def _configure_logging(command: str, settings: Settings | None) -> None:
         "models",
         "report",
         "admin",
+        "manifest",
     )
     interactive = command in one_off or (command == "run" and not (settings and settings.has_slack))
     configure_logging(settings, logging.WARNING if interactive else logging.INFO)

@@ -12,14 +12,17 @@ from embeddings.vector_cache import TABLES as COURSE_VECTORS
 from insights.rollups import TABLES as ROLLUPS
 from insights.snapshots import TABLES as REPORT_SNAPSHOTS
 from learning.catalog.courses import TABLES as COURSES
+from learning.people.achievements import TABLES as ACHIEVEMENTS
 from learning.people.answers import TABLES as ANSWERS
 from learning.people.departures import TABLES as DEPARTURES
 from learning.people.history import TABLES as EVENTS
 from learning.people.learners import TABLES as LEARNERS
 from learning.people.nudges import TABLES as NUDGES
+from learning.people.shares import TABLES as SHARES
 from learning.store.engine import META, Store, migrations
 from learning.store.postgres import PostgresStore, is_database_url
 from learning.store.sqlite import BUSY_TIMEOUT, KEYWORD_INDEX, SqliteStore
+from learning.teams.reporting import TABLES as REPORTING
 
 # In the order each migration runs their steps: a table before what refers to it (the keyword index's triggers
 # are on the courses; a data move into learners reads answers and events, which an earlier version made).
@@ -39,6 +42,9 @@ OWNERS = (
     INSTALLATIONS,
     DEPARTURES,
     DIGEST_CHANNELS,
+    ACHIEVEMENTS,
+    SHARES,
+    REPORTING,
 )
 MIGRATIONS = migrations(*OWNERS)
 

@@ -29,6 +29,7 @@ from learning.catalog.courses import Course
 from learning.people.learners import Learner
 from learning.reasons import Reason
 from learning.recommend.picks import Pick
+from learning.recommend.shelves import shown_image
 from learning.search.course_search import SearchResult, words
 from learning.search.query import Problem
 
@@ -36,6 +37,7 @@ MESSAGE_BLOCKS = 50
 SURFACE_BLOCKS = 100  # Home tab and modals
 FALLBACK_CHARS = 3000
 DESCRIPTION_CHARS = 220
+SHARE_ACTION = "course_share"  # a card's Share button: opens the share modal (bot.block_kit.social.share)
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,12 @@ class Message:
 
     def without_images(self) -> Message:
         """The same message with image accessories removed, for when Slack cannot fetch an image."""
-        blocks = [
-            {k: v for k, v in b.items() if not (k == "accessory" and v.get("type") == "image")} for b in self.blocks
-        ]
-        return Message(self.text, blocks)
+        return Message(self.text, without_images(self.blocks))
+
+
+def without_images(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rendered blocks with their image accessories removed, for when Slack cannot fetch an image."""
+    return [{k: v for k, v in b.items() if not (k == "accessory" and v.get("type") == "image")} for b in blocks]
 
 
 def render(blocks: Sequence[Block]) -> list[dict[str, Any]]:
@@ -105,6 +109,8 @@ def button_value(answer_id: int, course_id: str) -> str:
 
 
 def reason_text(reason: Reason, t: Messages) -> str:
+    if reason.names_a_person:  # "Recommended by your colleague Ana", or "by a colleague" once unnamed
+        return t.named(f"reason.{reason.kind}", echo(reason.evidence) if reason.evidence else None)
     if reason.kind == "starter" and reason.evidence:
         return t("reason.starter_path", evidence=echo(reason.evidence))
     if reason.evidence:
@@ -116,53 +122,73 @@ def _button(text: str, action_id: str, value: str, label: str, **extra: Any) -> 
     return ButtonElement(text=text, action_id=action_id, value=value, accessibility_label=truncate(label, 75), **extra)
 
 
+def proof_text(takers: int | None, t: Messages) -> str | None:
+    """The line "Taken by 12 people in your role": a count (already at least the minimum group), never a name."""
+    return t.plural("proof.role", takers) if takers else None
+
+
+def course_summary(course: Course, t: Messages) -> SectionBlock:
+    """The linked title, the meta line, a short description and the image (with alt text): what every card shows."""
+    lines = [f"*{link(course.url, truncate(course.title, 200))}*"]
+    meta = course_meta(course, t)
+    if meta:
+        lines.append(meta)
+    if course.description:
+        lines.append(escape(truncate(course.description, DESCRIPTION_CHARS)))
+    image = shown_image(course.image_url)
+    accessory = ImageElement(image_url=image, alt_text=truncate(course.title, 150)) if image else None
+    return SectionBlock(text=MarkdownTextObject(text="\n".join(lines)), accessory=accessory)
+
+
+def start_button(course: Course, t: Messages, value: str) -> ButtonElement:
+    """Start: opens the course (when it has a URL) and tells Upnext the person started it."""
+    label = f"{t('button.start')}: {course.title}"
+    if course.url:
+        return _button(t("button.start"), "course_start", value, label, url=course.url)
+    return _button(t("button.start"), "course_start", value, label)
+
+
+def save_button(course: Course, t: Messages, value: str, saved: bool = False) -> ButtonElement:
+    return _button(
+        t("button.unsave") if saved else t("button.save"),
+        "course_unsave" if saved else "course_save",
+        value,
+        f"{t('button.save')}: {course.title}",
+    )
+
+
 def course_card(
     course: Course,
     t: Messages,
     reason: str | None = None,
     state: CardState = NO_STATE,
     answer_id: int | None = None,
+    proof: str | None = None,
 ) -> list[Block]:
-    """One course: linked title, meta line, short description, image with alt text, why it was picked, and the
-    one-click actions (when the card belongs to a recorded answer)."""
-    lines = [f"*{link(course.url, truncate(course.title, 200))}*"]
+    """One course: linked title, meta line, short description, image with alt text, why it was picked (and how many
+    people in the learner's role took it), and the one-click actions (when the card belongs to a recorded answer, or
+    is 0 for a card no answer records), Share last."""
     if state.dismissed:
-        blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=lines[0]))]
+        blocks: list[Block] = [section(f"*{link(course.url, truncate(course.title, 200))}*")]
         undo = _button(t("button.undo"), "course_undismiss", button_value(answer_id or 0, course.id), course.title)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t("state.dismissed"))]))
         if answer_id is not None:
             blocks.append(ActionsBlock(elements=[undo]))
         return blocks
-    meta = course_meta(course, t)
-    if meta:
-        lines.append(meta)
-    if course.description:
-        lines.append(escape(truncate(course.description, DESCRIPTION_CHARS)))
-    accessory = (
-        ImageElement(image_url=course.image_url, alt_text=truncate(course.title, 150)) if course.image_url else None
-    )
-    blocks = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)), accessory=accessory)]
+    blocks = [course_summary(course, t)]
     status = [t(f"state.{name}") for name in ("done", "started", "saved") if getattr(state, name)][:1]
     notes = [f"_{reason}_"] if reason else []
+    notes += [proof] if proof else []
     if notes or status:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text="  ·  ".join([*status, *notes]))]))
     if answer_id is not None:
         value = button_value(answer_id, course.id)
         title = course.title
-        buttons = [
-            _button(t("button.start"), "course_start", value, f"{t('button.start')}: {title}", url=course.url)
-            if course.url
-            else _button(t("button.start"), "course_start", value, f"{t('button.start')}: {title}"),
-            _button(
-                t("button.unsave") if state.saved else t("button.save"),
-                "course_unsave" if state.saved else "course_save",
-                value,
-                f"{t('button.save')}: {title}",
-            ),
-        ]
+        buttons = [start_button(course, t, value), save_button(course, t, value, state.saved)]
         if not state.done:
             buttons.append(_button(t("button.done"), "course_done", value, f"{t('button.done')}: {title}"))
             buttons.append(_button(t("button.dismiss"), "course_dismiss", value, f"{t('button.dismiss')}: {title}"))
+        buttons.append(_button(t("button.share"), SHARE_ACTION, value, f"{t('button.share')}: {title}"))
         blocks.append(ActionsBlock(elements=buttons))
     return blocks
 
@@ -176,6 +202,7 @@ class Card:
     course: Course
     reason: str | None = None  # localised mrkdwn, already escaped
     state: CardState = NO_STATE
+    proof: str | None = None  # "Taken by 12 people in your role", localised
 
 
 def cards_message(
@@ -192,7 +219,7 @@ def cards_message(
     blocks += [ContextBlock(elements=[MarkdownTextObject(text=note)]) for note in notes]
     for card in cards[:5]:
         blocks.append(DividerBlock())
-        blocks.extend(course_card(card.course, t, card.reason, card.state, answer_id))
+        blocks.extend(course_card(card.course, t, card.reason, card.state, answer_id, card.proof))
     if footer:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
     return Message(truncate(fallback, FALLBACK_CHARS), render(blocks))
@@ -260,13 +287,23 @@ def picks_answer(
     hint: str | None = None,
     answer_id: int | None = None,
     states: dict[str, CardState] | None = None,
+    takers: dict[str, int] | None = None,
 ) -> Message:
-    """The answer to "what should I learn next?": each pick with its reason."""
+    """The answer to "what should I learn next?": each pick with its reason, and, where `takers` has its course, how
+    many people in the learner's role took it."""
     if not picks:
         return Message(t("answer.none"), render([section(t("answer.none"))]))
     header = t("answer.next_hint", hint=echo(hint)) if hint else t.named("answer.next", echo(name))
-    states = states or {}
-    cards = [Card(p.course, reason_text(p.reason, t), states.get(p.course.id, NO_STATE)) for p in picks[:5]]
+    states, takers = states or {}, takers or {}
+    cards = [
+        Card(
+            p.course,
+            reason_text(p.reason, t),
+            states.get(p.course.id, NO_STATE),
+            proof_text(takers.get(p.course.id), t),
+        )
+        for p in picks[:5]
+    ]
     fallback = t("answer.next_fallback", titles=escape(fallback_titles([p.course for p in picks[:5]])))
     return cards_message(header, cards, t, fallback, answer_id, footer=t("answer.footer"))
 

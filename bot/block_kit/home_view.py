@@ -1,11 +1,12 @@
 """The App Home tab's view, always within Slack's 100-block limit.
 
-A greeting by name in the learner's time of day, a progress strip, a few rows of picks with a "More" button each (never
-a long list), and the learner's settings.
+A greeting by name in the learner's time of day, a progress strip, the latest few wins (two blocks at most), a button
+to browse the catalog, a few rows of picks with a "More" button each (never a long list), and the learner's settings.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,8 +22,11 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.block_kit.blocks import SURFACE_BLOCKS, CardState, course_card, reason_text, section, welcome_block
+from bot.block_kit.browse import OPEN_BROWSE
 from bot.block_kit.mrkdwn import echo, truncate
+from bot.block_kit.social.wins import home_wins
 from bot.i18n import Messages
+from learning.people.achievements import Win
 from learning.people.learners import Learner
 from learning.people.progress_strip import Progress, zone
 from learning.recommend.picks import Row
@@ -92,8 +96,10 @@ def home_view(
     answer_ids: dict[str, int],
     states: dict[str, CardState],
     cap: int,
+    wins: Sequence[Win] = (),
 ) -> dict[str, Any]:
-    """The Home tab as a `views.publish` view. `answer_ids` maps each row kind to the answer recording it."""
+    """The Home tab as a `views.publish` view. `answer_ids` maps each row kind to the answer recording it; `wins`
+    are the learner's achievements, the latest first."""
     blocks: list[Block] = [HeaderBlock(text=truncate(greeting(learner, now, t), 150))]
     if progress.completed_this_month or progress.streak_weeks or progress.saved:
         strip = t("home.progress", completed=progress.completed_this_month, streak=progress.streak_weeks,
@@ -101,8 +107,11 @@ def home_view(
     else:
         strip = t("home.progress_empty")
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=strip)]))
+    blocks += home_wins(wins, t)
     if not learner.onboarded_at:
         blocks.append(welcome_block(learner, t, "home"))
+    browse = ButtonElement(text=t("button.browse"), action_id=OPEN_BROWSE, value="home")
+    blocks.append(ActionsBlock(block_id="browse", elements=[browse]))
     if not rows:
         blocks.append(section(t("home.empty")))
     for row in rows:

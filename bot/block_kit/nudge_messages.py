@@ -1,7 +1,7 @@
 """Block Kit for nudges, each of which says how to snooze or stop it.
 
-The nudges are the weekly "what's new for you" digest, the come-back note, and the one check-in that asks whether to
-continue.
+The nudges are the weekly "what's new for you" digest, the come-back note, the one check-in that asks whether to
+continue, and a course the learner's manager recommended to their team.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock, M
 from bot.block_kit.blocks import Card, Message, cards_message, fallback_titles, reason_text, render, section
 from bot.block_kit.mrkdwn import echo, escape
 from bot.i18n import Messages
+from learning.catalog.courses import Course
 from learning.people.learners import Learner
+from learning.reasons import MANAGER, Reason
 from learning.recommend.picks import Pick
 
 
@@ -48,6 +50,14 @@ def come_back_message(
     cards = [Card(p.course, reason_text(p.reason, t)) for p in picks[:3]]
     fallback = t("nudge.back_fallback", titles=escape(fallback_titles([p.course for p in picks[:3]])))
     return _with_controls(cards_message(header, cards, t, fallback, answer_id), t, cap)
+
+
+def team_pick_message(learner: Learner, course: Course, t: Messages, answer_id: int, cap: int) -> Message:
+    """ "Recommended by your manager": the course card, with the usual buttons and the nudge's controls."""
+    header = t.named("team.pick_header", echo(learner.name))
+    fallback = t("team.pick_fallback", titles=escape(fallback_titles([course])))
+    card = Card(course, reason_text(Reason(MANAGER), t))
+    return _with_controls(cards_message(header, [card], t, fallback, answer_id), t, cap)
 
 
 def check_in_message(learner: Learner, t: Messages) -> Message:

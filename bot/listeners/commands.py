@@ -1,4 +1,4 @@
-"""`/learn` and its subcommands: next, <words>, saved, done, interests, nudges, privacy, forget me, help."""
+"""`/learn` and its subcommands (`/learn help` lists them): each acks, then delegates to a use case."""
 
 from __future__ import annotations
 
@@ -6,13 +6,18 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.block_kit import blocks
+from bot.block_kit.browse import Place
 from bot.i18n import messages_for
-from bot.respond import build_and_send, send
+from bot.respond import build_and_send, send, show_view
 from bot.use_cases.admin_access import AdminAccess
+from bot.use_cases.browse import Browsing
 from bot.use_cases.identity import Identity
 from bot.use_cases.preferences import Preferences
 from bot.use_cases.privacy_requests import PrivacyRequests
 from bot.use_cases.questions import Questions
+from bot.use_cases.sharing import Sharing
+from bot.use_cases.team import Team
+from bot.use_cases.wins import Wins
 
 HELP_WORDS = {"", "help", "?", "-h", "--help", "ayuda"}
 SURFACE = "slash"
@@ -26,6 +31,10 @@ def register(
     preferences: Preferences,
     privacy: PrivacyRequests,
     admin: AdminAccess,
+    wins: Wins,
+    sharing: Sharing,
+    team: Team,
+    browsing: Browsing,
 ) -> None:
     @app.command("/learn")
     def on_learn(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
@@ -40,6 +49,9 @@ def register(
             return
         if word == "interests" and command.get("trigger_id"):
             client.views_open(trigger_id=command["trigger_id"], view=preferences.interests_view(learner, "command"))
+            return
+        if word == "browse" and command.get("trigger_id"):
+            show_view(client.views_open, browsing.subjects_view(learner, Place()), trigger_id=command["trigger_id"])
             return
         welcome = preferences.welcome(learner)
         if welcome is not None:
@@ -58,8 +70,16 @@ def register(
                 return answering.mark_done(learner, rest, surface=SURFACE)
             if word == "nudges":
                 return preferences.set_nudges(learner, rest)
+            if word == "celebrate":
+                return wins.celebrate(learner, rest)
+            if word == "shares":
+                return sharing.set_accepting(learner, rest)
+            if word == "team":
+                return team.answer(learner, rest)
             if word == "privacy":
                 return privacy.privacy_message(learner)
             return answering.for_text(learner, text, surface=SURFACE)
 
         build_and_send(respond, build, lambda: blocks.error_message(t), response_type="ephemeral")
+        if word == "done":
+            wins.announce(client, learner)

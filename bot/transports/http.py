@@ -1,4 +1,6 @@
-"""HTTP mode: Bolt on /slack/events, a health check on /healthz, and the install pages, served by waitress.
+"""HTTP mode: Bolt on /slack/events, a health check on /healthz, the install pages and a cover image, by waitress.
+
+The cover is what browsing shows for a subject with no image of its own; Slack fetches it at the public address.
 
 Installing by OAuth, Bolt also serves /slack/install and /slack/oauth_redirect.
 
@@ -14,6 +16,8 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
+from functools import cache
+from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +26,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.installations import INSTALL_PATH, REDIRECT_PATH
 from bot.payload_check import payload_problem
+from bot.use_cases.browse import COVER_PATH
 from learning.service import LearningService
 from learning.store.engine import StoreUnavailable
 
@@ -39,6 +44,11 @@ def _plain(start_response: StartResponse, status: str, body: dict[str, Any]) -> 
     data = json.dumps(body).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
     return [data]
+
+
+@cache
+def _cover() -> bytes:
+    return (resources.files("config") / "cover.png").read_bytes()
 
 
 def catalog_health(service: LearningService) -> Callable[[], dict[str, Any]]:
@@ -93,6 +103,11 @@ class SlackWsgiApp:
                 return _plain(start_response, "200 OK", self.health())
             except StoreUnavailable:  # logged by the store's pool; a balancer sends traffic elsewhere meanwhile
                 return _plain(start_response, "503 Service Unavailable", {"ok": False, "error": "store_unavailable"})
+        if path == COVER_PATH and method in ("GET", "HEAD"):
+            cover = _cover()
+            start_response("200 OK", [("Content-Type", "image/png"), ("Content-Length", str(len(cover))),
+                                      ("Cache-Control", "public, max-age=86400")])  # fmt: skip
+            return [cover] if method == "GET" else []
         if self.pages and self.pages_app and self.pages(path):
             return self.pages_app(environ, start_response)
         if path in self.install_paths and method == "GET":

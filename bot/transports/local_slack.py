@@ -104,6 +104,8 @@ class LocalSlack:
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted there, for history
         self.file_names: dict[str, str] = {}  # file id -> the name it was uploaded under
+        self.channels: dict[str, bool] = {}  # channel id -> whether Upnext is in it (a channel not listed: it is)
+        self.unfurls: list[dict[str, Any]] = []  # each accepted chat.unfurl: its message and what it attached
         self._failures: list[tuple[str, int, float, int, str]] = []  # (method, status, retry_after, left, error)
         self._delays: dict[str, float] = {}  # method -> seconds each call waits after it is recorded
         self._hooks: dict[str, Callable[[dict[str, Any]], object]] = {}  # method -> run before it is answered
@@ -175,6 +177,11 @@ class LocalSlack:
         while the caller waits for Slack."""
         with self._lock:
             self._hooks[method] = hook
+
+    def channel(self, channel_id: str, member: bool) -> None:
+        """A channel Upnext is in, or not: conversations.info says so, and a post there fails with not_in_channel."""
+        with self._lock:
+            self.channels[channel_id] = member
 
     def grant(self, code: str, grant: Grant) -> None:
         """A user approved the install on Slack's page: Slack redirects their browser with `code`."""
@@ -297,6 +304,18 @@ class LocalSlack:
                 self.messages.setdefault(str(body["channel_id"]), []).append(message)
         return {"ok": True, "files": [{"id": f["id"]} for f in files]}
 
+    def _unfurl(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Recorded as Slack would attach it: to a message named by `channel` and `ts` or by `unfurl_id` and
+        `source`, with `unfurls` (URL -> blocks) or Work Object `metadata`; anything less is refused."""
+        message = body.get("channel") and body.get("ts")
+        composer = body.get("unfurl_id") and body.get("source")
+        unfurls, metadata = body.get("unfurls"), body.get("metadata")
+        if not (message or composer) or not (isinstance(unfurls, dict) or isinstance(metadata, dict)):
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            self.unfurls.append(body)
+        return {"ok": True}
+
     def _refusal(self, method: str, body: dict[str, Any], token: str | None) -> dict[str, Any] | None:
         """Slack's answer when the call cannot succeed (a revoked or expired token, an OAuth code or refresh token
         unknown or used before), or to an OAuth exchange."""
@@ -348,8 +367,14 @@ class LocalSlack:
             return {"ok": True, "user": user}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(body.get("users", "X")).split(",")[0]}}
+        if method == "conversations.info":
+            channel = str(body.get("channel") or "")
+            member = self.channels.get(channel, True)
+            return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_member": member}}
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             channel = str(body.get("channel") or "")
+            if not self.channels.get(channel, True):
+                return {"ok": False, "error": "not_in_channel"}
             if channel[:1] in ("U", "W"):  # posting to a user id opens (or reuses) the DM with the app
                 channel = "D" + channel
             ts = body.get("ts") or f"{time.time():.6f}"
@@ -358,6 +383,8 @@ class LocalSlack:
                 with self._lock:
                     self.messages.setdefault(channel, []).append(message)
             return {"ok": True, "channel": channel, "ts": ts, "message_ts": ts, "message": message}
+        if method == "chat.unfurl":
+            return self._unfurl(body)
         if method == "conversations.history":
             oldest = float(body.get("oldest") or 0)
             with self._lock:

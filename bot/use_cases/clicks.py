@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.block_kit.blocks import Message, text_message
 from bot.block_kit.feedback import RATE_ACTIONS, comment_modal, rating_prompt, rating_thanks, submitted_comment
+from bot.block_kit.mrkdwn import escape, truncate
 from bot.i18n import messages_for
 from learning.catalog.courses import Course, CourseRepository
 from learning.catalog.json_input import loads as parse_json
@@ -32,6 +33,14 @@ ACTION_EVENTS = {
     "course_dismiss": DISMISSED,
     "course_undismiss": UNDISMISSED,
 }
+
+
+def course_on_card(courses: CourseRepository, value: str) -> Course | None:
+    """The course a card's button names (its value is {"a": answer, "c": course}); None for a bad value."""
+    try:
+        return courses.get(str(parse_json(value)["c"]))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,14 @@ class CardClicks:
         )  # fmt: skip
         return answer
 
+    def confirmation(self, learner: Learner, action: dict[str, Any]) -> Message | None:
+        """What a Start or Save click on an unfurled course did, told to the person who clicked."""
+        clicked = self._clicked_card(learner, action.get("value") or "")
+        kind = {"course_start": "unfurl.started", "course_save": "unfurl.saved"}.get(action.get("action_id", ""))
+        if clicked is None or kind is None:
+            return None
+        return text_message(messages_for(learner)(kind, title=escape(truncate(clicked[1].title, 150))))
+
     def rating_prompt(self, learner: Learner, value: str) -> Message | None:
         """After Done: "Worth your time?" for the course on the clicked card."""
         clicked = self._clicked_card(learner, value)
@@ -92,10 +109,7 @@ class CardClicks:
         return rating_thanks(course.id, t)
 
     def comment_view(self, learner: Learner, value: str) -> dict[str, Any] | None:
-        try:
-            course = self.courses.get(str(parse_json(value)["c"]))
-        except (ValueError, KeyError, TypeError):
-            return None
+        course = course_on_card(self.courses, value)
         return comment_modal(course, messages_for(learner)) if course else None
 
     def save_comment(self, learner_id: str, view: dict[str, Any]) -> bool:

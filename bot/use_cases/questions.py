@@ -6,7 +6,7 @@ the learner has done since.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.block_kit import blocks
 from bot.block_kit.blocks import CardState, Message
@@ -67,8 +67,8 @@ class Questions:
     def next_answer(self, learner: Learner, hint: str = "", *, surface: str) -> Message:
         picks = self.recommender.next_for(learner, query=hint or None, k=5)
         answer_id = self._record(learner, "next", picks, surface, {"hint": hint})
-        t = messages_for(learner)
-        return blocks.picks_answer(picks, t, learner.name, hint or None, answer_id, self.states(learner))
+        t, takers = messages_for(learner), self.recommender.taken_in_role(learner, [p.course for p in picks])
+        return blocks.picks_answer(picks, t, learner.name, hint or None, answer_id, self.states(learner), takers)
 
     def search_answer(self, learner: Learner, text: str, *, surface: str) -> Message:
         """Search; the question is kept with how close the catalog's best match came (for content gaps)."""
@@ -121,8 +121,13 @@ class Questions:
         return [Pick(by_id[p.course_id], p.reason) for p in answer.picks if p.course_id in by_id]
 
     def redraw(self, answer: Answer, learner: Learner) -> Message | None:
-        """The answer again, as it was, with each card showing what the learner has done since."""
+        """The answer again, as it was, with each card showing what the learner has done since (and, for a course
+        recommended to them, who recommended it: a stored answer keeps no name)."""
         picks = self.picks_of(answer)
+        if any(p.reason.names_a_person for p in picks):
+            named = self.recommender.recommended_reasons(learner)
+            picks = [replace(p, reason=named.get(p.course.id, p.reason)) if p.reason.names_a_person else p
+                     for p in picks]  # fmt: skip
         t, states = messages_for(learner), self.states(learner)
         courses = [p.course for p in picks]
         if answer.kind == "search":
@@ -132,5 +137,7 @@ class Questions:
         if answer.kind == "saved":
             return blocks.saved_answer(courses, t, answer.id, states)
         if answer.kind == "next":
-            return blocks.picks_answer(picks, t, learner.name, answer.context.get("hint") or None, answer.id, states)
+            takers = self.recommender.taken_in_role(learner, courses)
+            hint = answer.context.get("hint") or None
+            return blocks.picks_answer(picks, t, learner.name, hint, answer.id, states, takers)
         return None  # Home rows and modals are redrawn by publishing the view again

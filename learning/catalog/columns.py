@@ -1,7 +1,8 @@
-"""Which column of an export fills which course field: Upnext's own names, a vendor preset, and `--map` choices.
+"""Which column of an export fills which field: Upnext's own names, a vendor preset, and `--map` choices.
 
 Column names match ignoring case, spaces and punctuation ("Course URL" = "course_url"). A preset lists, for each
-field, the column names that vendor's exports use, first match wins; `--map field=Column` overrides both.
+field, the column names that vendor's exports use, first match wins; `--map field=Column` overrides both. The
+catalog's fields are the default (`CATALOG`); another import (the people file) passes its own `Fields`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class Preset:
     name: str
     what: str
     columns: dict[str, tuple[str, ...]]
-    provider: str  # shown on the cards when no column names the provider
+    provider: str | None = None  # catalogs: shown on the cards when no column names the provider
 
 
 PRESETS = {
@@ -105,11 +106,27 @@ PRESETS = {
 }
 
 
+@dataclass(frozen=True)
+class Fields:
+    """What the columns of one kind of file can fill: `targets` in the order reports show them, the `required` ones,
+    the vendors' `presets`, and groups of `alternatives` of which one column fills at most one (the later choice
+    replaces the others: a duration in minutes or in hours)."""
+
+    targets: tuple[str, ...]
+    required: tuple[str, ...]
+    presets: dict[str, Preset]
+    alternatives: tuple[str, ...] = ()
+    noun: str = "course field"
+
+
+CATALOG = Fields(TARGETS, REQUIRED, PRESETS, _DURATIONS)
+
+
 def _key(name: str) -> str:
     return re.sub(r"[\W_]+", "", name.casefold())
 
 
-def parse_map(choices: list[str]) -> dict[str, str]:
+def parse_map(choices: list[str], fields: Fields = CATALOG) -> dict[str, str]:
     """`--map` arguments ('title=Course Name') to {field: column}; ValueError naming the bad one. An empty column
     ('position=') fills that field from no column, even one named like it."""
     chosen: dict[str, str] = {}
@@ -118,8 +135,10 @@ def parse_map(choices: list[str]) -> dict[str, str]:
         target, column = target.strip(), column.strip().strip("\"'")
         if not sep:
             raise ValueError(f'--map {echoed(choice)}: write it as field="Column name" (or field= for no column)')
-        if target not in TARGETS:
-            raise ValueError(f"--map {echoed(choice)}: {echoed(target)} is not a course field ({', '.join(TARGETS)})")
+        if target not in fields.targets:
+            raise ValueError(
+                f"--map {echoed(choice)}: {echoed(target)} is not a {fields.noun} ({', '.join(fields.targets)})"
+            )
         chosen[target] = column
     return chosen
 
@@ -159,43 +178,46 @@ def _present(value: object) -> object:
     return None if value is None or (isinstance(value, str) and not value.strip()) else value
 
 
-def resolve(header: list[str], preset: str | None = None, chosen: dict[str, str] | None = None) -> ColumnMap:
-    """The mapping for this header; ValueError when a chosen column is missing or id/title cannot be found."""
+def resolve(
+    header: list[str], preset: str | None = None, chosen: dict[str, str] | None = None, fields: Fields = CATALOG
+) -> ColumnMap:
+    """The mapping for this header; ValueError when a chosen column is missing or a required field (id and title of
+    a course) cannot be found."""
     by_key: dict[str, int] = {}
     for index, name in enumerate(header):
         by_key.setdefault(_key(name), index)
-    fields: dict[str, int] = {}
+    found: dict[str, int] = {}
 
     def assign(target: str, index: int) -> None:
-        if target in _DURATIONS:  # one duration column: the later choice replaces the other unit
-            for other in _DURATIONS:
-                fields.pop(other, None)
-        fields[target] = index
+        if target in fields.alternatives:  # e.g. one duration column: the later choice replaces the other unit
+            for other in fields.alternatives:
+                found.pop(other, None)
+        found[target] = index
 
-    for target in TARGETS:
+    for target in fields.targets:
         if _key(target) in by_key:
             assign(target, by_key[_key(target)])
-    vendor = PRESETS[preset] if preset else None
+    vendor = fields.presets[preset] if preset else None
     for target, candidates in vendor.columns.items() if vendor else ():
-        found = next((by_key[_key(c)] for c in candidates if _key(c) in by_key), None)
-        if found is not None:
-            assign(target, found)
+        first = next((by_key[_key(c)] for c in candidates if _key(c) in by_key), None)
+        if first is not None:
+            assign(target, first)
     for target, column in (chosen or {}).items():
         if not column:
-            fields.pop(target, None)
+            found.pop(target, None)
             continue
         if _key(column) not in by_key:
             shown = echoed_all(header)
             raise ValueError(f"--map {target}={echoed(column)}: the header has no such column (found: {shown})")
         assign(target, by_key[_key(column)])
-    for target in REQUIRED:
-        if target not in fields:
-            looked = vendor.columns[target] if vendor else (target,)
+    for target in fields.required:
+        if target not in found:
+            looked = vendor.columns.get(target, (target,)) if vendor else (target,)
             raise ValueError(
                 f"the header row has no {target} column (looked for {', '.join(repr(c) for c in looked)}; "
                 f'found: {echoed_all(header)}); name it with --map {target}="Column"'
             )
-    used = set(fields.values())
-    ordered = dict(sorted(fields.items(), key=lambda item: TARGETS.index(item[0])))
+    used = set(found.values())
+    ordered = dict(sorted(found.items(), key=lambda item: fields.targets.index(item[0])))
     unused = [name for index, name in enumerate(header) if index not in used and name]
     return ColumnMap(ordered, list(header), vendor.provider if vendor else None, preset, unused)

@@ -88,6 +88,13 @@ class Course:
 _HASHED = tuple(f.name for f in fields(Course) if f.name != "num")
 
 
+@dataclass(frozen=True)
+class CatalogPath:
+    id: str
+    title: str | None
+    steps: frozenset[str]  # the ids of its courses
+
+
 # The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
 # joins every owner's step N into migration N).
 TABLES: TableSteps = {
@@ -118,6 +125,9 @@ TABLES: TableSteps = {
 """,
     7: """
         ALTER TABLE courses ADD COLUMN translation_of TEXT;    -- id of the course this one translates
+""",
+    13: """
+        CREATE INDEX courses_url ON courses(url);  -- a course found from a link to it (a shared message)
 """,
 }
 
@@ -180,6 +190,10 @@ class CourseRepository:
         columns = "num, id, language, path_id, position, published_at, topics, title, level, translation_of"
         return self.store.sql.rows(f"SELECT {columns} FROM courses")
 
+    def shelf_rows(self) -> list[tuple]:
+        """(num, topics, image_url, path_id, path_title) of every course: what browsing's shelves are built from."""
+        return self.store.sql.rows("SELECT num, topics, image_url, path_id, path_title FROM courses")
+
     def version(self) -> str | None:
         """The catalog's version in the store, changed by every import that adds or changes a course (whichever
         process made it): one read of `meta`, cheap enough to poll."""
@@ -195,14 +209,26 @@ class CourseRepository:
         """(title, topics as stored, path title) of every course."""
         return self.store.sql.rows("SELECT title, topics, path_title FROM courses")
 
-    def with_urls(self) -> list[Course]:
-        """Every course that has a URL (history imports may name a course by it)."""
-        nums = [row[0] for row in self.store.sql.rows("SELECT num FROM courses WHERE url IS NOT NULL")]
-        return list(self.many_by_num(nums).values())
+    def urls(self) -> list[tuple[str, str]]:
+        """(id, url) of every course that has a URL (a link or an LMS export may name a course by it)."""
+        return self.store.sql.rows("SELECT id, url FROM courses WHERE url IS NOT NULL")
+
+    def by_urls(self, urls: Sequence[str]) -> list[Course]:
+        """The courses at any of these exact URLs, in the order of `urls`."""
+        by_url = {c.url: c for c in self._select_in("url", list(dict.fromkeys(urls)), key="id").values()}
+        return [by_url[url] for url in dict.fromkeys(urls) if url in by_url]
 
     def titles(self, nums: Iterable[int]) -> dict[int, str]:
         """num -> title, lighter than loading whole courses."""
         return dict(self._pairs("num, title", "num", list(nums)))
+
+    def paths_with(self, course_ids: Sequence[str]) -> dict[str, CatalogPath]:
+        """Every path holding one of these courses, with all its courses (what finishing a path means)."""
+        path_ids = sorted({path for (path,) in self._pairs("path_id", "id", course_ids) if path})
+        steps: dict[str, tuple[str | None, set[str]]] = {}
+        for path, title, course_id in self._pairs("path_id, path_title, id", "path_id", path_ids):
+            steps.setdefault(path, (title, set()))[1].add(course_id)
+        return {path: CatalogPath(path, title, frozenset(ids)) for path, (title, ids) in steps.items()}
 
     def _pairs(self, columns: str, column: str, values: Sequence) -> Iterator[tuple]:
         """Rows of `columns` where `column` is one of `values`, queried IN_CHUNK values at a time."""

@@ -42,6 +42,21 @@ class Rejection:
         return f"{where}: {self.reason}"
 
 
+class RowCounts:
+    """What every import's report says of the rows it read: how many it rejected, and whether there were any."""
+
+    rejections: list[Rejection]
+    rows: int  # rows read, good or bad: 0 means the file holds nothing to import
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejections)
+
+    @property
+    def empty(self) -> bool:
+        return self.rows == 0
+
+
 @dataclass(frozen=True)
 class FieldProblem:
     field: str

@@ -13,7 +13,7 @@ from typing import Any
 from learning.catalog.course_index import CourseIndex, SyncReport
 from learning.catalog.courses import Course, CourseRepository
 from learning.catalog.echoes import echoed
-from learning.catalog.files import ParsedCatalog, Rejection, ValueWarning, read_catalog_file
+from learning.catalog.files import ParsedCatalog, Rejection, RowCounts, ValueWarning, read_catalog_file
 
 BUNDLED_CATALOG = "catalog.jsonl"
 SHOWN_WARNINGS = 20  # printed one by one; the rest are counted by column
@@ -25,7 +25,7 @@ def bundled_catalog_path() -> Path:
 
 
 @dataclass
-class ImportReport:
+class ImportReport(RowCounts):
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -37,14 +37,6 @@ class ImportReport:
     rows: int = 0
     mapping: list[str] = field(default_factory=list)  # the dry run shows which column fills which field
     preview: list[Course] = field(default_factory=list)  # ... and the first courses as they would be stored
-
-    @property
-    def rejected(self) -> int:
-        return len(self.rejections)
-
-    @property
-    def empty(self) -> bool:
-        return self.rows == 0
 
     def summary(self) -> str:
         verb = "would be" if self.dry_run else "were"

@@ -118,7 +118,7 @@ class AnswerRepository:
         surface = "nudge" if nudge_id is not None else surface
         if surface is not None and surface not in SURFACES:
             raise ValueError(f"unknown surface {surface!r}")
-        payload = {"picks": [{"course_id": p.course_id, "reason": asdict(p.reason)} for p in picks],
+        payload = {"picks": [{"course_id": p.course_id, "reason": asdict(p.reason.kept())} for p in picks],
                    "context": context or {}}  # fmt: skip
         answer_id = int(sql.value(
             "INSERT INTO answers (learner_id, kind, payload, nudge_id, surface, created_at) "

@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from learning.catalog import values as catalog_values
+from learning.catalog.course_links import CourseLinks
 from learning.catalog.courses import Course, CourseRepository
 from learning.catalog.echoes import echoed, echoed_all
-from learning.catalog.files import Rejection
+from learning.catalog.files import Rejection, RowCounts
 from learning.catalog.json_input import UnreadableJson, array_items, json_lines
 from learning.catalog.tabular import csv_table
 from learning.catalog.values import ValueProblem
 from learning.people.history import COMPLETED, DISMISSED, ENROLLED, STARTED, Event, EventRepository
-from learning.people.learners import EMAIL, SLACK_USER_ID, SLACKBOT, LearnerRepository
+from learning.people.learners import SLACK_USER_ID, SLACKBOT, LearnerRepository, person_key
 from learning.timestamps import iso
 
 STATUSES = {
@@ -38,21 +39,13 @@ CSV_COLUMNS = ("learner", "course_id", "status", "date")
 
 
 @dataclass
-class HistoryReport:
+class HistoryReport(RowCounts):
     added: int = 0
     unchanged: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     learners_created: int = 0
     dry_run: bool = False
     rows: int = 0  # rows or statements read, good or bad: 0 means the file holds no history at all
-
-    @property
-    def rejected(self) -> int:
-        return len(self.rejections)
-
-    @property
-    def empty(self) -> bool:
-        return self.rows == 0
 
     def lines(self) -> list[str]:
         summary = (
@@ -94,9 +87,10 @@ def _learner_key(value: Any) -> str:
     text = (value or "").strip() if isinstance(value, str) else ""
     if text == SLACKBOT:
         raise HistoryRowError("learner USLACKBOT is Slackbot, not a person")
-    if SLACK_USER_ID.match(text) or EMAIL.match(text):
-        return text if SLACK_USER_ID.match(text) else text.lower()
-    raise HistoryRowError(f"learner must be a Slack user id (U…) or an email address, got {echoed(text)}")
+    key = person_key(text)
+    if key is None:
+        raise HistoryRowError(f"learner must be a Slack user id (U…) or an email address, got {echoed(text)}")
+    return key
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, _Row | None, str | None]]:
@@ -182,13 +176,17 @@ class HistoryImporter:
         self.learners = learners
         self.history = history
 
-    def _course(self, key: str, by_url: dict[str, Course]) -> Course | None:
-        return self.courses.get(key) or by_url.get(key.rstrip("/"))
+    def _course(self, key: str, links: CourseLinks) -> Course | None:
+        """The course by id, else by its link however the LMS wrote it (scheme, `www.`, trailing slash, tracking)."""
+        found = self.courses.get(key)
+        if found is None and (course_id := links.course_id_for(key)):
+            found = self.courses.get(course_id)
+        return found
 
     def import_text(self, text: str, xapi: bool, dry_run: bool = False) -> HistoryReport:
         report = HistoryReport(dry_run=dry_run)
         unit = "statement" if xapi and text.lstrip().startswith("[") else "line"
-        by_url = {course.url.rstrip("/"): course for course in self.courses.with_urls() if course.url}
+        links = CourseLinks(self.courses)
         events: list[Event] = []
         known_before = {learner.slack_id for learner in self.learners.all()}
         for position, row, problem in _xapi_rows(text) if xapi else _csv_rows(text):
@@ -196,7 +194,7 @@ class HistoryImporter:
             if row is None:
                 report.rejections.append(Rejection(position, problem or "unreadable", unit=unit))
                 continue
-            course = self._course(row.course, by_url)
+            course = self._course(row.course, links)
             if course is None:
                 reason = f"course {echoed(row.course)} is not in the catalog (import the catalog first)"
                 report.rejections.append(Rejection(position, reason, unit=unit))

@@ -162,6 +162,20 @@ def profile_from_slack(user: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def person_key(text: str) -> str | None:
+    """A person as an import names them: a Slack user id as written, or an email address in lower case; None for
+    anything else (and for Slackbot, who is not a person)."""
+    if SLACK_USER_ID.match(text):
+        return text if text != SLACKBOT else None
+    return text.lower() if EMAIL.match(text) else None
+
+
+def filed_as(key: str) -> str:
+    """The id rows about a person named by `person_key` are filed under: a Slack id, or `email:` and the address for
+    someone known only by email (PENDING_PREFIX), as forget me finds them (`LearnerRepository.known_as`)."""
+    return key if SLACK_USER_ID.match(key) else PENDING_PREFIX + key
+
+
 def _id_hash(identifier: str) -> str:
     """One-way: what stays of an identifier (Slack id or email) of someone who asked to be forgotten."""
     key = identifier.lower() if EMAIL.match(identifier) else identifier
@@ -201,6 +215,23 @@ class LearnerRepository:
         column, value = ("team_id", team_id) if team_id else ("enterprise_id", enterprise_id)
         rows = self.store.sql.records(f"SELECT * FROM learners WHERE {column} = :value ORDER BY slack_id",
                                       {"value": value})  # fmt: skip
+        return [_from_row(row) for row in rows]
+
+    def organisation_of(self, team_id: str) -> str | None:
+        """The Enterprise Grid org a workspace is part of, as its learners' profiles say; None for a standalone one."""
+        return self.store.sql.value(
+            "SELECT enterprise_id FROM learners WHERE team_id = :team AND enterprise_id IS NOT NULL LIMIT 1",
+            {"team": team_id},
+        )
+
+    def filed_as(self, filed: Sequence[str]) -> list[Learner]:
+        """The learners of rows filed under these ids (`filed_as`): a Slack id's, and for an `email:` id the learner
+        with that email, whether on Slack since or still known by email only."""
+        emails = tuple(f.removeprefix(PENDING_PREFIX) for f in filed if f.startswith(PENDING_PREFIX))
+        rows = self.store.sql.records(
+            "SELECT * FROM learners WHERE slack_id IN (:ids) OR email IN (:emails) ORDER BY slack_id",
+            {"ids": tuple(filed), "emails": emails},
+        )
         return [_from_row(row) for row in rows]
 
     def ensure(self, slack_id: str) -> Learner:
@@ -312,6 +343,13 @@ class LearnerRepository:
     def forgotten_at(self, identifier: str) -> str | None:
         """When the person with this Slack id or email asked to be forgotten; None if they never did."""
         return self.store.sql.value("SELECT at FROM forgotten WHERE id_hash = :hash", {"hash": _id_hash(identifier)})
+
+    def refused(self, keys: Iterable[str]) -> set[str]:
+        """Of these Slack ids and emails, those no import may name: people who asked to be forgotten and have not
+        used Upnext since (`import_barrier` is REFUSE_ALL). One read of the hashes, however many keys."""
+        hashes = {_id_hash(key): key for key in keys}
+        forgotten = {h for (h,) in self.store.sql.rows("SELECT id_hash FROM forgotten")} & hashes.keys()
+        return {hashes[h] for h in forgotten if self.import_barrier(hashes[h]) == REFUSE_ALL}
 
     def import_barrier(self, identifier: str) -> str | None:
         """For someone who asked to be forgotten, events up to this moment may never be imported under this

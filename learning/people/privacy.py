@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from learning.people.achievements import AchievementRepository
 from learning.people.answers import AnswerRepository
 from learning.people.history import EventRepository
 from learning.people.learners import Learner
 from learning.people.nudges import NudgeRepository
+from learning.people.shares import ShareRepository
 
 
 @dataclass(frozen=True)
@@ -19,20 +21,24 @@ class Privacy:
     history: EventRepository
     nudges: NudgeRepository
     answers: AnswerRepository
+    achievements: AchievementRepository
+    shares: ShareRepository
 
     def export(self, learner: Learner) -> dict[str, Any]:
         """Everything stored about this learner, as plain data."""
-        return {"profile": asdict(learner), **self._records(learner)}
+        return {"profile": asdict(learner), **self._records(learner), **self.shares.about(learner.slack_id)}
 
     def summary(self, learner: Learner) -> dict[str, int]:
         """Counts for the privacy message: how much of each kind of record there is."""
-        records = self._records(learner)
+        records, shares = self._records(learner), self.shares.about(learner.slack_id)
         return {"events": len(records["history"]), "nudges": len(records["nudges"]),
-                "answers": len(records["answers_shown"])}  # fmt: skip
+                "answers": len(records["answers_shown"]), "shares_sent": len(shares["shares_sent"]),
+                "shares_received": len(shares["shares_received"])}  # fmt: skip
 
     def _records(self, learner: Learner) -> dict[str, list[dict[str, Any]]]:
         return {
             "history": self.history.about(learner.slack_id),
             "nudges": self.nudges.about(learner.slack_id),
             "answers_shown": self.answers.about(learner.slack_id),
+            **self.achievements.about(learner.slack_id),
         }

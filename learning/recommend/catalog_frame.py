@@ -40,6 +40,8 @@ class CatalogFrame:
     level: np.ndarray  # int8 rank in LEVELS (0 beginner … 2 advanced), -1 when unknown
     translation: np.ndarray  # int32: equal for a course and its translations
     path_code: np.ndarray  # int32 code of each course's path, -1 when it has none
+    first_step: np.ndarray  # int64 num of the first step of each course's path, -1 when it has none
+    starts: np.ndarray  # bool: a good place to start (a path's first step, or a beginner course in no path)
 
     def languages_mask(self, languages: set[str | None]) -> np.ndarray:
         """Courses in any of these languages (None: language unknown)."""
@@ -95,10 +97,14 @@ def build_frame(store: Store, courses: CourseRepository, index: CourseIndex) -> 
         if path_id[num]:
             members.setdefault(path_id[num], []).append(int(num))
     paths = {path: np.array(sorted(nums, key=lambda n: position[n]), np.int64) for path, nums in members.items()}
+    first_step = np.full(size, -1, np.int64)
+    for steps in paths.values():
+        first_step[steps] = steps[0]
+    starts = present & ((first_step == np.arange(size)) | ((first_step < 0) & (level == LEVELS.index("beginner"))))
     return CatalogFrame(
         size, present, ids, vectors, language, path_id, position, published, topics, titles, by_id, version,
         main_topic, language_code, language_codes, paths, _codes(titles), level, _codes(original),
-        np.where([p is not None for p in path_id], _codes(path_id), -1).astype(np.int32),
+        np.where([p is not None for p in path_id], _codes(path_id), -1).astype(np.int32), first_step, starts,
     )  # fmt: skip
 
 
@@ -115,6 +121,10 @@ class FrameCache:
         self.index = index
         self._frame: CatalogFrame | None = None
         self._lock = threading.Lock()
+
+    def version(self) -> tuple[str | None, int, int]:
+        """The version the current catalog's frame has (cheap: no frame is built)."""
+        return _version(self.store, self.index)
 
     def current(self) -> CatalogFrame:
         version = _version(self.store, self.index)

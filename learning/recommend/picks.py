@@ -28,7 +28,7 @@ class Pick:
 
 @dataclass(frozen=True)
 class Row:
-    kind: str  # continue | because | interests | new | role | popular | starters
+    kind: str  # continue | because | interests | new | role | popular | for_you | starters
     picks: list[Pick]
     evidence: str | None = None  # the course title in "Because you finished X", the role in "Popular with …"
 
@@ -47,6 +47,10 @@ class Profile:
     # courses in a language they read: their Slack locale's, English, or one they have taken
     readable: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     up_next: list[tuple[int, Reason]] = field(default_factory=list)  # in progress, then next steps of their paths
+    recommended: dict[int, Reason] = field(default_factory=dict)  # shared with them by a colleague, or their manager
+    # per course, the course offered in its place: itself, or its path's entry (the first step, or the next step of
+    # a path they began), or -1 when it is not offered (a step of a path they finished or skipped)
+    offered: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     reactions: Reactions = field(default_factory=Reactions)  # to picks shown before
 
     @property

@@ -13,6 +13,8 @@ for the whole catalog at once from what is precomputed in `Signals` and `Catalog
 The learner's history is weighted by recency (the newest course counts most).
 - interests / role: the topics the learner picked, and what people with the same job title take
 - up_next: the next course of a path the learner is in
+- recommended: a course a colleague shared with the learner, or their manager recommended (`RecommendedBy`),
+  in the last 90 days; its reason names who, to the learner only
 
 A light MMR re-rank keeps a list from being five near-identical courses, and nothing that would only repeat a course
 finished (a translation of it, or a close course at the same or a lower level: `progression`) is picked. Courses
@@ -25,7 +27,9 @@ it (the rest of its path, its topic at a higher level), then courses like it tha
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
+from typing import Protocol
 
 import numpy as np
 
@@ -33,7 +37,8 @@ from embeddings.encoder import Encoder
 from learning.catalog.courses import Course, CourseRepository
 from learning.people.history import Event, EventRepository, course_states
 from learning.people.learners import Learner
-from learning.reasons import Reason
+from learning.people.shares import Recommendation
+from learning.reasons import Reason, recommended_by
 from learning.recommend.catalog_frame import CatalogFrame, FrameCache
 from learning.recommend.closeness import NEAR_DUPLICATE, by_recency, closeness, new_courses, unavailable
 from learning.recommend.pick_feedback import EXPLORE_EVERY, EXPLORE_MIN_LEARNERS, PickFeedback
@@ -61,6 +66,7 @@ WEIGHTS = {
     "interests": 3.0,
     "role": 1.2,
     "up_next": 6.0,
+    "recommended": 4.0,  # someone the learner works with thought of them: ahead of everything but their own paths
 }
 HISTORY_SLOPE = {
     "taken_with": 0.122,
@@ -80,6 +86,16 @@ OTHER_LANGUAGE = 0.15  # score factor for a course in a language the learner doe
 ROW_MIN, ROW_MAX, MAX_ROWS = 3, 5, 4
 NEW_DAYS = 90
 HINT_MATCHES, HINT_FLOOR, HINT_WEIGHT = 20, 0.6, 2.0  # "next in data": the closest matches, then personal order
+# A path's start borrows this share of its best later step's score and components: a path whose start itself
+# matches comes before one that matches only through a later step (on the bundled catalog, a Julia lesson's start
+# otherwise stood for "python" through one episode on calling Python).
+LEND = 0.8
+
+
+class RecommendedBy(Protocol):
+    """Where courses recommended to a learner come from (colleagues' shares, managers' recommendations)."""
+
+    def recommended_to(self, learner_id: str, now: datetime) -> list[Recommendation]: ...
 
 
 class Recommender:
@@ -93,8 +109,12 @@ class Recommender:
         encoder: Encoder,
         clock: Callable[[], datetime] = utcnow,
         feedback: PickFeedback | None = None,
+        recommended: RecommendedBy | None = None,
+        name_of: Callable[[str], str | None] = lambda slack_id: None,
     ):
         self.clock = clock
+        self.recommended = recommended  # None: nobody's recommendations lift a course
+        self.name_of = name_of  # how a recommender is named to the learner (None: "a colleague")
         self.feedback = feedback  # None: picks are not adjusted by reactions, and nothing is explored
         self.ranker: SavedRanker | None = None  # None, or no model saved: the blend's order
         self.courses = courses
@@ -105,9 +125,12 @@ class Recommender:
         self.encoder = encoder
 
     # -- building blocks -----------------------------------------------------------------------------------------
-    def profile(self, learner: Learner, frame: CatalogFrame, events: list[Event] | None = None) -> Profile:
+    def profile(
+        self, learner: Learner, frame: CatalogFrame, events: list[Event] | None = None, recommended: bool = True
+    ) -> Profile:
         """The learner now, or as of the given events (their history at a cut, for training the ranker: no
-        reactions, since what they were shown then is not known)."""
+        reactions, since what they were shown then is not known); without `recommended`, leaving out what was
+        recommended to them (what's new, which only ranks new courses, spares the read)."""
         as_of = events is not None
         events = events if events is not None else self.history.for_learner(learner.slack_id)
         profile = Profile(learner, course_states(events))
@@ -129,8 +152,28 @@ class Recommender:
                     profile.dismissed.append(num)
                 if state.completed_at:
                     profile.finished.append(num)
-        profile.up_next = self._up_next(profile, frame)
+        steps = self._next_steps(profile, frame)
+        profile.up_next = self._up_next(profile, frame, steps)
+        profile.offered = self._offered_as(profile, frame, steps)
+        if recommended and not as_of:
+            profile.recommended = self._recommended(learner, frame)
+            named = list(profile.recommended)  # a course a colleague or manager picked is offered as itself, even
+            profile.offered[named] = named  # in the middle of a path: they chose that step for the learner
         return profile
+
+    def _recommended(self, learner: Learner, frame: CatalogFrame) -> dict[int, Reason]:
+        """Courses recommended to the learner (by num), each with its reason naming who recommended it."""
+        found = self.recommended_reasons(learner)
+        return {frame.by_id[course_id]: reason for course_id, reason in found.items() if course_id in frame.by_id}
+
+    def recommended_reasons(self, learner: Learner) -> dict[str, Reason]:
+        """Course id -> why it is recommended to the learner, naming who recommended it (while they are known)."""
+        if self.recommended is None:
+            return {}
+        return {
+            r.course_id: recommended_by(r.kind, self.name_of(r.by) if r.by else None)
+            for r in self.recommended.recommended_to(learner.slack_id, self.clock())
+        }
 
     def _interest_scores(self, learner: Learner, frame: CatalogFrame) -> np.ndarray:
         """Per course: best cosine to any of the learner's interests (topic words embedded)."""
@@ -162,6 +205,9 @@ class Recommender:
         if role and signals.role_learners.get(role, 0) >= 3:
             parts["role"] = _normalise(np.log1p(_fit(signals.by_role[role], size)))
         parts["up_next"] = self._up_next_mask(profile, frame)
+        if profile.recommended:
+            parts["recommended"] = np.zeros(frame.size, np.float32)
+            parts["recommended"][list(profile.recommended)] = 1.0
         return parts
 
     def _up_next_mask(self, profile: Profile, frame: CatalogFrame) -> np.ndarray:
@@ -170,55 +216,99 @@ class Recommender:
             mask[num] = 1.0 if reason.kind == "up_next" else 0.8
         return mask
 
-    def _up_next(self, profile: Profile, frame: CatalogFrame) -> list[tuple[int, Reason]]:
+    def _next_steps(self, profile: Profile, frame: CatalogFrame) -> dict[str, int | None]:
+        """Each path the learner began (started or finished one of its steps), most recent first: its next step
+        after the furthest one reached that they have not taken, or None when there is none."""
+        reached: dict[str, int] = {}
+        for state in sorted(profile.states.values(), key=lambda s: s.last_at, reverse=True):
+            num = frame.by_id.get(state.course_id)
+            if num is not None and frame.path_id[num] and (state.completed_at or state.started_at):
+                path = frame.path_id[num]
+                reached[path] = max(reached.get(path, 0), int(frame.position[num]))
+        taken = {n for n, _ in profile.history} | profile.exclude
+        return {
+            path: next((int(n) for n in frame.paths[path] if frame.position[n] > furthest and n not in taken), None)
+            for path, furthest in reached.items()
+        }
+
+    def _up_next(self, profile: Profile, frame: CatalogFrame, steps: dict[str, int | None]) -> list[tuple[int, Reason]]:
         """Courses in progress ("continue"), then the next step of each path the learner is in ("up next")."""
         found: list[tuple[int, Reason]] = []
-        by_recent = sorted(profile.states.values(), key=lambda s: s.last_at, reverse=True)
-        for state in by_recent:
+        for state in sorted(profile.states.values(), key=lambda s: s.last_at, reverse=True):
             num = frame.by_id.get(state.course_id)
             if num is not None and state.in_progress:
                 found.append((num, Reason("continue")))
-        paths: dict[str, int] = {}
-        for state in by_recent:
-            num = frame.by_id.get(state.course_id)
-            if num is not None and frame.path_id[num] and (state.completed_at or state.started_at):
-                paths.setdefault(frame.path_id[num], 0)
-                paths[frame.path_id[num]] = max(paths[frame.path_id[num]], int(frame.position[num]))
-        taken = {n for n, _ in profile.history} | profile.exclude
-        for path, reached in paths.items():
-            members = frame.paths.get(path, np.zeros(0, np.int64))
-            step = next((int(n) for n in members if frame.position[n] > reached and n not in taken), None)
-            if step is not None:
-                title = self.courses.many_by_num([step])[step].path_title
-                found.append((step, Reason("up_next", title)))
+        titles = self.courses.many_by_num([step for step in steps.values() if step is not None])
+        found += [(step, Reason("up_next", titles[step].path_title)) for step in steps.values() if step in titles]
         return found
 
+    @staticmethod
+    def _offered_as(profile: Profile, frame: CatalogFrame, steps: dict[str, int | None]) -> np.ndarray:
+        """Per course, the course offered in its place. A path is entered at its first step, or, once begun, at
+        its next step ("up next"): any other of its steps stands for that one; a course the learner took stands for
+        itself; -1 for the steps of a path with no next step left."""
+        offered = np.where(frame.first_step >= 0, frame.first_step, np.arange(frame.size))
+        for path, step in steps.items():
+            offered[frame.paths[path]] = -1 if step is None else step
+        taken = [n for n, _ in profile.history] + list(profile.exclude)
+        offered[taken] = taken
+        return offered
+
     # -- scoring ---------------------------------------------------------------------------------------------------
-    def score(self, profile: Profile, frame: CatalogFrame, signals: Signals) -> tuple[np.ndarray, dict]:
+    def score(
+        self, profile: Profile, frame: CatalogFrame, signals: Signals, enter_paths: bool = True
+    ) -> tuple[np.ndarray, dict]:
+        """Every course's blended score and its components. With `enter_paths`, a path is only offered at its entry
+        (`Profile.offered`), which carries the blend of the path's best step; what the learner did with the entry
+        itself (reactions, "not for me" nearby) still counts on it. A search (a hint) may land anywhere in a path."""
         parts = self.components(profile, frame, signals)
         weights = _weights(len(profile.history))
         total = np.zeros(frame.size, np.float32)
         for name, values in parts.items():
             total += weights[name] * values
+        out = ~frame.present | unavailable(frame, profile.cohort(frame.size), np.arange(frame.size))[0]
+        moved = _enter_paths(total, parts, profile.offered, ~out) if enter_paths else np.zeros(0, np.int64)
         total += profile.reactions.adjustment(frame)
         if profile.dismissed:
             total -= DISMISS_PENALTY * np.maximum(0, frame.vectors @ frame.vectors[profile.dismissed].T).max(axis=1)
         total = np.where(profile.readable, total, total * OTHER_LANGUAGE)
-        total[~frame.present] = -np.inf
-        total[unavailable(frame, profile.cohort(frame.size), np.arange(frame.size))[0]] = -np.inf
+        total[out] = -np.inf
+        total[moved] = -np.inf
         return total, parts
+
+    @staticmethod
+    def _with_evidence(
+        scores: np.ndarray,
+        parts: dict[str, np.ndarray],
+        profile: Profile,
+        frame: CatalogFrame,
+        matched: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The scores of courses something speaks for (a component above zero, or a match for the learner's hint);
+        every other course is out, but for the good places to start in a language the learner reads: with nothing
+        known, those are what is offered."""
+        weights = _weights(len(profile.history))
+        supported = np.zeros(frame.size, bool)
+        if matched is not None:
+            supported[matched] = True
+        for name, values in parts.items():
+            supported |= weights[name] * values > 0
+        return np.where(supported | (frame.starts & profile.readable), scores, -np.inf)
 
     def reason(self, num: int, parts: dict[str, np.ndarray], profile: Profile, frame: CatalogFrame) -> Reason:
         """The largest weighted component for this course, stated with its evidence."""
         for up_num, reason in profile.up_next:
             if up_num == num:
                 return reason
+        if num in profile.recommended:
+            return profile.recommended[num]
         weights = _weights(len(profile.history))
         contributions = {name: weights[name] * float(values[num]) for name, values in parts.items()}
         contributions.pop("up_next", None)
+        contributions.pop("recommended", None)
         best = max(contributions, key=contributions.__getitem__, default="popular")
-        if contributions.get(best, 0) <= 0:
-            return Reason("starter")
+        if contributions.get(best, 0) <= 0:  # only a place to start or a hint's match gets here (`_with_evidence`)
+            return _starter(self.courses.many_by_num([num])[num]) if frame.starts[num] else Reason("match")
         if best == "topic_share" and frame.topics[num]:
             return Reason("topic", frame.topics[num][0])
         if best in ("taken_with", "taken_together", "taken_next", "like_yours") and profile.history:
@@ -292,13 +382,14 @@ class Recommender:
         offline replay, where no one can click on it)."""
         frame, signals = self.frames.current(), self.signals.current()
         profile = self.profile(learner, frame)
-        scores, parts = self.score(profile, frame, signals)
+        hinted = bool(query and query.strip())
+        scores, parts = self.score(profile, frame, signals, enter_paths=not hinted)
         if untaken and profile.history:
             scores[[n for n, _ in profile.history]] = -np.inf
-        if not (query and query.strip()):
+        if not hinted:
             scores = self._learned(scores, parts, profile, frame, signals)
         among = None
-        if query and query.strip():
+        if query and hinted:
             matches = [h for h in self.search.search(query, k=HINT_MATCHES).hits if h.course.num is not None]
             best = max((h.score for h in matches), default=0.0)
             matches = [h for h in matches if h.score >= HINT_FLOOR * best]
@@ -307,6 +398,7 @@ class Recommender:
                 relevance = np.zeros(frame.size, np.float32)
                 relevance[among] = [h.score for h in matches]
                 scores = scores + HINT_WEIGHT * _normalise(relevance)
+        scores = self._with_evidence(scores, parts, profile, frame, among)
         chosen = self._diverse(scores, frame, k, among)
         picks = self._picks(chosen, scores, parts, profile, frame)
         if explore and among is None and self.feedback is not None:
@@ -316,7 +408,8 @@ class Recommender:
     def _learned(
         self, scores: np.ndarray, parts: dict, profile: Profile, frame: CatalogFrame, signals: Signals
     ) -> np.ndarray:
-        """The blend's top candidates re-scored by the learned ranker (the rest drop out); path steps stay first."""
+        """The blend's top candidates re-scored by the learned ranker (the rest drop out); path steps and
+        recommendations stay first."""
         ranker = self.ranker.current() if self.ranker is not None else None
         if ranker is None:
             return scores
@@ -325,7 +418,10 @@ class Recommender:
             return scores
         rows = features(top, parts, scores, profile, signals, frame, self.clock())
         learned = np.full(frame.size, -np.inf, np.float32)
-        learned[top] = ranker.scores(rows) + WEIGHTS["up_next"] * parts["up_next"][top]
+        kept = WEIGHTS["up_next"] * parts["up_next"][top]  # path steps and recommendations stay first
+        if "recommended" in parts:
+            kept += WEIGHTS["recommended"] * parts["recommended"][top]
+        learned[top] = ranker.scores(rows) + kept
         return learned
 
     def _explore(
@@ -340,7 +436,7 @@ class Recommender:
         closeness = np.maximum(parts.get("like_yours", parts["interests"]), parts["interests"])
         picks = list(picks)
         for slot in range(EXPLORE_EVERY - 1, len(picks), EXPLORE_EVERY):
-            if picks[slot].reason.kind in ("continue", "up_next"):
+            if picks[slot].reason.kind in ("continue", "up_next") or picks[slot].reason.names_a_person:
                 continue
             num = self.feedback.explore(frame, signals.takers, eligible, closeness, self.clock().timestamp())
             if num is None:
@@ -357,23 +453,34 @@ class Recommender:
         the learner takes or wants (content and interests) plus a bridge: the collaborative score of the existing
         courses each new one most resembles. None whose `closeness` is below `minimum` (silence beats noise)."""
         frame, signals = self.frames.current(), self.signals.current()
-        profile = self.profile(learner, frame)
+        profile = self.profile(learner, frame, recommended=False)
         scores, parts = self.score(profile, frame, signals)
-        new = new_courses(frame, since, self.clock())
-        new = new[np.isfinite(scores[new])]
+        new, entries = self._entries(new_courses(frame, since, self.clock()), scores, profile)
         if not len(new):
             return []
         judged = closeness(frame, profile.cohort(frame.size), new, self.encoder)
         close = judged.best[0] >= minimum
-        new, fit = new[close], (judged.like_yours[0] + judged.interests[0])[close]
-        fresh_scores = np.full(frame.size, -np.inf, np.float32)
-        fresh_scores[new] = fit + BRIDGE_WEIGHT * self._bridge(new, parts["taken_with"], frame)
-        chosen = self._diverse(fresh_scores, frame, k, new, NEW_MMR_THETA, NEW_MMR_POOL)
-        by_num = self.courses.many_by_num(chosen)
-        return [
-            Pick(by_num[n], self._new_reason(n, profile, frame, parts["interests"]), float(fresh_scores[n]))
-            for n in chosen
-        ]
+        new, entries, fit = new[close], entries[close], (judged.like_yours[0] + judged.interests[0])[close]
+        fit += BRIDGE_WEIGHT * self._bridge(new, parts["taken_with"], frame)
+        fresh_scores = _best_of(frame.size, entries, fit)
+        chosen = self._diverse(fresh_scores, frame, k, np.unique(entries), NEW_MMR_THETA, NEW_MMR_POOL)
+        by_num, is_new = self.courses.many_by_num(chosen), set(new.tolist())
+
+        def why(num: int) -> Reason:
+            if num in is_new:
+                return self._new_reason(num, profile, frame, parts["interests"])
+            return _new_in_path(by_num[num], frame)
+
+        return [Pick(by_num[n], why(n), float(fresh_scores[n])) for n in chosen]
+
+    @staticmethod
+    def _entries(new: np.ndarray, scores: np.ndarray, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
+        """The new courses that can be offered, and the course offered for each: itself, or, for a step in the
+        middle of a path, the path's entry (`Profile.offered`), so that a path is never opened in the middle."""
+        entries = profile.offered[new]
+        keep = entries >= 0
+        keep[keep] = np.isfinite(scores[entries[keep]])
+        return new[keep], entries[keep]
 
     def _bridge(self, new: np.ndarray, taken_with: np.ndarray, frame: CatalogFrame) -> np.ndarray:
         """Per new course: the learner's EASE score on its closest existing lookalikes, weighted by cosine^4."""
@@ -411,11 +518,18 @@ class Recommender:
         if self.feedback is not None:
             self.feedback.totals()
 
+    def taken_in_role(self, learner: Learner, courses: Iterable[Course]) -> dict[str, int]:
+        """Course id -> how many people of the learner's workspace and role started or finished it, for the courses
+        where that is at least the minimum group (from the precomputed signals: a few look-ups, no query)."""
+        takers = self.signals.current().takers_in_role(learner.team_id, learner.role)
+        return {course.id: takers[course.num] for course in courses if course.num in takers}
+
     def rows_for(self, learner: Learner, size: int = ROW_MAX) -> list[Row]:
         """The Home page: at most 4 rows of 3-5 picks (`size` more for a row's "More"), no course twice."""
         frame, signals = self.frames.current(), self.signals.current()
         profile = self.profile(learner, frame)
         scores, parts = self.score(profile, frame, signals)
+        scores = self._with_evidence(scores, parts, profile, frame)
         used: set[int] = set()
         rows: list[Row] = []
 
@@ -441,13 +555,18 @@ class Recommender:
             add("because", self._because(last, profile, frame, signals, scores, size + len(used)), last.title)
 
         if profile.learner.interests:
-            new = np.flatnonzero(frame.present & (frame.published >= self.clock().timestamp() - NEW_DAYS * 86400))
             interest_scores = np.where(np.isfinite(scores) & profile.readable, parts["interests"], -np.inf)
-            fresh_nums = self._diverse(interest_scores, frame, size + len(used), new)
-            fresh_nums = [n for n in fresh_nums if n not in used and interest_scores[n] > 0.3]
+            recent = np.flatnonzero(frame.present & (frame.published >= self.clock().timestamp() - NEW_DAYS * 86400))
+            new, entries = self._entries(recent, interest_scores, profile)
+            new_scores = _best_of(frame.size, entries, parts["interests"][new])
+            fresh_nums = self._diverse(new_scores, frame, size + len(used), np.unique(entries))
+            fresh_nums = [n for n in fresh_nums if n not in used and new_scores[n] > 0.3]
             if len(fresh_nums) >= ROW_MIN:
-                add("new", self._picks(fresh_nums, scores, {"interests": parts["interests"]}, profile, frame))
+                picks = self._picks(fresh_nums, scores, {"interests": parts["interests"]}, profile, frame)
+                is_new = set(new.tolist())
+                add("new", [_as_new(p, is_new, frame) for p in picks])
             else:
+                interest_scores[parts["interests"] <= 0] = -np.inf
                 nums = [n for n in self._diverse(interest_scores, frame, size + len(used)) if n not in used]
                 add("interests", self._picks(nums, scores, {"interests": parts["interests"]}, profile, frame))
 
@@ -473,8 +592,12 @@ class Recommender:
         self, last: Course, profile: Profile, frame: CatalogFrame, signals: Signals, scores: np.ndarray, k: int
     ) -> list[Pick]:
         """For "Because you finished X": what people took after X, then what builds on X, then courses like X;
-        never a repeat of anything taken (those score -inf), only courses the learner reads."""
+        never a repeat of anything taken (those score -inf), only courses the learner reads. X's own path goes on
+        here in order, past its next step (which leads the Continue row): its later steps are offered nowhere else."""
         assert last.num is not None
+        path = frame.paths.get(frame.path_id[last.num] or "", np.zeros(0, np.int64))
+        later = path[frame.position[path] > frame.position[last.num]]
+        going_on = set(later[~unavailable(frame, profile.cohort(frame.size), later)[0]].tolist())
         after = np.zeros(0, np.int64)
         if last.num < signals.after.shape[0]:
             row = signals.after[last.num]
@@ -488,27 +611,66 @@ class Recommender:
         ]  # fmt: skip
         chosen: dict[int, Reason] = {}
         for num, reason in candidates:
-            if len(chosen) < k and num not in chosen and np.isfinite(scores[num]) and profile.readable[num]:
+            offered = np.isfinite(scores[num]) or num in going_on
+            if len(chosen) < k and num not in chosen and offered and profile.readable[num]:
                 chosen[int(num)] = reason
         by_num = self.courses.many_by_num(chosen)
-        return [Pick(by_num[n], reason, float(scores[n])) for n, reason in chosen.items() if n in by_num]
+        return [
+            Pick(by_num[n], reason, float(scores[n]) if np.isfinite(scores[n]) else 0.0)
+            for n, reason in chosen.items()
+            if n in by_num
+        ]
 
     def starters(self, profile: Profile, frame: CatalogFrame, scores: np.ndarray, k: int) -> list[Pick]:
-        """With nothing to go on (no history, no interests, nobody has taken anything yet): first steps of paths,
-        in the learner's language, varied."""
-        first = frame.present & (frame.position <= 1) & np.isfinite(scores)
-        if profile.language:
-            first &= np.array([lang in (None, profile.language) for lang in frame.language]) | (frame.language == "en")
-        starter_scores = np.where(first, 1.0 + 0.01 * scores, -np.inf)
-        nums = self._diverse(starter_scores, frame, k)
-        by_num = self.courses.many_by_num(nums)
-        return [Pick(by_num[n], Reason("starter", by_num[n].path_title)) for n in nums if n in by_num]
+        """With nothing to go on (no history, no interests, nobody has taken anything yet): good places to start
+        (first steps of paths, beginner courses in no path) in a language the learner reads, varied."""
+        first = frame.starts & profile.readable & np.isfinite(scores)
+        nums = self._diverse(np.where(first, 1.0 + 0.01 * scores, -np.inf), frame, k)
+        return [Pick(course, _starter(course)) for course in self.courses.many_by_num(nums).values()]
 
 
 def _weights(history_length: int) -> dict[str, float]:
     """Each component's weight for a learner with this many courses in their history."""
     length = float(np.log1p(history_length))
     return {name: weight + HISTORY_SLOPE.get(name, 0.0) * length for name, weight in WEIGHTS.items()}
+
+
+def _enter_paths(total: np.ndarray, parts: dict[str, np.ndarray], offered: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    """In place: each course offered through another (a step in the middle of a path, through the path's entry)
+    lends that one LEND times its blended score and components where that is higher. Only `alive` courses (not
+    done, dismissed or unavailable) lend or borrow. Returns the courses offered through another: they are out."""
+    moved = np.flatnonzero(offered != np.arange(len(offered)))
+    targets = offered[moved]
+    live = (targets >= 0) & alive[moved]
+    live[live] = alive[targets[live]]
+    lenders, borrowers = moved[live], targets[live]
+    for values in (total, *parts.values()):
+        np.maximum.at(values, borrowers, LEND * values[lenders])
+    return moved
+
+
+def _best_of(size: int, nums: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per course, the best of `values` given for it in `nums` (-inf where none is)."""
+    best = np.full(size, -np.inf, np.float32)
+    np.maximum.at(best, nums, values)
+    return best
+
+
+def _starter(course: Course) -> Reason:
+    """ "A good place to start": a beginner course in no path, or a path's first step (naming the path)."""
+    return Reason("starter", course.path_title)
+
+
+def _new_in_path(course: Course, frame: CatalogFrame) -> Reason:
+    """For a path's entry offered because the path has a new step: "new in the path, start at step 1" for its
+    first step; for the next step of a path the learner began, "up next" (which takes over once they begin)."""
+    return Reason("new_in_path" if frame.first_step[course.num] == course.num else "up_next", course.path_title)
+
+
+def _as_new(pick: Pick, new: set[int], frame: CatalogFrame) -> Pick:
+    """A pick of the "new" row: a new course stays as it is; a path's entry, offered for a new step of the path,
+    says so."""
+    return pick if pick.course.num in new else replace(pick, reason=_new_in_path(pick.course, frame))
 
 
 def _normalise(values: np.ndarray) -> np.ndarray:

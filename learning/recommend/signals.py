@@ -1,7 +1,8 @@
 """What everyone's history says, precomputed for the recommender.
 
-Popularity (two time-decayed horizons, per role), how fresh each course is, and which courses are taken together (EASE
-item-item weights, Steck 2019). Rebuilt from the events table when it changes, off the request path.
+Popularity (two time-decayed horizons, per role), how fresh each course is, which courses are taken together (EASE
+item-item weights, Steck 2019), and how many people of each workspace and role took each course (for "Taken by 12
+people in your role"). Rebuilt from the events table when it changes, off the request path.
 
 Courses are addressed by their integer key (`num`), so every signal is a dense array indexed by num.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +23,7 @@ from scipy.linalg import lapack
 from learning.background import in_background
 from learning.catalog.courses import CourseRepository
 from learning.people.history import EventRepository
-from learning.recommend.engagements import first_engagements
+from learning.recommend.engagements import Engagement, first_engagements
 from learning.timestamps import utcnow
 
 TRENDING_DAYS = 14.0  # decay constants (e-folding, days) of the two popularity horizons
@@ -42,6 +43,20 @@ def role_key(title: str | None) -> str | None:
     return " ".join(title.casefold().split()) if title and title.strip() else None
 
 
+@dataclass(frozen=True)
+class ProofPolicy:
+    """Whose taking a course may be shown as "Taken by N people in your role": only counts of at least `min_group`
+    people, and, with `by_workspace` (installs by OAuth, many workspaces), only people of the viewer's own workspace.
+    With one token every learner is of the one workspace, LMS imports not yet seen in Slack included."""
+
+    min_group: int = 5
+    by_workspace: bool = False
+
+    def workspace(self, team_id: str | None) -> str | None:
+        """The key a learner's workspace is counted under (None: counted nowhere, shown nothing)."""
+        return (team_id or None) if self.by_workspace else ""
+
+
 @dataclass
 class Signals:
     size: int = 0  # arrays are indexed 0..size-1 by course num
@@ -56,7 +71,18 @@ class Signals:
     together: sparse.csr_matrix = field(default_factory=lambda: sparse.csr_matrix((0, 0), dtype=np.float32))
     after: sparse.csr_matrix = field(default_factory=lambda: sparse.csr_matrix((0, 0), dtype=np.float32))
     learners: int = 0
+    # (workspace key, role key) -> {course num: people who started or finished it}, only counts of the minimum group
+    role_takers: dict[tuple[str, str], dict[int, int]] = field(default_factory=dict)
+    proof: ProofPolicy | None = None
     built_from: tuple[tuple[int, str | None], int] = ((0, None), 0)  # (events' version, num bound) they reflect
+
+    def takers_in_role(self, team_id: str | None, title: str | None) -> dict[int, int]:
+        """Course num -> how many people of this workspace and role started or finished it (at least the minimum
+        group, else absent): a count, never who."""
+        workspace, role = (self.proof.workspace(team_id) if self.proof else None), role_key(title)
+        if workspace is None or role is None:
+            return {}
+        return self.role_takers.get((workspace, role), {})
 
     def taken_with(self, nums: list[int], weights: np.ndarray, size: int) -> np.ndarray:
         """EASE scores over the catalog for a learner who took `nums`."""
@@ -106,8 +132,10 @@ class Signals:
         courses: CourseRepository,
         now: datetime | None = None,
         before: datetime | None = None,
+        proof: ProofPolicy | None = None,
     ) -> Signals:
-        """From every event, or only those before `before` (training the ranker at a cut of the history)."""
+        """From every event, or only those before `before` (training the ranker at a cut of the history); with
+        `proof`, the counts of people per workspace and role that social proof shows."""
         size = courses.num_bound()
         events_version = history.version()
         rows = first_engagements(history.store, before)
@@ -118,7 +146,7 @@ class Signals:
         taken_at = np.zeros(len(rows), np.float64)
         by_role: dict[str, np.ndarray] = {}
         role_members: dict[str, set[str]] = defaultdict(set)
-        for i, (learner_id, num, at, title) in enumerate(rows):
+        for i, (learner_id, num, at, title, _, _) in enumerate(rows):
             learner_rows[i] = learner_of.setdefault(learner_id, len(learner_of))
             course_cols[i] = num
             taken_at[i] = datetime.fromisoformat(at).timestamp()
@@ -130,7 +158,9 @@ class Signals:
         first = np.full(size, np.inf)
         np.minimum.at(first, course_cols, taken_at)
         seen = np.isfinite(first)
-        signals = cls(size=size, learners=len(learner_of), built_from=(events_version, size))
+        signals = cls(size=size, learners=len(learner_of), built_from=(events_version, size), proof=proof)
+        if proof:
+            signals.role_takers = role_takers(rows, proof)
         signals.takers = np.bincount(course_cols, minlength=size).astype(np.float32)
         signals.trending = _log_scaled(np.bincount(course_cols, np.exp(-age_days / TRENDING_DAYS), size))
         signals.popular_decayed = _log_scaled(np.bincount(course_cols, np.exp(-age_days / POPULAR_DAYS), size))
@@ -144,6 +174,17 @@ class Signals:
         signals.together = _co_enrolment(learner_rows, course_cols, len(learner_of), size)
         signals.after = _sequence(learner_rows, course_cols, taken_at, size)
         return signals
+
+
+def role_takers(rows: list[Engagement], proof: ProofPolicy) -> dict[tuple[str, str], dict[int, int]]:
+    """(workspace key, role key) -> {course num: people who started or finished it}, keeping only the counts of the
+    minimum group or more (a smaller one is shown nowhere). One row per learner and course: each counts once."""
+    counts: dict[tuple[str, str], Counter[int]] = defaultdict(Counter)
+    for _, num, _, title, team_id, taken in rows:
+        if taken and (role := role_key(title)) is not None and (workspace := proof.workspace(team_id)) is not None:
+            counts[(workspace, role)][num] += 1
+    kept = {group: {num: n for num, n in by_num.items() if n >= proof.min_group} for group, by_num in counts.items()}
+    return {group: by_num for group, by_num in kept.items() if by_num}
 
 
 def _log_scaled(values: np.ndarray) -> np.ndarray:
@@ -266,7 +307,9 @@ class SignalCache:
         courses: CourseRepository,
         refresh_seconds: float = REFRESH_SECONDS,
         clock: Callable[[], datetime] = utcnow,
+        proof: ProofPolicy | None = None,
     ):
+        self.proof = proof  # None: no social proof counted
         self.history = history
         self.courses = courses
         self.clock = clock
@@ -302,7 +345,7 @@ class SignalCache:
         return (self.history.version(), self.courses.num_bound()) != self._signals.built_from
 
     def _build(self) -> Signals:
-        return Signals.build(self.history, self.courses, self.clock())
+        return Signals.build(self.history, self.courses, self.clock(), proof=self.proof)
 
     def _rebuild(self) -> None:
         started = time.perf_counter()

@@ -67,6 +67,7 @@ def test_an_admin_reads_the_dashboard_in_a_real_browser(server, used, admin, bro
     page.wait_for_url(f"{server.url}/admin", timeout=10_000)  # the sign-in page moves on by itself
     html = page.content()
     assert page.title() == "Upnext: learning team"
+    assert "courses shared" in html  # the shares figure, a count folded like the others (tests/insights)
     expected = html.count('<figure class="chart"')
     assert expected >= 14 and check_layout(page, 1280) == expected
     titles = page.locator("figure.chart svg title").all_text_contents()

@@ -13,10 +13,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bot.block_kit.blocks import button_value
 from config import Settings
 from learning.store.engine import Store
 from tests.conftest import ANA_PROFILE
-from tests.slack_requests import ANA, click, dm, event, onboard
+from tests.fakes.signing import learn
+from tests.slack_requests import ANA, click, command, dm, event, onboard
 
 SQL = "swcarpentry/sql-novice-survey/01-select"
 EMAIL = ANA_PROFILE["profile"]["email"]
@@ -127,6 +129,48 @@ def test_on_postgresql_a_forgotten_persons_words_leave_the_table_files_at_once(r
     assert [trace for trace in ("García", "Data Analyst") if trace.encode() in raw] == []
 
 
+def test_forgetting_removes_every_achievement_and_the_celebration_choice(server, service, store):
+    onboard(service)
+    command(server, "celebrate on")
+    server.answer("respond", "weekly learning-wins post")
+    click(server, "course_done", button_value(0, SQL))
+    server.answer("chat.postMessage", "You finished your first course")
+    rows = {table: f"SELECT count(*) FROM {table} WHERE learner_id = :id" for table in ("achievements", "celebrations")}
+    assert {table: store.sql.value(sql, {"id": ANA}) for table, sql in rows.items()} == {
+        "achievements": 1,
+        "celebrations": 1,
+    }
+    click(server, "privacy_forget", "forget")
+    server.answer("respond", "Upnext has forgotten you")
+    assert {table: store.sql.value(sql, {"id": ANA}) for table, sql in rows.items()} == {
+        "achievements": 0,
+        "celebrations": 0,
+    }
+
+
+def test_forgetting_a_manager_removes_their_line_their_place_above_their_reports_and_their_recommendations(
+    server, service, store, tmp_path
+):
+    """Ana reports to U0BOSS and manages two people (one named by her Slack id, one by her email), and recommended a
+    course to her team: every row naming her goes, table by table; her reports keep their own lines."""
+    onboard(service)
+    dm(server, "what should I learn next?")  # she uses Upnext: her email comes from her Slack profile
+    server.answer("chat.postMessage", "Up next")
+    server.settle()
+    people = tmp_path / "people.csv"
+    people.write_text(f"person,manager\n{ANA},U0BOSS\nU0ONE,{ANA}\nU0TWO,{EMAIL}\n")
+    assert service.people_importer.import_file(people).imported == 3
+    service.reporting.recommend(ANA, SQL, datetime.now(UTC))
+    service.forget_me(ANA)
+    named = {"ids": (ANA, f"email:{EMAIL}")}
+    assert store.sql.value("SELECT count(*) FROM reporting_lines WHERE learner_id IN (:ids)", named) == 0
+    assert store.sql.value("SELECT count(*) FROM reporting_lines WHERE manager_id IN (:ids)", named) == 0
+    assert store.sql.value("SELECT count(*) FROM team_picks WHERE learner_id IN (:ids)", named) == 0
+    assert store.sql.rows("SELECT learner_id, manager_id FROM reporting_lines ORDER BY 1") == [
+        ("U0ONE", None), ("U0TWO", None)
+    ]  # fmt: skip
+
+
 def test_forgetting_an_admin_ends_their_dashboard_sessions(service, upnext, store):
     from admin.signin import SignIn
 
@@ -171,3 +215,41 @@ def old_snapshot(settings: Settings) -> Iterator[None]:
     finally:
         reader.rollback()
         reader.close()
+
+
+def test_forgetting_removes_the_shares_a_person_sent_and_received_table_by_table(server, service, store, fake_slack):
+    """Ana shared a course with Bea and a channel (with a note) and turned shares off; Bea shared one with her. Once
+    she is forgotten no share row names her, her note is gone, and what Bea received from her stays, unnamed: Bea's
+    picks still say "Recommended by a colleague", never who."""
+    from tests.bot.test_sharing import BEA, SHELL, submit_share, told_to_sharer
+
+    fake_slack.users[BEA] = {**ANA_PROFILE, "id": BEA, "real_name": "Bea Ruiz",
+                             "profile": {"first_name": "Bea", "email": "bea@example.com"}}  # fmt: skip
+    onboard(service)
+    onboard(service, BEA)
+    submit_share(server, [BEA], "C0TEAM", "a note only Ana wrote")
+    told_to_sharer(server)
+    submit_share(server, [ANA], note="from Bea", user=BEA, course=SQL)
+    told_to_sharer(server, BEA, count=2)  # after Ana's card to her
+    click(server, "privacy_forget", "forget")
+    server.answer("respond", "Upnext has forgotten you")  # sent once she is erased
+    named = {"shares": "sharer_id", "share_recipients": "recipient_id", "shares_off": "learner_id"}
+    assert {table: store.sql.value(f"SELECT count(*) FROM {table} WHERE {column} = :a", {"a": ANA})
+            for table, column in named.items()} == dict.fromkeys(named, 0)  # fmt: skip
+    assert store.sql.value("SELECT count(*) FROM shares WHERE note LIKE '%only Ana%'") == 0
+    kept = ("SELECT s.sharer_id, s.note, s.channel_id, s.course_id FROM shares s "
+            "JOIN share_recipients r ON r.share_id = s.id")  # fmt: skip
+    assert store.sql.rows(kept) == [(None, None, None, SHELL)]  # Bea's, with nothing of Ana
+    assert store.sql.rows("SELECT sharer_id, course_id FROM shares WHERE sharer_id = :b", {"b": BEA}) == [(BEA, SQL)]
+    learn(server, "next", BEA)
+    answer = server.answer("respond", "Up next for you")
+    assert "Recommended by a colleague" in str(answer) and "your colleague" not in str(answer)
+
+
+def test_forgetting_removes_the_choice_to_turn_shares_off(server, service, store):
+    onboard(service)
+    learn(server, "shares off", ANA)
+    server.answer("respond", "Shares are off")
+    assert store.sql.value("SELECT count(*) FROM shares_off") == 1
+    service.forget_me(ANA)
+    assert store.sql.value("SELECT count(*) FROM shares_off") == 0

@@ -5,6 +5,7 @@ characters, NUL, look-alike brackets, 5,000 characters, deep JSON)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +14,7 @@ from bot.block_kit import blocks
 from bot.block_kit.home_view import home_view, row_title
 from bot.block_kit.modals import interests_modal, more_modal
 from bot.block_kit.nudge_messages import check_in_message, come_back_message, whats_new_message
+from bot.block_kit.social.share import share_card, share_modal
 from bot.i18n import Messages
 from learning.people.learners import Learner
 from learning.people.progress_strip import Progress
@@ -135,18 +137,22 @@ def test_every_reply_builder_escapes_what_people_typed_and_stays_within_slacks_l
     t = Messages("en")
     course = service.courses.get("swcarpentry/sql-novice-survey/01-select")
     learner = Learner("U0H", first_name=text, real_name=text, title=text, interests=(text, "sql"), tz="UTC")
-    reasons = [Reason(kind, text) for kind in ("interest", "role", "like_yours", "taken_with", "up_next")]
+    kinds = ("interest", "role", "like_yours", "taken_with", "up_next", "recommended_colleague", "recommended_manager")
+    reasons = [Reason(kind, text) for kind in kinds]
     picks = [Pick(course, reason) for reason in reasons]
     query = parse_query(f'{text} level:"{text}" under:{text[:30]} lang:{text[:30]}')
     result = SearchResult(query=query, hits=[], corrected=text)
     problems = [blocks.problem_text(Problem(kind, text, text), t) for kind in ("unknown_filter", "bad_level")]
+    counts = {"events": 1, "nudges": 2, "answers": 3, "shares_sent": 4, "shares_received": 5}
     built = [
         blocks.search_answer(result, t, 1),
         blocks.search_cards(text, [course], t, 1),
         blocks.picks_answer(picks, t, text, text, 1, {}),
         blocks.picks_answer(picks, t, text, None, 1, {}),
         blocks.welcome_message(learner, t),
-        blocks.privacy_message(learner, {"events": 1, "nudges": 2, "answers": 3}, t, 5),
+        blocks.privacy_message(learner, counts, t, 5),
+        share_card(course, text, text, t),
+        share_card(course, text, text, t, channel=True),
         whats_new_message(learner, picks, t, 1, 2),
         come_back_message(learner, picks, t, 1, 30, 2),
         check_in_message(learner, t),
@@ -157,6 +163,7 @@ def test_every_reply_builder_escapes_what_people_typed_and_stays_within_slacks_l
     more = more_modal(row_title(rows[0], t), picks, t, 1, {})  # the title is mrkdwn the Home row built
     texts = [*problems, *(m.text for m in built), *(s for m in built for s in mrkdwn_texts(m.blocks))]
     texts += mrkdwn_texts(home["blocks"]) + mrkdwn_texts(modal["blocks"]) + mrkdwn_texts(more["blocks"])
+    texts += mrkdwn_texts(share_modal(replace(course, title=text), t)["blocks"])
     assert leaks(texts) == []
     for message in built:
         assert_valid_blocks(message.blocks)

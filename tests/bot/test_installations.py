@@ -19,6 +19,11 @@ def token_for(installs: InstallationRepository, enterprise: str | None, team: st
     return found.bot_token if found else None
 
 
+def two_processes(store) -> tuple[InstallationRepository, InstallationRepository]:
+    """The installation repositories of two processes on one store, each with its own cache."""
+    return InstallationRepository(store, departures_of(store)), InstallationRepository(store, departures_of(store))
+
+
 def test_a_grid_workspace_is_served_by_its_own_install_else_by_its_org_wide_one(upnext, store):
     installs = upnext.oauth_stores().installations
     installs.save(installation("xoxb-org", None, "E0ORG"))
@@ -43,10 +48,7 @@ def test_a_reinstall_replaces_the_token_and_a_deletion_is_seen_at_once_despite_t
 
 
 def test_a_fresh_lookup_never_finds_an_installation_another_process_deleted_though_its_cache_still_holds_it(store):
-    clock, web = (
-        InstallationRepository(store, departures_of(store)),
-        InstallationRepository(store, departures_of(store)),
-    )  # two processes' repositories
+    clock, web = two_processes(store)
     clock.save(installation("xoxb-org", None, "E0ORG"))
     clock.save(installation("xoxb-own", "T0OWN", "E0ORG"))
     assert token_for(clock, "E0ORG", "T0OWN") == "xoxb-own"  # now in the clock's cache
@@ -61,10 +63,7 @@ def test_a_fresh_lookup_never_finds_an_installation_another_process_deleted_thou
 def test_a_workspace_served_by_its_orgs_install_is_answered_from_the_cache_like_one_with_its_own(store):
     """The lookup on each request reads the store once per workspace, not on every request of every workspace the
     org-wide install serves (its own installation is not found there, and that absence was not remembered)."""
-    web, other = (
-        InstallationRepository(store, departures_of(store)),
-        InstallationRepository(store, departures_of(store)),
-    )  # two processes' repositories
+    web, other = two_processes(store)
     web.save(installation("xoxb-org", None, "E0ORG"))
     web.save(installation("xoxb-own", "T0OWN", "E0ORG"))
     assert token_for(web, "E0ORG", "T0OWN") == "xoxb-own" and token_for(web, "E0ORG", "T0GRID") == "xoxb-org"

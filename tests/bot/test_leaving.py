@@ -12,6 +12,7 @@ import pytest
 from config import Settings
 from insights.report import Window
 from learning.people.departures import LEFT
+from learning.teams.reporting import Line
 from learning.timestamps import utcnow
 from tests.bot.test_oauth_installs import CLIENT_ID, CLIENT_SECRET, ORG, A, B, installed, tokens_after, until
 from tests.conftest import ANA_PROFILE, LUIS_PROFILE
@@ -27,7 +28,12 @@ RETENTION = 30
 PERSON_TABLES = {
     "learners": "slack_id", "events": "learner_id", "answers": "learner_id", "nudges": "learner_id",
     "usage_days": "learner_id", "pick_days": "learner_id", "first_takes": "learner_id", "admin_tokens": "user_id",
+    "achievements": "learner_id", "celebrations": "learner_id",
+    "shares": "sharer_id", "share_recipients": "recipient_id", "shares_off": "learner_id",
+    "reporting_lines": "learner_id", "reporting_lines_next": "learner_id", "team_picks": "learner_id",
+    # and reporting_lines.manager_id: test_forget_me
 }  # fmt: skip
+PERSON_COLUMNS = ("learner_id", "slack_id", "user_id", "sharer_id", "recipient_id")
 
 
 @pytest.fixture
@@ -52,8 +58,9 @@ def people(fake_slack) -> None:
 
 
 def uses_upnext(server, service, upnext, grant: Grant, user: str, team: str | None = None) -> None:
-    """Someone who uses Upnext: asks in a DM (their profile, an answer and its cards), saves and finishes a course,
-    has a nudge sent and one planned, and signs in to the dashboard."""
+    """Someone who uses Upnext: asks in a DM (their profile, an answer and its cards), saves and finishes a course
+    (their first: a win, which they want celebrated), has a nudge sent and one planned, signs in to the dashboard,
+    shares courses, is in the people file and recommends a course to their team."""
     onboard(service, user)
     asked = len(server.slack.calls_to("chat.postMessage"))
     dm_from(server, grant, user, "What should I learn next?", team=team)
@@ -62,9 +69,28 @@ def uses_upnext(server, service, upnext, grant: Grant, user: str, team: str | No
     service.history.record(user, SQL, "saved")
     service.history.record(user, SQL, "completed")
     now = utcnow()
+    assert service.achievements.update(service.learners.get(user), now)
+    service.achievements.repository.celebrate(user, True, now)
     service.nudges.plan([(user, "come_back", "30", "sent", now - timedelta(days=3), {}),
                          (user, "whats_new", "2099-W01", "planned", now + timedelta(days=1), {})], now)  # fmt: skip
     upnext.admin_tokens.add(f"hash-{user}", "session", user, now, now + timedelta(hours=8))
+    service.shares.record(user, SQL, [f"{user}X"], now, note="worth it")  # shared a course with a colleague,
+    service.shares.record(f"{user}X", SQL, [user], now)  # was shared one, and turned shares off
+    service.shares.set_accepting(user, False, now)
+    in_the_people_file(upnext, user, now)
+    service.reporting.recommend(user, SQL, now)  # to their team
+
+
+def in_the_people_file(upnext, user: str, now) -> None:
+    """The people file, imported again with `user` in it (reporting to U0BOSS) beside everyone it had; and the next
+    import under way, its line for `user` staged."""
+    sql = upnext.store.sql
+    had, staged = (sql.rows(f"SELECT learner_id FROM {table}") for table in ("reporting_lines", "reporting_lines_next"))
+    upnext.service.reporting.replace([*(Line(who, "U0BOSS") for (who,) in had), Line(user, "U0BOSS")], now)
+    sql.execute_many(
+        "INSERT INTO reporting_lines_next (learner_id, manager_id, imported_at) VALUES (:who, 'U0BOSS', :now)",
+        [{"who": who, "now": now.isoformat()} for who in [*(w for (w,) in staged), user]],
+    )
 
 
 def two_workspaces_in_use(server, service, upnext) -> None:
@@ -127,7 +153,7 @@ def departures(store) -> set[tuple[str, str]]:
 
 
 def test_every_table_about_a_person_is_checked_by_these_tests(upnext, store, engine):
-    named = {t for t in tables(store, engine) for c in store.columns(t) if c in ("learner_id", "slack_id", "user_id")}
+    named = {t for t in tables(store, engine) for c in store.columns(t) if c in PERSON_COLUMNS}
     assert named == set(PERSON_TABLES)  # and impressions (by answer) and report_snapshots (anyone): below
 
 

@@ -204,3 +204,25 @@ def test_no_view_export_or_digest_names_or_lists_a_learner(seeded, encoder, serv
 def test_upnext_report_refuses_a_window_that_ends_before_it_starts(capsys):
     assert main(["report", "--since", "2026-02-01", "--until", "2026-01-01"]) == 2
     assert "--since 2026-02-01 is after --until 2026-01-01" in capsys.readouterr().err
+
+
+def test_shares_sent_count_only_in_weeks_enough_people_shared_and_a_forgotten_sharer_counts_nowhere(
+    service, upnext, encoder, fake_slack
+):
+    """Three people share four courses this week (the minimum group here is 3): four shares; once one of them is
+    forgotten, two sharers are too few and the week counts nowhere. No format names a sharer."""
+    course = service.courses.urls()[0][0]
+    for user, times in zip(PEOPLE[:3], (2, 1, 1)):
+        service.learners.ensure(user)
+        for _ in range(times):
+            service.shares.record(user, course, [PEOPLE[5]], utcnow(), note="a note about it")
+    report = this_week(upnext, encoder)
+    assert report.shares.sent == 4 and len(report.shares.weeks) == 1
+    assert json.loads(as_json(report))["shares"]["sent"] == 4
+    assert ["shares", "all", "sent", "4"] in list(csv.reader(io.StringIO(as_csv(report))))
+    assert "Shares: 4 courses shared with colleagues" in as_text(report)
+    page = dashboard_page(report)
+    assert "courses shared" in page and not any(p in page or p in as_csv(report) for p in PEOPLE)
+    assert "a note about it" not in as_json(report) + page
+    service.forget_me(PEOPLE[0])
+    assert this_week(upnext, encoder).shares.sent == 0

@@ -19,7 +19,7 @@ def jobs(settings, upnext) -> set[str]:
     service = upnext.service
     planner = Planner(service, POLICY)
     sender = Sender(service, nudge_client(settings), POLICY, sleep=lambda s: None, worker="test")
-    scheduler = build_scheduler(planner, sender, Housekeeping(service, 30), None, _retraining(settings, upnext))
+    scheduler = build_scheduler(planner, sender, Housekeeping(service, 30), (), _retraining(settings, upnext))
     return {job.id for job in scheduler.get_jobs()}
 
 
@@ -33,7 +33,7 @@ def test_the_clock_trains_the_ranker_only_when_it_is_on(settings, upnext, servic
 
 def test_the_clock_keeps_the_reports_rollups_current(settings, upnext, service):
     assert "rollups" in jobs(settings, upnext)
-    service.history.record("U0CLOCK", service.courses.with_urls()[0].id, "started")
+    service.history.record("U0CLOCK", service.courses.urls()[0][0], "started")
     Housekeeping(service, 30).roll_up()  # the job, as the scheduler runs it
     store = upnext.store
     assert store.sql.rows("SELECT learner_id, day FROM usage_days") == [("U0CLOCK", store.sql.value(

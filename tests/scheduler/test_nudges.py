@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from config.nudges import NudgePolicy
+from config.nudges import NudgePolicy, nudge_policy
 from insights.nudge_stats import holdout_comparison, nudge_stats
 from insights.queries import ReportQueries
 from learning.people.answers import AnswerRepository
@@ -102,6 +102,16 @@ def test_windows_follow_daylight_saving_changes(now, tz):
     local = slot.astimezone(zone(tz))
     assert local.weekday() == 0 and 10 <= local.hour < 16
     assert in_window(slot, tz, POLICY)
+
+
+def test_a_window_to_midnight_as_the_setting_allows_plans_inside_it():
+    """UPNEXT_NUDGE_HOURS accepts an end of 24 (0-24: all day, 18-24: the evening); the window then closes at
+    midnight rather than failing to plan."""
+    for hours in ("0-24", "18-24"):
+        policy = nudge_policy({"UPNEXT_NUDGE_HOURS": hours, "UPNEXT_NUDGE_DAYS": "mon-sun"})
+        now = datetime(2026, 3, 4, 23, 50, tzinfo=UTC)
+        slot = next_slot(now, "Europe/Madrid", "UANY", policy)
+        assert now <= slot < now + timedelta(days=1) and in_window(slot, "Europe/Madrid", policy)
 
 
 def test_sends_are_spread_across_the_window_not_all_at_ten():

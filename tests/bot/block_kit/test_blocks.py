@@ -56,3 +56,45 @@ def test_without_images_drops_only_image_accessories():
     message = blocks.search_answer(result("x", [HOSTILE]), Messages("en")).without_images()
     assert "image" not in repr(message.blocks)
     assert_valid_message(message.as_kwargs())
+
+
+def share_buttons(message_blocks: list[dict]) -> list[dict]:
+    actions = [e for b in message_blocks if b["type"] == "actions" for e in b["elements"]]
+    return [e for e in actions if e["action_id"] == "course_share"]
+
+
+def test_every_card_with_buttons_has_share_in_answers_nudges_and_home_rows():
+    from datetime import UTC, datetime
+
+    from bot.block_kit.home_view import home_view
+    from bot.block_kit.nudge_messages import come_back_message, whats_new_message
+    from learning.people.learners import Learner
+    from learning.people.progress_strip import Progress
+    from learning.reasons import Reason
+    from learning.recommend.picks import Pick, Row
+
+    t, learner = Messages("en"), Learner("U0ANA", first_name="Ana")
+    picks = [Pick(HOSTILE, Reason("popular"))] * 5
+    messages = [
+        blocks.picks_answer(picks, t, "Ana", answer_id=7),
+        whats_new_message(learner, picks, t, 7, 2),
+        come_back_message(learner, picks[:3], t, 7, 30, 2),
+    ]
+    for message in messages:
+        assert_valid_message(message.as_kwargs())
+        assert len(share_buttons(message.blocks)) == len([b for b in message.blocks if b["type"] == "divider"])
+    rows = [Row("popular", picks), Row("role", picks, "Analyst"), Row("new", picks), Row("interests", picks)]
+    view = home_view(learner, rows, Progress(0, 0, 0), datetime.now(UTC), t, {"popular": 1, "role": 2, "new": 3,
+                     "interests": 4}, {}, 2)  # fmt: skip
+    assert len(share_buttons(view["blocks"])) == 20 and len(view["blocks"]) <= 100
+
+
+def test_a_recommendation_names_the_colleague_to_the_learner_and_a_stored_answer_keeps_no_name():
+    from learning.reasons import recommended_by
+
+    t = Messages("en")
+    named, manager = recommended_by("colleague", "<@U0EVIL>"), recommended_by("manager", None)
+    assert blocks.reason_text(named, t) == "Recommended by your colleague *&lt;@U0EVIL&gt;*"
+    assert blocks.reason_text(named.kept(), t) == "Recommended by a colleague"
+    assert blocks.reason_text(manager, t) == "Recommended by your manager"
+    assert blocks.reason_text(named, Messages("es")) == "Te lo recomienda tu colega *&lt;@U0EVIL&gt;*"

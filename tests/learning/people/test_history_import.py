@@ -95,6 +95,13 @@ def test_course_can_be_named_by_its_url(importer, service):
     assert report.added == 1
 
 
+def test_course_named_by_its_url_as_a_browser_shows_it_is_found(importer, service):
+    url = service.courses.get(SQL).url  # https://swcarpentry.github.io/…/01-select.html
+    shown = url.replace("https://", "http://www.").replace("github.io", "GitHub.io") + "/?utm_source=lms#objectives"
+    report = importer.import_text(json.dumps([statement({"mbox": "mailto:d@example.com"}, "completed", shown)]), True)
+    assert (report.added, report.rejected) == (1, 0)
+
+
 def test_history_imported_by_email_follows_the_person_to_slack(importer):
     importer.import_text(f"learner,course_id,status,date\nana@example.com,{SQL},completed,2024-03-01\n", xapi=False)
     learners = importer.learners

@@ -26,7 +26,8 @@ def score_of(picks, course_id: str) -> float:
     return next(p.score for p in picks if p.course.id == course_id)
 
 
-def test_a_pick_shown_several_times_and_never_clicked_sinks(service):
+def test_a_pick_shown_several_times_and_never_clicked_sinks(standalone):
+    service = standalone
     reco = service.recommender
     ana = service.learners.update(learner(service), interests=("version control with git",))
     before = reco.next_for(ana, k=10)
@@ -40,7 +41,8 @@ def test_a_pick_shown_several_times_and_never_clicked_sinks(service):
     assert reco.next_for(ana, k=10)[0].course.id != ignored.course.id
 
 
-def test_a_thumbs_down_sinks_similar_courses_and_weighs_more_than_being_ignored(service):
+def test_a_thumbs_down_sinks_similar_courses_and_weighs_more_than_being_ignored(standalone):
+    service = standalone
     reco = service.recommender
     ana = service.learners.update(learner(service), interests=("databases and SQL",))
     bob = service.learners.update(learner(service, "U0BOB"), interests=("databases and SQL",))
@@ -54,7 +56,8 @@ def test_a_thumbs_down_sinks_similar_courses_and_weighs_more_than_being_ignored(
     assert rank(rated, disliked.id) > rank(ignored, disliked.id) > rank(before, disliked.id)
 
 
-def test_a_thumbs_up_lifts_similar_courses(service):
+def test_a_thumbs_up_lifts_similar_courses(standalone):
+    service = standalone
     reco = service.recommender
     ana = service.learners.update(learner(service), interests=("databases and SQL",))
     liked = service.courses.get(f"{GIT}/04-changes")

@@ -1,0 +1,1 @@
+"""Block Kit of learning together: sharing a course, wins, and a manager's team."""

@@ -1,0 +1,1 @@
+"""A manager's team figures, folded like the learning team's."""
