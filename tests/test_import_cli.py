@@ -19,14 +19,14 @@ SAMPLES = Path(__file__).parent / "data" / "catalogs"
 
 
 @pytest.fixture
-def upnext(tmp_path: Path, encoder, tmp_path_factory, monkeypatch, capsys):
+def upnext(tmp_path: Path, encoder, multilingual, tmp_path_factory, monkeypatch, capsys):
     """Runs the `upnext` command in-process on a fresh UPNEXT_HOME holding the small test catalog (embedded with the
     session's encoder, whose built ONNX model it reuses); returns (exit code, stdout, stderr)."""
     home = tmp_path / "home"
     home.mkdir()
     built = next(tmp_path_factory.getbasetemp().glob("models*/*.onnx")).parent
     (home / "models").symlink_to(built, target_is_directory=True)
-    seeded = build_service(Settings(home=home), encoder=encoder, prepare=False)
+    seeded = build_service(Settings(home=home), encoder=encoder, prepare=False, multilingual=multilingual)
     seeded.catalog.import_file(SMALL_CATALOG)
     seeded.close()
     monkeypatch.setenv("UPNEXT_HOME", str(home))

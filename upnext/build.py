@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from admin.tokens import AdminTokenRepository
 from bot.seen_events import SeenEventRepository
 from config import Settings
-from embeddings.encoder import Encoder, load_encoder
+from embeddings.encoder import Encoder, load_encoder, load_multilingual
 from embeddings.vector_cache import VectorCache
 from insights.queries import EVERYONE, Scope
 from insights.rollups import Rollups
@@ -206,7 +206,7 @@ class Upnext:
         from learning.check import check_store
 
         service = self.service
-        return check_store(self.store, service.search.keyword, service.courses, service.catalog.index)
+        return check_store(self.store, service.search.keyword, service.courses, service.catalog.indexes)
 
     def close(self) -> None:
         close_store(self.store)
@@ -245,22 +245,27 @@ def build(
     encoder: Encoder | None = None,
     prepare: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
+    multilingual: Encoder | None = None,
 ) -> Upnext:
-    """Open the store and index under UPNEXT_HOME; with `prepare`, import the bundled catalog into an empty store
-    and repair the index if it fell behind the store."""
+    """Open the store and indexes under UPNEXT_HOME (the English model's and the multilingual model's, which search
+    routes between); with `prepare`, import the bundled catalog into an empty store and repair the indexes if they
+    fell behind the store."""
     settings.home.mkdir(parents=True, exist_ok=True)
     store = open_store(settings.database, settings.busy_timeout)
     encoder = encoder or load_encoder(settings.encoder, settings.models_dir)
+    multilingual = multilingual or load_multilingual()
     courses = CourseRepository(store)
     index = CourseIndex(courses, VectorCache(store, encoder), settings.home)
+    reach = CourseIndex(courses, VectorCache(store, multilingual), settings.home)
     snapshots = ReportSnapshots(store)
-    catalog = CatalogImporter(courses, index, snapshots.drop)
+    catalog = CatalogImporter(courses, index, snapshots.drop, multilingual=reach)
     if prepare:
         if courses.count() == 0:
-            log.info("preloaded %d bundled course vectors", preload_bundled_vectors(index.cache, settings.models_dir))
+            for cache in (index.cache, reach.cache):
+                log.info("preloaded %d bundled course vectors", preload_bundled_vectors(cache, settings.models_dir))
         result = catalog.ensure_ready(on_progress)
         log.info("catalog ready: %d courses (%s)", courses.count(), result)
-    search = CourseSearch(store, courses, index, encoder)
+    search = CourseSearch(store, courses, index, encoder, multilingual=reach)
     history = EventRepository(store)
     answers = AnswerRepository(store)
     nudges = NudgeRepository(store)
@@ -309,6 +314,7 @@ def build_service(
     encoder: Encoder | None = None,
     prepare: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
+    multilingual: Encoder | None = None,
 ) -> LearningService:
     """The domain service alone (see `build`), for everything that needs nothing beside it."""
-    return build(settings, encoder, prepare, on_progress).service
+    return build(settings, encoder, prepare, on_progress, multilingual).service

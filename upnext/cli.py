@@ -73,7 +73,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     log.info("ready in %.1fs", time.monotonic() - started)
     in_background("warm-up", lambda: _warm(service))
     # a catalog another process imported reaches this one's index within a minute, asked for or not
-    every("catalog follow", FOLLOW_SECONDS, service.catalog.index.follow)
+    every("catalog follow", FOLLOW_SECONDS, service.catalog.follow)
     if http:
         from admin.web import is_admin_path
         from bot.transports.http import SlackWsgiApp, catalog_health
@@ -414,13 +414,19 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_models_build(settings: Settings, args: argparse.Namespace) -> int:
-    """The int8 model and the bundled catalog's vectors in UPNEXT_MODELS, made ahead of time (the image does this
-    at build time, so a fresh UPNEXT_HOME embeds nothing at start)."""
-    from embeddings.encoder import load_encoder
-    from learning.catalog.bundled_vectors import write_bundled_vectors
+    """The int8 model and the bundled catalog's vectors of both models in UPNEXT_MODELS, made ahead of time (the
+    image does this at build time, so a fresh UPNEXT_HOME embeds nothing at start); with --ship, the float16 vectors
+    the package carries instead (after the bundled catalog changed)."""
+    import numpy as np
 
-    encoder = load_encoder(settings.encoder, settings.models_dir)
-    print(f"wrote {write_bundled_vectors(encoder, settings.models_dir)}")
+    from embeddings.encoder import load_encoder, load_multilingual
+    from learning.catalog.bundled_vectors import bundled_vectors_path, shipped_vectors_path, write_bundled_vectors
+
+    for encoder in (load_encoder(settings.encoder, settings.models_dir), load_multilingual()):
+        if args.ship:
+            print(f"wrote {write_bundled_vectors(encoder, shipped_vectors_path(encoder), np.float16)}")
+        else:
+            print(f"wrote {write_bundled_vectors(encoder, bundled_vectors_path(settings.models_dir, encoder))}")
     return 0
 
 
@@ -566,9 +572,9 @@ def parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="the encoder's files").add_subparsers(
         dest="models_command", required=True
     )
-    models.add_parser("build", help="build the int8 model and the bundled catalog's vectors").set_defaults(
-        func=cmd_models_build
-    )
+    models_build = models.add_parser("build", help="build the int8 model and the bundled catalog's vectors")
+    models_build.add_argument("--ship", action="store_true", help="rewrite the float16 vectors the package ships")
+    models_build.set_defaults(func=cmd_models_build)
     commands.add_parser("check", help="verify the store; rebuild vectors and indexes that disagree").set_defaults(
         func=cmd_check
     )

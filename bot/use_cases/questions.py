@@ -72,10 +72,10 @@ class Questions:
 
     def search_answer(self, learner: Learner, text: str, *, surface: str) -> Message:
         """Search; the question is kept with how close the catalog's best match came (for content gaps)."""
-        result = self.search.search(text, k=5)
+        result = self.search.search(text, k=5, locale=learner.locale)
         picks = [Pick(hit.course, Reason("match")) for hit in result.hits]
-        closest = self.search.dense(result.query.text, 1) if words(result.query.text) else []
-        context = {"query": result.query.text, "top_similarity": round(closest[0][1], 4) if closest else 0.0}
+        closest = self.search.closest(result.query.text) if words(result.query.text) else 0.0
+        context = {"query": result.query.text, "top_similarity": round(closest, 4)}
         answer_id = self._record(learner, "search", picks, surface, context)
         return blocks.search_answer(result, messages_for(learner), answer_id, self.states(learner))
 
@@ -104,7 +104,7 @@ class Questions:
         t = messages_for(learner)
         if not text.strip():
             return blocks.text_message(t("done.usage"))
-        result = self.search.search(text, k=3)
+        result = self.search.search(text, k=3, locale=learner.locale)
         hits = [h for h in result.hits if h.matched != "meaning"]  # the words must appear, not just something near
         if not hits:
             return blocks.text_message(t("done.none", query=echo(text)))

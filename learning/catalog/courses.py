@@ -70,7 +70,7 @@ class Course:
 
     @property
     def content_hash(self) -> str:
-        return hashlib.sha256(self.embedding_text().encode()).hexdigest()[:32]
+        return text_hash(self.embedding_text())
 
     @property
     def row_hash(self) -> str:
@@ -83,6 +83,11 @@ class Course:
     def record(self) -> dict:
         """The stored columns with both hashes: what an import writes."""
         return {**self.stored(), "row_hash": self.row_hash, "content_hash": self.content_hash}
+
+
+def text_hash(text: str) -> str:
+    """What keys a text's vectors (a course's content hash)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 _HASHED = tuple(f.name for f in fields(Course) if f.name != "num")
@@ -189,6 +194,10 @@ class CourseRepository:
         course: what the recommender's catalog frame is built from."""
         columns = "num, id, language, path_id, position, published_at, topics, title, level, translation_of"
         return self.store.sql.rows(f"SELECT {columns} FROM courses")
+
+    def languages(self) -> list[tuple[int, str | None]]:
+        """(num, language) of every course: which model searches it (`learning.search.routing`)."""
+        return self.store.sql.rows("SELECT num, language FROM courses")
 
     def shelf_rows(self) -> list[tuple]:
         """(num, topics, image_url, path_id, path_title) of every course: what browsing's shelves are built from."""

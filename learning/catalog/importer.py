@@ -77,11 +77,19 @@ def _shown(course: Course) -> dict:
 
 
 class CatalogImporter:
-    def __init__(self, courses: CourseRepository, index: CourseIndex, changed: Callable[[], object] = lambda: None):
+    def __init__(
+        self,
+        courses: CourseRepository,
+        index: CourseIndex,
+        changed: Callable[[], object] = lambda: None,
+        multilingual: CourseIndex | None = None,
+    ):
         """`changed` runs after each import that wrote (what was derived from the catalog, e.g. the report
-        snapshots, goes)."""
+        snapshots, goes). Every course gets a vector in `index` (the English model's) and, when given, in
+        `multilingual` (the multilingual model's): search routes between them."""
         self.courses = courses
         self.index = index
+        self.indexes = (index, multilingual) if multilingual else (index,)
         self.changed = changed
 
     def import_parsed(
@@ -101,9 +109,9 @@ class CatalogImporter:
             counts = self.courses.classify(parsed.courses)
         else:  # vectors first: a replica that sees the new courses finds their vectors stored, and embeds nothing
             texts = {course.content_hash: course.embedding_text() for course in parsed.courses}
-            report.embedded = self.index.cache.vectors_for(texts, on_progress=on_progress)[1]
+            report.embedded = max(index.cache.vectors_for(texts, on_progress=on_progress)[1] for index in self.indexes)
             counts = self.courses.upsert(parsed.courses)
-            report.embedded += self.index.sync(on_progress).embedded
+            report.embedded += self.sync(on_progress).embedded
             self.changed()
         report.added, report.updated, report.unchanged = len(counts.added), len(counts.updated), counts.unchanged
         return report
@@ -122,4 +130,14 @@ class CatalogImporter:
         """First start imports the bundled catalog; later starts only repair the index if it fell behind."""
         if self.courses.count() == 0:
             return self.import_file(bundled_catalog_path(), on_progress=on_progress)
-        return self.index.sync(on_progress)
+        return self.sync(on_progress)
+
+    def sync(self, on_progress: Callable[[int, int], None] | None = None) -> SyncReport:
+        """Every index in step with the courses; counted in courses (a course embedded by both models counts once)."""
+        reports = [index.sync(on_progress) for index in self.indexes]
+        return SyncReport(*(max(getattr(r, name) for r in reports) for name in ("embedded", "indexed", "removed")))
+
+    def follow(self) -> None:
+        """Every index catches up, in the background, with a catalog another process changed (`CourseIndex.follow`)."""
+        for index in self.indexes:
+            index.follow()

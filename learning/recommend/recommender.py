@@ -83,6 +83,9 @@ NEW_MMR_THETA, NEW_MMR_POOL = 0.35, 30  # what's new
 BRIDGE_NEIGHBOURS, BRIDGE_POWER, BRIDGE_WEIGHT = 30, 4, 0.5  # new courses borrow collaborative signal from lookalikes
 DISMISS_PENALTY = 1.5  # "not for me" pushes down the course's close neighbours too (scaled with the weights)
 OTHER_LANGUAGE = 0.15  # score factor for a course in a language the learner does not use
+# A course in the learner's own language (not English) is lifted by this share of the spread of the scores: it comes
+# before a course in another language that scores up to this much better (`_own_language_first`).
+OWN_LANGUAGE_LIFT = 0.5
 ROW_MIN, ROW_MAX, MAX_ROWS = 3, 5, 4
 NEW_DAYS = 90
 HINT_MATCHES, HINT_FLOOR, HINT_WEIGHT = 20, 0.6, 2.0  # "next in data": the closest matches, then personal order
@@ -274,7 +277,7 @@ class Recommender:
         total = np.where(profile.readable, total, total * OTHER_LANGUAGE)
         total[out] = -np.inf
         total[moved] = -np.inf
-        return total, parts
+        return _own_language_first(total, profile, frame), parts
 
     @staticmethod
     def _with_evidence(
@@ -390,7 +393,8 @@ class Recommender:
             scores = self._learned(scores, parts, profile, frame, signals)
         among = None
         if query and hinted:
-            matches = [h for h in self.search.search(query, k=HINT_MATCHES).hits if h.course.num is not None]
+            found = self.search.search(query, k=HINT_MATCHES, locale=learner.locale)
+            matches = [h for h in found.hits if h.course.num is not None]
             best = max((h.score for h in matches), default=0.0)
             matches = [h for h in matches if h.score >= HINT_FLOOR * best]
             if matches:
@@ -422,7 +426,7 @@ class Recommender:
         if "recommended" in parts:
             kept += WEIGHTS["recommended"] * parts["recommended"][top]
         learned[top] = ranker.scores(rows) + kept
-        return learned
+        return _own_language_first(learned, profile, frame)
 
     def _explore(
         self, picks: list[Pick], scores: np.ndarray, parts: dict, profile: Profile, frame: CatalogFrame, signals
@@ -647,6 +651,29 @@ def _enter_paths(total: np.ndarray, parts: dict[str, np.ndarray], offered: np.nd
     for values in (total, *parts.values()):
         np.maximum.at(values, borrowers, LEND * values[lenders])
     return moved
+
+
+def _own_language_first(scores: np.ndarray, profile: Profile, frame: CatalogFrame) -> np.ndarray:
+    """The learner's own language first, where the catalog has it (English readers are left as they are): a course
+    with a version in their language is offered in it (that version takes the best score of the versions still
+    offered, and the others step aside), and every course in their language is lifted by OWN_LANGUAGE_LIFT of the
+    spread of the scores."""
+    own = frame.languages_mask({profile.language}) & np.isfinite(scores)
+    if profile.language == "en" or not own.any():
+        return scores
+    scores = scores.copy()
+    alive = np.isfinite(scores)
+    groups = frame.translation
+    best = np.full(int(groups.max()) + 1, -np.inf, np.float32)
+    np.maximum.at(best, groups[alive], scores[alive])
+    served = np.zeros(len(best), bool)
+    served[groups[own]] = True  # translation groups with a version in the learner's language
+    scores[own] = best[groups[own]]
+    scores[alive & ~own & served[groups]] = -np.inf
+    live = scores[np.isfinite(scores)]
+    spread = float(live.max() - live.min()) or 1.0  # nothing tells the courses apart (a newcomer): a tie goes to it
+    scores[own] += OWN_LANGUAGE_LIFT * spread
+    return scores
 
 
 def _best_of(size: int, nums: np.ndarray, values: np.ndarray) -> np.ndarray:

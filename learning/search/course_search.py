@@ -26,6 +26,8 @@ from learning.catalog.course_index import CourseIndex
 from learning.catalog.courses import Course, CourseRepository
 from learning.search.course_filters import course_condition, courses_passing
 from learning.search.query import Filters, Query, fold_case, parse_query
+from learning.search.query_language import ENGLISH, query_language
+from learning.search.routing import CourseLanguages, interleave, place
 from learning.store.engine import Store, TermCounts
 
 MAX_RESULTS = 50
@@ -208,10 +210,21 @@ class KeywordSearch:
 
 
 class CourseSearch:
-    def __init__(self, store: Store, courses: CourseRepository, index: CourseIndex, encoder: Encoder):
+    def __init__(
+        self,
+        store: Store,
+        courses: CourseRepository,
+        index: CourseIndex,
+        encoder: Encoder,
+        multilingual: CourseIndex | None = None,
+    ):
+        """`index`: the English model's vectors (`encoder` embeds queries for it); `multilingual`: the multilingual
+        model's, which score wherever the query or a course is not English (`learning.search.routing`)."""
         self.courses = courses
         self.index = index
         self.encoder = encoder
+        self.multilingual = multilingual
+        self.languages = CourseLanguages(courses, index)
         self.keyword = KeywordSearch(store, courses)
         self.vocabulary = Vocabulary(courses, self.keyword.known)
 
@@ -234,13 +247,38 @@ class CourseSearch:
         by_num = self.courses.many_by_num(ranked)
         return [by_num[n] for n in ranked if n in by_num]
 
-    def dense(self, text: str, k: int, allowed: list[int] | None = None) -> list[tuple[int, float]]:
+    def closest(self, text: str) -> float:
+        """How close the catalog's best match comes, on the English model's scale (what content gaps were tuned
+        on, whatever the query's language)."""
+        found = self.index.vectors.search(self.encoder.encode_query(text), 1)
+        return found[0][1] if found else 0.0
+
+    def dense(
+        self, text: str, k: int, allowed: list[int] | None = None, locale: str | None = None
+    ) -> list[tuple[int, float]]:
+        """The k courses closest in meaning, by the model the query and the courses route to (`locale`, the
+        learner's, breaks a tie on the query's language)."""
         if allowed is not None and not allowed:
             return []
-        return self.index.vectors.search(self.encoder.encode_query(text), k, allowed=allowed)
+        if self.multilingual is None:
+            return self.index.vectors.search(self.encoder.encode_query(text), k, allowed=allowed)
+        languages = self.languages.current()
+        multilingual = self.multilingual
 
-    def search(self, raw: str | Query, k: int = 5) -> SearchResult:
-        """The k courses that best match the query's words and meaning, best first."""
+        def reach() -> list[tuple[int, float]]:
+            return multilingual.vectors.search(multilingual.cache.encoder.encode_query(text), k, allowed)
+
+        language = query_language(text, languages.present, locale)
+        if language != ENGLISH:
+            return interleave(reach(), languages.speaks(language), languages.english)
+        english = [hit for hit in self.index.vectors.search(self.encoder.encode_query(text), k, allowed)
+                   if languages.english(hit[0])]  # fmt: skip
+        if not languages.any_other(allowed):
+            return english
+        return place(english, reach(), languages.english)[:k]
+
+    def search(self, raw: str | Query, k: int = 5, locale: str | None = None) -> SearchResult:
+        """The k courses that best match the query's words and meaning, best first; `locale` is the learner's."""
         query = parse_query(raw) if isinstance(raw, str) else raw
         k = max(1, min(k, MAX_RESULTS))
         if not words(query.text):
@@ -249,11 +287,11 @@ class CourseSearch:
         corrected = " ".join(corrected_words) if corrected_words != words(query.text) else None
         allowed = self.keyword.allowed(query.filters)
         keyword = self.keyword.search(query.text, CANDIDATES, query.filters)
-        dense = self.dense(query.text, CANDIDATES, allowed)
+        dense = self.dense(query.text, CANDIDATES, allowed, locale)
         fused = combine(dense, keyword)
         if corrected:
             corrected_keyword = self.keyword.search(corrected, CANDIDATES, query.filters)
-            corrected_dense = self.dense(corrected, CANDIDATES, allowed)
+            corrected_dense = self.dense(corrected, CANDIDATES, allowed, locale)
             for num, score in combine(corrected_dense, corrected_keyword).items():
                 fused[num] = max(fused.get(num, 0.0), CORRECTION_WEIGHT * score)
             keyword, dense = [*keyword, *corrected_keyword], [*dense, *corrected_dense]

@@ -52,7 +52,8 @@ def test_a_running_server_sees_courses_another_process_imported(server, service,
     new = {"id": "astro-1", "title": "Charting the night sky", "topics": ["astronomy"],
            "description": "Telescopes, constellations and the planets for beginners"}  # fmt: skip
     (tmp_path / "new.jsonl").write_text(json.dumps(new) + "\n")
-    other = build_service(settings, encoder=service.search.encoder, prepare=False)  # another process's index
+    models = {"encoder": service.search.encoder, "multilingual": service.catalog.indexes[-1].cache.encoder}
+    other = build_service(settings, prepare=False, **models)  # another process's index
     assert other.catalog.import_file(tmp_path / "new.jsonl").added == 1
     other.close()
     assert http(server.url + "/healthz").json()["courses"] == before + 1

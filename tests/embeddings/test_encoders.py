@@ -1,8 +1,16 @@
-"""The int8 ONNX encoder the product uses agrees with the sentence-transformers (PyTorch) reference."""
+"""The int8 ONNX encoder the product uses agrees with the sentence-transformers (PyTorch) reference; the
+multilingual one loads with no network and puts a sentence near its translations."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from embeddings.encoder import load_encoder
 
@@ -31,6 +39,27 @@ def test_encoding_keeps_order_and_handles_empty_input(encoder):
     together = onnx.encode(TEXTS)
     alone = np.vstack([onnx.encode([t]) for t in TEXTS])
     assert float(np.min(np.sum(together * alone, axis=1))) > 0.98
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="unshare (util-linux) makes the network namespace")
+def test_the_multilingual_encoder_loads_and_embeds_with_no_network_at_all(tmp_path):
+    """In a network namespace of its own (no interface but a down loopback), with an empty HOME (no model cache)."""
+    script = (
+        "from embeddings.encoder import load_multilingual; m = load_multilingual(); "
+        "v = m.encode(['Introducción a la terminal']); q = m.encode_query('terminal'); print(v.shape, q.shape)"
+    )
+    env = {**os.environ, "HOME": str(tmp_path), "PYTHONPATH": str(Path(__file__).parents[2])}
+    done = subprocess.run(["unshare", "-rn", sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(1, 384) (384,)"
+
+
+def test_the_multilingual_encoder_puts_a_title_nearer_its_translations_than_another_lesson(multilingual):
+    model = multilingual.inner
+    english = model.encode_query("Creating a Git repository")
+    vectors = model.encode(["Criar um repositório Git", "リポジトリの作成", "Plotting data with matplotlib"])
+    portuguese, japanese, other = vectors @ english
+    assert min(portuguese, japanese) > other
 
 
 def test_a_joint_encoder_scores_the_weighted_mean_of_its_two_models_cosines(encoder):

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from config import Settings
+from embeddings.encoder import load_multilingual
 from learning.service import LearningService
 from learning.store.backup import BackupError, backup, restore
 from upnext.build import build
@@ -26,7 +27,7 @@ from upnext.schema import MIGRATIONS, open_store
 
 
 def _check(settings: Settings, encoder) -> list[str]:
-    upnext = build(settings, encoder=encoder, prepare=False)
+    upnext = build(settings, encoder=encoder, prepare=False, multilingual=load_multilingual())
     try:
         return upnext.check().lines()
     finally:
@@ -89,7 +90,8 @@ def test_restore_refuses_while_the_store_is_open(service: LearningService, setti
 
 def test_check_rebuilds_a_damaged_keyword_index_and_missing_vectors(service: LearningService, settings, encoder):
     store = open_store(settings.database_path)
-    store.db.execute("DELETE FROM course_vectors WHERE rowid IN (SELECT rowid FROM course_vectors LIMIT 3)")
+    three = "SELECT DISTINCT content_hash FROM courses LIMIT 3"  # each model's vector of three courses
+    store.db.execute(f"DELETE FROM course_vectors WHERE content_hash IN ({three})")
     store.db.execute("INSERT INTO courses_fts(rowid, title) VALUES (9999, 'phantom')")  # FTS out of step with courses
     store.close()
     service.close()

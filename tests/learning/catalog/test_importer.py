@@ -31,9 +31,9 @@ def test_import_summarises_and_reimport_changes_nothing(empty_service, tmp_path)
     assert empty_service.courses.count() == 3
 
 
-def test_changed_row_is_updated_and_only_it_is_re_embedded(settings, encoder, tmp_path):
+def test_changed_row_is_updated_and_only_it_is_re_embedded(settings, encoder, multilingual, tmp_path):
     counting = CountingEncoder(encoder)
-    service = build_service(settings, encoder=counting, prepare=False)
+    service = build_service(settings, encoder=counting, prepare=False, multilingual=multilingual)
     service.catalog.import_file(write(tmp_path / "a.jsonl", ROWS))
     counting.embedded.clear()
     changed = [ROWS[0], {**ROWS[1], "description": "Inner, left and outer joins"}, {**ROWS[2], "level": "beginner"}]
