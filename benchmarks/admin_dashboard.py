@@ -56,7 +56,7 @@ def time_dashboard(home: Path, requests: int, url: str | None = None) -> dict:
     from upnext.build import build
 
     reporting = Reporting(admins=frozenset({"UBENCH"}), public_url="http://bench.invalid")
-    settings = Settings(home=home, database_url=url, reporting=reporting)
+    settings = Settings(multilingual=False, home=home, database_url=url, reporting=reporting)
     upnext = build(settings, prepare=False)
     server = create_server(upnext.admin_web(), host="127.0.0.1", port=0, threads=4)
     threading.Thread(target=server.run, daemon=True).start()
@@ -82,7 +82,7 @@ def time_build(home: Path, runs: int, url: str | None = None) -> dict:
     """Every figure computed from the store, no snapshot read, `runs` times in one process."""
     from upnext.build import build
 
-    builder = build(Settings(home=home, database_url=url), prepare=False).report_builder()
+    builder = build(Settings(multilingual=False, home=home, database_url=url), prepare=False).report_builder()
     window = Window.last_weeks()
     builder.build(window, fresh=True)  # warms SQLite's page cache and the encoder's memo of question phrases
     seconds = []
@@ -97,7 +97,7 @@ def time_refresh(home: Path, url: str | None = None) -> float:
     """The clock's refresh of the default window's snapshot, from none: computed and stored."""
     from upnext.build import build
 
-    upnext = build(Settings(home=home, database_url=url), prepare=False)
+    upnext = build(Settings(multilingual=False, home=home, database_url=url), prepare=False)
     ReportSnapshots(upnext.store).drop()
     refresh = upnext.snapshot_refresh(with_digest=False)
     started = time.perf_counter()

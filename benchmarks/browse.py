@@ -54,7 +54,7 @@ def catalog_service(size: int, data: Path, work: Path):
     """A service over `size` courses, importing them unless an earlier run left them in `work`."""
     home = work / f"browse-{size}"
     encoder = StandInEncoder()
-    service = build_service(Settings(home=home), encoder=encoder, prepare=False)
+    service = build_service(Settings(multilingual=False, home=home), encoder=encoder, prepare=False)
     if service.courses.count() != size:
         pairs = scaled(real_courses(data), size)
         service.catalog.index.cache.vectors_for({c.content_hash: c.embedding_text() for c, o in pairs if o is None})
@@ -63,7 +63,7 @@ def catalog_service(size: int, data: Path, work: Path):
         service.catalog.import_parsed(ParsedCatalog(courses=[c for c, _ in pairs]))
         print(f"{size}: imported in {time.perf_counter() - started:.0f}s", flush=True)
         service.close()
-        service = build_service(Settings(home=home), encoder=encoder, prepare=False)
+        service = build_service(Settings(multilingual=False, home=home), encoder=encoder, prepare=False)
     return service
 
 

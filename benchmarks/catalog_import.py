@@ -112,7 +112,7 @@ class LockHolds:
 
 
 def _import(home: Path, parsed: ParsedCatalog, embed: bool) -> dict:
-    upnext = build(Settings(home=home, models=home.parent / "models"), prepare=False)
+    upnext = build(Settings(multilingual=False, home=home, models=home.parent / "models"), prepare=False)
     service = upnext.service
     with LockProbe(upnext.store.path) as probe, LockHolds(upnext.store.db.conn) as holds:
         started = time.perf_counter()
@@ -165,7 +165,7 @@ def write_catalog_csv(courses: list[Course], path: Path) -> None:
 
 def _embed(home: Path, courses: list[Course], rows: int) -> dict:
     """Embedding alone: `courses` written untimed into a fresh store, then the model embeds them (cold cache)."""
-    upnext = build(Settings(home=home, models=home.parent / "models"), prepare=False)
+    upnext = build(Settings(multilingual=False, home=home, models=home.parent / "models"), prepare=False)
     service = upnext.service
     service.courses.upsert(courses)
     started = time.perf_counter()

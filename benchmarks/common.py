@@ -83,7 +83,7 @@ def fresh_service(home: Path, shared: Path) -> Any:
     (home / "upnext.db").unlink(missing_ok=True)
     for index_file in home.glob("courses-*.npz"):
         index_file.unlink()
-    service = build_service(Settings(home=home), prepare=False)
+    service = build_service(Settings(multilingual=False, home=home), prepare=False)
     shared.parent.mkdir(parents=True, exist_ok=True)
     share_vectors(service, shared, "in")
     return service

@@ -31,7 +31,7 @@ QUERIES = ["python for data analysis", "git branching", "sql joins", "machine le
 def import_once(encoder, parsed: ParsedCatalog) -> tuple[float, float, int]:
     """(cold seconds, warm seconds, texts embedded) for one fresh store."""
     with tempfile.TemporaryDirectory() as home:
-        service = build_service(Settings(home=Path(home)), encoder=encoder, prepare=False)
+        service = build_service(Settings(multilingual=False, home=Path(home)), encoder=encoder, prepare=False)
         started = time.perf_counter()
         cold = service.catalog.import_parsed(parsed)
         cold_s = time.perf_counter() - started

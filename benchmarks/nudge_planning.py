@@ -45,7 +45,7 @@ NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday morning in Europe
 def build_store(home: Path, learners: int, courses: int, shared: Path, seed: int = 1) -> None:
     rng = random.Random(seed)
     shutil.rmtree(home, ignore_errors=True)
-    service = build_service(Settings(home=home), prepare=False)
+    service = build_service(Settings(multilingual=False, home=home), prepare=False)
     share_vectors(service, shared, "in")
     bundled = read_catalog_file(bundled_catalog_path()).courses
     pairs = scaled(bundled, courses)
@@ -122,7 +122,7 @@ def plan_once(home: Path, url: str | None = None, by_installation: bool = False)
     from scheduler.planner import Planner
 
     started = time.perf_counter()
-    settings = Settings(home=home, database_url=url)
+    settings = Settings(multilingual=False, home=home, database_url=url)
     upnext = build(settings, prepare=False)
     service = upnext.service
     clients = installation_clients(settings, upnext.oauth_stores().installations) if by_installation else None

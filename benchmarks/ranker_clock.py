@@ -31,7 +31,7 @@ from upnext.schema import open_store
 def clock_side(home: Path, save_any: bool) -> dict:
     """One retraining, as the clock's job runs it (forced: the store has far more than enough new events)."""
     started = time.perf_counter()
-    upnext = build(Settings(home=home, ranker=True), prepare=False)
+    upnext = build(Settings(multilingual=False, home=home, ranker=True), prepare=False)
     service = upnext.service
     recommender = service.recommender
     recommender.clock = lambda: NOW
@@ -57,7 +57,7 @@ def clock_side(home: Path, save_any: bool) -> dict:
 
 def web_side(home: Path, samples: int) -> dict:
     """The web process: signals built, the saved model read, `next_for` answered for sampled learners."""
-    service = build(Settings(home=home, ranker=True), prepare=False).service
+    service = build(Settings(multilingual=False, home=home, ranker=True), prepare=False).service
     recommender = service.recommender
     recommender.clock = lambda: NOW
     recommender.signals.clock = lambda: NOW

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 def measure(home: Path, samples: int, url: str | None = None) -> dict:
     """Latency of the calls for `samples` learners, on the store at `home` (or at `url`, the same rows)."""
-    service = build_service(Settings(home=home, database_url=url), prepare=False)
+    service = build_service(Settings(multilingual=False, home=home, database_url=url), prepare=False)
     recommender = service.recommender
     recommender.clock = lambda: NOW
     recommender.signals.clock = lambda: NOW

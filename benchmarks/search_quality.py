@@ -6,6 +6,9 @@
 
     python -m benchmarks.search_quality [--data ../shared/data] [--encoder NAME] [--postgres] [--smoke]
 
+NAME: `routed`, the product (today's model between English words, multilingual-e5 wherever a query or a course is
+not English: on these English catalogs, every query is English), or one `load_encoder` kind alone (default: auto).
+
 With `--postgres` (or `--database-url`) the same catalogs are measured on PostgreSQL too, in the same run: the
 Coursera related-courses task is the held-out set for the PostgreSQL keyword ranking, tuned on MeTA's queries.
 
@@ -28,7 +31,7 @@ from benchmarks import engines
 from benchmarks.common import DEFAULT_DATA, join_cached_vectors, report
 from benchmarks.engines import copy_store
 from config import Settings
-from embeddings.encoder import Encoder, load_encoder
+from embeddings.encoder import Encoder, load_encoder, load_multilingual
 from learning.catalog.files import ParsedCatalog, validate_row
 from learning.service import LearningService
 from upnext.build import build_service
@@ -53,14 +56,18 @@ def catalog_service(name: str, rows: list[dict], encoder: str | None, work: Path
         url = copy_store(work / name / "upnext.db", server, f"bench_search_{name}", only=("course_vectors",))[0]
     parsed = ParsedCatalog(courses=[validate_row(row) for row in rows])
     join_cached_vectors(home / "upnext.db", load(encoder), (c.content_hash for c in parsed.courses))
-    service = build_service(Settings(home=home, database_url=url), encoder=load(encoder), prepare=False)
+    routed = encoder == "routed"
+    settings = Settings(home=home, database_url=url, multilingual=routed)
+    multilingual = load_multilingual() if routed else None
+    service = build_service(settings, encoder=load(encoder), prepare=False, multilingual=multilingual)
     service.catalog.import_parsed(parsed)
     return service
 
 
 @cache
 def load(encoder: str | None) -> Encoder:
-    return load_encoder(encoder or "auto")
+    """The encoder of English words (routed: today's)."""
+    return load_encoder("auto" if encoder in (None, "routed") else encoder)
 
 
 def rrf(rankings: list[list[tuple[int, float]]], ids: dict[int, str], k: int = 60) -> list[str]:
@@ -188,14 +195,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument(
-        "--encoder", help="torch, onnx, a multilingual candidate or two joined by + (embeddings.encoder.load_encoder)"
+        "--encoder", help="routed, torch, onnx, a multilingual candidate or two joined by + (embeddings.encoder)"
     )
     parser.add_argument("--work", type=Path, default=Path("var") / "bench", help="stores and vector caches")
     parser.add_argument("--smoke", action="store_true", help="tiny subsets, for the tests")
     engines.add_arguments(parser)
     args = parser.parse_args(argv)
     results = {
-        "encoder": load(args.encoder).name,
+        "encoder": load(args.encoder).name + (" routed with multilingual-e5" if args.encoder == "routed" else ""),
         "meta_moocs": evaluate_meta(args.data, args.encoder, args.smoke, args.work),
         "coursera_related": evaluate_coursera(args.data, args.encoder, args.smoke, args.work),
     }

@@ -50,7 +50,7 @@ def measure_size(size: int, real: list[Course], encoder: Encoder, queries: list[
     shared = work / "vectors" / f"{re.sub(r'[^A-Za-z0-9.-]+', '-', encoder.name)}.db"
     shared.parent.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(home, ignore_errors=True)
-    service = build_service(Settings(home=home, database_url=url), encoder=encoder, prepare=False)
+    service = build_service(Settings(multilingual=False, home=home, database_url=url), encoder=encoder, prepare=False)
     share_vectors(service, shared, "in")
     pairs = scaled(real, size)
     originals = list({(o or c).id: (o or c) for c, o in pairs}.values())

@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def measure(home: Path, samples: int) -> dict:
-    service = build_service(Settings(home=home), prepare=False)
+    service = build_service(Settings(multilingual=False, home=home), prepare=False)
     recommender = service.recommender
     recommender.clock = lambda: NOW
     recommender.frames.current()

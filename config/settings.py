@@ -36,6 +36,7 @@ class Settings:
     port: int = 3000
     listener_threads: int = 16
     encoder: str = "auto"
+    multilingual: bool = True  # the multilingual model beside the English one (search in every language)
     answers_retention_days: int = 180  # what each answer showed is kept this long (redraws, attribution)
     uninstall_retention_days: int = 30  # a workspace that left: its learners' data is kept this long, then purged
     models: Path | None = None  # the int8 model and the bundled catalog's vectors; default: UPNEXT_HOME/models
@@ -131,6 +132,7 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         port=_int(merged, "PORT", 3000, 1, 65535),
         listener_threads=_int(merged, "UPNEXT_LISTENER_THREADS", 16, 1, 256),
         encoder=_choice(merged, "UPNEXT_ENCODER", ("auto", "onnx", "torch")),
+        multilingual=_choice(merged, "UPNEXT_MULTILINGUAL", ("on", "off")) == "on",
         answers_retention_days=_int(merged, "UPNEXT_ANSWERS_RETENTION_DAYS", 180, 1, 3650),
         uninstall_retention_days=_int(merged, "UPNEXT_UNINSTALL_RETENTION_DAYS", 30, 1, 3650),
         models=Path(models) if (models := _clean(merged.get("UPNEXT_MODELS"))) else None,

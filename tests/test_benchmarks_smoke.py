@@ -163,3 +163,18 @@ def test_browse_smoke(tmp_path):
     data = make_bench_data(tmp_path / "data")
     results = browse.main(["--smoke", "--data", str(data), "--work", str(tmp_path / "work")])
     assert results["300"]["courses"] == 300 and results["300"]["open_subjects"]["n"] == 20
+
+
+def test_first_answer_smoke():
+    from benchmarks import first_answer
+
+    results = first_answer.main(["--runs", "1", "--ask", "Gitの設定"])
+    assert results["answered"] and results["median_s"] > 0
+
+
+def test_routed_search_smoke(models_dir):
+    from benchmarks import routed_search
+
+    results = routed_search.main(["--smoke", "--models", str(models_dir)])
+    assert results["web_routed"]["VmRSS"] > 0 and results["web_today"]["answer"]["n"] == 6
+    assert results["dense_500"]["routed_other_language_query"]["n"] > 0

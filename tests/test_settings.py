@@ -108,6 +108,11 @@ def test_the_celebrate_channel_is_one_channel_with_one_token_or_one_per_workspac
     assert load_settings(oauth, env_file=None).reporting.celebrate_channels == (("T0A", "C0A"), ("T0B", "G0B"))
 
 
+def test_the_multilingual_model_is_on_unless_turned_off():
+    assert load_settings({}, env_file=None).multilingual is True
+    assert load_settings({"UPNEXT_MULTILINGUAL": "off"}, env_file=None).multilingual is False
+
+
 def test_the_learned_ranker_is_off_unless_asked_for():
     assert load_settings({}, env_file=None).ranker is False
     assert load_settings({"UPNEXT_RANKER": "on"}, env_file=None).ranker is True

@@ -247,22 +247,24 @@ def build(
     on_progress: Callable[[int, int], None] | None = None,
     multilingual: Encoder | None = None,
 ) -> Upnext:
-    """Open the store and indexes under UPNEXT_HOME (the English model's and the multilingual model's, which search
-    routes between); with `prepare`, import the bundled catalog into an empty store and repair the indexes if they
-    fell behind the store."""
+    """Open the store and indexes under UPNEXT_HOME (the English model's and, unless UPNEXT_MULTILINGUAL is off, the
+    multilingual model's, which search routes between); with `prepare`, import the bundled catalog into an empty
+    store and repair the indexes if they fell behind the store."""
     settings.home.mkdir(parents=True, exist_ok=True)
     store = open_store(settings.database, settings.busy_timeout)
     encoder = encoder or load_encoder(settings.encoder, settings.models_dir)
-    multilingual = multilingual or load_multilingual()
     courses = CourseRepository(store)
     index = CourseIndex(courses, VectorCache(store, encoder), settings.home)
-    reach = CourseIndex(courses, VectorCache(store, multilingual), settings.home)
+    reach = None
+    if settings.multilingual:
+        reach = CourseIndex(courses, VectorCache(store, multilingual or load_multilingual()), settings.home)
     snapshots = ReportSnapshots(store)
     catalog = CatalogImporter(courses, index, snapshots.drop, multilingual=reach)
     if prepare:
         if courses.count() == 0:
-            for cache in (index.cache, reach.cache):
-                log.info("preloaded %d bundled course vectors", preload_bundled_vectors(cache, settings.models_dir))
+            for each in catalog.indexes:
+                preloaded = preload_bundled_vectors(each.cache, settings.models_dir)
+                log.info("preloaded %d bundled course vectors of %s", preloaded, each.cache.encoder.name)
         result = catalog.ensure_ready(on_progress)
         log.info("catalog ready: %d courses (%s)", courses.count(), result)
     search = CourseSearch(store, courses, index, encoder, multilingual=reach)

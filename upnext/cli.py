@@ -414,19 +414,20 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_models_build(settings: Settings, args: argparse.Namespace) -> int:
-    """The int8 model and the bundled catalog's vectors of both models in UPNEXT_MODELS, made ahead of time (the
-    image does this at build time, so a fresh UPNEXT_HOME embeds nothing at start); with --ship, the float16 vectors
-    the package carries instead (after the bundled catalog changed)."""
+    """The int8 model and the bundled catalog's vectors in UPNEXT_MODELS, made ahead of time (the image does this at
+    build time); the multilingual model's come with the package (embedding them takes minutes). With --ship, both
+    models' float16 vectors the package carries are written again (after the bundled catalog changed)."""
     import numpy as np
 
     from embeddings.encoder import load_encoder, load_multilingual
     from learning.catalog.bundled_vectors import bundled_vectors_path, shipped_vectors_path, write_bundled_vectors
 
-    for encoder in (load_encoder(settings.encoder, settings.models_dir), load_multilingual()):
-        if args.ship:
-            print(f"wrote {write_bundled_vectors(encoder, shipped_vectors_path(encoder), np.float16)}")
-        else:
-            print(f"wrote {write_bundled_vectors(encoder, bundled_vectors_path(settings.models_dir, encoder))}")
+    encoder = load_encoder(settings.encoder, settings.models_dir)
+    if not args.ship:
+        print(f"wrote {write_bundled_vectors(encoder, bundled_vectors_path(settings.models_dir, encoder))}")
+        return 0
+    for model in (encoder, load_multilingual()):
+        print(f"wrote {write_bundled_vectors(model, shipped_vectors_path(model), np.float16)}")
     return 0
 
 
