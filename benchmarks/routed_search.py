@@ -49,8 +49,9 @@ K = 100
 
 
 def queries(count: int) -> list[str]:
-    english = list(itertools.islice(itertools.cycle(QUERIES), count // 2))
-    return [q for pair in itertools.zip_longest(english, itertools.cycle(OTHER_QUERIES)) for q in pair if q][:count]
+    """`count` queries, English and other languages in turn."""
+    pairs = zip(itertools.cycle(QUERIES), itertools.cycle(OTHER_QUERIES), strict=False)
+    return [query for pair in itertools.islice(pairs, (count + 1) // 2) for query in pair][:count]
 
 
 def rss_mb(pid: int) -> dict[str, float]:
@@ -65,7 +66,9 @@ def web(multilingual: bool, texts: list[str], models: Path) -> dict:
     slack = LocalSlack().start()
     process, startup_s = start_server(home, slack, port := free_port())
     try:
-        answers = [send_learn(port, slack, text, f"U{number:08d}")[1] for number, text in enumerate(texts)]
+        for text in ("warm up", "ウォームアップ"):  # the first contact's welcome, and each model's first query
+            send_learn(port, slack, text, "UBENCH")
+        answers = [send_learn(port, slack, f"{text} {number}", "UBENCH")[1] for number, text in enumerate(texts)]
         return {"startup_s": round(startup_s, 1), "answer": latency_summary(answers), **rss_mb(process.pid)}
     finally:
         process.send_signal(signal.SIGTERM)

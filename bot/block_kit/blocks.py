@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import langcodes
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -81,14 +82,24 @@ def duration_label(minutes: int | None, t: Messages) -> str | None:
 
 
 def course_meta(course: Course, t: Messages) -> str:
-    """'Software Carpentry · The Unix Shell · Beginner · 45 min' (escaped)."""
+    """'Software Carpentry · The Unix Shell · Beginner · 45 min' (escaped), then the course's language by its own
+    name ('日本語') when it is not the reader's."""
     parts = [
         course.provider,
         course.path_title if course.path_title != course.title else None,
         t(f"level.{course.level}") if course.level else None,
         duration_label(course.duration_minutes, t),
+        language_label(course.language, t.language),
     ]
     return " · ".join(escape(truncate(p, 100)) for p in parts if p)
+
+
+def language_label(language: str | None, reader: str) -> str | None:
+    """A course's language, named in itself ('português'), when it is known and not the reader's language."""
+    code = (language or "").replace("_", "-").split("-")[0].lower()
+    if not code or code == reader:
+        return None
+    return langcodes.Language.get(code).autonym()
 
 
 @dataclass(frozen=True)

@@ -15,3 +15,6 @@ def test_learn_in_japanese_answers_with_the_japanese_and_english_versions_of_the
     assert_valid_message(answer)
     cards = " ".join(mrkdwn_texts(answer["blocks"]))
     assert "Gitの設定" in cards and "Setting Up Git" in cards
+    metas = [text for text in mrkdwn_texts(answer["blocks"]) if "Software Carpentry" in text]
+    assert any("· 日本語" in meta for meta in metas)  # a course in another language than Ana's says which
+    assert not any("English" in meta for meta in metas)  # hers goes unmarked
