@@ -1,6 +1,6 @@
 """A newcomer's first answer: `make run`'s console on a fresh UPNEXT_HOME, from start to the answer printed.
 
-    python -m benchmarks.first_answer [--runs 3] [--ask "what should I learn next?"] [--code DIR]
+    python -m benchmarks.first_answer [--runs 3] [--ask "what should I learn next?"] [--code DIR] [--smoke]
 
 Each run starts `upnext console --ask` on an empty home with no UPNEXT_MODELS (so, as `make run` on a fresh
 checkout, the int8 model is built into the home and the bundled catalog imported), and times it to exit. `--code`
@@ -43,7 +43,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--ask", default=QUESTION)
     parser.add_argument("--code", type=Path, default=Path(__file__).resolve().parents[1])
+    parser.add_argument("--smoke", action="store_true", help="one run")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.runs = 1
     seconds, answer = [], ""
     for _ in range(args.runs):
         took, answer = one_run(args.code, args.ask)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from benchmarks.common import DEFAULT_DATA
 
-STANDALONE = ["embedding_throughput", "slack_latency", "fresh_start", "recommender_latency", "nudge_planning",
-              "backup_time", "people_import"]  # fmt: skip
-WITH_DATA = ["search_quality", "search_speed", "recommender_quality"]
+STANDALONE = ["embedding_throughput", "slack_latency", "fresh_start", "first_answer", "routed_search",
+              "recommender_latency", "nudge_planning", "backup_time", "people_import"]  # fmt: skip
+WITH_DATA = ["search_quality", "search_speed", "recommender_quality", "cross_language"]
 
 
 def main(argv: list[str] | None = None) -> int:

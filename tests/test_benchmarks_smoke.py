@@ -168,7 +168,7 @@ def test_browse_smoke(tmp_path):
 def test_first_answer_smoke():
     from benchmarks import first_answer
 
-    results = first_answer.main(["--runs", "1", "--ask", "Gitの設定"])
+    results = first_answer.main(["--smoke", "--ask", "Gitの設定"])
     assert results["answered"] and results["median_s"] > 0
 
 
