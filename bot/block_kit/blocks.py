@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -25,8 +26,10 @@ from slack_sdk.models.blocks import (
 
 from bot.block_kit.mrkdwn import echo, escape, link, truncate
 from bot.i18n import Messages
+from config.nudges import NudgePolicy
 from learning.catalog.courses import Course
 from learning.people.learners import Learner
+from learning.people.progress_strip import zone
 from learning.reasons import Reason
 from learning.recommend.picks import Pick
 from learning.search.course_search import SearchResult, words
@@ -85,6 +88,16 @@ def course_meta(course: Course, t: Messages) -> str:
         duration_label(course.duration_minutes, t),
     ]
     return " · ".join(escape(truncate(p, 100)) for p in parts if p)
+
+
+def local_day(moment: str, tz: str | None) -> date:
+    """The learner's calendar day at a stored (UTC) timestamp: a snooze ending 20:00 UTC ends the next day in Tokyo."""
+    return datetime.fromisoformat(moment).astimezone(zone(tz)).date()
+
+
+def nudge_terms(policy: NudgePolicy) -> dict[str, object]:
+    """The weekly cap and the local hours nudges may come in, as the messages that promise them say them."""
+    return {"cap": policy.weekly_cap, "start": time(policy.window_start_hour), "end": time(policy.window_end_hour % 24)}
 
 
 @dataclass(frozen=True)
@@ -319,7 +332,8 @@ def privacy_message(learner: Learner, counts: dict[str, int], t: Messages, min_g
     """What Upnext stores about this person and what the learning team can see of it, with export and forget-me
     buttons (the latter confirmed first)."""
     interests = ", ".join(echo(i) for i in learner.interests) or t("none")
-    text = t("privacy.text", interests=interests, **counts) + "\n\n" + t("privacy.admins", min_group=min_group)
+    counted = {name: t(f"privacy.{name}", **{name: count}) for name, count in counts.items()}
+    text = t("privacy.text", interests=interests, **counted) + "\n\n" + t("privacy.admins", min_group=min_group)
     buttons = ActionsBlock(
         block_id="privacy",
         elements=[

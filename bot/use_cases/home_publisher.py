@@ -50,7 +50,7 @@ class HomePublisher:
         events = self.history.for_learner(learner.slack_id)  # read once: progress and the cards' states
         done = progress(events, learner.tz, now)
         states = card_states(course_states(events))
-        return home_view(learner, rows, done, now, messages_for(learner), answer_ids, states, self.policy.weekly_cap)
+        return home_view(learner, rows, done, now, messages_for(learner), answer_ids, states, self.policy)
 
     def publish(self, client: WebClient, learner: Learner, opened: bool = False) -> None:
         """The learner's Home tab. If it cannot be built (a bug, or a record it chokes on), a short notice goes up

@@ -14,6 +14,7 @@ from bot.block_kit.home_view import home_view, row_title
 from bot.block_kit.modals import interests_modal, more_modal
 from bot.block_kit.nudge_messages import check_in_message, come_back_message, whats_new_message
 from bot.i18n import Messages
+from config.nudges import NudgePolicy
 from learning.people.learners import Learner
 from learning.people.progress_strip import Progress
 from learning.reasons import Reason
@@ -152,7 +153,7 @@ def test_every_reply_builder_escapes_what_people_typed_and_stays_within_slacks_l
         check_in_message(learner, t),
     ]
     rows = [Row("role", picks[:3], evidence=text), Row("because", picks[:3], evidence=text)]
-    home = home_view(learner, rows, Progress(0, 0, 0), datetime(2026, 3, 2, tzinfo=UTC), t, {}, {}, 2)
+    home = home_view(learner, rows, Progress(0, 0, 0), datetime(2026, 3, 2, tzinfo=UTC), t, {}, {}, NudgePolicy())
     modal = interests_modal([text, "sql"], learner, t)
     more = more_modal(row_title(rows[0], t), picks, t, 1, {})  # the title is mrkdwn the Home row built
     texts = [*problems, *(m.text for m in built), *(s for m in built for s in mrkdwn_texts(m.blocks))]
