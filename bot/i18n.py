@@ -9,18 +9,21 @@ values are formatted for the learner's locale with Babel (1.234,5 in German, 202
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, get_day_names
+from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from learning.people.learners import Learner
 
 DEFAULT_LANGUAGE = "en"
+WORKWEEK = (0, 1, 2, 3, 4)  # Monday = 0
 # Slack locales Babel does not know by that name: Slack's Latin American Spanish is CLDR's es-419.
 SLACK_ALIASES = {"es-la": "es-419"}
 
@@ -96,6 +99,13 @@ class Messages:
     def named(self, key: str, name: str | None, **values: object) -> str:
         """`key` addressed to `name`, or its `_anonymous` twin when the name is unknown."""
         return self(key, name=name, **values) if name else self(f"{key}_anonymous", **values)
+
+    def days(self, weekdays: Sequence[int]) -> str:
+        """When something happens in the week: 'on weekdays', or the days named ('on Saturday and Sunday')."""
+        if tuple(weekdays) == WORKWEEK:
+            return self("days.weekdays")
+        names = get_day_names("wide", locale=self.locale)
+        return self("days.named", days=format_list([names[day] for day in weekdays], locale=self.locale))
 
     def format(self, value: object) -> object:
         """A number, date or time written for the learner's locale; anything else as it is."""

@@ -95,9 +95,10 @@ def local_day(moment: str, tz: str | None) -> date:
     return datetime.fromisoformat(moment).astimezone(zone(tz)).date()
 
 
-def nudge_terms(policy: NudgePolicy) -> dict[str, object]:
-    """The weekly cap and the local hours nudges may come in, as the messages that promise them say them."""
-    return {"cap": policy.weekly_cap, "start": time(policy.window_start_hour), "end": time(policy.window_end_hour % 24)}
+def nudge_terms(policy: NudgePolicy, t: Messages) -> dict[str, object]:
+    """The weekly cap and the local days and hours nudges may come in, for the messages that promise them."""
+    start, end = time(policy.window_start_hour), time(policy.window_end_hour % 24)
+    return {"cap": policy.weekly_cap, "days": t.days(policy.weekdays), "start": start, "end": end}
 
 
 @dataclass(frozen=True)

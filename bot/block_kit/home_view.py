@@ -83,7 +83,7 @@ def settings_blocks(learner: Learner, now: datetime, t: Messages, policy: NudgeP
         nudges_text = t("home.nudges_snoozed", date=local_day(learner.snoozed_until or "", learner.tz))
         buttons = [ButtonElement(text=t("button.nudges_on"), action_id="nudges_on", value="on")]
     else:
-        nudges_text = t("home.nudges_on", **nudge_terms(policy))
+        nudges_text = t("home.nudges_on", **nudge_terms(policy, t))
         buttons = [
             ButtonElement(text=t("button.snooze"), action_id="nudges_snooze", value="2w"),
             ButtonElement(text=t("button.nudges_off"), action_id="nudges_off", value="off"),

@@ -72,7 +72,7 @@ class Preferences:
             return blocks.text_message(t("nudges.off"))
         if command == "on":
             self.learners.update(learner, nudges="on", snoozed_until=None)
-            return blocks.text_message(t("nudges.on", **blocks.nudge_terms(self.policy)))
+            return blocks.text_message(t("nudges.on", **blocks.nudge_terms(self.policy, t)))
         if command == "snooze":
             length = snooze_length(rest or "2w")
             if length is not None:

@@ -148,8 +148,8 @@ def test_every_reply_builder_escapes_what_people_typed_and_stays_within_slacks_l
         blocks.picks_answer(picks, t, text, None, 1, {}),
         blocks.welcome_message(learner, t),
         blocks.privacy_message(learner, {"events": 1, "nudges": 2, "answers": 3}, t, 5),
-        whats_new_message(learner, picks, t, 1, 2),
-        come_back_message(learner, picks, t, 1, 30, 2),
+        whats_new_message(learner, picks, t, 1, NudgePolicy()),
+        come_back_message(learner, picks, t, 1, 30, NudgePolicy()),
         check_in_message(learner, t),
     ]
     rows = [Row("role", picks[:3], evidence=text), Row("because", picks[:3], evidence=text)]

@@ -93,7 +93,7 @@ def test_a_count_takes_the_plural_form_its_language_uses_for_it():
     english, french, portuguese, japanese = Messages("en-US"), Messages("fr-FR"), Messages("pt-BR"), Messages("ja")
     assert english("privacy.events", events=1) == "1 learning event"
     assert english("privacy.events", events=0) == "0 learning events"
-    assert english("nudge.footer", cap=1).startswith("At most 1 nudge a week")
+    assert english("nudge.footer", cap=1, days=english.days(range(5))).startswith("At most 1 nudge a week, on weekdays")
     assert french("privacy.events", events=0) == "0 événement d’apprentissage"  # French: 0 and 1 are singular
     assert french("privacy.events", events=2) == "2 événements d’apprentissage"
     assert portuguese("privacy.events", events=1) == "1 evento de aprendizagem"

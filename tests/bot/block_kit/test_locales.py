@@ -111,8 +111,8 @@ def test_nudges_fit_slacks_limits_in_every_language(slack_locale, days):
     t = Messages(slack_locale)
     for someone in (learner(slack_locale), learner(slack_locale, first_name=None, real_name=None)):
         nudges = [
-            whats_new_message(someone, picks()[:5], t, 1, 2),
-            come_back_message(someone, picks()[:3], t, 1, days, 1),
+            whats_new_message(someone, picks()[:5], t, 1, NudgePolicy(weekly_cap=2)),
+            come_back_message(someone, picks()[:3], t, 1, days, NudgePolicy(weekly_cap=1, weekdays=(0, 2, 4))),
         ]
         for message in [*nudges, check_in_message(someone, t)]:
             assert_valid_message(message.as_kwargs())
@@ -178,3 +178,14 @@ def test_home_counts_progress_with_each_languages_plural():
     assert "1,234 saved" in view["blocks"][1]["elements"][0]["text"]
     french = home_view(learner("fr-FR"), [], Progress(2, 1, 0), NOW, Messages("fr-FR"), {}, {}, NudgePolicy())
     assert "2 terminés ce mois-ci" in french["blocks"][1]["elements"][0]["text"]
+
+
+def test_home_and_nudges_name_the_days_the_operator_set_for_nudges():
+    weekends = NudgePolicy(weekdays=(5, 6))
+    assert "on weekdays between" in home_texts(learner("en-US"))
+    assert "on Saturday and Sunday between" in home_texts(learner("en-US"), weekends)
+    assert "am Samstag und Sonntag zwischen" in home_texts(learner("de-DE"), weekends)
+    assert "土曜日、日曜日の 10:00〜16:00" in home_texts(learner("ja-JP"), weekends)
+    t = Messages("fr-FR")
+    nudge = come_back_message(learner("fr-FR"), picks()[:3], t, 1, 30, NudgePolicy(weekdays=(0, 2, 4)))
+    assert "le lundi, mercredi et vendredi pendant vos heures de travail" in " ".join(mrkdwn_texts(nudge.blocks))
