@@ -35,6 +35,7 @@ from bot.use_cases.identity import Identity
 from bot.use_cases.preferences import Preferences
 from bot.use_cases.privacy_requests import PrivacyRequests
 from bot.use_cases.questions import Questions
+from bot.use_cases.wins import Wins
 from config import Settings, SettingsError
 from learning.service import LearningService
 from learning.timestamps import utcnow
@@ -162,16 +163,18 @@ def register_listeners(
     answering = Questions(service.recommender, service.search, service.courses, service.history, answers)
     preferences = Preferences(service.learners, service.history, service.courses, settings.nudges, clock)
     clicks = CardClicks(service.courses, service.history, answers, clock)
-    home_tab = HomePublisher(service.recommender, service.history, answers, settings.nudges, clock)
+    home_tab = HomePublisher(service.recommender, service.history, answers, settings.nudges, service.achievements,
+                             clock)  # fmt: skip
+    wins = Wins(service.achievements, clock)
     privacy = PrivacyRequests(service.privacy, service.forget_me, settings.reporting.min_group)
     digests = DigestChannels(admin_tokens.store) if settings.oauth else None
     admin = AdminAccess(SignIn(admin_tokens), settings.reporting, by_org=settings.oauth, digests=digests)
     conversation = Conversation(identity, answering, preferences)
-    commands.register(app, identity, answering, preferences, privacy, admin)
+    commands.register(app, identity, answering, preferences, privacy, admin, wins)
     messages.register(app, identity, conversation)
     assistant.register(app, identity, conversation)
     home.register(app, identity, home_tab, answering, preferences)
-    actions.register(app, identity, clicks, answering, home_tab, privacy)
+    actions.register(app, identity, clicks, answering, home_tab, privacy, wins)
     feedback.register(app, identity, clicks)
-    views.register(app, identity, preferences, home_tab)
+    views.register(app, identity, preferences, home_tab, wins)
     users.register(app, identity)

@@ -54,3 +54,9 @@ def build_and_send(
         log_failure(log, "could not build an answer", error)
         message = fallback()
     send(post, message, **options)
+
+
+def open_modal(client: Any, body: dict[str, Any], view: dict[str, Any] | None) -> None:
+    """Open `view` (when there is one) as the modal a click asked for, with the click's trigger."""
+    if view is not None and body.get("trigger_id"):
+        client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -1,6 +1,7 @@
 """Settings for the learning team's figures: who may see them, where the dashboard lives, where the weekly digest goes.
 
-They also say how few people a figure may come from before it is left out.
+They also say how few people a figure may come from before it is left out, and where the weekly learning-wins post
+goes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from config.nudges import number
 MIN_GROUP_FLOOR = 3  # never smaller, whatever the setting: below it a "group" points at a person
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+_TEAM_ID = re.compile(r"^T[A-Z0-9]{2,}$")
+EVERY_WORKSPACE = ""  # a celebrate channel's workspace when one token serves everyone
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class Reporting:
     public_url: str | None = None  # where people reach the web process, e.g. https://upnext.example.com
     report_channel: str | None = None  # channel id for the weekly digest; none: no digest
     refresh_minutes: float = 15  # the clock recomputes the report snapshots this often; older than twice it, unused
+    # (workspace's team id, channel id) of each weekly learning-wins post; EVERY_WORKSPACE: everyone's (one token)
+    celebrate_channels: tuple[tuple[str, str], ...] = ()
 
 
 def _admins(raw: str) -> frozenset[str]:
@@ -50,6 +55,22 @@ def _channel(raw: str) -> str | None:
     return raw or None
 
 
+def _celebrate_channels(raw: str) -> tuple[tuple[str, str], ...]:
+    """`C0WINS` (everyone's wins, one token), or `T0AAA:C0WINS,T0BBB:C0YAY` (each workspace's own people)."""
+    found = []
+    for entry in (part.strip() for part in raw.split(",") if part.strip()):
+        team, _, channel = entry.rpartition(":")
+        if not _CHANNEL_ID.match(channel) or (team and not _TEAM_ID.match(team)):
+            raise SettingsError(f"UPNEXT_CELEBRATE_CHANNEL must be a channel id such as C0123ABC, or workspace:channel "
+                                f"pairs such as T0123ABC:C0123ABC separated by commas, got {entry!r}")  # fmt: skip
+        found.append((team or EVERY_WORKSPACE, channel))
+    teams = [team for team, _ in found]
+    if len(set(teams)) < len(teams) or (EVERY_WORKSPACE in teams and len(teams) > 1):
+        raise SettingsError("UPNEXT_CELEBRATE_CHANNEL names one channel per workspace: either one channel for "
+                            "everyone, or one T…:C… pair per workspace")  # fmt: skip
+    return tuple(found)
+
+
 def reporting(env: Mapping[str, str | None]) -> Reporting:
     text = lambda name: (env.get(name) or "").strip()  # noqa: E731
     min_group = number(env, "UPNEXT_MIN_GROUP", Reporting.min_group, MIN_GROUP_FLOOR, 10_000, whole=True)
@@ -59,4 +80,5 @@ def reporting(env: Mapping[str, str | None]) -> Reporting:
         public_url=_public_url(text("UPNEXT_PUBLIC_URL")),
         report_channel=_channel(text("UPNEXT_REPORT_CHANNEL")),
         refresh_minutes=number(env, "UPNEXT_REPORT_REFRESH_MINUTES", Reporting.refresh_minutes, 1, 24 * 60),
+        celebrate_channels=_celebrate_channels(text("UPNEXT_CELEBRATE_CHANNEL")),
     )

@@ -16,7 +16,7 @@ from dotenv import dotenv_values
 
 from config.errors import SettingsError
 from config.nudges import NudgePolicy, nudge_policy, number
-from config.reporting import Reporting, reporting
+from config.reporting import EVERY_WORKSPACE, Reporting, reporting
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -138,8 +138,16 @@ def load_settings(env: Mapping[str, str | None] | None = None, env_file: Path | 
         ranker=_choice(merged, "UPNEXT_RANKER", ("off", "on")) == "on",
         log_format=_choice(merged, "UPNEXT_LOG_FORMAT", ("text", "json")),
         nudges=nudge_policy(merged),
-        reporting=reporting(merged),
+        reporting=_reporting(merged, client_id),
     )
+
+
+def _reporting(env: Mapping[str, str | None], client_id: str | None) -> Reporting:
+    found = reporting(env)
+    if client_id is not None and any(team == EVERY_WORKSPACE for team, _ in found.celebrate_channels):
+        raise SettingsError("UPNEXT_CELEBRATE_CHANNEL: installed by OAuth, a channel belongs to one workspace: name "
+                            "each as TEAM_ID:CHANNEL_ID (T0123ABC:C0123ABC), separated by commas")  # fmt: skip
+    return found
 
 
 def _client_secret(env: Mapping[str, str | None], client_id: str | None) -> str | None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from learning.catalog.courses import CourseRepository
 from learning.catalog.importer import CatalogImporter
+from learning.people.achievements import Achievements
 from learning.people.answers import AnswerRepository
 from learning.people.departures import Departures
 from learning.people.forget_me import ForgetMe
@@ -35,6 +36,7 @@ class LearningService:
     privacy: Privacy
     forget_me: ForgetMe  # erases a person: every owner of rows about them, wired by the composition root
     departures: Departures  # workspaces that uninstalled Upnext, and the purge of their learners
+    achievements: Achievements  # wins earned from what learners finished, and who wants them celebrated
     close: Callable[[], None]  # closes the store underneath (tests, benchmarks, one-shot commands)
 
     @property

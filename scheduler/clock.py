@@ -17,7 +17,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +25,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from learning.store.engine import Lease, StoreUnavailable
 from scheduler.delivery import Sender
-from scheduler.digest import ScopedDigests, WeeklyDigest
 from scheduler.housekeeping import Housekeeping
 from scheduler.planner import Planner
+from scheduler.weekly_post import Weekly
 
 if TYPE_CHECKING:
     from insights.snapshots import SnapshotRefresh
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 PLAN_EVERY_MINUTES = 15
 SEND_EVERY_SECONDS = 60
-DIGEST_CHECK_HOURS = 1  # the digest goes out at the first check after a week ends (once per week)
+WEEKLY_CHECK_HOURS = 1  # weekly posts (digest, learning wins) go out at the first check after a week ends, once
 SNAPSHOT_CHECK_MINUTES = 1  # the report snapshots: refreshed once a refresh period old, or missing (a week ended)
 ROLLUP_EVERY_MINUTES = 5  # the report's roll-ups (insights.rollups): a report then catches up on minutes, not days
 RANKER_CHECK_MINUTES = 60  # the learned ranker retrains at the first check after enough new events arrived
@@ -50,7 +50,7 @@ def build_scheduler(
     planner: Planner,
     sender: Sender,
     housekeeping: Housekeeping,
-    digest: WeeklyDigest | ScopedDigests | None = None,
+    weekly: Sequence[Weekly] = (),
     ranker: Retraining | None = None,
     guard: Callable[[Job], Job] = lambda job: job,
     snapshots: SnapshotRefresh | None = None,
@@ -65,8 +65,8 @@ def build_scheduler(
     if snapshots is not None:  # first at start: a new clock finds the dashboard's figures ready
         scheduler.add_job(guard(snapshots.run), "interval", minutes=SNAPSHOT_CHECK_MINUTES, id="snapshots",
                           next_run_time=datetime.now(UTC))  # fmt: skip
-    if digest is not None:
-        scheduler.add_job(guard(_digest), "interval", args=[digest], hours=DIGEST_CHECK_HOURS, id="digest")
+    if weekly:
+        scheduler.add_job(guard(_weekly), "interval", args=[weekly], hours=WEEKLY_CHECK_HOURS, id="weekly")
     if ranker is not None:
         first = datetime.now(UTC)
         scheduler.add_job(guard(ranker.run), "interval", minutes=RANKER_CHECK_MINUTES, id="ranker",
@@ -74,9 +74,10 @@ def build_scheduler(
     return scheduler
 
 
-def _digest(digest: WeeklyDigest | ScopedDigests) -> None:
-    if digest.post():
-        log.info("posted the weekly learning-team digest")
+def _weekly(weekly: Sequence[Weekly]) -> None:
+    for post in weekly:
+        if post.post():
+            log.info("posted a weekly %s", post.kind)
 
 
 def _plan(planner: Planner) -> None:
@@ -96,7 +97,7 @@ def run_clock(
     housekeeping: Housekeeping,
     lease: Lease,
     where: str,
-    digest: WeeklyDigest | ScopedDigests | None = None,
+    weekly: Sequence[Weekly] = (),
     ranker: Retraining | None = None,
     snapshots: SnapshotRefresh | None = None,
 ) -> None:
@@ -110,7 +111,7 @@ def run_clock(
     try:
         waiting = f"another clock holds the store at {where}; waiting to take over"
         while not stopping.is_set() and _take(lease, where, stopping, retry, waiting):
-            _lead(planner, sender, housekeeping, lease, digest, ranker, snapshots)
+            _lead(planner, sender, housekeeping, lease, weekly, ranker, snapshots)
             lease.release()
             if not stopping.is_set():
                 log.warning("stopped planning and sending: the store at %s was lost; taking the clock back when it "
@@ -153,12 +154,12 @@ def _lead(
     sender: Sender,
     housekeeping: Housekeeping,
     lease: Lease,
-    digest: WeeklyDigest | ScopedDigests | None,
+    weekly: Sequence[Weekly],
     ranker: Retraining | None,
     snapshots: SnapshotRefresh | None = None,
 ) -> None:
-    """Holding the lease: tidy, take over what an earlier clock left claimed, plan, send (and post the digest if
-    one is due) right away; then on the clock, each job only while the lease is held. Returns on shutdown or once
+    """Holding the lease: tidy, take over what an earlier clock left claimed, plan, send (and post the weekly posts
+    that are due) right away; then on the clock, each job only while the lease is held. Returns on shutdown or once
     the lease is lost (its database connection dropped), after the running job finished."""
     lost = threading.Event()
 
@@ -180,20 +181,19 @@ def _lead(
         settled_at = sender.take_over()
         _plan(planner)
         _send(sender)
-        if digest is not None:
-            _digest(digest)
-        digest_settles_at = digest.settles_at() if digest is not None else None
+        _weekly(weekly)
+        weekly_settles_at = min(filter(None, (post.settles_at() for post in weekly)), default=None)
     except StoreUnavailable as error:
         log.warning("%s", error)
         return
-    scheduler = build_scheduler(planner, sender, housekeeping, digest, ranker, guard, snapshots)
+    scheduler = build_scheduler(planner, sender, housekeeping, weekly, ranker, guard, snapshots)
     if settled_at is not None:  # what the previous clock left claimed, once none of its messages can be on the way
         scheduler.add_job(guard(sender.recover), "date", run_date=settled_at, id="reconcile")
-    if digest_settles_at is not None:  # the same for a digest it left half posted
-        scheduler.add_job(guard(_digest), "date", args=[digest], run_date=digest_settles_at, id="digest-reconcile")
+    if weekly_settles_at is not None:  # the same for a weekly post it left half posted
+        scheduler.add_job(guard(_weekly), "date", args=[weekly], run_date=weekly_settles_at, id="weekly-reconcile")
     if sender.stopping.is_set():
         return
     scheduler.start()
     while not sender.stopping.wait(1) and not lost.is_set() and lease.held():
         pass
-    scheduler.shutdown(wait=True)  # the running plan, send or digest finishes
+    scheduler.shutdown(wait=True)  # the running plan, send or weekly post finishes

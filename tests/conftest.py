@@ -62,6 +62,7 @@ BOTH_ENGINES = (
     "tests/scheduler/test_nudges_per_installation.py",
     "tests/scheduler/test_digest.py",
     "tests/scheduler/test_scoped_digest.py",
+    "tests/scheduler/test_celebration",
     "tests/scheduler/test_housekeeping.py",
 )
 

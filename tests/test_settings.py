@@ -47,6 +47,12 @@ def test_environment_wins_over_dotenv(tmp_path: Path):
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_TOKEN_ROTATION": "on"}, "SLACK_TOKEN_ROTATION=on needs installs by"),
         ({"UPNEXT_UNINSTALL_RETENTION_DAYS": "0"}, "UPNEXT_UNINSTALL_RETENTION_DAYS must be between 1 and 3650"),
         ({"UPNEXT_UNINSTALL_RETENTION_DAYS": "a month"}, "UPNEXT_UNINSTALL_RETENTION_DAYS must be a whole number"),
+        ({"UPNEXT_CELEBRATE_CHANNEL": "#wins"}, "UPNEXT_CELEBRATE_CHANNEL must be a channel id"),
+        ({"UPNEXT_CELEBRATE_CHANNEL": "T0A:C0A,T0A:C0B"}, "UPNEXT_CELEBRATE_CHANNEL names one channel per workspace"),
+        (
+            {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "UPNEXT_CELEBRATE_CHANNEL": "C0WINS"},
+            "UPNEXT_CELEBRATE_CHANNEL: installed by OAuth, a channel belongs to one workspace",
+        ),
     ],
 )
 def test_malformed_settings_name_the_variable(env, message):
@@ -92,6 +98,14 @@ def test_reporting_settings():
     ).reporting  # fmt: skip
     assert reporting.admins == {"U0ABC", "W0DEF"} and reporting.min_group == 3
     assert reporting.public_url == "https://up.example.com" and reporting.report_channel == "C0LEARN"
+
+
+def test_the_celebrate_channel_is_one_channel_with_one_token_or_one_per_workspace_installed_by_oauth():
+    assert load_settings({}, env_file=None).reporting.celebrate_channels == ()
+    one = load_settings({"UPNEXT_CELEBRATE_CHANNEL": "C0WINS"}, env_file=None).reporting
+    assert one.celebrate_channels == (("", "C0WINS"),)
+    oauth = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "UPNEXT_CELEBRATE_CHANNEL": "T0A:C0A, T0B:G0B"}
+    assert load_settings(oauth, env_file=None).reporting.celebrate_channels == (("T0A", "C0A"), ("T0B", "G0B"))
 
 
 def test_the_learned_ranker_is_off_unless_asked_for():

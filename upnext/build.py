@@ -21,6 +21,7 @@ from learning.catalog.bundled_vectors import preload_bundled_vectors
 from learning.catalog.course_index import CourseIndex
 from learning.catalog.courses import CourseRepository
 from learning.catalog.importer import CatalogImporter
+from learning.people.achievements import AchievementRepository, Achievements
 from learning.people.answers import AnswerRepository
 from learning.people.departures import Departures
 from learning.people.forget_me import Eraser, ForgetMe
@@ -52,6 +53,7 @@ if TYPE_CHECKING:  # built on demand: a process that needs none of them does not
     from learning.check import CheckReport
     from scheduler.digest import ScopedDigests, WeeklyDigest
     from scheduler.housekeeping import Housekeeping
+    from scheduler.weekly_post import WeeklyPosts
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +153,24 @@ class Upnext:
         client_for = lambda chosen: clients.client_in(chosen.enterprise_id, chosen.team_id)  # noqa: E731
         return ScopedDigests(self.store, self.build_report, client_for, self.settings.reporting, clock, leading)
 
+    def celebrations(self, leading: Callable[[], bool] = lambda: True, clock: Callable[[], datetime] = utcnow
+                     ) -> WeeklyPosts:  # fmt: skip
+        """The weekly learning-wins post to each UPNEXT_CELEBRATE_CHANNEL: with one token, everyone's wins in one
+        channel; installed by OAuth, each workspace's own people's, with the installation serving it (its own, or
+        its Grid org's org-wide one)."""
+        from scheduler.celebration import celebrations
+        from scheduler.delivery import nudge_client
+
+        if self.settings.oauth:
+            clients, learners = self.installation_clients(leading), self.service.learners
+            client_for = lambda team: clients.client_in(learners.organisation_of(team), team)  # noqa: E731
+        else:
+            client = nudge_client(self.settings, leading)
+            client_for = lambda team: client  # noqa: E731
+        service = self.service
+        return celebrations(self.store, service.achievements, service.learners,
+                            self.settings.reporting.celebrate_channels, client_for, clock, leading)  # fmt: skip
+
     def snapshot_refresh(self, with_digest: bool) -> SnapshotRefresh:
         """The clock's job keeping the default windows' report snapshots current: the dashboard's (the last twelve
         finished weeks) and, when the digest is posted, the digest's."""
@@ -202,7 +222,8 @@ def forget_me_of(store: Store, learners: LearnerRepository, history: EventReposi
                  ) -> ForgetMe:  # fmt: skip
     """Forget me over every owner of a person's rows: the one list, for a learner's own request and the purge."""
     owners: list[Eraser] = [
-        history, nudges, AnswerRepository(store), AdminTokenRepository(store), Rollups(store), ReportSnapshots(store)
+        history, nudges, AnswerRepository(store), AdminTokenRepository(store), Rollups(store), ReportSnapshots(store),
+        AchievementRepository(store),
     ]  # fmt: skip
     return ForgetMe(store, learners, owners)
 
@@ -251,6 +272,7 @@ def build(
         feedback=feedback,
     )
     forget_me = forget_me_of(store, learners, history, nudges)
+    achievements = AchievementRepository(store)
     if settings.ranker:  # the model the clock process trained and saved, when there is one (BENCHMARKS.md)
         recommender.ranker = SavedRanker(store)
     service = LearningService(
@@ -262,9 +284,10 @@ def build(
         recommender=recommender,
         answers=answers,
         nudges=nudges,
-        privacy=Privacy(history, nudges, answers),
+        privacy=Privacy(history, nudges, answers, achievements),
         forget_me=forget_me,
         departures=Departures(store, learners, nudges, forget_me),
+        achievements=Achievements(achievements, history, courses, learners),
         close=lambda: close_store(store),
     )
     return Upnext(settings, store, service, SeenEventRepository(store), admin_tokens)

@@ -201,6 +201,12 @@ def _installation_clients(settings: Settings, upnext, leading: Callable[[], bool
     return upnext.installation_clients(leading)
 
 
+def _weekly(settings: Settings, upnext, leading) -> list:
+    """The clock's weekly posts: the learning-team digest and the learning-wins post, each where it is set."""
+    celebrations = upnext.celebrations(leading) if settings.reporting.celebrate_channels else None
+    return [post for post in (_digest(settings, upnext, leading), celebrations) if post is not None]
+
+
 def _digest(settings: Settings, upnext, leading):
     """The weekly learning-team digest, when UPNEXT_REPORT_CHANNEL names a channel; installed by OAuth, each org's
     or workspace's, to the channel its admins chose."""
@@ -234,9 +240,10 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     upnext, planner, sender = _nudge_parts(settings)
     housekeeping = upnext.housekeeping()
     lease = upnext.store.lease("clock")  # one clock plans and sends for the store; any other waits to take over
-    digest = _digest(settings, upnext, lease.held)
-    run_clock(planner, sender(lease.held), housekeeping, lease, upnext.store.where, digest,
-              _retraining(settings, upnext), upnext.snapshot_refresh(with_digest=digest is not None))  # fmt: skip
+    weekly = _weekly(settings, upnext, lease.held)
+    with_digest = any(post.kind == "digest" for post in weekly)
+    run_clock(planner, sender(lease.held), housekeeping, lease, upnext.store.where, weekly,
+              _retraining(settings, upnext), upnext.snapshot_refresh(with_digest=with_digest))  # fmt: skip
     return 0
 
 

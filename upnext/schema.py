@@ -12,6 +12,7 @@ from embeddings.vector_cache import TABLES as COURSE_VECTORS
 from insights.rollups import TABLES as ROLLUPS
 from insights.snapshots import TABLES as REPORT_SNAPSHOTS
 from learning.catalog.courses import TABLES as COURSES
+from learning.people.achievements import TABLES as ACHIEVEMENTS
 from learning.people.answers import TABLES as ANSWERS
 from learning.people.departures import TABLES as DEPARTURES
 from learning.people.history import TABLES as EVENTS
@@ -39,6 +40,7 @@ OWNERS = (
     INSTALLATIONS,
     DEPARTURES,
     DIGEST_CHANNELS,
+    ACHIEVEMENTS,
 )
 MIGRATIONS = migrations(*OWNERS)
 

@@ -1,11 +1,12 @@
 """The App Home tab's view, always within Slack's 100-block limit.
 
-A greeting by name in the learner's time of day, a progress strip, a few rows of picks with a "More" button each (never
-a long list), and the learner's settings.
+A greeting by name in the learner's time of day, a progress strip, the latest few wins (two blocks at most), a few
+rows of picks with a "More" button each (never a long list), and the learner's settings.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,8 +32,10 @@ from bot.block_kit.blocks import (
     welcome_block,
 )
 from bot.block_kit.mrkdwn import echo, truncate
+from bot.block_kit.wins import home_wins
 from bot.i18n import Messages
 from config.nudges import NudgePolicy
+from learning.people.achievements import Win
 from learning.people.learners import Learner
 from learning.people.progress_strip import Progress, zone
 from learning.recommend.picks import Row
@@ -112,10 +115,13 @@ def home_view(
     answer_ids: dict[str, int],
     states: dict[str, CardState],
     policy: NudgePolicy,
+    wins: Sequence[Win] = (),
 ) -> dict[str, Any]:
-    """The Home tab as a `views.publish` view. `answer_ids` maps each row kind to the answer recording it."""
+    """The Home tab as a `views.publish` view. `answer_ids` maps each row kind to the answer recording it; `wins`
+    are the learner's achievements, the latest first."""
     blocks: list[Block] = [HeaderBlock(text=truncate(greeting(learner, now, t), 150))]
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=progress_strip(progress, t))]))
+    blocks += home_wins(wins, t)
     if not learner.onboarded_at:
         blocks.append(welcome_block(learner, t, "home"))
     if not rows:

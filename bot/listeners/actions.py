@@ -1,4 +1,4 @@
-"""Clicks on course cards (Start, Save, Done, Not for me, Undo) and on the privacy buttons."""
+"""Clicks on course cards (Start, Save, Done, Not for me, Undo), on *Share with #channel* and on privacy buttons."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from slack_sdk.errors import SlackApiError
 
 from bot.block_kit import blocks
 from bot.block_kit.modals import more_modal
+from bot.block_kit.wins import SHARE_ACTION
 from bot.i18n import messages_for
-from bot.respond import send
+from bot.respond import open_modal, send
 from bot.use_cases.clicks import ACTION_EVENTS, CardClicks
 from bot.use_cases.home_publisher import HomePublisher
 from bot.use_cases.identity import Identity
 from bot.use_cases.privacy_requests import PrivacyRequests
 from bot.use_cases.questions import Questions
+from bot.use_cases.wins import Wins
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ def register(
     answering: Questions,
     home_tab: HomePublisher,
     privacy: PrivacyRequests,
+    wins: Wins,
 ) -> None:
     @app.action(re.compile(f"^({'|'.join(ACTION_EVENTS)})$"))
     def on_course_action(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
@@ -50,7 +53,15 @@ def register(
             prompt = clicks.rating_prompt(learner, action.get("value") or "")
             if prompt is not None:
                 send(client.chat_postMessage, prompt, channel=learner.slack_id)
+        if action["action_id"] == "course_done":
+            wins.announce(client, learner)  # before the Home tab, which shows what it earned
         home_tab.publish(client, learner)
+
+    @app.action(SHARE_ACTION)
+    def on_share_win(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        learner = identity.learner(client, body["user"]["id"])
+        open_modal(client, body, wins.share_view(learner, action.get("value") or ""))
 
     @app.action("privacy_export")
     def on_export(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:

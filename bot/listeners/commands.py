@@ -1,4 +1,4 @@
-"""`/learn` and its subcommands: next, <words>, saved, done, interests, nudges, privacy, forget me, help."""
+"""`/learn` and its subcommands: next, <words>, saved, done, interests, nudges, celebrate, privacy, forget me, help."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.use_cases.identity import Identity
 from bot.use_cases.preferences import Preferences
 from bot.use_cases.privacy_requests import PrivacyRequests
 from bot.use_cases.questions import Questions
+from bot.use_cases.wins import Wins
 
 HELP_WORDS = {"", "help", "?", "-h", "--help", "ayuda"}
 SURFACE = "slash"
@@ -26,6 +27,7 @@ def register(
     preferences: Preferences,
     privacy: PrivacyRequests,
     admin: AdminAccess,
+    wins: Wins,
 ) -> None:
     @app.command("/learn")
     def on_learn(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
@@ -58,8 +60,12 @@ def register(
                 return answering.mark_done(learner, rest, surface=SURFACE)
             if word == "nudges":
                 return preferences.set_nudges(learner, rest)
+            if word == "celebrate":
+                return wins.celebrate(learner, rest)
             if word == "privacy":
                 return privacy.privacy_message(learner)
             return answering.for_text(learner, text, surface=SURFACE)
 
         build_and_send(respond, build, lambda: blocks.error_message(t), response_type="ephemeral")
+        if word == "done":
+            wins.announce(client, learner)

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.block_kit.feedback import COMMENT_ACTION, COMMENT_CALLBACK, RATE_ACTIONS
-from bot.respond import send
+from bot.respond import open_modal, send
 from bot.use_cases.clicks import CardClicks
 from bot.use_cases.identity import Identity
 
@@ -26,9 +26,7 @@ def register(app: App, identity: Identity, clicks: CardClicks) -> None:
     def on_comment(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
         ack()
         learner = identity.learner(client, body["user"]["id"])
-        view = clicks.comment_view(learner, action.get("value") or "")
-        if view is not None and body.get("trigger_id"):
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+        open_modal(client, body, clicks.comment_view(learner, action.get("value") or ""))
 
     @app.view(COMMENT_CALLBACK)
     def on_comment_submitted(ack: Ack, body: dict, view: dict) -> None:

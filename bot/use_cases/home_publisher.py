@@ -19,6 +19,7 @@ from bot.failures import log_failure
 from bot.i18n import Messages, messages_for
 from bot.use_cases.questions import card_states, record_answer
 from config.nudges import NudgePolicy
+from learning.people.achievements import Achievements
 from learning.people.answers import AnswerRepository
 from learning.people.history import EventRepository, course_states
 from learning.people.learners import Learner
@@ -36,6 +37,7 @@ class HomePublisher:
     history: EventRepository
     answers: AnswerRepository
     policy: NudgePolicy
+    achievements: Achievements
     clock: Callable[[], datetime] = utcnow
 
     def _record(self, learner: Learner, row: Row, context: dict | None = None, seen: bool = True) -> int:
@@ -50,7 +52,9 @@ class HomePublisher:
         events = self.history.for_learner(learner.slack_id)  # read once: progress and the cards' states
         done = progress(events, learner.tz, now)
         states = card_states(course_states(events))
-        return home_view(learner, rows, done, now, messages_for(learner), answer_ids, states, self.policy)
+        self.achievements.update(learner, now, events)  # what an LMS import earned them shows up here first
+        wins = self.achievements.of(learner)
+        return home_view(learner, rows, done, now, messages_for(learner), answer_ids, states, self.policy, wins)
 
     def publish(self, client: WebClient, learner: Learner, opened: bool = False) -> None:
         """The learner's Home tab. If it cannot be built (a bug, or a record it chokes on), a short notice goes up

@@ -17,7 +17,7 @@ from bot.block_kit.modals import MAX_OPTIONS, interests_modal, offered_interests
 from bot.i18n import messages_for
 from config.nudges import NudgePolicy
 from learning.catalog.courses import CourseRepository
-from learning.people.history import NUDGES_OFF, NUDGES_SNOOZED, EventRepository
+from learning.people.history import NUDGES_OFF, NUDGES_ON, NUDGES_SNOOZED, EventRepository
 from learning.people.learners import Learner, LearnerRepository
 from learning.timestamps import iso, utcnow
 
@@ -72,13 +72,14 @@ class Preferences:
             return blocks.text_message(t("nudges.off"))
         if command == "on":
             self.learners.update(learner, nudges="on", snoozed_until=None)
+            self.history.record(learner.slack_id, None, NUDGES_ON, at=self.clock())  # ends a snooze (achievements)
             return blocks.text_message(t("nudges.on", **blocks.nudge_terms(self.policy, t)))
         if command == "snooze":
             length = snooze_length(rest or "2w")
             if length is not None:
                 until = iso(self.clock() + length)
                 self.learners.update(learner, snoozed_until=until)
-                self.history.record(learner.slack_id, None, NUDGES_SNOOZED, at=self.clock())
+                self.history.record(learner.slack_id, None, NUDGES_SNOOZED, at=self.clock(), value=until)
                 return blocks.text_message(t("nudges.snoozed", date=blocks.local_day(until, learner.tz)))
         return blocks.text_message(t("nudges.usage"))
 

@@ -88,6 +88,13 @@ class Course:
 _HASHED = tuple(f.name for f in fields(Course) if f.name != "num")
 
 
+@dataclass(frozen=True)
+class CatalogPath:
+    id: str
+    title: str | None
+    steps: frozenset[str]  # the ids of its courses
+
+
 # The schema of the tables this module owns, by the schema version that brought each step (append-only; the store
 # joins every owner's step N into migration N).
 TABLES: TableSteps = {
@@ -203,6 +210,14 @@ class CourseRepository:
     def titles(self, nums: Iterable[int]) -> dict[int, str]:
         """num -> title, lighter than loading whole courses."""
         return dict(self._pairs("num, title", "num", list(nums)))
+
+    def paths_with(self, course_ids: Sequence[str]) -> dict[str, CatalogPath]:
+        """Every path holding one of these courses, with all its courses (what finishing a path means)."""
+        path_ids = sorted({path for (path,) in self._pairs("path_id", "id", course_ids) if path})
+        steps: dict[str, tuple[str | None, set[str]]] = {}
+        for path, title, course_id in self._pairs("path_id, path_title, id", "path_id", path_ids):
+            steps.setdefault(path, (title, set()))[1].add(course_id)
+        return {path: CatalogPath(path, title, frozenset(ids)) for path, (title, ids) in steps.items()}
 
     def _pairs(self, columns: str, column: str, values: Sequence) -> Iterator[tuple]:
         """Rows of `columns` where `column` is one of `values`, queried IN_CHUNK values at a time."""

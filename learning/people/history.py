@@ -15,8 +15,10 @@ from learning.timestamps import iso, utcnow
 ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, RATED = (
     "enrolled", "started", "saved", "unsaved", "completed", "dismissed", "undismissed", "rated",
 )  # fmt: skip
-NUDGES_OFF, NUDGES_SNOOZED = "nudges_off", "nudges_snoozed"  # no course: the learner turned nudges off or snoozed
-KINDS = (ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, RATED, NUDGES_OFF, NUDGES_SNOOZED)
+# no course: the learner turned nudges off, snoozed them (the value: until when) or turned them back on
+NUDGES_OFF, NUDGES_SNOOZED, NUDGES_ON = "nudges_off", "nudges_snoozed", "nudges_on"
+KINDS = (ENROLLED, STARTED, SAVED, UNSAVED, COMPLETED, DISMISSED, UNDISMISSED, RATED, NUDGES_OFF, NUDGES_SNOOZED,
+         NUDGES_ON)  # fmt: skip
 RATINGS = ("up", "down")  # the value of a RATED event
 ENGAGED = (ENROLLED, STARTED, COMPLETED)  # kinds that say "took this course"
 SOURCES = ("slack", "import", "xapi", "nudge")

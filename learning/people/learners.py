@@ -203,6 +203,13 @@ class LearnerRepository:
                                       {"value": value})  # fmt: skip
         return [_from_row(row) for row in rows]
 
+    def organisation_of(self, team_id: str) -> str | None:
+        """The Enterprise Grid org a workspace is part of, as its learners' profiles say; None for a standalone one."""
+        return self.store.sql.value(
+            "SELECT enterprise_id FROM learners WHERE team_id = :team AND enterprise_id IS NOT NULL LIMIT 1",
+            {"team": team_id},
+        )
+
     def ensure(self, slack_id: str) -> Learner:
         """The learner, created bare if unknown (an import names them before they ever use Slack)."""
         self.store.sql.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from learning.people.achievements import AchievementRepository
 from learning.people.answers import AnswerRepository
 from learning.people.history import EventRepository
 from learning.people.learners import Learner
@@ -19,6 +20,7 @@ class Privacy:
     history: EventRepository
     nudges: NudgeRepository
     answers: AnswerRepository
+    achievements: AchievementRepository
 
     def export(self, learner: Learner) -> dict[str, Any]:
         """Everything stored about this learner, as plain data."""
@@ -35,4 +37,5 @@ class Privacy:
             "history": self.history.about(learner.slack_id),
             "nudges": self.nudges.about(learner.slack_id),
             "answers_shown": self.answers.about(learner.slack_id),
+            **self.achievements.about(learner.slack_id),
         }

@@ -13,10 +13,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bot.block_kit.blocks import button_value
 from config import Settings
 from learning.store.engine import Store
 from tests.conftest import ANA_PROFILE
-from tests.slack_requests import ANA, click, dm, event, onboard
+from tests.slack_requests import ANA, click, command, dm, event, onboard
 
 SQL = "swcarpentry/sql-novice-survey/01-select"
 EMAIL = ANA_PROFILE["profile"]["email"]
@@ -125,6 +126,25 @@ def test_on_postgresql_a_forgotten_persons_words_leave_the_table_files_at_once(r
     files = (request.getfixturevalue("postgres").folder / "data" / "base" / str(folder)).iterdir()
     raw = b"".join(path.read_bytes() for path in files if path.is_file())
     assert [trace for trace in ("García", "Data Analyst") if trace.encode() in raw] == []
+
+
+def test_forgetting_removes_every_achievement_and_the_celebration_choice(server, service, store):
+    onboard(service)
+    command(server, "celebrate on")
+    server.answer("respond", "weekly learning-wins post")
+    click(server, "course_done", button_value(0, SQL))
+    server.answer("chat.postMessage", "You finished your first course")
+    rows = {table: f"SELECT count(*) FROM {table} WHERE learner_id = :id" for table in ("achievements", "celebrations")}
+    assert {table: store.sql.value(sql, {"id": ANA}) for table, sql in rows.items()} == {
+        "achievements": 1,
+        "celebrations": 1,
+    }
+    click(server, "privacy_forget", "forget")
+    server.answer("respond", "Upnext has forgotten you")
+    assert {table: store.sql.value(sql, {"id": ANA}) for table, sql in rows.items()} == {
+        "achievements": 0,
+        "celebrations": 0,
+    }
 
 
 def test_forgetting_an_admin_ends_their_dashboard_sessions(service, upnext, store):

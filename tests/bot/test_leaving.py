@@ -27,6 +27,7 @@ RETENTION = 30
 PERSON_TABLES = {
     "learners": "slack_id", "events": "learner_id", "answers": "learner_id", "nudges": "learner_id",
     "usage_days": "learner_id", "pick_days": "learner_id", "first_takes": "learner_id", "admin_tokens": "user_id",
+    "achievements": "learner_id", "celebrations": "learner_id",
 }  # fmt: skip
 
 
@@ -52,8 +53,9 @@ def people(fake_slack) -> None:
 
 
 def uses_upnext(server, service, upnext, grant: Grant, user: str, team: str | None = None) -> None:
-    """Someone who uses Upnext: asks in a DM (their profile, an answer and its cards), saves and finishes a course,
-    has a nudge sent and one planned, and signs in to the dashboard."""
+    """Someone who uses Upnext: asks in a DM (their profile, an answer and its cards), saves and finishes a course
+    (their first: a win, which they want celebrated), has a nudge sent and one planned, and signs in to the
+    dashboard."""
     onboard(service, user)
     asked = len(server.slack.calls_to("chat.postMessage"))
     dm_from(server, grant, user, "What should I learn next?", team=team)
@@ -62,6 +64,8 @@ def uses_upnext(server, service, upnext, grant: Grant, user: str, team: str | No
     service.history.record(user, SQL, "saved")
     service.history.record(user, SQL, "completed")
     now = utcnow()
+    assert service.achievements.update(service.learners.get(user), now)
+    service.achievements.repository.celebrate(user, True, now)
     service.nudges.plan([(user, "come_back", "30", "sent", now - timedelta(days=3), {}),
                          (user, "whats_new", "2099-W01", "planned", now + timedelta(days=1), {})], now)  # fmt: skip
     upnext.admin_tokens.add(f"hash-{user}", "session", user, now, now + timedelta(hours=8))

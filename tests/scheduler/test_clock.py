@@ -19,7 +19,7 @@ def jobs(settings, upnext) -> set[str]:
     service = upnext.service
     planner = Planner(service, POLICY)
     sender = Sender(service, nudge_client(settings), POLICY, sleep=lambda s: None, worker="test")
-    scheduler = build_scheduler(planner, sender, Housekeeping(service, 30), None, _retraining(settings, upnext))
+    scheduler = build_scheduler(planner, sender, Housekeeping(service, 30), (), _retraining(settings, upnext))
     return {job.id for job in scheduler.get_jobs()}
 
 

@@ -19,9 +19,11 @@ from bot.block_kit.feedback import admin_link_message, comment_modal, rating_pro
 from bot.block_kit.home_view import home_view, row_title
 from bot.block_kit.modals import interests_modal, more_modal
 from bot.block_kit.nudge_messages import check_in_message, come_back_message, whats_new_message
+from bot.block_kit.wins import Celebrated, celebration_message, earned_message, home_wins, share_modal
 from bot.i18n import Messages
 from config.nudges import NudgePolicy
 from learning.catalog.courses import Course
+from learning.people.achievements import FIRST_COURSE, FIVE_COURSES, PATH, WEEKS_IN_A_ROW, Win
 from learning.people.learners import Learner
 from learning.people.progress_strip import Progress
 from learning.reasons import Reason
@@ -44,7 +46,7 @@ REASONS = ("up_next", "continue", "taken_with", "taken_next", "like_yours", "bui
            "explore_interest", "explore_like")  # fmt: skip
 ROWS = ("continue", "because", "interests", "new", "role", "popular", "for_you", "starters")
 # Texts the builders cut to fit: a translation must fit whole.
-TITLES_CUT_TO_24 = ("more.title", "rate.modal_title")
+TITLES_CUT_TO_24 = ("more.title", "rate.modal_title", "share.title", "share.submit")
 
 
 def learner(slack_locale: str, **changes) -> Learner:
@@ -53,6 +55,10 @@ def learner(slack_locale: str, **changes) -> Learner:
         interests=("python", "data visualisation", "sql"), onboarded_at="2026-01-01T00:00:00+00:00",
     )  # fmt: skip
     return replace(base, **changes)
+
+
+WINS = [Win(kind, "2026-03-01T10:00:00+00:00", "slack", "p1", "Programming with Python " * 4, id=1)
+        for kind in (PATH, WEEKS_IN_A_ROW, FIVE_COURSES, FIRST_COURSE, PATH, PATH)]  # fmt: skip
 
 
 def picks(evidence: str = "Programming with Python: Analyzing Patient Data") -> list[Pick]:
@@ -71,7 +77,7 @@ def test_home_fits_slacks_limits_in_every_language(slack_locale, nudges):
     someone = learner(slack_locale, **(changes if nudges != "on" else {}))
     rows = [Row(kind, picks()[:3], evidence="Programming with Python " * 4) for kind in ROWS[:4]]
     for progress in (Progress(0, 0, 0), Progress(1, 1, 1), Progress(12, 5, 1234)):
-        view = home_view(someone, rows, progress, NOW, t, {r.kind: 1 for r in rows}, {}, NudgePolicy())
+        view = home_view(someone, rows, progress, NOW, t, {r.kind: 1 for r in rows}, {}, NudgePolicy(), WINS)
         assert_valid_blocks(view["blocks"], limit=100)
     assert [row_title(Row(kind, [], evidence="x"), t) for kind in ROWS]
 
@@ -117,6 +123,16 @@ def test_nudges_fit_slacks_limits_in_every_language(slack_locale, days):
         for message in [*nudges, check_in_message(someone, t)]:
             assert_valid_message(message.as_kwargs())
             assert "{" not in " ".join([message.text, *mrkdwn_texts(message.blocks)])
+
+
+def test_wins_fit_slacks_limits_in_every_language(slack_locale):
+    t = Messages(slack_locale)
+    assert_valid_blocks(blocks.render(home_wins(WINS[:5], t)))
+    for win in WINS[:4]:
+        assert_valid_message(earned_message(win, t).as_kwargs())
+        assert_valid_blocks(share_modal(win, learner(slack_locale), t)["blocks"], limit=100)
+    people = [Celebrated(f"Person {i}", WINS[:4]) for i in range(60)]
+    assert_valid_message(celebration_message(people, "2 – 8 Mar 2026", t).as_kwargs())
 
 
 def test_modals_fit_slacks_limits_in_every_language(slack_locale):

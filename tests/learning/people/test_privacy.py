@@ -1,6 +1,9 @@
-"""The privacy export holds everything stored about the learner: profile, history, every nudge row, answers."""
+"""The privacy export holds everything stored about the learner: profile, history, every nudge row, answers,
+achievements."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from learning.people.answers import ShownPick
 from learning.reasons import Reason
@@ -28,3 +31,15 @@ def test_the_export_holds_every_row_about_the_learner_with_every_column(service,
     assert data["nudges"][0]["payload"] == '{"idle_days": 31}' and data["nudges"][0]["ts"] == "1.2"
     assert [e["course_id"] for e in data["history"]] == [SQL]
     assert '"query": "sql"' in data["answers_shown"][0]["payload"]
+
+
+def test_the_export_holds_the_learners_achievements_and_celebration_choice(service):
+    learner = service.learners.save_profile("U0ME", {"real_name": "Me Myself", "tz": "UTC"})
+    service.history.record("U0ME", SQL, "completed", at=datetime(2026, 3, 2, 10, tzinfo=UTC))
+    service.achievements.update(learner, datetime(2026, 3, 3, tzinfo=UTC))
+    service.achievements.repository.celebrate("U0ME", True, datetime(2026, 3, 3, tzinfo=UTC))
+    data = service.privacy.export(learner)
+    assert [(a["kind"], a["earned_at"], a["source"]) for a in data["achievements"]] == [
+        ("first_course", "2026-03-02T10:00:00+00:00", "slack")
+    ]
+    assert data["celebrations"] == [{"since": "2026-03-03T00:00:00+00:00"}]
