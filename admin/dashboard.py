@@ -79,8 +79,8 @@ def _adoption(r: Report) -> str:
     ]  # fmt: skip
     for name, groups in (("role", a.by_role), ("time zone", a.by_timezone), ("language", a.by_language)):
         rows = [(g.label, g.values["active"]) for g in groups]
-        note = (f"Active learners by {name} (weekly average); a {name} fewer than {r.min_group} known people share "
-                f"is in 'other'.")  # fmt: skip
+        note = (f"Active learners by {name} (weekly average); a {name} fewer than {r.min_group} known people of one "
+                f"workspace share is in 'other'.")  # fmt: skip
         charts.append(bars(f"Active learners by {name}", rows, note))
     return _section("adoption", "Adoption", charts)
 

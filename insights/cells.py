@@ -13,6 +13,13 @@ another cell small, so this repeats until every cell left holds at least `min_gr
 rows, since a part never exceeds its total in any row; it does not depend on anyone whose rows all went: the figures
 are the same as if they had never been there).
 
+Each row belongs to a silo (insights.queries.ReportQueries.silos: the people of one workspace, or those in none), and
+all of the above holds within each silo on its own: a row counts only when every cell it feeds holds at least
+`min_group` people *of its silo*, and a cell shown is the sum of its silos' cells. A silo's figures then do not depend
+on who else is counted beside it, so the figures of a scope made of whole silos (an org, everyone) are exactly the sums
+of its silos' figures: one scope's figures minus another's come from whole silos, each held to the minimum group on
+its own, never from the few people of a silo too small to show.
+
 A window's figure is the sum of its weeks' cells, so two windows (always whole weeks) differ only by whole cells. A
 count of distinct people over a window is not such a sum (someone active in many weeks counts once, so two windows can
 differ by one person who appears only in the extra weeks); those figures are reported as the average of the weekly
@@ -39,40 +46,48 @@ class _Row:
 
 
 class Cells:
-    """Rows by week; `people` metrics count distinct people, the others sum amounts. Each (total, part) pair in
-    `complements` is shown beside each other, so the people in between form a cell of their own."""
+    """Rows by week and silo; `people` metrics count distinct people, the others sum amounts. Each (total, part) pair
+    in `complements` is shown beside each other, so the people in between form a cell of their own."""
 
     def __init__(self, people: tuple[str, ...] = (), complements: tuple[tuple[str, str], ...] = ()) -> None:
         self.people = set(people)
         self.complements = complements
-        # week -> person -> what they add: (where, the amounts that are not 0) per `add`
-        self._rows: dict[str, dict[str, list[_Contribution]]] = defaultdict(lambda: defaultdict(list))
+        # week -> silo -> person -> what they add: (where, the amounts that are not 0) per `add`
+        self._rows: dict[str, dict[str, dict[str, list[_Contribution]]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(list))
+        )
         self._alike: dict[str, dict[str, int]] = defaultdict(dict)  # week -> stand-in -> how many people it is
         self._shown: dict[int, dict[str, dict[tuple[str, str, str], int]]] = {}  # by min_group, until the next add
 
-    def add(self, week: str, person: str, groups: dict[str, str], **amounts: int) -> None:
-        """One person's contribution in `week`: the group it falls in per breakdown, and its amount per metric."""
-        self._put(week, person, groups, amounts)
+    def add(self, week: str, person: str, groups: dict[str, str], *, silo: str = "", **amounts: int) -> None:
+        """One person's contribution in `week`: the group it falls in per breakdown, and its amount per metric. A
+        person is in one silo, always the same."""
+        self._put(week, silo, person, groups, amounts)
 
-    def add_alike(self, week: str, people: int, groups: dict[str, str], **amounts: int) -> None:
-        """`people` people, each with this contribution and no other in `week` (so they stay or go together): the
-        same as `people` calls to `add`, without holding a row for each."""
+    def add_alike(self, week: str, people: int, groups: dict[str, str], *, silo: str = "", **amounts: int) -> None:
+        """`people` people of `silo`, each with this contribution and no other in `week` (so they stay or go
+        together): the same as `people` calls to `add`, without holding a row for each."""
         if people:
             alike = f"\0alike{len(self._alike[week])}"  # no Slack id starts with a NUL
             self._alike[week][alike] = people
-            self._put(week, alike, groups, amounts)
+            self._put(week, silo, alike, groups, amounts)
 
-    def _put(self, week: str, person: str, groups: dict[str, str], amounts: dict[str, int]) -> None:
+    def _put(self, week: str, silo: str, person: str, groups: dict[str, str], amounts: dict[str, int]) -> None:
         self._shown.clear()
-        self._rows[week][person].append((tuple(groups.items()), tuple((m, a) for m, a in amounts.items() if a)))
+        self._rows[week][silo][person].append((tuple(groups.items()), tuple((m, a) for m, a in amounts.items() if a)))
 
     def weekly(self, min_group: int) -> dict[str, dict[tuple[str, str, str], int]]:
-        """Week -> (breakdown, group, metric) -> the value of each cell shown."""
+        """Week -> (breakdown, group, metric) -> the value of each cell shown: the sum of its silos' cells, each silo's
+        rows counted on their own."""
         if min_group not in self._shown:
             shown: dict[str, dict[tuple[str, str, str], int]] = {}
-            for week, rows in self._rows.items():
-                if values := self._values(self._counted(_alike(rows, self._alike[week]), min_group)):
-                    shown[week] = values
+            for week, silos in self._rows.items():
+                values: dict[tuple[str, str, str], int] = defaultdict(int)
+                for rows in silos.values():
+                    for key, value in self._values(self._counted(_alike(rows, self._alike[week]), min_group)).items():
+                        values[key] += value
+                if values:
+                    shown[week] = dict(values)
             self._shown[min_group] = shown
         return self._shown[min_group]
 
@@ -120,9 +135,9 @@ class Cells:
 
 
 def _alike(theirs: dict[str, list[_Contribution]], alike: dict[str, int]) -> list[_Row]:
-    """A week's rows, with the people whose contributions are identical (the same rows, amounts and groups) folded into
-    one stand-in: they feed the same cells, so they are counted or left out together, and the figures are those of the
-    rows one by one (at 100k learners, a week's hundreds of thousands of rows are a few thousand kinds)."""
+    """A silo's rows in a week, with the people whose contributions are identical (the same rows, amounts and groups)
+    folded into one stand-in: they feed the same cells, so they are counted or left out together, and the figures are
+    those of the rows one by one (at 100k learners, a week's hundreds of thousands of rows are a few thousand kinds)."""
     kinds: dict[tuple[_Contribution, ...], int] = defaultdict(int)
     for person, contributions in theirs.items():
         kind = tuple(contributions) if len(contributions) == 1 else tuple(sorted(contributions))

@@ -10,7 +10,13 @@ workspace. A learner belongs to the workspace (`team_id`) and org (`enterprise_i
 (learners, schema 11); someone known only by email, or whose profile has not been read since, is in no org or
 workspace and is counted only in the whole store's figures. With a scope, every query keeps that scope's learners'
 rows alone, and the report holds them to the minimum group like any other (insights.cells): a scope of fewer people
-shows nothing."""
+shows nothing.
+
+Every scope is made of whole silos: the learners of one workspace (of one org, or of none), and those in no workspace.
+Each minimum group is held within one silo (`silos`, and `silo` in the statements that count people themselves), so
+a scope's figures are the sums of its silos' (insights.cells) and no scope's figures minus another's come from fewer
+people than the minimum group. A learner's silo is the workspace their profile names: a Grid user who uses Upnext
+in several workspaces of the org counts in that one."""
 
 from __future__ import annotations
 
@@ -78,6 +84,31 @@ class Scope:
 
 
 EVERYONE = Scope()
+NO_SILO = "/"  # the silo of everyone in no workspace or org, and of ids no learner holds
+
+
+def silo(learners: str) -> str:
+    """SQL: the silo of the learner in the row `learners` names (an alias of the learners table, LEFT JOINed: no row
+    is NO_SILO)."""
+    return f"coalesce({learners}.enterprise_id, '') || '/' || coalesce({learners}.team_id, '')"
+
+
+class Silos(dict[str, str]):
+    """Learner -> their silo (`silo`): anyone not listed is in NO_SILO. `apart`: whether the scope's learners may be
+    in more than one silo (`everyone`: the scope may hold people not listed)."""
+
+    def __init__(self, listed: Iterable[tuple[str, str]] = (), everyone: bool = False) -> None:
+        super().__init__(listed)
+        self.apart = len(set(self.values()) | ({NO_SILO} if self and everyone else set())) > 1
+
+    def __missing__(self, learner: str) -> str:
+        return NO_SILO
+
+    def by_silo(self, learner: str) -> tuple[str, str]:
+        """SQL joining the learner of column `learner` to their row (as `l`), and grouping by their silo; neither when
+        the scope is one silo (the same figures, without a lookup per row)."""
+        return (f" LEFT JOIN learners l ON l.slack_id = {learner}", f", {silo('l')}") if self.apart else ("", "")
+
 
 RETURN_DAYS = 7  # engaging within this many days of a nudge (or of being held out) counts as having returned
 _WHEN = "coalesce(n.sent_at, n.due_at)"  # when a nudge went out, or was due (held out, skipped)
@@ -140,6 +171,13 @@ class ReportQueries:
         rows = self._rows(f"SELECT DISTINCT enterprise_id, team_id FROM learners WHERE {_KNOWN}{self._in('slack_id')}")
         orgs = {Scope.org(org) for org, _ in rows if org} if not self.scope.kind else set()
         return sorted(orgs) + sorted({Scope.workspace(team) for _, team in rows if team})
+
+    def silos(self) -> Silos:
+        """The silo of each of the scope's learners who is in a workspace or an org."""
+        return Silos(self._rows(
+            f"SELECT l.slack_id, {silo('l')} FROM learners l WHERE (l.enterprise_id IS NOT NULL "
+            f"OR l.team_id IS NOT NULL){self._in('l.slack_id')}"
+        ), everyone=not self.scope.kind)  # fmt: skip
 
     def active_days(self, start: str, end: str) -> list[tuple[str, str]]:
         """(learner, day) for each day someone used Upnext in the window (asked for or opened something, or clicked:
@@ -212,15 +250,16 @@ class ReportQueries:
             end,
         )
 
-    def courses_rated_by(self, min_group: int) -> set[str]:
-        """Courses that at least `min_group` people who finished them have rated (ever): each shown apart, the others
-        together."""
+    def courses_rated_by(self, min_group: int) -> set[tuple[str, str]]:
+        """(silo, course) for the courses that at least `min_group` people of a silo who finished them have rated
+        (ever): that silo's ratings of each are shown apart, the others together."""
         rows = self._rows(
-            f"SELECT r.course_id FROM events r WHERE r.kind = '{RATED}' AND {self.finished_before_rating}"
-            f"{self._in('r.learner_id')} GROUP BY r.course_id HAVING count(DISTINCT r.learner_id) >= :min_group",
+            f"SELECT {silo('l')}, r.course_id FROM events r LEFT JOIN learners l ON l.slack_id = r.learner_id "
+            f"WHERE r.kind = '{RATED}' AND {self.finished_before_rating}{self._in('r.learner_id')} "
+            f"GROUP BY 1, 2 HAVING count(DISTINCT r.learner_id) >= :min_group",
             {"min_group": min_group},
         )
-        return {row[0] for row in rows}
+        return {(row[0], row[1]) for row in rows}
 
     def first_starts(self, start: str, end: str) -> list[tuple[str, str, str, int]]:
         """(week, course, learner, finished it since) for each course someone first took in the window."""
@@ -271,17 +310,21 @@ class ReportQueries:
 
     # -- catalog health ----------------------------------------------------------------------------------------
     def catalog_health(
-        self, shown_since: str, end: str, min_group: int
+        self, shown_since: str, end: str, min_group: int, silos: Silos
     ) -> list[tuple[str | None, str | None, int, int, int]]:
         """(language, level, courses, not shown in [shown_since, end), never started before `end`). A course counts
-        as shown (started) only in a week when at least `min_group` people were shown (started) it."""
+        as shown (started) only in a week when at least `min_group` people of one silo (`silos`, the scope's) were
+        shown (started) it."""
+        shown_join, shown_silo = silos.by_silo("a.learner_id")
+        started_join, started_silo = silos.by_silo("e.learner_id")
         return self._rows(
-            f"WITH shown AS (SELECT DISTINCT i.course_id FROM impressions i JOIN answers a ON a.id = i.answer_id "
-            f"WHERE a.created_at >= :shown_since AND a.created_at < :end{self._in('a.learner_id')} "
-            f"GROUP BY i.course_id, {self.week('a.created_at')} HAVING count(DISTINCT a.learner_id) >= :min_group), "
-            f"started AS (SELECT DISTINCT course_id FROM events WHERE kind IN {sql_list(ENGAGED)} AND at < :end "
-            f"AND course_id IS NOT NULL{self._in('learner_id')} GROUP BY course_id, {self.week('at')} "
-            f"HAVING count(DISTINCT learner_id) >= :min_group) "
+            f"WITH shown AS (SELECT DISTINCT i.course_id FROM impressions i JOIN answers a ON a.id = i.answer_id"
+            f"{shown_join} WHERE a.created_at >= :shown_since AND a.created_at < :end{self._in('a.learner_id')} "
+            f"GROUP BY i.course_id, {self.week('a.created_at')}{shown_silo} "
+            f"HAVING count(DISTINCT a.learner_id) >= :min_group), "
+            f"started AS (SELECT DISTINCT e.course_id FROM events e{started_join} WHERE e.kind IN {sql_list(ENGAGED)} "
+            f"AND e.at < :end AND e.course_id IS NOT NULL{self._in('e.learner_id')} GROUP BY e.course_id, "
+            f"{self.week('e.at')}{started_silo} HAVING count(DISTINCT e.learner_id) >= :min_group) "
             f"SELECT c.language, c.level, count(*), count(*) FILTER (WHERE c.id NOT IN (SELECT course_id FROM shown)), "
             f"count(*) FILTER (WHERE c.id NOT IN (SELECT course_id FROM started)) FROM courses c "
             f"GROUP BY c.language, c.level",

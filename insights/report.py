@@ -7,6 +7,12 @@ figure sums its weeks, so no figure, and no difference between two windows, come
 people. Content gaps are found week by week, each from at least `min_group` askers that week. Comments are shown in
 calendar-month blocks only (see `Feedback`). People who asked to be forgotten are erased from the store, so they
 leave every figure.
+
+Every minimum group is held within one silo (insights.queries: the learners of one workspace, or those in none):
+the cells, which roles, time zones and languages are shown apart, which courses' ratings are, the content gaps, the
+comment blocks and the catalog's "shown" and "started" are all decided silo by silo. So an org's figures are exactly
+the sums of its workspaces' (and everyone's of every silo's), the catalog's counts those of the courses shown in any
+silo, and one scope's figures against another's single out no one: a workspace too small to show counts nowhere.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from config.reporting import MIN_GROUP_FLOOR
 from insights.cells import Cells, weekly_average
 from insights.gaps import GAP_SIMILARITY, Gap, GapFinder
 from insights.intervals import Interval, difference, wilson
-from insights.queries import RETURN_DAYS, ReportQueries
+from insights.queries import RETURN_DAYS, ReportQueries, Silos
 from insights.rollups import sql_text
 from learning.timestamps import iso, utcnow
 
@@ -191,7 +197,8 @@ class CourseFinish:
 class Feedback:
     """Ratings per course from weekly cells. Comments come in calendar-month blocks: a course's comments of a month
     show when the month lies wholly inside a window of at least COMMENT_MIN_DAYS days and at least `min_group`
-    people rated the course that month; each block shows whole, in no order and with no date, or not at all."""
+    people of one silo rated the course that month (a block is one silo's); each block shows whole, in no order and
+    with no date, or not at all."""
 
     ratings: list[CourseRating]  # courses with ratings (or comments) shown, most rated first
     other_up: int  # ratings of courses rated by fewer people
@@ -342,23 +349,24 @@ class ReportBuilder:
 
     def _compute(self, window: Window, counted: Window) -> Report:
         self.queries.catch_up()
+        silos = self.queries.silos()
         return Report(
             window=window,
             min_group=self.min_group,
             generated_at=iso(self.clock()),
-            adoption=self.adoption(counted),
-            funnel=self.funnel(counted),
-            search=self.search(counted),
-            feedback=self.feedback(counted),
-            nudges=self.nudges(counted),
-            catalog=self.catalog(counted.end),
+            adoption=self.adoption(counted, silos),
+            funnel=self.funnel(counted, silos),
+            search=self.search(counted, silos),
+            feedback=self.feedback(counted, silos),
+            nudges=self.nudges(counted, silos),
+            catalog=self.catalog(counted.end, silos),
             counted_until=counted.until,
         )
 
-    def adoption(self, window: Window) -> Adoption:
+    def adoption(self, window: Window, silos: Silos) -> Adoption:
         """Known and active learners from one set of weekly cells: known against active is a total beside its part,
         so the people known but idle in a week are a cell of their own (else "6 analysts, 5 active" points at one)."""
-        labels = self._profile_groups(self.queries.known_learners())
+        labels = self._profile_groups(self.queries.known_learners(), silos)
         weekly = Cells(people=("known", "active"), complements=(("known", "active"),))
         monthly = Cells(people=("active",))
         months = set(window.months)
@@ -375,18 +383,21 @@ class ReportBuilder:
                 in_month[day[:7]].add(learner)
         unknown = tuple(dict.fromkeys(PROFILE_FIELDS, OTHER).items())
         for week, learners in active.items():  # each active learner adds one row a week: alike ones add together
-            alike = Counter(("new" if learner not in before and _monday(first[learner]) == week else "returning",
+            alike = Counter((silos[learner],
+                             "new" if learner not in before and _monday(first[learner]) == week else "returning",
                              tuple(labels[learner].items()) if learner in labels else unknown)
                             for learner in learners)  # fmt: skip
-            for (split, groups), people in alike.items():
-                weekly.add_alike(week, people, {"all": "all", "split": split, **dict(groups)}, known=1, active=1)
+            for (silo, split, groups), people in alike.items():
+                weekly.add_alike(week, people, {"all": "all", "split": split, **dict(groups)}, silo=silo, known=1,
+                                 active=1)  # fmt: skip
         for month, learners in in_month.items():
-            monthly.add_alike(month, len(learners), {"all": "all"}, active=1)
-        everyone = Counter(tuple(groups.items()) for groups in labels.values())
+            for silo, people in Counter(silos[learner] for learner in learners).items():
+                monthly.add_alike(month, people, {"all": "all"}, silo=silo, active=1)
+        everyone = Counter((silos[who], tuple(groups.items())) for who, groups in labels.items())
         for week in window.weeks:
-            idle = everyone - Counter(tuple(labels[who].items()) for who in active[week] if who in labels)
-            for where, people in idle.items():
-                weekly.add_alike(week, people, {"all": "all", **dict(where)}, known=1)
+            idle = everyone - Counter((silos[who], tuple(labels[who].items())) for who in active[week] if who in labels)
+            for (silo, where), people in idle.items():
+                weekly.add_alike(week, people, {"all": "all", **dict(where)}, silo=silo, known=1)
         weeks = [Week(week, c.get(("all", "all", "active"), 0), c.get(("split", "new", "active"), 0),
                       c.get(("split", "returning", "active"), 0))
                  for week, c in sorted(weekly.weekly(self.min_group).items())]  # fmt: skip
@@ -408,25 +419,25 @@ class ReportBuilder:
             by_language=by("language"),
         )
 
-    def _profile_groups(self, known: list[tuple[str, str | None, str | None, str | None]]) -> dict[str, dict[str, str]]:
+    def _profile_groups(self, known: list[tuple[str, str | None, str | None, str | None]], silos: Silos
+                        ) -> dict[str, dict[str, str]]:  # fmt: skip
         """Each learner known now: their role, time zone and language, or "other" where fewer than the minimum group
-        share it (decided from who is known now, so the same in every window)."""
+        of their silo share it (decided from who is known now, so the same in every window, and silo by silo, so the
+        same in every scope: a role shared by three people in each of two workspaces is "other" in both, and in the
+        org's figures too)."""
         raw = {row[0]: {name: label(row[i]) for i, (name, label) in enumerate(PROFILE_FIELDS.items(), start=1)}
                for row in known}  # fmt: skip
-        counts: dict[tuple[str, str], int] = {}
-        for fields in raw.values():
-            for where in fields.items():
-                counts[where] = counts.get(where, 0) + 1
-        return {learner: {name: value if counts[(name, value)] >= self.min_group else OTHER
+        counts = Counter((silos[learner], where) for learner, fields in raw.items() for where in fields.items())
+        return {learner: {name: value if counts[(silos[learner], (name, value))] >= self.min_group else OTHER
                           for name, value in fields.items()} for learner, fields in raw.items()}  # fmt: skip
 
-    def funnel(self, window: Window) -> Funnel:
+    def funnel(self, window: Window, silos: Silos) -> Funnel:
         cells = Cells(people=("people",), complements=(("shown", "started"), ("started", "done")))
         for week, surface, reason, learner, shown, started, done in self.queries.picks(
             _reason_case(), window.start, window.end
         ):
             groups = {"all": "all", "surface": SURFACE_NAMES.get(surface or "", surface or UNKNOWN), "reason": reason}
-            cells.add(week, learner, groups, shown=shown, started=started, done=done, people=1)
+            cells.add(week, learner, groups, silo=silos[learner], shown=shown, started=started, done=done, people=1)
         totals, n = cells.totals(self.min_group), len(window.weeks)
 
         def rows(breakdown: str) -> list[FunnelRow]:
@@ -439,59 +450,65 @@ class ReportBuilder:
         [total] = rows("all") or [FunnelRow("all", 0, 0, 0, 0)]
         return Funnel(total=total, by_surface=rows("surface"), by_reason=rows("reason"))
 
-    def search(self, window: Window) -> Search:
+    def search(self, window: Window, silos: Silos) -> Search:
         cells = Cells(complements=(("questions", "unclicked"),))
         asked_in: set[str] = set()
         for week, learner, questions, unclicked in self.queries.questions_by_week(window.start, window.end):
-            cells.add(week, learner, {"all": "all"}, questions=questions, unclicked=unclicked)
+            cells.add(week, learner, {"all": "all"}, silo=silos[learner], questions=questions, unclicked=unclicked)
             asked_in.add(week)
         weeks = [(w, c.get(("all", "all", "questions"), 0), c.get(("all", "all", "unclicked"), 0))
                  for w, c in sorted(cells.weekly(self.min_group).items())]  # fmt: skip
-        gaps, other = self._gaps(sorted(asked_in), len(window.weeks))
+        gaps, other = self._gaps(sorted(asked_in), len(window.weeks), silos)
         return Search([w for w in weeks if w[1]], gaps, other, GAP_SIMILARITY)
 
-    def _gaps(self, mondays: list[str], weeks: int) -> tuple[list[Gap], int]:
-        """Content gaps found week by week (each from at least the minimum group of askers that week), summed over
-        the weeks with questions (`mondays`) of a window of `weeks` weeks."""
+    def _gaps(self, mondays: list[str], weeks: int, silos: Silos) -> tuple[list[Gap], int]:
+        """Content gaps found week by week and silo by silo (each from at least the minimum group of one silo's
+        askers that week), summed by label over the weeks with questions (`mondays`) of a window of `weeks` weeks."""
         questions: dict[str, int] = {}
         askers: dict[str, int] = {}
         examples: dict[str, tuple[str, ...]] = {}
         other = 0
         for monday in mondays:
             week = Window(date.fromisoformat(monday), date.fromisoformat(monday) + timedelta(days=6))
-            asked = self.queries.weak_questions(week.start, week.end, GAP_SIMILARITY)
-            gaps, folded = self.gaps.find(asked, self.min_group)
-            for gap in gaps:
-                questions[gap.label] = questions.get(gap.label, 0) + gap.questions
-                askers[gap.label] = askers.get(gap.label, 0) + gap.askers
-                examples.setdefault(gap.label, gap.examples)
-            # "other" shows only when at least the minimum group asked what it holds (fewer can be told apart)
-            if len({who for _, who in asked}) - sum(g.askers for g in gaps) >= self.min_group:
-                other += folded
+            by_silo: dict[str, list[tuple[str, str]]] = defaultdict(list)
+            for question, who in self.queries.weak_questions(week.start, week.end, GAP_SIMILARITY):
+                by_silo[silos[who]].append((question, who))
+            for _, asked in sorted(by_silo.items()):
+                gaps, folded = self.gaps.find(asked, self.min_group)
+                for gap in gaps:
+                    questions[gap.label] = questions.get(gap.label, 0) + gap.questions
+                    askers[gap.label] = askers.get(gap.label, 0) + gap.askers
+                    examples.setdefault(gap.label, gap.examples)
+                # "other" shows only when at least the minimum group asked what it holds (fewer can be told apart)
+                if len({who for _, who in asked}) - sum(g.askers for g in gaps) >= self.min_group:
+                    other += folded
         found = [Gap(label, n, weekly_average(askers[label], weeks), examples[label]) for label, n in questions.items()]
         return sorted(found, key=lambda g: (-g.questions, g.label)), other
 
-    def feedback(self, window: Window) -> Feedback:
+    def feedback(self, window: Window, silos: Silos) -> Feedback:
+        """Ratings, comments and drop-off; which courses' ratings show apart, and each month's comment block, are
+        decided silo by silo (a course-month block is one silo's raters' comments)."""
         popular = self.queries.courses_rated_by(self.min_group)
         votes = Cells()
-        raters: dict[tuple[str, str], set[str]] = {}
-        notes: dict[tuple[str, str], list[str]] = {}
+        raters: dict[tuple[str, str, str], set[str]] = {}
+        notes: dict[tuple[str, str, str], list[str]] = {}
         for week, month, course_id, learner, value, note in self.queries.ratings(window.start, window.end):
-            groups = {"all": "all", "course": course_id if course_id in popular else OTHER}
-            votes.add(week, learner, groups, **{"up" if value == "up" else "down": 1})
-            raters.setdefault((course_id, month), set()).add(learner)
+            silo = silos[learner]
+            groups = {"all": "all", "course": course_id if (silo, course_id) in popular else OTHER}
+            votes.add(week, learner, groups, silo=silo, **{"up" if value == "up" else "down": 1})
+            raters.setdefault((course_id, month, silo), set()).add(learner)
             if note:
-                notes.setdefault((course_id, month), []).append(note)
+                notes.setdefault((course_id, month, silo), []).append(note)
         totals = votes.totals(self.min_group)
         comments: dict[str, list[str]] = {}
         if (window.until - window.since).days + 1 >= COMMENT_MIN_DAYS:
-            for (course_id, month), people in raters.items():
+            for (course_id, month, silo), people in raters.items():
                 if month in window.months and len(people) >= self.min_group:
-                    comments.setdefault(course_id, []).extend(notes.get((course_id, month), []))
+                    comments.setdefault(course_id, []).extend(notes.get((course_id, month, silo), []))
         courses = ({g for b, g, _ in totals if b == "course"} | set(comments)) - {OTHER}
         starts = Cells(people=("started", "finished"), complements=(("started", "finished"),))
         for week, course_id, learner, done in self.queries.first_starts(window.start, window.end):
-            starts.add(week, learner, {"course": course_id}, started=1, finished=done)
+            starts.add(week, learner, {"course": course_id}, silo=silos[learner], started=1, finished=done)
         started = starts.totals(self.min_group)
         top = sorted((g for _, g, m in started if m == "started"), key=lambda c: (-started[("course", c, "started")],
                                                                                     c))  # fmt: skip
@@ -505,15 +522,15 @@ class ReportBuilder:
         drop_off.sort(key=lambda d: (d.finish_rate.estimate, -d.started, d.title))
         return Feedback(ratings, totals[("course", OTHER, "up")], totals[("course", OTHER, "down")], drop_off)
 
-    def nudges(self, window: Window) -> Nudges:
+    def nudges(self, window: Window, silos: Silos) -> Nudges:
         cells = Cells(
             people=("learners",), complements=(("sent", "clicked"), ("sent", "returned"), ("sent", "opted_out"))
         )
         for week, kind, learner, sent, clicked, returned, opted_out in self.queries.nudges_sent(
             window.start, window.end, RETURN_DAYS
         ):
-            cells.add(week, learner, {"kind": kind}, sent=sent, clicked=clicked, returned=returned,
-                      opted_out=opted_out, learners=1)  # fmt: skip
+            cells.add(week, learner, {"kind": kind}, silo=silos[learner], sent=sent, clicked=clicked,
+                      returned=returned, opted_out=opted_out, learners=1)  # fmt: skip
         totals, n = cells.totals(self.min_group), len(window.weeks)
         kinds = [NudgeKind(k, totals[("kind", k, "sent")], totals[("kind", k, "clicked")],
                            totals[("kind", k, "returned")], totals[("kind", k, "opted_out")],
@@ -521,16 +538,16 @@ class ReportBuilder:
                  for k in sorted({g for _, g, m in totals if m == "sent"})]  # fmt: skip
         outcomes = Cells(complements=(("nudges", "returned"),))
         for week, status, learner, nudges, returned in self.queries.come_backs(window.start, window.end):
-            outcomes.add(week, learner, {"status": status}, nudges=nudges, returned=returned)
+            outcomes.add(week, learner, {"status": status}, silo=silos[learner], nudges=nudges, returned=returned)
         h = outcomes.totals(self.min_group)
         nudged, held = h[("status", "sent", "nudges")], h[("status", "held_out", "nudges")]
         holdout = Holdout(nudged, h[("status", "sent", "returned")], held, h[("status", "held_out", "returned")],
                           min(nudged, held) >= self.min_group)  # fmt: skip
         return Nudges(kinds, holdout)
 
-    def catalog(self, end: str) -> Catalog:
+    def catalog(self, end: str, silos: Silos) -> Catalog:
         shown_since = iso(datetime.fromisoformat(end) - timedelta(weeks=NEVER_SHOWN_WEEKS))
-        rows = self.queries.catalog_health(shown_since, end, self.min_group)
+        rows = self.queries.catalog_health(shown_since, end, self.min_group, silos)
 
         def by(index: int) -> list[CatalogGroup]:
             totals: dict[str, list[int]] = {}

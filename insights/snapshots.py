@@ -57,7 +57,10 @@ TABLES: TableSteps = {
 }
 TABLES_KEPT = ("report_snapshots", "scope_snapshots")
 
-REPORT_FORMAT = 1  # bump whenever the Report's shape changes: snapshots of another shape are then never read
+# bump whenever the Report's shape, or what its figures count, changes: snapshots of another format are never read
+# (2: minimum groups held per silo, insights.queries; a snapshot counted the old way beside a new one could single
+# people out by subtraction)
+REPORT_FORMAT = 2
 GENERATION = "report_snapshots.generation"  # meta key: a new value whenever the snapshots are dropped
 _KEY = "first_day = :first_day AND last_day = :last_day AND min_group = :min_group AND format = :format"
 

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
+    ConversationFilter,
     ConversationSelectElement,
     HeaderBlock,
     InputBlock,
@@ -93,7 +94,9 @@ def share_modal(win: Win, learner: Learner, t: Messages) -> dict[str, Any]:
     """Where to share the win: a channel (public or private, not someone's DM), with what will be posted."""
     picker = ConversationSelectElement(
         action_id=CHANNEL_ACTION,
-        filter={"include": ["public", "private"], "exclude_bot_users": True, "exclude_external_shared_channels": True},
+        filter=ConversationFilter(
+            include=["public", "private"], exclude_bot_users=True, exclude_external_shared_channels=True
+        ),
     )
     view = View(
         type="modal",
