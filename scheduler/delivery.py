@@ -245,7 +245,6 @@ class Sender:
         """The nudge's message, or why there is none. Its answer is recorded only while the learner is still there,
         in one transaction (forget me waits for it, or has happened and nothing is recorded)."""
         recommender, t = self.service.recommender, Messages(learner.locale)
-        cap = self.policy.weekly_cap
         if kind == CHECK_IN:
             return check_in_message(learner, t)
         if kind == TEAM_PICK:
@@ -266,8 +265,8 @@ class Sender:
         if answer_id is None:
             return GONE
         if kind == WHATS_NEW:
-            return whats_new_message(learner, picks, t, answer_id, cap)
-        return come_back_message(learner, picks, t, answer_id, int(payload.get("idle_days", 30)), cap)
+            return whats_new_message(learner, picks, t, answer_id, self.policy)
+        return come_back_message(learner, picks, t, answer_id, int(payload.get("idle_days", 30)), self.policy)
 
     def _team_pick(self, nudge_id: int, learner: Learner, payload: dict, t: Messages) -> Message | str:
         """A course the learner's manager recommended, unless the recommendation went (forget me) or the learner
@@ -286,7 +285,7 @@ class Sender:
                                                 lambda: hold(learner.slack_id))  # fmt: skip
         if answer_id is None:
             return GONE
-        return team_pick_message(learner, course, t, answer_id, self.policy.weekly_cap)
+        return team_pick_message(learner, course, t, answer_id, self.policy)
 
     # -- recovery --------------------------------------------------------------------------------------------------
     def take_over(self) -> datetime | None:

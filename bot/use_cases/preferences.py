@@ -73,14 +73,14 @@ class Preferences:
         if command == "on":
             self.learners.update(learner, nudges="on", snoozed_until=None)
             self.history.record(learner.slack_id, None, NUDGES_ON, at=self.clock())  # ends a snooze (achievements)
-            return blocks.text_message(t("nudges.on", cap=self.policy.weekly_cap))
+            return blocks.text_message(t("nudges.on", **blocks.nudge_terms(self.policy, t)))
         if command == "snooze":
             length = snooze_length(rest or "2w")
             if length is not None:
                 until = iso(self.clock() + length)
                 self.learners.update(learner, snoozed_until=until)
                 self.history.record(learner.slack_id, None, NUDGES_SNOOZED, at=self.clock(), value=until)
-                return blocks.text_message(t("nudges.snoozed", date=until[:10]))
+                return blocks.text_message(t("nudges.snoozed", date=blocks.local_day(until, learner.tz)))
         return blocks.text_message(t("nudges.usage"))
 
     def nudges_kept(self, learner: Learner) -> Message:
