@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from bot.block_kit.social.wins import Celebrated, celebration_message, earned_message, home_wins, share_modal
 
 from bot.block_kit import blocks
 from bot.block_kit.feedback import admin_link_message, comment_modal, rating_prompt, rating_thanks
 from bot.block_kit.home_view import home_view, row_title
 from bot.block_kit.modals import interests_modal, more_modal
 from bot.block_kit.nudge_messages import check_in_message, come_back_message, whats_new_message
+from bot.block_kit.social.wins import Celebrated, celebration_message, earned_message, home_wins, share_modal
 from bot.i18n import Messages
 from config.nudges import NudgePolicy
 from learning.catalog.courses import Course
@@ -98,7 +98,9 @@ def test_answers_fit_slacks_limits_in_every_language(slack_locale):
         blocks.done_choice([COURSE] * 3, t, 1),
         blocks.welcome_message(someone, t),
         blocks.welcome_message(learner(slack_locale, first_name=None, real_name=None), t),
-        blocks.privacy_message(someone, {"events": 1, "nudges": 0, "answers": 1234, "shares_sent": 2, "shares_received": 1}, t, 5),
+        blocks.privacy_message(
+            someone, {"events": 1, "nudges": 0, "answers": 1234, "shares_sent": 2, "shares_received": 1}, t, 5
+        ),
         blocks.forget_message(t),
         blocks.error_message(t),
         rating_prompt(COURSE, 1, t),
