@@ -60,6 +60,25 @@ def language_of(locale: str | None) -> str:
     return (exact or same_language or [DEFAULT_LANGUAGE])[0]
 
 
+def language_named(text: str) -> str | None:
+    """The catalog someone means by a code (`pt`, `pt_BR`, `fr-CA`) or a name in English or in itself (`Japanese`,
+    `日本語`, `português`); None when they name none of them."""
+    wanted = " ".join(text.split()).lower()
+    for tag in supported():
+        own = babel_locale(tag)
+        names = {own.get_display_name(own), own.get_display_name("en"), own.get_language_name(own)}
+        if wanted in {name.lower() for name in names | {own.get_language_name("en")} if name}:
+            return tag
+    code = _tag(wanted)
+    return language_of(code) if code and language_of(code).split("-")[0].lower() == code.split("-")[0] else None
+
+
+def language_name(tag: str) -> str:
+    """A catalog's language as its speakers write it: `português (Brasil)`, `日本語`."""
+    own = babel_locale(tag)
+    return own.get_display_name(own) or tag
+
+
 def babel_locale(tag: str) -> Locale:
     return Locale.parse(tag, sep="-")
 
@@ -122,4 +141,4 @@ class Messages:
 
 def messages_for(learner: Learner | None) -> Messages:
     """UI strings in the learner's language (English for someone Upnext does not know yet)."""
-    return Messages(learner.locale if learner else None)
+    return Messages(learner.speaks if learner else None)

@@ -35,7 +35,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.block_kit.blocks import Message
 from bot.block_kit.nudge_messages import check_in_message, come_back_message, team_pick_message, whats_new_message
-from bot.i18n import Messages
+from bot.i18n import Messages, messages_for
 from bot.installations import InstallationRepository
 from bot.token_rotation import token_refresher
 from bot.workspace_clients import InstallationClients, OneToken, WorkspaceClients
@@ -244,7 +244,7 @@ class Sender:
     def _message(self, nudge_id: int, kind: str, learner: Learner, payload: dict) -> Message | str:
         """The nudge's message, or why there is none. Its answer is recorded only while the learner is still there,
         in one transaction (forget me waits for it, or has happened and nothing is recorded)."""
-        recommender, t = self.service.recommender, Messages(learner.locale)
+        recommender, t = self.service.recommender, messages_for(learner)
         if kind == CHECK_IN:
             return check_in_message(learner, t)
         if kind == TEAM_PICK:

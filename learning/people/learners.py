@@ -76,6 +76,11 @@ TABLES: TableSteps = {
         ALTER TABLE learners ADD COLUMN enterprise_id TEXT;
         CREATE INDEX learners_workspace ON learners(enterprise_id, team_id);
 """,
+    16: """
+        -- the language they chose with `/learn language`: Upnext speaks it and prefers its courses (NULL: their
+        -- Slack locale's)
+        ALTER TABLE learners ADD COLUMN language TEXT;
+""",
 }
 
 
@@ -89,7 +94,8 @@ class Learner:
     first_name: str | None = None
     title: str | None = None  # the Slack profile title, used as the role
     tz: str | None = None
-    locale: str | None = None
+    locale: str | None = None  # from their Slack profile
+    language: str | None = None  # chosen with `/learn language`, over the Slack locale
     interests: tuple[str, ...] = ()
     is_bot: bool = False
     deleted: bool = False
@@ -108,6 +114,11 @@ class Learner:
         if self.first_name:
             return self.first_name
         return (self.real_name or "").split(" ")[0]
+
+    @property
+    def speaks(self) -> str | None:
+        """The locale Upnext talks to them in and picks courses for: the one they chose, else their Slack one."""
+        return self.language or self.locale
 
     @property
     def role(self) -> str | None:
@@ -310,7 +321,7 @@ class LearnerRepository:
         )
 
     def update(self, learner: Learner, **changes: Any) -> Learner:
-        """Change settings the learner controls: interests, nudges, snooze, onboarding."""
+        """Change settings the learner controls: interests, nudges, snooze, onboarding, language."""
         updated = replace(learner, **changes)
         values = {k: getattr(updated, k) for k in changes}
         if "interests" in values:
