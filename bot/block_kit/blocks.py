@@ -353,10 +353,21 @@ def welcome_text(learner: Learner, t: Messages) -> str:
 
 
 def privacy_message(learner: Learner, counts: dict[str, int], t: Messages, min_group: int) -> Message:
-    """What Upnext stores about this person and what the learning team can see of it, with export and forget-me
-    buttons (the latter confirmed first)."""
+    """What Upnext stores about this person and what colleagues, their manager and the learning team can see of it,
+    with export and forget-me buttons (the latter confirmed first)."""
     interests = ", ".join(echo(i) for i in learner.interests) or t("none")
-    text = t("privacy.text", interests=interests, **counts) + "\n\n" + t("privacy.admins", min_group=min_group)
+    kept = {
+        **counts,
+        "celebrate": t("privacy.celebrating" if counts["celebrate"] else "privacy.not_celebrating"),
+        "reporting_line": t("privacy.reporting_line" if counts["reporting_line"] else "privacy.no_line"),
+    }
+    text = "\n\n".join(
+        [
+            t("privacy.text", interests=interests, **kept),
+            t("privacy.others", min_group=min_group),
+            t("privacy.admins", min_group=min_group),
+        ]
+    )
     buttons = ActionsBlock(
         block_id="privacy",
         elements=[

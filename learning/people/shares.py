@@ -139,12 +139,13 @@ class ShareRepository:
         return {learner_id for (learner_id,) in rows}
 
     def about(self, learner_id: str) -> dict[str, Any]:
-        """For the learner's export: the shares they sent (with their notes), those they received (with who sent
-        them, when still known), and whether shares reach them."""
+        """For the learner's export: the courses they shared with colleagues (with their notes), those they received
+        (with who sent them, when still known), and whether shares reach them. What a share reached is not theirs to
+        know: not who (nor how many: fewer than were picked would say someone turned shares off), and not a manager's
+        cards to their reports (`ReportingLines.about` lists what a manager recommended)."""
         sent = self.store.sql.records(
-            "SELECT s.kind, s.course_id, s.note, s.channel_id, s.at, "
-            "(SELECT count(*) FROM share_recipients r WHERE r.share_id = s.id) AS people "
-            "FROM shares s WHERE s.sharer_id = :id ORDER BY s.at, s.id",
+            "SELECT s.kind, s.course_id, s.note, s.channel_id, s.at FROM shares s "
+            "WHERE s.sharer_id = :id AND s.kind = 'colleague' ORDER BY s.at, s.id",
             {"id": learner_id},
         )
         received = self.store.sql.records(
