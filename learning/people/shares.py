@@ -5,9 +5,9 @@ recipient row) and/or a channel. Its `kind` says who recommended it: a colleague
 (*Recommend to my team* records its cards here too, with kind "manager"), so both reach the recommender the same way
 (`recommended_to`). A sharer is named only to the people the course was shared with.
 
-Forget me: a person's received shares and their opt-out go; the shares they sent lose everything about them (who,
-the note, the channel) and stay, unnamed, only for the recipients they reached ("Recommended by a colleague"), and go
-once no recipient is left.
+Forget me: a person's received shares and their opt-out go (a manager's card to them with them); the shares they sent
+lose everything about them (who, the note, the channel) and stay, unnamed, only for the recipients they reached
+("Recommended by a colleague"), and go once no recipient is left.
 """
 
 from __future__ import annotations
@@ -167,5 +167,6 @@ class ShareRepository:
             changed += sql.execute(
                 "UPDATE shares SET sharer_id = NULL, note = NULL, channel_id = NULL WHERE sharer_id IN (:ids)", ids
             )
-            changed += sql.execute(f"DELETE FROM shares WHERE sharer_id IS NULL AND {orphaned}")
+            # a manager's share is their card to one report: it goes with that report
+            changed += sql.execute(f"DELETE FROM shares WHERE (sharer_id IS NULL OR kind = 'manager') AND {orphaned}")
             return changed + sql.execute("DELETE FROM shares_off WHERE learner_id IN (:ids)", ids)
