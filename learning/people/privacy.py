@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from learning.people.achievements import AchievementRepository
 from learning.people.answers import AnswerRepository
@@ -11,7 +12,13 @@ from learning.people.history import EventRepository
 from learning.people.learners import Learner, filed_under
 from learning.people.nudges import NudgeRepository
 from learning.people.shares import ShareRepository
-from learning.teams.reporting import ReportingLines
+
+
+class FiledAbout(Protocol):
+    """An owner of rows filed under a person's ids (`learners.filed_under`): the people file's lines
+    (learning.teams.reporting.ReportingLines, which sits above this package)."""
+
+    def about(self, learner_ids: Sequence[str]) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -24,7 +31,7 @@ class Privacy:
     answers: AnswerRepository
     achievements: AchievementRepository
     shares: ShareRepository
-    reporting: ReportingLines
+    reporting: FiledAbout
 
     def export(self, learner: Learner) -> dict[str, Any]:
         """Everything stored about this learner, as plain data."""
