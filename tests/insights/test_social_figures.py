@@ -7,9 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 
 from admin.dashboard import dashboard_page
 from insights.formats import as_csv, as_json, as_text
+from insights.gaps import GapFinder
+from insights.queries import Scope
+from insights.report import Report, ReportBuilder, Window
 from learning.teams.reporting import Line
 from learning.timestamps import utcnow
 from tests.insights.test_report import this_week
@@ -55,6 +59,14 @@ def a_team(service, manager: str, workspace: str, reports: int) -> list[Line]:
     return lines
 
 
+def in_workspace(upnext, encoder, team_id: str) -> Report:
+    """This week's figures of one workspace's learners, read once the week has ended."""
+    later = utcnow() + timedelta(weeks=1)
+    builder = ReportBuilder(upnext.report_queries(Scope.workspace(team_id)), GapFinder(encoder), min_group=3,
+                            clock=lambda: later)  # fmt: skip
+    return builder.build(Window.last_weeks(1, today=later.date()))
+
+
 def test_managers_with_a_team_count_per_workspace_from_the_minimum_group(service, upnext, encoder):
     """Three managers with three reports each in workspace A, two in B: everyone's figure is A's three, not five;
     a manager with two reports who used Upnext has no team (nor one whose reports never used it)."""
@@ -63,6 +75,7 @@ def test_managers_with_a_team_count_per_workspace_from_the_minimum_group(service
              Line("U0NEVER1", "U0A4"), Line("U0NEVER2", "U0A4")]  # fmt: skip
     service.reporting.replace(lines, utcnow())
     assert this_week(upnext, encoder).teams.with_team == 3
+    assert [in_workspace(upnext, encoder, w).teams.with_team for w in ("T0A", "T0B")] == [3, 0]
     service.reporting.replace([ln for ln in lines if ln.manager != "U0A3"], utcnow())
     assert this_week(upnext, encoder).teams.with_team == 0  # two in A, two in B
 
