@@ -271,7 +271,8 @@ class Sender:
     def _team_pick(self, nudge_id: int, learner: Learner, payload: dict, t: Messages) -> Message | str:
         """A course the learner's manager recommended, unless the recommendation went (forget me) or the learner
         finished or dismissed the course meanwhile; answered like any nudge, its reason "Recommended by your
-        manager"."""
+        manager", and kept with the answer as the manager's share with this learner, which lifts the course in
+        their picks as a colleague's share does."""
         pick = self.service.reporting.pick(int(payload.get("pick", 0)))
         if pick is None:
             return WITHDRAWN
@@ -279,10 +280,15 @@ class Sender:
         state = self.service.history.states(learner.slack_id).get(pick.course_id)
         if course is None or (state is not None and (state.completed_at or state.dismissed)):
             return TAKEN
-        hold = self.service.learners.hold
         shown = [ShownPick(course.id, Reason(MANAGER))]
-        answer_id = self.answers.save_for_nudge(learner.slack_id, f"nudge:{TEAM_PICK}", shown, nudge_id,
-                                                lambda: hold(learner.slack_id))  # fmt: skip
+
+        def recommended() -> bool:  # inside the answer's transaction: only while the learner is still there
+            if not self.service.learners.hold(learner.slack_id):
+                return False
+            self.service.shares.record(pick.manager_id, course.id, [learner.slack_id], self.clock(), kind="manager")
+            return True
+
+        answer_id = self.answers.save_for_nudge(learner.slack_id, f"nudge:{TEAM_PICK}", shown, nudge_id, recommended)
         if answer_id is None:
             return GONE
         return team_pick_message(learner, course, t, answer_id, self.policy)

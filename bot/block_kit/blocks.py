@@ -371,12 +371,22 @@ PRIVACY_PHRASES = ("events", "nudges", "answers")
 
 
 def privacy_message(learner: Learner, counts: dict[str, int], t: Messages, min_group: int) -> Message:
-    """What Upnext stores about this person and what the learning team can see of it, with export and forget-me
-    buttons (the latter confirmed first)."""
+    """What Upnext stores about this person and what colleagues, their manager and the learning team can see of it,
+    with export and forget-me buttons (the latter confirmed first)."""
     interests = ", ".join(echo(i) for i in learner.interests) or t("none")
-    counted = {name: t(f"privacy.{name}", **{name: count}) if name in PRIVACY_PHRASES else count
-               for name, count in counts.items()}  # fmt: skip
-    text = t("privacy.text", interests=interests, **counted) + "\n\n" + t("privacy.admins", min_group=min_group)
+    kept = {
+        **{name: t(f"privacy.{name}", **{name: count}) if name in PRIVACY_PHRASES else count
+           for name, count in counts.items()},
+        "celebrate": t("privacy.celebrating" if counts["celebrate"] else "privacy.not_celebrating"),
+        "reporting_line": t("privacy.reporting_line" if counts["reporting_line"] else "privacy.no_line"),
+    }  # fmt: skip
+    text = "\n\n".join(
+        [
+            t("privacy.text", interests=interests, **kept),
+            t("privacy.others", min_group=min_group),
+            t("privacy.admins", min_group=min_group),
+        ]
+    )
     buttons = ActionsBlock(
         block_id="privacy",
         elements=[

@@ -187,6 +187,11 @@ def filed_as(key: str) -> str:
     return key if SLACK_USER_ID.match(key) else PENDING_PREFIX + key
 
 
+def filed_under(slack_id: str, email: str | None) -> list[str]:
+    """The learner ids a person's rows are filed under: their Slack id, and `email:` and their email (`filed_as`)."""
+    return [slack_id, *([PENDING_PREFIX + email] if email and EMAIL.match(email) else [])]
+
+
 def _id_hash(identifier: str) -> str:
     """One-way: what stays of an identifier (Slack id or email) of someone who asked to be forgotten."""
     key = identifier.lower() if EMAIL.match(identifier) else identifier
@@ -337,7 +342,7 @@ class LearnerRepository:
         under (the Slack id, and `email:` for history an LMS export filed under their email)."""
         learner = self.get(slack_id)
         identifiers = {slack_id, *([learner.email] if learner and learner.email else [])}
-        return identifiers, [slack_id, *(PENDING_PREFIX + i for i in identifiers if EMAIL.match(i))]
+        return identifiers, filed_under(slack_id, learner.email if learner else None)
 
     def erase(self, learner_ids: Sequence[str]) -> int:
         """Delete these learners (forget me); how many went."""

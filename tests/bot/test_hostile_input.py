@@ -144,7 +144,16 @@ def test_every_reply_builder_escapes_what_people_typed_and_stays_within_slacks_l
     query = parse_query(f'{text} level:"{text}" under:{text[:30]} lang:{text[:30]}')
     result = SearchResult(query=query, hits=[], corrected=text)
     problems = [blocks.problem_text(Problem(kind, text, text), t) for kind in ("unknown_filter", "bad_level")]
-    counts = {"events": 1, "nudges": 2, "answers": 3, "shares_sent": 4, "shares_received": 5}
+    counts = {
+        "events": 1,
+        "nudges": 2,
+        "answers": 3,
+        "shares_sent": 4,
+        "shares_received": 5,
+        "wins": 6,
+        "celebrate": 1,
+        "reporting_line": 1,
+    }
     built = [
         blocks.search_answer(result, t, 1),
         blocks.search_cards(text, [course], t, 1),

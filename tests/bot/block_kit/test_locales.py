@@ -99,7 +99,19 @@ def test_answers_fit_slacks_limits_in_every_language(slack_locale):
         blocks.welcome_message(someone, t),
         blocks.welcome_message(learner(slack_locale, first_name=None, real_name=None), t),
         blocks.privacy_message(
-            someone, {"events": 1, "nudges": 0, "answers": 1234, "shares_sent": 2, "shares_received": 1}, t, 5
+            someone,
+            {
+                "events": 1,
+                "nudges": 0,
+                "answers": 1234,
+                "shares_sent": 2,
+                "shares_received": 1,
+                "wins": 3,
+                "celebrate": 1,
+                "reporting_line": 1,
+            },
+            t,
+            5,
         ),
         blocks.forget_message(t),
         blocks.error_message(t),
