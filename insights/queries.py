@@ -219,8 +219,10 @@ class ReportQueries:
     # -- adoption ----------------------------------------------------------------------------------------------
     def known_learners(self) -> list[tuple[str, str | None, str | None, str | None]]:
         """(learner, title, tz, locale) of everyone known on Slack now (whatever the window: so that two windows
-        never differ by who joined between their ends)."""
-        return self._rows(f"SELECT slack_id, title, tz, locale FROM learners WHERE {_KNOWN}{self._in('slack_id')}")
+        never differ by who joined between their ends); the locale is the language they chose in Upnext, if any."""
+        return self._rows(
+            f"SELECT slack_id, title, tz, coalesce(language, locale) FROM learners WHERE {_KNOWN}{self._in('slack_id')}"
+        )
 
     def inside(self) -> list[Scope]:
         """The orgs and the workspaces the scope's known learners are in (none inside a workspace): orgs first."""
