@@ -175,6 +175,28 @@ def _triple(i: Interval) -> tuple[float, float, float]:
     return i.estimate, i.low, i.high
 
 
+def _sharing(r: Report) -> str:
+    sh, tm, least = r.shares, r.teams, r.min_group
+    charts = [
+        columns("Courses shared per week", [w.week for w in sh.weeks],
+                {"shared": [w.sent for w in sh.weeks]},
+                f"Courses shared with colleagues each week, in weeks when at least {least} people of a workspace "
+                f"shared; {sh.sharers} people shared (weekly average)."),
+        columns("Manager recommendations per week", [w.week for w in tm.weeks],
+                {"recommended": [w.recommendations for w in tm.weeks]},
+                f"Courses managers recommended to their team each week, in weeks when at least {least} managers of a "
+                f"workspace did; {tm.managers} managers recommended (weekly average)."),
+        bars("Sharing and teams", [("people who shared", sh.sharers), ("turned shares off", sh.turned_off),
+                                   ("managers recommending", tm.managers), ("managers with a team", tm.with_team),
+                                   ("celebrating their wins", tm.celebrating)],
+             f"People who shared and managers who recommended are weekly averages; shares turned off are summed over "
+             f"the weeks; managers with a team (at least {least} reports who use Upnext, for /learn team) and "
+             f"learners in the weekly learning-wins post are counted now. Each count comes from at least {least} "
+             f"people of a workspace: fewer are held back."),
+    ]  # fmt: skip
+    return _section("sharing", "Sharing and teams", charts)
+
+
 def _catalog(r: Report) -> str:
     c = r.catalog
     charts = [
@@ -209,7 +231,7 @@ def dashboard_page(r: Report, scope: Scope = EVERYONE, visible: list[Scope] | No
     since, until = r.window.since.isoformat(), r.window.until.isoformat()
     query = f"since={since}&amp;until={until}" + (f"&amp;scope={escape(scope.key)}" if scope.kind else "")
     bounds = f'min="{FIRST_DAY}" max="{LAST_DAY}"'  # the browser refuses what the server would (a 400) anyway
-    body = "".join(f(r) for f in (_adoption, _funnel, _search, _feedback, _nudges, _catalog))
+    body = "".join(f(r) for f in (_adoption, _funnel, _search, _feedback, _nudges, _sharing, _catalog))
     whose, picker = _scopes(scope, visible or [EVERYONE])
     return page(
         "Upnext: learning team",
@@ -224,7 +246,7 @@ Only weeks that have ended count: up to {r.counted_until.isoformat()}. Figures a
 <button type="submit">Show</button>
 <a href="/admin/report.csv?{query}">CSV</a> <a href="/admin/report.json?{query}">JSON</a></form></header>
 <main id="main">{_headline(r)}{body}</main>
-<footer><p class="note">Definitions: see the README's “What admins see”.</p></footer>""",
+<footer><p class="note">Definitions: see the README's “Who sees what”.</p></footer>""",
     )
 
 

@@ -286,7 +286,11 @@ def main(argv: list[str] | None = None) -> dict:
 
     results: dict = {"cut": args.cut, "until": args.until, "catalog": len(courses), "new_courses": len(new_courses)}
     timings: list[float] = []
+    period_end = datetime.fromisoformat(args.until).replace(tzinfo=UTC)
     for name, users in slices.items():
+        # the learner is answered as of the cut, except "what's new since the cut", asked once the period is over:
+        # at the cut itself nothing is published yet, so it would always answer with nothing
+        recommender.clock = (lambda: period_end) if name == "new_courses" else (lambda: cut)
         wanted = {u: (targets[u] & new_courses if name == "new_courses" else targets[u]) for u in users}
         lists: dict[str, dict[str, list[str]]] = {}
         learned = recommender.ranker

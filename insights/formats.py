@@ -28,7 +28,7 @@ def _groups(groups: list[Group]) -> list[dict[str, Any]]:
 
 def as_data(report: Report) -> dict[str, Any]:
     a, f, s, fb, n, c = report.adoption, report.funnel, report.search, report.feedback, report.nudges, report.catalog
-    h = n.holdout
+    h, sh, tm = n.holdout, report.shares, report.teams
     return {
         "window": {"since": report.window.since.isoformat(), "until": report.window.until.isoformat(),
                    "counted_until": report.counted_until.isoformat()},
@@ -65,8 +65,12 @@ def as_data(report: Report) -> dict[str, Any]:
                         "held_out_returned": h.held_out_returned, "enough_people": h.enough,
                         "difference": _interval(h.lift) if h.enough else None},
         },
-        "shares": {"sent": report.shares.sent,
-                   "weeks": [{"week": w, "sent": sent} for w, sent in report.shares.weeks]},
+        "shares": {"sent": sh.sent, "sharers": sh.sharers, "turned_off": sh.turned_off,
+                   "weeks": [vars(w) for w in sh.weeks]},
+        "teams": {"recommendations": tm.recommendations, "managers_recommending": tm.managers,
+                  "managers_with_team": tm.with_team, "celebrating": tm.celebrating,
+                  "weeks": [{"week": w.week, "recommendations": w.recommendations, "managers_recommending": w.managers}
+                            for w in tm.weeks]},
         "catalog": {
             "courses": c.courses, "never_shown_30_days": c.never_shown, "never_started": c.never_started,
             "by_language": [vars(g) for g in c.by_language], "by_level": [vars(g) for g in c.by_level],
@@ -106,7 +110,7 @@ def as_csv(report: Report) -> str:
     rows: list[list[object]] = [["section", "group", "metric", "value"],
                                 ["window", "all", "since", data["window"]["since"]],
                                 ["window", "all", "until", data["window"]["until"]]]  # fmt: skip
-    for section in ("adoption", "funnel", "search", "feedback", "nudges", "shares", "catalog"):
+    for section in ("adoption", "funnel", "search", "feedback", "nudges", "shares", "teams", "catalog"):
         _leaves(section, data[section], "all", rows)
     return csv_text(rows)
 
@@ -169,8 +173,15 @@ def as_text(report: Report) -> str:
                      f"{h.held_out_returned}/{h.held_out}; difference {ci(h.lift)}")  # fmt: skip
     else:
         lines.append(f"  hold-out comparison: too few people yet (needs {report.min_group} in each group)")
-    lines += ["", f"Shares: {report.shares.sent} courses shared with colleagues"]
-    lines += [f"  week of {w}: {sent} shared" for w, sent in report.shares.weeks]
+    sh, tm = report.shares, report.teams
+    lines += ["", f"Shares: {sh.sent} courses shared with colleagues by {sh.sharers} people (weekly average); "
+                  f"{sh.turned_off} turned shares off"]  # fmt: skip
+    lines += [f"  week of {w.week}: {w.sent} shared by {w.sharers} people, {w.turned_off} turned shares off"
+              for w in sh.weeks]  # fmt: skip
+    lines += ["", f"Teams: {tm.recommendations} courses recommended by {tm.managers} managers (weekly average); "
+                  f"{tm.with_team} managers with a team for /learn team; {tm.celebrating} learners celebrating their "
+                  f"wins"]  # fmt: skip
+    lines += [f"  week of {w.week}: {w.recommendations} recommended by {w.managers} managers" for w in tm.weeks]
     lines += [
         "",
         f"Catalog: {c.courses} courses, {c.never_shown} not shown in 30 days, {c.never_started} never started",

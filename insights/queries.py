@@ -169,11 +169,60 @@ class ReportQueries:
             end,
         )
 
+    def shares_turned_off(self, start: str, end: str) -> list[tuple[str, str]]:
+        """(week, learner) for each of the scope's learners who turned colleagues' shares off in the window and has
+        them off still (turning them on again deletes the row)."""
+        return self._during(
+            f"SELECT {self.week('at')}, learner_id FROM shares_off WHERE at >= :start AND at < :end"
+            f"{self._in('learner_id')}",
+            start,
+            end,
+        )
+
+    # -- managers and wins -------------------------------------------------------------------------------------
+    def team_picks_by_week(self, start: str, end: str) -> list[tuple[str, str, int]]:
+        """(week, manager, courses they recommended to their team) for the scope's managers."""
+        return self._during(
+            f"SELECT {self.week('at')}, learner_id, count(*) FROM team_picks WHERE at >= :start AND at < :end"
+            f"{self._in('learner_id')} GROUP BY 1, 2",
+            start,
+            end,
+        )
+
+    def managers_with_team(self, min_group: int) -> list[str]:
+        """The scope's managers who may use `/learn team` now: at least `min_group` direct reports who used Upnext in
+        Slack, in the manager's Grid org (or, outside one, workspace): `learning.teams.reporting.team_of`'s rule. The
+        people file files a person by Slack id or by `email:` and address (`learners.filed_as`)."""
+        return [row[0] for row in self._rows(
+            f"WITH filed AS (SELECT slack_id AS filed_id, slack_id, team_id, enterprise_id, last_active_at "
+            f"FROM learners WHERE slack_id NOT LIKE '{PENDING_PREFIX}%' UNION ALL "
+            f"SELECT '{PENDING_PREFIX}' || email, slack_id, team_id, enterprise_id, last_active_at FROM learners "
+            f"WHERE email IS NOT NULL AND slack_id NOT LIKE '{PENDING_PREFIX}%') "
+            f"SELECT m.slack_id FROM reporting_lines rl JOIN filed m ON m.filed_id = rl.manager_id "
+            f"JOIN filed r ON r.filed_id = rl.learner_id WHERE r.slack_id != m.slack_id "
+            f"AND r.last_active_at IS NOT NULL AND ((m.enterprise_id IS NOT NULL "
+            f"AND r.enterprise_id = m.enterprise_id) "
+            f"OR (m.enterprise_id IS NULL AND coalesce(r.team_id, '') = coalesce(m.team_id, '')))"
+            f"{self._in('m.slack_id')} GROUP BY m.slack_id HAVING count(DISTINCT r.slack_id) >= :min_group",
+            {"min_group": min_group},
+        )]  # fmt: skip
+
+    def celebrating(self) -> list[str]:
+        """The scope's learners who have their wins in the weekly learning-wins post now (`/learn celebrate on`)."""
+        return [
+            row[0]
+            for row in self._rows(
+                f"SELECT learner_id FROM celebrations WHERE learner_id IS NOT NULL{self._in('learner_id')}"
+            )
+        ]
+
     # -- adoption ----------------------------------------------------------------------------------------------
     def known_learners(self) -> list[tuple[str, str | None, str | None, str | None]]:
         """(learner, title, tz, locale) of everyone known on Slack now (whatever the window: so that two windows
-        never differ by who joined between their ends)."""
-        return self._rows(f"SELECT slack_id, title, tz, locale FROM learners WHERE {_KNOWN}{self._in('slack_id')}")
+        never differ by who joined between their ends); the locale is the language they chose in Upnext, if any."""
+        return self._rows(
+            f"SELECT slack_id, title, tz, coalesce(language, locale) FROM learners WHERE {_KNOWN}{self._in('slack_id')}"
+        )
 
     def inside(self) -> list[Scope]:
         """The orgs and the workspaces the scope's known learners are in (none inside a workspace): orgs first."""

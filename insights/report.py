@@ -269,15 +269,51 @@ class Catalog:
 
 
 @dataclass(frozen=True)
-class Shares:
-    """Courses people shared with colleagues, per week: a week's count shows only when at least the minimum group
-    of people shared that week."""
+class ShareWeek:
+    week: str
+    sent: int  # courses shared with colleagues
+    sharers: int  # people who shared
+    turned_off: int  # people who turned colleagues' shares off (and have them off still)
 
-    weeks: list[tuple[str, int]]  # (week, shares sent)
+
+@dataclass(frozen=True)
+class Shares:
+    """Courses people shared with colleagues, and people who turned shares off, per week: a week's count shows only
+    when at least the minimum group of people of one workspace shared (turned shares off) that week."""
+
+    weeks: list[ShareWeek]
+    sharers: int  # the average of the weekly counts of people who shared
 
     @property
     def sent(self) -> int:
-        return sum(n for _, n in self.weeks)
+        return sum(w.sent for w in self.weeks)
+
+    @property
+    def turned_off(self) -> int:
+        return sum(w.turned_off for w in self.weeks)
+
+
+@dataclass(frozen=True)
+class TeamWeek:
+    week: str
+    recommendations: int  # courses managers recommended to their team (*Recommend to my team*)
+    managers: int  # managers who recommended
+
+
+@dataclass(frozen=True)
+class Teams:
+    """Managers' recommendations per week (a week's count shows only when at least the minimum group of managers of
+    one workspace recommended that week), and two counts of now, each from workspaces holding at least the minimum
+    group of such people: managers who may use `/learn team`, and learners in the weekly learning-wins post."""
+
+    weeks: list[TeamWeek]
+    managers: int  # the average of the weekly counts of managers who recommended
+    with_team: int  # managers with at least the minimum group of reports who used Upnext, now
+    celebrating: int  # learners with celebrations on, now
+
+    @property
+    def recommendations(self) -> int:
+        return sum(w.recommendations for w in self.weeks)
 
 
 @dataclass(frozen=True)
@@ -292,6 +328,7 @@ class Report:
     nudges: Nudges
     catalog: Catalog
     shares: Shares
+    teams: Teams
     counted_until: date  # the last finished week's Sunday the figures count (the week in progress never counts)
 
 
@@ -303,6 +340,11 @@ def _week_of(day: date) -> date:
 def _monday(day: str) -> str:
     """The Monday of the week holding `day` (YYYY-MM-DD)."""
     return _week_of(date.fromisoformat(day)).isoformat()
+
+
+def _total(weekly: dict[str, dict[tuple[str, str, str], int]], week: str, metric: str) -> int:
+    """A week's total of `metric` from `Cells.weekly` (0 when nothing shows)."""
+    return weekly.get(week, {}).get(("all", "all", metric), 0)
 
 
 def _language(locale: str | None) -> str:
@@ -377,6 +419,7 @@ class ReportBuilder:
             nudges=self.nudges(counted, silos),
             catalog=self.catalog(counted.end, silos),
             shares=self.shares(counted, silos),
+            teams=self.teams(counted, silos),
             counted_until=counted.until,
         )
 
@@ -503,11 +546,34 @@ class ReportBuilder:
         return sorted(found, key=lambda g: (-g.questions, g.label)), other
 
     def shares(self, window: Window, silos: Silos) -> Shares:
-        cells = Cells()
+        shared, off = Cells(people=("sharers",)), Cells(people=("off",))
         for week, sharer, shares in self.queries.shares_by_week(window.start, window.end):
-            cells.add(week, sharer, {"all": "all"}, silo=silos[sharer], shares=shares)
-        weeks = [(w, c.get(("all", "all", "shares"), 0)) for w, c in sorted(cells.weekly(self.min_group).items())]
-        return Shares([w for w in weeks if w[1]])
+            shared.add(week, sharer, {"all": "all"}, silo=silos[sharer], shares=shares, sharers=1)
+        for week, learner in self.queries.shares_turned_off(window.start, window.end):
+            off.add(week, learner, {"all": "all"}, silo=silos[learner], off=1)
+        sent, turned = shared.weekly(self.min_group), off.weekly(self.min_group)
+        weeks = [ShareWeek(w, _total(sent, w, "shares"), _total(sent, w, "sharers"), _total(turned, w, "off"))
+                 for w in sorted(set(sent) | set(turned))]  # fmt: skip
+        sharers = weekly_average(shared.totals(self.min_group)[("all", "all", "sharers")], len(window.weeks))
+        return Shares([w for w in weeks if w.sent or w.turned_off], sharers)
+
+    def teams(self, window: Window, silos: Silos) -> Teams:
+        cells = Cells(people=("managers",))
+        for week, manager, picks in self.queries.team_picks_by_week(window.start, window.end):
+            cells.add(week, manager, {"all": "all"}, silo=silos[manager], picks=picks, managers=1)
+        weekly = cells.weekly(self.min_group)
+        weeks = [TeamWeek(w, _total(weekly, w, "picks"), _total(weekly, w, "managers")) for w in sorted(weekly)]
+        return Teams(
+            [w for w in weeks if w.recommendations],
+            weekly_average(cells.totals(self.min_group)[("all", "all", "managers")], len(window.weeks)),
+            self._now(self.queries.managers_with_team(self.min_group), silos),
+            self._now(self.queries.celebrating(), silos),
+        )
+
+    def _now(self, people: list[str], silos: Silos) -> int:
+        """How many of these people there are now, counting only the silos holding at least the minimum group of them
+        (a count of now, like the known learners: the same in every window)."""
+        return sum(n for n in Counter(silos[who] for who in people).values() if n >= self.min_group)
 
     def feedback(self, window: Window, silos: Silos) -> Feedback:
         """Ratings, comments and drop-off; which courses' ratings show apart, and each month's comment block, are

@@ -59,8 +59,9 @@ TABLES_KEPT = ("report_snapshots", "scope_snapshots")
 
 # bump whenever the Report's shape, or what its figures count, changes: snapshots of another format are never read
 # (2: minimum groups held per silo, insights.queries; a snapshot counted the old way beside a new one could single
-# people out by subtraction; 3: courses shared)
-REPORT_FORMAT = 3
+# people out by subtraction; 3: courses shared; 4: people who shared, shares turned off, managers' recommendations,
+# managers with a team, learners celebrating)
+REPORT_FORMAT = 4
 GENERATION = "report_snapshots.generation"  # meta key: a new value whenever the snapshots are dropped
 _KEY = "first_day = :first_day AND last_day = :last_day AND min_group = :min_group AND format = :format"
 

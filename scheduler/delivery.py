@@ -35,7 +35,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.block_kit.blocks import Message
 from bot.block_kit.nudge_messages import check_in_message, come_back_message, team_pick_message, whats_new_message
-from bot.i18n import Messages
+from bot.i18n import Messages, messages_for
 from bot.installations import InstallationRepository
 from bot.token_rotation import token_refresher
 from bot.workspace_clients import InstallationClients, OneToken, WorkspaceClients
@@ -244,8 +244,7 @@ class Sender:
     def _message(self, nudge_id: int, kind: str, learner: Learner, payload: dict) -> Message | str:
         """The nudge's message, or why there is none. Its answer is recorded only while the learner is still there,
         in one transaction (forget me waits for it, or has happened and nothing is recorded)."""
-        recommender, t = self.service.recommender, Messages(learner.locale)
-        cap = self.policy.weekly_cap
+        recommender, t = self.service.recommender, messages_for(learner)
         if kind == CHECK_IN:
             return check_in_message(learner, t)
         if kind == TEAM_PICK:
@@ -266,13 +265,14 @@ class Sender:
         if answer_id is None:
             return GONE
         if kind == WHATS_NEW:
-            return whats_new_message(learner, picks, t, answer_id, cap)
-        return come_back_message(learner, picks, t, answer_id, int(payload.get("idle_days", 30)), cap)
+            return whats_new_message(learner, picks, t, answer_id, self.policy)
+        return come_back_message(learner, picks, t, answer_id, int(payload.get("idle_days", 30)), self.policy)
 
     def _team_pick(self, nudge_id: int, learner: Learner, payload: dict, t: Messages) -> Message | str:
         """A course the learner's manager recommended, unless the recommendation went (forget me) or the learner
         finished or dismissed the course meanwhile; answered like any nudge, its reason "Recommended by your
-        manager"."""
+        manager", and kept with the answer as the manager's share with this learner, which lifts the course in
+        their picks as a colleague's share does."""
         pick = self.service.reporting.pick(int(payload.get("pick", 0)))
         if pick is None:
             return WITHDRAWN
@@ -280,13 +280,18 @@ class Sender:
         state = self.service.history.states(learner.slack_id).get(pick.course_id)
         if course is None or (state is not None and (state.completed_at or state.dismissed)):
             return TAKEN
-        hold = self.service.learners.hold
         shown = [ShownPick(course.id, Reason(MANAGER))]
-        answer_id = self.answers.save_for_nudge(learner.slack_id, f"nudge:{TEAM_PICK}", shown, nudge_id,
-                                                lambda: hold(learner.slack_id))  # fmt: skip
+
+        def recommended() -> bool:  # inside the answer's transaction: only while the learner is still there
+            if not self.service.learners.hold(learner.slack_id):
+                return False
+            self.service.shares.record(pick.manager_id, course.id, [learner.slack_id], self.clock(), kind="manager")
+            return True
+
+        answer_id = self.answers.save_for_nudge(learner.slack_id, f"nudge:{TEAM_PICK}", shown, nudge_id, recommended)
         if answer_id is None:
             return GONE
-        return team_pick_message(learner, course, t, answer_id, self.policy.weekly_cap)
+        return team_pick_message(learner, course, t, answer_id, self.policy)
 
     # -- recovery --------------------------------------------------------------------------------------------------
     def take_over(self) -> datetime | None:

@@ -273,6 +273,7 @@ def build(
     nudges = NudgeRepository(store)
     learners = LearnerRepository(store, history)
     shares = ShareRepository(store)
+    reporting = ReportingLines(store)
     admin_tokens = AdminTokenRepository(store)
     feedback = PickFeedback(answers.shown, answers.shown_times, history.took_up)
     recommender = Recommender(
@@ -301,8 +302,8 @@ def build(
         answers=answers,
         nudges=nudges,
         shares=shares,
-        reporting=ReportingLines(store),
-        privacy=Privacy(history, nudges, answers, achievements, shares),
+        reporting=reporting,
+        privacy=Privacy(history, nudges, answers, achievements, shares, reporting),
         forget_me=forget_me,
         departures=Departures(store, learners, nudges, forget_me),
         achievements=Achievements(achievements, history, courses, learners),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import Any
 
 import langcodes
@@ -26,8 +27,10 @@ from slack_sdk.models.blocks import (
 
 from bot.block_kit.mrkdwn import echo, escape, link, truncate
 from bot.i18n import Messages
+from config.nudges import NudgePolicy
 from learning.catalog.courses import Course
 from learning.people.learners import Learner
+from learning.people.progress_strip import zone
 from learning.reasons import Reason
 from learning.recommend.picks import Pick
 from learning.recommend.shelves import shown_image
@@ -102,6 +105,17 @@ def language_label(language: str | None, reader: str) -> str | None:
     return langcodes.Language.get(code).autonym()
 
 
+def local_day(moment: str, tz: str | None) -> date:
+    """The learner's calendar day at a stored (UTC) timestamp: a snooze ending 20:00 UTC ends the next day in Tokyo."""
+    return datetime.fromisoformat(moment).astimezone(zone(tz)).date()
+
+
+def nudge_terms(policy: NudgePolicy, t: Messages) -> dict[str, object]:
+    """The weekly cap and the local days and hours nudges may come in, for the messages that promise them."""
+    start, end = time(policy.window_start_hour), time(policy.window_end_hour % 24)
+    return {"cap": policy.weekly_cap, "days": t.days(policy.weekdays), "start": start, "end": end}
+
+
 @dataclass(frozen=True)
 class CardState:
     """What the learner has done with a course, which decides the buttons and the status line on its card."""
@@ -135,7 +149,7 @@ def _button(text: str, action_id: str, value: str, label: str, **extra: Any) -> 
 
 def proof_text(takers: int | None, t: Messages) -> str | None:
     """The line "Taken by 12 people in your role": a count (already at least the minimum group), never a name."""
-    return t.plural("proof.role", takers) if takers else None
+    return t("proof.role", count=takers) if takers else None
 
 
 def course_summary(course: Course, t: Messages) -> SectionBlock:
@@ -363,11 +377,27 @@ def welcome_text(learner: Learner, t: Messages) -> str:
     return t.named("welcome.text", echo(learner.name))
 
 
+# counts that stand alone as noun phrases ("3 learning events"), so each has a plural entry; the rest follow a label
+PRIVACY_PHRASES = ("events", "nudges", "answers")
+
+
 def privacy_message(learner: Learner, counts: dict[str, int], t: Messages, min_group: int) -> Message:
-    """What Upnext stores about this person and what the learning team can see of it, with export and forget-me
-    buttons (the latter confirmed first)."""
+    """What Upnext stores about this person and what colleagues, their manager and the learning team can see of it,
+    with export and forget-me buttons (the latter confirmed first)."""
     interests = ", ".join(echo(i) for i in learner.interests) or t("none")
-    text = t("privacy.text", interests=interests, **counts) + "\n\n" + t("privacy.admins", min_group=min_group)
+    kept = {
+        **{name: t(f"privacy.{name}", **{name: count}) if name in PRIVACY_PHRASES else count
+           for name, count in counts.items()},
+        "celebrate": t("privacy.celebrating" if counts["celebrate"] else "privacy.not_celebrating"),
+        "reporting_line": t("privacy.reporting_line" if counts["reporting_line"] else "privacy.no_line"),
+    }  # fmt: skip
+    text = "\n\n".join(
+        [
+            t("privacy.text", interests=interests, **kept),
+            t("privacy.others", min_group=min_group),
+            t("privacy.admins", min_group=min_group),
+        ]
+    )
     buttons = ActionsBlock(
         block_id="privacy",
         elements=[

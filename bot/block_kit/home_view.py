@@ -21,11 +21,21 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.block_kit.blocks import SURFACE_BLOCKS, CardState, course_card, reason_text, section, welcome_block
+from bot.block_kit.blocks import (
+    SURFACE_BLOCKS,
+    CardState,
+    course_card,
+    local_day,
+    nudge_terms,
+    reason_text,
+    section,
+    welcome_block,
+)
 from bot.block_kit.browse import OPEN_BROWSE
 from bot.block_kit.mrkdwn import echo, truncate
 from bot.block_kit.social.wins import home_wins
 from bot.i18n import Messages
+from config.nudges import NudgePolicy
 from learning.people.achievements import Win
 from learning.people.learners import Learner
 from learning.people.progress_strip import Progress, zone
@@ -51,7 +61,17 @@ def row_title(row: Row, t: Messages) -> str:
     return t(f"row.{row.kind}")
 
 
-def settings_blocks(learner: Learner, now: datetime, t: Messages, cap: int) -> list[Block]:
+def progress_strip(progress: Progress, t: Messages) -> str:
+    if not (progress.completed_this_month or progress.streak_weeks or progress.saved):
+        return t("home.progress_empty")
+    return "  ·  ".join([
+        t("home.progress_completed", completed=progress.completed_this_month),
+        t("home.progress_streak", streak=progress.streak_weeks),
+        t("home.progress_saved", saved=progress.saved),
+    ])  # fmt: skip
+
+
+def settings_blocks(learner: Learner, now: datetime, t: Messages, policy: NudgePolicy) -> list[Block]:
     interests = ", ".join(echo(i) for i in learner.interests)
     interests_text = t("home.interests", interests=interests) if interests else t("home.interests_none")
     edit = ButtonElement(
@@ -64,10 +84,10 @@ def settings_blocks(learner: Learner, now: datetime, t: Messages, cap: int) -> l
         nudges_text = t("home.nudges_off")
         buttons = [ButtonElement(text=t("button.nudges_on"), action_id="nudges_on", value="on")]
     elif learner.snoozed(now):
-        nudges_text = t("home.nudges_snoozed", date=(learner.snoozed_until or "")[:10])
+        nudges_text = t("home.nudges_snoozed", date=local_day(learner.snoozed_until or "", learner.tz))
         buttons = [ButtonElement(text=t("button.nudges_on"), action_id="nudges_on", value="on")]
     else:
-        nudges_text = t("home.nudges_on", cap=cap)
+        nudges_text = t("home.nudges_on", **nudge_terms(policy, t))
         buttons = [
             ButtonElement(text=t("button.snooze"), action_id="nudges_snooze", value="2w"),
             ButtonElement(text=t("button.nudges_off"), action_id="nudges_off", value="off"),
@@ -95,18 +115,13 @@ def home_view(
     t: Messages,
     answer_ids: dict[str, int],
     states: dict[str, CardState],
-    cap: int,
+    policy: NudgePolicy,
     wins: Sequence[Win] = (),
 ) -> dict[str, Any]:
     """The Home tab as a `views.publish` view. `answer_ids` maps each row kind to the answer recording it; `wins`
     are the learner's achievements, the latest first."""
     blocks: list[Block] = [HeaderBlock(text=truncate(greeting(learner, now, t), 150))]
-    if progress.completed_this_month or progress.streak_weeks or progress.saved:
-        strip = t("home.progress", completed=progress.completed_this_month, streak=progress.streak_weeks,
-                  saved=progress.saved)  # fmt: skip
-    else:
-        strip = t("home.progress_empty")
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=strip)]))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=progress_strip(progress, t))]))
     blocks += home_wins(wins, t)
     if not learner.onboarded_at:
         blocks.append(welcome_block(learner, t, "home"))
@@ -120,7 +135,7 @@ def home_view(
         for pick in row.picks:
             state = states.get(pick.course.id, CardState())
             blocks += course_card(pick.course, t, reason_text(pick.reason, t), state, answer_ids.get(row.kind))
-    blocks += settings_blocks(learner, now, t, cap)
+    blocks += settings_blocks(learner, now, t, policy)
     rendered = [block.to_dict() for block in blocks]
     if len(rendered) > SURFACE_BLOCKS:
         raise ValueError(f"the Home tab holds at most {SURFACE_BLOCKS} blocks, got {len(rendered)}")

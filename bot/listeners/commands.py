@@ -70,6 +70,8 @@ def register(
                 return answering.mark_done(learner, rest, surface=SURFACE)
             if word == "nudges":
                 return preferences.set_nudges(learner, rest)
+            if word == "language":
+                return preferences.set_language(learner, rest)
             if word == "celebrate":
                 return wins.celebrate(learner, rest)
             if word == "shares":

@@ -35,7 +35,7 @@ COVER_PATH = "/static/cover.png"  # the cover shown for a subject with no image 
 
 def reading(learner: Learner) -> set[str | None]:
     """The languages shown to a learner: their Slack locale's, English, and courses of unknown language."""
-    return {None, "en", (learner.locale or "en").replace("_", "-").split("-")[0].lower()}
+    return {None, "en", (learner.speaks or "en").replace("_", "-").split("-")[0].lower()}
 
 
 def fallback_cover(public_url: str | None) -> str | None:

@@ -54,8 +54,7 @@ class HomePublisher:
         states = card_states(course_states(events))
         self.achievements.update(learner, now, events)  # what an LMS import earned them shows up here first
         wins = self.achievements.of(learner)
-        return home_view(learner, rows, done, now, messages_for(learner), answer_ids, states, self.policy.weekly_cap,
-                         wins)  # fmt: skip
+        return home_view(learner, rows, done, now, messages_for(learner), answer_ids, states, self.policy, wins)
 
     def publish(self, client: WebClient, learner: Learner, opened: bool = False) -> None:
         """The learner's Home tab. If it cannot be built (a bug, or a record it chokes on), a short notice goes up

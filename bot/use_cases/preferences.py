@@ -1,6 +1,7 @@
-"""What learners choose for themselves: their interests and their nudges.
+"""What learners choose for themselves: their interests, their nudges and their language.
 
-Interests are asked for once, in a first welcome; nudges are on, off or snoozed.
+Interests are asked for once, in a first welcome; nudges are on, off or snoozed; the language is their Slack
+locale's unless they choose another (`/learn language`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from bot.block_kit import blocks
 from bot.block_kit.blocks import Message
 from bot.block_kit.modals import MAX_OPTIONS, interests_modal, offered_interests
-from bot.i18n import messages_for
+from bot.i18n import language_name, language_named, messages_for, supported
 from config.nudges import NudgePolicy
 from learning.catalog.courses import CourseRepository
 from learning.people.history import NUDGES_OFF, NUDGES_ON, NUDGES_SNOOZED, EventRepository
@@ -73,15 +74,31 @@ class Preferences:
         if command == "on":
             self.learners.update(learner, nudges="on", snoozed_until=None)
             self.history.record(learner.slack_id, None, NUDGES_ON, at=self.clock())  # ends a snooze (achievements)
-            return blocks.text_message(t("nudges.on", cap=self.policy.weekly_cap))
+            return blocks.text_message(t("nudges.on", **blocks.nudge_terms(self.policy, t)))
         if command == "snooze":
             length = snooze_length(rest or "2w")
             if length is not None:
                 until = iso(self.clock() + length)
                 self.learners.update(learner, snoozed_until=until)
                 self.history.record(learner.slack_id, None, NUDGES_SNOOZED, at=self.clock(), value=until)
-                return blocks.text_message(t("nudges.snoozed", date=until[:10]))
+                return blocks.text_message(t("nudges.snoozed", date=blocks.local_day(until, learner.tz)))
         return blocks.text_message(t("nudges.usage"))
+
+    def set_language(self, learner: Learner, words: str) -> Message:
+        """`/learn language pt-BR` (a code or a name) or `auto` (their Slack locale's again); anything else says how,
+        and which language Upnext speaks with them now. The answer comes in the language it leaves them in."""
+        word = words.strip()
+        if word.lower() in ("auto", "slack"):
+            learner = self.learners.update(learner, language=None)
+            t = messages_for(learner)
+            return blocks.text_message(t("language.auto", language=language_name(t.language)))
+        chosen = language_named(word) if word else None
+        if chosen is None:
+            t = messages_for(learner)
+            choices = ", ".join(f"`{tag}` ({language_name(tag)})" for tag in supported())
+            return blocks.text_message(t("language.usage", language=language_name(t.language), choices=choices))
+        t = messages_for(self.learners.update(learner, language=chosen))
+        return blocks.text_message(t("language.set", language=language_name(chosen)))
 
     def nudges_kept(self, learner: Learner) -> Message:
         """The answer to a check-in's "keep them": nudges stay as they are."""

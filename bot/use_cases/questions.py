@@ -72,7 +72,7 @@ class Questions:
 
     def search_answer(self, learner: Learner, text: str, *, surface: str) -> Message:
         """Search; the question is kept with how close the catalog's best match came (for content gaps)."""
-        result = self.search.search(text, k=5, locale=learner.locale)
+        result = self.search.search(text, k=5, locale=learner.speaks)
         picks = [Pick(hit.course, Reason("match")) for hit in result.hits]
         closest = self.search.closest(result.query.text) if words(result.query.text) else 0.0
         context = {"query": result.query.text, "top_similarity": round(closest, 4)}
@@ -104,7 +104,7 @@ class Questions:
         t = messages_for(learner)
         if not text.strip():
             return blocks.text_message(t("done.usage"))
-        result = self.search.search(text, k=3, locale=learner.locale)
+        result = self.search.search(text, k=3, locale=learner.speaks)
         hits = [h for h in result.hits if h.matched != "meaning"]  # the words must appear, not just something near
         if not hits:
             return blocks.text_message(t("done.none", query=echo(text)))

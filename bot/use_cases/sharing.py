@@ -56,7 +56,7 @@ class Recipient:
     slack_id: str
     team_id: str | None
     enterprise_id: str | None
-    locale: str | None
+    speaks: str | None  # the language they chose in Upnext, else their Slack locale
     reachable: bool  # a person who can get a DM: not a bot, not deactivated
 
 
@@ -139,7 +139,9 @@ class Sharing:
                 return Recipient(user_id, None, None, None, reachable=False)  # not someone this workspace sees
             log.warning("users.info failed for a share's recipient: %s", code)
             profile = self._known(user_id)
-        return Recipient(user_id, profile.get("team_id"), profile.get("enterprise_id"), profile.get("locale"),
+        known = self.learners.get(user_id)
+        speaks = (known.language if known else None) or profile.get("locale")
+        return Recipient(user_id, profile.get("team_id"), profile.get("enterprise_id"), speaks,
                          not (profile.get("is_bot") or profile.get("deleted")))  # fmt: skip
 
     def _known(self, user_id: str) -> dict[str, Any]:
@@ -149,7 +151,7 @@ class Sharing:
         return {name: getattr(known, name) for name in fields} if known else {}
 
     def _deliver(self, client: WebClient, sharer: Learner, course: Course, note: str, person: Recipient) -> bool:
-        card = share_card(course, sharer.name, note, Messages(person.locale))
+        card = share_card(course, sharer.name, note, Messages(person.speaks))
         try:
             send(client.chat_postMessage, card, channel=person.slack_id)
         except SlackApiError as error:

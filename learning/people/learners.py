@@ -76,6 +76,11 @@ TABLES: TableSteps = {
         ALTER TABLE learners ADD COLUMN enterprise_id TEXT;
         CREATE INDEX learners_workspace ON learners(enterprise_id, team_id);
 """,
+    16: """
+        -- the language they chose with `/learn language`: Upnext speaks it and prefers its courses (NULL: their
+        -- Slack locale's)
+        ALTER TABLE learners ADD COLUMN language TEXT;
+""",
 }
 
 
@@ -89,7 +94,8 @@ class Learner:
     first_name: str | None = None
     title: str | None = None  # the Slack profile title, used as the role
     tz: str | None = None
-    locale: str | None = None
+    locale: str | None = None  # from their Slack profile
+    language: str | None = None  # chosen with `/learn language`, over the Slack locale
     interests: tuple[str, ...] = ()
     is_bot: bool = False
     deleted: bool = False
@@ -108,6 +114,11 @@ class Learner:
         if self.first_name:
             return self.first_name
         return (self.real_name or "").split(" ")[0]
+
+    @property
+    def speaks(self) -> str | None:
+        """The locale Upnext talks to them in and picks courses for: the one they chose, else their Slack one."""
+        return self.language or self.locale
 
     @property
     def role(self) -> str | None:
@@ -174,6 +185,11 @@ def filed_as(key: str) -> str:
     """The id rows about a person named by `person_key` are filed under: a Slack id, or `email:` and the address for
     someone known only by email (PENDING_PREFIX), as forget me finds them (`LearnerRepository.known_as`)."""
     return key if SLACK_USER_ID.match(key) else PENDING_PREFIX + key
+
+
+def filed_under(slack_id: str, email: str | None) -> list[str]:
+    """The learner ids a person's rows are filed under: their Slack id, and `email:` and their email (`filed_as`)."""
+    return [slack_id, *([PENDING_PREFIX + email] if email and EMAIL.match(email) else [])]
 
 
 def _id_hash(identifier: str) -> str:
@@ -310,7 +326,7 @@ class LearnerRepository:
         )
 
     def update(self, learner: Learner, **changes: Any) -> Learner:
-        """Change settings the learner controls: interests, nudges, snooze, onboarding."""
+        """Change settings the learner controls: interests, nudges, snooze, onboarding, language."""
         updated = replace(learner, **changes)
         values = {k: getattr(updated, k) for k in changes}
         if "interests" in values:
@@ -326,7 +342,7 @@ class LearnerRepository:
         under (the Slack id, and `email:` for history an LMS export filed under their email)."""
         learner = self.get(slack_id)
         identifiers = {slack_id, *([learner.email] if learner and learner.email else [])}
-        return identifiers, [slack_id, *(PENDING_PREFIX + i for i in identifiers if EMAIL.match(i))]
+        return identifiers, filed_under(slack_id, learner.email if learner else None)
 
     def erase(self, learner_ids: Sequence[str]) -> int:
         """Delete these learners (forget me); how many went."""

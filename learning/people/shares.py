@@ -5,9 +5,9 @@ recipient row) and/or a channel. Its `kind` says who recommended it: a colleague
 (*Recommend to my team* records its cards here too, with kind "manager"), so both reach the recommender the same way
 (`recommended_to`). A sharer is named only to the people the course was shared with.
 
-Forget me: a person's received shares and their opt-out go; the shares they sent lose everything about them (who,
-the note, the channel) and stay, unnamed, only for the recipients they reached ("Recommended by a colleague"), and go
-once no recipient is left.
+Forget me: a person's received shares and their opt-out go (a manager's card to them with them); the shares they sent
+lose everything about them (who, the note, the channel) and stay, unnamed, only for the recipients they reached
+("Recommended by a colleague"), and go once no recipient is left.
 """
 
 from __future__ import annotations
@@ -139,12 +139,13 @@ class ShareRepository:
         return {learner_id for (learner_id,) in rows}
 
     def about(self, learner_id: str) -> dict[str, Any]:
-        """For the learner's export: the shares they sent (with their notes), those they received (with who sent
-        them, when still known), and whether shares reach them."""
+        """For the learner's export: the courses they shared with colleagues (with their notes), those they received
+        (with who sent them, when still known), and whether shares reach them. What a share reached is not theirs to
+        know: not who (nor how many: fewer than were picked would say someone turned shares off), and not a manager's
+        cards to their reports (`ReportingLines.about` lists what a manager recommended)."""
         sent = self.store.sql.records(
-            "SELECT s.kind, s.course_id, s.note, s.channel_id, s.at, "
-            "(SELECT count(*) FROM share_recipients r WHERE r.share_id = s.id) AS people "
-            "FROM shares s WHERE s.sharer_id = :id ORDER BY s.at, s.id",
+            "SELECT s.kind, s.course_id, s.note, s.channel_id, s.at FROM shares s "
+            "WHERE s.sharer_id = :id AND s.kind = 'colleague' ORDER BY s.at, s.id",
             {"id": learner_id},
         )
         received = self.store.sql.records(
@@ -166,5 +167,6 @@ class ShareRepository:
             changed += sql.execute(
                 "UPDATE shares SET sharer_id = NULL, note = NULL, channel_id = NULL WHERE sharer_id IN (:ids)", ids
             )
-            changed += sql.execute(f"DELETE FROM shares WHERE sharer_id IS NULL AND {orphaned}")
+            # a manager's share is their card to one report: it goes with that report
+            changed += sql.execute(f"DELETE FROM shares WHERE (sharer_id IS NULL OR kind = 'manager') AND {orphaned}")
             return changed + sql.execute("DELETE FROM shares_off WHERE learner_id IN (:ids)", ids)

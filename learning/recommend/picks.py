@@ -55,8 +55,8 @@ class Profile:
 
     @property
     def language(self) -> str:
-        """From the Slack locale; English until we know better."""
-        return (self.learner.locale or "en").split("-")[0].lower()
+        """The one they chose, else their Slack locale's; English until we know better."""
+        return (self.learner.speaks or "en").split("-")[0].lower()
 
     def cohort(self, size: int) -> Cohort:
         """This learner alone, as `closeness` judges learners."""

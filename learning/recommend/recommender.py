@@ -393,7 +393,7 @@ class Recommender:
             scores = self._learned(scores, parts, profile, frame, signals)
         among = None
         if query and hinted:
-            found = self.search.search(query, k=HINT_MATCHES, locale=learner.locale)
+            found = self.search.search(query, k=HINT_MATCHES, locale=learner.speaks)
             matches = [h for h in found.hits if h.course.num is not None]
             best = max((h.score for h in matches), default=0.0)
             matches = [h for h in matches if h.score >= HINT_FLOOR * best]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from learning.people.learners import Learner, LearnerRepository
 from learning.store.engine import Sql, Store, TableSteps
@@ -139,6 +140,22 @@ class ReportingLines:
         """A recommendation, or None once its manager asked to be forgotten (what was planned from it is not sent)."""
         row = self.store.sql.row("SELECT id, learner_id, course_id, at FROM team_picks WHERE id = :id", {"id": pick_id})
         return TeamPick(*row) if row else None
+
+    # -- privacy ----------------------------------------------------------------------------------------------------
+    def about(self, learner_ids: Sequence[str]) -> dict[str, Any]:
+        """For the person's export (filed under `learner_ids`): their own line as imported (their manager's id as the
+        file named them, department, location) or None, and the courses they recommended to their team (never who
+        got them: reports are named to no one)."""
+        ids = {"ids": tuple(learner_ids)}
+        lines = self.store.sql.records(
+            "SELECT manager_id, department, location, imported_at FROM reporting_lines WHERE learner_id IN (:ids) "
+            "ORDER BY imported_at DESC, learner_id",
+            ids,
+        )
+        picks = self.store.sql.records(
+            "SELECT course_id, at FROM team_picks WHERE learner_id IN (:ids) ORDER BY at, id", ids
+        )
+        return {"reporting_line": lines[0] if lines else None, "team_recommendations": picks}
 
     # -- forget me ---------------------------------------------------------------------------------------------------
     def erase(self, learner_ids: Sequence[str]) -> int:

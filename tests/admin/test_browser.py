@@ -6,6 +6,7 @@ when UPNEXT_SCREENS=1, otherwise in the test's temporary folder (a test run leav
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,11 +38,31 @@ def browser():
 
 @pytest.fixture
 def used(service, store):
-    """Eighty learners and twelve weeks of their use of Upnext."""
+    """Eighty learners and twelve weeks of their use of Upnext; each week five of them shared a course (one twice)
+    and five managers recommended one to their team; five celebrate their wins, but only four turned shares off."""
     for i in range(80):
         service.learners.ensure(f"U0USE{i:03d}")
     seed_usage(store, utcnow(), answers_per_learner=4)
+    course = "swcarpentry/sql-novice-survey/01-select"
+    for week in range(1, 13):
+        at = utcnow() - timedelta(weeks=week)
+        for i in range(5):
+            for _ in range(2 if i == 0 else 1):
+                service.shares.record(f"U0USE{i:03d}", course, ["U0USE079"], at)
+            service.reporting.recommend(f"U0USE{10 + i:03d}", course, at)
+    for i in range(5):
+        service.achievements.repository.celebrate(f"U0USE{20 + i:03d}", True, utcnow())
+        if i < 4:
+            service.shares.set_accepting(f"U0USE{30 + i:03d}", False, utcnow() - timedelta(weeks=1))
     return service
+
+
+def sharing_figures(page) -> dict[str, str]:
+    """The "Sharing and teams" chart's data table, label -> value, as the browser shows it."""
+    chart = page.locator("figure.chart", has=page.locator("h3", has_text="Sharing and teams"))
+    rows = chart.locator("details table tbody tr")
+    return {rows.nth(i).locator("th").text_content(): rows.nth(i).locator("td").first.text_content()
+            for i in range(rows.count())}  # fmt: skip
 
 
 def check_layout(page, width: int) -> int:
@@ -68,6 +89,13 @@ def test_an_admin_reads_the_dashboard_in_a_real_browser(server, used, admin, bro
     html = page.content()
     assert page.title() == "Upnext: learning team"
     assert "courses shared" in html  # the shares figure, a count folded like the others (tests/insights)
+    assert sharing_figures(page) == {  # five people or more: shown; four who turned shares off: held back
+        "people who shared": "5", "turned shares off": "0", "managers recommending": "5",
+        "managers with a team": "0", "celebrating their wins": "5",
+    }  # fmt: skip
+    assert "Manager recommendations per week" in html
+    shared = page.locator("ul.cards li", has_text="courses shared").locator(".value").text_content()
+    assert shared == str(12 * 6)  # six a week, from five people
     expected = html.count('<figure class="chart"')
     assert expected >= 14 and check_layout(page, 1280) == expected
     titles = page.locator("figure.chart svg title").all_text_contents()

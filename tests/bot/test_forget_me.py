@@ -253,3 +253,32 @@ def test_forgetting_removes_the_choice_to_turn_shares_off(server, service, store
     assert store.sql.value("SELECT count(*) FROM shares_off") == 1
     service.forget_me(ANA)
     assert store.sql.value("SELECT count(*) FROM shares_off") == 0
+
+
+def test_forgetting_a_report_removes_their_line_their_managers_card_to_them_and_the_recommendation_it_was(
+    server, service, store, tmp_path
+):
+    """Ana reports to U0BOSS (the people file names her by email, with her department and location), got his
+    *Recommend to my team* card (a team_pick nudge, and his share with her). Once she is forgotten no row names her,
+    nothing is left of that card (a manager's share is one report's), and the people file cannot bring her back."""
+    onboard(service)
+    dm(server, "what should I learn next?")  # she uses Upnext: her email comes from her Slack profile
+    server.answer("chat.postMessage", "Up next")
+    server.settle()
+    people = tmp_path / "people.csv"
+    people.write_text(f"person,manager,department,location\n{EMAIL},U0BOSS,García's team,Madrid\n")
+    assert service.people_importer.import_file(people).imported == 1
+    now = datetime.now(UTC).replace(microsecond=0)
+    pick = service.reporting.recommend("U0BOSS", SQL, now)
+    service.nudges.plan([(ANA, "team_pick", SQL, "sent", now, {"pick": pick})], now)
+    service.shares.record("U0BOSS", SQL, [ANA], now, kind="manager")
+    service.forget_me(ANA)
+    named = {"ids": (ANA, f"email:{EMAIL}")}
+    assert {table: store.sql.value(f"SELECT count(*) FROM {table} WHERE {column} IN (:ids)", named)
+            for table, column in (("reporting_lines", "learner_id"), ("nudges", "learner_id"),
+                                  ("share_recipients", "recipient_id"))} == {
+        "reporting_lines": 0, "nudges": 0, "share_recipients": 0}  # fmt: skip
+    assert store.sql.value("SELECT count(*) FROM shares WHERE kind = 'manager'") == 0
+    assert store.sql.value("SELECT count(*) FROM team_picks") == 1  # his recommendation, to anyone on his team
+    again = service.people_importer.import_file(people)
+    assert again.imported == 0 and {r.reason for r in again.rejections} == {"this person asked Upnext to forget them"}

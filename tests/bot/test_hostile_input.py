@@ -16,6 +16,7 @@ from bot.block_kit.modals import interests_modal, more_modal
 from bot.block_kit.nudge_messages import check_in_message, come_back_message, whats_new_message
 from bot.block_kit.social.share import share_card, share_modal
 from bot.i18n import Messages
+from config.nudges import NudgePolicy
 from learning.people.learners import Learner
 from learning.people.progress_strip import Progress
 from learning.reasons import Reason
@@ -143,7 +144,16 @@ def test_every_reply_builder_escapes_what_people_typed_and_stays_within_slacks_l
     query = parse_query(f'{text} level:"{text}" under:{text[:30]} lang:{text[:30]}')
     result = SearchResult(query=query, hits=[], corrected=text)
     problems = [blocks.problem_text(Problem(kind, text, text), t) for kind in ("unknown_filter", "bad_level")]
-    counts = {"events": 1, "nudges": 2, "answers": 3, "shares_sent": 4, "shares_received": 5}
+    counts = {
+        "events": 1,
+        "nudges": 2,
+        "answers": 3,
+        "shares_sent": 4,
+        "shares_received": 5,
+        "wins": 6,
+        "celebrate": 1,
+        "reporting_line": 1,
+    }
     built = [
         blocks.search_answer(result, t, 1),
         blocks.search_cards(text, [course], t, 1),
@@ -153,12 +163,12 @@ def test_every_reply_builder_escapes_what_people_typed_and_stays_within_slacks_l
         blocks.privacy_message(learner, counts, t, 5),
         share_card(course, text, text, t),
         share_card(course, text, text, t, channel=True),
-        whats_new_message(learner, picks, t, 1, 2),
-        come_back_message(learner, picks, t, 1, 30, 2),
+        whats_new_message(learner, picks, t, 1, NudgePolicy()),
+        come_back_message(learner, picks, t, 1, 30, NudgePolicy()),
         check_in_message(learner, t),
     ]
     rows = [Row("role", picks[:3], evidence=text), Row("because", picks[:3], evidence=text)]
-    home = home_view(learner, rows, Progress(0, 0, 0), datetime(2026, 3, 2, tzinfo=UTC), t, {}, {}, 2)
+    home = home_view(learner, rows, Progress(0, 0, 0), datetime(2026, 3, 2, tzinfo=UTC), t, {}, {}, NudgePolicy())
     modal = interests_modal([text, "sql"], learner, t)
     more = more_modal(row_title(rows[0], t), picks, t, 1, {})  # the title is mrkdwn the Home row built
     texts = [*problems, *(m.text for m in built), *(s for m in built for s in mrkdwn_texts(m.blocks))]

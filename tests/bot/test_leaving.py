@@ -33,7 +33,7 @@ PERSON_TABLES = {
     "reporting_lines": "learner_id", "reporting_lines_next": "learner_id", "team_picks": "learner_id",
     # and reporting_lines.manager_id: test_forget_me
 }  # fmt: skip
-PERSON_COLUMNS = ("learner_id", "slack_id", "user_id", "sharer_id", "recipient_id")
+PERSON_COLUMNS = ("learner_id", "slack_id", "user_id", "sharer_id", "recipient_id", "manager_id")
 
 
 @pytest.fixture

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
 
+from tests.conftest import ANA_PROFILE
 from tests.helpers import assert_valid_blocks, assert_valid_message, mrkdwn_texts
 from tests.slack_requests import ANA, answer_buttons, click, command, dm, event, onboard, submit_interests
 
@@ -261,3 +263,25 @@ def test_a_spanish_speaker_is_answered_in_spanish(server, service):
     assert_valid_message(answer)
     buttons = [e["text"]["text"] for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert "Guardar" in buttons
+
+
+def test_a_japanese_speaker_gets_home_answers_and_dates_in_japanese(server, service):
+    server.slack.users["U0YUKI"] = {
+        **ANA_PROFILE, "id": "U0YUKI", "name": "yuki", "real_name": "田中 由紀", "tz": "Asia/Tokyo", "locale": "ja-JP",
+        "profile": {"first_name": "由紀", "real_name": "田中 由紀", "title": "データアナリスト", "email": None},
+    }  # fmt: skip
+    onboard(service, "U0YUKI")
+    event(server, {"type": "app_home_opened", "user": "U0YUKI", "tab": "home", "channel": "DU0YUKI"})
+    home = server.slack.wait_for_call("views.publish")[0].body["view"]
+    assert_valid_blocks(home["blocks"], limit=100)
+    assert "由紀さん" in home["blocks"][0]["text"]["text"]
+    assert "*通知:* オン" in " ".join(mrkdwn_texts(home["blocks"]))
+    command(server, "next", user="U0YUKI")
+    answer = server.answer("respond", "あなたへの次のおすすめ")
+    assert_valid_message(answer)
+    assert "*由紀さんへの次のおすすめ*" in mrkdwn_texts(answer["blocks"])
+    buttons = [e["text"]["text"] for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert {"開始", "あとで見る", "完了"} <= set(buttons)
+    command(server, "nudges snooze 2w", user="U0YUKI")
+    snoozed = server.answer("respond", "通知を")
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日まで", snoozed["text"]), snoozed["text"]

@@ -160,3 +160,20 @@ def test_a_reimport_does_not_bring_a_forgotten_manager_back(recommended, service
     again = service.people_importer.import_file(people_file(tmp_path, recommended))
     assert again.imported == 0 and {r.reason for r in again.rejections} == {"their manager asked Upnext to forget them"}
     assert again.lines()[-1].endswith("nothing to import: the previous import's lines are kept")
+
+
+def test_a_report_who_got_a_recommendation_is_offered_the_course_recommended_by_their_manager(
+    server, recommended, service, settings, fake_slack
+):
+    """The card is a nudge, and also a recommendation like a colleague's share: the report's next picks lift the
+    course, with the reason "Recommended by your manager"."""
+    now = utcnow().replace(microsecond=0)  # as the store keeps times
+    Planner(service, ALWAYS, lambda: now).plan()
+    Sender(service, nudge_client(settings), ALWAYS, lambda: now, sleep=lambda s: None).run_once()
+    report = recommended[0]
+    assert report in recommendations_sent(fake_slack)
+    fake_slack.users[report] = {**ANA_PROFILE, "id": report, "real_name": "Report One",
+                                "profile": {"first_name": "Report", "email": "report1@example.com"}}  # fmt: skip
+    command(server, "next", report)
+    answer = server.answer("respond", "Up next for you")
+    assert "Selecting Data" in str(answer) and "Recommended by your manager" in str(answer)

@@ -114,3 +114,11 @@ def test_a_scope_names_an_org_or_a_workspace_and_nothing_else():
     for bad in ("team:T0TEAMB", "workspace:", "org:e0org", "workspace:T0' OR 1=1", "everyone"):
         with pytest.raises(ValueError):
             Scope.parse(bad)
+
+
+def test_the_figures_by_language_count_the_language_a_learner_chose_over_their_slack_locale(upnext, service, encoder):
+    seeder = seeded(upnext)
+    workspaces(seeder)
+    seeder.sql.execute("UPDATE learners SET language = 'pt-BR' WHERE slack_id LIKE 'U0A%'")  # seven chose it
+    languages = {group.label: group.people for group in report(upnext, encoder, EVERYONE).adoption.by_language}
+    assert languages.get("pt") == 7 and languages.get("en") == 5

@@ -68,6 +68,7 @@ def test_every_card_with_buttons_has_share_in_answers_nudges_and_home_rows():
 
     from bot.block_kit.home_view import home_view
     from bot.block_kit.nudge_messages import come_back_message, whats_new_message
+    from config.nudges import NudgePolicy
     from learning.people.learners import Learner
     from learning.people.progress_strip import Progress
     from learning.reasons import Reason
@@ -77,15 +78,15 @@ def test_every_card_with_buttons_has_share_in_answers_nudges_and_home_rows():
     picks = [Pick(HOSTILE, Reason("popular"))] * 5
     messages = [
         blocks.picks_answer(picks, t, "Ana", answer_id=7),
-        whats_new_message(learner, picks, t, 7, 2),
-        come_back_message(learner, picks[:3], t, 7, 30, 2),
+        whats_new_message(learner, picks, t, 7, NudgePolicy()),
+        come_back_message(learner, picks[:3], t, 7, 30, NudgePolicy()),
     ]
     for message in messages:
         assert_valid_message(message.as_kwargs())
         assert len(share_buttons(message.blocks)) == len([b for b in message.blocks if b["type"] == "divider"])
     rows = [Row("popular", picks), Row("role", picks, "Analyst"), Row("new", picks), Row("interests", picks)]
     view = home_view(learner, rows, Progress(0, 0, 0), datetime.now(UTC), t, {"popular": 1, "role": 2, "new": 3,
-                     "interests": 4}, {}, 2)  # fmt: skip
+                     "interests": 4}, {}, NudgePolicy())  # fmt: skip
     assert len(share_buttons(view["blocks"])) == 20 and len(view["blocks"]) <= 100
 
 

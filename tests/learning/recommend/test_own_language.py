@@ -55,3 +55,9 @@ def test_an_english_speaker_is_offered_the_english_version(with_portuguese):
     picks = with_portuguese.recommender.next_for(learner(with_portuguese, "U0EN", "en-US"), k=5)
     ids = [pick.course.id for pick in picks]
     assert f"{GIT}/01-basics" in ids and not any(course_id.endswith("@pt") for course_id in ids)
+
+
+def test_a_language_chosen_with_learn_language_counts_over_the_slack_locale(with_portuguese):
+    chosen = with_portuguese.learners.update(learner(with_portuguese, "U0CH", "en-US"), language="pt-BR")
+    picks = with_portuguese.recommender.next_for(chosen, k=5)
+    assert picks[0].course.id == f"{GIT}/01-basics@pt"

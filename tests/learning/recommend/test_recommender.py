@@ -155,6 +155,15 @@ def test_a_spanish_speaker_gets_spanish_courses_where_the_catalog_has_them(servi
     assert any(p.course.language == "es" for p in picks)
 
 
+def test_a_language_chosen_over_the_slack_locale_brings_its_courses_into_the_picks(service, reco):
+    ana = service.learners.update(learner(service, locale="en-US"), interests=("la terminal de unix",))
+    assert not [p for p in reco.next_for(ana, k=5) if p.course.language == "es"]
+    chose = service.learners.update(ana, language="es")
+    assert any(p.course.language == "es" for p in reco.next_for(chose, k=5))
+    refreshed = service.learners.save_profile(ana.slack_id, {"locale": "en-US"})  # Slack's profile, read again
+    assert refreshed is not None and refreshed.language == "es" and refreshed.speaks == "es"
+
+
 def test_whats_new_only_offers_new_courses_close_to_the_learner_and_says_why(service, reco, tmp_path):
     import json
     from datetime import UTC, datetime
