@@ -50,7 +50,7 @@ class Team:
         if first.lower() == RECOMMEND_WORD:
             if not rest.strip():
                 return text_message(t("team.recommend_hint"))
-            return recommend_choices(self.search.search(rest, k=5).courses, rest, t)
+            return recommend_choices(self.search.search(rest, k=5, locale=manager.speaks).courses, rest, t)
         periods = self.figures.periods([lr.slack_id for lr in team], self.min_group, self.clock().date())
         return team_message(periods, t, self.min_group)
 

@@ -177,3 +177,14 @@ def test_a_report_who_got_a_recommendation_is_offered_the_course_recommended_by_
     command(server, "next", report)
     answer = server.answer("respond", "Up next for you")
     assert "Selecting Data" in str(answer) and "Recommended by your manager" in str(answer)
+
+
+def test_recommend_to_my_team_searches_in_the_language_the_manager_chose(server, service, tmp_path):
+    """'bucles' could be several languages: for a manager who chose Spanish, it is searched as Spanish (the same
+    courses `/learn bucles` would show them), not as the English a stranger's query is taken for."""
+    a_team(service, tmp_path, 5)
+    service.learners.update(service.learners.get(ANA), language="es")
+    choices = team_answer(server, "team recommend bucles", "Cursos para recomendar a tu equipo")
+    offered = [e["value"] for b in choices["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert offered == [c.id for c in service.search.search("bucles", 5, locale="es").courses]
+    assert offered != [c.id for c in service.search.search("bucles", 5).courses]
