@@ -24,10 +24,15 @@ SQL = "swcarpentry/sql-novice-survey/01-select"
 EMAIL = ANA_PROFILE["profile"]["email"]
 
 
-def forget_ana(server, service) -> None:
+def ana_uses_upnext(server, service) -> None:
+    """Ana asks in a DM, so she has used Upnext and her profile (and email) come from Slack."""
     onboard(service)
-    dm(server, "what should I learn next?")  # she uses Upnext: her profile (and email) come from Slack
+    dm(server, "what should I learn next?")
     server.answer("chat.postMessage", "Up next")
+
+
+def forget_ana(server, service) -> None:
+    ana_uses_upnext(server, service)
     service.history.record(ANA, SQL, "completed")
     click(server, "privacy_forget", "forget")
     server.answer("respond", "Upnext has forgotten you")
@@ -153,9 +158,7 @@ def test_forgetting_a_manager_removes_their_line_their_place_above_their_reports
 ):
     """Ana reports to U0BOSS and manages two people (one named by her Slack id, one by her email), and recommended a
     course to her team: every row naming her goes, table by table; her reports keep their own lines."""
-    onboard(service)
-    dm(server, "what should I learn next?")  # she uses Upnext: her email comes from her Slack profile
-    server.answer("chat.postMessage", "Up next")
+    ana_uses_upnext(server, service)
     server.settle()
     people = tmp_path / "people.csv"
     people.write_text(f"person,manager\n{ANA},U0BOSS\nU0ONE,{ANA}\nU0TWO,{EMAIL}\n")
@@ -261,9 +264,7 @@ def test_forgetting_a_report_removes_their_line_their_managers_card_to_them_and_
     """Ana reports to U0BOSS (the people file names her by email, with her department and location), got his
     *Recommend to my team* card (a team_pick nudge, and his share with her). Once she is forgotten no row names her,
     nothing is left of that card (a manager's share is one report's), and the people file cannot bring her back."""
-    onboard(service)
-    dm(server, "what should I learn next?")  # she uses Upnext: her email comes from her Slack profile
-    server.answer("chat.postMessage", "Up next")
+    ana_uses_upnext(server, service)
     server.settle()
     people = tmp_path / "people.csv"
     people.write_text(f"person,manager,department,location\n{EMAIL},U0BOSS,García's team,Madrid\n")
